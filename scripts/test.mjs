@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// The test command: the C++ core's own tests, then every tap test under test/.
+// Prints one closing line, "N passed, N failed", and exits non-zero on any failure.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+
+function run(cmd, args) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; process.stdout.write(d); });
+    child.on('close', (code) => resolve({ code: code ?? 1, out }));
+  });
+}
+
+let passed = 0;
+let failed = 0;
+
+const cppTests = 'build/Release/lbcore_test';
+if (fs.existsSync(cppTests)) {
+  const { code, out } = await run(cppTests, []);
+  const m = /^cpp: (\d+) passed, (\d+) failed$/m.exec(out);
+  if (m) { passed += Number(m[1]); failed += Number(m[2]); }
+  if (code !== 0 && (!m || Number(m[2]) === 0)) failed += 1;
+} else {
+  console.log(`${cppTests} is missing: build the addon first (npm run build:addon).`);
+  failed += 1;
+}
+
+const { code, out } = await run('npx', ['tap', ...process.argv.slice(2)]);
+const summary = /^# \{ total: (\d+)(?:, pass: (\d+))?(?:, fail: (\d+))?/m.exec(out);
+if (summary) {
+  passed += Number(summary[2] ?? 0);
+  failed += Number(summary[3] ?? 0);
+}
+// A non-zero exit with no failed assertion (coverage below the floor, a crashed file) still fails.
+if (code !== 0 && (!summary || Number(summary[3] ?? 0) === 0)) failed += 1;
+
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
