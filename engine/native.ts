@@ -1,4 +1,5 @@
-// Loads the C++ addon built by cmake-js.
+// Loads the C++ addon built by cmake-js and describes its (thin) surface.
+// Callers use engine/ring/*.ts, which validates arguments before crossing.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -10,5 +11,67 @@ function packageRoot(): string {
   return dir;
 }
 
+/** Options as the addon takes them: already validated, every field present. */
+export interface NativePortOptions {
+  interface: string;
+  netns: string;
+  blockSize: number;
+  blockCount: number;
+  frameSize: number;
+  retireMs: number;
+  txMode: 'ring' | 'sendmmsg';
+  txFrameSize: number;
+  txFrameCount: number;
+  batchSize: number;
+  qdiscBypass: boolean;
+  ignoreOutgoing: boolean;
+  vnetHdr: boolean;
+  fanoutGroup: number;
+  fanoutMode: string;
+}
+
+export interface NativeStats {
+  rxPackets: number;
+  rxDrops: number;
+  rxFreezeQueue: number;
+  received: number;
+  forwarded: number;
+  dropped: number;
+  consumed: number;
+  checksumsCompleted: number;
+  txFrames: number;
+  txErrors: number;
+  txSyscalls: number;
+}
+
+export interface NativePort {
+  readonly ifindex: number;
+  readonly mac: Uint8Array;
+  readonly mtu: number;
+  readonly ring: ArrayBuffer;
+  readonly descriptors: Int32Array;
+  receive(maxFrames: number, timeoutMs: number): number;
+  release(): void;
+  forward(decisions: Int32Array, count: number): number;
+  setNextHops(ports: NativePort[], portIndex: Int32Array, macs: Uint8Array): void;
+  sendFrames(buf: Uint8Array, offsets: Int32Array, lengths: Int32Array, count: number): number;
+  stats(): NativeStats;
+  close(): void;
+}
+
+export interface NativeAddon {
+  version(): string;
+  PacketPort: new (options: NativePortOptions) => NativePort;
+  openReusePortListener(host: string, port: number, backlog: number): number;
+  checksum(buf: Uint8Array): number;
+  ipv4HeaderChecksum(buf: Uint8Array, offset: number): number;
+  l4Checksum(frame: Uint8Array): number;
+  completePartial(buf: Uint8Array, csumStart: number, csumOffset: number): boolean;
+  completeFramePartial(frame: Uint8Array): boolean;
+  checksumUpdate16(checksum: number, oldWord: number, newWord: number): number;
+  rewriteBuffer(buf: Uint8Array, offsets: Int32Array, lengths: Int32Array, decisions: Int32Array,
+    count: number, macTable: Uint8Array, flags: Int32Array | null): number;
+}
+
 const require = createRequire(import.meta.url);
-export const native = require(path.join(packageRoot(), 'build/Release/lbarray.node'));
+export const native: NativeAddon = require(path.join(packageRoot(), 'build/Release/lbarray.node'));
