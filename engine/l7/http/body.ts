@@ -1,0 +1,42 @@
+// Body framing after a head: nothing, a Content-Length count, chunked, or until the peer closes.
+// consume() says how many bytes of a read belong to this body; the rest is the next message.
+import { ChunkedScanner, type DataSink } from './chunked.js';
+
+export type BodyKind = 'none' | 'length' | 'chunked' | 'close';
+
+export class BodyFramer {
+  private remaining: number;
+  private readonly chunked: ChunkedScanner | undefined;
+  constructor(readonly kind: BodyKind, length: number, errorStatus: number, onData?: DataSink) {
+    this.remaining = kind === 'length' ? length : 0;
+    this.chunked = kind === 'chunked' ? new ChunkedScanner(errorStatus, 16384, onData) : undefined;
+  }
+
+  /** True once the whole body has passed (never for 'close': the peer's FIN ends it). */
+  get done(): boolean {
+    if (this.kind === 'none') return true;
+    if (this.kind === 'length') return this.remaining === 0;
+    if (this.kind === 'chunked') return this.chunked!.done;
+    return false;
+  }
+
+  consume(buf: Buffer, start: number, end: number): number {
+    switch (this.kind) {
+      case 'none': return 0;
+      case 'length': {
+        const take = Math.min(this.remaining, end - start);
+        this.remaining -= take;
+        return take;
+      }
+      case 'chunked': return this.chunked!.consume(buf, start, end);
+      default: return end - start;
+    }
+  }
+}
+
+/** Request bodies: chunked, a length, or none (RFC 9112 6.3: never until-close). */
+export function requestBody(head: { chunked: boolean; contentLength: number }, onData?: DataSink): BodyFramer {
+  if (head.chunked) return new BodyFramer('chunked', 0, 400, onData);
+  if (head.contentLength > 0) return new BodyFramer('length', head.contentLength, 400);
+  return new BodyFramer('none', 0, 400);
+}
