@@ -1,0 +1,160 @@
+// Rules that relate several fields of a schema-valid config (one function a rule, as data-driven
+// as practical). Each returns problems as { path, message }; the loader adds the line numbers.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import type { Config } from './schema.js';
+
+export interface RawIssue { path: PropertyKey[]; message: string }
+type Rule = (c: Config) => RawIssue[];
+
+function duplicates<T>(items: readonly T[], key: (t: T) => string | undefined, path: (i: number) => PropertyKey[], what: string): RawIssue[] {
+  const seen = new Map<string, number>();
+  const out: RawIssue[] = [];
+  items.forEach((item, i) => {
+    const k = key(item);
+    if (k === undefined) return;
+    const first = seen.get(k);
+    if (first === undefined) seen.set(k, i);
+    else out.push({ path: path(i), message: `duplicate ${what} ${k} (also at index ${first})` });
+  });
+  return out;
+}
+
+/** Same spelling for equal addresses ("2001:2::1" and "2001:2:0::1"). */
+export function canonicalAddress(a: string): string {
+  // The WHATWG URL parser writes IPv6 addresses in their canonical compressed form.
+  return net.isIPv6(a) ? new URL(`http://[${a}]/`).hostname.slice(1, -1) : a;
+}
+
+const uniqueNodes: Rule = (c) => [
+  ...duplicates(c.nodes, (n) => n.id, (i) => ['nodes', i, 'id'], 'node id'),
+  ...duplicates(c.nodes, (n) => n.ipv4, (i) => ['nodes', i, 'ipv4'], 'node address'),
+  ...duplicates(c.nodes, (n) => n.ipv6 && canonicalAddress(n.ipv6), (i) => ['nodes', i, 'ipv6'], 'node address'),
+  ...duplicates(c.nodes, (n) => n.mac, (i) => ['nodes', i, 'mac'], 'node MAC'),
+];
+
+const nodesHaveAddresses: Rule = (c) => c.nodes.flatMap((n, i) => {
+  const out: RawIssue[] = [];
+  if (n.ipv4 === undefined && n.ipv6 === undefined) {
+    out.push({ path: ['nodes', i], message: 'a node needs an ipv4 or an ipv6 address' });
+  }
+  return out;
+});
+
+const someNodeTakesFlows: Rule = (c) => (c.nodes.some((n) => n.weight > 0)
+  ? [] : [{ path: ['nodes'], message: 'every node has weight 0: no node would take new flows' }]);
+
+const uniqueServices: Rule = (c) => [
+  ...duplicates(c.services, (s) => s.name, (i) => ['services', i, 'name'], 'service name'),
+  ...duplicates(c.services, (s) => String(s.port), (i) => ['services', i, 'port'], 'service port'),
+];
+
+const serviceTls: Rule = (c) => c.services.flatMap((s, i) => {
+  if (s.protocol === 'https' && !s.tls) return [{ path: ['services', i, 'tls'], message: 'an https service needs tls certificates' }];
+  if (s.protocol === 'http' && s.tls) return [{ path: ['services', i, 'tls'], message: 'tls is set on an http service: use protocol https' }];
+  return [];
+});
+
+function readable(file: string, path: PropertyKey[], what: string): RawIssue | string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    return { path, message: `cannot read ${what} ${file} (${code})` };
+  }
+}
+
+const certificatesLoad: Rule = (c) => c.services.flatMap((s, i) => (s.tls?.certificates ?? []).flatMap((cert, j) => {
+  const base = ['services', i, 'tls', 'certificates', j];
+  const certText = readable(cert.cert, [...base, 'cert'], 'certificate');
+  const keyText = readable(cert.key, [...base, 'key'], 'private key');
+  const out = [certText, keyText].filter((x): x is RawIssue => typeof x !== 'string');
+  if (out.length > 0) return out;
+  let x509: crypto.X509Certificate;
+  try { x509 = new crypto.X509Certificate(certText as string); } catch {
+    return [{ path: [...base, 'cert'], message: `${cert.cert} holds no PEM certificate` }];
+  }
+  let key: crypto.KeyObject;
+  try { key = crypto.createPrivateKey(keyText as string); } catch {
+    return [{ path: [...base, 'key'], message: `${cert.key} holds no PEM private key (or it is encrypted)` }];
+  }
+  return x509.checkPrivateKey(key) ? [] : [{ path: [...base, 'key'], message: `${cert.key} does not match the certificate ${cert.cert}` }];
+}));
+
+const otherFilesReadable: Rule = (c) => {
+  const out: RawIssue[] = [];
+  for (const [name, p] of Object.entries(c.pools)) {
+    if (p.tls && p.tls.ca) {
+      const r = readable(p.tls.ca, ['pools', name, 'tls', 'ca'], 'CA bundle');
+      if (typeof r !== 'string') out.push(r);
+    }
+  }
+  if (c.admin.tokenFile) {
+    const r = readable(c.admin.tokenFile, ['admin', 'tokenFile'], 'token file');
+    if (typeof r !== 'string') out.push(r);
+    else if (r.trim().length < 8) out.push({ path: ['admin', 'tokenFile'], message: 'the token file holds fewer than 8 characters' });
+  }
+  if (c.admin.token && c.admin.tokenFile) out.push({ path: ['admin', 'token'], message: 'set token or tokenFile, not both' });
+  return out;
+};
+
+const routesReferencePools: Rule = (c) => c.routes.flatMap((r, i) => (r.pool in c.pools ? [] : [{
+  path: ['routes', i, 'pool'],
+  message: `unknown pool "${r.pool}" (pools: ${Object.keys(c.pools).join(', ') || 'none'})`,
+}]));
+
+const routesReachable: Rule = (c) => {
+  const catchAll = c.routes.findIndex((r) => !r.match.host && !r.match.pathPrefix && !r.match.pathRegex);
+  if (catchAll < 0 || catchAll === c.routes.length - 1) return [];
+  return [{ path: ['routes', catchAll + 1], message: `never matches: routes[${catchAll}] has no match condition and takes every request` }];
+};
+
+const poolServers: Rule = (c) => Object.entries(c.pools).flatMap(([name, p]) => [
+  ...duplicates(p.servers, (s) => `${canonicalAddress(s.address)} port ${s.port}`, (i) => ['pools', name, 'servers', i], 'server'),
+  ...(p.servers.some((s) => s.weight > 0) ? [] : [{ path: ['pools', name, 'servers'], message: 'every server has weight 0: the pool could serve nothing' }]),
+  ...(p.healthCheck.timeout > p.healthCheck.interval ? [{ path: ['pools', name, 'healthCheck', 'timeout'], message: 'the check timeout is longer than its interval' }] : []),
+]);
+
+const checkTimeouts: Rule = (c) => [
+  ...(c.healthChecks.backend.timeout > c.healthChecks.backend.interval
+    ? [{ path: ['healthChecks', 'backend', 'timeout'], message: 'the check timeout is longer than its interval' }] : []),
+  ...(c.healthChecks.nodes.timeout > c.healthChecks.nodes.interval
+    ? [{ path: ['healthChecks', 'nodes', 'timeout'], message: 'the probe timeout is longer than its interval' }] : []),
+  ...(c.healthChecks.nodes.port !== undefined && !c.services.some((s) => s.port === c.healthChecks.nodes.port)
+    ? [{ path: ['healthChecks', 'nodes', 'port'], message: `port ${c.healthChecks.nodes.port} is not a service port` }] : []),
+  ...(c.healthChecks.nodes.port === undefined && !c.services.some((s) => s.protocol === 'http')
+    ? [{ path: ['healthChecks', 'nodes'], message: 'no http service to probe nodes on: set healthChecks.nodes.port' }] : []),
+];
+
+const vipApart: Rule = (c) => {
+  const vips = new Set([c.vip.ipv4, c.vip.ipv6 && canonicalAddress(c.vip.ipv6)].filter(Boolean));
+  const out: RawIssue[] = [];
+  c.nodes.forEach((n, i) => {
+    for (const k of ['ipv4', 'ipv6', 'adminAddress'] as const) {
+      const a = n[k];
+      if (a && vips.has(canonicalAddress(a))) out.push({ path: ['nodes', i, k], message: `${a} is a VIP: a node needs its own address` });
+    }
+    if (n.adminAddress && (n.adminAddress === '0.0.0.0' || canonicalAddress(n.adminAddress) === '::')) {
+      out.push({ path: ['nodes', i, 'adminAddress'], message: 'the admin endpoint must listen on one address, not all (that would include the VIP)' });
+    }
+  });
+  for (const [name, p] of Object.entries(c.pools)) {
+    p.servers.forEach((s, i) => {
+      if (vips.has(canonicalAddress(s.address))) out.push({ path: ['pools', name, 'servers', i, 'address'], message: `${s.address} is a VIP, not a back-end` });
+    });
+  }
+  return out;
+};
+
+const RULES: Rule[] = [
+  uniqueNodes, nodesHaveAddresses, someNodeTakesFlows, uniqueServices, serviceTls, routesReferencePools,
+  routesReachable, poolServers, checkTimeouts, vipApart,
+];
+const FILE_RULES: Rule[] = [certificatesLoad, otherFilesReadable];
+
+/** Every cross-field problem of a schema-valid config; `files: false` skips reading cert/key/CA/token files. */
+export function crossCheck(c: Config, opts: { files?: boolean } = {}): RawIssue[] {
+  const rules = opts.files === false ? RULES : [...RULES, ...FILE_RULES];
+  return rules.flatMap((rule) => rule(c));
+}

@@ -1,0 +1,7 @@
+// The config layer: schema, types, loader, errors.
+export { configSchema, isPrime, type Config, type ConfigInput, type NodeConfig, type ServiceConfig, type PoolConfig,
+  type ServerConfig, type RouteConfig, type CdnConfig, type BackendCheckConfig, type Policy } from './schema.js';
+export { loadConfig, parseConfig, validateConfig, type ParseOptions, type ValidateResult } from './load.js';
+export { ConfigError, formatIssue, type ConfigIssue } from './errors.js';
+export { nodeById, adminEndpoint, vipAddresses } from './lookup.js';
+export { parseDuration, parseSize } from './units.js';

@@ -1,0 +1,336 @@
+// The config file's schema: one zod schema is the single source of the file format, the
+// TypeScript types (z.output), the defaults, and docs/config.md (z.toJSONSchema, see docs.ts).
+// Field-local rules live here; rules that relate several fields live in checks.ts.
+import net from 'node:net';
+import { z } from 'zod';
+import { byteSize, duration } from './units.js';
+
+/** An error message that says "required" when the field is missing, `text` otherwise. */
+function say(text: string) {
+  return (iss: { input?: unknown }) => (iss.input === undefined ? 'required' : text);
+}
+
+function intIn(min: number, max: number, what = 'an integer') {
+  const e = say(`expected ${what} ${min}-${max}`);
+  return z.int({ error: e }).min(min, { error: e }).max(max, { error: e });
+}
+
+const port = () => intIn(1, 65535, 'a number');
+
+const ipv4 = () => z.ipv4({ error: say('expected an IPv4 address') });
+const ipv6 = () => z.ipv6({ error: say('expected an IPv6 address') });
+const ipAny = () =>
+  z.string({ error: say('expected an IPv4 or IPv6 address') })
+    .refine((s) => net.isIP(s) !== 0, { error: 'expected an IPv4 or IPv6 address' });
+
+const name = (what: string) =>
+  z.string({ error: say(`expected a ${what} name`) })
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, {
+      error: `expected a ${what} name: letters, digits, "_", "." or "-", at most 63 characters`,
+    });
+
+const filePath = (what: string) =>
+  z.string({ error: say(`expected the path of ${what}`) }).min(1, { error: `expected the path of ${what}` });
+
+const hostName = () =>
+  z.string({ error: say('expected a host name') })
+    .regex(/^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*\.?$/, {
+      error: 'expected a host name such as "www.example.com" or "*.example.com"',
+    })
+    .transform((s) => s.toLowerCase().replace(/\.$/, ''));
+
+const httpToken = (what: string) =>
+  z.string({ error: say(`expected a ${what} name`) })
+    .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { error: `expected a ${what} name (an HTTP token)` });
+
+/** True for primes; trial division is plenty for table sizes of a few million. */
+export function isPrime(n: number): boolean {
+  if (!Number.isInteger(n) || n < 2) return false;
+  if (n % 2 === 0) return n === 2;
+  for (let d = 3; d * d <= n; d += 2) if (n % d === 0) return false;
+  return true;
+}
+
+function regexCompiles(src: string): boolean {
+  try { new RegExp(src); return true; } catch { return false; }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export const vipSchema = z
+  .strictObject({
+    ipv4: ipv4().optional().describe('The IPv4 virtual address clients connect to.'),
+    ipv6: ipv6().optional().describe('The IPv6 virtual address clients connect to.'),
+  }, { error: say('expected a map with ipv4 and/or ipv6') })
+  .refine((v) => v.ipv4 !== undefined || v.ipv6 !== undefined, {
+    error: 'the VIP needs an ipv4 or an ipv6 address (or both)',
+  })
+  .describe('The virtual IP address(es) of the array. The active scheduler answers ARP/NDP for them; every node holds them on its loopback.');
+
+const certificateSchema = z.strictObject({
+  names: z.array(hostName()).default([])
+    .describe('SNI names this certificate serves ("*.example.com" allowed). The first certificate also serves clients that send no or an unknown SNI name.'),
+  cert: filePath('a PEM certificate chain').describe('PEM certificate chain file (relative paths are relative to the config file).'),
+  key: filePath('a PEM private key').describe('PEM private key file matching `cert`.'),
+});
+
+const serviceTlsSchema = z.strictObject({
+  certificates: z.array(certificateSchema).min(1, { error: 'expected at least one certificate' })
+    .describe('Certificates, chosen by SNI name.'),
+  minVersion: z.enum(['TLSv1.2', 'TLSv1.3'], { error: say('expected TLSv1.2 or TLSv1.3') }).default('TLSv1.2')
+    .describe('Lowest TLS version accepted.'),
+  sessionTickets: z.boolean({ error: say('expected true or false') }).default(true)
+    .describe('Session resumption with TLS tickets.'),
+});
+
+export const serviceSchema = z.strictObject({
+  name: name('service').describe('Name of the service (used in logs and metrics).'),
+  port: port().describe('TCP port on the VIP.'),
+  protocol: z.enum(['http', 'https'], { error: say('expected http or https') }).default('http')
+    .describe('`http`, or `https` (TLS terminated on the LB node; needs `tls`).'),
+  tls: serviceTlsSchema.optional().describe('TLS settings; required when `protocol` is `https`.'),
+});
+
+export const nodeSchema = z.strictObject({
+  id: z.string({ error: say('expected a node id') })
+    .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, { error: 'expected a node id: lower-case letters, digits and "-", at most 32 characters' })
+    .describe('Unique id of the node; `lbarray run --node ID` picks it.'),
+  interface: z.string({ error: say('expected an interface name') })
+    .regex(/^[^\s/:]{1,15}$/, { error: 'expected an interface name (1-15 characters, no "/", ":" or spaces)' })
+    .describe('The network interface facing clients and the other nodes (scheduler rings, VRRP, ARP/NDP).'),
+  ipv4: ipv4().optional().describe("The node's own IPv4 address on `interface`."),
+  ipv6: ipv6().optional().describe("The node's own IPv6 address on `interface`."),
+  mac: z.string({ error: say('expected a MAC address') })
+    .regex(/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/, { error: 'expected a MAC address like 02:00:00:00:00:01' })
+    .transform((s) => s.toLowerCase()).optional()
+    .describe("The node's MAC address; learned by ARP/NDP when absent."),
+  priority: intIn(1, 254).default(100).describe('VRRP priority: the highest-priority healthy node becomes the scheduler.'),
+  weight: intIn(0, 1000).default(1).describe('Share of new flows the scheduler gives this node; 0 drains it.'),
+  adminAddress: ipAny().optional()
+    .describe("Address the admin endpoint listens on; defaults to the node's ipv4 (else ipv6). Never a VIP."),
+});
+
+export const schedulerSchema = z.strictObject({
+  maglevTableSize: z.int({ error: say('expected a prime number ≥ 65537') })
+    .refine((n) => n >= 65537 && isPrime(n), { error: 'expected a prime number ≥ 65537' })
+    .default(65537).describe('Size of the Maglev lookup table: a prime ≥ 65537 (about 100 × the number of nodes or more).'),
+  flowTableCapacity: intIn(1024, 1 << 26).default(1 << 20)
+    .describe('Most flows the scheduler tracks (LRU); an established flow keeps its node while tracked.'),
+  flowIdleTimeout: duration(1000).prefault('300s').describe('A tracked flow with no packet for this long is forgotten.'),
+  ring: z.strictObject({
+    blockSize: byteSize(4096, 1 << 30).prefault('1MiB')
+      .refine((n) => n % 4096 === 0, { error: 'expected a multiple of 4096 bytes (the page size)' })
+      .describe('TPACKET_V3 block size: a multiple of the page size.'),
+    blockCount: intIn(2, 65536).default(64).describe('Blocks per ring (RX and TX each).'),
+    frameSize: byteSize(128, 65536).prefault(2048)
+      .refine((n) => n % 16 === 0, { error: 'expected a multiple of 16 bytes' })
+      .describe('Largest frame a ring slot holds: a multiple of 16.'),
+  }).prefault({}).describe('AF_PACKET ring sizes, per worker.'),
+  workers: intIn(1, 64).default(1).describe('Forwarding threads (one ring each, in a PACKET_FANOUT hash group).'),
+}).prefault({}).describe('The L4 scheduler (used on the node that is elected).');
+
+export const proxySchema = z.strictObject({
+  workers: z.union([z.literal('auto'), intIn(1, 256)], { error: say('expected "auto" or a number 1-256') })
+    .default('auto').describe('Proxy worker threads; `auto` means one per CPU core.'),
+  keepAliveTimeout: duration().prefault('60s').describe('Idle client keep-alive connections are closed after this.'),
+  headersTimeout: duration(100).prefault('10s').describe('A request whose headers are not complete in this time gets 408.'),
+  requestTimeout: duration(100).prefault('30s').describe('A request whose body is not complete in this time gets 408.'),
+  maxHeaderBytes: byteSize(1024, 1 << 20).prefault('16KiB').describe('Request headers larger than this get 431.'),
+  connectTimeout: duration(10).prefault('3s').describe('Back-end connect timeout (then 502 or another server).'),
+  responseTimeout: duration(100).prefault('30s').describe('Back-end response timeout (then 504).'),
+  upstreamKeepAlive: intIn(0, 10000).default(64).describe('Idle kept-alive connections kept per back-end server and worker.'),
+  via: z.boolean({ error: say('expected true or false') }).default(false).describe('Add a `Via` header.'),
+}).prefault({}).describe('The L7 proxy on every node.');
+
+const backendCheckSchema = z.strictObject({
+  path: z.string({ error: say('expected a path') }).startsWith('/', { error: 'expected a path starting with "/"' })
+    .default('/').describe('Path of the HTTP GET check.'),
+  status: z.union([intIn(100, 599, 'a status'), z.array(intIn(100, 599, 'a status')).min(1)], { error: say('expected a status code or a list of them') })
+    .default(200).transform((s) => (Array.isArray(s) ? s : [s]))
+    .describe('Expected status code(s).'),
+  interval: duration(10).prefault('2s').describe('Time between checks.'),
+  timeout: duration(10).prefault('1s').describe('A check not answered in this time fails.'),
+  rise: intIn(1, 100).default(2).describe('Consecutive passes that bring a down server up.'),
+  fall: intIn(1, 100).default(3).describe('Consecutive failures that take an up server down.'),
+});
+
+const nodeCheckSchema = z.strictObject({
+  path: z.string({ error: say('expected a path') }).startsWith('/', { error: 'expected a path starting with "/"' })
+    .default('/healthz').describe('Path of the probe sent to the VIP through the node\'s MAC.'),
+  port: port().optional().describe('Service port probed; defaults to the first http service.'),
+  interval: duration(10).prefault('100ms').describe('Time between probes of each node.'),
+  timeout: duration(10).prefault('80ms').describe('A probe not answered in this time fails.'),
+  rise: intIn(1, 100).default(3).describe('Consecutive passes that bring a node back into the Maglev table.'),
+  fall: intIn(1, 100).default(3).describe('Consecutive failures that take a node out of the Maglev table.'),
+});
+
+export const healthChecksSchema = z.strictObject({
+  backend: backendCheckSchema.prefault({}).describe('Default active check of back-end servers (a pool may override fields).'),
+  nodes: nodeCheckSchema.prefault({}).describe('Checks of LB nodes by each other, addressed to the VIP.'),
+}).prefault({}).describe('Health checks.');
+
+const hashSchema = z.discriminatedUnion('by', [
+  z.strictObject({ by: z.literal('url'), includeQuery: z.boolean().default(true) }),
+  z.strictObject({ by: z.literal('header'), name: httpToken('header') }),
+  z.strictObject({ by: z.literal('cookie'), name: httpToken('cookie') }),
+  z.strictObject({ by: z.literal('client') }),
+], { error: say('expected by: url, header (with name), cookie (with name) or client') });
+
+/** How a server is picked within a pool, normalized: `{ type: 'roundrobin' }`, `{ type: 'hash', by: 'header', name }`, ... */
+export type Policy =
+  | { type: 'roundrobin' | 'weighted' | 'leastconn' }
+  | { type: 'hash'; by: 'url'; includeQuery: boolean }
+  | { type: 'hash'; by: 'client' }
+  | { type: 'hash'; by: 'header' | 'cookie'; name: string };
+
+export const policySchema = z
+  .union([
+    z.enum(['roundrobin', 'weighted', 'leastconn']),
+    z.strictObject({ hash: hashSchema }),
+  ], { error: say('expected roundrobin, weighted, leastconn or { hash: { by: url|header|cookie|client } }') })
+  .transform((p): Policy => (typeof p === 'string' ? { type: p } : { type: 'hash', ...p.hash } as Policy))
+  .describe('`roundrobin`, `weighted` (weighted round robin), `leastconn`, or `{ hash: { by: url | header | cookie | client, name } }` (consistent hashing; `name` for header and cookie).');
+
+const serverSchema = z.strictObject({
+  address: ipAny().describe('Back-end IPv4 or IPv6 address.'),
+  port: port().describe('Back-end port.'),
+  weight: intIn(0, 1000).default(1).describe('Relative weight (weighted policies); 0 drains the server.'),
+});
+
+const upstreamTlsSchema = z.strictObject({
+  verify: z.boolean({ error: say('expected true or false') }).default(true).describe("Verify the back-end's certificate."),
+  ca: filePath('a PEM CA bundle').optional().describe('CA bundle used to verify back-ends (default: the system CAs).'),
+  servername: hostName().optional().describe('SNI name sent to back-ends.'),
+});
+
+export const poolSchema = z.strictObject({
+  servers: z.array(serverSchema).min(1, { error: 'expected at least one server' }).describe('Back-end servers.'),
+  policy: policySchema.prefault('roundrobin'),
+  persistence: z.enum(['none', 'cookie', 'session-id'], { error: say('expected none, cookie or session-id') })
+    .default('none').describe('Keep a client on its server: `cookie` (injected LB cookie) or `session-id` (the back-end\'s own session id), see `persistence`.'),
+  tls: z.union([z.literal(false), upstreamTlsSchema], { error: say('expected false or TLS settings') }).default(false)
+    .describe('Re-encrypt traffic to the back-ends (`false`: clear text).'),
+  healthCheck: backendCheckSchema.partial().optional().describe('Overrides of `healthChecks.backend` for this pool.'),
+  slowStart: duration().prefault(0).describe('A server coming up ramps its weight up over this time (0: at once).'),
+});
+
+const cdnMatchSchema = z.strictObject({
+  prefixes: z.array(z.string().startsWith('/', { error: 'expected a path prefix starting with "/"' })).default([])
+    .describe('URL path prefixes.'),
+  extensions: z.array(z.string().regex(/^\.[A-Za-z0-9]+$/, { error: 'expected a file extension like ".png"' })).default([])
+    .transform((a) => a.map((e) => e.toLowerCase())).describe('File extensions, with the dot.'),
+  hosts: z.array(hostName()).default([]).describe('Hosts whose absolute URLs are rewritten too (relative URLs are always of the page host).'),
+});
+
+export const cdnSchema = z.strictObject({
+  baseUrls: z.array(z.url({ protocol: /^https?$/, error: say('expected an http(s) URL') }))
+    .min(1, { error: 'expected at least one CDN base URL' })
+    .describe('CDN base URLs; several shard URLs by a stable hash of the path.'),
+  include: cdnMatchSchema.prefault({}).describe('URLs to rewrite: any prefix, extension or host listed matches.'),
+  exclude: cdnMatchSchema.prefault({}).describe('URLs never rewritten, even when included.'),
+  rewriteAnchors: z.boolean().default(false).describe('Also rewrite `<a href>` (by default only resources: src, link href, srcset, poster, data-src, url()).'),
+  cache: z.strictObject({
+    enabled: z.boolean().default(true).describe('Cache rewritten pages.'),
+    maxBytes: byteSize(0, 2 ** 36).prefault('64MiB').describe('Size bound of the page cache (LRU).'),
+  }).prefault({}).describe('Cache of rewritten pages.'),
+}).refine((c) => c.include.prefixes.length + c.include.extensions.length + c.include.hosts.length > 0, {
+  error: 'cdn.include names nothing to rewrite: list prefixes, extensions or hosts',
+});
+
+export const routeSchema = z.strictObject({
+  name: name('route').optional().describe('Name of the route (logs, metrics).'),
+  match: z.strictObject({
+    host: hostName().optional().describe('Host header (exact, or "*.example.com").'),
+    pathPrefix: z.string().startsWith('/', { error: 'expected a path prefix starting with "/"' }).optional()
+      .describe('URL path prefix.'),
+    pathRegex: z.string().refine(regexCompiles, { error: 'expected a valid regular expression' }).optional()
+      .describe('Regular expression tested against the path and query.'),
+  }).prefault({}).describe('All given conditions must hold; no condition matches every request.'),
+  pool: name('pool').describe('Pool that serves the matched requests.'),
+  policy: policySchema.optional().describe("Overrides the pool's policy for this route."),
+  cdn: cdnSchema.optional().describe('CDN rewriting of HTML responses of this route.'),
+});
+
+export const persistenceSchema = z.strictObject({
+  cookie: z.strictObject({
+    name: httpToken('cookie').default('LBSERVER').describe('Name of the injected cookie.'),
+    maxAge: duration().optional().describe('Cookie lifetime; a session cookie when absent.'),
+    secure: z.boolean().default(false).describe('Send the cookie with the Secure flag.'),
+  }).prefault({}).describe('Cookie injection (pools with `persistence: cookie`).'),
+  sessionIds: z.strictObject({
+    names: z.array(httpToken('session id')).min(1).default(['JSESSIONID', 'PHPSESSID', 'ASP.NET_SessionId'])
+      .describe('Session-ID cookie names learned from back-end responses.'),
+    inUrl: z.boolean().default(true).describe('Also look for `;jsessionid=` style path parameters.'),
+  }).prefault({}).describe('Persistence by the back-end\'s own session id (pools with `persistence: session-id`).'),
+  hashGroups: intIn(16, 1 << 20).refine((n) => (n & (n - 1)) === 0, { error: 'expected a power of two' })
+    .default(4096).describe('Hash groups of the shared persistence table (a power of two).'),
+}).prefault({}).describe('Session persistence.');
+
+export const electionSchema = z.strictObject({
+  vrid: intIn(1, 255).default(51).describe('VRRP virtual router id (the same on every node).'),
+  advertInterval: duration(10, 40950).prefault('100ms')
+    .refine((n) => n % 10 === 0, { error: 'expected a multiple of 10ms (VRRPv3 counts centiseconds)' })
+    .describe('VRRP advertisement interval; master-down interval is 3 × this plus skew.'),
+  preempt: z.boolean().default(true).describe('A higher-priority node takes the scheduler role back when it returns.'),
+}).prefault({}).describe('Scheduler election (VRRPv3). Priorities are per node (`nodes[].priority`).');
+
+export const adminSchema = z.strictObject({
+  port: port().default(9180).describe("Port of the admin endpoint on each node's own address."),
+  token: z.string().min(8, { error: 'expected a token of at least 8 characters' }).optional()
+    .describe('Bearer token required for the actions (purge, drain, reload).'),
+  tokenFile: filePath('a file holding the token').optional().describe('File holding the token (instead of `token`).'),
+}).prefault({}).describe('Admin HTTP endpoint (status, metrics, actions).');
+
+export const loggingSchema = z.strictObject({
+  level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+    error: say('expected fatal, error, warn, info, debug, trace or silent'),
+  }).default('info').describe('Log level (`--log-level` overrides).'),
+  format: z.enum(['auto', 'json', 'pretty'], { error: say('expected auto, json or pretty') }).default('auto')
+    .describe('`auto`: pretty on a terminal, JSON otherwise.'),
+}).prefault({}).describe('Logging.');
+
+const configShape = z.strictObject({
+  version: z.literal(1, { error: say('expected 1') }).default(1).describe('Format version of this file.'),
+  name: name('array').default('lbarray').describe('Name of the array (logs, metrics).'),
+  vip: vipSchema,
+  services: z.array(serviceSchema).min(1, { error: 'expected at least one service' }).describe('Ports served on the VIP.'),
+  nodes: z.array(nodeSchema).min(1, { error: 'expected at least one node' }).describe('The LB nodes, in a fixed order (the Maglev table depends on it).'),
+  scheduler: schedulerSchema,
+  proxy: proxySchema,
+  pools: z.record(name('pool'), poolSchema, { error: say('expected a map of pool name to pool') })
+    .describe('Back-end pools by name.'),
+  routes: z.array(routeSchema).min(1, { error: 'expected at least one route' })
+    .describe('Routing rules, tried in order; the first that matches picks the pool.'),
+  persistence: persistenceSchema,
+  healthChecks: healthChecksSchema,
+  election: electionSchema,
+  admin: adminSchema,
+  logging: loggingSchema,
+}, { error: say('expected a map (the config file is empty or not a map)') })
+  .describe('The whole array: one file, the same on every node.');
+
+type Shape = z.output<typeof configShape>;
+
+/** Fills in what depends on other fields: a route's policy (its pool's when absent) and each
+ *  pool's complete health check (the pool's overrides on `healthChecks.backend`). */
+function resolve(c: Shape) {
+  const pools = Object.fromEntries(Object.entries(c.pools).map(([k, p]) => [k, {
+    ...p, healthCheck: { ...c.healthChecks.backend, ...p.healthCheck } as Shape['healthChecks']['backend'],
+  }]));
+  const routes = c.routes.map((r) => ({ ...r, policy: r.policy ?? c.pools[r.pool]?.policy ?? { type: 'roundrobin' } as Policy }));
+  return { ...c, pools, routes };
+}
+
+export const configSchema = configShape.transform(resolve);
+
+/** The parsed, defaulted config (every default filled in, durations in ms, sizes in bytes). */
+export type Config = z.output<typeof configSchema>;
+/** What the file may contain (defaults optional, units as strings). */
+export type ConfigInput = z.input<typeof configSchema>;
+export type NodeConfig = Config['nodes'][number];
+export type ServiceConfig = Config['services'][number];
+export type PoolConfig = Config['pools'][string];
+export type ServerConfig = PoolConfig['servers'][number];
+export type RouteConfig = Config['routes'][number];
+export type CdnConfig = NonNullable<RouteConfig['cdn']>;
+export type BackendCheckConfig = Config['healthChecks']['backend'];
