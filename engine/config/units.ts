@@ -29,6 +29,7 @@ export function parseSize(v: string | number): number {
 function unitSchema(
   parse: (v: string | number) => number, what: string, unit: string, min: number, max: number,
 ) {
+  const kind = unit === 'ms' ? 'duration' : 'size';
   const bounds = `between ${min}${unit} and ${max}${unit}`;
   return z
     .union([z.number(), z.string()], { error: `expected ${what}` })
@@ -37,7 +38,8 @@ function unitSchema(
       if (Number.isNaN(n)) ctx.addIssue({ code: 'custom', message: `expected ${what}` });
       else if (n < min || n > max) ctx.addIssue({ code: 'custom', message: `expected a value ${bounds}` });
       return n;
-    });
+    })
+    .meta({ 'x-unit': kind });
 }
 
 /** A duration in the file ("250ms", "2s", or milliseconds), milliseconds in the Config. */
