@@ -1,0 +1,363 @@
+#include "ring.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <thread>
+
+namespace lb {
+
+namespace {
+
+#ifndef PACKET_IGNORE_OUTGOING
+#define PACKET_IGNORE_OUTGOING 23
+#endif
+
+// Where the kernel puts frame data in a TPACKET_V3 slot: after the header and
+// a sockaddr_ll (RX); at the aligned header end minus the sockaddr_ll (TX).
+constexpr size_t kV3HeaderRoom = TPACKET_ALIGN(sizeof(tpacket3_hdr)) + sizeof(sockaddr_ll);
+constexpr size_t kTxDataOffset = TPACKET_ALIGN(sizeof(tpacket3_hdr));
+
+std::string errno_text(int e) { return std::strerror(e); }
+
+bool socket_failed(Error* err, const std::string& what, int e) {
+  return err->set("ERR_SOCKET", what + " failed: " + errno_text(e) + ".");
+}
+
+bool ring_failed(Error* err, const RingOptions& o, const char* which, int e) {
+  std::string size = std::to_string(static_cast<uint64_t>(o.block_size) * o.block_count >> 20) + " MiB";
+  if (e == ENOMEM || e == E2BIG || e == ENOBUFS) {
+    return err->set("ERR_RING_TOO_LARGE", std::string("the ") + which + " ring (" + size + ") does not fit in memory: use fewer or smaller blocks.");
+  }
+  if (e == EINVAL) {
+    return err->set("ERR_INVALID_ARG", std::string("the kernel refused the ") + which +
+        " ring geometry: block size must be a power-of-two multiple of the page size and frame size a multiple of 16 that fits in a block.");
+  }
+  return socket_failed(err, std::string("setting up the ") + which + " ring", e);
+}
+
+// Runs fn on a short-lived thread that joined the named network namespace:
+// the caller's thread (Node's main thread, with its sockets) never moves.
+template <typename F>
+bool in_netns(const std::string& ns, Error* err, F fn) {
+  if (ns.empty()) return fn();
+  std::string path = ns[0] == '/' ? ns : "/var/run/netns/" + ns;
+  int nsfd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (nsfd < 0) {
+    int e = errno;
+    if (e == EACCES || e == EPERM) return err->set("ERR_NO_PRIVILEGE", "entering network namespace " + ns + " needs CAP_SYS_ADMIN: run as root.");
+    return err->set("ERR_NO_SUCH_NAMESPACE", "network namespace " + ns + " does not exist (" + path + ").");
+  }
+  bool ok = false;
+  std::thread t([&] {
+    if (setns(nsfd, CLONE_NEWNET) != 0) {
+      int e = errno;
+      if (e == EPERM) ok = err->set("ERR_NO_PRIVILEGE", "entering network namespace " + ns + " needs CAP_SYS_ADMIN: run as root.");
+      else ok = err->set("ERR_NO_SUCH_NAMESPACE", path + " is not a network namespace: " + errno_text(e) + ".");
+      return;
+    }
+    ok = fn();
+  });
+  t.join();
+  ::close(nsfd);
+  return ok;
+}
+
+template <typename T>
+bool set_opt(int fd, int name, T value) {
+  return setsockopt(fd, SOL_PACKET, name, &value, sizeof value) == 0;
+}
+
+inline uint32_t load_acquire(const uint32_t* p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
+inline void store_release(uint32_t* p, uint32_t v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
+
+}  // namespace
+
+PacketRing::PacketRing(const RingOptions& o) : options_(o) {}
+
+PacketRing::~PacketRing() { close(); }
+
+std::unique_ptr<PacketRing> PacketRing::open(const RingOptions& options, Error* err) {
+  std::unique_ptr<PacketRing> r(new PacketRing(options));
+  if (!in_netns(options.netns, err, [&] { return r->setup(err); })) return nullptr;
+  return r;
+}
+
+bool PacketRing::setup(Error* err) {
+  const RingOptions& o = options_;
+  const std::string& name = o.interface;
+  if (name.empty() || name.size() >= IFNAMSIZ) return err->set("ERR_INVALID_ARG", "interface name \"" + name + "\" is not 1 to 15 characters.");
+  fd_ = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);  // protocol 0: nothing arrives before bind()
+  if (fd_ < 0) {
+    int e = errno;
+    if (e == EPERM || e == EACCES) return err->set("ERR_NO_PRIVILEGE", "opening an AF_PACKET socket needs CAP_NET_RAW: run as root.");
+    return socket_failed(err, "socket(AF_PACKET)", e);
+  }
+
+  ifreq ifr{};
+  std::memcpy(ifr.ifr_name, name.data(), name.size());
+  if (ioctl(fd_, SIOCGIFINDEX, &ifr) != 0) {
+    return err->set("ERR_NO_SUCH_INTERFACE", "there is no interface named " + name + (o.netns.empty() ? "" : " in namespace " + o.netns) + ".");
+  }
+  ifindex_ = ifr.ifr_ifindex;
+  if (ioctl(fd_, SIOCGIFFLAGS, &ifr) != 0) return socket_failed(err, "reading the flags of " + name, errno);
+  if (!(ifr.ifr_flags & IFF_UP)) return err->set("ERR_INTERFACE_DOWN", "interface " + name + " is down: bring it up (ip link set " + name + " up).");
+  if (ioctl(fd_, SIOCGIFHWADDR, &ifr) != 0) return socket_failed(err, "reading the MAC of " + name, errno);
+  std::memcpy(mac_, ifr.ifr_hwaddr.sa_data, 6);
+  if (ioctl(fd_, SIOCGIFMTU, &ifr) != 0) return socket_failed(err, "reading the MTU of " + name, errno);
+  mtu_ = ifr.ifr_mtu;
+
+  if (!set_opt(fd_, PACKET_VERSION, static_cast<int>(TPACKET_V3))) return socket_failed(err, "PACKET_VERSION", errno);
+  if (o.vnet_hdr && !set_opt(fd_, PACKET_VNET_HDR, 1)) return socket_failed(err, "PACKET_VNET_HDR", errno);
+  // A malformed TX frame is marked TP_STATUS_WRONG_FORMAT and skipped, not a stop of the ring.
+  if (!set_opt(fd_, PACKET_LOSS, 1)) return socket_failed(err, "PACKET_LOSS", errno);
+
+  uint64_t rx_total = static_cast<uint64_t>(o.block_size) * o.block_count;
+  if (o.frame_size == 0 || o.block_size < o.frame_size || rx_total > (uint64_t{1} << 40)) {
+    return ring_failed(err, o, "RX", rx_total > (uint64_t{1} << 40) ? ENOMEM : EINVAL);
+  }
+  tpacket_req3 rx{};
+  rx.tp_block_size = o.block_size;
+  rx.tp_block_nr = o.block_count;
+  rx.tp_frame_size = o.frame_size;
+  rx.tp_frame_nr = o.block_size / o.frame_size * o.block_count;
+  rx.tp_retire_blk_tov = o.retire_ms;
+  if (setsockopt(fd_, SOL_PACKET, PACKET_RX_RING, &rx, sizeof rx) != 0) return ring_failed(err, o, "RX", errno);
+  rx_bytes_ = rx_total;
+
+  size_t tx_bytes = 0;
+  if (o.tx_mode == TxMode::ring) {
+    uint32_t block = o.tx_frame_size > 65536 ? o.tx_frame_size : 65536;
+    uint32_t per_block = block / o.tx_frame_size;
+    uint32_t blocks = (o.tx_frame_count + per_block - 1) / per_block;
+    tpacket_req3 tx{};
+    tx.tp_block_size = block;
+    tx.tp_block_nr = blocks;
+    tx.tp_frame_size = o.tx_frame_size;
+    tx.tp_frame_nr = per_block * blocks;
+    if (setsockopt(fd_, SOL_PACKET, PACKET_TX_RING, &tx, sizeof tx) != 0) return ring_failed(err, o, "TX", errno);
+    tx_slots_ = tx.tp_frame_nr;
+    tx_bytes = static_cast<size_t>(block) * blocks;
+  }
+
+  map_bytes_ = rx_bytes_ + tx_bytes;
+  void* m = mmap(nullptr, map_bytes_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd_, 0);
+  if (m == MAP_FAILED) {
+    map_bytes_ = 0;
+    return ring_failed(err, o, "RX", errno);
+  }
+  map_ = static_cast<uint8_t*>(m);
+  if (tx_bytes) tx_base_ = map_ + rx_bytes_;
+
+  if (o.qdisc_bypass && !set_opt(fd_, PACKET_QDISC_BYPASS, 1)) return socket_failed(err, "PACKET_QDISC_BYPASS", errno);
+  if (o.ignore_outgoing && !set_opt(fd_, PACKET_IGNORE_OUTGOING, 1)) return socket_failed(err, "PACKET_IGNORE_OUTGOING", errno);
+
+  sockaddr_ll sll{};
+  sll.sll_family = AF_PACKET;
+  sll.sll_protocol = htons(ETH_P_ALL);
+  sll.sll_ifindex = ifindex_;
+  if (bind(fd_, reinterpret_cast<sockaddr*>(&sll), sizeof sll) != 0) {
+    int e = errno;
+    if (e == ENETDOWN) return err->set("ERR_INTERFACE_DOWN", "interface " + name + " is down: bring it up (ip link set " + name + " up).");
+    if (e == ENODEV) return err->set("ERR_NO_SUCH_INTERFACE", "interface " + name + " went away while opening it.");
+    return socket_failed(err, "binding to " + name, e);
+  }
+  if (o.fanout_group >= 0) {
+    int arg = (o.fanout_group & 0xffff) | (o.fanout_mode << 16);
+    if (!set_opt(fd_, PACKET_FANOUT, arg)) {
+      int e = errno;
+      if (e == EINVAL || e == EALREADY) {
+        return err->set("ERR_INVALID_ARG", "fanout group " + std::to_string(o.fanout_group) +
+            " exists with another mode or on another interface: " + errno_text(e) + ".");
+      }
+      return socket_failed(err, "PACKET_FANOUT", e);
+    }
+  }
+
+  size_t batch = o.batch_size ? o.batch_size : 1;
+  msgs_.resize(batch);
+  iovs_.resize(batch * 2);
+  vnets_.resize(batch);
+  done_blocks_.reserve(o.block_count);
+  return true;
+}
+
+size_t PacketRing::receive(RxFrame* out, size_t max, int timeout_ms) {
+  if (fd_ < 0) return 0;
+  release();
+  const size_t header_room = kV3HeaderRoom + (options_.vnet_hdr ? sizeof(virtio_net_hdr) : 0);
+  size_t n = 0;
+  bool waited = false;
+  while (n < max) {
+    if (!in_block_) {
+      auto* b = reinterpret_cast<tpacket_block_desc*>(map_ + static_cast<size_t>(block_) * options_.block_size);
+      if (!(load_acquire(&b->hdr.bh1.block_status) & TP_STATUS_USER)) {
+        if (n > 0 || waited || timeout_ms == 0) break;
+        pollfd p{fd_, POLLIN | POLLERR, 0};
+        poll(&p, 1, timeout_ms);
+        waited = true;
+        continue;
+      }
+      in_block_ = true;
+      left_in_block_ = b->hdr.bh1.num_pkts;
+      next_frame_ = reinterpret_cast<uint8_t*>(b) + b->hdr.bh1.offset_to_first_pkt;
+    }
+    while (left_in_block_ > 0 && n < max) {
+      auto* h = reinterpret_cast<tpacket3_hdr*>(next_frame_);
+      RxFrame& f = out[n++];
+      f.data = next_frame_ + h->tp_mac;
+      f.len = h->tp_snaplen;
+      uint32_t st = h->tp_status;
+      f.flags = ((st & TP_STATUS_CSUMNOTREADY) ? kFlagCsumNotReady : 0) | ((st & TP_STATUS_VLAN_VALID) ? kFlagVlanValid : 0) |
+                ((st & TP_STATUS_CSUM_VALID) ? kFlagCsumValid : 0) | (h->tp_snaplen < h->tp_len ? kFlagTruncated : 0);
+      uint32_t tpid = (st & TP_STATUS_VLAN_TPID_VALID) ? h->hv1.tp_vlan_tpid : 0x8100;
+      f.vlan = (st & TP_STATUS_VLAN_VALID) ? (h->hv1.tp_vlan_tci | tpid << 16) : 0;
+      f.headroom = h->tp_mac > header_room ? static_cast<uint32_t>(h->tp_mac - header_room) : 0;
+      f.vnet = options_.vnet_hdr ? reinterpret_cast<virtio_net_hdr*>(f.data - sizeof(virtio_net_hdr)) : nullptr;
+      next_frame_ += h->tp_next_offset;
+      --left_in_block_;
+    }
+    if (left_in_block_ == 0) {
+      done_blocks_.push_back(block_);
+      in_block_ = false;
+      block_ = (block_ + 1) % options_.block_count;
+    }
+  }
+  return n;
+}
+
+void PacketRing::release() {
+  for (uint32_t b : done_blocks_) {
+    auto* d = reinterpret_cast<tpacket_block_desc*>(map_ + static_cast<size_t>(b) * options_.block_size);
+    store_release(&d->hdr.bh1.block_status, TP_STATUS_KERNEL);
+  }
+  done_blocks_.clear();
+}
+
+bool PacketRing::enqueue(const uint8_t* data, size_t len, const virtio_net_hdr* vnet) {
+  if (fd_ < 0) {
+    ++stats_.tx_errors;
+    return false;
+  }
+  size_t need = kTxDataOffset + len + (options_.vnet_hdr ? sizeof(virtio_net_hdr) : 0);
+  if (tx_base_ && need <= options_.tx_frame_size) return enqueue_ring(data, len, vnet);
+  return enqueue_msg(data, len, vnet);
+}
+
+bool PacketRing::enqueue_ring(const uint8_t* data, size_t len, const virtio_net_hdr* vnet) {
+  auto* h = reinterpret_cast<tpacket3_hdr*>(tx_base_ + static_cast<size_t>(tx_slot_) * options_.tx_frame_size);
+  uint32_t st = load_acquire(&h->tp_status);
+  if (st == TP_STATUS_WRONG_FORMAT) ++stats_.tx_errors;  // a frame the kernel refused earlier
+  if (st != TP_STATUS_AVAILABLE && st != TP_STATUS_WRONG_FORMAT) {
+    flush_ring();  // make room: the kernel frees slots as it sends
+    st = load_acquire(&h->tp_status);
+    if (st != TP_STATUS_AVAILABLE && st != TP_STATUS_WRONG_FORMAT) {
+      ++stats_.tx_errors;
+      return false;
+    }
+  }
+  uint8_t* dst = reinterpret_cast<uint8_t*>(h) + kTxDataOffset;
+  size_t total = len;
+  if (options_.vnet_hdr) {
+    if (vnet) std::memcpy(dst, vnet, sizeof *vnet);
+    else std::memset(dst, 0, sizeof(virtio_net_hdr));
+    dst += sizeof(virtio_net_hdr);
+    total += sizeof(virtio_net_hdr);
+  }
+  std::memcpy(dst, data, len);
+  h->tp_len = static_cast<uint32_t>(total);
+  h->tp_snaplen = static_cast<uint32_t>(total);
+  h->tp_next_offset = 0;
+  store_release(&h->tp_status, TP_STATUS_SEND_REQUEST);
+  tx_slot_ = tx_slot_ + 1 == tx_slots_ ? 0 : tx_slot_ + 1;
+  ++tx_ring_pending_;
+  return true;
+}
+
+bool PacketRing::enqueue_msg(const uint8_t* data, size_t len, const virtio_net_hdr* vnet) {
+  if (msg_count_ == msgs_.size()) flush_msgs();
+  size_t k = msg_count_++;
+  iovec* iov = &iovs_[k * 2];
+  int parts = 0;
+  if (options_.vnet_hdr) {
+    if (vnet) vnets_[k] = *vnet;
+    else std::memset(&vnets_[k], 0, sizeof vnets_[k]);
+    iov[parts++] = {&vnets_[k], sizeof(virtio_net_hdr)};
+  }
+  iov[parts++] = {const_cast<uint8_t*>(data), len};
+  msghdr& m = msgs_[k].msg_hdr;
+  std::memset(&m, 0, sizeof m);
+  m.msg_iov = iov;
+  m.msg_iovlen = parts;
+  return true;
+}
+
+void PacketRing::flush() {
+  flush_ring();
+  flush_msgs();
+}
+
+void PacketRing::flush_ring() {
+  if (!tx_ring_pending_ || fd_ < 0) return;
+  ++stats_.tx_syscalls;
+  // MSG_DONTWAIT: don't wait for completion; the kernel sends every
+  // SEND_REQUEST slot from its head on and frees each slot when done.
+  if (send(fd_, nullptr, 0, MSG_DONTWAIT) < 0 && errno != EAGAIN && errno != ENOBUFS) ++stats_.tx_errors;
+  stats_.tx_frames += tx_ring_pending_;
+  tx_ring_pending_ = 0;
+}
+
+void PacketRing::flush_msgs() {
+  size_t done = 0;
+  while (done < msg_count_ && fd_ >= 0) {
+    ++stats_.tx_syscalls;
+    int r = sendmmsg(fd_, &msgs_[done], static_cast<unsigned>(msg_count_ - done), MSG_DONTWAIT);
+    if (r > 0) {
+      done += static_cast<size_t>(r);
+      stats_.tx_frames += static_cast<uint64_t>(r);
+    } else {
+      ++done;  // the first message failed (too big, device busy): skip it
+      ++stats_.tx_errors;
+    }
+  }
+  msg_count_ = 0;
+}
+
+RingStats PacketRing::stats() {
+  if (fd_ >= 0) {
+    tpacket_stats_v3 st{};
+    socklen_t len = sizeof st;
+    // The kernel resets its counters on every read: accumulate.
+    if (getsockopt(fd_, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0) {
+      stats_.rx_packets += st.tp_packets;
+      stats_.rx_drops += st.tp_drops;
+      stats_.rx_freeze_q += st.tp_freeze_q_cnt;
+    }
+  }
+  return stats_;
+}
+
+void PacketRing::close() {
+  if (fd_ >= 0) stats();
+  if (map_) munmap(map_, map_bytes_);
+  map_ = nullptr;
+  tx_base_ = nullptr;
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  done_blocks_.clear();
+  in_block_ = false;
+  msg_count_ = 0;
+  tx_ring_pending_ = 0;
+}
+
+}  // namespace lb
