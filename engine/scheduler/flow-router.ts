@@ -1,0 +1,67 @@
+// Flow table + Maglev: the node of a flow. A tracked flow keeps its node while that node stays
+// up (even if the Maglev table moved its slot, even if the node is draining); an untracked flow,
+// or one whose node went down, takes the Maglev pick of the current table and is tracked.
+import { FlowClass, FlowTable } from './flow-table.js';
+import { maglevSlot } from './flow-hash.js';
+
+/** What the packet path reads of the published scheduling state (see table-publisher.ts). */
+export interface TableView {
+  /** Maglev table: node index per slot, -1 if no node takes new flows. */
+  table: Int32Array;
+  /** Per node: generation << 1 | up. Tracked flows of a node whose word changed are re-hashed. */
+  nodeStates: Uint32Array;
+}
+
+export class FlowRouter {
+  /** Tracked flows whose node went down and were moved to the current Maglev pick. */
+  rehashed = 0;
+  private table: Int32Array;
+  private nodeStates: Uint32Array;
+
+  constructor(readonly flows: FlowTable, view: TableView) {
+    this.table = view.table;
+    this.nodeStates = view.nodeStates;
+  }
+
+  /** Switches to a newly published view (between batches). */
+  use(view: TableView): void {
+    this.table = view.table;
+    this.nodeStates = view.nodeStates;
+  }
+
+  /** The node for a packet of the flow `key`/`hash` whose class is `cls` (FlowClass), or -1. */
+  route(key: Uint32Array, hash: number, cls: number, now: number): number {
+    const flows = this.flows;
+    const slot = flows.find(key, hash);
+    if (slot >= 0) {
+      const held = flows.nodeAt(slot);
+      if (this.nodeStates[held] === flows.stateAt(slot)) {
+        flows.touch(slot, now, cls);
+        return held;
+      }
+      const node = this.table[maglevSlot(hash, this.table.length)];
+      if (node < 0) {
+        flows.remove(slot);
+        return -1;
+      }
+      this.rehashed++;
+      flows.reassign(slot, node, this.nodeStates[node], now, cls);
+      return node;
+    }
+    const node = this.table[maglevSlot(hash, this.table.length)];
+    if (node >= 0) flows.insert(key, hash, node, this.nodeStates[node], now, cls);
+    return node;
+  }
+
+  /** The node of the flow without tracking or touching it (ICMP errors about the flow). */
+  peek(key: Uint32Array, hash: number): number {
+    const slot = this.flows.find(key, hash);
+    if (slot >= 0) {
+      const held = this.flows.nodeAt(slot);
+      if (this.nodeStates[held] === this.flows.stateAt(slot)) return held;
+    }
+    return this.table[maglevSlot(hash, this.table.length)];
+  }
+}
+
+export { FlowClass };

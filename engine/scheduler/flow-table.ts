@@ -1,0 +1,170 @@
+// The flow table: which node holds each flow, so an established flow keeps its node when the
+// Maglev table changes. Bounded and allocation-free: an 8-way set-associative hash table over
+// typed arrays (bucket = hash & mask, 8 slots side by side), eviction of the least recently seen
+// entry of the bucket. Every operation touches one bucket: O(1), no chains for a flood to grow.
+//
+// SYN-flood resistance: an entry made by a bare SYN is EMBRYONIC; the client's next packet (its
+// ACK) makes it ESTABLISHED. New entries evict, in order: a free slot, the oldest embryonic (or
+// closing) entry, an established entry idle longer than `idleMs`, and, only for a new established
+// flow, the oldest established entry. A flood of spoofed SYNs therefore recycles embryonic
+// slots and never pushes out a live connection; a SYN that finds no room is simply not
+// tracked (Maglev still places it; the entry is only needed if the table changes meanwhile).
+//
+// Dead nodes: each entry keeps the node's state word (generation << 1 | up) from when it was
+// placed. The caller compares it with the published state of that node; a mismatch (the node
+// went down, perhaps came back) means the connection is gone there and the flow is re-hashed.
+import { LbError } from '../errors.js';
+
+/** Uint32 words of a flow key: src address (4), dst address (4), sport << 16 | dport, kind. */
+export const FLOW_KEY_WORDS = 10;
+export const KEY_SRC = 0;
+export const KEY_DST = 4;
+export const KEY_PORTS = 8;
+/** proto | IPv6 << 8 | fragment (3-tuple key) << 9. */
+export const KEY_KIND = 9;
+
+/** Slots per bucket. */
+export const FLOW_WAYS = 8;
+export const DEFAULT_FLOW_CAPACITY = 1 << 20;
+
+/** Entry classes, in eviction order. */
+export const FlowClass = { EMPTY: 0, EMBRYONIC: 1, ESTABLISHED: 2 } as const;
+
+export interface FlowTableOptions {
+  /** Entries (rounded up to a power of two, at least FLOW_WAYS). Default 1 Mi. */
+  capacity?: number;
+  /** An established entry idle this long (ms of `now`) may make room for a new SYN. Default 120 s. */
+  idleMs?: number;
+}
+
+export class FlowTable {
+  readonly capacity: number;
+  readonly idleMs: number;
+  /** Entries in use. */
+  size = 0;
+  /** Counters: entries evicted by class, new flows left untracked for lack of room. */
+  evictedEmbryonic = 0;
+  evictedEstablished = 0;
+  refused = 0;
+  private readonly bucketMask: number;
+  private readonly hashes: Int32Array;
+  private readonly keys: Uint32Array;
+  private readonly nodes: Int32Array;
+  private readonly states: Uint32Array;
+  private readonly lastSeen: Uint32Array;
+  private readonly classes: Uint8Array;
+
+  constructor(options: FlowTableOptions = {}) {
+    const wanted = options.capacity ?? DEFAULT_FLOW_CAPACITY;
+    if (!Number.isInteger(wanted) || wanted < 1 || wanted > 2 ** 26) {
+      throw new LbError('ERR_FLOW_TABLE_CAPACITY',
+        `Expected a flow table capacity between 1 and ${2 ** 26} entries, but received ${wanted}.`);
+    }
+    let capacity = FLOW_WAYS;
+    while (capacity < wanted) capacity *= 2;
+    this.capacity = capacity;
+    this.idleMs = options.idleMs ?? 120_000;
+    this.bucketMask = capacity / FLOW_WAYS - 1;
+    this.hashes = new Int32Array(capacity);
+    this.keys = new Uint32Array(capacity * FLOW_KEY_WORDS);
+    this.nodes = new Int32Array(capacity);
+    this.states = new Uint32Array(capacity);
+    this.lastSeen = new Uint32Array(capacity);
+    this.classes = new Uint8Array(capacity);
+  }
+
+  /** The slot holding `key` (whose hash is `hash`), or -1. */
+  find(key: Uint32Array, hash: number): number {
+    const base = (hash & this.bucketMask) * FLOW_WAYS;
+    const hashes = this.hashes;
+    const classes = this.classes;
+    for (let s = base; s < base + FLOW_WAYS; s++) {
+      if (hashes[s] === hash && classes[s] !== FlowClass.EMPTY && this.keyEquals(s, key)) return s;
+    }
+    return -1;
+  }
+
+  nodeAt(slot: number): number { return this.nodes[slot]; }
+  stateAt(slot: number): number { return this.states[slot]; }
+  classAt(slot: number): number { return this.classes[slot]; }
+
+  /** A packet of the flow in `slot` was seen at `now`; `cls` is what the packet says of it. */
+  touch(slot: number, now: number, cls: number): void {
+    this.lastSeen[slot] = now;
+    this.classes[slot] = cls;
+  }
+
+  /** Re-homes the flow in `slot` (its node died): node, that node's state word, now. */
+  reassign(slot: number, node: number, state: number, now: number, cls: number): void {
+    this.nodes[slot] = node;
+    this.states[slot] = state;
+    this.lastSeen[slot] = now;
+    this.classes[slot] = cls;
+  }
+
+  /** Tracks a new flow (not present: call find first). Returns its slot, or -1 if there was no room. */
+  insert(key: Uint32Array, hash: number, node: number, state: number, now: number, cls: number): number {
+    const slot = this.victim((hash & this.bucketMask) * FLOW_WAYS, now, cls);
+    if (slot < 0) {
+      this.refused++;
+      return -1;
+    }
+    const old = this.classes[slot];
+    if (old === FlowClass.EMPTY) this.size++;
+    else if (old === FlowClass.EMBRYONIC) this.evictedEmbryonic++;
+    else this.evictedEstablished++;
+    this.hashes[slot] = hash;
+    const keys = this.keys;
+    const at = slot * FLOW_KEY_WORDS;
+    for (let k = 0; k < FLOW_KEY_WORDS; k++) keys[at + k] = key[k];
+    this.nodes[slot] = node;
+    this.states[slot] = state;
+    this.lastSeen[slot] = now;
+    this.classes[slot] = cls;
+    return slot;
+  }
+
+  /** Forgets the flow in `slot`. */
+  remove(slot: number): void {
+    if (this.classes[slot] === FlowClass.EMPTY) return;
+    this.classes[slot] = FlowClass.EMPTY;
+    this.size--;
+  }
+
+  /** Forgets every flow. */
+  clear(): void {
+    this.classes.fill(FlowClass.EMPTY);
+    this.size = 0;
+  }
+
+  private keyEquals(slot: number, key: Uint32Array): boolean {
+    const keys = this.keys;
+    const at = slot * FLOW_KEY_WORDS;
+    for (let k = 0; k < FLOW_KEY_WORDS; k++) if (keys[at + k] !== key[k]) return false;
+    return true;
+  }
+
+  // The slot a new entry of class `cls` may take in the bucket at `base`, or -1.
+  private victim(base: number, now: number, cls: number): number {
+    const classes = this.classes;
+    const lastSeen = this.lastSeen;
+    let oldestEmbryonic = -1;
+    let oldestEmbryonicAge = -1;
+    let oldestEstablished = -1;
+    let oldestEstablishedAge = -1;
+    for (let s = base; s < base + FLOW_WAYS; s++) {
+      const c = classes[s];
+      if (c === FlowClass.EMPTY) return s;
+      const age = (now - lastSeen[s]) >>> 0; // wrap-safe
+      if (c === FlowClass.EMBRYONIC) {
+        if (age > oldestEmbryonicAge) { oldestEmbryonic = s; oldestEmbryonicAge = age; }
+      } else if (age > oldestEstablishedAge) {
+        oldestEstablished = s;
+        oldestEstablishedAge = age;
+      }
+    }
+    if (oldestEmbryonic >= 0) return oldestEmbryonic;
+    if (cls === FlowClass.ESTABLISHED || oldestEstablishedAge >= this.idleMs) return oldestEstablished;
+    return -1;
+  }
+}
