@@ -2,7 +2,7 @@
 // as practical). Each returns problems as { path, message }; the loader adds the line numbers.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
+import { canonicalAddress } from './address.js';
 import type { Config } from './schema.js';
 
 export interface RawIssue { path: PropertyKey[]; message: string }
@@ -19,12 +19,6 @@ function duplicates<T>(items: readonly T[], key: (t: T) => string | undefined, p
     else out.push({ path: path(i), message: `duplicate ${what} ${k} (also at index ${first})` });
   });
   return out;
-}
-
-/** Same spelling for equal addresses ("2001:2::1" and "2001:2:0::1"). */
-export function canonicalAddress(a: string): string {
-  // The WHATWG URL parser writes IPv6 addresses in their canonical compressed form.
-  return net.isIPv6(a) ? new URL(`http://[${a}]/`).hostname.slice(1, -1) : a;
 }
 
 const uniqueNodes: Rule = (c) => [

@@ -1,0 +1,92 @@
+// The node's Prometheus metrics (prom-client). One registry per node process; each part of the
+// engine updates its own metrics here. Hot paths keep their own counters (addon stats, shared
+// arrays) and copy them in from a `beforeScrape` hook, so a scrape costs nothing per packet.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface MetricsOptions {
+  /** Also export process metrics (CPU, memory, event-loop lag), prefixed `lbarray_`. */
+  processMetrics?: boolean;
+  /** Labels on every metric, e.g. { node: 'lb1' }. */
+  defaultLabels?: Record<string, string>;
+}
+
+/** Seconds; from 100 µs to 10 s (proxy latency). */
+const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export function createMetrics(opts: MetricsOptions = {}) {
+  const registry = new Registry();
+  if (opts.defaultLabels) registry.setDefaultLabels(opts.defaultLabels);
+  if (opts.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'lbarray_' });
+  const registers = [registry];
+  const hooks: Array<() => void | Promise<void>> = [];
+
+  const metrics = {
+    registry,
+    // Scheduler (L4)
+    packets: new Counter({
+      name: 'lbarray_scheduler_packets_total', help: 'Packets the scheduler forwarded, by destination LB node.',
+      labelNames: ['target'] as const, registers,
+    }),
+    drops: new Counter({
+      name: 'lbarray_scheduler_drops_total', help: 'Packets the scheduler dropped, by reason (malformed, not_a_service_port, no_node, ring_full, ...).',
+      labelNames: ['reason'] as const, registers,
+    }),
+    flows: new Gauge({ name: 'lbarray_scheduler_flows', help: 'Flows tracked in the flow table.', registers }),
+    flowEvictions: new Counter({ name: 'lbarray_scheduler_flow_evictions_total', help: 'Flows evicted from the full flow table (LRU).', registers }),
+    maglevRebuilds: new Counter({ name: 'lbarray_scheduler_maglev_rebuilds_total', help: 'Maglev table rebuilds.', registers }),
+    // Cluster
+    role: new Gauge({ name: 'lbarray_scheduler_role', help: '1 while this node is the elected scheduler, else 0.', registers }),
+    failovers: new Counter({ name: 'lbarray_failovers_total', help: 'Times this node took over the scheduler role.', registers }),
+    nodeUp: new Gauge({ name: 'lbarray_node_up', help: 'LB node health as this node sees it (1 up, 0 down).', labelNames: ['node'] as const, registers }),
+    // L7 proxy
+    connections: new Gauge({ name: 'lbarray_client_connections', help: 'Open client connections.', labelNames: ['service'] as const, registers }),
+    requests: new Counter({
+      name: 'lbarray_requests_total', help: 'HTTP requests answered, by pool and status code.',
+      labelNames: ['pool', 'status'] as const, registers,
+    }),
+    requestDuration: new Histogram({
+      name: 'lbarray_request_duration_seconds', help: 'Time from request headers received to response completed.',
+      labelNames: ['pool'] as const, buckets: LATENCY_BUCKETS, registers,
+    }),
+    tlsHandshakes: new Counter({
+      name: 'lbarray_tls_handshakes_total', help: 'TLS handshakes, by result (ok, error) and whether the session was resumed.',
+      labelNames: ['result', 'resumed'] as const, registers,
+    }),
+    backendUp: new Gauge({
+      name: 'lbarray_backend_up', help: 'Back-end server health (1 up, 0 down).', labelNames: ['pool', 'server'] as const, registers,
+    }),
+    // CDN
+    cacheLookups: new Counter({
+      name: 'lbarray_cdn_cache_lookups_total', help: 'Page cache lookups, by result (hit, miss, revalidated, uncacheable).',
+      labelNames: ['result'] as const, registers,
+    }),
+    cacheBytes: new Gauge({ name: 'lbarray_cdn_cache_bytes', help: 'Bytes held in the page cache.', registers }),
+    rewrites: new Counter({
+      name: 'lbarray_cdn_rewrites_total', help: 'HTML responses seen by the CDN rewriter, by result (rewritten, passthrough, failed).',
+      labelNames: ['result'] as const, registers,
+    }),
+
+    /** Runs `fn` before every scrape (copy counters kept elsewhere into the metrics above). */
+    beforeScrape(fn: () => void | Promise<void>): void {
+      hooks.push(fn);
+    },
+
+    /** The Prometheus text exposition, after the beforeScrape hooks ran. */
+    async scrape(): Promise<{ contentType: string; body: string }> {
+      for (const h of hooks) await h();
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+  return metrics;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Metric names the engine defines (for docs and tests). */
+export const METRIC_NAMES = [
+  'lbarray_scheduler_packets_total', 'lbarray_scheduler_drops_total', 'lbarray_scheduler_flows',
+  'lbarray_scheduler_flow_evictions_total', 'lbarray_scheduler_maglev_rebuilds_total', 'lbarray_scheduler_role',
+  'lbarray_failovers_total', 'lbarray_node_up', 'lbarray_client_connections', 'lbarray_requests_total',
+  'lbarray_request_duration_seconds', 'lbarray_tls_handshakes_total', 'lbarray_backend_up',
+  'lbarray_cdn_cache_lookups_total', 'lbarray_cdn_cache_bytes', 'lbarray_cdn_rewrites_total',
+] as const;

@@ -1,0 +1,51 @@
+// What the admin endpoint asks of the running node. The daemon implements StatusSource; the
+// admin server only translates HTTP to these calls.
+import type { ConfigIssue } from '../config/errors.js';
+
+export type NodeRole = 'starting' | 'node' | 'scheduler' | 'stopping';
+
+export interface NodeHealth {
+  id: string;
+  up: boolean;
+  weight: number;
+  draining: boolean;
+}
+
+export interface BackendHealth {
+  pool: string;
+  address: string;
+  port: number;
+  up: boolean;
+}
+
+export interface NodeStatus {
+  /** This node's id. */
+  node: string;
+  role: NodeRole;
+  /** Id of the node that is the scheduler now, as this node knows it (null: none elected). */
+  scheduler: string | null;
+  draining: boolean;
+  uptimeSeconds: number;
+  /** Health of every LB node, as this node sees it. */
+  nodes: NodeHealth[];
+  /** Health of every back-end server. */
+  backends: BackendHealth[];
+  /** Counters worth a glance (packets, requests, drops...), by name. */
+  counters: Record<string, number>;
+}
+
+export type PurgeRequest = { url: string } | { prefix: string };
+
+export type ReloadResult = { ok: true } | { ok: false; issues: readonly ConfigIssue[] };
+
+export interface StatusSource {
+  status(): NodeStatus | Promise<NodeStatus>;
+  /** For GET /healthz: is this node fit to take traffic? */
+  health(): { ok: boolean; reason?: string };
+  /** Drops cached pages: one URL, or every URL under a prefix. Returns how many were dropped. */
+  purge(req: PurgeRequest): number | Promise<number>;
+  /** Drains this node (no new flows, existing flows finish) or, with false, puts it back. */
+  drain(on: boolean): void | Promise<void>;
+  /** Re-reads the config; a bad one is refused and the running one stays. */
+  reload(): Promise<ReloadResult>;
+}
