@@ -30,6 +30,13 @@ export const DEFAULT_FLOW_CAPACITY = 1 << 20;
 /** Entry classes, in eviction order. */
 export const FlowClass = { EMPTY: 0, EMBRYONIC: 1, ESTABLISHED: 2 } as const;
 
+// One 64-byte record per entry: the key words, then these.
+const ENTRY_WORDS = 16;
+const E_NODE = FLOW_KEY_WORDS;
+const E_STATE = FLOW_KEY_WORDS + 1;
+const E_SEEN = FLOW_KEY_WORDS + 2;
+const E_CLASS = FLOW_KEY_WORDS + 3;
+
 export interface FlowTableOptions {
   /** Entries (rounded up to a power of two, at least FLOW_WAYS). Default 1 Mi. */
   capacity?: number;
@@ -48,11 +55,7 @@ export class FlowTable {
   refused = 0;
   private readonly bucketMask: number;
   private readonly hashes: Int32Array;
-  private readonly keys: Uint32Array;
-  private readonly nodes: Int32Array;
-  private readonly states: Uint32Array;
-  private readonly lastSeen: Uint32Array;
-  private readonly classes: Uint8Array;
+  private readonly entries: Uint32Array;
 
   constructor(options: FlowTableOptions = {}) {
     const wanted = options.capacity ?? DEFAULT_FLOW_CAPACITY;
@@ -66,40 +69,38 @@ export class FlowTable {
     this.idleMs = options.idleMs ?? 120_000;
     this.bucketMask = capacity / FLOW_WAYS - 1;
     this.hashes = new Int32Array(capacity);
-    this.keys = new Uint32Array(capacity * FLOW_KEY_WORDS);
-    this.nodes = new Int32Array(capacity);
-    this.states = new Uint32Array(capacity);
-    this.lastSeen = new Uint32Array(capacity);
-    this.classes = new Uint8Array(capacity);
+    this.entries = new Uint32Array(capacity * ENTRY_WORDS);
   }
 
   /** The slot holding `key` (whose hash is `hash`), or -1. */
   find(key: Uint32Array, hash: number): number {
     const base = (hash & this.bucketMask) * FLOW_WAYS;
     const hashes = this.hashes;
-    const classes = this.classes;
     for (let s = base; s < base + FLOW_WAYS; s++) {
-      if (hashes[s] === hash && classes[s] !== FlowClass.EMPTY && this.keyEquals(s, key)) return s;
+      if (hashes[s] === hash && this.matches(s, key)) return s;
     }
     return -1;
   }
 
-  nodeAt(slot: number): number { return this.nodes[slot]; }
-  stateAt(slot: number): number { return this.states[slot]; }
-  classAt(slot: number): number { return this.classes[slot]; }
+  nodeAt(slot: number): number { return this.entries[slot * ENTRY_WORDS + E_NODE]; }
+  stateAt(slot: number): number { return this.entries[slot * ENTRY_WORDS + E_STATE]; }
+  classAt(slot: number): number { return this.entries[slot * ENTRY_WORDS + E_CLASS]; }
 
   /** A packet of the flow in `slot` was seen at `now`; `cls` is what the packet says of it. */
   touch(slot: number, now: number, cls: number): void {
-    this.lastSeen[slot] = now;
-    this.classes[slot] = cls;
+    const at = slot * ENTRY_WORDS;
+    this.entries[at + E_SEEN] = now;
+    this.entries[at + E_CLASS] = cls;
   }
 
   /** Re-homes the flow in `slot` (its node died): node, that node's state word, now. */
   reassign(slot: number, node: number, state: number, now: number, cls: number): void {
-    this.nodes[slot] = node;
-    this.states[slot] = state;
-    this.lastSeen[slot] = now;
-    this.classes[slot] = cls;
+    const e = this.entries;
+    const at = slot * ENTRY_WORDS;
+    e[at + E_NODE] = node;
+    e[at + E_STATE] = state;
+    e[at + E_SEEN] = now;
+    e[at + E_CLASS] = cls;
   }
 
   /** Tracks a new flow (not present: call find first). Returns its slot, or -1 if there was no room. */
@@ -109,53 +110,55 @@ export class FlowTable {
       this.refused++;
       return -1;
     }
-    const old = this.classes[slot];
+    const e = this.entries;
+    const at = slot * ENTRY_WORDS;
+    const old = e[at + E_CLASS];
     if (old === FlowClass.EMPTY) this.size++;
     else if (old === FlowClass.EMBRYONIC) this.evictedEmbryonic++;
     else this.evictedEstablished++;
     this.hashes[slot] = hash;
-    const keys = this.keys;
-    const at = slot * FLOW_KEY_WORDS;
-    for (let k = 0; k < FLOW_KEY_WORDS; k++) keys[at + k] = key[k];
-    this.nodes[slot] = node;
-    this.states[slot] = state;
-    this.lastSeen[slot] = now;
-    this.classes[slot] = cls;
+    for (let k = 0; k < FLOW_KEY_WORDS; k++) e[at + k] = key[k];
+    e[at + E_NODE] = node;
+    e[at + E_STATE] = state;
+    e[at + E_SEEN] = now;
+    e[at + E_CLASS] = cls;
     return slot;
   }
 
   /** Forgets the flow in `slot`. */
   remove(slot: number): void {
-    if (this.classes[slot] === FlowClass.EMPTY) return;
-    this.classes[slot] = FlowClass.EMPTY;
+    const at = slot * ENTRY_WORDS + E_CLASS;
+    if (this.entries[at] === FlowClass.EMPTY) return;
+    this.entries[at] = FlowClass.EMPTY;
     this.size--;
   }
 
   /** Forgets every flow. */
   clear(): void {
-    this.classes.fill(FlowClass.EMPTY);
+    this.entries.fill(0);
     this.size = 0;
   }
 
-  private keyEquals(slot: number, key: Uint32Array): boolean {
-    const keys = this.keys;
-    const at = slot * FLOW_KEY_WORDS;
-    for (let k = 0; k < FLOW_KEY_WORDS; k++) if (keys[at + k] !== key[k]) return false;
+  private matches(slot: number, key: Uint32Array): boolean {
+    const e = this.entries;
+    const at = slot * ENTRY_WORDS;
+    if (e[at + E_CLASS] === FlowClass.EMPTY) return false;
+    for (let k = 0; k < FLOW_KEY_WORDS; k++) if (e[at + k] !== key[k]) return false;
     return true;
   }
 
   // The slot a new entry of class `cls` may take in the bucket at `base`, or -1.
   private victim(base: number, now: number, cls: number): number {
-    const classes = this.classes;
-    const lastSeen = this.lastSeen;
+    const e = this.entries;
     let oldestEmbryonic = -1;
     let oldestEmbryonicAge = -1;
     let oldestEstablished = -1;
     let oldestEstablishedAge = -1;
     for (let s = base; s < base + FLOW_WAYS; s++) {
-      const c = classes[s];
+      const at = s * ENTRY_WORDS;
+      const c = e[at + E_CLASS];
       if (c === FlowClass.EMPTY) return s;
-      const age = (now - lastSeen[s]) >>> 0; // wrap-safe
+      const age = (now - e[at + E_SEEN]) >>> 0; // wrap-safe
       if (c === FlowClass.EMBRYONIC) {
         if (age > oldestEmbryonicAge) { oldestEmbryonic = s; oldestEmbryonicAge = age; }
       } else if (age > oldestEstablishedAge) {
