@@ -27,6 +27,7 @@ namespace {
 // a sockaddr_ll (RX); at the aligned header end minus the sockaddr_ll (TX).
 constexpr size_t kV3HeaderRoom = TPACKET_ALIGN(sizeof(tpacket3_hdr)) + sizeof(sockaddr_ll);
 constexpr size_t kTxDataOffset = TPACKET_ALIGN(sizeof(tpacket3_hdr));
+constexpr size_t kMinTxBatch = 1024;
 
 std::string errno_text(int e) { return std::strerror(e); }
 
@@ -184,7 +185,9 @@ bool PacketRing::setup(Error* err) {
     }
   }
 
-  size_t batch = o.batch_size ? o.batch_size : 1;
+  // The TX batch is sized apart from the RX batch: a port that only sends
+  // (batchSize 1) still flushes many frames per syscall.
+  size_t batch = o.batch_size > kMinTxBatch ? o.batch_size : kMinTxBatch;
   msgs_.resize(batch);
   iovs_.resize(batch * 2);
   vnets_.resize(batch);

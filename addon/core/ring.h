@@ -43,7 +43,7 @@ struct RingOptions {
   TxMode tx_mode = TxMode::sendmmsg;
   uint32_t tx_frame_size = 2048;
   uint32_t tx_frame_count = 1024;
-  uint32_t batch_size = 256;         // most frames per receive(); sizes the TX batch too
+  uint32_t batch_size = 256;         // most frames per receive() (the TX batch holds at least 1024)
   bool qdisc_bypass = true;
   bool ignore_outgoing = true;
   bool vnet_hdr = false;
