@@ -1,0 +1,191 @@
+// The `lbarray` command (commander). Each subcommand parses its options, does the shared checks
+// (config, node, privileges) and hands over to one function in commands/. Errors end here: an
+// LbError is printed as its one sentence (the stack only with --debug); exit codes are
+// 0 success, 1 failure, 2 not implemented yet.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { configJsonSchema } from '../config/docs.js';
+import { loadConfig, nodeById } from '../config/index.js';
+import { isLbError } from '../errors.js';
+import { configureLogging, LOG_LEVELS, parseLogLevel, type LogLevel } from '../log.js';
+import { drainNode, reloadNodes } from './commands/actions.js';
+import { describeConfig } from './commands/check.js';
+import { runDemo } from './commands/demo.js';
+import { labDown, labUp } from './commands/lab.js';
+import { EXIT_NOT_IMPLEMENTED } from './commands/not-implemented.js';
+import { replayCapture } from './commands/replay.js';
+import { runNode } from './commands/run.js';
+import { showStatus } from './commands/status.js';
+import { processIo, type CliIo } from './io.js';
+import { requireCapabilities, requireInterface } from './preflight.js';
+
+function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!fs.existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
+  return dir;
+}
+
+export function version(): string {
+  return (JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+const DEFAULT_CONFIG = process.env.LBARRAY_CONFIG ?? '/etc/lbarray/lbarray.yaml';
+
+function positiveInt(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive whole number.');
+  return n;
+}
+
+function logLevelOption(text: string): LogLevel {
+  try { return parseLogLevel(text); } catch (e) { throw new InvalidArgumentError((e as Error).message); }
+}
+
+const configOption = () => new Option('-c, --config <file>', 'the array config (YAML or JSON)').default(DEFAULT_CONFIG);
+
+/** Builds the program; `exit` receives each command's exit code. */
+export function buildProgram(io: CliIo, exit: (code: number) => void): Command {
+  const program = new Command('lbarray')
+    .description('A load-balancing array for web traffic: a Maglev scheduler in front of L7 proxy nodes, with direct server return.')
+    .version(version(), '-V, --version')
+    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).argParser(logLevelOption))
+    .option('--debug', 'print stack traces of errors')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .showHelpAfterError('(see lbarray --help)');
+
+  const logLevelOf = (cmd: Command, fallback: LogLevel) => (cmd.optsWithGlobals().logLevel as LogLevel | undefined) ?? fallback;
+
+  program.command('run')
+    .description('run one node of the array (the L7 node; the scheduler too when elected), in the foreground')
+    .addOption(configOption())
+    .requiredOption('-n, --node <id>', 'this node\'s id in the config')
+    .action(async (opts: { config: string; node: string }, cmd: Command) => {
+      const config = loadConfig(opts.config);
+      const node = nodeById(config, opts.node);
+      const log = configureLogging({ level: logLevelOf(cmd, config.logging.level), format: config.logging.format, base: { node: node.id } });
+      requireCapabilities('lbarray run', ['CAP_NET_RAW', 'CAP_NET_ADMIN']);
+      requireInterface(node.interface, node.id);
+      exit(await runNode({ config, configFile: path.resolve(opts.config), node, log, io }));
+    });
+
+  program.command('check')
+    .description('validate a config and print the array as understood (exit 1 listing every error)')
+    .addOption(configOption())
+    .option('--json', 'print the parsed config (defaults filled in) as JSON')
+    .action((opts: { config: string; json?: boolean }) => {
+      const config = loadConfig(opts.config);
+      if (opts.json) io.out(`${JSON.stringify(config, null, 2)}\n`);
+      else io.out(`${opts.config}: valid\n\n${describeConfig(config, opts.config)}`);
+      exit(0);
+    });
+
+  program.command('demo')
+    .description('build a lab, run the array under load with a live dashboard, fail over, tear down')
+    .option('-s, --seconds <n>', 'how long to drive load', positiveInt, 60)
+    .action(async (opts: { seconds: number }) => {
+      requireCapabilities('lbarray demo', ['CAP_NET_ADMIN', 'CAP_SYS_ADMIN']);
+      exit(await runDemo({ seconds: opts.seconds, io }));
+    });
+
+  program.command('lab')
+    .description('build (up) or remove (down) the lab network of network namespaces')
+    .addArgument(new Argument('<action>', 'up or down').choices(['up', 'down']))
+    .addOption(new Option('-c, --config <file>', 'the array config').default(path.join(packageRoot(), 'examples/lab.yaml')))
+    .action(async (action: 'up' | 'down', opts: { config: string }) => {
+      requireCapabilities(`lbarray lab ${action}`, ['CAP_NET_ADMIN', 'CAP_SYS_ADMIN']);
+      exit(action === 'up' ? await labUp({ config: loadConfig(opts.config), io }) : await labDown({ io }));
+    });
+
+  program.command('replay')
+    .description('replay a capture through the scheduler\'s decide + rewrite path, against a C++ baseline')
+    .argument('<capture>', 'a pcap file')
+    .option('-i, --iterations <n>', 'passes over the capture', positiveInt, 10)
+    .action(async (file: string, opts: { iterations: number }) => {
+      exit(await replayCapture({ file, iterations: opts.iterations, io }));
+    });
+
+  program.command('status')
+    .description('ask the nodes\' admin endpoints and print their state')
+    .addOption(configOption())
+    .option('-n, --node <id>', 'ask only this node (and show its back-ends and counters)')
+    .action(async (opts: { config: string; node?: string }) => {
+      exit(await showStatus(loadConfig(opts.config), io, opts.node));
+    });
+
+  program.command('drain')
+    .description('drain a node: no new flows, existing flows finish (--undo puts it back)')
+    .argument('<node>', 'node id')
+    .addOption(configOption())
+    .option('--undo', 'take new flows again')
+    .action(async (nodeId: string, opts: { config: string; undo?: boolean }) => {
+      exit(await drainNode(loadConfig(opts.config), io, nodeId, !opts.undo));
+    });
+
+  program.command('reload')
+    .description('make the nodes re-read the config (a bad one is refused; the running one stays)')
+    .addOption(configOption())
+    .option('-n, --node <id>', 'only this node')
+    .action(async (opts: { config: string; node?: string }) => {
+      exit(await reloadNodes(loadConfig(opts.config), io, opts.node));
+    });
+
+  program.command('schema')
+    .description('print the JSON Schema of the config file (for editors)')
+    .action(() => {
+      io.out(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+      exit(0);
+    });
+
+  program.command('version')
+    .description('print the version')
+    .action(() => {
+      io.out(`lbarray ${version()} (node ${process.version})\n`);
+      exit(0);
+    });
+
+  return program;
+}
+
+/** Prints what went wrong, in one sentence unless --debug; returns the exit code. */
+function report(e: unknown, io: CliIo, debug: boolean): number {
+  if (isLbError(e)) {
+    io.err(`lbarray: ${e.message}\n`);
+    if (debug && e.stack) io.err(`${e.stack}\n`);
+    return e.code === 'ERR_NOT_IMPLEMENTED' ? EXIT_NOT_IMPLEMENTED : 1;
+  }
+  const err = e as NodeJS.ErrnoException;
+  if (err?.code === 'EPERM' || err?.code === 'EACCES') {
+    io.err(`lbarray: permission denied (${err.syscall ?? err.code}): run as root or with the capabilities of examples/lbarray.service.\n`);
+  } else {
+    io.err(`lbarray: unexpected error: ${err?.message ?? String(e)}${debug ? '' : ' (run with --debug for details)'}\n`);
+  }
+  if (debug && err?.stack) io.err(`${err.stack}\n`);
+  return 1;
+}
+
+/** Runs the CLI on `argv` (without node and script); resolves with the exit code. */
+export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  let code = 0;
+  const program = buildProgram(io, (c) => { code = c; });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode;
+    return report(e, io, argv.includes('--debug'));
+  }
+}
+
+function isEntryPoint(): boolean {
+  if (!process.argv[1]) return false;
+  try {
+    return fs.realpathSync(process.argv[1]) === fs.realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) process.exit(await runCli(process.argv.slice(2)));
