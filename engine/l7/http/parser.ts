@@ -59,6 +59,7 @@ export interface ResponseHead extends HeadFields {
   reason: string;
   /** Set-Cookie values, for session-ID learning. */
   setCookies: string[] | undefined;
+  location: string | undefined;
 }
 
 interface Scan { head: string; headStart: number; headBytes: number }
@@ -75,7 +76,7 @@ function scanHead(buf: Buffer, start: number, limits: HeadLimits, isRequest: boo
     const have = buf.length - start;
     if (have > limits.maxHeaderBytes) throw new HttpError(431, 'ERR_HTTP_HEADERS_TOO_LARGE', 'The request head is larger than allowed.');
     const firstLf = buf.indexOf(10, start);
-    if (firstLf < 0 && have > limits.maxLineBytes) throw lineTooLong(isRequest);
+    if ((firstLf < 0 ? have : firstLf - start) > limits.maxLineBytes) throw lineTooLong(isRequest);
     return null;
   }
   const headBytes = end + 4 - start;
@@ -118,7 +119,7 @@ function parseFields(head: string, pos: number, limits: HeadLimits, out: HeadFie
     out.values.push(value);
     // Only names whose length matches a field we act on are lower-cased.
     const n = name.length;
-    if (n !== 2 && n !== 4 && n !== 6 && n !== 7 && n !== 9 && n !== 10 && n !== 14 && n !== 15 && n !== 16 && n !== 17 && n !== 19 && n !== 10) {
+    if (n !== 2 && n !== 4 && n !== 6 && n !== 7 && n !== 8 && n !== 9 && n !== 10 && n !== 14 && n !== 15 && n !== 16 && n !== 17) {
       if (n > 6 && (name.charCodeAt(0) | 32) === 112 && name.slice(0, 6).toLowerCase() === 'proxy-') out.hop.push(index);
       continue;
     }
@@ -227,6 +228,8 @@ export function parseRequestHead(buf: Buffer, start: number, limits: HeadLimits,
       case 'cookie': out.cookie = out.cookie === undefined ? value : `${out.cookie}; ${value}`; break;
       case 'x-forwarded-for': out.xForwardedFor = out.xForwardedFor === undefined ? value : `${out.xForwardedFor}, ${value}`; out.hop.push(index); break;
       case 'forwarded': out.forwarded = out.forwarded === undefined ? value : `${out.forwarded}, ${value}`; out.hop.push(index); break;
+      // The proxy states the scheme it saw itself; a client's claim is dropped.
+      case 'x-forwarded-proto': out.hop.push(index); break;
     }
   });
   if (hosts > 1 || (hosts === 0 && out.minor === 1)) throw badRequest('ERR_HTTP_HOST', 'An HTTP/1.1 request needs exactly one Host header.');
@@ -257,9 +260,11 @@ export function parseResponseHead(buf: Buffer, start: number, limits: HeadLimits
   out.reason = line.slice(13);
   out.minor = minorCode;
   out.setCookies = undefined;
+  out.location = undefined;
   const fail = (_code: string, m: string): HttpError => badResponse(m);
   parseFields(head, eol + 2, limits, out, fail, (lower, value) => {
     if (lower === 'set-cookie') (out.setCookies ??= []).push(value);
+    else if (lower === 'location') out.location = value;
   });
   if (out.minor === 0 && !out.keepAliveToken) out.close = true;
   return out;

@@ -1,0 +1,105 @@
+// One pool of back-end servers inside a worker: who is up, the scheduling policy, persistence,
+// the keep-alive connections to each server and the in-flight counts. choose() is the whole
+// scheduling decision for a request; state changes arrive from the control plane.
+import { LbError } from '../errors.js';
+import type { RequestHead } from './http/parser.js';
+import { cookieValue } from './persistence/cookies.js';
+import { ClientAddressPersistence } from './persistence/client-address.js';
+import { CookieInjection } from './persistence/cookie-injection.js';
+import { HashGroupTable } from './persistence/hash-groups.js';
+import type { Persistence } from './persistence/persistence.js';
+import { DEFAULT_SESSION_NAMES, SessionIdPersistence } from './persistence/session-id.js';
+import { createPolicy } from './policies/index.js';
+import type { PickContext, Policy } from './policies/policy.js';
+import { UpstreamPool } from './upstream-pool.js';
+import { poolDefaults, type HashOn, type PoolOptions } from './types.js';
+
+export interface ServerRuntime {
+  index: number;
+  id: string;
+  up: boolean;
+  weight: number;
+  connections: UpstreamPool;
+}
+
+export class BackendPool {
+  readonly servers: ServerRuntime[];
+  /** Requests in flight per server (this worker). */
+  readonly load: Int32Array;
+  readonly policy: Policy;
+  readonly persistence: Persistence | undefined;
+  readonly responseTimeoutMs: number;
+  private readonly hashOn: HashOn | undefined;
+  private readonly ctx: PickContext = { key: '' };
+
+  constructor(readonly options: PoolOptions, shared: { secret: string; groups?: SharedArrayBuffer }) {
+    if (options.servers.length === 0) throw new LbError('ERR_L7_EMPTY_POOL', `Pool ${options.name} has no servers.`);
+    const o = { ...poolDefaults, ...options };
+    this.responseTimeoutMs = o.responseTimeoutMs;
+    this.servers = options.servers.map((s, index) => ({
+      index, id: s.id, up: true, weight: s.weight ?? 1,
+      connections: new UpstreamPool({ host: s.host, port: s.port, max: o.maxConnectionsPerServer, idleTimeoutMs: o.idleTimeoutMs,
+        connectTimeoutMs: o.connectTimeoutMs, tls: options.tls }),
+    }));
+    this.load = new Int32Array(this.servers.length);
+    const ids = this.servers.map((s) => s.id);
+    const policy = options.policy ?? { kind: 'round-robin' };
+    this.hashOn = policy.kind === 'hash' ? policy.on : undefined;
+    this.policy = createPolicy(policy, ids, this.servers.map((s) => s.weight), this.load);
+    this.persistence = makePersistence(options, ids, shared);
+  }
+
+  /** The server for this request, or undefined when none is up (503). Sets `*injected` lines. */
+  choose(req: RequestHead, clientAddress: string): { server: ServerRuntime; addHeaders: string } | undefined {
+    const p = this.persistence;
+    if (p !== undefined) {
+      const remembered = p.lookup(req, clientAddress);
+      // A remembered server that is down is ignored: the client moves, and the record is rewritten.
+      if (remembered >= 0 && remembered < this.servers.length && this.servers[remembered].up && this.servers[remembered].weight > 0) {
+        const server = this.servers[remembered];
+        return { server, addHeaders: p.chosen(req, clientAddress, remembered) };
+      }
+    }
+    if (this.hashOn !== undefined) this.ctx.key = hashKey(this.hashOn, req, clientAddress);
+    const i = this.policy.pick(this.ctx);
+    if (i < 0) return undefined;
+    return { server: this.servers[i], addHeaders: p === undefined ? '' : p.chosen(req, clientAddress, i) };
+  }
+
+  serverById(id: string): ServerRuntime | undefined { return this.servers.find((s) => s.id === id); }
+
+  setState(id: string, up: boolean | undefined, weight: number | undefined): void {
+    const s = this.serverById(id);
+    if (s === undefined) return;
+    if (weight !== undefined && weight !== s.weight) { s.weight = weight; this.policy.onWeight(s.index, weight); }
+    if (up !== undefined && up !== s.up) {
+      s.up = up;
+      if (up) this.policy.onUp(s.index); else this.policy.onDown(s.index);
+      // Idle keep-alive connections to a server that went down are of no use.
+      if (!up) s.connections.close();
+    }
+  }
+
+  sweep(now: number): void { for (const s of this.servers) s.connections.sweep(now); }
+  close(): void { for (const s of this.servers) s.connections.close(); }
+}
+
+function hashKey(on: HashOn, req: RequestHead, clientAddress: string): string {
+  if (on === 'url') return req.target;
+  if (on === 'client-address') return clientAddress;
+  if ('header' in on) {
+    const want = on.header.toLowerCase();
+    for (let i = 0; i < req.names.length; i++) if (req.names[i].toLowerCase() === want) return req.values[i];
+    return clientAddress;
+  }
+  return cookieValue(req.cookie, on.cookie) ?? clientAddress;
+}
+
+function makePersistence(options: PoolOptions, ids: string[], shared: { secret: string; groups?: SharedArrayBuffer }): Persistence | undefined {
+  const p = options.persistence;
+  if (p === undefined) return undefined;
+  if (p.kind === 'cookie') return new CookieInjection(p.name ?? 'LBSERVER', p.secret ?? shared.secret, options.name, ids, p.maxAgeSeconds);
+  const table = shared.groups !== undefined ? new HashGroupTable(shared.groups) : HashGroupTable.create(p.groups);
+  if (p.kind === 'session-id') return new SessionIdPersistence(p.names ?? DEFAULT_SESSION_NAMES, table);
+  return new ClientAddressPersistence(table);
+}

@@ -1,0 +1,473 @@
+// One client connection: a small state machine that frames requests, forwards each to an
+// upstream keep-alive connection, frames the response back, and only then reads the next
+// request. One exchange at a time makes pipelining safe by construction: responses leave in
+// request order, later requests wait in the read buffer (reading pauses when it grows).
+// Bodies are forwarded as the Buffers that arrived (slices, no copies); only framing is counted.
+import type net from 'node:net';
+import type { BackendPool, ServerRuntime } from './backend-pool.js';
+import type { Clock, Timed } from './clock.js';
+import { errorPage } from './error-pages.js';
+import { forwardInfo, forwardRequestHead, forwardResponseHead, forwardSwitchingHead, type ForwardInfo } from './forward-head.js';
+import { BodyFramer, requestBody } from './http/body.js';
+import { HttpError } from './http/http-error.js';
+import type { HeadLimits } from './http/limits.js';
+import { parseRequestHead, parseResponseHead, responseBodyKind, type RequestHead, type ResponseHead } from './http/parser.js';
+import type { Router } from './routing.js';
+import type { ProxyStats } from './stats.js';
+import type { ClientTimeouts } from './types.js';
+import { detachForTunnel, discard, type UpstreamConnection, type UpstreamOwner } from './upstream-pool.js';
+
+export interface ServiceContext {
+  router: Router;
+  pools: Map<string, BackendPool>;
+  limits: HeadLimits;
+  timeouts: ClientTimeouts;
+  via: string | undefined;
+  clock: Clock;
+  stats: ProxyStats;
+  /** Passive health: a worker saw a connection error or a 5xx from this server. */
+  onPassive(pool: string, server: string, kind: 'error' | '5xx'): void;
+}
+
+const HEAD = 0, QUEUED = 1, BODY = 2, WAIT = 3, TUNNEL = 4, CLOSED = 5;
+const T_NONE = 0, T_IDLE = 1, T_HEADERS = 2, T_BODY = 3, T_RESPONSE = 4;
+
+export class ClientConnection implements UpstreamOwner, Timed {
+  deadline = 0;
+  private timer = T_NONE;
+  private state = HEAD;
+  private buf: Buffer | null = null;
+  private searchFrom = 0;
+  private driving = false;
+  private corked: net.Socket | null = null;
+  private clientEnded = false;
+  private readingPaused = false;
+  private upstreamPaused = false;
+  // The exchange in progress.
+  private req: RequestHead | null = null;
+  private reqBody: BodyFramer | null = null;
+  private reqHead = '';
+  private reqBodySeen = false;
+  private retried = false;
+  private pool: BackendPool | null = null;
+  private server: ServerRuntime | null = null;
+  private up: UpstreamConnection | null = null;
+  private addHeaders = '';
+  private rbuf: Buffer | null = null;
+  private rsearch = 0;
+  private res: ResponseHead | null = null;
+  private resBody: BodyFramer | null = null;
+  private resStarted = false;
+  private closeAfter = false;
+  private decoding = false;
+  private readonly fwd: ForwardInfo;
+  private readonly onData = (d: Buffer) => this.receive(d);
+
+  constructor(private readonly socket: net.Socket, private readonly ctx: ServiceContext, proto: 'http' | 'https') {
+    this.fwd = forwardInfo(socket.remoteAddress ?? '', proto, ctx.via);
+    ctx.stats.connections++;
+    ctx.stats.accepted++;
+    socket.on('data', this.onData);
+    socket.on('end', () => this.onClientEnd());
+    socket.on('error', () => {});
+    socket.on('close', () => this.onClientClose());
+    socket.on('drain', () => { if (this.upstreamPaused && this.up !== null) { this.upstreamPaused = false; this.up.socket.resume(); } });
+    ctx.clock.add(this);
+    this.arm(T_IDLE, ctx.timeouts.headersMs);
+  }
+
+  private arm(kind: number, ms: number): void {
+    this.timer = kind;
+    this.deadline = this.ctx.clock.now + ms;
+  }
+
+  private receive(chunk: Buffer): void {
+    if (this.buf === null || this.buf.length === 0) { this.buf = chunk; this.searchFrom = 0; } else {
+      this.searchFrom = this.buf.length;
+      this.buf = Buffer.concat([this.buf, chunk]);
+    }
+    this.drive();
+  }
+
+  private consume(n: number): void {
+    const b = this.buf!;
+    this.buf = n >= b.length ? null : b.subarray(n);
+    this.searchFrom = 0;
+  }
+
+  /** Runs the request side until it needs more bytes; re-entrant calls fold into the running loop. */
+  private drive(): void {
+    if (this.driving) return;
+    this.driving = true;
+    try {
+      while (this.step()) { /* next state */ }
+    } finally {
+      this.driving = false;
+      if (this.corked !== null) { this.corked.uncork(); this.corked = null; }
+    }
+  }
+
+  private step(): boolean {
+    switch (this.state) {
+      case HEAD: {
+        if (this.buf === null) {
+          if (this.clientEnded) this.endClient();
+          return false;
+        }
+        let head: RequestHead | null;
+        try {
+          head = parseRequestHead(this.buf, 0, this.ctx.limits, this.searchFrom);
+        } catch (e) {
+          this.fail(e instanceof HttpError ? e.status : 400, true);
+          return false;
+        }
+        if (head === null) {
+          if (this.timer !== T_HEADERS) this.arm(T_HEADERS, this.ctx.timeouts.headersMs);
+          return false;
+        }
+        this.consume(head.headBytes);
+        this.startRequest(head);
+        return (this.state as number) !== CLOSED;
+      }
+      case BODY: {
+        const body = this.reqBody!;
+        if (this.buf !== null) {
+          let n: number;
+          try {
+            n = body.consume(this.buf, 0, this.buf.length);
+          } catch (e) {
+            this.fail(e instanceof HttpError ? e.status : 400, true);
+            return false;
+          }
+          if (n > 0) {
+            this.reqBodySeen = true;
+            const part = n === this.buf.length ? this.buf : this.buf.subarray(0, n);
+            this.consume(n);
+            if (this.up !== null && !this.up.socket.write(part)) this.pauseReading();
+          }
+        }
+        if (body.done) {
+          this.state = WAIT;
+          this.arm(T_RESPONSE, this.pool!.responseTimeoutMs);
+          return true;
+        }
+        this.arm(T_BODY, this.ctx.timeouts.bodyMs);
+        return false;
+      }
+      case WAIT:
+        // The next pipelined request waits here until this response is complete.
+        if (this.buf !== null && this.buf.length > this.ctx.limits.maxHeaderBytes) this.pauseReading();
+        return false;
+      default:
+        return false;
+    }
+  }
+
+  private pauseReading(): void {
+    if (!this.readingPaused) { this.readingPaused = true; this.socket.pause(); }
+  }
+
+  private resumeReading(): void {
+    if (this.readingPaused) { this.readingPaused = false; this.socket.resume(); }
+  }
+
+  private startRequest(head: RequestHead): void {
+    const ctx = this.ctx;
+    ctx.stats.requests++;
+    this.req = head;
+    const pool = ctx.pools.get(ctx.router.route(head.host, head.target))!;
+    const choice = pool.choose(head, this.fwd.address);
+    this.reqBody = requestBody(head);
+    if (choice === undefined) {
+      this.fail(503, !this.reqBody.done);
+      return;
+    }
+    this.pool = pool;
+    this.server = choice.server;
+    this.addHeaders = choice.addHeaders;
+    pool.load[choice.server.index]++;
+    this.reqHead = forwardRequestHead(head, this.fwd);
+    this.reqBodySeen = false;
+    this.retried = false;
+    this.res = null;
+    this.rbuf = null;
+    this.resStarted = false;
+    this.connectUpstream(false);
+  }
+
+  private connectUpstream(fresh: boolean): void {
+    const up = this.server!.connections.acquire(this, fresh);
+    if (up === null) {
+      this.state = QUEUED;
+      this.pauseReading();
+      this.arm(T_RESPONSE, this.pool!.responseTimeoutMs);
+      return;
+    }
+    this.attach(up);
+  }
+
+  onUpstreamGranted(conn: UpstreamConnection): void {
+    if (this.state !== QUEUED) { conn.owner = null; discard(conn); return; }
+    this.attach(conn);
+    this.resumeReading();
+    this.drive();
+  }
+
+  private attach(up: UpstreamConnection): void {
+    this.up = up;
+    // Head and the first body bytes leave in one write (uncorked when drive() returns).
+    if (this.corked === null && this.driving) { this.corked = up.socket; up.socket.cork(); }
+    up.socket.write(this.reqHead, 'latin1');
+    this.state = BODY;
+  }
+
+  // ---- response side ----
+
+  onUpstreamData(chunk: Buffer): void {
+    if (this.state === WAIT) this.deadline = this.ctx.clock.now + this.pool!.responseTimeoutMs;
+    if (this.res === null) {
+      if (this.rbuf === null) { this.rbuf = chunk; this.rsearch = 0; } else {
+        this.rsearch = this.rbuf.length;
+        this.rbuf = Buffer.concat([this.rbuf, chunk]);
+      }
+      this.readResponseHeads();
+      return;
+    }
+    this.forwardResponseBody(chunk);
+  }
+
+  private readResponseHeads(): void {
+    for (;;) {
+      let res: ResponseHead | null;
+      try {
+        res = parseResponseHead(this.rbuf!, 0, this.ctx.limits, this.rsearch);
+      } catch {
+        this.upstreamFailed(502, 'error');
+        return;
+      }
+      if (res === null) return;
+      const rest = this.rbuf!.length > res.headBytes ? this.rbuf!.subarray(res.headBytes) : null;
+      if (res.status === 101 && this.req!.upgrade !== undefined) {
+        this.startTunnel(res, rest);
+        return;
+      }
+      if (res.status < 200) {
+        // Interim responses (100 Continue, 103) go to HTTP/1.1 clients as they are.
+        if (this.req!.minor === 1) this.socket.write(this.rbuf!.subarray(0, res.headBytes));
+        this.rbuf = rest;
+        this.rsearch = 0;
+        if (rest === null) return;
+        continue;
+      }
+      const raw = this.rbuf!;
+      this.rbuf = null;
+      this.startResponse(res, raw, rest);
+      return;
+    }
+  }
+
+  private startResponse(res: ResponseHead, raw: Buffer, rest: Buffer | null): void {
+    const req = this.req!;
+    const pool = this.pool!;
+    const server = this.server!;
+    this.res = res;
+    const kind = responseBodyKind(res, req.method);
+    // An HTTP/1.0 client cannot read chunked: decode and end the body by closing.
+    const decode = kind === 'chunked' && req.minor === 0;
+    this.decoding = decode;
+    this.closeAfter = !req.keepAlive || kind === 'close' || decode || this.clientEnded || this.state !== WAIT;
+    this.resBody = new BodyFramer(kind, res.contentLength, 502,
+      decode ? (b, s, e) => { if (!this.socket.write(b.subarray(s, e))) this.pauseUpstream(); } : undefined);
+    pool.persistence?.learn(res, server.index);
+    if (res.status >= 500) this.ctx.onPassive(pool.options.name, server.id, '5xx');
+    const s = this.socket;
+    s.cork();
+    if (res.hop.length === 0 && res.minor === 1 && this.addHeaders === '' && this.ctx.via === undefined && !this.closeAfter && req.minor === 1) {
+      // Nothing to change in the head: the bytes go out as they came.
+      s.write(rest === null ? raw : raw.subarray(0, res.headBytes));
+    } else {
+      const head = forwardResponseHead(res, { chunked: kind === 'chunked' && !decode, close: this.closeAfter, keepAlive10: req.minor === 0 && !this.closeAfter },
+        this.addHeaders, this.fwd.via);
+      s.write(head, 'latin1');
+    }
+    this.resStarted = true;
+    if (rest !== null) this.forwardResponseBody(rest);
+    else if (this.resBody.done) this.finishExchange();
+    s.uncork();
+  }
+
+  private forwardResponseBody(chunk: Buffer): void {
+    const body = this.resBody!;
+    let n: number;
+    try {
+      n = body.consume(chunk, 0, chunk.length);
+    } catch {
+      // Broken framing from the back-end after the head went out: nothing sane can follow.
+      this.ctx.onPassive(this.pool!.options.name, this.server!.id, 'error');
+      this.destroyBoth();
+      return;
+    }
+    if (n > 0 && !this.decoding) {
+      if (!this.socket.write(n === chunk.length ? chunk : chunk.subarray(0, n))) this.pauseUpstream();
+    }
+    if (body.done) {
+      // Bytes after the end of the response mean the server broke the framing: do not reuse it.
+      this.finishExchange(n === chunk.length);
+    }
+  }
+
+  private pauseUpstream(): void {
+    if (!this.upstreamPaused && this.up !== null) { this.upstreamPaused = true; this.up.socket.pause(); }
+  }
+
+  private finishExchange(reusable = true): void {
+    const up = this.up;
+    this.up = null;
+    if (up !== null) {
+      if (reusable && this.state === WAIT && !this.res!.close && this.resBody!.kind !== 'close') {
+        if (this.upstreamPaused) { this.upstreamPaused = false; up.socket.resume(); }
+        this.server!.connections.release(up, this.ctx.clock.now);
+      } else discard(up);
+    }
+    this.endExchange();
+    this.ctx.stats.responses++;
+    if (this.closeAfter) { this.endClient(); return; }
+    this.state = HEAD;
+    this.arm(T_IDLE, this.ctx.timeouts.keepAliveMs);
+    this.resumeReading();
+    if (this.buf !== null) this.drive();
+    else if (this.clientEnded) this.endClient();
+  }
+
+  /** Releases per-exchange accounting (the in-flight count). */
+  private endExchange(): void {
+    if (this.server !== null) {
+      this.pool!.load[this.server.index]--;
+      this.server = null;
+    }
+    this.upstreamPaused = false;
+    this.req = null;
+    this.res = null;
+    this.resBody = null;
+    this.rbuf = null;
+    this.resStarted = false;
+  }
+
+  onUpstreamEnd(): void {
+    if (this.res !== null && this.resBody!.kind === 'close') {
+      this.finishExchange(false);
+      return;
+    }
+    this.onUpstreamError(Object.assign(new Error('The back-end closed the connection early.'), { code: 'ECONNRESET' }));
+  }
+
+  onUpstreamError(err: Error & { code?: string }): void {
+    const up = this.up;
+    if (up === null) return;
+    this.up = null;
+    discard(up);
+    // A kept-alive connection the server had closed meanwhile: try once on a fresh one.
+    if (up.reused && !this.reqBodySeen && this.rbuf === null && this.res === null && !this.retried && this.state !== TUNNEL) {
+      this.retried = true;
+      this.connectUpstream(true);
+      this.drive();
+      return;
+    }
+    this.upstreamFailed(err.code === 'ETIMEDOUT' ? 504 : 502, 'error');
+  }
+
+  onUpstreamDrain(): void { this.resumeReading(); }
+
+  private upstreamFailed(status: number, kind: 'error'): void {
+    if (this.server !== null) this.ctx.onPassive(this.pool!.options.name, this.server.id, kind);
+    this.fail(status, this.state !== WAIT);
+  }
+
+  onDeadline(): void {
+    const t = this.timer;
+    this.deadline = 0;
+    this.timer = T_NONE;
+    if (t === T_IDLE) this.destroyBoth();
+    else if (t === T_HEADERS || t === T_BODY) this.fail(408, true);
+    else if (t === T_RESPONSE) {
+      if (this.state === QUEUED) this.server!.connections.cancel(this);
+      if (this.server !== null) this.ctx.onPassive(this.pool!.options.name, this.server.id, 'error');
+      this.fail(504, this.state !== WAIT);
+    }
+  }
+
+  /** Answers with an error page; closes when the framing is unknown or the client asked to. */
+  private fail(status: number, close: boolean): void {
+    const stats = this.ctx.stats;
+    stats.errors[status] = (stats.errors[status] ?? 0) + 1;
+    if (this.up !== null) { discard(this.up); this.up = null; }
+    if (this.state === QUEUED && this.server !== null) this.server.connections.cancel(this);
+    const started = this.resStarted;
+    const keepAlive = this.req?.keepAlive ?? false;
+    this.endExchange();
+    if (started) { this.destroyBoth(); return; }
+    close = close || !keepAlive || this.clientEnded;
+    this.socket.write(errorPage(status, close));
+    if (close) { this.endClient(); return; }
+    this.state = HEAD;
+    this.arm(T_IDLE, this.ctx.timeouts.keepAliveMs);
+    this.resumeReading();
+    if (this.buf !== null) this.drive();
+  }
+
+  // ---- WebSocket and other upgrades ----
+
+  private startTunnel(res: ResponseHead, rest: Buffer | null): void {
+    const up = this.up!;
+    this.up = null;
+    this.state = TUNNEL;
+    this.deadline = 0;
+    this.ctx.clock.delete(this);
+    this.ctx.stats.tunnels++;
+    detachForTunnel(up);
+    const client = this.socket;
+    const upstream = up.socket;
+    client.write(forwardSwitchingHead(res, res.upgrade ?? this.req!.upgrade), 'latin1');
+    if (rest !== null) client.write(rest);
+    client.removeListener('data', this.onData);
+    if (this.buf !== null) { upstream.write(this.buf); this.buf = null; }
+    this.endExchange();
+    client.pipe(upstream);
+    upstream.pipe(client);
+    upstream.on('close', () => client.destroy());
+    client.on('close', () => upstream.destroy());
+    this.resumeReading();
+    upstream.resume();
+  }
+
+  // ---- client side end ----
+
+  private onClientEnd(): void {
+    this.clientEnded = true;
+    if (this.state === HEAD && this.buf === null) this.endClient();
+    else if (this.state === HEAD) this.drive();
+  }
+
+  private endClient(): void {
+    this.state = CLOSED;
+    this.deadline = 0;
+    this.buf = null;
+    this.socket.end();
+  }
+
+  private destroyBoth(): void {
+    if (this.up !== null) { discard(this.up); this.up = null; }
+    this.state = CLOSED;
+    this.socket.destroy();
+  }
+
+  private onClientClose(): void {
+    this.ctx.stats.connections--;
+    this.ctx.clock.delete(this);
+    if (this.state === TUNNEL) return;
+    if (this.state === QUEUED && this.server !== null) this.server.connections.cancel(this);
+    if (this.up !== null) { discard(this.up); this.up = null; }
+    this.endExchange();
+    this.state = CLOSED;
+  }
+}

@@ -1,0 +1,131 @@
+// The L7 proxy of one thread: listeners (plain or TLS) for every service, the pools, the clock.
+// A worker runs one of these; tests run it in-process. Control-plane state (server up/down,
+// weights) arrives through setServerState and is applied without touching open connections.
+import net from 'node:net';
+import tls from 'node:tls';
+import { randomBytes } from 'node:crypto';
+import { LbError } from '../errors.js';
+import { BackendPool } from './backend-pool.js';
+import { Clock } from './clock.js';
+import { ClientConnection, type ServiceContext } from './connection.js';
+import { defaultHeadLimits } from './http/limits.js';
+import { Router } from './routing.js';
+import { ProxyStats } from './stats.js';
+import { tlsServerSetup } from './tls.js';
+import { defaultTimeouts, type L7Options, type ServiceOptions } from './types.js';
+
+/** State every worker must share: the cookie secret, hash-group tables, TLS ticket keys. */
+export interface SharedL7State {
+  secret: string;
+  /** Hash-group table of each pool that persists by session ID or client address. */
+  groups: Record<string, SharedArrayBuffer>;
+  ticketKeys: Buffer;
+}
+
+export function createSharedState(options: L7Options): SharedL7State {
+  const groups: Record<string, SharedArrayBuffer> = {};
+  for (const p of options.pools) {
+    const per = p.persistence;
+    if (per !== undefined && per.kind !== 'cookie') groups[p.name] = new SharedArrayBuffer((per.groups ?? 4096) * 4);
+  }
+  return { secret: randomBytes(32).toString('base64url'), groups, ticketKeys: randomBytes(48) };
+}
+
+export interface ProxyHooks {
+  onPassive?(pool: string, server: string, kind: 'error' | '5xx'): void;
+}
+
+export class L7Proxy {
+  readonly pools = new Map<string, BackendPool>();
+  readonly stats = new ProxyStats();
+  readonly clock: Clock;
+  private readonly sockets = new Set<net.Socket>();
+  private readonly listeners: Array<{ service: ServiceOptions; server: net.Server }> = [];
+
+  constructor(readonly options: L7Options, readonly shared: SharedL7State = createSharedState(options), hooks: ProxyHooks = {}) {
+    for (const p of options.pools) {
+      if (this.pools.has(p.name)) throw new LbError('ERR_L7_DUPLICATE_POOL', `Pool ${p.name} is configured twice.`);
+      this.pools.set(p.name, new BackendPool(p, { secret: shared.secret, groups: shared.groups[p.name] }));
+    }
+    const all = options.services.map((s) => ({ ...defaultTimeouts, ...s.timeouts }));
+    const shortest = Math.min(1000, ...all.flatMap((t) => [t.headersMs, t.bodyMs, t.keepAliveMs]));
+    this.clock = new Clock(Math.max(10, Math.floor(shortest / 4)));
+    this.clock.every((now) => { for (const p of this.pools.values()) p.sweep(now); });
+    const names = new Set(this.pools.keys());
+    const onPassive = hooks.onPassive ?? (() => {});
+    for (const service of options.services) {
+      const ctx: ServiceContext = {
+        router: new Router(service.routes ?? [], service.defaultPool, names),
+        pools: this.pools,
+        limits: { ...defaultHeadLimits, ...service.limits },
+        timeouts: { ...defaultTimeouts, ...service.timeouts },
+        via: service.via,
+        clock: this.clock,
+        stats: this.stats,
+        onPassive,
+      };
+      let server: net.Server;
+      if (service.tls !== undefined) {
+        const setup = tlsServerSetup({ ...service.tls, ticketKeys: service.tls.ticketKeys ?? shared.ticketKeys });
+        server = tls.createServer({ ...setup.options, allowHalfOpen: true, noDelay: true } as tls.TlsOptions);
+        server.on('secureConnection', (s: tls.TLSSocket) => new ClientConnection(s, ctx, 'https'));
+        server.on('tlsClientError', (_e, s) => s.destroy());
+      } else {
+        server = net.createServer({ allowHalfOpen: true, noDelay: true }, (s) => new ClientConnection(s, ctx, 'http'));
+      }
+      server.on('error', () => {});
+      server.on('connection', (sock: net.Socket) => {
+        this.sockets.add(sock);
+        sock.once('close', () => this.sockets.delete(sock));
+      });
+      this.listeners.push({ service, server });
+    }
+  }
+
+  /** Listens on every service: on an inherited fd (SO_REUSEPORT socket) when given, else host:port. */
+  async listen(fds: Record<string, number> = {}): Promise<void> {
+    await Promise.all(this.listeners.map(({ service, server }) => new Promise<void>((resolve, reject) => {
+      const fail = (e: Error & { code?: string }) => reject(new LbError('ERR_L7_LISTEN',
+        `Service ${service.name} cannot listen on ${service.host}:${service.port}: ${e.code ?? e.message}.`, { cause: e }));
+      server.once('error', fail);
+      const done = () => { server.removeListener('error', fail); resolve(); };
+      const fd = fds[service.name];
+      if (fd !== undefined) server.listen({ fd }, done);
+      else server.listen({ host: service.host, port: service.port, backlog: 1024 }, done);
+    })));
+  }
+
+  /** The bound port of a service (useful with port 0). */
+  port(service: string): number {
+    const l = this.listeners.find((x) => x.service.name === service);
+    const a = l?.server.address();
+    if (a === null || a === undefined || typeof a === 'string') throw new LbError('ERR_L7_NOT_LISTENING', `Service ${service} is not listening.`);
+    return a.port;
+  }
+
+  setServerState(pool: string, server: string, up?: boolean, weight?: number): void {
+    this.pools.get(pool)?.setState(server, up, weight);
+  }
+
+  /** Upstream connection counters per pool and server. */
+  upstreamStats(): Record<string, Record<string, { open: number; idle: number; opened: number; reuses: number; inFlight: number }>> {
+    const out: Record<string, Record<string, { open: number; idle: number; opened: number; reuses: number; inFlight: number }>> = {};
+    for (const [name, pool] of this.pools) {
+      out[name] = {};
+      for (const s of pool.servers) {
+        out[name][s.id] = { open: s.connections.size, idle: s.connections.idleCount, opened: s.connections.opened, reuses: s.connections.reuses, inFlight: pool.load[s.index] };
+      }
+    }
+    return out;
+  }
+
+  /** Stops accepting; open client connections finish their exchange (closeAll ends them now). */
+  async close(closeAll = true): Promise<void> {
+    this.clock.stop();
+    if (closeAll) for (const s of this.sockets) s.destroy();
+    await Promise.all(this.listeners.map(({ server }) => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+    })));
+    for (const p of this.pools.values()) p.close();
+  }
+}

@@ -1,0 +1,11 @@
+// Counters of one proxy instance (STYLE 11: counters, not logs, on the hot path).
+export class ProxyStats {
+  /** Client connections open now, and accepted since start. */
+  connections = 0;
+  accepted = 0;
+  requests = 0;
+  responses = 0;
+  tunnels = 0;
+  /** Error pages sent, by status. */
+  errors: Record<number, number> = {};
+}

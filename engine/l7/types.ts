@@ -1,0 +1,128 @@
+// Plain option objects of the L7 node. The config layer (engine/config) maps its schema onto
+// these; nothing here reads files or environment. Durations are milliseconds.
+import type { HeadLimits } from './http/limits.js';
+
+export interface ServerOptions {
+  /** Stable name of the back-end within its pool (used in cookies, hashing, health reports). */
+  id: string;
+  host: string;
+  port: number;
+  /** Relative share for weighted policies and hashing; default 1. 0 = drain. */
+  weight?: number;
+}
+
+export type HashOn = 'url' | 'client-address' | { header: string } | { cookie: string };
+
+export type PolicyOptions =
+  | { kind: 'round-robin' }
+  | { kind: 'weighted-round-robin' }
+  | { kind: 'least-connections' }
+  | { kind: 'hash'; on: HashOn };
+
+export type PersistenceOptions =
+  /** Cookie injection: the LB sets an opaque cookie naming the chosen server. */
+  | { kind: 'cookie'; name?: string; secret?: string; maxAgeSeconds?: number }
+  /** The back-end's own session ID, learned from responses (Set-Cookie, Location ;jsessionid=). */
+  | { kind: 'session-id'; names?: string[]; groups?: number }
+  /** Client address → server, kept in hash groups. */
+  | { kind: 'client-address'; groups?: number };
+
+export interface HealthCheckOptions {
+  /** Active check: HTTP GET of this path on every server. */
+  path?: string;
+  expectStatus?: number;
+  intervalMs?: number;
+  timeoutMs?: number;
+  /** Consecutive successes to come back up. */
+  rise?: number;
+  /** Consecutive failures to go down. */
+  fall?: number;
+  /** Passive: this many consecutive connection errors reported by workers mark a server down. */
+  passiveErrors?: number;
+  /** Passive: this many 5xx responses within `fiveXxWindowMs` mark a server down. */
+  fiveXxBurst?: number;
+  fiveXxWindowMs?: number;
+}
+
+export interface UpstreamTlsOptions {
+  /** Re-encrypt to the back-ends of this pool. */
+  servername?: string;
+  /** PEM CA bundle to verify back-ends; default: do not verify (back-ends are usually self-signed). */
+  ca?: string;
+  rejectUnauthorized?: boolean;
+}
+
+export interface PoolOptions {
+  name: string;
+  servers: ServerOptions[];
+  policy?: PolicyOptions;
+  persistence?: PersistenceOptions;
+  health?: HealthCheckOptions;
+  /** Upstream connections per server per worker (in use + idle). Default 256. */
+  maxConnectionsPerServer?: number;
+  /** Idle upstream keep-alive connections are closed after this long. Default 30 s. */
+  idleTimeoutMs?: number;
+  /** Connect to a back-end within this time or answer 504. Default 3 s. */
+  connectTimeoutMs?: number;
+  /** Wait this long for (each part of) a response or answer 504. Default 30 s. */
+  responseTimeoutMs?: number;
+  tls?: UpstreamTlsOptions;
+}
+
+export interface RouteRule {
+  /** Host header to match (case-insensitive, port ignored); omit for any host. */
+  host?: string;
+  pathPrefix?: string;
+  /** JavaScript regular expression matched against the request target. */
+  pathRegex?: string;
+  pool: string;
+}
+
+export interface CertificateOptions {
+  /** PEM text. */
+  cert: string;
+  key: string;
+  /** Host names this certificate serves (SNI); wildcards like *.example.com allowed. */
+  servernames?: string[];
+}
+
+export interface ListenerTlsOptions {
+  /** The first certificate is the default when SNI names none of them. */
+  certificates: CertificateOptions[];
+  minVersion?: 'TLSv1.2' | 'TLSv1.3';
+  /** 48 bytes shared by all workers so tickets from one resume on another. */
+  ticketKeys?: Buffer;
+  sessionTimeoutSeconds?: number;
+}
+
+export interface ClientTimeouts {
+  /** A request head must arrive completely within this time, else 408. Default 10 s. */
+  headersMs: number;
+  /** Gap allowed between request body bytes, else 408. Default 30 s. */
+  bodyMs: number;
+  /** An idle kept-alive client connection is closed after this. Default 5 s. */
+  keepAliveMs: number;
+}
+
+export interface ServiceOptions {
+  name: string;
+  host: string;
+  port: number;
+  tls?: ListenerTlsOptions;
+  routes?: RouteRule[];
+  defaultPool: string;
+  /** Adds `Via: 1.1 <via>` to requests and responses when set. */
+  via?: string;
+  timeouts?: Partial<ClientTimeouts>;
+  limits?: Partial<HeadLimits>;
+}
+
+export interface L7Options {
+  /** Worker threads; default one per core. */
+  workers?: number;
+  services: ServiceOptions[];
+  pools: PoolOptions[];
+}
+
+export const defaultTimeouts: ClientTimeouts = { headersMs: 10_000, bodyMs: 30_000, keepAliveMs: 5_000 };
+export const poolDefaults = { maxConnectionsPerServer: 256, idleTimeoutMs: 30_000, connectTimeoutMs: 3_000, responseTimeoutMs: 30_000 };

@@ -1,0 +1,220 @@
+import t from 'tap';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import net from 'node:net';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { L7Proxy } from '../../engine/l7/proxy.js';
+import type { L7Options } from '../../engine/l7/types.js';
+import { freePort, rawExchange, startBackend, statuses, type Backend } from './fixtures/backends.js';
+
+const exec = promisify(execFile);
+
+async function setup(t: Tap.Test, opts: Partial<L7Options['services'][0]> = {}, poolExtra: object = {}) {
+  const a = await startBackend('a');
+  const b = await startBackend('b');
+  const options: L7Options = {
+    services: [{ name: 'web', host: '127.0.0.1', port: 0, defaultPool: 'p', ...opts }],
+    pools: [{ name: 'p', servers: [{ id: 'a', host: '127.0.0.1', port: a.port }, { id: 'b', host: '127.0.0.1', port: b.port }], ...poolExtra }],
+  };
+  const proxy = new L7Proxy(options);
+  await proxy.listen();
+  const port = proxy.port('web');
+  t.teardown(async () => { await proxy.close(); await a.close(); await b.close(); });
+  return { a, b, proxy, port };
+}
+
+declare global { namespace Tap { type Test = import('tap').Test } }
+
+t.test('curl: 100 requests on one kept-alive connection use one client TCP connection and reuse upstream connections', async (t) => {
+  const { a, b, proxy, port } = await setup(t);
+  const urls = Array.from({ length: 100 }, (_, i) => `http://127.0.0.1:${port}/size/1024?i=${i}`);
+  const { stdout, stderr } = await exec('curl', ['-sS', '-w', '%{http_code} %{num_connects}\\n', ...urls.flatMap((u) => ['-o', '/dev/null', u])]);
+  const lines = stdout.trim().split('\n');
+  t.equal(lines.length, 100, 'one line per request');
+  t.same(lines.filter((l) => !l.startsWith('200 ')), [], 'every response 200');
+  const connects = lines.reduce((n, l) => n + Number(l.split(' ')[1]), 0);
+  t.equal(connects, 1, 'curl opened exactly one connection for 100 requests');
+  t.equal(proxy.stats.accepted, 1, 'the proxy accepted one client connection');
+  t.equal(a.requests + b.requests, 100);
+  t.equal(a.accepts, 1, 'back-end a accepted one upstream connection');
+  t.equal(b.accepts, 1, 'back-end b accepted one upstream connection');
+  t.equal(stderr, '');
+});
+
+t.test('forwarding fields set, hop-by-hop fields removed, Via added', async (t) => {
+  const { port } = await setup(t, { via: 'lbarray' });
+  const { text } = await rawExchange(port, 'GET /echo HTTP/1.1\r\nHost: site\r\nX-Forwarded-For: 10.0.0.1\r\nX-Forwarded-Proto: https\r\n'
+    + 'Connection: keep-alive, X-Secret\r\nX-Secret: s\r\nKeep-Alive: 5\r\nProxy-Authorization: x\r\nTE: trailers\r\nX-Keep: yes\r\n\r\n');
+  const body = JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4));
+  t.equal(body.headers['x-forwarded-for'], '10.0.0.1, 127.0.0.1');
+  t.equal(body.headers['x-forwarded-proto'], 'http', 'the client claim is replaced');
+  t.equal(body.headers.forwarded, 'for=127.0.0.1;proto=http');
+  t.equal(body.headers.via, '1.1 lbarray');
+  t.equal(body.headers['x-keep'], 'yes');
+  for (const h of ['x-secret', 'keep-alive', 'proxy-authorization', 'te']) t.notOk(h in body.headers, `${h} removed`);
+  t.match(text, /^HTTP\/1\.1 200 OK\r\n/);
+  t.match(text, /\r\nVia: 1\.1 lbarray\r\n/);
+  t.notMatch(text, /\r\nKeep-Alive:/i, 'the back-end Keep-Alive is not forwarded');
+});
+
+t.test('pipelining: three requests in one write come back in order', async (t) => {
+  const { port } = await setup(t);
+  const { text } = await rawExchange(port, 'GET /size/3 HTTP/1.1\r\nHost: a\r\n\r\nPOST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhelloGET /status/404 HTTP/1.1\r\nHost: a\r\n\r\n');
+  t.same(statuses(text), [200, 200, 404]);
+  t.ok(text.indexOf('aaa') < text.indexOf('"body":"hello"'), 'first response before second');
+});
+
+t.test('a request split across many writes', async (t) => {
+  const { port } = await setup(t);
+  const { text } = await rawExchange(port, ['PO', 'ST /echo HT', 'TP/1.1\r\nHost: a\r\nContent-', 'Length: 4\r\n\r', '\nab', 'cd']);
+  t.match(text, /"body":"abcd"/);
+});
+
+t.test('chunked request and response bodies pass through with trailers', async (t) => {
+  const { port } = await setup(t);
+  const { text } = await rawExchange(port, 'POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n');
+  t.match(text, /"body":"abcde"/);
+  const r = await rawExchange(port, 'GET /chunked HTTP/1.1\r\nHost: a\r\n\r\n');
+  t.match(r.text, /Transfer-Encoding: chunked\r\n/);
+  t.match(r.text, /hello /);
+  t.match(r.text, /0\r\nX-Sum: 42\r\n\r\n$/, 'trailer passed through');
+  const old = await rawExchange(port, 'GET /chunked HTTP/1.0\r\n\r\n');
+  t.match(old.text, /\r\n\r\nhello chunked world\n$/, 'decoded for an HTTP/1.0 client');
+  t.ok(old.closed, 'and the connection closes to end the body');
+});
+
+t.test('curl: POST body, HEAD, 204 and big bodies', async (t) => {
+  const { port } = await setup(t);
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'l7-')), 'body');
+  fs.writeFileSync(file, 'x'.repeat(300_000));
+  const post = await exec('curl', ['-sS', '--data-binary', `@${file}`, `http://127.0.0.1:${port}/echo`], { maxBuffer: 4e6 });
+  t.equal(JSON.parse(post.stdout).body.length, 300_000);
+  const big = await exec('curl', ['-sS', '-o', '/dev/null', '-w', '%{size_download}', `http://127.0.0.1:${port}/size/2000000`]);
+  t.equal(big.stdout, '2000000');
+  const head = await exec('curl', ['-sS', '-I', `http://127.0.0.1:${port}/size/10`]);
+  t.match(head.stdout, /^HTTP\/1\.1 200 OK\r\n/);
+  t.match(head.stdout, /X-Server: /);
+  const nc = await exec('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', `http://127.0.0.1:${port}/status/204`]);
+  t.equal(nc.stdout, '204');
+});
+
+// Every error status, what the client sends, and whether the connection must close after it.
+const errorCases: Array<{ name: string; send: string[]; status: number; closed: boolean }> = [
+  { name: 'malformed request line', send: ['GET /x\r\nHost: a\r\n\r\n'], status: 400, closed: true },
+  { name: 'malformed header', send: ['GET / HTTP/1.1\r\nHost a\r\n\r\n'], status: 400, closed: true },
+  { name: 'CL and TE (smuggling)', send: ['POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'], status: 400, closed: true },
+  { name: 'two different CL', send: ['POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd'], status: 400, closed: true },
+  { name: 'bad chunk size', send: ['POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'], status: 400, closed: true },
+  { name: 'headers over the limit', send: ['GET / HTTP/1.1\r\nHost: a\r\n' + 'X-A: b\r\n'.repeat(100) + '\r\n'], status: 431, closed: true },
+  { name: 'request line over the limit', send: ['GET /' + 'a'.repeat(9000) + ' HTTP/1.1\r\n'], status: 414, closed: true },
+  { name: 'unsupported transfer coding', send: ['POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n'], status: 501, closed: true },
+  { name: 'slow headers', send: ['GET / HTTP/1.1\r\nHost: a\r\n'], status: 408, closed: true },
+  { name: 'slow body', send: ['POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc'], status: 408, closed: true },
+];
+
+t.test('error pages: each bad input gets its status, a short page, and a close', async (t) => {
+  const { port, a, b } = await setup(t, { timeouts: { headersMs: 200, bodyMs: 200 } });
+  for (const c of errorCases) {
+    // A slow body's head is already on its way: bodies stream, so only earlier cases count.
+    if (c.name === 'slow body') t.equal(a.requests + b.requests, 0, 'nothing bad reached a back-end');
+    const { text, closed } = await rawExchange(port, c.send, 600);
+    t.same(statuses(text), [c.status], c.name);
+    t.equal(closed, c.closed, `${c.name}: connection ${c.closed ? 'closed' : 'kept'}`);
+    t.ok(text.length < 400, `${c.name}: short page`);
+  }
+});
+
+t.test('503 when no server is up; the connection stays usable', async (t) => {
+  const { port, proxy } = await setup(t);
+  proxy.setServerState('p', 'a', false);
+  proxy.setServerState('p', 'b', false);
+  const { text, closed } = await rawExchange(port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n');
+  t.same(statuses(text), [503, 503]);
+  t.notOk(closed);
+  proxy.setServerState('p', 'b', true);
+  const ok = await rawExchange(port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+  t.match(ok.text, /"server":"b"/);
+});
+
+t.test('502 when the back-end refuses; 504 when it does not answer in time; 502 on a reset', async (t) => {
+  const dead = await freePort();
+  const slow = await startBackend('slow');
+  const resetter = net.createServer((s) => s.once('data', () => s.resetAndDestroy()));
+  await new Promise<void>((r) => resetter.listen(0, '127.0.0.1', () => r()));
+  const resetPort = (resetter.address() as net.AddressInfo).port;
+  const passive: string[] = [];
+  const proxy = new L7Proxy({
+    services: [{ name: 'web', host: '127.0.0.1', port: 0, defaultPool: 'dead', routes: [
+      { pathPrefix: '/slow', pool: 'slow' }, { pathPrefix: '/reset', pool: 'reset' }] }],
+    pools: [
+      { name: 'dead', servers: [{ id: 'd', host: '127.0.0.1', port: dead }] },
+      { name: 'slow', servers: [{ id: 's', host: '127.0.0.1', port: slow.port }], responseTimeoutMs: 200 },
+      { name: 'reset', servers: [{ id: 'r', host: '127.0.0.1', port: resetPort }] },
+    ],
+  }, undefined, { onPassive: (pool, server, kind) => passive.push(`${pool}/${server}/${kind}`) });
+  await proxy.listen();
+  t.teardown(async () => { await proxy.close(); await slow.close(); resetter.close(); });
+  const port = proxy.port('web');
+  const refused = await rawExchange(port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+  t.same(statuses(refused.text), [502]);
+  t.notOk(refused.closed, 'a 502 after a complete request keeps the client connection');
+  const timeout = await rawExchange(port, 'GET /slow/2000 HTTP/1.1\r\nHost: a\r\n\r\n', 800);
+  t.same(statuses(timeout.text), [504]);
+  const reset = await rawExchange(port, 'GET /reset HTTP/1.1\r\nHost: a\r\n\r\n');
+  t.same(statuses(reset.text), [502]);
+  t.same(passive, ['dead/d/error', 'slow/s/error', 'reset/r/error'], 'each failure reported to passive health');
+});
+
+t.test('WebSocket-style upgrade: after 101 bytes flow both ways', async (t) => {
+  const { port, proxy } = await setup(t);
+  const { text } = await rawExchange(port, ['GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n', 'ping-1', 'ping-2']);
+  t.match(text, /^HTTP\/1\.1 101 Switching Protocols\r\n/);
+  t.match(text, /Upgrade: echo/);
+  t.match(text, /ping-1ping-2$/, 'echoed through the tunnel');
+  t.equal(proxy.stats.tunnels, 1);
+});
+
+t.test('URL-based routing: host, prefix and regex rules choose pools', async (t) => {
+  const a = await startBackend('a');
+  const b = await startBackend('b');
+  const c = await startBackend('c');
+  const proxy = new L7Proxy({
+    services: [{ name: 'web', host: '127.0.0.1', port: 0, defaultPool: 'pa', routes: [
+      { host: 'images.example', pool: 'pb' }, { pathPrefix: '/api/', pool: 'pc' }, { pathRegex: '\\.php(\\?|$)', pool: 'pb' }] }],
+    pools: [
+      { name: 'pa', servers: [{ id: 'a', host: '127.0.0.1', port: a.port }] },
+      { name: 'pb', servers: [{ id: 'b', host: '127.0.0.1', port: b.port }] },
+      { name: 'pc', servers: [{ id: 'c', host: '127.0.0.1', port: c.port }] },
+    ],
+  });
+  await proxy.listen();
+  t.teardown(async () => { await proxy.close(); await a.close(); await b.close(); await c.close(); });
+  const port = proxy.port('web');
+  const cases = [
+    { host: 'www.example', path: '/', server: 'a' },
+    { host: 'Images.Example:8080', path: '/', server: 'b' },
+    { host: 'www.example', path: '/api/v1', server: 'c' },
+    { host: 'www.example', path: '/index.php?x=1', server: 'b' },
+    { host: 'www.example', path: '/api', server: 'a' },
+  ];
+  for (const c of cases) {
+    const { text } = await rawExchange(port, `GET ${c.path} HTTP/1.1\r\nHost: ${c.host}\r\n\r\n`);
+    t.match(text, new RegExp(`"server":"${c.server}"`), `${c.host}${c.path} → ${c.server}`);
+  }
+});
+
+t.test('upstream pool limit: requests beyond max connections wait for a free one', async (t) => {
+  const { port, a, b } = await setup(t, {}, { maxConnectionsPerServer: 1 });
+  const results = await Promise.all(Array.from({ length: 6 }, () => rawExchange(port, 'GET /slow/50 HTTP/1.1\r\nHost: a\r\n\r\n', 500)));
+  t.ok(results.every((r) => statuses(r.text)[0] === 200), 'all answered');
+  t.equal(a.accepts, 1);
+  t.equal(b.accepts, 1);
+});
+
+t.test('back-end closing keep-alive connections: the next request retries on a fresh one', async (t) => {
+  const { port } = await setup(t);
+  const first = await exec('curl', ['-sS', `http://127.0.0.1:${port}/close`, `http://127.0.0.1:${port}/close`, `http://127.0.0.1:${port}/size/2`]);
+  t.equal(first.stdout, 'bye\nbye\naa');
+});
