@@ -69,7 +69,10 @@ size_t forward_frames(RxFrame* frames, const int32_t* decisions, size_t n, const
     // Read the offload header before a restored VLAN tag may overwrite it.
     virtio_net_hdr vnet{};
     bool has_vnet = f.vnet != nullptr;
-    if (has_vnet) vnet = *f.vnet;
+    if (has_vnet) {
+      vnet = *f.vnet;
+      vnet.flags &= kVnetNeedsCsum;  // DATA_VALID vouched for this hop only: the next host checks again
+    }
     if (tagged && !restore_vlan(f)) {
       ++c->dropped;
       continue;
