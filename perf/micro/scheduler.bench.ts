@@ -83,7 +83,7 @@ new Benchmark.Suite('scheduler')
   .add(`flow route, ${BATCH} established packets (flow table)`, routeBatch, opts)
   .add(`maglev pick only, ${BATCH} packets (stateless baseline)`, maglevBatch, opts)
   .on('cycle', (e: Benchmark.Event) => {
-    const b = e.target as Benchmark;
+    const b = e.target as unknown as Benchmark;
     results[b.name!] = b.stats.mean * 1000;
     console.log(`${String(b)}  (mean ${(b.stats.mean * 1000).toFixed(3)} ms)`);
   })

@@ -1,0 +1,61 @@
+// Scheduler counters: typed arrays the packet path bumps (no logs, no objects), optionally in a
+// SharedArrayBuffer so the admin endpoint can read a worker's counters from another thread.
+
+/** Why a frame was not forwarded. */
+export const DropReason = {
+  /** The parser refused the frame (truncated, bad header...). */
+  MALFORMED: 0,
+  /** Neither IP nor ARP. */
+  NOT_IP: 1,
+  /** ARP or NDP that is not a request for a VIP. */
+  NOT_VIP_RESOLUTION: 2,
+  /** Addressed to something that is not a VIP. */
+  NOT_VIP: 3,
+  /** To a VIP, but not a configured (protocol, port). */
+  NOT_SERVICE: 4,
+  /** ICMP to a VIP that is not a PMTU error about a service flow. */
+  ICMP_NOT_STEERABLE: 5,
+  /** Every node is down or draining. */
+  NO_NODE: 6,
+} as const;
+export const DROP_REASON_NAMES = Object.keys(DropReason) as Array<keyof typeof DropReason>;
+
+export class SchedulerCounters {
+  /** Per node: frames and bytes forwarded. */
+  readonly nodePackets: Float64Array;
+  readonly nodeBytes: Float64Array;
+  /** Per DropReason: frames. */
+  readonly drops: Float64Array;
+  /** [0] ARP/NDP requests for a VIP handed to the responder, [1] PMTU errors steered. */
+  readonly events: Float64Array;
+
+  constructor(readonly maxNodes: number, buffer?: SharedArrayBuffer) {
+    const bytes = SchedulerCounters.bytesFor(maxNodes);
+    const b = buffer ?? new ArrayBuffer(bytes);
+    this.nodePackets = new Float64Array(b, 0, maxNodes);
+    this.nodeBytes = new Float64Array(b, 8 * maxNodes, maxNodes);
+    this.drops = new Float64Array(b, 16 * maxNodes, DROP_REASON_NAMES.length);
+    this.events = new Float64Array(b, 16 * maxNodes + 8 * DROP_REASON_NAMES.length, 2);
+  }
+
+  static bytesFor(maxNodes: number): number {
+    return 8 * (2 * maxNodes + DROP_REASON_NAMES.length + 2);
+  }
+
+  get consumed(): number { return this.events[0]; }
+  get pmtuSteered(): number { return this.events[1]; }
+
+  /** A plain snapshot for the admin endpoint and reports. */
+  snapshot(nodeIds: readonly string[]): {
+    nodes: Record<string, { packets: number; bytes: number }>;
+    drops: Record<string, number>;
+    consumed: number;
+    pmtuSteered: number;
+  } {
+    const nodes: Record<string, { packets: number; bytes: number }> = {};
+    nodeIds.forEach((id, i) => { nodes[id] = { packets: this.nodePackets[i], bytes: this.nodeBytes[i] }; });
+    const drops: Record<string, number> = {};
+    DROP_REASON_NAMES.forEach((name, i) => { drops[name] = this.drops[i]; });
+    return { nodes, drops, consumed: this.consumed, pmtuSteered: this.pmtuSteered };
+  }
+}

@@ -1,0 +1,195 @@
+// The per-frame decision of the scheduler: which LB node gets a frame (its index in the node
+// list), or drop, or "consumed" (an ARP/NDP request for a VIP: the responder answers it). The
+// addon applies the decisions (MAC rewrite, TX); this side only reads frame bytes and fills an
+// Int32Array. Hot path: no allocation, integer math, one reused key, counters in typed arrays.
+//
+// Parsing here is only what the decision needs (Ethernet + 802.1Q/802.1ad tags, IPv4 with IHL and
+// fragments, IPv6 with its extension-header chain, TCP/UDP ports and flags, ICMP type, ARP, NDP
+// neighbour solicitation): bounds are checked before every read and nothing throws; a frame that
+// does not hold together is dropped as MALFORMED.
+import { DropReason, SchedulerCounters } from './counters.js';
+import { FlowClass, FLOW_KEY_WORDS, KEY_PORTS } from './flow-table.js';
+import { hashFlowKey } from './flow-hash.js';
+import { be16, be32, fillKey, fillQuotedKey, KIND_IPV6 } from './flow-key.js';
+import type { FlowRouter } from './flow-router.js';
+import type { ServiceSet } from './service-set.js';
+
+/** Decisions below 0 (same values as the addon's Decision). */
+export const DECISION_DROP = -1;
+export const DECISION_CONSUMED = -2;
+
+const ETH_IPV4 = 0x0800;
+const ETH_IPV6 = 0x86dd;
+const ETH_ARP = 0x0806;
+const ETH_VLAN = 0x8100;
+const ETH_QINQ = 0x88a8;
+const TCP = 6;
+const UDP = 17;
+const ICMP = 1;
+const ICMPV6 = 58;
+const TCP_FIN_SYN_RST = 0x07;
+const MAX_V6_EXTENSIONS = 8;
+
+export class Decider {
+  private readonly key = new Uint32Array(FLOW_KEY_WORDS);
+
+  constructor(private readonly services: ServiceSet, readonly router: FlowRouter,
+    readonly counters: SchedulerCounters) {}
+
+  /** Decides frames i < count (buf[offsets[i], +lengths[i])) into out[i]; `now` in ms (uint32). */
+  decideBatch(buf: Uint8Array, offsets: Int32Array, lengths: Int32Array, count: number, out: Int32Array, now: number): void {
+    for (let i = 0; i < count; i++) out[i] = this.decide(buf, offsets[i], lengths[i], now);
+  }
+
+  /** The decision for the frame buf[off, off + len). */
+  decide(buf: Uint8Array, off: number, len: number, now: number): number {
+    const end = off + len;
+    if (len < 14 || end > buf.length) return this.drop(DropReason.MALFORMED);
+    let p = off + 12;
+    let type = be16(buf, p);
+    p += 2;
+    while (type === ETH_VLAN || type === ETH_QINQ) {
+      if (p + 4 > end) return this.drop(DropReason.MALFORMED);
+      type = be16(buf, p + 2);
+      p += 4;
+    }
+    let node: number;
+    if (type === ETH_IPV4) node = this.ipv4(buf, p, end, now);
+    else if (type === ETH_IPV6) node = this.ipv6(buf, p, end, now);
+    else if (type === ETH_ARP) return this.arp(buf, p, end);
+    else return this.drop(DropReason.NOT_IP);
+    if (node >= 0) {
+      this.counters.nodePackets[node]++;
+      this.counters.nodeBytes[node] += len;
+    }
+    return node;
+  }
+
+  private drop(reason: number): number {
+    this.counters.drops[reason]++;
+    return DECISION_DROP;
+  }
+
+  private arp(buf: Uint8Array, p: number, end: number): number {
+    // Ethernet/IPv4 ARP only: htype 1, ptype 0x0800, hlen 6, plen 4.
+    if (p + 28 > end || be32(buf, p) !== 0x00010800 || be16(buf, p + 4) !== 0x0604) return this.drop(DropReason.MALFORMED);
+    if (be16(buf, p + 6) !== 1 || !this.services.has(be32(buf, p + 24), 0, 0, 0, 0)) {
+      return this.drop(DropReason.NOT_VIP_RESOLUTION);
+    }
+    this.counters.events[0]++;
+    return DECISION_CONSUMED;
+  }
+
+  private ipv4(buf: Uint8Array, p: number, end: number, now: number): number {
+    if (p + 20 > end) return this.drop(DropReason.MALFORMED);
+    const vihl = buf[p];
+    const ihl = (vihl & 0x0f) * 4;
+    const total = be16(buf, p + 2);
+    if (vihl >> 4 !== 4 || ihl < 20 || total < ihl || p + total > end) return this.drop(DropReason.MALFORMED);
+    const dst = be32(buf, p + 16);
+    if (!this.services.has(dst, 0, 0, 0, 0)) return this.drop(DropReason.NOT_VIP);
+    const proto = buf[p + 9];
+    const l4 = p + ihl;
+    const l4end = p + total;
+    const frag = be16(buf, p + 6) & 0x3fff; // MF and offset
+    if (frag !== 0) return this.fragment(buf, p, false, proto, l4, l4end, (frag & 0x1fff) === 0, dst, 0, 0, 0, now);
+    if (proto === ICMP) {
+      if (l4 + 8 > l4end) return this.drop(DropReason.MALFORMED);
+      // Type 3 code 4: fragmentation needed (PMTU discovery).
+      if (buf[l4] !== 3 || buf[l4 + 1] !== 4) return this.drop(DropReason.ICMP_NOT_STEERABLE);
+      return this.steerIcmpError(buf, l4 + 8, l4end, false);
+    }
+    return this.transport(buf, p, false, proto, l4, l4end, dst, 0, 0, 0, now);
+  }
+
+  private ipv6(buf: Uint8Array, p: number, end: number, now: number): number {
+    if (p + 40 > end || buf[p] >> 4 !== 6) return this.drop(DropReason.MALFORMED);
+    const l4end = p + 40 + be16(buf, p + 4);
+    if (l4end > end) return this.drop(DropReason.MALFORMED);
+    let next = buf[p + 6];
+    let l4 = p + 40;
+    let fragment = false;
+    let firstFragment = false;
+    for (let n = 0; n < MAX_V6_EXTENSIONS; n++) {
+      if (next === 0 || next === 43 || next === 60) { // hop-by-hop, routing, destination options
+        if (l4 + 8 > l4end) return this.drop(DropReason.MALFORMED);
+        next = buf[l4];
+        l4 += (buf[l4 + 1] + 1) * 8;
+      } else if (next === 44) { // fragment header
+        if (l4 + 8 > l4end) return this.drop(DropReason.MALFORMED);
+        const field = be16(buf, l4 + 2);
+        fragment = true;
+        firstFragment = (field & 0xfff8) === 0;
+        next = buf[l4];
+        l4 += 8;
+      } else break;
+    }
+    if (l4 > l4end) return this.drop(DropReason.MALFORMED);
+    if (next === 0 || next === 43 || next === 60 || next === 44) return this.drop(DropReason.MALFORMED);
+    const d0 = be32(buf, p + 24);
+    const d1 = be32(buf, p + 28);
+    const d2 = be32(buf, p + 32);
+    const d3 = be32(buf, p + 36);
+    if (next === ICMPV6 && !fragment) {
+      if (l4 + 8 > l4end) return this.drop(DropReason.MALFORMED);
+      const type = buf[l4];
+      // Neighbour solicitation (to the solicited-node group or the VIP itself): target at +8.
+      if (type === 135) {
+        if (l4 + 24 > l4end) return this.drop(DropReason.MALFORMED);
+        if (!this.services.has(be32(buf, l4 + 8), be32(buf, l4 + 12), be32(buf, l4 + 16), be32(buf, l4 + 20), KIND_IPV6)) {
+          return this.drop(DropReason.NOT_VIP_RESOLUTION);
+        }
+        this.counters.events[0]++;
+        return DECISION_CONSUMED;
+      }
+      if (!this.services.has(d0, d1, d2, d3, KIND_IPV6)) return this.drop(DropReason.NOT_VIP);
+      if (type !== 2) return this.drop(DropReason.ICMP_NOT_STEERABLE); // 2: packet too big
+      return this.steerIcmpError(buf, l4 + 8, l4end, true);
+    }
+    if (!this.services.has(d0, d1, d2, d3, KIND_IPV6)) return this.drop(DropReason.NOT_VIP);
+    if (fragment) return this.fragment(buf, p, true, next, l4, l4end, firstFragment, d0, d1, d2, d3, now);
+    return this.transport(buf, p, true, next, l4, l4end, d0, d1, d2, d3, now);
+  }
+
+  private transport(buf: Uint8Array, l3: number, v6: boolean, proto: number, l4: number, l4end: number,
+    d0: number, d1: number, d2: number, d3: number, now: number): number {
+    if (proto !== TCP && proto !== UDP) return this.drop(DropReason.NOT_SERVICE);
+    if (l4 + (proto === TCP ? 14 : 4) > l4end) return this.drop(DropReason.MALFORMED);
+    const kind = (proto | (v6 ? KIND_IPV6 : 0) | (be16(buf, l4 + 2) << 16)) >>> 0;
+    if (!this.services.has(d0, d1, d2, d3, kind)) return this.drop(DropReason.NOT_SERVICE);
+    // A bare SYN, or a FIN/RST (closing), makes an entry the table may recycle first.
+    const cls = proto === TCP && (buf[l4 + 13] & TCP_FIN_SYN_RST) !== 0 ? FlowClass.EMBRYONIC : FlowClass.ESTABLISHED;
+    const key = this.key;
+    fillKey(key, buf, l3, v6, proto, l4, true, false);
+    return this.routed(this.router.route(key, hashFlowKey(key), cls, now));
+  }
+
+  private fragment(buf: Uint8Array, l3: number, v6: boolean, proto: number, l4: number, l4end: number,
+    first: boolean, d0: number, d1: number, d2: number, d3: number, now: number): number {
+    let kind = proto | (v6 ? KIND_IPV6 : 0);
+    if (first && (proto === TCP || proto === UDP)) {
+      if (l4 + 4 > l4end) return this.drop(DropReason.MALFORMED);
+      kind |= be16(buf, l4 + 2) << 16;
+    }
+    if (!this.services.has(d0, d1, d2, d3, kind >>> 0)) return this.drop(DropReason.NOT_SERVICE);
+    const key = this.key;
+    fillKey(key, buf, l3, v6, proto, l4, false, true);
+    return this.routed(this.router.route(key, hashFlowKey(key), FlowClass.EMBRYONIC, now));
+  }
+
+  // The quoted packet at `inner` went VIP:port → client; its flow is client → VIP:port.
+  private steerIcmpError(buf: Uint8Array, inner: number, l4end: number, v6: boolean): number {
+    const key = this.key;
+    const proto = fillQuotedKey(key, buf, inner, l4end - inner, v6);
+    if (proto < 0) return this.drop(DropReason.ICMP_NOT_STEERABLE);
+    const kind = (proto | (v6 ? KIND_IPV6 : 0) | ((key[KEY_PORTS] & 0xffff) << 16)) >>> 0;
+    if (!this.services.has(key[4], key[5], key[6], key[7], kind)) return this.drop(DropReason.ICMP_NOT_STEERABLE);
+    const node = this.router.peek(key, hashFlowKey(key));
+    if (node >= 0) this.counters.events[1]++;
+    return this.routed(node);
+  }
+
+  private routed(node: number): number {
+    return node >= 0 ? node : this.drop(DropReason.NO_NODE);
+  }
+}

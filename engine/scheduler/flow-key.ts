@@ -1,0 +1,87 @@
+// Flow keys from frame bytes: the words hashed for Maglev and matched in the flow table.
+//
+// Key = src address, dst address (4 words each; IPv4 in the first), sport << 16 | dport, and a
+// kind word (proto | IPv6 << 8 | fragment << 9).
+//
+// Fragments: every fragment of a datagram, first or not, is keyed by the 3-tuple (src, dst,
+// proto; ports 0, fragment bit set): later fragments carry no ports, and a first fragment keyed by
+// its ports would go elsewhere than the rest (Maglev, NSDI 2016, keys fragments the same way).
+// The cost: a fragmented datagram may reach another node than the unfragmented packets of the
+// same 5-tuple. TCP sets DF and never fragments here; a UDP service that expects fragments
+// should be served by every node (any node can answer it).
+//
+// ICMP errors about a VIP flow (v4 "fragmentation needed", v6 "packet too big") quote the packet
+// the LB node sent: VIP:port → client:port. Its flow is client → VIP, so the quoted tuple is
+// reversed into the key; the error then reaches the node that holds the connection.
+import { FLOW_KEY_WORDS, KEY_KIND, KEY_PORTS } from './flow-table.js';
+
+export const KIND_IPV6 = 1 << 8;
+export const KIND_FRAGMENT = 1 << 9;
+
+/** Big-endian uint32 at buf[at]. */
+export function be32(buf: Uint8Array, at: number): number {
+  return ((buf[at] << 24) | (buf[at + 1] << 16) | (buf[at + 2] << 8) | buf[at + 3]) >>> 0;
+}
+
+/** Big-endian uint16 at buf[at]. */
+export function be16(buf: Uint8Array, at: number): number {
+  return (buf[at] << 8) | buf[at + 1];
+}
+
+/**
+ * Fills `key` for a packet whose IP header starts at `l3` (IPv4 when !v6), `l4` its transport
+ * header (read only when `ports`). Fragments: ports false and fragment true.
+ */
+export function fillKey(key: Uint32Array, buf: Uint8Array, l3: number, v6: boolean, proto: number,
+  l4: number, ports: boolean, fragment: boolean): void {
+  if (v6) {
+    for (let i = 0; i < 4; i++) {
+      key[i] = be32(buf, l3 + 8 + 4 * i);
+      key[4 + i] = be32(buf, l3 + 24 + 4 * i);
+    }
+  } else {
+    key[0] = be32(buf, l3 + 12);
+    key[1] = 0; key[2] = 0; key[3] = 0;
+    key[4] = be32(buf, l3 + 16);
+    key[5] = 0; key[6] = 0; key[7] = 0;
+  }
+  key[KEY_PORTS] = ports ? be32(buf, l4) : 0;
+  key[KEY_KIND] = proto | (v6 ? KIND_IPV6 : 0) | (fragment ? KIND_FRAGMENT : 0);
+}
+
+/**
+ * Fills `key` with the flow an ICMP error is about: the quoted IP header at `inner` (length
+ * `avail` bytes available), reversed (quoted dst → src, ports swapped). Returns the quoted
+ * protocol, or -1 if the quote is too short, not the expected IP version, or not TCP/UDP.
+ */
+export function fillQuotedKey(key: Uint32Array, buf: Uint8Array, inner: number, avail: number, v6: boolean): number {
+  let proto: number;
+  let l4: number;
+  if (v6) {
+    if (avail < 40 + 4 || buf[inner] >> 4 !== 6) return -1;
+    proto = buf[inner + 6];
+    l4 = inner + 40;
+    for (let i = 0; i < 4; i++) {
+      key[i] = be32(buf, inner + 24 + 4 * i); // quoted dst = the client
+      key[4 + i] = be32(buf, inner + 8 + 4 * i); // quoted src = the VIP
+    }
+  } else {
+    const ihl = (buf[inner] & 0x0f) * 4;
+    if (avail < 20 || buf[inner] >> 4 !== 4 || ihl < 20 || avail < ihl + 4) return -1;
+    // A quoted non-first fragment has no ports to key on.
+    if ((be16(buf, inner + 6) & 0x1fff) !== 0) return -1;
+    proto = buf[inner + 9];
+    l4 = inner + ihl;
+    key[0] = be32(buf, inner + 16);
+    key[1] = 0; key[2] = 0; key[3] = 0;
+    key[4] = be32(buf, inner + 12);
+    key[5] = 0; key[6] = 0; key[7] = 0;
+  }
+  if (proto !== 6 && proto !== 17) return -1;
+  // Quoted sport (VIP side) becomes the key's dport.
+  key[KEY_PORTS] = ((be16(buf, l4 + 2) << 16) | be16(buf, l4)) >>> 0;
+  key[KEY_KIND] = proto | (v6 ? KIND_IPV6 : 0);
+  return proto;
+}
+
+export { FLOW_KEY_WORDS };

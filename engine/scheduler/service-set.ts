@@ -1,0 +1,106 @@
+// The configured services (VIP, protocol, port) as a small open-addressing table of Uint32 words,
+// so the packet path checks "is this a service?" with one hash and a probe or two, no objects.
+// Besides each (VIP, proto, port) it holds (VIP, proto, port 0), meaning "some service of this
+// protocol on this VIP" (later fragments carry no port), and (VIP, proto 0, port 0), meaning
+// "this is a VIP" (ARP and NDP for it are answered).
+import { isIP } from 'node:net';
+import { LbError } from '../errors.js';
+
+export interface ServiceSpec {
+  vip: string;
+  proto: 'tcp' | 'udp';
+  port: number;
+}
+
+const PROTO_NUMBER = { tcp: 6, udp: 17 } as const;
+const WORDS = 5; // address (4 words), kind = proto | IPv6 << 8 | port << 16
+const KIND_IPV6 = 1 << 8;
+
+/** Parses an IPv4/IPv6 address into 4 words (IPv4: first word, rest 0). */
+export function addressWords(address: string): Uint32Array {
+  const family = isIP(address);
+  if (family === 0) throw new LbError('ERR_SERVICE_ADDRESS', `Expected an IPv4 or IPv6 address, but received ${JSON.stringify(address)}.`);
+  const w = new Uint32Array(4);
+  if (family === 4) {
+    w[0] = address.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
+    return w;
+  }
+  let [head, tail] = address.split('::') as [string, string | undefined];
+  let v4tail: number[] = [];
+  const lastGroup = (tail ?? head).split(':').pop() ?? '';
+  if (lastGroup.includes('.')) { // embedded IPv4 (::ffff:1.2.3.4)
+    const n = addressWords(lastGroup)[0];
+    v4tail = [n >>> 16, n & 0xffff];
+    if (tail !== undefined) tail = tail.slice(0, tail.length - lastGroup.length).replace(/:$/, '');
+    else head = head.slice(0, head.length - lastGroup.length).replace(/:$/, '');
+  }
+  const groups = (s: string | undefined): number[] => (s ? s.split(':').map((g) => parseInt(g, 16)) : []);
+  const h = groups(head);
+  const t = [...groups(tail), ...v4tail];
+  const all = tail === undefined ? [...h, ...v4tail] : [...h, ...new Array(8 - h.length - t.length).fill(0), ...t];
+  for (let i = 0; i < 4; i++) w[i] = ((all[2 * i] << 16) | all[2 * i + 1]) >>> 0;
+  return w;
+}
+
+export class ServiceSet {
+  private readonly mask: number;
+  private readonly slots: Uint32Array;
+  private readonly used: Uint8Array;
+  /** Services, counting each (VIP, proto, port) once. */
+  readonly count: number;
+
+  constructor(services: readonly ServiceSpec[]) {
+    const entries: Uint32Array[] = [];
+    const add = (addr: Uint32Array, kind: number): void => {
+      const e = new Uint32Array(WORDS);
+      e.set(addr);
+      e[4] = kind >>> 0;
+      if (!entries.some((x) => x.every((v, i) => v === e[i]))) entries.push(e);
+    };
+    for (const s of services) {
+      if (!Number.isInteger(s.port) || s.port < 1 || s.port > 65535) {
+        throw new LbError('ERR_SERVICE_PORT', `Expected a port in [1, 65535] for ${s.vip}, but received ${s.port}.`);
+      }
+      const proto = PROTO_NUMBER[s.proto];
+      if (proto === undefined) throw new LbError('ERR_SERVICE_PROTO', `Expected proto "tcp" or "udp", but received ${JSON.stringify(s.proto)}.`);
+      const addr = addressWords(s.vip);
+      const v6 = isIP(s.vip) === 6 ? KIND_IPV6 : 0;
+      add(addr, proto | v6 | (s.port << 16));
+      add(addr, proto | v6);
+      add(addr, v6);
+    }
+    this.count = new Set(services.map((s) => `${s.vip}/${s.proto}/${s.port}`)).size;
+    let capacity = 8;
+    while (capacity < entries.length * 4) capacity *= 2;
+    this.mask = capacity - 1;
+    this.slots = new Uint32Array(capacity * WORDS);
+    this.used = new Uint8Array(capacity);
+    for (const e of entries) {
+      let i = ServiceSet.hash(e[0], e[1], e[2], e[3], e[4]) & this.mask;
+      while (this.used[i] === 1) i = (i + 1) & this.mask;
+      this.used[i] = 1;
+      this.slots.set(e, i * WORDS);
+    }
+  }
+
+  private static hash(a0: number, a1: number, a2: number, a3: number, kind: number): number {
+    let h = Math.imul(a0 ^ 0x9e3779b9, 0x85ebca6b);
+    h = Math.imul(h ^ a1 ^ (h >>> 15), 0xc2b2ae35);
+    h = Math.imul(h ^ a2 ^ (h >>> 13), 0x85ebca6b);
+    h = Math.imul(h ^ a3 ^ (h >>> 16), 0xc2b2ae35);
+    h = Math.imul(h ^ kind ^ (h >>> 15), 0x85ebca6b);
+    return h ^ (h >>> 16);
+  }
+
+  /** Is (address words, kind) configured? kind = proto | IPv6 << 8 | port << 16 (port 0, proto 0: see above). */
+  has(a0: number, a1: number, a2: number, a3: number, kind: number): boolean {
+    const slots = this.slots;
+    let i = ServiceSet.hash(a0, a1, a2, a3, kind) & this.mask;
+    while (this.used[i] === 1) {
+      const at = i * WORDS;
+      if (slots[at] === a0 && slots[at + 1] === a1 && slots[at + 2] === a2 && slots[at + 3] === a3 && slots[at + 4] === kind) return true;
+      i = (i + 1) & this.mask;
+    }
+    return false;
+  }
+}
