@@ -2,7 +2,7 @@
 // answers neither ARP nor NDP, a node does answer VIP traffic steered to its MAC, processes in
 // namespaces stop for sure, and `down` leaves nothing behind (root namespace untouched).
 import t from 'tap';
-import { arrayTopology, attachLab, labDown, labUp, listLabs, type Lab } from '../../engine/lab/index.js';
+import { arrayTopology, attachLab, labDown, labUp, listLabs, newPrefix, type Lab } from '../../engine/lab/index.js';
 import { listNamespaces, runCommand } from '../../engine/lab/netns.js';
 
 const rootLinks = async (): Promise<string> => (await runCommand(['ip', '-o', 'link', 'show'])).stdout.replace(/\s+\\.*$/gm, '');
@@ -88,4 +88,25 @@ t.test('down removes every namespace and process; the root namespace is untouche
   t.equal(await rootLinks(), rootBefore, 'root namespace links are the same as before the lab');
   await t.rejects(attachLab(lab.prefix), { code: 'ERR_LAB_NOT_FOUND' }, 'state file removed');
   t.same(await lab.down(), [], 'a second down is a no-op');
+});
+
+t.test('a lab that fails half-way removes what it made', async (t) => {
+  const broken = arrayTopology({ lbNodes: 1, backends: 0 });
+  broken.hosts[0]!.routes = ['198.18.5.0/24 via 198.18.9.9']; // a gateway that is not on-link
+  const prefix = newPrefix();
+  await t.rejects(labUp(broken, { prefix }), { code: 'ERR_LAB_COMMAND_FAILED' });
+  t.same((await listNamespaces()).filter((n) => n.startsWith(prefix)), [], 'no namespace left');
+  await t.rejects(attachLab(prefix), { code: 'ERR_LAB_NOT_FOUND' }, 'no state file left');
+});
+
+t.test('netem on a link, or a clear refusal where the kernel lacks it', async (t) => {
+  const prefix = newPrefix();
+  try {
+    const l = await labUp(arrayTopology({ lbNodes: 1, backends: 0, links: { lb1: { netem: 'delay 1ms' } } }), { prefix });
+    t.teardown(() => l.down());
+    t.match((await l.exec('lb1', ['tc', 'qdisc', 'show', 'dev', 'eth0'])).stdout, /netem/);
+  } catch (e) {
+    t.equal((e as { code?: string }).code, 'ERR_LAB_NETEM_UNAVAILABLE');
+    t.same((await listNamespaces()).filter((n) => n.startsWith(prefix)), [], 'no namespace left');
+  }
 });
