@@ -107,7 +107,7 @@ const routesReachable: Rule = (c) => {
 const poolServers: Rule = (c) => Object.entries(c.pools).flatMap(([name, p]) => [
   ...duplicates(p.servers, (s) => `${canonicalAddress(s.address)} port ${s.port}`, (i) => ['pools', name, 'servers', i], 'server'),
   ...(p.servers.some((s) => s.weight > 0) ? [] : [{ path: ['pools', name, 'servers'], message: 'every server has weight 0: the pool could serve nothing' }]),
-  ...(p.healthCheck.timeout > p.healthCheck.interval ? [{ path: ['pools', name, 'healthCheck', 'timeout'], message: 'the check timeout is longer than its interval' }] : []),
+  ...(p.healthCheck.timeout > p.healthCheck.interval && p.healthCheck.timeout !== c.healthChecks.backend.timeout ? [{ path: ['pools', name, 'healthCheck', 'timeout'], message: 'the check timeout is longer than its interval' }] : []),
 ]);
 
 const checkTimeouts: Rule = (c) => [

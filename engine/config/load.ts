@@ -101,11 +101,15 @@ function deepFreeze<T>(o: T): T {
 /** Validates config text; never throws for a bad config, returns every issue instead. */
 export function validateConfig(text: string, opts: ParseOptions = {}): ValidateResult {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, merge: true, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lc, merge: true, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
+    // One mistake often makes several parse errors on its line: the first says most.
+    const firstPerLine = doc.errors.filter((e, i) => doc.errors.findIndex((o) => o.linePos?.[0].line === e.linePos?.[0].line) === i);
     return {
       ok: false,
-      issues: doc.errors.map((e) => ({ path: '', line: e.linePos?.[0].line, message: e.message.split('\n')[0] })),
+      issues: firstPerLine.map((e) => ({
+        path: '', line: e.linePos?.[0].line, message: e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''),
+      })),
     };
   }
   const located = (raw: RawIssue[]): ConfigIssue[] => raw

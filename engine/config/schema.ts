@@ -142,17 +142,27 @@ export const proxySchema = z.strictObject({
   via: z.boolean({ error: say('expected true or false') }).default(false).describe('Add a `Via` header.'),
 }).prefault({}).describe('The L7 proxy on every node.');
 
-const backendCheckSchema = z.strictObject({
+// The back-end check's fields; `healthChecks.backend` gives them defaults, a pool's override
+// has none (only what the pool names replaces the global check).
+const checkFields = {
   path: z.string({ error: say('expected a path') }).startsWith('/', { error: 'expected a path starting with "/"' })
-    .default('/').describe('Path of the HTTP GET check.'),
+    .describe('Path of the HTTP GET check.'),
   status: z.union([intIn(100, 599, 'a status'), z.array(intIn(100, 599, 'a status')).min(1)], { error: say('expected a status code or a list of them') })
-    .default(200).transform((s) => (Array.isArray(s) ? s : [s]))
-    .describe('Expected status code(s).'),
-  interval: duration(10).prefault('2s').describe('Time between checks.'),
-  timeout: duration(10).prefault('1s').describe('A check not answered in this time fails.'),
-  rise: intIn(1, 100).default(2).describe('Consecutive passes that bring a down server up.'),
-  fall: intIn(1, 100).default(3).describe('Consecutive failures that take an up server down.'),
+    .transform((s) => (Array.isArray(s) ? s : [s])).describe('Expected status code(s).'),
+  interval: duration(10).describe('Time between checks.'),
+  timeout: duration(10).describe('A check not answered in this time fails.'),
+  rise: intIn(1, 100).describe('Consecutive passes that bring a down server up.'),
+  fall: intIn(1, 100).describe('Consecutive failures that take an up server down.'),
+};
+const backendCheckSchema = z.strictObject({
+  path: checkFields.path.prefault('/'),
+  status: checkFields.status.prefault(200),
+  interval: checkFields.interval.prefault('2s'),
+  timeout: checkFields.timeout.prefault('1s'),
+  rise: checkFields.rise.prefault(2),
+  fall: checkFields.fall.prefault(3),
 });
+const backendCheckOverride = z.strictObject(checkFields).partial();
 
 const nodeCheckSchema = z.strictObject({
   path: z.string({ error: say('expected a path') }).startsWith('/', { error: 'expected a path starting with "/"' })
@@ -210,7 +220,7 @@ export const poolSchema = z.strictObject({
     .default('none').describe('Keep a client on its server: `cookie` (injected LB cookie) or `session-id` (the back-end\'s own session id), see `persistence`.'),
   tls: z.union([z.literal(false), upstreamTlsSchema], { error: say('expected false or TLS settings') }).default(false)
     .describe('Re-encrypt traffic to the back-ends (`false`: clear text).'),
-  healthCheck: backendCheckSchema.partial().optional().describe('Overrides of `healthChecks.backend` for this pool.'),
+  healthCheck: backendCheckOverride.optional().describe('Overrides of `healthChecks.backend` for this pool.'),
   slowStart: duration().prefault(0).describe('A server coming up ramps its weight up over this time (0: at once).'),
 });
 
@@ -311,11 +321,15 @@ const configShape = z.strictObject({
 
 type Shape = z.output<typeof configShape>;
 
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
 /** Fills in what depends on other fields: a route's policy (its pool's when absent) and each
  *  pool's complete health check (the pool's overrides on `healthChecks.backend`). */
 function resolve(c: Shape) {
   const pools = Object.fromEntries(Object.entries(c.pools).map(([k, p]) => [k, {
-    ...p, healthCheck: { ...c.healthChecks.backend, ...p.healthCheck } as Shape['healthChecks']['backend'],
+    ...p, healthCheck: { ...c.healthChecks.backend, ...definedOnly(p.healthCheck ?? {}) } as Shape['healthChecks']['backend'],
   }]));
   const routes = c.routes.map((r) => ({ ...r, policy: r.policy ?? c.pools[r.pool]?.policy ?? { type: 'roundrobin' } as Policy }));
   return { ...c, pools, routes };
