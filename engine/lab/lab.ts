@@ -22,6 +22,11 @@ export interface LabOptions {
   /** Defaults to a fresh `lb<4 random>-`; must match that shape. */
   prefix?: string;
   stateDir?: string;
+  /**
+   * A lab that outlives the process that made it (`lbarray lab up`): no owner pid is recorded, so
+   * reapStaleLabs leaves it alone; only labDown removes it.
+   */
+  persistent?: boolean;
 }
 
 const prefixPattern = /^lb[a-z0-9]{4}-$/;
@@ -133,7 +138,7 @@ export async function labUp(spec: TopologySpec, options: LabOptions = {}): Promi
   }
   const state: LabState = {
     prefix,
-    ownerPid: process.pid,
+    ownerPid: options.persistent ? 0 : process.pid,
     createdAt: new Date().toISOString(),
     namespaces: plan.namespaces,
     switchNs: plan.switchNs,
@@ -194,6 +199,7 @@ export async function labDown(prefix: string, options: { stateDir?: string } = {
 
 export interface LabSummary {
   prefix: string;
+  /** Absent for a lab known only by its namespaces, 0 for a persistent lab. */
   ownerPid?: number;
   ownerAlive: boolean;
   namespaces: string[];
@@ -205,7 +211,7 @@ export async function listLabs(options: { stateDir?: string } = {}): Promise<Lab
   const existing = await listNamespaces();
   const byPrefix = new Map<string, LabSummary>();
   for (const s of await listStates(stateDir)) {
-    byPrefix.set(s.prefix, { prefix: s.prefix, ownerPid: s.ownerPid, ownerAlive: isAlive(s.ownerPid), namespaces: [] });
+    byPrefix.set(s.prefix, { prefix: s.prefix, ownerPid: s.ownerPid, ownerAlive: s.ownerPid > 0 && isAlive(s.ownerPid), namespaces: [] });
   }
   for (const n of existing) {
     const m = /^(lb[a-z0-9]{4}-)/.exec(n);
@@ -214,14 +220,18 @@ export async function listLabs(options: { stateDir?: string } = {}): Promise<Lab
     summary.namespaces.push(n);
     byPrefix.set(m[1]!, summary);
   }
+  for (const summary of byPrefix.values()) summary.namespaces.sort();
   return [...byPrefix.values()];
 }
 
-/** Removes the labs whose owner process is dead (per state file). Labs without a state file are left alone. */
+/**
+ * Removes the labs whose owner process is dead (per state file). Persistent labs and labs without
+ * a state file (someone may be creating one right now) are left alone.
+ */
 export async function reapStaleLabs(options: { stateDir?: string } = {}): Promise<string[]> {
   const removed: string[] = [];
   for (const lab of await listLabs(options)) {
-    if (lab.ownerPid !== undefined && !lab.ownerAlive) {
+    if (lab.ownerPid !== undefined && lab.ownerPid > 0 && !lab.ownerAlive) {
       await labDown(lab.prefix, options);
       removed.push(lab.prefix);
     }

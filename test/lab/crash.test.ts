@@ -6,7 +6,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { labDown, listLabs, reapStaleLabs } from '../../engine/lab/index.js';
+import { labDown, labUp, listLabs, reapStaleLabs } from '../../engine/lab/index.js';
 import { listNamespaces } from '../../engine/lab/netns.js';
 import { defaultStateDir } from '../../engine/lab/state.js';
 
@@ -63,8 +63,15 @@ t.test('reaping removes labs whose owner is dead', async (t) => {
   t.teardown(() => fs.rm(stateDir, { recursive: true, force: true }));
   const { prefix, pid } = await crashedLab(stateDir);
   t.teardown(() => labDown(prefix, { stateDir }));
-  t.match(await listLabs({ stateDir }), [{ prefix, ownerAlive: false }], 'listed as a lab with a dead owner');
+  // A lab made by `lbarray lab up` outlives its maker on purpose: reaping must spare it.
+  const kept = await labUp({ hosts: [{ name: 'h1', role: 'host', interfaces: [] }] }, { stateDir, persistent: true });
+  t.teardown(() => kept.down());
+  const labs = await listLabs({ stateDir });
+  t.match(labs.find((l) => l.prefix === prefix), { ownerAlive: false, namespaces: [`${prefix}client1`, `${prefix}lb1`, `${prefix}be1`, `${prefix}switch`].sort() }, 'listed as a lab with a dead owner');
+  t.match(labs.find((l) => l.prefix === kept.prefix), { ownerPid: 0 }, 'the persistent lab has no owner');
   t.same(await reapStaleLabs({ stateDir }), [prefix]);
+  t.ok((await listNamespaces()).includes(`${kept.prefix}h1`), 'the persistent lab is still there');
+  await kept.down();
   t.same((await listNamespaces()).filter((n) => n.startsWith(prefix)), [], 'ip netns list has nothing with the prefix');
   t.notOk(await alive(pid), 'the process inside was killed');
   t.same(await fs.readdir(stateDir), [], 'state file removed');
