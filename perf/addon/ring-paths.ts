@@ -4,7 +4,7 @@
 //   2. Partial checksums of forwarded kernel UDP: completed in C++ vs carried through with
 //      PACKET_VNET_HDR (the kernel, or the next host, finishes them).
 // Everything runs in private namespaces, removed at the end. Root needed.
-//   node --import tsx perf/addon/ring-paths.ts [--seconds 1] [--rounds 3]
+//   node --import tsx perf/addon/ring-paths.ts [--seconds 1] [--rounds 3] [--only tx|partial]
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
@@ -13,7 +13,9 @@ import { parseArgs } from 'node:util';
 import { PacketPort, type PacketPortOptions } from '../../engine/ring/index.js';
 import { Decision, DESCRIPTOR_STRIDE } from '../../engine/ring/constants.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '1' }, rounds: { type: 'string', default: '3' } } });
+const { values } = parseArgs({ options: {
+  seconds: { type: 'string', default: '1' }, rounds: { type: 'string', default: '3' }, only: { type: 'string', default: 'all' },
+} });
 const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
 const prefix = `lbperf-${process.pid}-${randomBytes(2).toString('hex')}`;
@@ -39,8 +41,12 @@ function frames(count: number, len: number): { buf: Uint8Array; offsets: Int32Ar
   return { buf, offsets: Int32Array.from({ length: count }, (_, i) => i * len), lengths: new Int32Array(count).fill(len) };
 }
 
-function txRound(ns: string, txMode: 'ring' | 'sendmmsg', len: number) {
-  const port = PacketPort.open({ interface: 'ta', netns: ns, txMode, blockCount: 4 });
+type TxVariant = 'ring' | 'sendmmsg' | 'sendmmsg+vnet';
+const TX_VARIANTS: TxVariant[] = ['ring', 'sendmmsg', 'sendmmsg+vnet'];
+
+function txRound(ns: string, variant: TxVariant, len: number) {
+  const txMode = variant === 'ring' ? 'ring' : 'sendmmsg';
+  const port = PacketPort.open({ interface: 'ta', netns: ns, txMode, vnetHdr: variant === 'sendmmsg+vnet', blockCount: 4 });
   const f = frames(256, len);
   const cpu0 = cpuMicros();
   const t0 = performance.now();
@@ -60,21 +66,19 @@ function measureTx(): void {
   inNs(ns, 'ip', 'link', 'set', 'tb', 'up');
   console.log('\nTX path: pre-built frames, batches of 256, one flush per batch (median of rounds)');
   for (const len of [64, 1024]) {
-    const r: Record<string, { pps: number[]; ns: number[]; errors: number }> = {
-      ring: { pps: [], ns: [], errors: 0 }, sendmmsg: { pps: [], ns: [], errors: 0 },
-    };
+    const r = Object.fromEntries(TX_VARIANTS.map((v) => [v, { pps: [] as number[], ns: [] as number[], errors: 0 }]));
     for (let k = 0; k < rounds; k++) {
-      for (const mode of ['ring', 'sendmmsg'] as const) {
+      for (const mode of TX_VARIANTS) {
         const x = txRound(ns, mode, len);
         r[mode].pps.push(x.pps);
         r[mode].ns.push(x.nsPerFrame);
         r[mode].errors += x.errors;
       }
     }
-    for (const mode of ['ring', 'sendmmsg']) {
-      console.log(`  ${len}-byte  ${mode.padEnd(8)} ${(median(r[mode].pps) / 1e6).toFixed(3)} Mpps  ${median(r[mode].ns).toFixed(0)} ns CPU/frame  txErrors ${r[mode].errors}`);
+    for (const mode of TX_VARIANTS) {
+      console.log(`  ${len}-byte  ${mode.padEnd(13)} ${(median(r[mode].pps) / 1e6).toFixed(3)} Mpps  ${median(r[mode].ns).toFixed(0)} ns CPU/frame  txErrors ${r[mode].errors}`);
     }
-    console.log(`  ${len}-byte  ratio ring/sendmmsg: ${(median(r.ring.pps) / median(r.sendmmsg.pps)).toFixed(2)} (pps), ${(median(r.ring.ns) / median(r.sendmmsg.ns)).toFixed(2)} (CPU/frame)`);
+    console.log(`  ${len}-byte  ratio ring/sendmmsg: ${(median(r.ring.pps) / median(r.sendmmsg.pps)).toFixed(2)} (pps), ${(median(r.ring.ns) / median(r.sendmmsg.ns)).toFixed(2)} (CPU/frame); vnet header on full-checksum frames costs ${(median(r['sendmmsg+vnet'].ns) / median(r.sendmmsg.ns)).toFixed(2)} x CPU/frame`);
   }
 }
 
@@ -145,8 +149,8 @@ async function measurePartial(): Promise<void> {
 }
 
 try {
-  measureTx();
-  await measurePartial();
+  if (values.only !== 'partial') measureTx();
+  if (values.only !== 'tx') await measurePartial();
 } finally {
   for (const n of made) try { sh('netns', 'del', n); } catch { /* gone */ }
 }
