@@ -1,0 +1,38 @@
+// Messages between the control plane (main thread) and the proxy workers.
+import type { SharedL7State } from './proxy.js';
+import type { L7Options } from './types.js';
+
+export interface WorkerData {
+  index: number;
+  options: L7Options;
+  shared: SharedL7State;
+  /** Port of each service (0 for the first worker when the configured port is 0). */
+  ports: Record<string, number>;
+  /** Server states decided so far (a replacement worker starts with the current view). */
+  states: ServerState[];
+  /** Listen with SO_REUSEPORT sockets (several workers) or plainly (one). */
+  reusePort: boolean;
+}
+
+export interface ServerState { pool: string; server: string; up?: boolean; weight?: number }
+
+export type ToWorker =
+  | { type: 'server'; state: ServerState }
+  | { type: 'stats'; id: number }
+  | { type: 'stop' };
+
+export type FromWorker =
+  | { type: 'ready'; ports: Record<string, number> }
+  | { type: 'failed'; code: string; message: string }
+  | { type: 'passive'; pool: string; server: string; kind: 'error' | '5xx' }
+  | { type: 'stats'; id: number; stats: WorkerStats };
+
+export interface WorkerStats {
+  index: number;
+  connections: number;
+  accepted: number;
+  requests: number;
+  responses: number;
+  errors: Record<number, number>;
+  upstream: Record<string, Record<string, { open: number; idle: number; opened: number; reuses: number; inFlight: number }>>;
+}

@@ -1,0 +1,38 @@
+// Entry point of one proxy worker thread: build the proxy, listen on this worker's own
+// SO_REUSEPORT socket(s), then follow the control plane's messages.
+import { parentPort, workerData } from 'node:worker_threads';
+import { isLbError } from '../errors.js';
+import { openReusePortListener } from '../ring/reuseport.js';
+import type { FromWorker, ToWorker, WorkerData } from './messages.js';
+import { L7Proxy } from './proxy.js';
+
+const data = workerData as WorkerData;
+const port = parentPort!;
+const send = (m: FromWorker) => port.postMessage(m);
+
+async function main(): Promise<void> {
+  const shared = { ...data.shared, ticketKeys: Buffer.from(data.shared.ticketKeys) };
+  const proxy = new L7Proxy(data.options, shared, { onPassive: (pool, server, kind) => send({ type: 'passive', pool, server, kind }) });
+  for (const s of data.states) proxy.setServerState(s.pool, s.server, s.up, s.weight);
+  const fds: Record<string, number> = {};
+  if (data.reusePort) {
+    for (const s of data.options.services) fds[s.name] = openReusePortListener(s.host, data.ports[s.name] ?? s.port, 1024);
+  }
+  await proxy.listen(fds);
+  port.on('message', (m: ToWorker) => {
+    if (m.type === 'server') proxy.setServerState(m.state.pool, m.state.server, m.state.up, m.state.weight);
+    else if (m.type === 'stats') {
+      const st = proxy.stats;
+      send({ type: 'stats', id: m.id, stats: { index: data.index, connections: st.connections, accepted: st.accepted, requests: st.requests,
+        responses: st.responses, errors: st.errors, upstream: proxy.upstreamStats() } });
+    } else if (m.type === 'stop') {
+      void proxy.close().then(() => process.exit(0));
+    }
+  });
+  send({ type: 'ready', ports: Object.fromEntries(data.options.services.map((s) => [s.name, proxy.port(s.name)])) });
+}
+
+main().catch((e: unknown) => {
+  send({ type: 'failed', code: isLbError(e) ? e.code : 'ERR_L7_WORKER', message: (e as Error).message });
+  process.exit(1);
+});

@@ -1,0 +1,141 @@
+// The L7 node's control plane: starts one proxy worker thread per core (each with its own
+// SO_REUSEPORT listening socket, so the kernel spreads connections), runs health checks, and
+// pushes server state to the workers by message. A worker that dies is replaced; the others
+// keep their connections, since nothing they hold is shared with it.
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { LbError } from '../errors.js';
+import { HealthMonitor } from './health.js';
+import type { FromWorker, ServerState, ToWorker, WorkerData, WorkerStats } from './messages.js';
+import { createSharedState, type SharedL7State } from './proxy.js';
+import { Router } from './routing.js';
+import { tlsServerSetup } from './tls.js';
+import type { L7Options } from './types.js';
+
+const workerUrl = new URL(import.meta.url.endsWith('.ts') ? './worker-main.ts' : './worker-main.js', import.meta.url);
+
+/**
+ * Running from TypeScript sources (tests, tsx): Node 20 does not carry --import loaders into
+ * worker threads, so the worker registers tsx itself before importing its entry module.
+ */
+function tsBootstrap(): string {
+  const tsx = import.meta.resolve('tsx/esm/api');
+  return `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(workerUrl.href)}); })`;
+}
+
+export interface L7NodeEvents {
+  /** A server went up or down (health checks), with the reason. */
+  onHealth?(pool: string, server: string, up: boolean, reason: string): void;
+  /** A worker died and was replaced. */
+  onWorkerReplaced?(index: number, exitCode: number): void;
+}
+
+/** Checks what can be checked before any thread starts: a bad certificate stops start-up here. */
+export function validateL7Options(options: L7Options): void {
+  const pools = new Set(options.pools.map((p) => p.name));
+  for (const s of options.services) {
+    new Router(s.routes ?? [], s.defaultPool, pools);
+    if (s.tls !== undefined) tlsServerSetup(s.tls);
+  }
+  for (const p of options.pools) {
+    if (p.servers.length === 0) throw new LbError('ERR_L7_EMPTY_POOL', `Pool ${p.name} has no servers.`);
+  }
+}
+
+export class L7Node {
+  readonly shared: SharedL7State;
+  readonly health: HealthMonitor;
+  ports: Record<string, number> = {};
+  /** Workers replaced after a crash since start. */
+  replaced = 0;
+  private readonly workers: Array<Worker | null>;
+  private readonly states = new Map<string, ServerState>();
+  private stopping = false;
+  private statsId = 0;
+  private readonly pendingStats = new Map<number, (s: WorkerStats) => void>();
+
+  private constructor(readonly options: L7Options, readonly count: number, private readonly events: L7NodeEvents) {
+    this.shared = createSharedState(options);
+    this.workers = new Array<Worker | null>(count).fill(null);
+    this.health = new HealthMonitor(options.pools, (pool, server, up, reason) => {
+      this.setServerState({ pool, server, up });
+      events.onHealth?.(pool, server, up, reason);
+    });
+  }
+
+  static async start(options: L7Options, events: L7NodeEvents = {}): Promise<L7Node> {
+    validateL7Options(options);
+    const count = options.workers ?? os.availableParallelism();
+    if (!Number.isInteger(count) || count < 1) throw new LbError('ERR_L7_WORKERS', `Expected a worker count of at least 1, but received ${count}.`);
+    const node = new L7Node(options, count, events);
+    node.ports = Object.fromEntries(options.services.map((s) => [s.name, s.port]));
+    try {
+      // The first worker binds (possibly port 0); the others join the port it got.
+      node.ports = await node.spawn(0);
+      await Promise.all(Array.from({ length: count - 1 }, (_, i) => node.spawn(i + 1)));
+    } catch (e) {
+      await node.stop();
+      throw e;
+    }
+    node.health.start();
+    return node;
+  }
+
+  private spawn(index: number): Promise<Record<string, number>> {
+    const data: WorkerData = { index, options: this.options, shared: this.shared, ports: this.ports, states: [...this.states.values()], reusePort: this.count > 1 };
+    const worker = workerUrl.pathname.endsWith('.ts')
+      ? new Worker(tsBootstrap(), { eval: true, workerData: data, execArgv: [] })
+      : new Worker(workerUrl, { workerData: data });
+    this.workers[index] = worker;
+    return new Promise((resolve, reject) => {
+      let ready = false;
+      worker.on('message', (m: FromWorker) => {
+        if (m.type === 'ready') { ready = true; resolve(m.ports); } else if (m.type === 'failed') reject(new LbError(m.code, m.message));
+        else if (m.type === 'passive') this.health.passive(m.pool, m.server, m.kind);
+        else if (m.type === 'stats') { this.pendingStats.get(m.id)?.(m.stats); this.pendingStats.delete(m.id); }
+      });
+      worker.on('error', (e) => { if (!ready) reject(e); });
+      worker.on('exit', (code) => {
+        if (this.workers[index] === worker) this.workers[index] = null;
+        if (!ready) { reject(new LbError('ERR_L7_WORKER', `L7 worker ${index} exited during start-up (code ${code}).`)); return; }
+        if (this.stopping) return;
+        // A crash: start a replacement on a fresh socket; the other workers are untouched.
+        this.replaced++;
+        this.events.onWorkerReplaced?.(index, code);
+        setTimeout(() => { if (!this.stopping) this.spawn(index).catch(() => {}); }, 50);
+      });
+    });
+  }
+
+  /** Applies a server state change in every worker (and in workers started later). */
+  setServerState(s: ServerState): void {
+    const key = `${s.pool}\0${s.server}`;
+    this.states.set(key, { ...this.states.get(key), ...s });
+    this.broadcast({ type: 'server', state: s });
+  }
+
+  private broadcast(m: ToWorker): void {
+    for (const w of this.workers) w?.postMessage(m);
+  }
+
+  /** The live worker threads (tests use this to kill one). */
+  threads(): Worker[] { return this.workers.filter((w): w is Worker => w !== null); }
+
+  async stats(): Promise<WorkerStats[]> {
+    return Promise.all(this.threads().map((w) => new Promise<WorkerStats>((resolve) => {
+      const id = ++this.statsId;
+      this.pendingStats.set(id, resolve);
+      w.postMessage({ type: 'stats', id } satisfies ToWorker);
+    })));
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.health.stop();
+    await Promise.all(this.threads().map((w) => new Promise<void>((resolve) => {
+      const t = setTimeout(() => { void w.terminate().then(() => resolve()); }, 2000);
+      w.once('exit', () => { clearTimeout(t); resolve(); });
+      w.postMessage({ type: 'stop' } satisfies ToWorker);
+    })));
+  }
+}

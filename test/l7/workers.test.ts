@@ -1,0 +1,163 @@
+// The L7 node with worker threads on SO_REUSEPORT sockets, driven by real HTTP clients.
+import t from 'tap';
+import http from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { L7Node } from '../../engine/l7/workers.js';
+import type { L7Options, PoolOptions } from '../../engine/l7/types.js';
+import { startBackend, type Backend } from './fixtures/backends.js';
+import { cookieOf, get, serverOf } from './fixtures/client.js';
+
+async function node(t: Tap.Test, n: number, pool: Partial<PoolOptions>, backends: Backend[]) {
+  const options: L7Options = {
+    workers: n,
+    services: [{ name: 'web', host: '127.0.0.1', port: 0, defaultPool: 'p' }],
+    pools: [{ name: 'p', servers: backends.map((b) => ({ id: b.id, host: '127.0.0.1', port: b.port })), ...pool }],
+  };
+  const health: string[] = [];
+  const l7 = await L7Node.start(options, { onHealth: (p, s, up, reason) => health.push(`${s} ${up ? 'up' : 'down'}: ${reason}`) });
+  t.teardown(() => l7.stop());
+  return { l7, port: l7.ports.web, health };
+}
+
+declare global { namespace Tap { type Test = import('tap').Test } }
+
+async function backends(t: Tap.Test, ids: string[]): Promise<Backend[]> {
+  const list = await Promise.all(ids.map((id) => startBackend(id)));
+  t.teardown(() => Promise.all(list.map((b) => b.close())));
+  return list;
+}
+
+t.test('two workers share the port; cookie injection holds across 200 requests on new connections', async (t) => {
+  const bs = await backends(t, ['a', 'b', 'c']);
+  const { l7, port } = await node(t, 2, { persistence: { kind: 'cookie', name: 'LB' } }, bs);
+  const first = await get(port, '/');
+  const cookie = cookieOf(first, 'LB');
+  t.ok(cookie, 'the LB sets its cookie');
+  t.notMatch(cookie!, /127\.0\.0\.1|:\d+/, 'the cookie does not reveal the server address');
+  const pinned = serverOf(first);
+  const seen = new Set<string>();
+  for (let i = 0; i < 200; i++) {
+    const r = await get(port, `/?i=${i}`, { headers: { Cookie: cookie! } });
+    seen.add(serverOf(r));
+    t.notOk(r.headers['set-cookie'], 'no new cookie while the server is up') || i;
+    if (r.status !== 200) t.fail(`status ${r.status}`);
+  }
+  t.same([...seen], [pinned], '200 requests all went to the pinned server');
+  const stats = await l7.stats();
+  t.equal(stats.length, 2);
+  t.ok(stats.every((s) => s.accepted > 0), `both workers accepted connections (${stats.map((s) => s.accepted).join('/')})`);
+  // Without the cookie, round robin spreads the requests.
+  const spread = new Set<string>();
+  for (let i = 0; i < 12; i++) spread.add(serverOf(await get(port, '/')));
+  t.equal(spread.size, 3, 'without a cookie all servers serve');
+});
+
+t.test('cookie of a server that is down: clean fallback and a new cookie', async (t) => {
+  const bs = await backends(t, ['a', 'b']);
+  const { l7, port } = await node(t, 2, { persistence: { kind: 'cookie', name: 'LB' } }, bs);
+  const first = await get(port, '/');
+  const pinned = serverOf(first);
+  const cookie = cookieOf(first, 'LB')!;
+  l7.setServerState({ pool: 'p', server: pinned, up: false });
+  await sleep(50);
+  const moved = await get(port, '/', { headers: { Cookie: cookie } });
+  t.equal(moved.status, 200);
+  t.not(serverOf(moved), pinned, 'moved to the other server');
+  t.ok(cookieOf(moved, 'LB'), 'and given a cookie for it');
+  t.not(cookieOf(moved, 'LB'), cookie);
+  const forged = await get(port, '/', { headers: { Cookie: 'LB=forged-value' } });
+  t.equal(forged.status, 200, 'an unknown cookie value is ignored');
+});
+
+t.test('session-ID persistence: learnt by one worker, honoured by all (shared hash groups)', async (t) => {
+  const bs = await backends(t, ['a', 'b', 'c']);
+  const { port } = await node(t, 2, { persistence: { kind: 'session-id' } }, bs);
+  const sessions: Array<{ cookie: string; server: string }> = [];
+  for (let i = 0; i < 6; i++) {
+    const r = await get(port, '/login');
+    sessions.push({ cookie: cookieOf(r, 'JSESSIONID')!, server: serverOf(r) });
+  }
+  t.equal(new Set(sessions.map((s) => s.server)).size, 3, 'logins spread over the servers');
+  let wrong = 0;
+  for (let i = 0; i < 200; i++) {
+    const s = sessions[i % sessions.length];
+    const r = await get(port, `/page/${i}`, { headers: { Cookie: `theme=dark; ${s.cookie}` } });
+    if (serverOf(r) !== s.server) wrong++;
+  }
+  t.equal(wrong, 0, '200 requests on new connections each reached their session\'s server');
+  // Session IDs in URLs: learnt from a redirect's Location, honoured in the path.
+  const redirect = await get(port, '/redirect-session');
+  const location = String(redirect.headers.location);
+  t.match(location, /;jsessionid=/);
+  for (let i = 0; i < 10; i++) t.equal(serverOf(await get(port, location)), serverOf(redirect), `URL session ${i}`);
+});
+
+t.test('a crashed worker is replaced; the other worker keeps its connections', async (t) => {
+  const bs = await backends(t, ['a']);
+  const { l7, port } = await node(t, 2, {}, bs);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  t.teardown(() => agent.destroy());
+  const before = await get(port, '/', { agent });
+  const stats = await l7.stats();
+  const idle = stats.find((s) => s.connections === 0);
+  t.ok(idle, 'one worker holds no connection');
+  const threads = l7.threads();
+  await threads[stats.indexOf(idle!)].terminate();
+  const after = await get(port, '/', { agent });
+  t.equal(after.status, 200);
+  t.equal(after.localPort, before.localPort, 'same client connection still served');
+  for (let i = 0; i < 50 && l7.threads().length < 2; i++) await sleep(50);
+  t.equal(l7.replaced, 1, 'the dead worker was replaced');
+  t.equal(l7.threads().length, 2);
+  await sleep(200);
+  for (let i = 0; i < 20; i++) t.equal((await get(port, '/')).status, 200, `new connection ${i}`);
+});
+
+t.test('active health: a killed back-end\'s clients move within fall × interval, then no client error', async (t) => {
+  const bs = await backends(t, ['a', 'b']);
+  const interval = 100;
+  const fall = 2;
+  const { port, health } = await node(t, 2, {
+    persistence: { kind: 'cookie', name: 'LB' },
+    health: { path: '/health', intervalMs: interval, timeoutMs: 100, fall, rise: 2 },
+  }, bs);
+  // Clients pinned to a.
+  const cookies: string[] = [];
+  for (let i = 0; cookies.length < 4 && i < 40; i++) {
+    const r = await get(port, '/');
+    if (serverOf(r) === 'a') cookies.push(cookieOf(r, 'LB')!);
+  }
+  t.equal(cookies.length, 4);
+  await bs[0].close();
+  const killedAt = Date.now();
+  await sleep(fall * interval + 2 * interval);
+  let errors = 0;
+  for (let i = 0; i < 100; i++) {
+    const r = await get(port, '/', { headers: { Cookie: cookies[i % 4] } });
+    if (r.status !== 200 || serverOf(r) !== 'b') errors++;
+  }
+  t.equal(errors, 0, `no client error once ${Date.now() - killedAt} ms passed`);
+  t.match(health, [/^a down: 2 checks failed/]);
+  // It comes back after `rise` successes.
+  const again = await startBackend('a', bs[0].port);
+  t.teardown(() => again.close());
+  await sleep((2 + 2) * interval);
+  t.match(health, [/^a down/, /^a up: 2 checks passed/]);
+});
+
+t.test('passive health: connection errors seen by workers take a server down', async (t) => {
+  const bs = await backends(t, ['a', 'b']);
+  const { port, health } = await node(t, 2, { health: { passiveErrors: 2, intervalMs: 60_000 } }, bs);
+  await bs[0].close();
+  const statuses: number[] = [];
+  for (let i = 0; i < 12; i++) statuses.push((await get(port, '/')).status);
+  t.match(health, [/^a down: 2 connection errors/]);
+  t.same(statuses.slice(-6), [200, 200, 200, 200, 200, 200], 'after two errors, only b serves');
+});
+
+t.test('start-up errors are LbErrors with codes', async (t) => {
+  await t.rejects(L7Node.start({ services: [{ name: 'w', host: '127.0.0.1', port: 0, defaultPool: 'nope' }], pools: [] }), { code: 'ERR_L7_NO_SUCH_POOL' });
+  await t.rejects(L7Node.start({ workers: 0, services: [], pools: [] }), { code: 'ERR_L7_WORKERS' });
+  await t.rejects(L7Node.start({ workers: 1, services: [{ name: 'w', host: '127.0.0.1', port: 0, defaultPool: 'p', routes: [{ pathRegex: '(', pool: 'p' }] }],
+    pools: [{ name: 'p', servers: [{ id: 'a', host: '127.0.0.1', port: 1 }] }] }), { code: 'ERR_L7_ROUTE_REGEX' });
+});
