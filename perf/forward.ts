@@ -18,7 +18,12 @@
 // threads, /proc/PID/task/*/schedstat). When the forwarder keeps up with the generator (no ring
 // drops) pps is capped by the generator, and CPU per frame is the figure that tells them apart.
 //
-//   node --import tsx perf/forward.ts [--rounds 5] [--seconds 2] [--rate 0] [--no-kernel] [--out perf/results]
+// mid's kernel drops the frames at netdev ingress (nftables), after the ring has seen them, as the
+// scheduler does (DESIGN.md): its IP layer does no work on them. Not for the kernel bridge, which
+// needs them.
+//
+//   node --import tsx perf/forward.ts [--rounds 5] [--seconds 2] [--rate 0] [--variants c,addon,kernel] [--batch 256] [--out perf/results]
+// or from a harness: runForwardBenchmark({ rounds, seconds, ... }).
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,28 +35,30 @@ import { buildCTools } from './c/build.js';
 import { machine, markdown, summarize, type Summary, type VariantSummary } from './forward-report.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({
-  options: {
-    rounds: { type: 'string', default: '5' },
-    seconds: { type: 'string', default: '2' },
-    rate: { type: 'string', default: '0' },
-    'no-kernel': { type: 'boolean', default: false },
-    out: { type: 'string', default: path.join(root, 'perf/results') },
-  },
-});
-const rounds = Number(values.rounds);
-const seconds = Number(values.seconds);
-const rate = Number(values.rate);
+
+export type VariantName = 'c' | 'addon' | 'kernel';
+
+export interface ForwardBenchmarkOptions {
+  rounds?: number;
+  seconds?: number;
+  /** Generator rate in pps; 0 = flat out. */
+  rate?: number;
+  variants?: VariantName[];
+  /** Frames per receive()/forward() crossing of the addon forwarder (and per sendmmsg of both). */
+  batch?: number;
+  /** Directory for forward.json and forward.md; undefined = don't write. */
+  out?: string;
+  log?: (line: string) => void;
+}
 
 // The sink's "MAC": nobody has it, so b drops every frame at L2 and sends nothing back.
 const SINK_MAC = '02:00:00:00:00:fe';
-const pinned = os.cpus().length >= 2;
 const GEN_CPU = 0;
 const FWD_CPU = 1;
 const cpuMask = (cpu: number): string => (1 << cpu).toString(16);
 
-interface Sample {
-  variant: string;
+export interface Sample {
+  variant: VariantName;
   round: number;
   pps: number;
   generatorPps: number;
@@ -62,60 +69,23 @@ interface Sample {
 }
 
 interface Variant {
-  name: 'c' | 'addon' | 'kernel';
+  name: VariantName;
   label: string;
   /** Destination MAC the generator uses. */
   dstMac(lab: Lab): string;
   /** Starts forwarding; returns the process (if any) to measure and stop. */
   start(lab: Lab): Promise<NsProcess | undefined>;
-  /** Ring drops from the forwarder's final output line (after stop). */
-  ringDrops(output: Record<string, number> | undefined): number;
   cleanup?(lab: Lab): Promise<void>;
 }
 
-const bins = await buildCTools();
-const midIn = (lab: Lab): string => lab.host('mid').interfaces[0]!.mac;
-
-async function startAndWait(p: NsProcess): Promise<NsProcess> {
-  await p.waitFor(/"ready":true/, 20_000);
-  return p;
-}
-
-const variants: Variant[] = [
-  {
-    name: 'c',
-    label: 'C TPACKET_V3 forwarder (baseline)',
-    dstMac: midIn,
-    start: (lab) => startAndWait(lab.spawn('mid', [bins.fwd, '-i', 'eth0', '-o', 'eth1', '-d', SINK_MAC], { cpus: pinned ? [FWD_CPU] : undefined })),
-    ringDrops: (o) => o?.rxDrops ?? NaN,
-  },
-  {
-    name: 'addon',
-    label: 'addon forwarder (TS decisions, one batch per crossing)',
-    dstMac: midIn,
-    start: (lab) => startAndWait(lab.spawn('mid', [process.execPath, '--import', 'tsx', path.join(root, 'perf/forward-addon.ts'),
-      '--in', 'eth0', '--out', 'eth1', '--dst', SINK_MAC], { cpus: pinned ? [FWD_CPU] : undefined, cwd: root })),
-    ringDrops: (o) => o?.rxDrops ?? NaN,
-  },
-  {
-    name: 'kernel',
-    label: 'kernel bridge in mid',
-    dstMac: () => SINK_MAC,
-    async start(lab) {
-      await setRps(lab, 'mid', 'eth0', pinned ? FWD_CPU : GEN_CPU);
-      await lab.exec('mid', ['sh', '-c', 'ip link add br0 type bridge && ip link set eth0 master br0 && ip link set eth1 master br0 && ip link set br0 up']);
-      return undefined;
-    },
-    ringDrops: () => NaN,
-    async cleanup(lab) {
-      await lab.exec('mid', ['ip', 'link', 'del', 'br0']);
-      await setRps(lab, 'mid', 'eth0', GEN_CPU);
-    },
-  },
-];
-
 async function setRps(lab: Lab, host: string, iface: string, cpu: number): Promise<void> {
   await lab.exec(host, ['sh', '-c', `echo ${cpuMask(cpu)} > /sys/class/net/${iface}/queues/rx-0/rps_cpus`]);
+}
+
+async function setIngressDrop(lab: Lab, on: boolean): Promise<void> {
+  await lab.exec('mid', ['nft', on
+    ? 'add table netdev lbbench; add chain netdev lbbench in { type filter hook ingress device eth0 priority 0; policy drop; }'
+    : 'delete table netdev lbbench']);
 }
 
 async function rxPackets(lab: Lab, host: string, iface: string): Promise<number> {
@@ -142,84 +112,165 @@ function lastJson(output: string): Record<string, number> | undefined {
   return lines.length > 0 ? JSON.parse(lines[lines.length - 1]!) : undefined;
 }
 
-async function measure(lab: Lab, variant: Variant, round: number): Promise<Sample> {
-  const fwd = await variant.start(lab);
-  try {
-    await new Promise((r) => setTimeout(r, 200)); // let a fresh Node forwarder settle (JIT) before timing
-    const rx0 = await rxPackets(lab, 'b', 'eth0');
-    const cpu0 = fwd ? await cpuNs(fwd.pid) : 0;
-    const genArgs = [bins.pktgen, '-i', 'eth0', '-d', variant.dstMac(lab), '-D', '198.18.0.2', '-t', String(seconds), ...(rate > 0 ? ['-r', String(rate)] : [])];
-    const gen = JSON.parse((await lab.exec('a', pinned ? ['taskset', '-c', String(GEN_CPU), ...genArgs] : genArgs, { timeoutMs: (seconds + 10) * 1000 })).stdout);
-    await new Promise((r) => setTimeout(r, 100)); // the ring drains
-    const cpu1 = fwd ? await cpuNs(fwd.pid) : 0;
-    const rx1 = await rxPackets(lab, 'b', 'eth0');
-    const out = fwd ? (await fwd.stop(), lastJson(fwd.output)) : undefined;
-    const forwarded = rx1 - rx0;
-    return {
-      variant: variant.name,
-      round,
-      pps: forwarded / gen.seconds,
-      generatorPps: gen.pps,
-      sent: gen.sent,
-      forwarded,
-      ringDrops: variant.ringDrops(out),
-      cpuNsPerFrame: fwd ? (cpu1 - cpu0) / Math.max(1, forwarded) : NaN,
-    };
-  } finally {
-    await fwd?.stop();
-    await variant.cleanup?.(lab);
-  }
-}
+export async function runForwardBenchmark(options: ForwardBenchmarkOptions = {}): Promise<Record<string, unknown>> {
+  const rounds = options.rounds ?? 5;
+  const seconds = options.seconds ?? 2;
+  const rate = options.rate ?? 0;
+  const wanted = options.variants ?? ['c', 'addon', 'kernel'];
+  const batch = String(options.batch ?? 256);
+  const log = options.log ?? console.log;
+  const pinned = os.cpus().length >= 2;
+  const bins = await buildCTools();
+  const midIn = (lab: Lab): string => lab.host('mid').interfaces[0]!.mac;
+  const onForwarderCpu = pinned ? { cpus: [FWD_CPU] } : {};
+  const ready = async (p: NsProcess): Promise<NsProcess> => {
+    await p.waitFor(/"ready":true/, 20_000);
+    return p;
+  };
 
-const active = variants.filter((v) => v.name !== 'kernel' || !values['no-kernel']);
-const lab = await labUp(forwardingChain());
-const samples: Sample[] = [];
-const started = new Date().toISOString();
-const info = machine();
-try {
-  await setRps(lab, 'mid', 'eth0', GEN_CPU);
-  for (let round = 0; round < rounds; round++) {
-    const order = active.map((_, i) => active[(i + round) % active.length]!); // alternate who goes first
-    for (const v of order) {
-      const s = await measure(lab, v, round);
-      samples.push(s);
-      console.log(`round ${round + 1}/${rounds} ${v.name.padEnd(6)} ${(s.pps / 1000).toFixed(0).padStart(6)} kpps  generator ${(s.generatorPps / 1000).toFixed(0)} kpps  ring drops ${s.ringDrops}  cpu ${s.cpuNsPerFrame.toFixed(0)} ns/frame`);
+  const variants: Variant[] = [
+    {
+      name: 'c',
+      label: 'C TPACKET_V3 forwarder (baseline)',
+      dstMac: midIn,
+      start: (lab) => ready(lab.spawn('mid', [bins.fwd, '-i', 'eth0', '-o', 'eth1', '-d', SINK_MAC, '-b', batch], onForwarderCpu)),
+    },
+    {
+      name: 'addon',
+      label: 'addon forwarder (TS fills decisions, one crossing per batch)',
+      dstMac: midIn,
+      start: (lab) => ready(lab.spawn('mid', [process.execPath, '--import', 'tsx', path.join(root, 'perf/forward-addon.ts'),
+        '--in', 'eth0', '--out', 'eth1', '--dst', SINK_MAC, '--batch', batch], { ...onForwarderCpu, cwd: root })),
+    },
+    {
+      name: 'kernel',
+      label: 'kernel bridge in mid',
+      dstMac: () => SINK_MAC,
+      async start(lab) {
+        await setIngressDrop(lab, false);
+        await setRps(lab, 'mid', 'eth0', pinned ? FWD_CPU : GEN_CPU);
+        await lab.exec('mid', ['sh', '-c', 'ip link add br0 type bridge && ip link set eth0 master br0 && ip link set eth1 master br0 && ip link set br0 up']);
+        return undefined;
+      },
+      async cleanup(lab) {
+        await lab.exec('mid', ['ip', 'link', 'del', 'br0']);
+        await setRps(lab, 'mid', 'eth0', GEN_CPU);
+        await setIngressDrop(lab, true);
+      },
+    },
+  ];
+
+  async function measure(lab: Lab, variant: Variant, round: number): Promise<Sample> {
+    const fwd = await variant.start(lab);
+    try {
+      await new Promise((r) => setTimeout(r, 200)); // let a fresh Node forwarder settle before timing
+      const rx0 = await rxPackets(lab, 'b', 'eth0');
+      const cpu0 = fwd ? await cpuNs(fwd.pid) : 0;
+      const genArgs = [bins.pktgen, '-i', 'eth0', '-d', variant.dstMac(lab), '-D', '198.18.0.2', '-t', String(seconds), ...(rate > 0 ? ['-r', String(rate)] : [])];
+      const gen = JSON.parse((await lab.exec('a', pinned ? ['taskset', '-c', String(GEN_CPU), ...genArgs] : genArgs, { timeoutMs: (seconds + 10) * 1000 })).stdout);
+      await new Promise((r) => setTimeout(r, 100)); // the ring drains
+      const cpu1 = fwd ? await cpuNs(fwd.pid) : 0;
+      const rx1 = await rxPackets(lab, 'b', 'eth0');
+      const out = fwd ? (await fwd.stop(), lastJson(fwd.output)) : undefined;
+      const forwarded = rx1 - rx0;
+      return {
+        variant: variant.name,
+        round,
+        pps: forwarded / gen.seconds,
+        generatorPps: gen.pps,
+        sent: gen.sent,
+        forwarded,
+        ringDrops: out?.rxDrops ?? NaN,
+        cpuNsPerFrame: fwd ? (cpu1 - cpu0) / Math.max(1, forwarded) : NaN,
+      };
+    } finally {
+      await fwd?.stop();
+      await variant.cleanup?.(lab);
     }
   }
-} finally {
-  await lab.down();
+
+  const active = variants.filter((v) => wanted.includes(v.name));
+  const samples: Sample[] = [];
+  const started = new Date().toISOString();
+  const info = machine();
+  const lab = await labUp(forwardingChain());
+  try {
+    await setRps(lab, 'mid', 'eth0', GEN_CPU);
+    await setIngressDrop(lab, true);
+    for (let round = 0; round < rounds; round++) {
+      const order = active.map((_, i) => active[(i + round) % active.length]!); // alternate who goes first
+      for (const v of order) {
+        const s = await measure(lab, v, round);
+        samples.push(s);
+        log(`round ${round + 1}/${rounds} ${v.name.padEnd(6)} ${(s.pps / 1000).toFixed(0).padStart(6)} kpps  generator ${(s.generatorPps / 1000).toFixed(0)} kpps  ring drops ${s.ringDrops}  cpu ${s.cpuNsPerFrame.toFixed(0)} ns/frame`);
+      }
+    }
+  } finally {
+    await lab.down();
+  }
+
+  const rows: VariantSummary[] = active.map((v) => {
+    const s = samples.filter((x) => x.variant === v.name);
+    return {
+      name: v.name,
+      label: v.label,
+      pps: summarize(s.map((x) => x.pps)),
+      generatorPps: summarize(s.map((x) => x.generatorPps)),
+      ringDrops: summarize(s.map((x) => x.ringDrops)),
+      dropShare: summarize(s.map((x) => (x.sent - x.forwarded) / x.sent)),
+      cpuNsPerFrame: summarize(s.map((x) => x.cpuNsPerFrame)),
+    };
+  });
+  const pick = (name: VariantName, round: number): Sample | undefined => samples.find((s) => s.variant === name && s.round === round);
+  const perRound = (a: VariantName, b: VariantName, f: (x: Sample, y: Sample) => number): Summary =>
+    summarize([...Array(rounds).keys()].flatMap((r) => {
+      const x = pick(a, r);
+      const y = pick(b, r);
+      return x && y ? [f(x, y)] : [];
+    }));
+  const ratios: Record<string, Summary> = {};
+  if (wanted.includes('c') && wanted.includes('addon')) {
+    ratios['addon / C baseline, forwarded pps'] = perRound('addon', 'c', (x, y) => x.pps / y.pps);
+    ratios['C baseline / addon, CPU per frame (capacity ratio)'] = perRound('c', 'addon', (x, y) => x.cpuNsPerFrame / y.cpuNsPerFrame);
+  }
+  if (wanted.includes('c') && wanted.includes('kernel')) ratios['kernel bridge / C baseline, forwarded pps'] = perRound('kernel', 'c', (x, y) => x.pps / y.pps);
+
+  const notes = [
+    `64-byte frames (60 + FCS), IPv4/UDP, 1024 flows; batches of ${batch} frames; ${rounds} rounds of ${seconds} s, forwarders alternating; generator ${rate > 0 ? `at ${rate} pps` : 'flat out'} (sendmmsg).`,
+    pinned
+      ? `Forwarder pinned to CPU ${FWD_CPU}; generator and the softirq filling the ring on CPU ${GEN_CPU}. The sink's L2 drop runs on CPU ${FWD_CPU} for every forwarder (inside each forwarder's CPU per frame). mid's kernel drops the frames at nftables netdev ingress after the ring saw them. The kernel bridge's receive work is moved to CPU ${FWD_CPU} by RPS.`
+      : 'Fewer than 2 CPUs: nothing pinned.',
+    'Ring drops = PACKET_STATISTICS tp_drops of the forwarder\'s RX ring. With no ring drops the forwarder kept up and pps is the generator\'s; then the capacity ratio (CPU per frame) is the figure that compares the forwarders.',
+    'Shared, noisy machine: only same-run ratios are claims.',
+  ];
+  const result = { benchmark: 'forward', started, machine: info, rounds, seconds, rate, batch: Number(batch), samples, summary: rows, ratios, notes };
+  const md = markdown('Live forwarding on veth, 64-byte frames', rows, ratios, notes, info);
+  if (options.out) {
+    await fs.mkdir(options.out, { recursive: true });
+    await fs.writeFile(path.join(options.out, 'forward.json'), JSON.stringify(result, null, 2) + '\n');
+    await fs.writeFile(path.join(options.out, 'forward.md'), md);
+  }
+  log('\n' + md);
+  return result;
 }
 
-const byVariant = (name: string): Sample[] => samples.filter((s) => s.variant === name);
-const rows: VariantSummary[] = active.map((v) => {
-  const s = byVariant(v.name);
-  return {
-    name: v.name,
-    label: v.label,
-    pps: summarize(s.map((x) => x.pps)),
-    generatorPps: summarize(s.map((x) => x.generatorPps)),
-    ringDrops: summarize(s.map((x) => x.ringDrops)),
-    dropShare: summarize(s.map((x) => (x.sent - x.forwarded) / x.sent)),
-    cpuNsPerFrame: summarize(s.map((x) => x.cpuNsPerFrame)),
-  };
-});
-const perRound = (f: (round: number) => number): Summary => summarize([...Array(rounds).keys()].map(f));
-const pick = (name: string, round: number): Sample | undefined => samples.find((s) => s.variant === name && s.round === round);
-const ratios: Record<string, Summary> = {
-  'addon / C baseline, forwarded pps': perRound((r) => pick('addon', r)!.pps / pick('c', r)!.pps),
-  'C baseline / addon, CPU per frame (capacity ratio)': perRound((r) => pick('c', r)!.cpuNsPerFrame / pick('addon', r)!.cpuNsPerFrame),
-};
-if (active.some((v) => v.name === 'kernel')) ratios['kernel bridge / C baseline, forwarded pps'] = perRound((r) => pick('kernel', r)!.pps / pick('c', r)!.pps);
-
-const notes = [
-  `64-byte frames (60 + FCS), IPv4/UDP, 1024 flows; ${rounds} rounds of ${seconds} s, forwarders alternating; generator ${rate > 0 ? `at ${rate} pps` : 'flat out'} (sendmmsg).`,
-  pinned ? `Forwarder pinned to CPU ${FWD_CPU}; generator and ring-filling softirq on CPU ${GEN_CPU}; the sink's L2 drop runs on CPU ${FWD_CPU} for every forwarder (its cost is inside each forwarder's CPU per frame); the kernel bridge's receive work moved to CPU ${FWD_CPU} by RPS.` : 'Fewer than 2 CPUs: nothing pinned.',
-  'Ring drops = PACKET_STATISTICS tp_drops of the forwarder\'s RX ring. With no ring drops the forwarder kept up and pps is the generator\'s; then the capacity ratio (CPU per frame) compares the forwarders.',
-  'Shared, noisy machine: only same-run ratios are claims.',
-];
-const result = { benchmark: 'forward', started, machine: info, rounds, seconds, rate, samples, summary: rows, ratios, notes };
-await fs.mkdir(values.out!, { recursive: true });
-await fs.writeFile(path.join(values.out!, 'forward.json'), JSON.stringify(result, null, 2) + '\n');
-const md = markdown('Live forwarding on veth, 64-byte frames', rows, ratios, notes, info);
-await fs.writeFile(path.join(values.out!, 'forward.md'), md);
-console.log('\n' + md);
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({
+    options: {
+      rounds: { type: 'string', default: '5' },
+      seconds: { type: 'string', default: '2' },
+      rate: { type: 'string', default: '0' },
+      variants: { type: 'string', default: 'c,addon,kernel' },
+      batch: { type: 'string', default: '256' },
+      out: { type: 'string', default: path.join(root, 'perf/results') },
+    },
+  });
+  await runForwardBenchmark({
+    rounds: Number(values.rounds),
+    seconds: Number(values.seconds),
+    rate: Number(values.rate),
+    variants: values.variants!.split(',') as VariantName[],
+    batch: Number(values.batch),
+    out: values.out,
+  });
+}
