@@ -120,6 +120,11 @@ export class Lab {
     return this.vip;
   }
 
+  /** What `lbarray lab up` prints and a daemon or demo reads: prefix, VIP, switch, hosts. */
+  toJSON(): { prefix: string; vip?: { v4: string; v6: string }; switchNs?: string; hosts: LabHost[] } {
+    return { prefix: this.prefix, vip: this.vip, switchNs: this.switchNs, hosts: this.hosts };
+  }
+
   /** Removes every namespace of this lab and everything running in them. */
   down(): Promise<string[]> {
     return labDown(this.prefix, { stateDir: this.stateDir });

@@ -27,6 +27,7 @@ t.test('the lab is described: hosts with namespace, interface, MAC, addresses', 
   t.throws(() => lab.host('lb9'), { code: 'ERR_LAB_NO_SUCH_HOST' });
   const again = await attachLab(lab.prefix);
   t.same(again.hosts, lab.hosts, 'attachLab rebuilds the same description from the state file');
+  t.match(JSON.parse(JSON.stringify(lab)), { prefix: lab.prefix, vip: lab.vip, switchNs: `${lab.prefix}switch`, hosts: [{ name: 'lb1', ns: lb1.ns }] }, 'serializes for lbarray lab up');
   t.ok((await listLabs()).some((l) => l.prefix === lab.prefix && l.ownerAlive && l.namespaces.length === 5));
 });
 
