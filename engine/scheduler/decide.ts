@@ -31,7 +31,7 @@ const TCP_FIN_SYN_RST = 0x07;
 const MAX_V6_EXTENSIONS = 8;
 
 export class Decider {
-  private readonly key = new Uint32Array(FLOW_KEY_WORDS);
+  private readonly key = new Int32Array(FLOW_KEY_WORDS);
 
   constructor(private readonly services: ServiceSet, readonly router: FlowRouter,
     readonly counters: SchedulerCounters) {}
@@ -155,7 +155,7 @@ export class Decider {
     d0: number, d1: number, d2: number, d3: number, now: number): number {
     if (proto !== TCP && proto !== UDP) return this.drop(DropReason.NOT_SERVICE);
     if (l4 + (proto === TCP ? 14 : 4) > l4end) return this.drop(DropReason.MALFORMED);
-    const kind = (proto | (v6 ? KIND_IPV6 : 0) | (be16(buf, l4 + 2) << 16)) >>> 0;
+    const kind = proto | (v6 ? KIND_IPV6 : 0) | (be16(buf, l4 + 2) << 16);
     if (!this.services.has(d0, d1, d2, d3, kind)) return this.drop(DropReason.NOT_SERVICE);
     // A bare SYN, or a FIN/RST (closing), makes an entry the table may recycle first.
     const cls = proto === TCP && (buf[l4 + 13] & TCP_FIN_SYN_RST) !== 0 ? FlowClass.EMBRYONIC : FlowClass.ESTABLISHED;
@@ -171,7 +171,7 @@ export class Decider {
       if (l4 + 4 > l4end) return this.drop(DropReason.MALFORMED);
       kind |= be16(buf, l4 + 2) << 16;
     }
-    if (!this.services.has(d0, d1, d2, d3, kind >>> 0)) return this.drop(DropReason.NOT_SERVICE);
+    if (!this.services.has(d0, d1, d2, d3, kind)) return this.drop(DropReason.NOT_SERVICE);
     const key = this.key;
     fillKey(key, buf, l3, v6, proto, l4, false, true);
     return this.routed(this.router.route(key, hashFlowKey(key), FlowClass.EMBRYONIC, now));
@@ -182,7 +182,7 @@ export class Decider {
     const key = this.key;
     const proto = fillQuotedKey(key, buf, inner, l4end - inner, v6);
     if (proto < 0) return this.drop(DropReason.ICMP_NOT_STEERABLE);
-    const kind = (proto | (v6 ? KIND_IPV6 : 0) | ((key[KEY_PORTS] & 0xffff) << 16)) >>> 0;
+    const kind = proto | (v6 ? KIND_IPV6 : 0) | ((key[KEY_PORTS] & 0xffff) << 16);
     if (!this.services.has(key[4], key[5], key[6], key[7], kind)) return this.drop(DropReason.ICMP_NOT_STEERABLE);
     const node = this.router.peek(key, hashFlowKey(key));
     if (node >= 0) this.counters.events[1]++;

@@ -28,7 +28,7 @@ function finish(h: number, bytes: number): number {
  * The hash of a flow key (int32). IPv4 keys hash 4 words (src, dst, ports, kind), IPv6 keys
  * all 10 (src 4, dst 4, ports, kind).
  */
-export function hashFlowKey(key: Uint32Array): number {
+export function hashFlowKey(key: Int32Array): number {
   let h = FLOW_HASH_SEED;
   if ((key[KEY_KIND] & KIND_IPV6) === 0) {
     h = mixBlock(h, key[0]);

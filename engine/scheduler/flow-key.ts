@@ -18,9 +18,9 @@ import { FLOW_KEY_WORDS, KEY_KIND, KEY_PORTS } from './flow-table.js';
 export const KIND_IPV6 = 1 << 8;
 export const KIND_FRAGMENT = 1 << 9;
 
-/** Big-endian uint32 at buf[at]. */
+/** Big-endian 32 bits at buf[at], as an int32 (int32s stay small integers in V8: no boxing). */
 export function be32(buf: Uint8Array, at: number): number {
-  return ((buf[at] << 24) | (buf[at + 1] << 16) | (buf[at + 2] << 8) | buf[at + 3]) >>> 0;
+  return (buf[at] << 24) | (buf[at + 1] << 16) | (buf[at + 2] << 8) | buf[at + 3];
 }
 
 /** Big-endian uint16 at buf[at]. */
@@ -32,7 +32,7 @@ export function be16(buf: Uint8Array, at: number): number {
  * Fills `key` for a packet whose IP header starts at `l3` (IPv4 when !v6), `l4` its transport
  * header (read only when `ports`). Fragments: ports false and fragment true.
  */
-export function fillKey(key: Uint32Array, buf: Uint8Array, l3: number, v6: boolean, proto: number,
+export function fillKey(key: Int32Array, buf: Uint8Array, l3: number, v6: boolean, proto: number,
   l4: number, ports: boolean, fragment: boolean): void {
   if (v6) {
     for (let i = 0; i < 4; i++) {
@@ -54,7 +54,7 @@ export function fillKey(key: Uint32Array, buf: Uint8Array, l3: number, v6: boole
  * `avail` bytes available), reversed (quoted dst → src, ports swapped). Returns the quoted
  * protocol, or -1 if the quote is too short, not the expected IP version, or not TCP/UDP.
  */
-export function fillQuotedKey(key: Uint32Array, buf: Uint8Array, inner: number, avail: number, v6: boolean): number {
+export function fillQuotedKey(key: Int32Array, buf: Uint8Array, inner: number, avail: number, v6: boolean): number {
   let proto: number;
   let l4: number;
   if (v6) {
@@ -79,7 +79,7 @@ export function fillQuotedKey(key: Uint32Array, buf: Uint8Array, inner: number, 
   }
   if (proto !== 6 && proto !== 17) return -1;
   // Quoted sport (VIP side) becomes the key's dport.
-  key[KEY_PORTS] = ((be16(buf, l4 + 2) << 16) | be16(buf, l4)) >>> 0;
+  key[KEY_PORTS] = (be16(buf, l4 + 2) << 16) | be16(buf, l4);
   key[KEY_KIND] = proto | (v6 ? KIND_IPV6 : 0);
   return proto;
 }

@@ -9,14 +9,14 @@ export interface TableView {
   /** Maglev table: node index per slot, -1 if no node takes new flows. */
   table: Int32Array;
   /** Per node: generation << 1 | up. Tracked flows of a node whose word changed are re-hashed. */
-  nodeStates: Uint32Array;
+  nodeStates: Int32Array;
 }
 
 export class FlowRouter {
   /** Tracked flows whose node went down and were moved to the current Maglev pick. */
   rehashed = 0;
   private table: Int32Array;
-  private nodeStates: Uint32Array;
+  private nodeStates: Int32Array;
 
   constructor(readonly flows: FlowTable, view: TableView) {
     this.table = view.table;
@@ -30,7 +30,7 @@ export class FlowRouter {
   }
 
   /** The node for a packet of the flow `key`/`hash` whose class is `cls` (FlowClass), or -1. */
-  route(key: Uint32Array, hash: number, cls: number, now: number): number {
+  route(key: Int32Array, hash: number, cls: number, now: number): number {
     const flows = this.flows;
     const slot = flows.find(key, hash);
     if (slot >= 0) {
@@ -54,7 +54,7 @@ export class FlowRouter {
   }
 
   /** The node of the flow without tracking or touching it (ICMP errors about the flow). */
-  peek(key: Uint32Array, hash: number): number {
+  peek(key: Int32Array, hash: number): number {
     const slot = this.flows.find(key, hash);
     if (slot >= 0) {
       const held = this.flows.nodeAt(slot);

@@ -15,7 +15,7 @@
 // went down, perhaps came back) means the connection is gone there and the flow is re-hashed.
 import { LbError } from '../errors.js';
 
-/** Uint32 words of a flow key: src address (4), dst address (4), sport << 16 | dport, kind. */
+/** Int32 words of a flow key: src address (4), dst address (4), sport << 16 | dport, kind. */
 export const FLOW_KEY_WORDS = 10;
 export const KEY_SRC = 0;
 export const KEY_DST = 4;
@@ -55,7 +55,7 @@ export class FlowTable {
   refused = 0;
   private readonly bucketMask: number;
   private readonly hashes: Int32Array;
-  private readonly entries: Uint32Array;
+  private readonly entries: Int32Array;
 
   constructor(options: FlowTableOptions = {}) {
     const wanted = options.capacity ?? DEFAULT_FLOW_CAPACITY;
@@ -69,11 +69,11 @@ export class FlowTable {
     this.idleMs = options.idleMs ?? 120_000;
     this.bucketMask = capacity / FLOW_WAYS - 1;
     this.hashes = new Int32Array(capacity);
-    this.entries = new Uint32Array(capacity * ENTRY_WORDS);
+    this.entries = new Int32Array(capacity * ENTRY_WORDS);
   }
 
   /** The slot holding `key` (whose hash is `hash`), or -1. */
-  find(key: Uint32Array, hash: number): number {
+  find(key: Int32Array, hash: number): number {
     const base = (hash & this.bucketMask) * FLOW_WAYS;
     const hashes = this.hashes;
     for (let s = base; s < base + FLOW_WAYS; s++) {
@@ -104,7 +104,7 @@ export class FlowTable {
   }
 
   /** Tracks a new flow (not present: call find first). Returns its slot, or -1 if there was no room. */
-  insert(key: Uint32Array, hash: number, node: number, state: number, now: number, cls: number): number {
+  insert(key: Int32Array, hash: number, node: number, state: number, now: number, cls: number): number {
     const slot = this.victim((hash & this.bucketMask) * FLOW_WAYS, now, cls);
     if (slot < 0) {
       this.refused++;
@@ -139,7 +139,7 @@ export class FlowTable {
     this.size = 0;
   }
 
-  private matches(slot: number, key: Uint32Array): boolean {
+  private matches(slot: number, key: Int32Array): boolean {
     const e = this.entries;
     const at = slot * ENTRY_WORDS;
     if (e[at + E_CLASS] === FlowClass.EMPTY) return false;

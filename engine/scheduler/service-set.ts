@@ -44,7 +44,7 @@ export function addressWords(address: string): Uint32Array {
 
 export class ServiceSet {
   private readonly mask: number;
-  private readonly slots: Uint32Array;
+  private readonly slots: Int32Array;
   private readonly used: Uint8Array;
   /** Services, counting each (VIP, proto, port) once. */
   readonly count: number;
@@ -73,7 +73,7 @@ export class ServiceSet {
     let capacity = 8;
     while (capacity < entries.length * 4) capacity *= 2;
     this.mask = capacity - 1;
-    this.slots = new Uint32Array(capacity * WORDS);
+    this.slots = new Int32Array(capacity * WORDS);
     this.used = new Uint8Array(capacity);
     for (const e of entries) {
       let i = ServiceSet.hash(e[0], e[1], e[2], e[3], e[4]) & this.mask;
@@ -92,7 +92,14 @@ export class ServiceSet {
     return h ^ (h >>> 16);
   }
 
-  /** Is (address words, kind) configured? kind = proto | IPv6 << 8 | port << 16 (port 0, proto 0: see above). */
+  /** Every entry as 5 words (address 4, kind), e.g. for the C++ replay baseline. */
+  entryWords(): Uint32Array {
+    const out: number[] = [];
+    for (let i = 0; i <= this.mask; i++) if (this.used[i] === 1) out.push(...this.slots.subarray(i * WORDS, (i + 1) * WORDS));
+    return new Uint32Array(Int32Array.from(out).buffer);
+  }
+
+  /** Is (address words as int32, kind) configured? kind = proto | IPv6 << 8 | port << 16 (port 0, proto 0: see above). */
   has(a0: number, a1: number, a2: number, a3: number, kind: number): boolean {
     const slots = this.slots;
     let i = ServiceSet.hash(a0, a1, a2, a3, kind) & this.mask;

@@ -100,7 +100,7 @@ export class TablePublisher {
         `This table publisher takes at most ${this.maxNodes} nodes, but received ${nodes.length}.`));
     }
     const table = buildMaglevTable(nodes.map((n) => ({ id: n.id, weight: n.up ? n.weight : 0 })), this.size);
-    const states = new Uint32Array(nodes.length);
+    const states = new Int32Array(nodes.length);
     nodes.forEach((n, i) => { states[i] = this.stateWord(n); });
     const run = this.publishing.then(() => this.swapIn(table, states));
     this.publishing = run.catch(() => undefined);
@@ -110,20 +110,20 @@ export class TablePublisher {
   // generation << 1 | up, the generation bumped each time the node goes down.
   private stateWord(n: NodeHealth): number {
     let gen = this.generations.get(n.id) ?? 0;
-    if (this.wasUp.get(n.id) === true && !n.up) gen = (gen + 1) & 0x7fffffff;
+    if (this.wasUp.get(n.id) === true && !n.up) gen = (gen + 1) & 0x3fffffff;
     this.generations.set(n.id, gen);
     this.wasUp.set(n.id, n.up);
-    return ((gen << 1) | (n.up ? 1 : 0)) >>> 0;
+    return (gen << 1) | (n.up ? 1 : 0);
   }
 
-  private async swapIn(table: Int32Array, states: Uint32Array): Promise<void> {
+  private async swapIn(table: Int32Array, states: Int32Array): Promise<void> {
     const current = this.generation;
     await this.readersCaughtUp(current);
     const next = current + 1;
     const half = next & 1;
     const l = layout(this.size, this.maxNodes, this.control[MAX_READERS]);
     new Int32Array(this.buffer, l.table(half), this.size).set(table);
-    const stateView = new Uint32Array(this.buffer, l.states(half), this.maxNodes);
+    const stateView = new Int32Array(this.buffer, l.states(half), this.maxNodes);
     stateView.fill(0);
     stateView.set(states);
     Atomics.store(this.control, GEN, next);
@@ -151,11 +151,11 @@ export class TablePublisher {
 /** A worker's view of the published state; call `refresh()` between batches. */
 export class TableReader implements TableView {
   table: Int32Array;
-  nodeStates: Uint32Array;
+  nodeStates: Int32Array;
   generation = -1;
   private readonly control: Int32Array;
   private readonly tables: Int32Array[];
-  private readonly states: Uint32Array[];
+  private readonly states: Int32Array[];
 
   constructor(buffer: SharedArrayBuffer, readonly id: number) {
     const header = new Int32Array(buffer, 0, HEADER);
@@ -168,7 +168,7 @@ export class TableReader implements TableView {
     this.control = new Int32Array(buffer, 0, HEADER + maxReaders);
     const l = layout(size, maxNodes, maxReaders);
     this.tables = [0, 1].map((h) => new Int32Array(buffer, l.table(h), size));
-    this.states = [0, 1].map((h) => new Uint32Array(buffer, l.states(h), maxNodes));
+    this.states = [0, 1].map((h) => new Int32Array(buffer, l.states(h), maxNodes));
     this.table = this.tables[0];
     this.nodeStates = this.states[0];
     this.refresh();

@@ -44,15 +44,15 @@ function quality(): string {
 
 // Established flows: 64 Ki distinct IPv4 flows, all tracked.
 const FLOWS = 1 << 16;
-const keys = new Uint32Array(FLOWS * FLOW_KEY_WORDS);
+const keys = new Int32Array(FLOWS * FLOW_KEY_WORDS);
 const hashes = new Int32Array(FLOWS);
-const key = new Uint32Array(FLOW_KEY_WORDS);
+const key = new Int32Array(FLOW_KEY_WORDS);
 for (let i = 0; i < FLOWS; i++) {
   const k = keys.subarray(i * FLOW_KEY_WORDS, (i + 1) * FLOW_KEY_WORDS);
   k[0] = 0xc6130000 + (i >>> 6); k[4] = 0xc6120064; k[8] = ((1024 + (i & 63)) << 16 | 80) >>> 0; k[9] = 6;
   hashes[i] = hashFlowKey(k);
 }
-const view = { table: buildMaglevTable(nodes, M), nodeStates: new Uint32Array(NODES).fill(1) };
+const view = { table: buildMaglevTable(nodes, M), nodeStates: new Int32Array(NODES).fill(1) };
 const router = new FlowRouter(new FlowTable(), view);
 for (let i = 0; i < FLOWS; i++) router.route(keys.subarray(i * FLOW_KEY_WORDS, (i + 1) * FLOW_KEY_WORDS), hashes[i], FlowClass.ESTABLISHED, 0);
 const BATCH = 1024;

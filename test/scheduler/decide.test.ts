@@ -21,7 +21,7 @@ const NODES = ['lb1', 'lb2', 'lb3'];
 function view(weights = [1, 1, 1]): TableView {
   return {
     table: buildMaglevTable(NODES.map((id, i) => ({ id, weight: weights[i] })), MAGLEV_MIN_SIZE),
-    nodeStates: new Uint32Array(NODES.length).fill(1),
+    nodeStates: new Int32Array(NODES.length).fill(1),
   };
 }
 function setup(v: TableView = view()) {
@@ -139,7 +139,7 @@ t.test('PMTU errors reach the node that holds the quoted flow', async (t) => {
 });
 
 t.test('no node up: dropped as NO_NODE; the batch call fills every decision', async (t) => {
-  const empty = { table: new Int32Array(MAGLEV_MIN_SIZE).fill(-1), nodeStates: new Uint32Array(3) };
+  const empty = { table: new Int32Array(MAGLEV_MIN_SIZE).fill(-1), nodeStates: new Int32Array(3) };
   const { decider, counters } = setup(empty);
   const frames = [ether(IPV4, ip4(CLIENT, VIP, tcp(1, 80))), ether(ARP, arp(1, CLIENT, VIP)), ether(0x88cc, [0, 0])];
   const buf = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
@@ -187,6 +187,6 @@ t.test('service set: addresses and bad specs', async (t) => {
   t.throws(() => new ServiceSet([{ vip: VIP, proto: 'tcp', port: 0 }]), { code: 'ERR_SERVICE_PORT' });
   t.throws(() => new ServiceSet([{ vip: VIP, proto: 'sctp' as 'tcp', port: 80 }]), { code: 'ERR_SERVICE_PROTO' });
   t.equal(new ServiceSet([{ vip: VIP, proto: 'tcp', port: 80 }, { vip: VIP, proto: 'tcp', port: 80 }]).count, 1);
-  t.equal(services.has(0xc6120064, 0, 0, 0, (6 | (80 << 16)) >>> 0), true);
-  t.equal(services.has(0xc6120064, 0, 0, 0, (6 | (8080 << 16)) >>> 0), false);
+  t.equal(services.has(0xc6120064 | 0, 0, 0, 0, 6 | (80 << 16)), true);
+  t.equal(services.has(0xc6120064 | 0, 0, 0, 0, 6 | (8080 << 16)), false);
 });

@@ -41,7 +41,7 @@ t.test('hashFlowKey = MurmurHash3 of the key words (4 for IPv4, 10 for IPv6)', a
     { name: 'IPv6 TCP', key: [0x20010002, 0, 0, 1, 0x20010002, 0, 0, 0x64, (40000 << 16 | 443) >>> 0, 6 | 1 << 8], words: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] },
   ];
   for (const c of cases) {
-    const key = Uint32Array.from(c.key);
+    const key = Int32Array.from(c.key);
     t.equal(key.length, FLOW_KEY_WORDS);
     const bytes = new Uint8Array(4 * c.words.length);
     const dv = new DataView(bytes.buffer);

@@ -7,24 +7,24 @@ import { hashFlowKey, maglevSlot } from '../../engine/scheduler/flow-hash.js';
 import { buildMaglevTable, MAGLEV_MIN_SIZE } from '../../engine/scheduler/maglev.js';
 
 const TCP = 6;
-function v4Key(src: number, dst: number, sport: number, dport: number, proto = TCP): Uint32Array {
-  const k = new Uint32Array(FLOW_KEY_WORDS);
-  k[0] = src; k[4] = dst; k[8] = ((sport << 16) | dport) >>> 0; k[9] = proto;
+function v4Key(src: number, dst: number, sport: number, dport: number, proto = TCP): Int32Array {
+  const k = new Int32Array(FLOW_KEY_WORDS);
+  k[0] = src; k[4] = dst; k[8] = (sport << 16) | dport; k[9] = proto;
   return k;
 }
-function v6Key(src: number[], dst: number[], sport: number, dport: number): Uint32Array {
-  const k = new Uint32Array(FLOW_KEY_WORDS);
-  k.set(src, 0); k.set(dst, 4); k[8] = ((sport << 16) | dport) >>> 0; k[9] = TCP | (1 << 8);
+function v6Key(src: number[], dst: number[], sport: number, dport: number): Int32Array {
+  const k = new Int32Array(FLOW_KEY_WORDS);
+  k.set(src, 0); k.set(dst, 4); k[8] = (sport << 16) | dport; k[9] = TCP | (1 << 8);
   return k;
 }
 const VIP = 0xc6120064; // 198.18.0.100
-const client = (i: number): Uint32Array => v4Key(0xc6130000 + (i >>> 8), VIP, 1024 + (i & 0xff) * 97, 80);
+const client = (i: number): Int32Array => v4Key(0xc6130000 + (i >>> 8), VIP, 1024 + (i & 0xff) * 97, 80);
 
 // A published view: nodes (id, weight, up) -> Maglev table over weight (0 if down) + state words.
 function view(nodes: Array<{ id: string; weight: number; up: boolean; gen?: number }>): TableView {
   return {
     table: buildMaglevTable(nodes.map((n) => ({ id: n.id, weight: n.up ? n.weight : 0 })), MAGLEV_MIN_SIZE),
-    nodeStates: Uint32Array.from(nodes, (n) => (((n.gen ?? 0) << 1) | (n.up ? 1 : 0)) >>> 0),
+    nodeStates: Int32Array.from(nodes, (n) => ((n.gen ?? 0) << 1) | (n.up ? 1 : 0)),
   };
 }
 const nodes3 = [{ id: 'lb1', weight: 1, up: true }, { id: 'lb2', weight: 1, up: true }, { id: 'lb3', weight: 1, up: true }];
@@ -182,7 +182,7 @@ t.test('peek: ICMP errors find the flow\'s node without tracking anything', asyn
   const slot = ft.insert(k, h, 2, v.nodeStates[2], 0, FlowClass.ESTABLISHED);
   t.ok(slot >= 0);
   t.equal(router.peek(k, h), 2, 'tracked: the node holding it');
-  const none = { table: new Int32Array(MAGLEV_MIN_SIZE).fill(-1), nodeStates: new Uint32Array(3) };
+  const none = { table: new Int32Array(MAGLEV_MIN_SIZE).fill(-1), nodeStates: new Int32Array(3) };
   router.use(none);
   t.equal(router.route(k, h, FlowClass.ESTABLISHED, 1), -1, 'all nodes down: no node');
   t.equal(ft.size, 0, 'and the stale entry is gone');

@@ -10,13 +10,15 @@ const workerFile = new URL('./fixtures/table-reader-worker.ts', import.meta.url)
 const viewOf = (g: number) => ['lb1', 'lb2', 'lb3'].map((id, i) => ({ id, weight: 1, up: i === g % 3 }));
 
 t.test('worker threads pick up each published table atomically', async (t) => {
-  const publisher = new TablePublisher({ maxReaders: 4 });
+  const publisher = new TablePublisher({ maxReaders: 4, readerTimeoutMs: 20_000 });
   const last = 40;
   const workers = [0, 1].map(() => new Worker(workerFile, {
     workerData: { buffer: publisher.buffer, id: publisher.addReader(), lastGeneration: last },
   }));
   const results = workers.map((w) => new Promise<{ batches: number; torn: number; generations: number; final: number }>(
-    (resolve, reject) => { w.once('message', resolve); w.once('error', reject); }));
+    (resolve, reject) => { w.on('message', (m) => { if (m !== 'ready') resolve(m); }); w.once('error', reject); }));
+  // Start publishing once both workers are in their loop (loading TypeScript in a worker takes a while).
+  await Promise.all(workers.map((w) => new Promise((resolve) => w.on('message', (m) => { if (m === 'ready') resolve(m); }))));
   for (let g = 1; g <= last; g++) await publisher.publish(viewOf(g));
   t.equal(publisher.generation, last);
   for (const r of await Promise.all(results)) {

@@ -1,0 +1,120 @@
+// Replay benchmark: the TypeScript decide + addon rewrite path against a pure C++ loop doing the
+// same work (perf/micro/scheduler-replay-baseline.cc), over the same frames, in the same run.
+//   node --import tsx perf/micro/scheduler-replay.ts [--seconds 2] [--flows 4096]
+// Without a capture it replays a synthetic one: 64-byte TCP frames of established flows to the
+// VIP (IPv4 and IPv6), with SYNs, fragments, ARP/NDP, PMTU errors and non-service traffic mixed in.
+// Prints both rates, their ratio (target ≥ 0.9) and checks that both made the same decisions.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { parseArgs } from 'node:util';
+import { formatReplay, replay, replaySetup, type FrameSet, type ReplayOptions, type ReplayResult } from '../../engine/scheduler/replay.js';
+import { DROP_REASON_NAMES } from '../../engine/scheduler/counters.js';
+import { rewriteBuffer } from '../../engine/ring/index.js';
+import { ether, tcp, udp, icmp, icmp6, ip4, ip6, arp, neighbourSolicitation, IPV4, IPV6, ARP } from '../../test/scheduler/fixtures/frames.js';
+
+const run = promisify(execFile);
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.join(here, '..', '..');
+
+/** Compiles the baseline (with the addon's core for the rewrite) when missing or stale. */
+export async function buildBaseline(): Promise<string> {
+  const out = path.join(root, 'perf', 'bin', 'scheduler-replay-baseline');
+  const core = fs.readdirSync(path.join(root, 'addon', 'core')).filter((f) => f.endsWith('.cc')).map((f) => path.join(root, 'addon', 'core', f));
+  const sources = [path.join(here, 'scheduler-replay-baseline.cc'), ...core];
+  const mtime = (f: string): number => { try { return fs.statSync(f).mtimeMs; } catch { return -1; } };
+  if (sources.every((s) => mtime(s) < mtime(out))) return out;
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  const tmp = `${out}.${process.pid}.tmp`;
+  await run('g++', ['-O2', '-std=c++17', '-I', path.join(root, 'addon', 'core'), '-o', tmp, ...sources]);
+  fs.renameSync(tmp, out);
+  return out;
+}
+
+/** Runs the C++ baseline over the same frames and scheduling state. */
+export async function runBaseline(frames: FrameSet, options: ReplayOptions): Promise<ReplayResult> {
+  const bin = await buildBaseline();
+  const s = replaySetup(options);
+  const services = s.services.entryWords();
+  const parts: Uint8Array[] = [Buffer.from('LBRP')];
+  const u32 = (v: number): Uint8Array => { const b = Buffer.alloc(4); b.writeUInt32LE(v >>> 0); return b; };
+  const words = (a: Int32Array | Uint32Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  parts.push(u32(s.table.length), words(s.table), u32(options.nodes.length), words(s.nodeStates), options.macTable);
+  parts.push(u32(services.length / 5), words(services), u32(s.flowCapacity), u32(frames.count));
+  for (let i = 0; i < frames.count; i++) {
+    parts.push(u32(frames.lengths[i]), frames.buf.subarray(frames.offsets[i], frames.offsets[i] + frames.lengths[i]));
+  }
+  const input = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lbarray-replay-')), 'input.lbrp');
+  fs.writeFileSync(input, Buffer.concat(parts));
+  try {
+    const { stdout } = await run(bin, [input, String(options.minSeconds ?? 1), String(s.batch)]);
+    const r = JSON.parse(stdout) as { frames: number; iterations: number; seconds: number; pps: number; decisions: number[]; drops: number[]; consumed: number };
+    const nodes: Record<string, number> = {};
+    options.nodes.forEach((id, i) => { nodes[id] = r.decisions[i]; });
+    const drops: Record<string, number> = {};
+    DROP_REASON_NAMES.forEach((name, i) => { drops[name] = r.drops[i]; });
+    return { frames: r.frames, iterations: r.iterations, seconds: r.seconds, pps: r.pps, nodes, drops, consumed: r.consumed };
+  } finally {
+    fs.rmSync(path.dirname(input), { recursive: true, force: true });
+  }
+}
+
+const VIP = '198.18.0.100';
+const VIP6 = '2001:2::100';
+export const syntheticOptions: ReplayOptions = {
+  services: [{ vip: VIP, proto: 'tcp', port: 80 }, { vip: VIP, proto: 'udp', port: 443 }, { vip: VIP6, proto: 'tcp', port: 80 }],
+  nodes: ['lb1', 'lb2', 'lb3'],
+  macTable: Uint8Array.from({ length: 36 }, (_, i) => (i % 6 === 0 ? 2 : i)),
+};
+
+/** A synthetic capture: `flows` established flows, 64-byte frames, a realistic sprinkle of the rest. */
+export function syntheticCapture(flows: number, frames: number): FrameSet {
+  const list: Uint8Array[] = [];
+  const pad = (f: Uint8Array): Uint8Array => (f.length >= 60 ? f : Uint8Array.from([...f, ...new Array(60 - f.length).fill(0)]));
+  for (let i = 0; i < frames; i++) {
+    const flow = (Math.imul(i, 2654435761) >>> 0) % flows;
+    const client = `198.18.${128 + (flow >>> 8) % 64}.${flow & 255}`;
+    const sport = 1024 + (flow % 50000);
+    const r = i % 100;
+    let f: Uint8Array;
+    if (r < 80) f = ether(IPV4, ip4(client, VIP, tcp(sport, 80, 0x10)));
+    else if (r < 88) f = ether(IPV6, ip6(`2001:2:0:8::${(flow % 65535).toString(16)}`, VIP6, tcp(sport, 80, 0x10)));
+    else if (r < 92) f = ether(IPV4, ip4(client, VIP, tcp(sport, 80, 0x02)));
+    else if (r < 94) f = ether(IPV4, ip4(client, VIP, udp(sport, 443, new Array(16).fill(0)), 0x2000));
+    else if (r < 95) f = ether(ARP, arp(1, client, VIP));
+    else if (r < 96) f = ether(IPV6, neighbourSolicitation('2001:2:0:8::1', VIP6));
+    else if (r < 97) f = ether(IPV4, ip4('198.18.5.1', VIP, icmp(3, 4, ip4(VIP, client, tcp(80, sport, 0x10, new Array(8).fill(0))))));
+    else if (r < 98) f = ether(IPV6, ip6('2001:2::5', VIP6, icmp6(2, 0, ip6(VIP6, '2001:2:0:8::1', tcp(80, sport)))));
+    else if (r < 99) f = ether(IPV4, ip4(client, VIP, tcp(sport, 22, 0x02)));
+    else f = ether(IPV4, ip4(client, '198.18.0.1', tcp(sport, 80, 0x10)));
+    list.push(pad(f));
+  }
+  const buf = new Uint8Array(list.reduce((n, f) => n + f.length, 0));
+  const offsets = new Int32Array(list.length);
+  const lengths = new Int32Array(list.length);
+  let at = 0;
+  list.forEach((f, i) => { buf.set(f, at); offsets[i] = at; lengths[i] = f.length; at += f.length; });
+  return { buf, offsets, lengths, count: list.length };
+}
+
+/** Same decisions in both paths (the ratio compares equal work). */
+export function sameDecisions(a: ReplayResult, b: ReplayResult): boolean {
+  return JSON.stringify([a.nodes, a.drops, a.consumed]) === JSON.stringify([b.nodes, b.drops, b.consumed]);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { seconds: { type: 'string', default: '2' }, flows: { type: 'string', default: '4096' }, frames: { type: 'string', default: '65536' } } });
+  const frames = syntheticCapture(Number(values.flows), Number(values.frames));
+  const options = { ...syntheticOptions, minSeconds: Number(values.seconds) };
+  const base = await runBaseline(frames, options);
+  const ts = replay(frames, options, rewriteBuffer);
+  console.log(formatReplay('TypeScript decide + addon rewrite', ts));
+  console.log(formatReplay('C++ baseline (same work)', base));
+  console.log(`same decisions: ${sameDecisions(ts, base)}`);
+  console.log(`ratio TS / C++: ${(ts.pps / base.pps).toFixed(3)} (target ≥ 0.9); TS ${(ts.pps / 1e6).toFixed(2)} Mpps per core (target ≥ 10)`);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) await main();
