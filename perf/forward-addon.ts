@@ -4,7 +4,7 @@
 // the live forwarding benchmark (perf/forward.ts). Stops on SIGTERM/SIGINT or after --seconds and
 // prints one JSON line with the port counters (PACKET_STATISTICS included).
 //
-//   node --import tsx perf/forward-addon.ts --in eth0 --out eth1 --dst 02:0e:00:00:00:03 [--seconds N]
+//   node --import tsx perf/forward-addon.ts --in eth0 --out eth1 --dst 02:0e:00:00:00:03 [--seconds N] [--vnet-hdr on|off]
 import { parseArgs } from 'node:util';
 import { PacketPort } from '../engine/ring/index.js';
 
@@ -17,6 +17,9 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '256' },
     'block-size': { type: 'string', default: String(256 * 1024) },
     blocks: { type: 'string', default: '64' },
+    // on: carry partial checksums (and GSO) to the kernel in a virtio-net header; off: complete
+    // them in C++; default: the addon's own default.
+    'vnet-hdr': { type: 'string' },
   },
 });
 if (!values.in || !values.out || !values.dst) {
@@ -25,8 +28,9 @@ if (!values.in || !values.out || !values.dst) {
 }
 
 const batch = Number(values.batch);
-const rx = PacketPort.open({ interface: values.in, batchSize: batch, blockSize: Number(values['block-size']), blockCount: Number(values.blocks) });
-const tx = PacketPort.open({ interface: values.out, batchSize: batch });
+const vnetHdr = values['vnet-hdr'] === undefined ? undefined : values['vnet-hdr'] === 'on';
+const rx = PacketPort.open({ interface: values.in, batchSize: batch, blockSize: Number(values['block-size']), blockCount: Number(values.blocks), vnetHdr });
+const tx = PacketPort.open({ interface: values.out, batchSize: batch, vnetHdr });
 rx.setNextHops([{ port: tx, dstMac: values.dst }]);
 const decisions = new Int32Array(batch);
 const seconds = Number(values.seconds);
@@ -55,5 +59,5 @@ function finish(): void {
   console.log(JSON.stringify(stats));
 }
 
-console.log(JSON.stringify({ ready: true, rxMac: rx.macText, txMac: tx.macText }));
+console.log(JSON.stringify({ ready: true, rxMac: rx.macText, txMac: tx.macText, vnetHdr: vnetHdr ?? 'addon default' }));
 setImmediate(slice);
