@@ -36,8 +36,8 @@ enum class TxMode { ring, sendmmsg };
 struct RingOptions {
   std::string interface;
   std::string netns;               // empty: the caller's namespace
-  uint32_t block_size = 256 * 1024;  // holds a 64 KiB GSO frame; a multiple of the page size
-  uint32_t block_count = 64;         // 16 MiB: ~128 k 64-byte frames of slack per socket
+  uint32_t block_size = 128 * 1024;  // holds a 64 KiB GSO frame; a multiple of the page size
+  uint32_t block_count = 128;        // 16 MiB; at low rates block_count x retire_ms of reader stall
   uint32_t frame_size = 2048;        // V3 packs frames; this only sizes tp_frame_nr
   uint32_t retire_ms = 1;            // latency bound for a partly filled block
   TxMode tx_mode = TxMode::sendmmsg;

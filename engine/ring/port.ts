@@ -25,15 +25,17 @@ export interface PacketPortOptions {
    *  /proc/PID/ns/net). The calling thread is not moved: the addon opens the socket on a short-lived
    *  thread that joins the namespace; the socket stays bound to that namespace's interface. */
   netns?: string;
-  /** RX ring block size in bytes: a power of two, a multiple of the page size, at least 64 KiB
-   *  (so a 64 KiB GSO frame fits). Default 256 KiB. */
+  /** RX ring block size in bytes: a power of two, a multiple of the page size, at least 64 KiB.
+   *  Default 128 KiB: a 64 KiB GSO super-frame fits whole, and ~800 64-byte frames per block. */
   blockSize?: number;
-  /** RX ring blocks. Default 64 (16 MiB in all). */
+  /** RX ring blocks. Default 128 (16 MiB in all). At low rates every block retires after retireMs
+   *  holding few frames, so blockCount × retireMs is how long the reader may stall without drops
+   *  (128 ms by default); at high rates blocks fill first (~100 k 64-byte frames of slack). */
   blockCount?: number;
   /** Nominal frame slot (TPACKET_V3 packs frames tightly; this only sizes tp_frame_nr). Default 2048. */
   frameSize?: number;
-  /** Block retire timeout in ms: how long a partly filled block waits before user space sees it.
-   *  Bounds the added latency at low rates. Default 1. */
+  /** Block retire timeout in ms: how long a partly filled block waits before user space sees it
+   *  (TPACKET_V3 wakes the reader per block). The added latency at low rates. Default 1. */
   retireMs?: number;
   /** TX path: "ring" (TPACKET_V3 TX ring, one send() per flush) or "sendmmsg" (one sendmmsg() per flush).
    *  Default "sendmmsg": measured 7-14% less CPU per frame than the TX ring (perf/addon/ring-paths.ts). */
@@ -83,8 +85,8 @@ function nativeOptions(opts: PacketPortOptions): NativePortOptions {
   return {
     interface: is.string(opts.interface, 'interface', /^[^\s/:]{1,15}$/),
     netns: opts.netns === undefined ? '' : is.string(opts.netns, 'netns'),
-    blockSize: is.powerOfTwo(opts.blockSize ?? 256 * KiB, 'blockSize', 64 * KiB, 1024 * MiB),
-    blockCount: is.integer(opts.blockCount ?? 64, 'blockCount', 2, 1 << 20),
+    blockSize: is.powerOfTwo(opts.blockSize ?? 128 * KiB, 'blockSize', 64 * KiB, 1024 * MiB),
+    blockCount: is.integer(opts.blockCount ?? 128, 'blockCount', 2, 1 << 20),
     frameSize: is.powerOfTwo(opts.frameSize ?? 2048, 'frameSize', 128, 1 << 20),
     retireMs: is.integer(opts.retireMs ?? 1, 'retireMs', 1, 10_000),
     txMode: is.oneOf(opts.txMode ?? 'sendmmsg', 'txMode', ['ring', 'sendmmsg'] as const),
