@@ -17,6 +17,21 @@ import type { ProxyStats } from './stats.js';
 import type { ClientTimeouts } from './types.js';
 import { detachForTunnel, discard, type UpstreamConnection, type UpstreamOwner } from './upstream-pool.js';
 
+/** One write for a head and a small body (no writev); large bodies go as two writes. */
+function writeHeadAndBody(socket: net.Socket, head: string, body: Buffer): boolean {
+  if (body.length > 16384) {
+    socket.cork();
+    socket.write(head, 'latin1');
+    const ok = socket.write(body);
+    socket.uncork();
+    return ok;
+  }
+  const out = Buffer.allocUnsafe(head.length + body.length);
+  out.write(head, 0, 'latin1');
+  body.copy(out, head.length);
+  return socket.write(out);
+}
+
 export interface ServiceContext {
   router: Router;
   pools: Map<string, BackendPool>;
@@ -216,7 +231,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
   private attach(up: UpstreamConnection): void {
     this.up = up;
     // Head and the first body bytes leave in one write (uncorked when drive() returns).
-    if (this.corked === null && this.driving) { this.corked = up.socket; up.socket.cork(); }
+    if (this.corked === null && this.driving && this.buf !== null && !this.reqBody!.done) { this.corked = up.socket; up.socket.cork(); }
     up.socket.write(this.reqHead, 'latin1');
     this.state = BODY;
   }
@@ -280,20 +295,29 @@ export class ClientConnection implements UpstreamOwner, Timed {
       decode ? (b, s, e) => { if (!this.socket.write(b.subarray(s, e))) this.pauseUpstream(); } : undefined);
     pool.persistence?.learn(res, server.index);
     if (res.status >= 500) this.ctx.onPassive(pool.options.name, server.id, '5xx');
-    const s = this.socket;
-    s.cork();
-    if (res.hop.length === 0 && res.minor === 1 && this.addHeaders === '' && this.ctx.via === undefined && !this.closeAfter && req.minor === 1) {
-      // Nothing to change in the head: the bytes go out as they came.
-      s.write(rest === null ? raw : raw.subarray(0, res.headBytes));
-    } else {
-      const head = forwardResponseHead(res, { chunked: kind === 'chunked' && !decode, close: this.closeAfter, keepAlive10: req.minor === 0 && !this.closeAfter },
-        this.addHeaders, this.fwd.via);
-      s.write(head, 'latin1');
-    }
     this.resStarted = true;
-    if (rest !== null) this.forwardResponseBody(rest);
-    else if (this.resBody.done) this.finishExchange();
-    s.uncork();
+    // Nothing to change in the head: the bytes go out as they came.
+    const unchanged = res.hop.length === 0 && res.minor === 1 && this.addHeaders === '' && this.ctx.via === undefined && !this.closeAfter && req.minor === 1;
+    const head = unchanged ? '' : forwardResponseHead(res, { chunked: kind === 'chunked' && !decode, close: this.closeAfter,
+      keepAlive10: req.minor === 0 && !this.closeAfter }, this.addHeaders, this.fwd.via);
+    if (rest === null || decode) {
+      this.socket.write(unchanged ? raw : head, 'latin1');
+      if (rest !== null) this.forwardResponseBody(rest);
+      else if (this.resBody.done) this.finishExchange();
+      return;
+    }
+    let n: number;
+    try {
+      n = this.resBody.consume(rest, 0, rest.length);
+    } catch {
+      this.upstreamFailed(502, 'error');
+      return;
+    }
+    // Head and first body bytes leave in one write.
+    const ok = unchanged ? this.socket.write(n === rest.length ? raw : raw.subarray(0, res.headBytes + n))
+      : writeHeadAndBody(this.socket, head, n === rest.length ? rest : rest.subarray(0, n));
+    if (!ok) this.pauseUpstream();
+    if (this.resBody.done) this.finishExchange(n === rest.length);
   }
 
   private forwardResponseBody(chunk: Buffer): void {
