@@ -5,6 +5,7 @@
 // Forwarders, alternating round by round:
 //   c      — perf/c/fwd.c, the minimal TPACKET_V3 forwarder (the baseline)
 //   addon  — perf/forward-addon.ts: TypeScript fills the decisions, the addon rewrites and sends
+//            (addon: its default, the virtio-net header; addon-csum: checksums done in C++)
 //   kernel — a Linux bridge in mid (the kernel forwarding on its own), optional
 //
 // CPUs (DESIGN.md): the forwarder runs on CPU 1; the generator and the softirq that fills the
@@ -22,7 +23,7 @@
 // scheduler does (DESIGN.md): its IP layer does no work on them. Not for the kernel bridge, which
 // needs them.
 //
-//   node --import tsx perf/forward.ts [--rounds 5] [--seconds 2] [--rate 0] [--variants c,addon,kernel] [--batch 256] [--out perf/results]
+//   node --import tsx perf/forward.ts [--rounds 5] [--seconds 2] [--rate 0] [--variants c,addon,addon-csum,kernel] [--batch 256] [--out perf/results]
 // or from a harness: runForwardBenchmark({ rounds, seconds, ... }).
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -36,7 +37,7 @@ import { machine, markdown, summarize, type Summary, type VariantSummary } from 
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-export type VariantName = 'c' | 'addon' | 'kernel';
+export type VariantName = 'c' | 'addon' | 'addon-csum' | 'kernel';
 
 export interface ForwardBenchmarkOptions {
   rounds?: number;
@@ -116,7 +117,7 @@ export async function runForwardBenchmark(options: ForwardBenchmarkOptions = {})
   const rounds = options.rounds ?? 5;
   const seconds = options.seconds ?? 2;
   const rate = options.rate ?? 0;
-  const wanted = options.variants ?? ['c', 'addon', 'kernel'];
+  const wanted = options.variants ?? ['c', 'addon', 'addon-csum', 'kernel'];
   const batch = String(options.batch ?? 256);
   const log = options.log ?? console.log;
   const pinned = os.cpus().length >= 2;
@@ -135,13 +136,16 @@ export async function runForwardBenchmark(options: ForwardBenchmarkOptions = {})
       dstMac: midIn,
       start: (lab) => ready(lab.spawn('mid', [bins.fwd, '-i', 'eth0', '-o', 'eth1', '-d', SINK_MAC, '-b', batch], onForwarderCpu)),
     },
-    {
-      name: 'addon',
-      label: 'addon forwarder (TS fills decisions, one crossing per batch)',
+    ...(['addon', 'addon-csum'] as const).map((name): Variant => ({
+      name,
+      label: name === 'addon'
+        ? 'addon forwarder, virtio-net header (addon default)'
+        : 'addon forwarder, checksums in C++ (no vnet header)',
       dstMac: midIn,
       start: (lab) => ready(lab.spawn('mid', [process.execPath, '--import', 'tsx', path.join(root, 'perf/forward-addon.ts'),
-        '--in', 'eth0', '--out', 'eth1', '--dst', SINK_MAC, '--batch', batch], { ...onForwarderCpu, cwd: root })),
-    },
+        '--in', 'eth0', '--out', 'eth1', '--dst', SINK_MAC, '--batch', batch, ...(name === 'addon-csum' ? ['--vnet-hdr', 'off'] : [])],
+      { ...onForwarderCpu, cwd: root })),
+    })),
     {
       name: 'kernel',
       label: 'kernel bridge in mid',
@@ -229,9 +233,10 @@ export async function runForwardBenchmark(options: ForwardBenchmarkOptions = {})
       return x && y ? [f(x, y)] : [];
     }));
   const ratios: Record<string, Summary> = {};
-  if (wanted.includes('c') && wanted.includes('addon')) {
-    ratios['addon / C baseline, forwarded pps'] = perRound('addon', 'c', (x, y) => x.pps / y.pps);
-    ratios['C baseline / addon, CPU per frame (capacity ratio)'] = perRound('c', 'addon', (x, y) => x.cpuNsPerFrame / y.cpuNsPerFrame);
+  for (const addon of ['addon', 'addon-csum'] as const) {
+    if (!wanted.includes('c') || !wanted.includes(addon)) continue;
+    ratios[`${addon} / C baseline, forwarded pps`] = perRound(addon, 'c', (x, y) => x.pps / y.pps);
+    ratios[`C baseline / ${addon}, CPU per frame (capacity ratio)`] = perRound('c', addon, (x, y) => x.cpuNsPerFrame / y.cpuNsPerFrame);
   }
   if (wanted.includes('c') && wanted.includes('kernel')) ratios['kernel bridge / C baseline, forwarded pps'] = perRound('kernel', 'c', (x, y) => x.pps / y.pps);
 
@@ -260,7 +265,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
       rounds: { type: 'string', default: '5' },
       seconds: { type: 'string', default: '2' },
       rate: { type: 'string', default: '0' },
-      variants: { type: 'string', default: 'c,addon,kernel' },
+      variants: { type: 'string', default: 'c,addon,addon-csum,kernel' },
       batch: { type: 'string', default: '256' },
       out: { type: 'string', default: path.join(root, 'perf/results') },
     },
