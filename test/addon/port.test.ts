@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { PacketPort, type PacketPortOptions } from '../../engine/ring/port.js';
 import { Decision, DESCRIPTOR_STRIDE, FrameFlag } from '../../engine/ring/constants.js';
-import { inNs, macOf, privateNetns, vethBetween, vethPair } from './fixtures/netns.js';
+import { childEnv, inNs, macOf, privateNetns, vethBetween, vethPair } from './fixtures/netns.js';
 import { pack, udpIpv4Frame } from './fixtures/frames.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
@@ -60,7 +60,7 @@ t.test('open errors carry stable codes', async (t) => {
 
 t.test('without CAP_NET_RAW the error says to run as root', async (t) => {
   const out = execFileSync('setpriv', ['--bounding-set', '-net_raw', '--inh-caps', '-net_raw', process.execPath,
-    '--import', 'tsx', fixture('open-port.ts'), 'lo'], { encoding: 'utf8' });
+    '--import', 'tsx', fixture('open-port.ts'), 'lo'], { encoding: 'utf8', env: childEnv() });
   const r = JSON.parse(out);
   t.equal(r.code, 'ERR_NO_PRIVILEGE');
   t.match(r.message, /CAP_NET_RAW: run as root/);
@@ -202,11 +202,11 @@ for (const vnetHdr of [false, true]) {
     left.setNextHops([{ port: right, dstMac: macOf(server, 's0') }]);
 
     const count = 300;
-    const recv = spawn('ip', ['netns', 'exec', server, process.execPath, fixture('udp.mjs'), 'recv', '198.18.1.2', '9999', '5000', String(count)]);
+    const recv = spawn('ip', ['netns', 'exec', server, process.execPath, fixture('udp.mjs'), 'recv', '198.18.1.2', '9999', '5000', String(count)], { env: childEnv() });
     let out = '';
     recv.stdout.on('data', (d) => { out += d; });
     while (!out.includes('ready')) await new Promise((r) => setTimeout(r, 10));
-    const send = spawn('ip', ['netns', 'exec', client, process.execPath, fixture('udp.mjs'), 'send', '198.18.1.2', '9999', String(count)]);
+    const send = spawn('ip', ['netns', 'exec', client, process.execPath, fixture('udp.mjs'), 'send', '198.18.1.2', '9999', String(count)], { env: childEnv() });
     const sent = once(send, 'close');
     const closed = once(recv, 'close');
     let done = false;

@@ -8,12 +8,12 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { PacketPort } from '../../engine/ring/port.js';
 import { Decision, DESCRIPTOR_STRIDE } from '../../engine/ring/constants.js';
-import { inNs, macOf, privateNetns, vethBetween } from './fixtures/netns.js';
+import { childEnv, inNs, macOf, privateNetns, vethBetween } from './fixtures/netns.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/tcp.mjs', import.meta.url));
 
 function run(ns: string, ...args: string[]) {
-  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, fixture, ...args]);
+  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, fixture, ...args], { env: childEnv() });
   let out = '';
   child.stdout.on('data', (d) => { out += d; });
   return { child, closed: once(child, 'close'), out: () => out };
