@@ -21,8 +21,6 @@ export interface InterfaceSpec {
   netem?: string;
   /** `ethtool -K` features, e.g. { tso: 'off', gso: 'off' }. */
   offloads?: Record<string, 'on' | 'off'>;
-  /** A peer declared on the other side gets these for its own end (mtu must match on both ends). */
-  peerMtu?: number;
 }
 
 export interface HostSpec {
@@ -185,7 +183,7 @@ export function planTopology(spec: TopologySpec, prefix: string): TopologyPlan {
         bad(`Interface ${host.name}:${iface.name} must join exactly one segment or one peer.`);
       }
       const mac = iface.mac ?? `02:${roleByte[host.role]}:${hex2(index)}:00:${hex2(n >> 8)}:${hex2(n & 0xff)}`;
-      const mtu = iface.mtu ?? declaredByPeer?.spec.peerMtu ?? 1500;
+      const mtu = iface.mtu ?? 1500;
       const p: PlannedInterface = { name: iface.name, mac, mtu, peerNs: '', peerName: '' };
       if (iface.segment) {
         p.segment = iface.segment;
