@@ -38,7 +38,7 @@ bool socket_failed(Error* err, const std::string& what, int e) {
 bool ring_failed(Error* err, const RingOptions& o, const char* which, int e) {
   std::string size = std::to_string(static_cast<uint64_t>(o.block_size) * o.block_count >> 20) + " MiB";
   if (e == ENOMEM || e == E2BIG || e == ENOBUFS) {
-    return err->set("ERR_RING_TOO_LARGE", std::string("the ") + which + " ring (" + size + ") does not fit in memory: use fewer or smaller blocks.");
+    return err->set("ERR_RING_TOO_LARGE", std::string("the ") + which + " ring (" + size + ") does not fit in memory (at most half of RAM): use fewer or smaller blocks.");
   }
   if (e == EINVAL) {
     return err->set("ERR_INVALID_ARG", std::string("the kernel refused the ") + which +
@@ -124,9 +124,10 @@ bool PacketRing::setup(Error* err) {
   if (!set_opt(fd_, PACKET_LOSS, 1)) return socket_failed(err, "PACKET_LOSS", errno);
 
   uint64_t rx_total = static_cast<uint64_t>(o.block_size) * o.block_count;
-  if (o.frame_size == 0 || o.block_size < o.frame_size || rx_total > (uint64_t{1} << 40)) {
-    return ring_failed(err, o, "RX", rx_total > (uint64_t{1} << 40) ? ENOMEM : EINVAL);
-  }
+  // Refuse before the kernel tries: it would pin most of the memory, block by block, then fail.
+  uint64_t half_ram = static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE)) / 2;
+  if (rx_total > half_ram) return ring_failed(err, o, "RX", ENOMEM);
+  if (o.frame_size == 0 || o.block_size < o.frame_size) return ring_failed(err, o, "RX", EINVAL);
   tpacket_req3 rx{};
   rx.tp_block_size = o.block_size;
   rx.tp_block_nr = o.block_count;
