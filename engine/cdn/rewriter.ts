@@ -1,0 +1,325 @@
+// Streaming HTML URL rewriter on htmlparser2's tokenizer. The tokenizer only reports positions;
+// the output is the input bytes, spliced: nothing is re-serialized, so every byte outside the
+// rewritten URL spans leaves as it came (case, quotes, whitespace, entities, comments, scripts).
+//
+// Bytes: the input is handed to the tokenizer as latin1 (one char per byte), so positions are
+// byte offsets and any ASCII-compatible charset tokenizes correctly; the page's charset is used
+// only to read a URL path's non-ASCII bytes.
+//
+// Memory: only the current open tag (from its '<') and the current <style> text are held back;
+// everything before is emitted at once. A tag or style block beyond `maxTagBytes` is emitted
+// unmodified and counted; an internal failure switches the page to pass-through and counts it.
+import { QuoteType, Tokenizer, type TokenizerCallbacks } from 'htmlparser2';
+import { decodeHTMLAttribute } from 'entities';
+import { charsetOfContentType, metaCharset } from './charset.js';
+import { CdnStats } from './stats.js';
+import type { UrlPolicy } from './url-policy.js';
+import { cssUrlSpans, srcsetSpans, type Span } from './url-spans.js';
+import { Quoting, rewriteUrlText, type UrlContext } from './url-value.js';
+
+export interface RewriterOptions {
+  policy: UrlPolicy;
+  /** The URL of the page (scheme, host, path, query): relative URLs resolve against it. */
+  pageUrl: URL;
+  /** Charset from the Content-Type header; it wins over a `<meta>` declaration. */
+  charset?: string;
+  /** Largest tag (or `<style>` text) rewritten; larger ones pass unmodified. Default 256 KiB. */
+  maxTagBytes?: number;
+  stats?: CdnStats;
+  /** Called for every rewrite (input offsets, replacement): tests and tracing. */
+  onEdit?: (start: number, end: number, replacement: string) => void;
+}
+
+interface Edit { start: number; end: number; text: Buffer }
+interface Held { buf: Buffer; start: number }
+
+const enum Attr { Other, Url, Href, Srcset, Style, Charset, HttpEquiv, Content }
+
+function attrKind(name: string): Attr {
+  switch (name) {
+    case 'src': case 'data-src': case 'poster': return Attr.Url;
+    case 'href': return Attr.Href;
+    case 'srcset': case 'data-srcset': return Attr.Srcset;
+    case 'style': return Attr.Style;
+    case 'charset': return Attr.Charset;
+    case 'http-equiv': return Attr.HttpEquiv;
+    case 'content': return Attr.Content;
+    default: return Attr.Other;
+  }
+}
+
+// Attribute names the rewriter looks at have these lengths; others are skipped without a slice.
+const INTERESTING_LENGTH = new Set([3, 4, 5, 6, 7, 8, 10, 11]);
+
+function fatalDecoder(charset: string): TextDecoder | undefined {
+  try { return new TextDecoder(charset, { fatal: true }); } catch { return undefined; }
+}
+
+export class HtmlRewriter implements TokenizerCallbacks {
+  private readonly tokenizer: Tokenizer;
+  private readonly ctx: UrlContext;
+  private readonly maxTagBytes: number;
+  private readonly stats: CdnStats;
+  private readonly onEdit: RewriterOptions['onEdit'];
+  private readonly charsetFixed: boolean;
+
+  private held: Held[] = [];
+  /** First input byte not yet emitted. */
+  private emitted = 0;
+  private total = 0;
+  private edits: Edit[] = [];
+  private chunkStr = '';
+  private chunkStart = 0;
+
+  private tagStart = -1;
+  private openLt = -1;
+  private tagName = '';
+  private tagNameStart = 0;
+  private tagNameEnd = 0;
+  private attrNameStart = 0;
+  private attrNameEnd = 0;
+  private valueStart = -1;
+  private valueEnd = 0;
+  private styleStart = -1;
+  private baseSeen = false;
+  private metaSeen = false;
+  private meta: { charset?: string; httpEquiv?: string; content?: string } | undefined;
+  private passThrough = false;
+
+  constructor(options: RewriterOptions) {
+    this.tokenizer = new Tokenizer({ decodeEntities: false }, this);
+    this.maxTagBytes = options.maxTagBytes ?? 256 * 1024;
+    this.stats = options.stats ?? new CdnStats();
+    this.onEdit = options.onEdit;
+    const headerCharset = options.charset === undefined ? undefined : metaCharset(options.charset);
+    this.charsetFixed = headerCharset !== undefined;
+    this.ctx = {
+      policy: options.policy,
+      base: options.pageUrl,
+      pageHost: options.pageUrl.host,
+      decoder: fatalDecoder(headerCharset ?? 'utf-8') ?? new TextDecoder('utf-8', { fatal: true }),
+    };
+    this.stats.pages++;
+  }
+
+  /** Feeds a chunk; returns the bytes that can be sent now (maybe empty). */
+  write(chunk: Buffer): Buffer {
+    this.held.push({ buf: chunk, start: this.total });
+    this.total += chunk.length;
+    this.stats.bytes += chunk.length;
+    if (!this.passThrough) {
+      this.chunkStr = chunk.toString('latin1');
+      this.chunkStart = this.total - chunk.length;
+      try { this.tokenizer.write(this.chunkStr); } catch { this.fail(); }
+    }
+    return this.flushTo(this.holdFrom(chunk));
+  }
+
+  /** Ends the page; returns the remaining bytes. */
+  end(): Buffer {
+    if (!this.passThrough) {
+      try { this.tokenizer.end(); } catch { this.fail(); }
+    }
+    this.chunkStr = '';
+    return this.flushTo(this.total);
+  }
+
+  /** Where the bytes that may still change begin. */
+  private holdFrom(chunk: Buffer): number {
+    if (this.passThrough) return this.total;
+    let from = this.total;
+    // A '<' not followed by '>' may open a tag whose name is not complete: keep it, the name is
+    // read when the tokenizer reports it.
+    const lt = chunk.lastIndexOf(0x3c);
+    if (lt >= 0) this.openLt = chunk.indexOf(0x3e, lt) < 0 ? this.total - chunk.length + lt : -1;
+    else if (chunk.indexOf(0x3e) >= 0) this.openLt = -1;
+    if (this.tagStart >= 0) from = this.tagStart;
+    else if (this.openLt >= 0) from = this.openLt;
+    if (this.styleStart >= 0 && this.styleStart < from) from = this.styleStart;
+    if (this.total - from > this.maxTagBytes) {
+      if (this.tagStart >= 0 || this.styleStart >= 0) this.stats.oversizedTags++;
+      this.tagStart = -1;
+      this.openLt = -1;
+      this.styleStart = -1;
+      this.tagName = '';
+      return this.total;
+    }
+    return from;
+  }
+
+  private fail(): void {
+    this.passThrough = true;
+    this.edits = [];
+    this.stats.pagesPassedThrough++;
+  }
+
+  private copyRaw(out: Buffer[], from: number, to: number): void {
+    for (const h of this.held) {
+      const s = Math.max(from, h.start);
+      const e = Math.min(to, h.start + h.buf.length);
+      if (s < e) out.push(s === h.start && e === h.start + h.buf.length ? h.buf : h.buf.subarray(s - h.start, e - h.start));
+    }
+  }
+
+  private flushTo(upTo: number): Buffer {
+    const to = Math.max(upTo, this.emitted);
+    if (to === this.emitted) return Buffer.alloc(0);
+    const out: Buffer[] = [];
+    let pos = this.emitted;
+    let done = 0;
+    for (; done < this.edits.length && this.edits[done].start < to; done++) {
+      const e = this.edits[done];
+      if (e.start < pos) continue; // cannot happen; never emit overlapping bytes
+      this.copyRaw(out, pos, e.start);
+      out.push(e.text);
+      pos = e.end;
+    }
+    if (done > 0) this.edits.splice(0, done);
+    this.copyRaw(out, pos, to);
+    this.emitted = Math.max(to, pos);
+    while (this.held.length > 0 && this.held[0].start + this.held[0].buf.length <= this.emitted) this.held.shift();
+    return out.length === 1 ? out[0] : Buffer.concat(out);
+  }
+
+  /** The input between two absolute offsets, as latin1 (they are never before `emitted`). */
+  private text(start: number, end: number): string {
+    if (start >= this.chunkStart) return this.chunkStr.slice(start - this.chunkStart, end - this.chunkStart);
+    const parts: Buffer[] = [];
+    this.copyRaw(parts, start, end);
+    return Buffer.concat(parts).toString('latin1');
+  }
+
+  private addEdit(start: number, end: number, replacement: string): void {
+    this.edits.push({ start, end, text: Buffer.from(replacement, 'latin1') });
+    this.stats.urls++;
+    this.onEdit?.(start, end, replacement);
+  }
+
+  private rewriteSpans(at: number, raw: string, spans: Span[], quoting: Quoting, entities: boolean): void {
+    for (const [s, e] of spans) {
+      const r = rewriteUrlText(raw.slice(s, e), this.ctx, quoting, entities);
+      if (r !== undefined) this.addEdit(at + s, at + e, r);
+    }
+  }
+
+  private currentTag(): string {
+    if (this.tagName === '') this.tagName = this.text(this.tagNameStart, this.tagNameEnd).toLowerCase();
+    return this.tagName;
+  }
+
+  private setBase(raw: string): void {
+    if (this.baseSeen) return;
+    this.baseSeen = true;
+    try {
+      const href = decodeHTMLAttribute(this.ctx.decoder.decode(Buffer.from(raw, 'latin1'))).trim();
+      this.ctx.base = new URL(href, this.ctx.base);
+    } catch { /* an unusable base: relative URLs keep resolving against the page */ }
+  }
+
+  private applyMeta(): void {
+    const m = this.meta;
+    this.meta = undefined;
+    if (m === undefined || this.metaSeen) return;
+    let label = m.charset;
+    if (label === undefined && m.httpEquiv?.trim().toLowerCase() === 'content-type') label = charsetOfContentType(m.content);
+    if (label === undefined) return;
+    this.metaSeen = true;
+    if (this.charsetFixed) return;
+    const enc = metaCharset(label);
+    const dec = enc === undefined ? undefined : fatalDecoder(enc);
+    if (dec !== undefined) this.ctx.decoder = dec;
+  }
+
+  // --- tokenizer callbacks ---
+
+  onopentagname(start: number, end: number): void {
+    this.tagStart = start - 1;
+    this.tagNameStart = start;
+    this.tagNameEnd = end;
+    this.tagName = '';
+  }
+
+  onattribname(start: number, end: number): void {
+    this.attrNameStart = start;
+    this.attrNameEnd = end;
+    this.valueStart = -1;
+  }
+
+  onattribdata(start: number, end: number): void {
+    if (this.valueStart < 0) this.valueStart = start;
+    this.valueEnd = end;
+  }
+
+  onattribend(quote: QuoteType): void {
+    if (this.tagStart < 0 || this.valueStart < 0 || !INTERESTING_LENGTH.has(this.attrNameEnd - this.attrNameStart)) return;
+    const kind = attrKind(this.text(this.attrNameStart, this.attrNameEnd).toLowerCase());
+    if (kind === Attr.Other) return;
+    const at = this.valueStart;
+    const raw = this.text(at, this.valueEnd);
+    const quoting = quote === QuoteType.Double ? Quoting.Double : quote === QuoteType.Single ? Quoting.Single : Quoting.None;
+    switch (kind) {
+      case Attr.Url:
+        this.rewriteSpans(at, raw, [[0, raw.length]], quoting, true);
+        break;
+      case Attr.Href: {
+        const tag = this.currentTag();
+        if (tag === 'base') this.setBase(raw);
+        else if (tag === 'link' || (this.ctx.policy.rewriteAnchors && (tag === 'a' || tag === 'area'))) {
+          this.rewriteSpans(at, raw, [[0, raw.length]], quoting, true);
+        }
+        break;
+      }
+      case Attr.Srcset:
+        this.rewriteSpans(at, raw, srcsetSpans(raw), quoting, true);
+        break;
+      case Attr.Style:
+        this.rewriteSpans(at, raw, cssUrlSpans(raw, 0, raw.length, true), quoting, true);
+        break;
+      default:
+        if (this.metaSeen || this.currentTag() !== 'meta') break;
+        this.meta ??= {};
+        if (kind === Attr.Charset) this.meta.charset = raw;
+        else if (kind === Attr.HttpEquiv) this.meta.httpEquiv = raw;
+        else this.meta.content = raw;
+    }
+  }
+
+  onopentagend(endIndex: number): void {
+    this.endOfOpenTag(endIndex, false);
+  }
+
+  onselfclosingtag(endIndex: number): void {
+    this.endOfOpenTag(endIndex, true);
+  }
+
+  private endOfOpenTag(endIndex: number, selfClosing: boolean): void {
+    if (this.tagStart < 0) return;
+    if (this.meta !== undefined) this.applyMeta();
+    if (!selfClosing && this.tagNameEnd - this.tagNameStart === 5 && this.currentTag() === 'style') this.styleStart = endIndex + 1;
+    this.tagStart = -1;
+  }
+
+  onclosetag(start: number): void {
+    // Inside <style> the tokenizer reports no other end tag than </style>.
+    if (this.styleStart < 0) return;
+    const from = this.styleStart;
+    this.styleStart = -1;
+    const css = this.text(from, start - 2);
+    this.rewriteSpans(from, css, cssUrlSpans(css), Quoting.RawText, false);
+  }
+
+  ontext(): void {}
+  ontextentity(): void {}
+  onattribentity(): void {}
+  oncdata(): void {}
+  oncomment(): void {}
+  ondeclaration(): void {}
+  onprocessinginstruction(): void {}
+  onend(): void {}
+}
+
+/** Rewrites a whole page at once (tests, the cache filler). */
+export function rewriteHtml(page: Buffer, options: RewriterOptions): Buffer {
+  const r = new HtmlRewriter(options);
+  return Buffer.concat([r.write(page), r.end()]);
+}

@@ -1,0 +1,71 @@
+// Where the URLs are inside an attribute value or a style sheet: `srcset` candidates and CSS
+// `url()` tokens, as [start, end) spans of the raw (undecoded) text. Spans never overlap and come
+// in order, so the rewriter can splice them into the original bytes.
+
+export type Span = [start: number, end: number];
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d;
+}
+
+/** URL spans of a `srcset` value (HTML "parse a srcset attribute", without the descriptors' meaning). */
+export function srcsetSpans(s: string, from = 0, to = s.length): Span[] {
+  const out: Span[] = [];
+  let i = from;
+  while (i < to) {
+    while (i < to && (isSpace(s.charCodeAt(i)) || s.charCodeAt(i) === 0x2c)) i++;
+    if (i >= to) break;
+    const start = i;
+    while (i < to && !isSpace(s.charCodeAt(i))) i++;
+    let end = i;
+    if (s.charCodeAt(end - 1) === 0x2c) {
+      // "a.png,b.png 2x": a URL ending in commas has no descriptors.
+      while (end > start && s.charCodeAt(end - 1) === 0x2c) end--;
+    } else {
+      let depth = 0;
+      for (; i < to; i++) {
+        const c = s.charCodeAt(i);
+        if (c === 0x28) depth++;
+        else if (c === 0x29 && depth > 0) depth--;
+        else if (c === 0x2c && depth === 0) break;
+      }
+    }
+    if (end > start) out.push([start, end]);
+  }
+  return out;
+}
+
+const URL_OPEN = /url\(/gi;
+const QUOTES_IN_ATTRIBUTE = ['&quot;', '&#34;', '&#39;', '&apos;'];
+
+/**
+ * URL spans of CSS `url(...)` tokens (quotes excluded). `inAttribute`: the text is a raw
+ * attribute value, so quotes may be written as character references.
+ */
+export function cssUrlSpans(s: string, from = 0, to = s.length, inAttribute = false): Span[] {
+  const out: Span[] = [];
+  URL_OPEN.lastIndex = from;
+  for (;;) {
+    const m = URL_OPEN.exec(s);
+    if (m === null || m.index >= to) break;
+    let i = m.index + 4;
+    while (i < to && isSpace(s.charCodeAt(i))) i++;
+    let close: string | undefined;
+    const c = s[i];
+    if (c === '"' || c === "'") close = c;
+    else if (inAttribute && c === '&') close = QUOTES_IN_ATTRIBUTE.find((q) => s.startsWith(q, i));
+    let end: number;
+    if (close !== undefined) {
+      i += close.length;
+      end = s.indexOf(close, i);
+      if (end < 0 || end > to) break;
+    } else {
+      end = i;
+      while (end < to && s.charCodeAt(end) !== 0x29 && !isSpace(s.charCodeAt(end))) end++;
+      if (end >= to) break;
+    }
+    if (end > i) out.push([i, end]);
+    URL_OPEN.lastIndex = end;
+  }
+  return out;
+}

@@ -1,0 +1,53 @@
+// Rewrites one URL found in the page: the raw bytes (a latin1 string, one char a byte) before
+// the query or fragment are replaced by the CDN URL; the query and fragment bytes stay as they
+// were, so entities, charset-specific bytes and odd quoting there are never re-serialized.
+import { decodeHTMLAttribute } from 'entities';
+import { cdnUrlFor, type UrlPolicy } from './url-policy.js';
+
+export interface UrlContext {
+  policy: UrlPolicy;
+  /** Base for relative URLs: the page URL, or the document's `<base href>`. */
+  base: URL;
+  /** Host (with port) of the page: relative URLs belong to it. */
+  pageHost: string;
+  /** The page's charset decoder (to read non-ASCII bytes of a path). */
+  decoder: TextDecoder;
+}
+
+/** How the replacement is quoted in the page, so it can be escaped to stay a single value. */
+export const enum Quoting { None, Single, Double, RawText }
+
+const NON_ASCII = /[\x80-\xff]/;
+
+function decodeBytes(raw: string, ctx: UrlContext): string {
+  return NON_ASCII.test(raw) ? ctx.decoder.decode(Buffer.from(raw, 'latin1')) : raw;
+}
+
+function escapeFor(url: string, quoting: Quoting): string {
+  if (quoting === Quoting.RawText) return url;
+  let out = url.replace(/&/g, '&amp;');
+  if (quoting === Quoting.Single) out = out.replace(/'/g, '&#39;');
+  return out;
+}
+
+function headEnd(raw: string): number {
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c === 0x3f || c === 0x23) return i;
+  }
+  return raw.length;
+}
+
+/**
+ * The replacement text for the raw URL `raw`, or undefined when it stays.
+ * `entities`: the text is an attribute value (character references are decoded to read it).
+ */
+export function rewriteUrlText(raw: string, ctx: UrlContext, quoting: Quoting, entities: boolean): string | undefined {
+  const cut = headEnd(raw);
+  let head = decodeBytes(raw.slice(0, cut), ctx);
+  if (entities && head.includes('&')) head = decodeHTMLAttribute(head);
+  if (/[?#]/.test(head)) return undefined; // a query hidden in a character reference: leave it
+  const cdn = cdnUrlFor(ctx.policy, head, ctx.base, ctx.pageHost);
+  if (cdn === undefined) return undefined;
+  return escapeFor(cdn, quoting) + raw.slice(cut);
+}
