@@ -2,7 +2,7 @@
 // SNI picks among them (exact names first, then *.wildcards, else the first certificate).
 // TLS 1.2 and 1.3, ALPN http/1.1. Session tickets are encrypted with keys shared by every
 // worker, so a session resumes whichever worker the kernel hands the connection to.
-import { X509Certificate, randomBytes } from 'node:crypto';
+import { X509Certificate, createPrivateKey, randomBytes } from 'node:crypto';
 import tls from 'node:tls';
 import { LbError } from '../errors.js';
 import type { ListenerTlsOptions } from './types.js';
@@ -35,10 +35,20 @@ export function tlsServerSetup(o: ListenerTlsOptions): TlsServerSetup {
   const minVersion = o.minVersion ?? 'TLSv1.2';
   const contexts = o.certificates.map((c, i) => {
     try {
+      new X509Certificate(c.cert);
+    } catch (e) {
+      throw new LbError('ERR_TLS_CERT_INVALID', `Certificate ${i + 1} is not a valid PEM certificate: ${(e as Error).message}.`);
+    }
+    try {
+      createPrivateKey(c.key);
+    } catch (e) {
+      throw new LbError('ERR_TLS_KEY_INVALID', `The key of certificate ${i + 1} is not a valid PEM private key: ${(e as Error).message}.`);
+    }
+    try {
       return tls.createSecureContext({ cert: c.cert, key: c.key, minVersion });
     } catch (e) {
       const msg = (e as Error).message;
-      const code = /key values mismatch/i.test(msg) ? 'ERR_TLS_CERT_KEY_MISMATCH' : /key/i.test(msg) ? 'ERR_TLS_KEY_INVALID' : 'ERR_TLS_CERT_INVALID';
+      const code = /key values mismatch/i.test(msg) ? 'ERR_TLS_CERT_KEY_MISMATCH' : 'ERR_TLS_CERT_INVALID';
       throw new LbError(code, `Certificate ${i + 1} cannot be used: ${msg}.`);
     }
   });
