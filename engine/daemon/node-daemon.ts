@@ -1,0 +1,143 @@
+// One node's control plane, assembled: the config store (reload), the admin endpoint, signals
+// and graceful stop, around the parts that do the work (L7 proxy, cluster/election + scheduler,
+// CDN cache). Each part plugs in through NodePart; the daemon answers the admin endpoint by
+// asking the parts, and applies a reloaded config by handing it to each part.
+import type { Logger } from 'pino';
+import { createMetrics, type Metrics } from '../admin/metrics.js';
+import { startAdminServer, type AdminServer } from '../admin/server.js';
+import type { NodeStatus, PurgeRequest, ReloadResult, StatusSource } from '../admin/status.js';
+import { adminEndpoint, nodeById, vipAddresses, type Config, type NodeConfig } from '../config/index.js';
+import { logger } from '../log.js';
+import { ConfigStore } from './config-store.js';
+import { handleSignals } from './signals.js';
+import { StopRegistry } from './stop-registry.js';
+
+export interface PartContext {
+  config: Config;
+  node: NodeConfig;
+  metrics: Metrics;
+  log: Logger;
+}
+
+/** A piece of the running node. Only `name`, `start` and `stop` are required. */
+export interface NodePart {
+  readonly name: string;
+  start(ctx: PartContext): Promise<void>;
+  /** Called last-started first on SIGTERM; `late` aborts when the grace period is over. */
+  stop(late: AbortSignal): Promise<void>;
+  /** A new config was accepted (pools, routes, policies change without dropping connections). */
+  apply?(next: Config, prev: Config): void | Promise<void>;
+  /** Fills in what this part knows (role, scheduler, nodes, backends, counters). */
+  status?(status: NodeStatus): void | Promise<void>;
+  /** Unfit parts make GET /healthz answer 503. */
+  health?(): { ok: boolean; reason?: string };
+  purge?(req: PurgeRequest): number | Promise<number>;
+  drain?(on: boolean): void | Promise<void>;
+}
+
+export interface NodeDaemonOptions {
+  configFile: string;
+  nodeId: string;
+  parts: NodePart[];
+  /** Grace period of a graceful stop (default 10 s). */
+  graceMs?: number;
+  /** Install SIGHUP/SIGTERM/SIGINT handlers (default true; tests use stop()). */
+  signals?: boolean;
+  /** Called with the exit code after a signal-driven stop (default process.exit). */
+  exit?: (code: number) => void;
+}
+
+export interface NodeDaemon extends StatusSource {
+  readonly store: ConfigStore;
+  readonly admin: AdminServer;
+  readonly metrics: Metrics;
+  /** Stops everything (as SIGTERM does, without exiting). */
+  stop(): Promise<void>;
+}
+
+export async function startNodeDaemon(opts: NodeDaemonOptions): Promise<NodeDaemon> {
+  const store = ConfigStore.load(opts.configFile, opts.nodeId);
+  const node = nodeById(store.current, opts.nodeId);
+  const log = logger('daemon');
+  const metrics = createMetrics({ processMetrics: true, defaultLabels: { node: node.id } });
+  const stops = new StopRegistry();
+  const graceMs = opts.graceMs ?? 10_000;
+  const started = Date.now();
+  let draining = node.weight === 0;
+  const parts: NodePart[] = [];
+
+  const source: StatusSource = {
+    async status() {
+      const s: NodeStatus = {
+        node: node.id, role: 'node', scheduler: null, draining, uptimeSeconds: (Date.now() - started) / 1000,
+        nodes: store.current.nodes.map((n) => ({ id: n.id, up: n.id === node.id, weight: n.weight, draining: n.id === node.id && draining })),
+        backends: [], counters: {},
+      };
+      for (const p of parts) await p.status?.(s);
+      return s;
+    },
+    health() {
+      for (const p of parts) {
+        const h = p.health?.();
+        if (h && !h.ok) return { ok: false, reason: `${p.name}: ${h.reason ?? 'unhealthy'}` };
+      }
+      return { ok: true };
+    },
+    async purge(req) {
+      let n = 0;
+      for (const p of parts) n += (await p.purge?.(req)) ?? 0;
+      return n;
+    },
+    async drain(on) {
+      draining = on;
+      for (const p of parts) await p.drain?.(on);
+      log.info({ draining: on }, on ? 'draining: no new flows' : 'taking new flows again');
+    },
+    // Answers once every part has applied the new config (or refused the file).
+    async reload(): Promise<ReloadResult> {
+      const r = await store.reload();
+      await applying;
+      return r;
+    },
+  };
+
+  let applying: Promise<unknown> = Promise.resolve();
+  store.on('config', (next, prev) => {
+    applying = Promise.all(parts.map((p) => Promise.resolve().then(() => p.apply?.(next, prev)).catch((e: unknown) => {
+      log.error({ part: p.name, err: e }, 'applying the new config failed');
+    })));
+  });
+
+  const stopAll = async () => {
+    const results = await stops.stopAll(graceMs);
+    return results.every((r) => r.ok || r.timedOut);
+  };
+
+  try {
+    const ctx: PartContext = { config: store.current, node, metrics, log };
+    for (const p of opts.parts) {
+      await p.start({ ...ctx, log: logger(p.name) });
+      parts.push(p);
+      stops.add(p.name, (late) => p.stop(late));
+    }
+    const endpoint = adminEndpoint(store.current, node);
+    const admin = await startAdminServer({
+      address: endpoint.address, port: endpoint.port, token: store.current.admin.token, vips: vipAddresses(store.current), source, metrics,
+    });
+    // Registered last, so stopped first: no admin actions while the parts wind down.
+    stops.add('admin', () => admin.close());
+    const uninstall = opts.signals === false ? () => {} : handleSignals({ reload: source.reload, stops, graceMs, exit: opts.exit });
+    log.info({ node: node.id, parts: parts.map((p) => p.name), admin: admin.url }, 'node started');
+    return {
+      ...source, store, admin, metrics,
+      async stop() {
+        uninstall();
+        await stopAll();
+      },
+    };
+  } catch (e) {
+    // A part that cannot start stops the ones already running.
+    await stopAll();
+    throw e;
+  }
+}
