@@ -30,17 +30,30 @@ export interface NativePortOptions {
   fanoutMode: string;
 }
 
+/** Counters since open. The kernel's (PACKET_STATISTICS) reset on every read: the addon accumulates. */
 export interface NativeStats {
+  /** Kernel tp_packets: frames the socket saw, drops included. */
   rxPackets: number;
+  /** Kernel tp_drops: frames lost because the RX ring was full. */
   rxDrops: number;
+  /** Kernel tp_freeze_q_cnt: times the ring froze with every block held by user space. */
   rxFreezeQueue: number;
+  /** Frames handed to JS by receive(). */
   received: number;
+  /** Frames forward() queued for TX. */
   forwarded: number;
+  /** Frames forward() dropped: Decision.DROP, an index past the table, no room for a VLAN tag,
+   *  a GSO frame for a port without the vnet header, or a TX queue refusal. */
   dropped: number;
+  /** Frames forward() left alone (Decision.CONSUMED). */
   consumed: number;
+  /** Partial checksums forward() completed in C++. */
   checksumsCompleted: number;
+  /** Frames this port handed to the kernel for TX (forwarded here or sent with sendFrames). */
   txFrames: number;
+  /** TX frames the kernel refused or the TX ring had no slot for. */
   txErrors: number;
+  /** TX syscalls (send/sendmmsg): frames per syscall = txFrames / txSyscalls. */
   txSyscalls: number;
 }
 
