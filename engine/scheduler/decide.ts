@@ -10,7 +10,7 @@
 import { DropReason, SchedulerCounters } from './counters.js';
 import { FlowClass, FLOW_KEY_WORDS, KEY_PORTS } from './flow-table.js';
 import { hashFlowKey } from './flow-hash.js';
-import { be16, be32, fillKey, fillQuotedKey, KIND_IPV6 } from './flow-key.js';
+import { fillKey, fillQuotedKey, viewOf, KIND_IPV6 } from './flow-key.js';
 import type { FlowRouter } from './flow-router.js';
 import type { ServiceSet } from './service-set.js';
 
@@ -32,6 +32,10 @@ const MAX_V6_EXTENSIONS = 8;
 
 export class Decider {
   private readonly key = new Int32Array(FLOW_KEY_WORDS);
+  // A DataView over the frames' buffer, made again only when the buffer changes (a ring or a
+  // capture buffer stays the same for a whole run).
+  private buf: Uint8Array = new Uint8Array(0);
+  private dv: DataView = new DataView(this.buf.buffer);
 
   constructor(private readonly services: ServiceSet, readonly router: FlowRouter,
     readonly counters: SchedulerCounters) {}
@@ -43,20 +47,25 @@ export class Decider {
 
   /** The decision for the frame buf[off, off + len). */
   decide(buf: Uint8Array, off: number, len: number, now: number): number {
+    if (buf !== this.buf) {
+      this.buf = buf;
+      this.dv = viewOf(buf);
+    }
+    const dv = this.dv;
     const end = off + len;
     if (len < 14 || end > buf.length) return this.drop(DropReason.MALFORMED);
     let p = off + 12;
-    let type = be16(buf, p);
+    let type = dv.getUint16(p);
     p += 2;
     while (type === ETH_VLAN || type === ETH_QINQ) {
       if (p + 4 > end) return this.drop(DropReason.MALFORMED);
-      type = be16(buf, p + 2);
+      type = dv.getUint16(p + 2);
       p += 4;
     }
     let node: number;
-    if (type === ETH_IPV4) node = this.ipv4(buf, p, end, now);
-    else if (type === ETH_IPV6) node = this.ipv6(buf, p, end, now);
-    else if (type === ETH_ARP) return this.arp(buf, p, end);
+    if (type === ETH_IPV4) node = this.ipv4(dv, buf, p, end, now);
+    else if (type === ETH_IPV6) node = this.ipv6(dv, buf, p, end, now);
+    else if (type === ETH_ARP) return this.arp(dv, p, end);
     else return this.drop(DropReason.NOT_IP);
     if (node >= 0) {
       this.counters.nodePackets[node]++;
@@ -70,41 +79,43 @@ export class Decider {
     return DECISION_DROP;
   }
 
-  private arp(buf: Uint8Array, p: number, end: number): number {
+  private arp(dv: DataView, p: number, end: number): number {
     // Ethernet/IPv4 ARP only: htype 1, ptype 0x0800, hlen 6, plen 4.
-    if (p + 28 > end || be32(buf, p) !== 0x00010800 || be16(buf, p + 4) !== 0x0604) return this.drop(DropReason.MALFORMED);
-    if (be16(buf, p + 6) !== 1 || !this.services.has(be32(buf, p + 24), 0, 0, 0, 0)) {
+    if (p + 28 > end || dv.getInt32(p) !== 0x00010800 || dv.getUint16(p + 4) !== 0x0604) return this.drop(DropReason.MALFORMED);
+    if (dv.getUint16(p + 6) !== 1 || !this.services.has(dv.getInt32(p + 24), 0, 0, 0, 0)) {
       return this.drop(DropReason.NOT_VIP_RESOLUTION);
     }
     this.counters.events[0]++;
     return DECISION_CONSUMED;
   }
 
-  private ipv4(buf: Uint8Array, p: number, end: number, now: number): number {
+  private ipv4(dv: DataView, buf: Uint8Array, p: number, end: number, now: number): number {
     if (p + 20 > end) return this.drop(DropReason.MALFORMED);
     const vihl = buf[p];
     const ihl = (vihl & 0x0f) * 4;
-    const total = be16(buf, p + 2);
+    const total = dv.getUint16(p + 2);
     if (vihl >> 4 !== 4 || ihl < 20 || total < ihl || p + total > end) return this.drop(DropReason.MALFORMED);
-    const dst = be32(buf, p + 16);
-    if (!this.services.has(dst, 0, 0, 0, 0)) return this.drop(DropReason.NOT_VIP);
+    const dst = dv.getInt32(p + 16);
     const proto = buf[p + 9];
     const l4 = p + ihl;
     const l4end = p + total;
-    const frag = be16(buf, p + 6) & 0x3fff; // MF and offset
-    if (frag !== 0) return this.fragment(buf, p, false, proto, l4, l4end, (frag & 0x1fff) === 0, dst, 0, 0, 0, now);
+    const frag = dv.getUint16(p + 6) & 0x3fff; // MF and offset
+    // The common case first: an unfragmented TCP/UDP packet, one service lookup.
+    if (frag === 0 && (proto === TCP || proto === UDP)) return this.transport(dv, buf, p, false, proto, l4, l4end, now);
+    if (!this.services.has(dst, 0, 0, 0, 0)) return this.drop(DropReason.NOT_VIP);
+    if (frag !== 0) return this.fragment(dv, p, false, proto, l4, l4end, (frag & 0x1fff) === 0, dst, 0, 0, 0, now);
     if (proto === ICMP) {
       if (l4 + 8 > l4end) return this.drop(DropReason.MALFORMED);
       // Type 3 code 4: fragmentation needed (PMTU discovery).
       if (buf[l4] !== 3 || buf[l4 + 1] !== 4) return this.drop(DropReason.ICMP_NOT_STEERABLE);
-      return this.steerIcmpError(buf, l4 + 8, l4end, false);
+      return this.steerIcmpError(dv, l4 + 8, l4end, false);
     }
-    return this.transport(buf, p, false, proto, l4, l4end, dst, 0, 0, 0, now);
+    return this.drop(DropReason.NOT_SERVICE);
   }
 
-  private ipv6(buf: Uint8Array, p: number, end: number, now: number): number {
+  private ipv6(dv: DataView, buf: Uint8Array, p: number, end: number, now: number): number {
     if (p + 40 > end || buf[p] >> 4 !== 6) return this.drop(DropReason.MALFORMED);
-    const l4end = p + 40 + be16(buf, p + 4);
+    const l4end = p + 40 + dv.getUint16(p + 4);
     if (l4end > end) return this.drop(DropReason.MALFORMED);
     let next = buf[p + 6];
     let l4 = p + 40;
@@ -117,7 +128,7 @@ export class Decider {
         l4 += (buf[l4 + 1] + 1) * 8;
       } else if (next === 44) { // fragment header
         if (l4 + 8 > l4end) return this.drop(DropReason.MALFORMED);
-        const field = be16(buf, l4 + 2);
+        const field = dv.getUint16(l4 + 2);
         fragment = true;
         firstFragment = (field & 0xfff8) === 0;
         next = buf[l4];
@@ -126,17 +137,17 @@ export class Decider {
     }
     if (l4 > l4end) return this.drop(DropReason.MALFORMED);
     if (next === 0 || next === 43 || next === 60 || next === 44) return this.drop(DropReason.MALFORMED);
-    const d0 = be32(buf, p + 24);
-    const d1 = be32(buf, p + 28);
-    const d2 = be32(buf, p + 32);
-    const d3 = be32(buf, p + 36);
+    const d0 = dv.getInt32(p + 24);
+    const d1 = dv.getInt32(p + 28);
+    const d2 = dv.getInt32(p + 32);
+    const d3 = dv.getInt32(p + 36);
     if (next === ICMPV6 && !fragment) {
       if (l4 + 8 > l4end) return this.drop(DropReason.MALFORMED);
       const type = buf[l4];
       // Neighbour solicitation (to the solicited-node group or the VIP itself): target at +8.
       if (type === 135) {
         if (l4 + 24 > l4end) return this.drop(DropReason.MALFORMED);
-        if (!this.services.has(be32(buf, l4 + 8), be32(buf, l4 + 12), be32(buf, l4 + 16), be32(buf, l4 + 20), KIND_IPV6)) {
+        if (!this.services.has(dv.getInt32(l4 + 8), dv.getInt32(l4 + 12), dv.getInt32(l4 + 16), dv.getInt32(l4 + 20), KIND_IPV6)) {
           return this.drop(DropReason.NOT_VIP_RESOLUTION);
         }
         this.counters.events[0]++;
@@ -144,43 +155,48 @@ export class Decider {
       }
       if (!this.services.has(d0, d1, d2, d3, KIND_IPV6)) return this.drop(DropReason.NOT_VIP);
       if (type !== 2) return this.drop(DropReason.ICMP_NOT_STEERABLE); // 2: packet too big
-      return this.steerIcmpError(buf, l4 + 8, l4end, true);
+      return this.steerIcmpError(dv, l4 + 8, l4end, true);
     }
+    if (!fragment && (next === TCP || next === UDP)) return this.transport(dv, buf, p, true, next, l4, l4end, now);
     if (!this.services.has(d0, d1, d2, d3, KIND_IPV6)) return this.drop(DropReason.NOT_VIP);
-    if (fragment) return this.fragment(buf, p, true, next, l4, l4end, firstFragment, d0, d1, d2, d3, now);
-    return this.transport(buf, p, true, next, l4, l4end, d0, d1, d2, d3, now);
+    if (fragment) return this.fragment(dv, p, true, next, l4, l4end, firstFragment, d0, d1, d2, d3, now);
+    return this.drop(DropReason.NOT_SERVICE);
   }
 
-  private transport(buf: Uint8Array, l3: number, v6: boolean, proto: number, l4: number, l4end: number,
-    d0: number, d1: number, d2: number, d3: number, now: number): number {
-    if (proto !== TCP && proto !== UDP) return this.drop(DropReason.NOT_SERVICE);
+  // proto is TCP or UDP, not a fragment.
+  private transport(dv: DataView, buf: Uint8Array, l3: number, v6: boolean, proto: number, l4: number, l4end: number,
+    now: number): number {
     if (l4 + (proto === TCP ? 14 : 4) > l4end) return this.drop(DropReason.MALFORMED);
-    const kind = proto | (v6 ? KIND_IPV6 : 0) | (be16(buf, l4 + 2) << 16);
-    if (!this.services.has(d0, d1, d2, d3, kind)) return this.drop(DropReason.NOT_SERVICE);
+    const key = this.key;
+    fillKey(key, dv, l3, v6, proto, l4, true, false);
+    const kind = proto | (v6 ? KIND_IPV6 : 0) | (dv.getUint16(l4 + 2) << 16);
+    if (!this.services.has(key[4], key[5], key[6], key[7], kind)) {
+      // Off the hot path: which of the two it was.
+      return this.drop(this.services.has(key[4], key[5], key[6], key[7], v6 ? KIND_IPV6 : 0) ? DropReason.NOT_SERVICE : DropReason.NOT_VIP);
+    }
     // A bare SYN, or a FIN/RST (closing), makes an entry the table may recycle first.
     const cls = proto === TCP && (buf[l4 + 13] & TCP_FIN_SYN_RST) !== 0 ? FlowClass.EMBRYONIC : FlowClass.ESTABLISHED;
-    const key = this.key;
-    fillKey(key, buf, l3, v6, proto, l4, true, false);
-    return this.routed(this.router.route(key, hashFlowKey(key), cls, now));
+    const node = this.router.route(key, hashFlowKey(key), cls, now);
+    return node >= 0 ? node : this.drop(DropReason.NO_NODE);
   }
 
-  private fragment(buf: Uint8Array, l3: number, v6: boolean, proto: number, l4: number, l4end: number,
+  private fragment(dv: DataView, l3: number, v6: boolean, proto: number, l4: number, l4end: number,
     first: boolean, d0: number, d1: number, d2: number, d3: number, now: number): number {
     let kind = proto | (v6 ? KIND_IPV6 : 0);
     if (first && (proto === TCP || proto === UDP)) {
       if (l4 + 4 > l4end) return this.drop(DropReason.MALFORMED);
-      kind |= be16(buf, l4 + 2) << 16;
+      kind |= dv.getUint16(l4 + 2) << 16;
     }
     if (!this.services.has(d0, d1, d2, d3, kind)) return this.drop(DropReason.NOT_SERVICE);
     const key = this.key;
-    fillKey(key, buf, l3, v6, proto, l4, false, true);
+    fillKey(key, dv, l3, v6, proto, l4, false, true);
     return this.routed(this.router.route(key, hashFlowKey(key), FlowClass.EMBRYONIC, now));
   }
 
   // The quoted packet at `inner` went VIP:port → client; its flow is client → VIP:port.
-  private steerIcmpError(buf: Uint8Array, inner: number, l4end: number, v6: boolean): number {
+  private steerIcmpError(dv: DataView, inner: number, l4end: number, v6: boolean): number {
     const key = this.key;
-    const proto = fillQuotedKey(key, buf, inner, l4end - inner, v6);
+    const proto = fillQuotedKey(key, dv, inner, l4end - inner, v6);
     if (proto < 0) return this.drop(DropReason.ICMP_NOT_STEERABLE);
     const kind = proto | (v6 ? KIND_IPV6 : 0) | ((key[KEY_PORTS] & 0xffff) << 16);
     if (!this.services.has(key[4], key[5], key[6], key[7], kind)) return this.drop(DropReason.ICMP_NOT_STEERABLE);

@@ -18,34 +18,32 @@ import { FLOW_KEY_WORDS, KEY_KIND, KEY_PORTS } from './flow-table.js';
 export const KIND_IPV6 = 1 << 8;
 export const KIND_FRAGMENT = 1 << 9;
 
-/** Big-endian 32 bits at buf[at], as an int32 (int32s stay small integers in V8: no boxing). */
-export function be32(buf: Uint8Array, at: number): number {
-  return (buf[at] << 24) | (buf[at + 1] << 16) | (buf[at + 2] << 8) | buf[at + 3];
-}
+// Reads go through a DataView (one load and a byte swap once optimized). 32-bit words are read
+// as int32: int32s stay small integers in V8, never boxed.
 
-/** Big-endian uint16 at buf[at]. */
-export function be16(buf: Uint8Array, at: number): number {
-  return (buf[at] << 8) | buf[at + 1];
+/** A DataView over exactly the bytes of `buf` (same indices). */
+export function viewOf(buf: Uint8Array): DataView {
+  return new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 
 /**
  * Fills `key` for a packet whose IP header starts at `l3` (IPv4 when !v6), `l4` its transport
  * header (read only when `ports`). Fragments: ports false and fragment true.
  */
-export function fillKey(key: Int32Array, buf: Uint8Array, l3: number, v6: boolean, proto: number,
+export function fillKey(key: Int32Array, dv: DataView, l3: number, v6: boolean, proto: number,
   l4: number, ports: boolean, fragment: boolean): void {
   if (v6) {
     for (let i = 0; i < 4; i++) {
-      key[i] = be32(buf, l3 + 8 + 4 * i);
-      key[4 + i] = be32(buf, l3 + 24 + 4 * i);
+      key[i] = dv.getInt32(l3 + 8 + 4 * i);
+      key[4 + i] = dv.getInt32(l3 + 24 + 4 * i);
     }
   } else {
-    key[0] = be32(buf, l3 + 12);
+    key[0] = dv.getInt32(l3 + 12);
     key[1] = 0; key[2] = 0; key[3] = 0;
-    key[4] = be32(buf, l3 + 16);
+    key[4] = dv.getInt32(l3 + 16);
     key[5] = 0; key[6] = 0; key[7] = 0;
   }
-  key[KEY_PORTS] = ports ? be32(buf, l4) : 0;
+  key[KEY_PORTS] = ports ? dv.getInt32(l4) : 0;
   key[KEY_KIND] = proto | (v6 ? KIND_IPV6 : 0) | (fragment ? KIND_FRAGMENT : 0);
 }
 
@@ -54,32 +52,32 @@ export function fillKey(key: Int32Array, buf: Uint8Array, l3: number, v6: boolea
  * `avail` bytes available), reversed (quoted dst → src, ports swapped). Returns the quoted
  * protocol, or -1 if the quote is too short, not the expected IP version, or not TCP/UDP.
  */
-export function fillQuotedKey(key: Int32Array, buf: Uint8Array, inner: number, avail: number, v6: boolean): number {
+export function fillQuotedKey(key: Int32Array, dv: DataView, inner: number, avail: number, v6: boolean): number {
   let proto: number;
   let l4: number;
   if (v6) {
-    if (avail < 40 + 4 || buf[inner] >> 4 !== 6) return -1;
-    proto = buf[inner + 6];
+    if (avail < 40 + 4 || dv.getUint8(inner) >> 4 !== 6) return -1;
+    proto = dv.getUint8(inner + 6);
     l4 = inner + 40;
     for (let i = 0; i < 4; i++) {
-      key[i] = be32(buf, inner + 24 + 4 * i); // quoted dst = the client
-      key[4 + i] = be32(buf, inner + 8 + 4 * i); // quoted src = the VIP
+      key[i] = dv.getInt32(inner + 24 + 4 * i); // quoted dst = the client
+      key[4 + i] = dv.getInt32(inner + 8 + 4 * i); // quoted src = the VIP
     }
   } else {
-    const ihl = (buf[inner] & 0x0f) * 4;
-    if (avail < 20 || buf[inner] >> 4 !== 4 || ihl < 20 || avail < ihl + 4) return -1;
+    const ihl = (dv.getUint8(inner) & 0x0f) * 4;
+    if (avail < 20 || dv.getUint8(inner) >> 4 !== 4 || ihl < 20 || avail < ihl + 4) return -1;
     // A quoted non-first fragment has no ports to key on.
-    if ((be16(buf, inner + 6) & 0x1fff) !== 0) return -1;
-    proto = buf[inner + 9];
+    if ((dv.getUint16(inner + 6) & 0x1fff) !== 0) return -1;
+    proto = dv.getUint8(inner + 9);
     l4 = inner + ihl;
-    key[0] = be32(buf, inner + 16);
+    key[0] = dv.getInt32(inner + 16);
     key[1] = 0; key[2] = 0; key[3] = 0;
-    key[4] = be32(buf, inner + 12);
+    key[4] = dv.getInt32(inner + 12);
     key[5] = 0; key[6] = 0; key[7] = 0;
   }
   if (proto !== 6 && proto !== 17) return -1;
   // Quoted sport (VIP side) becomes the key's dport.
-  key[KEY_PORTS] = (be16(buf, l4 + 2) << 16) | be16(buf, l4);
+  key[KEY_PORTS] = (dv.getUint16(l4 + 2) << 16) | dv.getUint16(l4);
   key[KEY_KIND] = proto | (v6 ? KIND_IPV6 : 0);
   return proto;
 }

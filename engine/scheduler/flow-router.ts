@@ -32,14 +32,11 @@ export class FlowRouter {
   /** The node for a packet of the flow `key`/`hash` whose class is `cls` (FlowClass), or -1. */
   route(key: Int32Array, hash: number, cls: number, now: number): number {
     const flows = this.flows;
-    const slot = flows.find(key, hash);
-    if (slot >= 0) {
-      const held = flows.nodeAt(slot);
-      if (this.nodeStates[held] === flows.stateAt(slot)) {
-        flows.touch(slot, now, cls);
-        return held;
-      }
-      const node = this.table[maglevSlot(hash, this.table.length)];
+    const held = flows.lookup(key, hash, now, cls, this.nodeStates);
+    if (held >= 0) return held;
+    const slot = flows.slot;
+    const node = this.table[maglevSlot(hash, this.table.length)];
+    if (slot >= 0) { // tracked, but its node went down: re-hash
       if (node < 0) {
         flows.remove(slot);
         return -1;
@@ -48,7 +45,6 @@ export class FlowRouter {
       flows.reassign(slot, node, this.nodeStates[node], now, cls);
       return node;
     }
-    const node = this.table[maglevSlot(hash, this.table.length)];
     if (node >= 0) flows.insert(key, hash, node, this.nodeStates[node], now, cls);
     return node;
   }

@@ -82,6 +82,35 @@ export class FlowTable {
     return -1;
   }
 
+  /** The slot `lookup` found (valid or stale), or -1 if the flow is not tracked. */
+  slot = -1;
+
+  /**
+   * The hot-path lookup: the node holding `key` if it is tracked and that node's state word in
+   * `nodeStates` still equals the entry's (then the entry is touched with `now` and `cls`); -1
+   * otherwise. Either way `slot` tells where the entry is (-1: not tracked).
+   */
+  lookup(key: Int32Array, hash: number, now: number, cls: number, nodeStates: Int32Array): number {
+    const base = (hash & this.bucketMask) * FLOW_WAYS;
+    const hashes = this.hashes;
+    const e = this.entries;
+    for (let s = base; s < base + FLOW_WAYS; s++) {
+      if (hashes[s] !== hash) continue;
+      const at = s * ENTRY_WORDS;
+      if (e[at + E_CLASS] === FlowClass.EMPTY || e[at] !== key[0] || e[at + 4] !== key[4] || e[at + 8] !== key[8] ||
+        e[at + 9] !== key[9] || e[at + 1] !== key[1] || e[at + 2] !== key[2] || e[at + 3] !== key[3] ||
+        e[at + 5] !== key[5] || e[at + 6] !== key[6] || e[at + 7] !== key[7]) continue;
+      this.slot = s;
+      const node = e[at + E_NODE];
+      if (nodeStates[node] !== e[at + E_STATE]) return -1;
+      e[at + E_SEEN] = now;
+      e[at + E_CLASS] = cls;
+      return node;
+    }
+    this.slot = -1;
+    return -1;
+  }
+
   nodeAt(slot: number): number { return this.entries[slot * ENTRY_WORDS + E_NODE]; }
   stateAt(slot: number): number { return this.entries[slot * ENTRY_WORDS + E_STATE]; }
   classAt(slot: number): number { return this.entries[slot * ENTRY_WORDS + E_CLASS]; }

@@ -83,13 +83,10 @@ export class ServiceSet {
     }
   }
 
+  // A cheap mix is enough: the keys are few and chosen by the operator, not by clients.
   private static hash(a0: number, a1: number, a2: number, a3: number, kind: number): number {
-    let h = Math.imul(a0 ^ 0x9e3779b9, 0x85ebca6b);
-    h = Math.imul(h ^ a1 ^ (h >>> 15), 0xc2b2ae35);
-    h = Math.imul(h ^ a2 ^ (h >>> 13), 0x85ebca6b);
-    h = Math.imul(h ^ a3 ^ (h >>> 16), 0xc2b2ae35);
-    h = Math.imul(h ^ kind ^ (h >>> 15), 0x85ebca6b);
-    return h ^ (h >>> 16);
+    const h = Math.imul(a0 ^ Math.imul(a1 ^ a2 ^ a3, 0x9e3779b1) ^ Math.imul(kind, 0x85ebca6b), 0xc2b2ae35);
+    return h ^ (h >>> 15);
   }
 
   /** Every entry as 5 words (address 4, kind), e.g. for the C++ replay baseline. */

@@ -131,10 +131,9 @@ struct Decider {
 
   int transport(const uint8_t* l3, bool v6, uint32_t proto, const uint8_t* l4, const uint8_t* l4end,
                 uint32_t d0, uint32_t d1, uint32_t d2, uint32_t d3, uint32_t now) {
-    if (proto != 6 && proto != 17) return drop(NOT_SERVICE);
     if (l4 + (proto == 6 ? 14 : 4) > l4end) return drop(MALFORMED);
     uint32_t kind = proto | (v6 ? kKindV6 : 0) | (be16(l4 + 2) << 16);
-    if (!services.has(d0, d1, d2, d3, kind)) return drop(NOT_SERVICE);
+    if (!services.has(d0, d1, d2, d3, kind)) return drop(services.has(d0, d1, d2, d3, v6 ? kKindV6 : 0) ? NOT_SERVICE : NOT_VIP);
     uint32_t cls = proto == 6 && (l4[13] & 7) ? EMBRYONIC : ESTABLISHED;
     fill(l3, v6, proto, l4, true, false);
     return routed(route(int32_t(hash_key(key)), cls, now));
@@ -173,17 +172,18 @@ struct Decider {
     uint32_t ihl = (p[0] & 15) * 4, total = be16(p + 2);
     if ((p[0] >> 4) != 4 || ihl < 20 || total < ihl || p + total > end) return drop(MALFORMED);
     uint32_t dst = be32(p + 16);
-    if (!services.has(dst, 0, 0, 0, 0)) return drop(NOT_VIP);
     uint32_t proto = p[9];
     const uint8_t *l4 = p + ihl, *l4end = p + total;
     uint32_t frag = be16(p + 6) & 0x3fff;
+    if (!frag && (proto == 6 || proto == 17)) return transport(p, false, proto, l4, l4end, dst, 0, 0, 0, now);
+    if (!services.has(dst, 0, 0, 0, 0)) return drop(NOT_VIP);
     if (frag) return fragment(p, false, proto, l4, l4end, (frag & 0x1fff) == 0, dst, 0, 0, 0, now);
     if (proto == 1) {
       if (l4 + 8 > l4end) return drop(MALFORMED);
       if (l4[0] != 3 || l4[1] != 4) return drop(ICMP_NOT_STEERABLE);
       return icmp_error(l4 + 8, l4end, false);
     }
-    return transport(p, false, proto, l4, l4end, dst, 0, 0, 0, now);
+    return drop(NOT_SERVICE);
   }
   int ipv6(const uint8_t* p, const uint8_t* end, uint32_t now) {
     if (p + 40 > end || (p[0] >> 4) != 6) return drop(MALFORMED);
@@ -210,9 +210,10 @@ struct Decider {
       if (l4[0] != 2) return drop(ICMP_NOT_STEERABLE);
       return icmp_error(l4 + 8, l4end, true);
     }
+    if (!frag && (next == 6 || next == 17)) return transport(p, true, next, l4, l4end, d0, d1, d2, d3, now);
     if (!services.has(d0, d1, d2, d3, kKindV6)) return drop(NOT_VIP);
     if (frag) return fragment(p, true, next, l4, l4end, first, d0, d1, d2, d3, now);
-    return transport(p, true, next, l4, l4end, d0, d1, d2, d3, now);
+    return drop(NOT_SERVICE);
   }
   int arp(const uint8_t* p, const uint8_t* end) {
     if (p + 28 > end || be32(p) != 0x00010800 || be16(p + 4) != 0x0604) return drop(MALFORMED);
