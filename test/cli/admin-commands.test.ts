@@ -10,7 +10,7 @@ import type { NodeStatus, PurgeRequest, ReloadResult, StatusSource } from '../..
 import { bufferIo } from '../../engine/cli/io.js';
 import { runCli } from '../../engine/cli/main.js';
 import { configureLogging } from '../../engine/log.js';
-import { lbarray } from './helpers.js';
+import { lbarray } from './fixtures/run-cli.js';
 
 configureLogging({ level: 'silent' });
 const TOKEN = 'cli-test-token';

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { missingCapabilities } from '../../engine/cli/preflight.js';
-import { examples, lbarray, root, runNode } from './helpers.js';
+import { examples, lbarray, root, runNode } from './fixtures/run-cli.js';
 
 t.test('check prints the array as understood and exits 0', async (t) => {
   const r = await lbarray(['check', '--config', path.join(examples, 'lab.yaml')]);

@@ -9,7 +9,7 @@ import type { Config } from '../../engine/config/index.js';
 import { ConfigStore, restartRequired } from '../../engine/daemon/config-store.js';
 import { StopRegistry } from '../../engine/daemon/stop-registry.js';
 import { configureLogging } from '../../engine/log.js';
-import { examples, root } from './helpers.js';
+import { examples, root } from './fixtures/run-cli.js';
 
 configureLogging({ level: 'silent' });
 const minimal = fs.readFileSync(path.join(examples, 'minimal.yaml'), 'utf8');
