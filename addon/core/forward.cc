@@ -66,12 +66,17 @@ size_t forward_frames(RxFrame* frames, const int32_t* decisions, size_t n, const
     const NextHop& hop = table[d];
     PacketRing* out = hop.port;
     bool tagged = (f.flags & kFlagVlanValid) != 0;
-    // Read the offload header before a restored VLAN tag may overwrite it.
-    virtio_net_hdr vnet{};
-    bool has_vnet = f.vnet != nullptr;
-    if (has_vnet) {
-      vnet = *f.vnet;
-      vnet.flags &= kVnetNeedsCsum;  // DATA_VALID vouched for this hop only: the next host checks again
+    // The offload header sits just before the frame. A restored VLAN tag overwrites
+    // its tail, so a tagged frame's header is copied first (and csum_start moves).
+    virtio_net_hdr* vnet = f.vnet;
+    virtio_net_hdr copy;
+    if (vnet) {
+      vnet->flags &= kVnetNeedsCsum;  // DATA_VALID vouched for this hop only: the next host checks again
+      if (tagged) {
+        copy = *vnet;
+        if (copy.flags & kVnetNeedsCsum) copy.csum_start = static_cast<uint16_t>(copy.csum_start + 4);
+        vnet = &copy;
+      }
     }
     if (tagged && !restore_vlan(f)) {
       ++c->dropped;
@@ -80,19 +85,17 @@ size_t forward_frames(RxFrame* frames, const int32_t* decisions, size_t n, const
     std::memcpy(f.data, hop.macs, 12);
     if (out->vnet_hdr()) {
       // Carry the offload: the kernel finishes the checksum (and segments GSO frames).
-      if (has_vnet && tagged && (vnet.flags & kVnetNeedsCsum)) vnet.csum_start = static_cast<uint16_t>(vnet.csum_start + 4);
-      if (!has_vnet && (f.flags & kFlagCsumNotReady) && complete_frame_partial(f.data, f.len)) ++c->checksums_completed;
-      if (out->enqueue(f.data, f.len, has_vnet ? &vnet : nullptr)) ++queued; else ++c->dropped;
+      if (!vnet && (f.flags & kFlagCsumNotReady) && complete_frame_partial(f.data, f.len)) ++c->checksums_completed;
+      if (out->enqueue(f.data, f.len, vnet)) ++queued; else ++c->dropped;
       continue;
     }
-    if (has_vnet && vnet.gso_type != kVnetGsoNone) {
+    if (vnet && vnet->gso_type != kVnetGsoNone) {
       ++c->dropped;  // a GSO super-frame needs the kernel to segment it: vnet_hdr on the output port
       continue;
     }
-    bool partial = has_vnet ? (vnet.flags & kVnetNeedsCsum) != 0 : (f.flags & kFlagCsumNotReady) != 0;
+    bool partial = vnet ? (vnet->flags & kVnetNeedsCsum) != 0 : (f.flags & kFlagCsumNotReady) != 0;
     if (partial) {
-      bool ok = has_vnet ? complete_partial(f.data, f.len, vnet.csum_start + (tagged ? 4u : 0u), vnet.csum_offset)
-                         : complete_frame_partial(f.data, f.len);
+      bool ok = vnet ? complete_partial(f.data, f.len, vnet->csum_start, vnet->csum_offset) : complete_frame_partial(f.data, f.len);
       if (ok) ++c->checksums_completed;
     }
     if (out->enqueue(f.data, f.len, nullptr)) ++queued; else ++c->dropped;

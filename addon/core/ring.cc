@@ -189,9 +189,10 @@ bool PacketRing::setup(Error* err) {
   // The TX batch is sized apart from the RX batch: a port that only sends
   // (batchSize 1) still flushes many frames per syscall.
   size_t batch = o.batch_size > kMinTxBatch ? o.batch_size : kMinTxBatch;
-  msgs_.resize(batch);
+  msgs_.assign(batch, mmsghdr{});
   iovs_.resize(batch * 2);
   vnets_.resize(batch);
+  for (size_t k = 0; k < batch; ++k) msgs_[k].msg_hdr.msg_iov = &iovs_[k * 2];
   done_blocks_.reserve(o.block_count);
   return true;
 }
@@ -292,17 +293,21 @@ bool PacketRing::enqueue_msg(const uint8_t* data, size_t len, const virtio_net_h
   if (msg_count_ == msgs_.size()) flush_msgs();
   size_t k = msg_count_++;
   iovec* iov = &iovs_[k * 2];
-  int parts = 0;
-  if (options_.vnet_hdr) {
+  msghdr& m = msgs_[k].msg_hdr;  // msg_iov points at iovs_[2k] since setup
+  if (!options_.vnet_hdr) {
+    iov[0] = {const_cast<uint8_t*>(data), len};
+    m.msg_iovlen = 1;
+  } else if (vnet && reinterpret_cast<const uint8_t*>(vnet) + sizeof *vnet == data) {
+    // The header still sits right before the frame in the RX ring: one iovec, no copy.
+    iov[0] = {const_cast<virtio_net_hdr*>(vnet), len + sizeof *vnet};
+    m.msg_iovlen = 1;
+  } else {
     if (vnet) vnets_[k] = *vnet;
     else std::memset(&vnets_[k], 0, sizeof vnets_[k]);
-    iov[parts++] = {&vnets_[k], sizeof(virtio_net_hdr)};
+    iov[0] = {&vnets_[k], sizeof(virtio_net_hdr)};
+    iov[1] = {const_cast<uint8_t*>(data), len};
+    m.msg_iovlen = 2;
   }
-  iov[parts++] = {const_cast<uint8_t*>(data), len};
-  msghdr& m = msgs_[k].msg_hdr;
-  std::memset(&m, 0, sizeof m);
-  m.msg_iov = iov;
-  m.msg_iovlen = parts;
   return true;
 }
 
