@@ -101,13 +101,16 @@ const commonSysctls = {
 // ARP only for addresses on the asking interface, arp_announce=2 never sources ARP from the VIP.
 // IPv6 needs nothing: Linux answers a neighbour solicitation only for an address configured on the
 // receiving interface itself (ndisc_recv_ns looks the target up strictly on that device), proxy_ndp
-// is off, and the VIP is added with nodad so no DAD probe announces it. test/lab proves both.
+// is off, the VIP is added with nodad so no DAD probe announces it, and ndisc_notify stays off so
+// no unsolicited NA follows. test/lab/lab.test.ts proves the ARP and NDP silence.
 const hiddenVipSysctls = {
   'net.ipv4.conf.all.arp_ignore': 1,
   'net.ipv4.conf.default.arp_ignore': 1,
   'net.ipv4.conf.all.arp_announce': 2,
   'net.ipv4.conf.default.arp_announce': 2,
   'net.ipv6.conf.all.proxy_ndp': 0,
+  'net.ipv6.conf.all.ndisc_notify': 0,
+  'net.ipv6.conf.default.ndisc_notify': 0,
 } as const;
 
 function forwardingSysctls(on: boolean): Record<string, number> {
