@@ -115,13 +115,6 @@ export class FlowTable {
   stateAt(slot: number): number { return this.entries[slot * ENTRY_WORDS + E_STATE]; }
   classAt(slot: number): number { return this.entries[slot * ENTRY_WORDS + E_CLASS]; }
 
-  /** A packet of the flow in `slot` was seen at `now`; `cls` is what the packet says of it. */
-  touch(slot: number, now: number, cls: number): void {
-    const at = slot * ENTRY_WORDS;
-    this.entries[at + E_SEEN] = now;
-    this.entries[at + E_CLASS] = cls;
-  }
-
   /** Re-homes the flow in `slot` (its node died): node, that node's state word, now. */
   reassign(slot: number, node: number, state: number, now: number, cls: number): void {
     const e = this.entries;

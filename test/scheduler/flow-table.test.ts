@@ -125,6 +125,21 @@ t.test('SYN flood: the table stays bounded and established flows keep their node
   }
 });
 
+t.test('a SYN makes an embryonic entry, the next packet makes it established, FIN/RST closing', async (t) => {
+  const ft = new FlowTable({ capacity: 64 });
+  const router = new FlowRouter(ft, view(nodes3));
+  const k = client(1);
+  const h = hashFlowKey(k);
+  const steps = [
+    { cls: FlowClass.EMBRYONIC, name: 'SYN' }, { cls: FlowClass.ESTABLISHED, name: 'ACK' },
+    { cls: FlowClass.EMBRYONIC, name: 'FIN (closing: recycled first)' },
+  ];
+  for (const s of steps) {
+    router.route(k, h, s.cls, 1);
+    t.equal(ft.classAt(ft.find(k, h)), s.cls, s.name);
+  }
+});
+
 t.test('an established flow idle longer than idleMs makes room for a new SYN', async (t) => {
   const ft = new FlowTable({ capacity: 8, idleMs: 1000 });
   for (let i = 0; i < 8; i++) { const k = client(i); ft.insert(k, hashFlowKey(k), 0, 1, 0, FlowClass.ESTABLISHED); }
