@@ -107,8 +107,16 @@ const routesReachable: Rule = (c) => {
 const poolServers: Rule = (c) => Object.entries(c.pools).flatMap(([name, p]) => [
   ...duplicates(p.servers, (s) => `${canonicalAddress(s.address)} port ${s.port}`, (i) => ['pools', name, 'servers', i], 'server'),
   ...(p.servers.some((s) => s.weight > 0) ? [] : [{ path: ['pools', name, 'servers'], message: 'every server has weight 0: the pool could serve nothing' }]),
-  ...(p.healthCheck.timeout > p.healthCheck.interval && p.healthCheck.timeout !== c.healthChecks.backend.timeout ? [{ path: ['pools', name, 'healthCheck', 'timeout'], message: 'the check timeout is longer than its interval' }] : []),
 ]);
+
+// Only a pool that sets its own timeout or interval is told about it (the global check has its rule).
+const poolCheckTimeouts: Rule = (c) => Object.entries(c.pools).flatMap(([name, p]) => {
+  const own = p.healthCheck ?? {};
+  const merged = { ...c.healthChecks.backend, ...Object.fromEntries(Object.entries(own).filter(([, v]) => v !== undefined)) };
+  const mine = merged.timeout !== c.healthChecks.backend.timeout || merged.interval !== c.healthChecks.backend.interval;
+  return mine && merged.timeout > merged.interval
+    ? [{ path: ['pools', name, 'healthCheck', 'timeout'], message: 'the check timeout is longer than its interval' }] : [];
+});
 
 const checkTimeouts: Rule = (c) => [
   ...(c.healthChecks.backend.timeout > c.healthChecks.backend.interval
@@ -121,8 +129,10 @@ const checkTimeouts: Rule = (c) => [
     ? [{ path: ['healthChecks', 'nodes'], message: 'no http service to probe nodes on: set healthChecks.nodes.port' }] : []),
 ];
 
-const vipApart: Rule = (c) => {
-  const vips = new Set([c.vip.ipv4, c.vip.ipv6 && canonicalAddress(c.vip.ipv6)].filter(Boolean));
+const vipSet = (c: Config) => new Set([c.vip.ipv4, c.vip.ipv6 && canonicalAddress(c.vip.ipv6)].filter(Boolean));
+
+const nodesApartFromVip: Rule = (c) => {
+  const vips = vipSet(c);
   const out: RawIssue[] = [];
   c.nodes.forEach((n, i) => {
     for (const k of ['ipv4', 'ipv6', 'adminAddress'] as const) {
@@ -133,22 +143,40 @@ const vipApart: Rule = (c) => {
       out.push({ path: ['nodes', i, 'adminAddress'], message: 'the admin endpoint must listen on one address, not all (that would include the VIP)' });
     }
   });
-  for (const [name, p] of Object.entries(c.pools)) {
-    p.servers.forEach((s, i) => {
-      if (vips.has(canonicalAddress(s.address))) out.push({ path: ['pools', name, 'servers', i, 'address'], message: `${s.address} is a VIP, not a back-end` });
-    });
-  }
   return out;
 };
 
-const RULES: Rule[] = [
-  uniqueNodes, nodesHaveAddresses, someNodeTakesFlows, uniqueServices, serviceTls, routesReferencePools,
-  routesReachable, poolServers, checkTimeouts, vipApart,
-];
-const FILE_RULES: Rule[] = [certificatesLoad, otherFilesReadable];
+const serversApartFromVip: Rule = (c) => {
+  const vips = vipSet(c);
+  return Object.entries(c.pools).flatMap(([name, p]) => p.servers.flatMap((s, i) => (vips.has(canonicalAddress(s.address))
+    ? [{ path: ['pools', name, 'servers', i, 'address'], message: `${s.address} is a VIP, not a back-end` }] : [])));
+};
 
-/** Every cross-field problem of a schema-valid config; `files: false` skips reading cert/key/CA/token files. */
-export function crossCheck(c: Config, opts: { files?: boolean } = {}): RawIssue[] {
-  const rules = opts.files === false ? RULES : [...RULES, ...FILE_RULES];
-  return rules.flatMap((rule) => rule(c));
+type Section = keyof Config;
+
+// Each rule with the top-level sections it reads: when the schema rejects some sections, the
+// rules over the sections that are valid still run, so one pass lists (nearly) every problem.
+const RULES: Array<{ needs: Section[]; files?: true; run: Rule }> = [
+  { needs: ['nodes'], run: uniqueNodes },
+  { needs: ['nodes'], run: nodesHaveAddresses },
+  { needs: ['nodes'], run: someNodeTakesFlows },
+  { needs: ['services'], run: uniqueServices },
+  { needs: ['services'], run: serviceTls },
+  { needs: ['routes', 'pools'], run: routesReferencePools },
+  { needs: ['routes'], run: routesReachable },
+  { needs: ['pools'], run: poolServers },
+  { needs: ['pools', 'healthChecks'], run: poolCheckTimeouts },
+  { needs: ['healthChecks', 'services'], run: checkTimeouts },
+  { needs: ['vip', 'nodes'], run: nodesApartFromVip },
+  { needs: ['vip', 'pools'], run: serversApartFromVip },
+  { needs: ['services'], files: true, run: certificatesLoad },
+  { needs: ['pools', 'admin'], files: true, run: otherFilesReadable },
+];
+
+/** Every cross-field problem among the sections given (all of them, for a schema-valid config);
+ *  `files: false` skips reading certificate, key, CA and token files. */
+export function crossCheck(c: Partial<Config>, opts: { files?: boolean } = {}): RawIssue[] {
+  return RULES
+    .filter((r) => (opts.files !== false || !r.files) && r.needs.every((s) => c[s] !== undefined))
+    .flatMap((r) => r.run(c as Config));
 }

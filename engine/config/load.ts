@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import { LbError } from '../errors.js';
 import { crossCheck, type RawIssue } from './checks.js';
 import { ConfigError, formatPath, type ConfigIssue } from './errors.js';
-import { configSchema, type Config } from './schema.js';
+import { configSchema, configShape, type Config } from './schema.js';
 import { lineOf } from './source-map.js';
 
 export interface ParseOptions {
@@ -77,17 +77,31 @@ function flatten(issues: readonly ZIssue[], prefix: PropertyKey[] = []): RawIssu
 }
 
 // Certificate, key, CA and token paths are relative to the config file's directory.
-function resolvePaths(c: Config, baseDir: string): Config {
+function resolvePaths<C extends Partial<Config>>(c: C, baseDir: string): C {
   const abs = (p: string) => path.resolve(baseDir, p);
-  return {
-    ...c,
-    services: c.services.map((s) => (s.tls ? {
+  const out: Partial<Config> = { ...c };
+  if (c.services) {
+    out.services = c.services.map((s) => (s.tls ? {
       ...s, tls: { ...s.tls, certificates: s.tls.certificates.map((k) => ({ ...k, cert: abs(k.cert), key: abs(k.key) })) },
-    } : s)),
-    pools: Object.fromEntries(Object.entries(c.pools).map(([n, p]) => [n,
-      p.tls && p.tls.ca ? { ...p, tls: { ...p.tls, ca: abs(p.tls.ca) } } : p])),
-    admin: c.admin.tokenFile ? { ...c.admin, tokenFile: abs(c.admin.tokenFile) } : c.admin,
-  };
+    } : s));
+  }
+  if (c.pools) {
+    out.pools = Object.fromEntries(Object.entries(c.pools).map(([n, p]) => [n,
+      p.tls && p.tls.ca ? { ...p, tls: { ...p.tls, ca: abs(p.tls.ca) } } : p]));
+  }
+  if (c.admin?.tokenFile) out.admin = { ...c.admin, tokenFile: abs(c.admin.tokenFile) };
+  return out as C;
+}
+
+// The top-level sections that are valid on their own (for the cross-field rules over them).
+function validSections(data: unknown): Partial<Config> {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return {};
+  const out: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(configShape.shape)) {
+    const r = (schema as z.ZodType).safeParse((data as Record<string, unknown>)[key]);
+    if (r.success) out[key] = r.data;
+  }
+  return out as Partial<Config>;
 }
 
 function deepFreeze<T>(o: T): T {
@@ -121,10 +135,15 @@ export function validateConfig(text: string, opts: ParseOptions = {}): ValidateR
   } catch (e) {
     return { ok: false, issues: [{ path: '', message: (e as Error).message }] };
   }
+  const baseDir = opts.baseDir ?? process.cwd();
+  const files = opts.checkFiles !== false;
   const parsed = configSchema.safeParse(data, { error: humanize });
-  if (!parsed.success) return { ok: false, issues: located(flatten(parsed.error.issues)) };
-  const config = resolvePaths(parsed.data, opts.baseDir ?? process.cwd());
-  const cross = crossCheck(config, { files: opts.checkFiles !== false });
+  if (!parsed.success) {
+    const partial = crossCheck(resolvePaths(validSections(data), baseDir), { files });
+    return { ok: false, issues: located([...flatten(parsed.error.issues), ...partial]) };
+  }
+  const config = resolvePaths(parsed.data, baseDir);
+  const cross = crossCheck(config, { files });
   if (cross.length > 0) return { ok: false, issues: located(cross) };
   if (config.admin.tokenFile) {
     config.admin = { ...config.admin, token: fs.readFileSync(config.admin.tokenFile, 'utf8').trim() };

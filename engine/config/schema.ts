@@ -299,7 +299,7 @@ export const loggingSchema = z.strictObject({
     .describe('`auto`: pretty on a terminal, JSON otherwise.'),
 }).prefault({}).describe('Logging.');
 
-const configShape = z.strictObject({
+export const configShape = z.strictObject({
   version: z.literal(1, { error: say('expected 1') }).default(1).describe('Format version of this file.'),
   name: name('array').default('lbarray').describe('Name of the array (logs, metrics).'),
   vip: vipSchema,

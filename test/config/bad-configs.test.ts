@@ -219,6 +219,14 @@ proxy:
     }),
   },
   {
+    name: 'schema errors and cross-field errors of valid sections are listed together',
+    text: file({
+      vip: 'vip:\n  ipv4: 198.19.0.300   #! vip.ipv4: expected an IPv4 address\n',
+      nodes: 'nodes:\n  - id: lb1\n    interface: eth0\n    ipv4: 198.18.0.11\n  - id: lb1   #! nodes[1].id: duplicate node id lb1 (also at index 0)\n    interface: eth0\n    ipv4: 198.18.0.12\n',
+      routes: 'routes:\n  - pool: nope   #! routes[0].pool: unknown pool "nope" (pools: app)\n',
+    }),
+  },
+  {
     name: 'YAML syntax errors carry their line',
     text: file({ extra: 'logging: { level: info\nadmin:   #! file: Flow map in block collection must be sufficiently indented and end with a }\n  port: 9180\n' }),
   },
