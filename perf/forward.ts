@@ -89,11 +89,6 @@ async function setIngressDrop(lab: Lab, on: boolean): Promise<void> {
     : 'delete table netdev lbbench']);
 }
 
-async function rxPackets(lab: Lab, host: string, iface: string): Promise<number> {
-  const [link] = JSON.parse((await lab.exec(host, ['ip', '-s', '-j', 'link', 'show', iface])).stdout);
-  return Number(link.stats64.rx.packets);
-}
-
 /** CPU time (ns) of every thread of a process. */
 async function cpuNs(pid: number): Promise<number> {
   const tasks = await fs.readdir(`/proc/${pid}/task`);
@@ -168,13 +163,13 @@ export async function runForwardBenchmark(options: ForwardBenchmarkOptions = {})
     const fwd = await variant.start(lab);
     try {
       await new Promise((r) => setTimeout(r, 200)); // let a fresh Node forwarder settle before timing
-      const rx0 = await rxPackets(lab, 'b', 'eth0');
+      const rx0 = (await lab.linkStats('b')).rx.packets;
       const cpu0 = fwd ? await cpuNs(fwd.pid) : 0;
       const genArgs = [bins.pktgen, '-i', 'eth0', '-d', variant.dstMac(lab), '-D', '198.18.0.2', '-t', String(seconds), ...(rate > 0 ? ['-r', String(rate)] : [])];
       const gen = JSON.parse((await lab.exec('a', pinned ? ['taskset', '-c', String(GEN_CPU), ...genArgs] : genArgs, { timeoutMs: (seconds + 10) * 1000 })).stdout);
       await new Promise((r) => setTimeout(r, 100)); // the ring drains
       const cpu1 = fwd ? await cpuNs(fwd.pid) : 0;
-      const rx1 = await rxPackets(lab, 'b', 'eth0');
+      const rx1 = (await lab.linkStats('b')).rx.packets;
       const out = fwd ? (await fwd.stop(), lastJson(fwd.output)) : undefined;
       const forwarded = rx1 - rx0;
       return {

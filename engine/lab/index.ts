@@ -1,6 +1,6 @@
 // The lab's public face: build a network of namespaces, use it, remove it.
 export { Lab, labUp, labDown, attachLab, listLabs, reapStaleLabs, newPrefix } from './lab.js';
-export type { LabHost, LabInterface, LabOptions, LabSummary } from './lab.js';
+export type { LabHost, LabInterface, LabOptions, LabSummary, LinkStats, LinkCounters } from './lab.js';
 export { arrayTopology, forwardingChain } from './array-topology.js';
 export type { ArrayTopologyOptions, LinkOptions } from './array-topology.js';
 export { planTopology } from './topology.js';

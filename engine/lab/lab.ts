@@ -18,6 +18,17 @@ export interface LabHost extends PlannedHost {
   v6?: string;
 }
 
+export interface LinkCounters {
+  packets: number;
+  bytes: number;
+  dropped: number;
+}
+
+export interface LinkStats {
+  rx: LinkCounters;
+  tx: LinkCounters;
+}
+
 export interface LabOptions {
   /** Defaults to a fresh `lb<4 random>-`; must match that shape. */
   prefix?: string;
@@ -93,6 +104,15 @@ export class Lab {
   /** Starts a long-lived process inside a host's namespace (stop it with `.stop()`; `down` kills leftovers). */
   spawn(host: string, argv: readonly string[], options?: SpawnOptions): NsProcess {
     return spawnIn(this.host(host).ns, argv, options);
+  }
+
+  /** Kernel counters of a host's interface (default its first): what crossed it, what it dropped. */
+  async linkStats(host: string, iface?: string): Promise<LinkStats> {
+    const h = this.host(host);
+    const { stdout } = await runCommand(['ip', '-n', h.ns, '-s', '-j', 'link', 'show', 'dev', iface ?? h.iface]);
+    const { rx, tx } = (JSON.parse(stdout) as { stats64: { rx: Record<string, number>; tx: Record<string, number> } }[])[0]!.stats64;
+    const pick = (c: Record<string, number>): LinkCounters => ({ packets: c.packets ?? 0, bytes: c.bytes ?? 0, dropped: c.dropped ?? 0 });
+    return { rx: pick(rx), tx: pick(tx) };
   }
 
   /** Sets (or replaces) a permanent neighbour entry on a host's interface. */

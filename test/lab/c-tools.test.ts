@@ -13,8 +13,7 @@ const a = lab.host('a');
 const b = lab.host('b');
 const [midA, midB] = lab.host('mid').interfaces;
 const lastJson = (p: NsProcess): Record<string, number> => JSON.parse(p.output.trim().split('\n').at(-1)!);
-const rxPackets = async (host: string): Promise<number> =>
-  JSON.parse((await lab.exec(host, ['ip', '-s', '-j', 'link', 'show', 'eth0'])).stdout)[0].stats64.rx.packets;
+const rxPackets = async (host: string): Promise<number> => (await lab.linkStats(host)).rx.packets;
 
 t.test('5000 generated frames cross the C forwarder, counted on both sides', async (t) => {
   const fwd = lab.spawn('mid', [bins.fwd, '-i', 'eth0', '-o', 'eth1', '-d', '02:00:00:00:00:fe']);

@@ -58,6 +58,13 @@ t.test('a node answers VIP traffic steered to its MAC, straight back to the clie
     const neigh = (await lab.exec('client1', ['ip', 'neigh', 'show', vip.v4])).stdout;
     t.match(neigh, new RegExp(`lladdr ${node.mac} PERMANENT`));
   }
+  // The last pinned node answered: its interface counters saw the pings come and go.
+  const last = lab.lbNodes.at(-1)!.name;
+  const before = await lab.linkStats(last);
+  t.ok(await ping(lab, 'client1', vip.v4));
+  const after = await lab.linkStats(last, 'eth0');
+  t.ok(after.rx.packets > before.rx.packets && after.tx.packets > before.tx.packets, 'linkStats counts what crossed the interface');
+  t.ok(after.rx.bytes > before.rx.bytes);
 });
 
 t.test('a process in a namespace: output awaited, stopped for sure', async (t) => {
