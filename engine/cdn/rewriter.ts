@@ -33,7 +33,17 @@ export interface RewriterOptions {
 interface Edit { start: number; end: number; text: Buffer }
 interface Held { buf: Buffer; start: number }
 
-const enum Attr { Other, Url, Href, Srcset, Style, Charset, HttpEquiv, Content }
+const enum Attr { Other, Url, Href, Srcset, Style, Charset, HttpEquiv, Content, Rel }
+
+// `<link rel>` values that load a resource; other links (canonical, preconnect, alternate...) name
+// pages or origins and stay.
+const RESOURCE_RELS = new Set(['stylesheet', 'icon', 'shortcut', 'apple-touch-icon', 'apple-touch-icon-precomposed',
+  'mask-icon', 'preload', 'prefetch', 'modulepreload', 'image_src']);
+
+function loadsResource(rel: string): boolean {
+  for (const token of rel.toLowerCase().split(/[\t\n\f\r ]+/)) if (RESOURCE_RELS.has(token)) return true;
+  return false;
+}
 
 function attrKind(name: string): Attr {
   switch (name) {
@@ -44,6 +54,7 @@ function attrKind(name: string): Attr {
     case 'charset': return Attr.Charset;
     case 'http-equiv': return Attr.HttpEquiv;
     case 'content': return Attr.Content;
+    case 'rel': return Attr.Rel;
     default: return Attr.Other;
   }
 }
@@ -84,6 +95,9 @@ export class HtmlRewriter implements TokenizerCallbacks {
   private baseSeen = false;
   private metaSeen = false;
   private meta: { charset?: string; httpEquiv?: string; content?: string } | undefined;
+  /** `<link href>` waits for the end of the tag, where its `rel` is known. */
+  private linkHref: { at: number; raw: string; quoting: Quoting } | undefined;
+  private linkRel = '';
   private passThrough = false;
 
   constructor(options: RewriterOptions) {
@@ -234,6 +248,8 @@ export class HtmlRewriter implements TokenizerCallbacks {
 
   onopentagname(start: number, end: number): void {
     this.tagStart = start - 1;
+    this.linkHref = undefined;
+    this.linkRel = '';
     this.tagNameStart = start;
     this.tagNameEnd = end;
     this.tagName = '';
@@ -264,7 +280,8 @@ export class HtmlRewriter implements TokenizerCallbacks {
       case Attr.Href: {
         const tag = this.currentTag();
         if (tag === 'base') this.setBase(raw);
-        else if (tag === 'link' || (this.ctx.policy.rewriteAnchors && (tag === 'a' || tag === 'area'))) {
+        else if (tag === 'link') this.linkHref = { at, raw, quoting };
+        else if (this.ctx.policy.rewriteAnchors && (tag === 'a' || tag === 'area')) {
           this.rewriteSpans(at, raw, [[0, raw.length]], quoting, true);
         }
         break;
@@ -274,6 +291,9 @@ export class HtmlRewriter implements TokenizerCallbacks {
         break;
       case Attr.Style:
         this.rewriteSpans(at, raw, cssUrlSpans(raw, 0, raw.length, true), quoting, true);
+        break;
+      case Attr.Rel:
+        this.linkRel = raw;
         break;
       default:
         if (this.metaSeen || this.currentTag() !== 'meta') break;
@@ -295,8 +315,24 @@ export class HtmlRewriter implements TokenizerCallbacks {
   private endOfOpenTag(endIndex: number, selfClosing: boolean): void {
     if (this.tagStart < 0) return;
     if (this.meta !== undefined) this.applyMeta();
+    if (this.linkHref !== undefined) this.endOfLink();
     if (!selfClosing && this.tagNameEnd - this.tagNameStart === 5 && this.currentTag() === 'style') this.styleStart = endIndex + 1;
     this.tagStart = -1;
+  }
+
+  private endOfLink(): void {
+    const { at, raw, quoting } = this.linkHref!;
+    this.linkHref = undefined;
+    const rel = this.linkRel;
+    this.linkRel = '';
+    if (!loadsResource(rel)) return;
+    const r = rewriteUrlText(raw, this.ctx, quoting, true);
+    if (r === undefined) return;
+    this.addEdit(at, at + raw.length, r);
+    // Keep the edits in input order: later attributes of this tag may have been rewritten first.
+    for (let i = this.edits.length - 1; i > 0 && this.edits[i - 1].start > at; i--) {
+      [this.edits[i - 1], this.edits[i]] = [this.edits[i], this.edits[i - 1]];
+    }
   }
 
   onclosetag(start: number): void {

@@ -78,7 +78,7 @@ export function extensionOf(pathname: string): string {
   return dot > slash ? pathname.slice(dot).toLowerCase() : '';
 }
 
-function matches(m: CompiledMatch, url: URL, explicitHostOnly: boolean): boolean {
+function matches(m: CompiledMatch, url: ResolvedUrl, explicitHostOnly: boolean): boolean {
   if (m.hosts.length > 0 && hostMatches(m.hosts, url.hostname)) return true;
   if (explicitHostOnly) return false;
   if (m.extensions.size > 0 && m.extensions.has(extensionOf(url.pathname))) return true;
@@ -86,8 +86,11 @@ function matches(m: CompiledMatch, url: URL, explicitHostOnly: boolean): boolean
   return false;
 }
 
+/** The parts of a resolved URL the policy reads (a WHATWG URL has them all). */
+export interface ResolvedUrl { protocol: string; host: string; hostname: string; pathname: string }
+
 /** Is this absolute URL, found on a page of `pageHost`, served from the CDN? */
-export function shouldRewrite(policy: UrlPolicy, url: URL, pageHost: string): boolean {
+export function shouldRewrite(policy: UrlPolicy, url: ResolvedUrl, pageHost: string): boolean {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
   if (policy.cdnHosts.has(url.host)) return false;
   const onPageHost = url.host === pageHost;
@@ -108,12 +111,25 @@ export function shardIndex(pathname: string, shards: number): number {
 }
 
 /** The CDN URL (base + path) of an absolute URL, without its query and fragment. */
-export function cdnPathUrl(policy: UrlPolicy, url: URL): string {
+export function cdnPathUrl(policy: UrlPolicy, url: ResolvedUrl): string {
   return policy.bases[shardIndex(url.pathname, policy.bases.length)] + url.pathname;
 }
 
+// Characters a WHATWG URL keeps as they are in a path: a path made of these (without dot
+// segments) resolves by plain concatenation, which costs far less than `new URL`.
+const PLAIN_PATH = /^[A-Za-z0-9\-_~!$&'()*+,;=@/.]+$/;
+
+function resolvePlainPath(s: string, base: URL): ResolvedUrl | undefined {
+  if (!PLAIN_PATH.test(s) || s.startsWith('.') || s.includes('/.') || s.startsWith('//')) return undefined;
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') return undefined;
+  const pathname = s.charCodeAt(0) === 0x2f ? s : base.pathname.slice(0, base.pathname.lastIndexOf('/') + 1) + s;
+  return { protocol: base.protocol, host: base.host, hostname: base.hostname, pathname };
+}
+
 /** Resolves `raw` (already entity-decoded) against `base`; undefined when it is no URL. */
-export function resolveUrl(raw: string, base: URL): URL | undefined {
+export function resolveUrl(raw: string, base: URL): ResolvedUrl | undefined {
+  const plain = resolvePlainPath(raw, base);
+  if (plain !== undefined) return plain;
   const s = raw.trim();
   if (s === '' || s.startsWith('#')) return undefined;
   try { return new URL(s, base); } catch { return undefined; }

@@ -30,10 +30,11 @@ function escapeFor(url: string, quoting: Quoting): string {
   return out;
 }
 
-function headEnd(raw: string): number {
+/** Where the query or fragment begins ("&#" starts a character reference, not a fragment). */
+function headEnd(raw: string, entities: boolean): number {
   for (let i = 0; i < raw.length; i++) {
     const c = raw.charCodeAt(i);
-    if (c === 0x3f || c === 0x23) return i;
+    if (c === 0x3f || (c === 0x23 && !(entities && i > 0 && raw.charCodeAt(i - 1) === 0x26))) return i;
   }
   return raw.length;
 }
@@ -43,7 +44,7 @@ function headEnd(raw: string): number {
  * `entities`: the text is an attribute value (character references are decoded to read it).
  */
 export function rewriteUrlText(raw: string, ctx: UrlContext, quoting: Quoting, entities: boolean): string | undefined {
-  const cut = headEnd(raw);
+  const cut = headEnd(raw, entities);
   let head = decodeBytes(raw.slice(0, cut), ctx);
   if (entities && head.includes('&')) head = decodeHTMLAttribute(head);
   if (/[?#]/.test(head)) return undefined; // a query hidden in a character reference: leave it
