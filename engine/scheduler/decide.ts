@@ -45,6 +45,11 @@ export class Decider {
     for (let i = 0; i < count; i++) out[i] = this.decide(buf, offsets[i], lengths[i], now);
   }
 
+  /** Decides the frames of a ring batch: frame i at ring[desc[i * stride], +desc[i * stride + 1]). */
+  decideDescriptors(ring: Uint8Array, desc: Int32Array, stride: number, count: number, out: Int32Array, now: number): void {
+    for (let i = 0; i < count; i++) out[i] = this.decide(ring, desc[i * stride], desc[i * stride + 1], now);
+  }
+
   /** The decision for the frame buf[off, off + len). */
   decide(buf: Uint8Array, off: number, len: number, now: number): number {
     if (buf !== this.buf) {

@@ -1,0 +1,54 @@
+// The forwarding loop of one worker: RX batch → decide (TypeScript) → forward (the addon rewrites
+// MACs, completes partial checksums, sends; one N-API crossing each way per batch). Several
+// workers each run one loop on their own socket of a PACKET_FANOUT hash group, so a flow stays on
+// one worker; they all read the one published table (TableReader.refresh between batches).
+import type { PacketPort, NextHop } from '../ring/port.js';
+import { DESCRIPTOR_STRIDE } from '../ring/constants.js';
+import { DECISION_CONSUMED, type Decider } from './decide.js';
+import type { TableReader } from './table-publisher.js';
+
+export interface ForwardLoopOptions {
+  port: PacketPort;
+  reader: TableReader;
+  decider: Decider;
+  /** Next hop of each node index (the node's MAC; the port it is reached through). */
+  hops: readonly NextHop[];
+  /** Set stop[0] to non-zero (Atomics.store) to end the loop after the current batch. */
+  stop: Int32Array;
+  /** Receive wait per batch in ms (bounds how late a stop or a new table is seen). Default 10. */
+  timeoutMs?: number;
+  /** ARP/NDP requests for a VIP, for the responder (a copy: the ring slot is reused). */
+  onConsumed?: (frame: Uint8Array) => void;
+}
+
+export interface ForwardLoopStats {
+  batches: number;
+  received: number;
+  forwarded: number;
+}
+
+/** Runs until `stop[0]` is set; returns what it did. */
+export function runForwardLoop(o: ForwardLoopOptions): ForwardLoopStats {
+  const { port, reader, decider, stop } = o;
+  port.setNextHops(o.hops);
+  const ring = new Uint8Array(port.ring);
+  const desc = port.descriptors;
+  const decisions = new Int32Array(port.batchSize);
+  const timeoutMs = o.timeoutMs ?? 10;
+  const stats: ForwardLoopStats = { batches: 0, received: 0, forwarded: 0 };
+  decider.router.use(reader);
+  while (Atomics.load(stop, 0) === 0) {
+    if (reader.refresh()) decider.router.use(reader);
+    const n = port.receive(port.batchSize, timeoutMs);
+    if (n === 0) continue;
+    decider.decideDescriptors(ring, desc, DESCRIPTOR_STRIDE, n, decisions, Date.now() | 0);
+    if (o.onConsumed !== undefined) {
+      for (let i = 0; i < n; i++) if (decisions[i] === DECISION_CONSUMED) o.onConsumed(port.frame(i).slice());
+    }
+    stats.forwarded += port.forward(decisions, n);
+    stats.batches++;
+    stats.received += n;
+  }
+  port.release();
+  return stats;
+}
