@@ -93,10 +93,16 @@ export function buildProgram(io: CliIo, exit: (code: number) => void): Command {
   program.command('lab')
     .description('build (up) or remove (down) the lab network of network namespaces')
     .addArgument(new Argument('<action>', 'up or down').choices(['up', 'down']))
-    .addOption(new Option('-c, --config <file>', 'the array config').default(path.join(packageRoot(), 'examples/lab.yaml')))
-    .action(async (action: 'up' | 'down', opts: { config: string }) => {
+    .argument('[prefix]', 'lab down: the prefix lab up printed (default: the one lab up made)')
+    .addOption(new Option('-c, --config <file>', 'lab up: the array config').default(path.join(packageRoot(), 'examples/lab.yaml')))
+    .option('--backends <n>', 'lab up: back-end hosts', positiveInt, 3)
+    .option('--clients <n>', 'lab up: client hosts', positiveInt, 1)
+    .option('--json', 'lab up: print the lab as JSON')
+    .action(async (action: 'up' | 'down', prefix: string | undefined, opts: { config: string; backends: number; clients: number; json?: boolean }) => {
       requireCapabilities(`lbarray lab ${action}`, ['CAP_NET_ADMIN', 'CAP_SYS_ADMIN']);
-      exit(action === 'up' ? await labUp({ config: loadConfig(opts.config), io }) : await labDown({ io }));
+      exit(action === 'up'
+        ? await labUp({ config: loadConfig(opts.config), io, backends: opts.backends, clients: opts.clients, json: opts.json })
+        : await labDown({ io, prefix }));
     });
 
   program.command('replay')
