@@ -26,6 +26,7 @@ export interface NativePortOptions {
   qdiscBypass: boolean;
   ignoreOutgoing: boolean;
   vnetHdr: boolean;
+  txOnly: boolean;
   fanoutGroup: number;
   fanoutMode: string;
 }

@@ -123,18 +123,19 @@ bool PacketRing::setup(Error* err) {
   // A malformed TX frame is marked TP_STATUS_WRONG_FORMAT and skipped, not a stop of the ring.
   if (!set_opt(fd_, PACKET_LOSS, 1)) return socket_failed(err, "PACKET_LOSS", errno);
 
-  uint64_t rx_total = static_cast<uint64_t>(o.block_size) * o.block_count;
+  uint64_t rx_total = o.tx_only ? 0 : static_cast<uint64_t>(o.block_size) * o.block_count;
   // Refuse before the kernel tries: it would pin most of the memory, block by block, then fail.
   uint64_t half_ram = static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE)) / 2;
   if (rx_total > half_ram) return ring_failed(err, o, "RX", ENOMEM);
   if (o.frame_size == 0 || o.block_size < o.frame_size) return ring_failed(err, o, "RX", EINVAL);
+  if (o.tx_only && o.fanout_group >= 0) return err->set("ERR_INVALID_ARG", "a TX-only port cannot join a fanout group.");
   tpacket_req3 rx{};
   rx.tp_block_size = o.block_size;
   rx.tp_block_nr = o.block_count;
   rx.tp_frame_size = o.frame_size;
   rx.tp_frame_nr = o.block_size / o.frame_size * o.block_count;
   rx.tp_retire_blk_tov = o.retire_ms;
-  if (setsockopt(fd_, SOL_PACKET, PACKET_RX_RING, &rx, sizeof rx) != 0) return ring_failed(err, o, "RX", errno);
+  if (!o.tx_only && setsockopt(fd_, SOL_PACKET, PACKET_RX_RING, &rx, sizeof rx) != 0) return ring_failed(err, o, "RX", errno);
   rx_bytes_ = rx_total;
 
   size_t tx_bytes = 0;
@@ -153,20 +154,23 @@ bool PacketRing::setup(Error* err) {
   }
 
   map_bytes_ = rx_bytes_ + tx_bytes;
-  void* m = mmap(nullptr, map_bytes_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd_, 0);
-  if (m == MAP_FAILED) {
-    map_bytes_ = 0;
-    return ring_failed(err, o, "RX", errno);
+  if (map_bytes_) {
+    void* m = mmap(nullptr, map_bytes_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd_, 0);
+    if (m == MAP_FAILED) {
+      map_bytes_ = 0;
+      return ring_failed(err, o, "RX", errno);
+    }
+    map_ = static_cast<uint8_t*>(m);
+    if (tx_bytes) tx_base_ = map_ + rx_bytes_;
   }
-  map_ = static_cast<uint8_t*>(m);
-  if (tx_bytes) tx_base_ = map_ + rx_bytes_;
 
   if (o.qdisc_bypass && !set_opt(fd_, PACKET_QDISC_BYPASS, 1)) return socket_failed(err, "PACKET_QDISC_BYPASS", errno);
   if (o.ignore_outgoing && !set_opt(fd_, PACKET_IGNORE_OUTGOING, 1)) return socket_failed(err, "PACKET_IGNORE_OUTGOING", errno);
 
   sockaddr_ll sll{};
   sll.sll_family = AF_PACKET;
-  sll.sll_protocol = htons(ETH_P_ALL);
+  // Protocol 0 registers no tap: a TX-only port costs the interface nothing per frame.
+  sll.sll_protocol = o.tx_only ? 0 : htons(ETH_P_ALL);
   sll.sll_ifindex = ifindex_;
   if (bind(fd_, reinterpret_cast<sockaddr*>(&sll), sizeof sll) != 0) {
     int e = errno;
@@ -198,7 +202,7 @@ bool PacketRing::setup(Error* err) {
 }
 
 size_t PacketRing::receive(RxFrame* out, size_t max, int timeout_ms) {
-  if (fd_ < 0) return 0;
+  if (fd_ < 0 || options_.tx_only) return 0;
   release();
   const size_t header_room = kV3HeaderRoom + (options_.vnet_hdr ? sizeof(virtio_net_hdr) : 0);
   size_t n = 0;

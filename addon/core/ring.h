@@ -46,6 +46,7 @@ struct RingOptions {
   uint32_t batch_size = 256;         // most frames per receive() (the TX batch holds at least 1024)
   bool qdisc_bypass = true;
   bool ignore_outgoing = true;
+  bool tx_only = false;              // no RX ring, no tap on the interface: the port only sends
   bool vnet_hdr = true;               // carry partial checksums / GSO to the kernel (measured cheaper)
   int fanout_group = -1;             // < 0: no fanout
   int fanout_mode = 0;               // PACKET_FANOUT_* (0 = hash)

@@ -44,7 +44,8 @@ class PortWrap : public Napi::ObjectWrap<PortWrap> {
     frames_.resize(o.batch_size);
 
     Napi::Object self = info.This().As<Napi::Object>();
-    auto ring = Napi::ArrayBuffer::New(env, ring_->rx_base(), ring_->rx_bytes());  // external: the ring owns the memory
+    // External: the ring owns the memory. A TX-only port has no RX ring: an empty buffer.
+    auto ring = ring_->rx_bytes() ? Napi::ArrayBuffer::New(env, ring_->rx_base(), ring_->rx_bytes()) : Napi::ArrayBuffer::New(env, 0);
     ring_buffer_ = Napi::Persistent(ring);
     auto desc_buf = Napi::ArrayBuffer::New(env, o.batch_size * kStride * sizeof(int32_t));
     descriptors_ = static_cast<int32_t*>(desc_buf.Data());
@@ -86,6 +87,7 @@ class PortWrap : public Napi::ObjectWrap<PortWrap> {
     o->qdisc_bypass = flag("qdiscBypass", o->qdisc_bypass);
     o->ignore_outgoing = flag("ignoreOutgoing", o->ignore_outgoing);
     o->vnet_hdr = flag("vnetHdr", o->vnet_hdr);
+    o->tx_only = flag("txOnly", o->tx_only);
     Napi::Value g = js.Get("fanoutGroup");
     o->fanout_group = g.IsNumber() ? g.As<Napi::Number>().Int32Value() : -1;
     std::string mode = str("fanoutMode");

@@ -57,6 +57,9 @@ export interface PacketPortOptions {
    *  Mixed ports work: a frame leaving a port without it has its checksum completed in C++ and a
    *  GSO frame is dropped (counted). */
   vnetHdr?: boolean;
+  /** A port that only sends: no RX ring (16 MiB saved) and no tap on the interface (bound to
+   *  protocol 0), so frames leaving it skip the kernel's per-tap check. receive() is refused. */
+  txOnly?: boolean;
   /** Join PACKET_FANOUT group `id` (0..65535): sockets of one group on one interface share its traffic. */
   fanout?: { group: number; mode?: FanoutMode };
 }
@@ -96,6 +99,7 @@ function nativeOptions(opts: PacketPortOptions): NativePortOptions {
     qdiscBypass: is.boolean(opts.qdiscBypass ?? true, 'qdiscBypass'),
     ignoreOutgoing: is.boolean(opts.ignoreOutgoing ?? true, 'ignoreOutgoing'),
     vnetHdr: is.boolean(opts.vnetHdr ?? true, 'vnetHdr'),
+    txOnly: is.boolean(opts.txOnly ?? false, 'txOnly'),
     fanoutGroup: fanout === undefined ? -1 : is.integer(fanout.group, 'fanout.group', 0, 65535),
     fanoutMode: is.oneOf(fanout?.mode ?? 'hash', 'fanout.mode', FANOUT_MODES),
   };
@@ -115,12 +119,14 @@ export class PacketPort {
    *  length, FrameFlag bits, VLAN (TCI | TPID << 16). Overwritten by every receive(). */
   readonly descriptors: Int32Array;
   readonly batchSize: number;
+  readonly txOnly: boolean;
   #native: NativePort;
   #lastCount = 0;
   #closed = false;
 
-  private constructor(name: string, nativePort: NativePort, batchSize: number) {
+  private constructor(name: string, nativePort: NativePort, batchSize: number, txOnly: boolean) {
     this.interface = name;
+    this.txOnly = txOnly;
     this.#native = nativePort;
     this.ifindex = nativePort.ifindex;
     this.mac = nativePort.mac;
@@ -136,13 +142,14 @@ export class PacketPort {
   static open(opts: PacketPortOptions): PacketPort {
     const o = nativeOptions(opts);
     const p = callNative(() => new native.PacketPort(o));
-    return new PacketPort(o.interface, p, o.batchSize);
+    return new PacketPort(o.interface, p, o.batchSize, o.txOnly);
   }
 
   /** Waits up to timeoutMs (0: don't wait, -1: forever) for frames; returns how many (≤ maxFrames,
    *  ≤ batchSize) are described in `descriptors`. Releases the previous batch to the kernel first. */
   receive(maxFrames: number = this.batchSize, timeoutMs = 10): number {
     this.#open();
+    if (this.txOnly) throw new LbError('ERR_INVALID_ARG', `The packet port on ${this.interface} is TX-only: it cannot receive.`);
     is.integer(maxFrames, 'maxFrames', 1, this.batchSize);
     is.integer(timeoutMs, 'timeoutMs', -1, 2 ** 31 - 1);
     this.#lastCount = this.#native.receive(maxFrames, timeoutMs);

@@ -86,6 +86,19 @@ for (const txMode of ['sendmmsg', 'ring'] as const) {
   });
 }
 
+t.test('a TX-only port sends without an RX ring or a tap', async (t) => {
+  const a = open({ interface: 'va', txOnly: true });
+  const b = open({ interface: 'vb' });
+  t.equal(a.ring.byteLength, 0, 'no RX ring mapped');
+  t.throws(() => a.receive(), { code: 'ERR_INVALID_ARG' }, 'receive() is refused');
+  const frames = testFrames(a, b, 20, 5);
+  const p = pack(frames);
+  t.equal(a.sendFrames(p.buf, p.offsets, p.lengths, frames.length), frames.length);
+  t.same(collect(b, frames.length, udpTo(9005)), frames, 'the frames arrived intact');
+  t.throws(() => PacketPort.open({ interface: 'va', netns: ns, txOnly: true, fanout: { group: 7 } }), { code: 'ERR_INVALID_ARG' },
+    'a TX-only port cannot join a fanout group');
+});
+
 t.test('a fanout group of two sockets shares the traffic', async (t) => {
   const a = open({ interface: 'va' });
   const b1 = open({ interface: 'vb', fanout: { group: 4242, mode: 'hash' } });
