@@ -1,0 +1,106 @@
+// Content codings the CDN layer decodes and produces (gzip, deflate, br), and the choice of the
+// coding sent to a client by its Accept-Encoding.
+import zlib from 'node:zlib';
+import { Transform, type Duplex } from 'node:stream';
+
+export type Coding = 'identity' | 'gzip' | 'deflate' | 'br';
+
+/** The coding of a Content-Encoding value, or undefined when the CDN layer cannot decode it. */
+export function parseContentEncoding(value: string | undefined): Coding | undefined {
+  const v = (value ?? '').trim().toLowerCase();
+  if (v === '' || v === 'identity') return 'identity';
+  if (v === 'gzip' || v === 'x-gzip') return 'gzip';
+  if (v === 'deflate' || v === 'br') return v;
+  return undefined;
+}
+
+/** q-values of an Accept-Encoding header by coding ("*" included). */
+function acceptedCodings(header: string | undefined): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const part of (header ?? '').split(',')) {
+    const [name, ...params] = part.trim().toLowerCase().split(';');
+    if (name === '') continue;
+    let q = 1;
+    for (const p of params) {
+      const m = /^\s*q\s*=\s*([0-9.]+)\s*$/.exec(p);
+      if (m !== null) q = Number(m[1]);
+    }
+    out.set(name, q);
+  }
+  return out;
+}
+
+/**
+ * The coding to send: the back-end's own when the client takes it, else gzip, br, identity in
+ * that order of preference (gzip first: it is cheap to produce while streaming).
+ */
+export function chooseCoding(acceptEncoding: string | undefined, preferred: Coding = 'identity'): Coding {
+  const acc = acceptedCodings(acceptEncoding);
+  const q = (c: string) => acc.get(c) ?? (c === 'identity' ? 1 : acc.get('*') ?? 0);
+  if (preferred !== 'identity' && q(preferred) > 0) return preferred;
+  for (const c of ['gzip', 'br'] as const) if (q(c) > 0) return c;
+  return 'identity';
+}
+
+/** "deflate" should be zlib-wrapped, but some servers send raw deflate: look at the first bytes. */
+function deflateDecoder(): Transform {
+  let inner: zlib.Inflate | zlib.InflateRaw | undefined;
+  return new Transform({
+    transform(chunk: Buffer, _e, done) {
+      if (inner === undefined) {
+        const zlibHeader = chunk.length >= 2 && (chunk[0] & 0x0f) === 8 && ((chunk[0] << 8) | chunk[1]) % 31 === 0;
+        inner = zlibHeader ? zlib.createInflate() : zlib.createInflateRaw();
+        inner.on('data', (d: Buffer) => this.push(d));
+        inner.on('error', (e) => this.destroy(e));
+      }
+      inner.write(chunk, () => done());
+    },
+    flush(done) {
+      if (inner === undefined) { done(); return; }
+      inner.once('end', () => done());
+      inner.end();
+    },
+  });
+}
+
+export function decoderFor(coding: Coding): Duplex | undefined {
+  switch (coding) {
+    case 'gzip': return zlib.createGunzip();
+    case 'deflate': return deflateDecoder();
+    case 'br': return zlib.createBrotliDecompress();
+    default: return undefined;
+  }
+}
+
+// Streaming brotli at quality 5: close to gzip's cost, better ratio; 11 (the default) is far too
+// slow for on-the-fly pages.
+const BROTLI_STREAM = { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5 } };
+
+export function encoderFor(coding: Coding): Duplex | undefined {
+  switch (coding) {
+    case 'gzip': return zlib.createGzip({ level: 6 });
+    case 'deflate': return zlib.createDeflate({ level: 6 });
+    case 'br': return zlib.createBrotliCompress(BROTLI_STREAM);
+    default: return undefined;
+  }
+}
+
+/** Whole-buffer decode (the cache filler reads whole pages). */
+export function decodeSync(coding: Coding, body: Buffer): Buffer {
+  switch (coding) {
+    case 'gzip': return zlib.gunzipSync(body);
+    case 'deflate': return (body.length >= 2 && (body[0] & 0x0f) === 8 && ((body[0] << 8) | body[1]) % 31 === 0) ? zlib.inflateSync(body) : zlib.inflateRawSync(body);
+    case 'br': return zlib.brotliDecompressSync(body);
+    default: return body;
+  }
+}
+
+/** Whole-buffer encode (cached pages are stored once per coding). */
+export function encodeSync(coding: Coding, body: Uint8Array): Buffer {
+  switch (coding) {
+    case 'gzip': return zlib.gzipSync(body, { level: 6 });
+    case 'deflate': return zlib.deflateSync(body, { level: 6 });
+    case 'br': return zlib.brotliCompressSync(body, BROTLI_STREAM);
+    default: return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  }
+}

@@ -1,0 +1,91 @@
+// The streaming path of a response: decide whether it is rewritten, and build the pipeline
+// decode → rewrite → encode with the headers that go with it. The L7 proxy calls planRewrite
+// with the response head; null means "forward untouched".
+import * as streams from 'node:stream';
+import type { Duplex } from 'node:stream';
+import { charsetOfContentType, canonicalCharset, isAsciiCompatible, isHtml } from './charset.js';
+import { chooseCoding, decoderFor, encoderFor, parseContentEncoding, type Coding } from './content-coding.js';
+import { addVary, cacheControl, headerValue, weakEtag, type HeaderMap } from './headers.js';
+import { createRewriteStream } from './rewrite-stream.js';
+import type { CdnStats } from './stats.js';
+import type { UrlPolicy } from './url-policy.js';
+
+// stream.compose (Node >= 16.9) chains stages into one Duplex with error propagation; the
+// installed @types/node does not declare it.
+const compose = (streams as unknown as { compose(...stages: Duplex[]): Duplex }).compose;
+
+export interface PageRequest {
+  method: string;
+  /** Absolute URL of the page (scheme and Host of the client's request). */
+  url: URL;
+  acceptEncoding?: string;
+}
+
+export interface ResponseHeadView {
+  status: number;
+  headers: HeaderMap;
+}
+
+export interface RewritePlan {
+  /** Encoded back-end body in, encoded rewritten body out. */
+  transform: Duplex;
+  /** The response headers to send (Content-Length removed: the length is known only at the end). */
+  headers: HeaderMap;
+  coding: Coding;
+}
+
+export type PassReason = 'method' | 'status' | 'not-html' | 'no-transform' | 'coding' | 'charset';
+
+/** Why a response is not rewritten, or undefined when it is. */
+export function passReason(req: PageRequest, head: ResponseHeadView): PassReason | undefined {
+  if (req.method !== 'GET' && req.method !== 'POST') return 'method';
+  if (head.status !== 200) return 'status';
+  const type = headerValue(head.headers, 'content-type');
+  if (!isHtml(type)) return 'not-html';
+  if (cacheControl(headerValue(head.headers, 'cache-control')).has('no-transform')) return 'no-transform';
+  if (parseContentEncoding(headerValue(head.headers, 'content-encoding')) === undefined) return 'coding';
+  const label = charsetOfContentType(type);
+  if (label !== undefined) {
+    const enc = canonicalCharset(label);
+    if (enc === undefined || !isAsciiCompatible(enc)) return 'charset';
+  }
+  return undefined;
+}
+
+/** The headers of a rewritten response sent with `coding`. */
+export function rewrittenHeaders(headers: HeaderMap, coding: Coding): HeaderMap {
+  const out: HeaderMap = { ...headers };
+  delete out['content-length'];
+  delete out['content-md5'];
+  delete out['accept-ranges'];
+  delete out['content-encoding'];
+  if (coding !== 'identity') out['content-encoding'] = coding;
+  out['vary'] = addVary(headerValue(headers, 'vary'), 'Accept-Encoding');
+  const etag = weakEtag(headerValue(headers, 'etag'));
+  if (etag !== undefined) out['etag'] = etag;
+  return out;
+}
+
+/**
+ * The rewrite pipeline for this response, or null when it passes untouched (not HTML, not 200,
+ * `no-transform`, an unknown coding or a charset the byte scanner cannot read: counted).
+ * The caller sends `headers` with chunked framing (HTTP/1.1) or closes after the body (1.0).
+ */
+export function planRewrite(policy: UrlPolicy, req: PageRequest, head: ResponseHeadView, stats?: CdnStats): RewritePlan | null {
+  const reason = passReason(req, head);
+  if (reason !== undefined) {
+    if (stats !== undefined && (reason === 'coding' || reason === 'charset')) stats.pagesPassedThrough++;
+    return null;
+  }
+  const from = parseContentEncoding(headerValue(head.headers, 'content-encoding'))!;
+  const to = chooseCoding(req.acceptEncoding, from);
+  const rewrite = createRewriteStream({ policy, pageUrl: req.url, charset: charsetOfContentType(headerValue(head.headers, 'content-type')), stats });
+  const stages: Duplex[] = [];
+  const dec = decoderFor(from);
+  if (dec !== undefined) stages.push(dec);
+  stages.push(rewrite);
+  const enc = encoderFor(to);
+  if (enc !== undefined) stages.push(enc);
+  const transform = stages.length === 1 ? stages[0] : compose(...stages);
+  return { transform, headers: rewrittenHeaders(head.headers, to), coding: to };
+}
