@@ -43,7 +43,7 @@ export interface NativeStats {
   received: number;
   /** Frames forward() queued for TX. */
   forwarded: number;
-  /** Frames forward() dropped: Decision.DROP, an index past the table, no room for a VLAN tag,
+  /** Frames forward() dropped: Decision.DROP, an index past the table, a truncated frame, no room for a VLAN tag,
    *  a GSO frame for a port without the vnet header, or a TX queue refusal. */
   dropped: number;
   /** Frames forward() left alone (Decision.CONSUMED). */

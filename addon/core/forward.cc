@@ -63,6 +63,10 @@ size_t forward_frames(RxFrame* frames, const int32_t* decisions, size_t n, const
       continue;
     }
     RxFrame& f = frames[i];
+    if (f.flags & kFlagTruncated) {
+      ++c->dropped;  // cut to the ring's frame space: sending it on would corrupt it
+      continue;
+    }
     const NextHop& hop = table[d];
     PacketRing* out = hop.port;
     bool tagged = (f.flags & kFlagVlanValid) != 0;

@@ -46,7 +46,8 @@ size_t rewrite_buffer(uint8_t* buf, size_t buf_len, const int32_t* offsets, cons
 
 // Ring backend: rewrites each frame for its next hop (MACs; a stripped VLAN tag
 // put back in the headroom; the partial checksum completed, or carried in the
-// vnet header when the output port has vnet_hdr), queues it on the hop's port,
+// vnet header when the output port has vnet_hdr), queues it on the hop's port
+// (truncated frames are dropped),
 // then flushes every port in ports[0..nports) once. Returns frames queued.
 size_t forward_frames(RxFrame* frames, const int32_t* decisions, size_t n, const NextHop* table, size_t table_size,
                       PacketRing* const* ports, size_t nports, ForwardCounters* counters);
