@@ -1,0 +1,63 @@
+// ARP replies, neighbour advertisements and takeover announcements, decoded by tshark (a real,
+// independent decoder that also checks the ICMPv6 checksum).
+import t from 'tap';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { answerFor, gratuitousArp, unsolicitedAdvertisement } from '../../engine/scheduler/responder.js';
+import { ether, arp, neighbourSolicitation, tcp, ip4, IPV4, IPV6, ARP } from './fixtures/frames.js';
+
+const MAC = Uint8Array.from([0x02, 0, 0, 0, 0, 0x5c]);
+const MAC_TEXT = '02:00:00:00:00:5c';
+
+// tshark's view of frames: one line of fields per frame.
+function decode(frames: Uint8Array[], fields: string[]): string[][] {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lbarray-responder-'));
+  try {
+    const file = path.join(dir, 'out.pcap');
+    const header = Buffer.alloc(24);
+    header.writeUInt32LE(0xa1b2c3d4, 0); header.writeUInt16LE(2, 4); header.writeUInt16LE(4, 6);
+    header.writeUInt32LE(65535, 16); header.writeUInt32LE(1, 20);
+    const records = frames.map((f) => { const h = Buffer.alloc(16); h.writeUInt32LE(f.length, 8); h.writeUInt32LE(f.length, 12); return Buffer.concat([h, f]); });
+    fs.writeFileSync(file, Buffer.concat([header, ...records]));
+    const out = execFileSync('tshark', ['-r', file, '-T', 'fields', '-E', 'separator=|', ...fields.flatMap((f) => ['-e', f])],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return out.trim().split('\n').map((l) => l.split('|'));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+t.test('answers to ARP and NDP requests for the VIP', async (t) => {
+  const cases = [
+    { name: 'ARP request', frame: ether(ARP, arp(1, '198.18.1.7', '198.18.0.100')),
+      fields: ['eth.dst', 'eth.src', 'arp.opcode', 'arp.src.hw_mac', 'arp.src.proto_ipv4', 'arp.dst.hw_mac', 'arp.dst.proto_ipv4'],
+      want: ['02:00:00:00:00:0a', MAC_TEXT, '2', MAC_TEXT, '198.18.0.100', '02:00:00:00:00:0a', '198.18.1.7'] },
+    { name: 'VLAN-tagged ARP request', frame: ether(ARP, arp(1, '198.18.1.7', '198.18.0.100'), [42]),
+      fields: ['vlan.id', 'arp.opcode', 'arp.src.proto_ipv4'], want: ['42', '2', '198.18.0.100'] },
+    { name: 'neighbour solicitation', frame: ether(IPV6, neighbourSolicitation('2001:2:0:1::7', '2001:2::100')),
+      fields: ['eth.dst', 'ipv6.src', 'ipv6.dst', 'ipv6.hlim', 'icmpv6.type', 'icmpv6.nd.na.flag.s', 'icmpv6.nd.na.flag.o', 'icmpv6.nd.na.target_address', 'icmpv6.opt.linkaddr', 'icmpv6.checksum.status'],
+      want: ['02:00:00:00:00:0a', '2001:2::100', '2001:2:0:1::7', '255', '136', 'True', 'True', '2001:2::100', MAC_TEXT, '1'] },
+    { name: 'duplicate address detection (from ::)', frame: ether(IPV6, neighbourSolicitation('::', '2001:2::100')),
+      fields: ['eth.dst', 'ipv6.dst', 'icmpv6.nd.na.flag.s', 'icmpv6.checksum.status'], want: ['33:33:00:00:00:01', 'ff02::1', 'False', '1'] },
+  ];
+  for (const c of cases) {
+    const answer = answerFor(c.frame, MAC);
+    t.ok(answer, `${c.name}: answered`);
+    const got = decode([answer!], c.fields)[0];
+    // tshark prints booleans as True/False or 1/0 depending on the version: compare loosely.
+    const norm = (v: string): string => ({ True: '1', False: '0' } as Record<string, string>)[v] ?? v;
+    t.same(got.map(norm), c.want.map(norm), c.name);
+  }
+  t.equal(answerFor(ether(IPV4, ip4('198.18.1.7', '198.18.0.100', tcp(1, 80))), MAC), null, 'not a request: no answer');
+});
+
+t.test('takeover announcements', async (t) => {
+  const [garp] = decode([gratuitousArp('198.18.0.100', MAC)], ['eth.dst', 'arp.opcode', 'arp.src.proto_ipv4', 'arp.dst.proto_ipv4', 'arp.isgratuitous']);
+  t.same(garp.slice(0, 4), ['ff:ff:ff:ff:ff:ff', '1', '198.18.0.100', '198.18.0.100'], 'gratuitous ARP: a broadcast request for the VIP by the VIP');
+  t.match(garp[4], /^(True|1)$/, 'tshark calls it gratuitous');
+  const [na] = decode([unsolicitedAdvertisement('2001:2::100', MAC)], ['eth.dst', 'ipv6.dst', 'icmpv6.type', 'icmpv6.nd.na.flag.s', 'icmpv6.nd.na.flag.o', 'icmpv6.nd.na.target_address', 'icmpv6.checksum.status']);
+  t.same(na.map((v) => ({ True: '1', False: '0' } as Record<string, string>)[v] ?? v),
+    ['33:33:00:00:00:01', 'ff02::1', '136', '0', '1', '2001:2::100', '1'], 'unsolicited NA to all nodes, override set, checksum good');
+});
