@@ -10,7 +10,7 @@ import { configJsonSchema } from '../config/docs.js';
 import { loadConfig, nodeById } from '../config/index.js';
 import { isLbError } from '../errors.js';
 import { configureLogging, LOG_LEVELS, parseLogLevel, type LogLevel } from '../log.js';
-import { drainNode, reloadNodes } from './commands/actions.js';
+import { drainNode, purgeCache, reloadNodes } from './commands/actions.js';
 import { describeConfig } from './commands/check.js';
 import { runDemo } from './commands/demo.js';
 import { labDown, labUp } from './commands/lab.js';
@@ -136,6 +136,16 @@ export function buildProgram(io: CliIo, exit: (code: number) => void): Command {
     .option('-n, --node <id>', 'only this node')
     .action(async (opts: { config: string; node?: string }) => {
       exit(await reloadNodes(loadConfig(opts.config), io, opts.node));
+    });
+
+  program.command('purge')
+    .description('drop cached (CDN-rewritten) pages: one URL, or every URL under a prefix')
+    .argument('<url>', 'absolute URL, e.g. http://www.example.com/index.html')
+    .addOption(configOption())
+    .option('--prefix', 'purge every cached URL that starts with <url>')
+    .option('-n, --node <id>', 'only this node')
+    .action(async (url: string, opts: { config: string; prefix?: boolean; node?: string }) => {
+      exit(await purgeCache(loadConfig(opts.config), io, opts.prefix ? { prefix: url } : { url }, opts.node));
     });
 
   program.command('schema')

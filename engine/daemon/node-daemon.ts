@@ -2,7 +2,7 @@
 // and graceful stop, around the parts that do the work (L7 proxy, cluster/election + scheduler,
 // CDN cache). Each part plugs in through NodePart; the daemon answers the admin endpoint by
 // asking the parts, and applies a reloaded config by handing it to each part.
-import type { Logger } from 'pino';
+import type { Logger } from '../log.js';
 import { createMetrics, type Metrics } from '../admin/metrics.js';
 import { startAdminServer, type AdminServer } from '../admin/server.js';
 import type { NodeStatus, PurgeRequest, ReloadResult, StatusSource } from '../admin/status.js';

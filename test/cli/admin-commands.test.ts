@@ -28,7 +28,8 @@ class TestNode implements StatusSource {
     };
   }
   health() { return { ok: true }; }
-  purge(_req: PurgeRequest) { return 0; }
+  purges: PurgeRequest[] = [];
+  purge(req: PurgeRequest) { this.purges.push(req); return 5; }
   drain(on: boolean) { this.draining = on; }
   async reload() { this.reloads++; return this.reloadResult; }
 }
@@ -124,6 +125,20 @@ t.test('reload: applied, refused with the issues, unreachable', async (t) => {
   t.equal(lb1.reloads, 2);
 });
 
+t.test('purge: a URL or a prefix, on every node', async (t) => {
+  const r = await cli('purge', 'http://www.lab.test/static/', '--prefix', '-c', configFile);
+  t.equal(r.code, 1, 'lb3 does not answer');
+  t.match(r.stdout, 'node lb1: 5 cached page(s) purged.\nnode lb2: 5 cached page(s) purged.\n');
+  t.match(r.stderr, 'node lb3 does not answer');
+  t.same(lb1.purges, [{ prefix: 'http://www.lab.test/static/' }]);
+  const one = await cli('purge', 'http://www.lab.test/index.html', '-c', configFile, '--node', 'lb2');
+  t.equal(one.code, 0);
+  t.same(lb2.purges.at(-1), { url: 'http://www.lab.test/index.html' });
+  const bad = await cli('purge', '/index.html', '-c', configFile, '--node', 'lb1');
+  t.equal(bad.code, 1);
+  t.match(bad.stderr, 'node lb1 answered 400: expected an absolute http(s) URL');
+});
+
 t.test('the real CLI prints the status table too', async (t) => {
   const r = await lbarray(['status', '-c', configFile, '--node', 'lb2']);
   t.equal(r.code, 0, r.stderr);
@@ -143,7 +158,7 @@ t.test('in-process: schema, version, check --json, help', async (t) => {
   t.equal(JSON.parse(json.stdout).nodes[2].adminAddress, '127.0.0.3');
   const help = await cli('--help');
   t.equal(help.code, 0);
-  for (const c of ['run', 'check', 'demo', 'lab', 'replay', 'status', 'drain', 'reload', 'version']) t.match(help.stdout, new RegExp(`\\n  ${c}\\b`), c);
+  for (const c of ['run', 'check', 'demo', 'lab', 'replay', 'status', 'drain', 'reload', 'purge', 'schema', 'version']) t.match(help.stdout, new RegExp(`\\n  ${c}\\b`), c);
   const notYet = await Promise.all([['replay', 'x.pcap'], ['demo']].map((a) => cli(...a)));
   for (const r of notYet) { t.equal(r.code, 2); t.match(r.stderr, /is not implemented yet/); }
   const badLevel = await cli('--log-level', 'loud', 'version');

@@ -32,3 +32,25 @@ export async function reloadNodes(config: Config, io: CliIo, nodeId?: string): P
   }
   return failed === 0 ? 0 : 1;
 }
+
+/** Drops cached pages on every node (each node has its own cache), or on one. */
+export async function purgeCache(config: Config, io: CliIo, what: { url: string } | { prefix: string }, nodeId?: string): Promise<number> {
+  const nodes = nodeId ? [nodeById(config, nodeId)] : config.nodes;
+  let failed = 0;
+  for (const node of nodes) {
+    try {
+      const reply = await askNode(config, node, 'POST', '/purge', what);
+      if (reply.status === 200) {
+        io.out(`node ${node.id}: ${(reply.body as { purged: number }).purged} cached page(s) purged.\n`);
+      } else {
+        failed++;
+        io.err(`${replyError(node, reply)}\n`);
+      }
+    } catch (e) {
+      if (!(e instanceof LbError)) throw e;
+      failed++;
+      io.err(`${e.message}\n`);
+    }
+  }
+  return failed === 0 ? 0 : 1;
+}
