@@ -1,0 +1,55 @@
+// May a shared cache store this response, and until when is it fresh (RFC 9111 §3, §4.2)?
+// Pure: request and response headers and the clock in, a verdict out.
+import { cacheControl, headerValue, type HeaderMap } from './headers.js';
+
+export type Storability =
+  | { storable: true; freshUntil: number }
+  | { storable: false; reason: 'request-no-store' | 'no-store' | 'private' | 'authorization' | 'set-cookie' | 'vary-star' | 'no-freshness' };
+
+function seconds(v: string | undefined): number | undefined {
+  if (v === undefined || !/^\d+$/.test(v)) return undefined;
+  return Number(v);
+}
+
+function httpDate(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? undefined : t;
+}
+
+/** Freshness lifetime in ms from the response, or undefined when it states none. */
+export function freshnessLifetime(res: HeaderMap, now: number): number | undefined {
+  const cc = cacheControl(headerValue(res, 'cache-control'));
+  if (cc.has('no-cache')) return 0;
+  const s = seconds(cc.get('s-maxage')) ?? seconds(cc.get('max-age'));
+  if (s !== undefined) return s * 1000;
+  const expiresHeader = headerValue(res, 'expires');
+  if (expiresHeader !== undefined) {
+    const expires = httpDate(expiresHeader);
+    // An invalid Expires (often "0") means already expired.
+    return expires === undefined ? 0 : Math.max(0, expires - (httpDate(headerValue(res, 'date')) ?? now));
+  }
+  return undefined;
+}
+
+function hasValidator(res: HeaderMap): boolean {
+  return res['etag'] !== undefined || res['last-modified'] !== undefined;
+}
+
+export function storability(req: HeaderMap, res: HeaderMap, now: number): Storability {
+  if (cacheControl(headerValue(req, 'cache-control')).has('no-store')) return { storable: false, reason: 'request-no-store' };
+  const cc = cacheControl(headerValue(res, 'cache-control'));
+  if (cc.has('no-store')) return { storable: false, reason: 'no-store' };
+  if (cc.has('private')) return { storable: false, reason: 'private' };
+  if (req['authorization'] !== undefined && !cc.has('public') && !cc.has('s-maxage') && !cc.has('must-revalidate')) {
+    return { storable: false, reason: 'authorization' };
+  }
+  // A page that sets a cookie is somebody's page: never shared.
+  if (res['set-cookie'] !== undefined) return { storable: false, reason: 'set-cookie' };
+  if ((headerValue(res, 'vary') ?? '').split(',').some((v) => v.trim() === '*')) return { storable: false, reason: 'vary-star' };
+  const lifetime = freshnessLifetime(res, now);
+  // Without a lifetime, or with none left, a stored page is only useful if it can be revalidated.
+  if ((lifetime === undefined || lifetime === 0) && !hasValidator(res)) return { storable: false, reason: 'no-freshness' };
+  const age = (seconds(headerValue(res, 'age')) ?? 0) * 1000;
+  return { storable: true, freshUntil: now + Math.max(0, (lifetime ?? 0) - age) };
+}

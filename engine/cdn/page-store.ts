@@ -1,0 +1,134 @@
+// The stored rewritten pages: variants by Vary, least recently used dropped first, bounded by
+// bytes. Bodies live in SharedArrayBuffers, so handing a page to a worker thread shares it rather
+// than copying it; a page is never changed once stored (a refresh replaces its freshness only).
+import type { Coding } from './content-coding.js';
+import { purgeMatcher, varyValue } from './cache-key.js';
+import type { HeaderMap } from './headers.js';
+
+export interface StoredPage {
+  key: string;
+  /** Vary names (lower case, sorted) and the request's values for them when stored. */
+  vary: string[];
+  varyValues: string[];
+  status: number;
+  /** Headers replayed to clients (no framing or coding fields; ETag already weak). */
+  headers: Record<string, string | string[]>;
+  /** The rewritten body per coding (identity always; gzip and br when worth it). */
+  bodies: Partial<Record<Coding, Uint8Array>>;
+  /** Validators of the back-end's response, for revalidation. */
+  originEtag?: string;
+  lastModified?: string;
+  storedAt: number;
+  freshUntil: number;
+  /** Hash of the rewrite rules the page was rewritten under (see rulesHash). */
+  rules: string;
+}
+
+export function pageSize(p: StoredPage): number {
+  let n = 512 + p.key.length;
+  for (const b of Object.values(p.bodies)) n += b?.byteLength ?? 0;
+  return n;
+}
+
+/** A copy of `bytes` in shared memory. */
+export function sharedCopy(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(new SharedArrayBuffer(bytes.byteLength));
+  out.set(bytes);
+  return out;
+}
+
+function variantId(key: string, values: readonly string[]): string {
+  return values.length === 0 ? key : `${key}\u0000${values.join('\u0000')}`;
+}
+
+export class PageStore {
+  /** Insertion order is recency order: a touch re-inserts. */
+  private readonly entries = new Map<string, StoredPage>();
+  /** Vary names per key (to find the variant of a request) and how many variants are stored. */
+  private readonly varyOf = new Map<string, { names: string[]; variants: number }>();
+  private bytesUsed = 0;
+
+  constructor(private maxBytes: number) {}
+
+  get bytes(): number { return this.bytesUsed; }
+  get size(): number { return this.entries.size; }
+
+  find(key: string, request: HeaderMap): StoredPage | undefined {
+    const vary = this.varyOf.get(key);
+    if (vary === undefined) return undefined;
+    const id = variantId(key, vary.names.map((n) => varyValue(request[n])));
+    const page = this.entries.get(id);
+    if (page !== undefined) {
+      this.entries.delete(id);
+      this.entries.set(id, page);
+    }
+    return page;
+  }
+
+  put(page: StoredPage): boolean {
+    const size = pageSize(page);
+    if (size > this.maxBytes) return false;
+    const prevVary = this.varyOf.get(page.key);
+    // A changed Vary makes the stored variants unreachable: drop them.
+    if (prevVary !== undefined && prevVary.names.join(',') !== page.vary.join(',')) this.dropKey(page.key);
+    const id = variantId(page.key, page.varyValues);
+    this.remove(id);
+    this.entries.set(id, page);
+    const v = this.varyOf.get(page.key);
+    if (v === undefined) this.varyOf.set(page.key, { names: page.vary, variants: 1 });
+    else v.variants++;
+    this.bytesUsed += size;
+    for (const [oldest, p] of this.entries) {
+      if (this.bytesUsed <= this.maxBytes) break;
+      this.remove(oldest, p);
+    }
+    return true;
+  }
+
+  /** Replaces the freshness (and replayed headers) of a stored variant after a 304. */
+  refresh(key: string, varyValues: readonly string[], freshUntil: number, headers?: Record<string, string | string[]>): StoredPage | undefined {
+    const id = variantId(key, varyValues);
+    const page = this.entries.get(id);
+    if (page === undefined) return undefined;
+    const next = { ...page, freshUntil, headers: headers ?? page.headers };
+    this.entries.set(id, next);
+    return next;
+  }
+
+  private remove(id: string, page = this.entries.get(id)): void {
+    if (page === undefined) return;
+    this.entries.delete(id);
+    this.bytesUsed -= pageSize(page);
+    const v = this.varyOf.get(page.key);
+    if (v !== undefined && --v.variants <= 0) this.varyOf.delete(page.key);
+  }
+
+  private dropKey(key: string): number {
+    let n = 0;
+    for (const [id, p] of this.entries) if (p.key === key) { this.remove(id, p); n++; }
+    this.varyOf.delete(key);
+    return n;
+  }
+
+  /** Drops one URL (every variant) or, with `prefix`, every URL under it. Returns pages dropped. */
+  purge(target: string, prefix: boolean): number {
+    const match = purgeMatcher(target, prefix);
+    let n = 0;
+    for (const [id, p] of this.entries) if (match(p.key)) { this.remove(id, p); n++; }
+    return n;
+  }
+
+  flush(): void {
+    this.entries.clear();
+    this.varyOf.clear();
+    this.bytesUsed = 0;
+  }
+
+  resize(maxBytes: number): void {
+    this.maxBytes = maxBytes;
+    for (const [oldest, p] of this.entries) {
+      if (this.bytesUsed <= this.maxBytes) break;
+      this.remove(oldest, p);
+    }
+  }
+}
