@@ -5,3 +5,4 @@ export { loadConfig, parseConfig, validateConfig, type ParseOptions, type Valida
 export { ConfigError, formatIssue, type ConfigIssue } from './errors.js';
 export { nodeById, adminEndpoint, vipAddresses } from './lookup.js';
 export { parseDuration, parseSize } from './units.js';
+export { l7Options, l7Policy } from './to-l7.js';

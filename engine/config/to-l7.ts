@@ -1,0 +1,105 @@
+// Maps the config onto the L7 node's plain options (engine/l7/types.ts): the proxy never reads
+// the config file, the config layer never reaches into the proxy. Certificate, key and CA files
+// are read here (they were validated by the loader).
+import fs from 'node:fs';
+import type { HealthCheckOptions, L7Options, PersistenceOptions, PolicyOptions, PoolOptions, RouteRule, ServiceOptions } from '../l7/types.js';
+import type { Config, NodeConfig, PoolConfig, RouteConfig } from './schema.js';
+import type { Policy } from './schema.js';
+
+export function l7Policy(p: Policy): PolicyOptions {
+  switch (p.type) {
+    case 'roundrobin': return { kind: 'round-robin' };
+    case 'weighted': return { kind: 'weighted-round-robin' };
+    case 'leastconn': return { kind: 'least-connections' };
+    default:
+      if (p.by === 'header') return { kind: 'hash', on: { header: p.name } };
+      if (p.by === 'cookie') return { kind: 'hash', on: { cookie: p.name } };
+      return { kind: 'hash', on: p.by === 'url' ? 'url' : 'client-address' };
+  }
+}
+
+function l7Persistence(c: Config, pool: PoolConfig): PersistenceOptions | undefined {
+  if (pool.persistence === 'cookie') {
+    const { name, maxAge } = c.persistence.cookie;
+    return { kind: 'cookie', name, ...(maxAge !== undefined ? { maxAgeSeconds: Math.round(maxAge / 1000) } : {}) };
+  }
+  if (pool.persistence === 'session-id') {
+    return { kind: 'session-id', names: [...c.persistence.sessionIds.names], groups: c.persistence.hashGroups };
+  }
+  return undefined;
+}
+
+function l7Health(pool: PoolConfig): HealthCheckOptions {
+  const h = pool.healthCheck;
+  return { path: h.path, expectStatus: h.status[0], intervalMs: h.interval, timeoutMs: h.timeout, rise: h.rise, fall: h.fall };
+}
+
+function l7Pool(c: Config, name: string, pool: PoolConfig, policy: Policy): PoolOptions {
+  return {
+    name,
+    servers: pool.servers.map((s) => ({ id: `${s.address.includes(':') ? `[${s.address}]` : s.address}:${s.port}`, host: s.address, port: s.port, weight: s.weight })),
+    policy: l7Policy(policy),
+    persistence: l7Persistence(c, pool),
+    health: l7Health(pool),
+    connectTimeoutMs: c.proxy.connectTimeout,
+    responseTimeoutMs: c.proxy.responseTimeout,
+    ...(pool.tls ? {
+      tls: {
+        rejectUnauthorized: pool.tls.verify,
+        ...(pool.tls.servername ? { servername: pool.tls.servername } : {}),
+        ...(pool.tls.ca ? { ca: fs.readFileSync(pool.tls.ca, 'utf8') } : {}),
+      },
+    } : {}),
+  };
+}
+
+const samePolicy = (a: Policy, b: Policy) => JSON.stringify(a) === JSON.stringify(b);
+
+// A route whose policy differs from its pool's gets a pool of its own (same servers, its policy),
+// since the proxy keeps the policy with the pool.
+function routePoolName(r: RouteConfig, i: number): string {
+  return `${r.pool}@${r.name ?? `route${i + 1}`}`;
+}
+
+/**
+ * The L7 options of `node`: one listener per service and VIP family (on the VIP, which the node
+ * holds on its loopback), every pool, the routes in order. The route without conditions (the
+ * last, if any) becomes the default pool; without one, the last route's pool is the default.
+ */
+export function l7Options(c: Config, node: NodeConfig): L7Options {
+  const pools: PoolOptions[] = Object.entries(c.pools).map(([name, p]) => l7Pool(c, name, p, p.policy));
+  const routes: RouteRule[] = [];
+  let defaultPool: string | undefined;
+  c.routes.forEach((r, i) => {
+    let pool = r.pool;
+    if (!samePolicy(r.policy, c.pools[r.pool].policy)) {
+      pool = routePoolName(r, i);
+      pools.push(l7Pool(c, pool, c.pools[r.pool], r.policy));
+    }
+    const { host, pathPrefix, pathRegex } = r.match;
+    if (!host && !pathPrefix && !pathRegex) { defaultPool = pool; return; }
+    routes.push({ pool, ...(host ? { host } : {}), ...(pathPrefix ? { pathPrefix } : {}), ...(pathRegex ? { pathRegex } : {}) });
+  });
+  defaultPool ??= routes[routes.length - 1]?.pool;
+
+  const vips = [c.vip.ipv4, c.vip.ipv6].filter((v): v is string => v !== undefined);
+  const services: ServiceOptions[] = c.services.flatMap((s) => vips.map((vip) => ({
+    name: vips.length > 1 && vip.includes(':') ? `${s.name}-ipv6` : s.name,
+    host: vip,
+    port: s.port,
+    routes,
+    defaultPool: defaultPool as string,
+    ...(c.proxy.via ? { via: `lbarray-${node.id}` } : {}),
+    timeouts: { headersMs: c.proxy.headersTimeout, bodyMs: c.proxy.requestTimeout, keepAliveMs: c.proxy.keepAliveTimeout },
+    limits: { maxHeaderBytes: c.proxy.maxHeaderBytes },
+    ...(s.tls ? {
+      tls: {
+        certificates: s.tls.certificates.map((k) => ({
+          cert: fs.readFileSync(k.cert, 'utf8'), key: fs.readFileSync(k.key, 'utf8'), servernames: [...k.names],
+        })),
+        minVersion: s.tls.minVersion,
+      },
+    } : {}),
+  })));
+  return { ...(c.proxy.workers === 'auto' ? {} : { workers: c.proxy.workers }), services, pools };
+}

@@ -1,0 +1,79 @@
+// The config as the L7 node receives it (engine/l7/types.ts options), from examples/lab.yaml.
+import fs from 'node:fs';
+import path from 'node:path';
+import t from 'tap';
+import { loadConfig, parseConfig } from '../../engine/config/index.js';
+import { l7Options, l7Policy } from '../../engine/config/to-l7.js';
+
+const examples = path.resolve(import.meta.dirname, '../../examples');
+const lab = loadConfig(path.join(examples, 'lab.yaml'));
+const opts = l7Options(lab, lab.nodes[0]);
+
+t.test('policies map one to one', async (t) => {
+  const cases = [
+    [{ type: 'roundrobin' }, { kind: 'round-robin' }],
+    [{ type: 'weighted' }, { kind: 'weighted-round-robin' }],
+    [{ type: 'leastconn' }, { kind: 'least-connections' }],
+    [{ type: 'hash', by: 'url', includeQuery: true }, { kind: 'hash', on: 'url' }],
+    [{ type: 'hash', by: 'client' }, { kind: 'hash', on: 'client-address' }],
+    [{ type: 'hash', by: 'header', name: 'X-User' }, { kind: 'hash', on: { header: 'X-User' } }],
+    [{ type: 'hash', by: 'cookie', name: 'sid' }, { kind: 'hash', on: { cookie: 'sid' } }],
+  ] as const;
+  for (const [from, to] of cases) t.same(l7Policy(from), to, JSON.stringify(from));
+});
+
+t.test('one listener per service and VIP family, with PEM text for TLS', async (t) => {
+  t.same(opts.services.map((s) => [s.name, s.host, s.port]), [
+    ['web', '198.19.0.1', 80], ['web-ipv6', '2001:2:0:100::1', 80], ['web-tls', '198.19.0.1', 443], ['web-tls-ipv6', '2001:2:0:100::1', 443],
+  ]);
+  const tls = opts.services[2].tls!;
+  t.equal(tls.certificates[0].cert, fs.readFileSync(path.join(examples, 'certs/lab.pem'), 'utf8'));
+  t.same(tls.certificates.map((c) => c.servernames), [['www.lab.test', '*.lab.test'], ['static.lab.test']]);
+  t.equal(tls.minVersion, 'TLSv1.2');
+  t.equal(opts.services[0].tls, undefined);
+  t.same(opts.services[0].timeouts, { headersMs: 10_000, bodyMs: 30_000, keepAliveMs: 60_000 });
+  t.equal(opts.workers, 2);
+});
+
+t.test('routes in order; the catch-all is the default pool; a route policy gets its own pool', async (t) => {
+  t.same(opts.services[0].routes, [
+    { pool: 'static', pathPrefix: '/static/' },
+    { pool: 'api', host: 'api.lab.test' },
+    { pool: 'static@images', pathRegex: '^/img/.*\\.(png|jpe?g|webp)$' },
+  ]);
+  t.equal(opts.services[0].defaultPool, 'app');
+  t.same(opts.pools.map((p) => p.name), ['app', 'static', 'api', 'static@images']);
+  const images = opts.pools[3];
+  t.same(images.servers, opts.pools[1].servers, 'same servers as its pool');
+  t.same(images.policy, { kind: 'hash', on: 'url' });
+});
+
+t.test('pools: servers, persistence, health, upstream TLS', async (t) => {
+  const app = opts.pools[0];
+  t.same(app.servers[0], { id: '198.18.0.101:8080', host: '198.18.0.101', port: 8080, weight: 2 });
+  t.same(opts.pools[1].servers[0].id, '[2001:2::101]:8080');
+  t.same(app.persistence, { kind: 'cookie', name: 'LBSERVER' });
+  t.same(opts.pools[2].persistence, { kind: 'session-id', names: ['JSESSIONID', 'PHPSESSID'], groups: 4096 });
+  t.equal(opts.pools[1].persistence, undefined);
+  t.same(app.health, { path: '/healthz', expectStatus: 200, intervalMs: 500, timeoutMs: 300, rise: 2, fall: 2 });
+  t.equal(app.connectTimeoutMs, 3000);
+  t.equal(app.tls, undefined);
+
+  const withTls = parseConfig(`vip: { ipv6: 2001:2:0:100::1 }
+services: [{ name: web, port: 80 }]
+nodes: [{ id: lb1, interface: eth0, ipv6: 2001:2::11 }]
+pools:
+  secure:
+    tls: { verify: false, servername: backend.lab.test, ca: certs/lab.pem }
+    servers: [{ address: 2001:2::101, port: 8443 }]
+routes: [{ pool: secure, match: { host: www.lab.test } }]
+persistence: { cookie: { maxAge: 1h } }
+proxy: { via: true }
+`, { baseDir: examples });
+  const o = l7Options(withTls, withTls.nodes[0]);
+  t.match(o.pools[0].tls, { rejectUnauthorized: false, servername: 'backend.lab.test', ca: /BEGIN CERTIFICATE/ });
+  t.same(o.services.map((s) => s.name), ['web'], 'one VIP family, one listener, no suffix');
+  t.equal(o.services[0].defaultPool, 'secure', 'without a catch-all, the last route\'s pool');
+  t.equal(o.services[0].via, 'lbarray-lb1');
+  t.equal(o.workers, undefined, 'auto: the proxy picks one per core');
+});
