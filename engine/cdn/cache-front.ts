@@ -1,0 +1,223 @@
+// Serving HTML pages through the page cache (worker side): fresh hits straight from the store
+// (with 304 for clients' conditional requests), stale pages revalidated with the back-end's
+// validators, misses fetched once per key (the lease), rewritten, stored in every coding a client
+// may ask for, and anything not storable streamed through the rewriter as usual.
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream';
+import { cacheKey, varyNames, varyValue } from './cache-key.js';
+import { charsetOfContentType } from './charset.js';
+import { chooseCoding, decodeSync, encodeSync, parseContentEncoding, type Coding } from './content-coding.js';
+import { passReason, planRewrite, rewrittenHeaders } from './encoding.js';
+import { storability } from './freshness.js';
+import { headerValue, type HeaderMap } from './headers.js';
+import type { Lookup, PageCacheApi } from './page-cache.js';
+import { sharedCopy, type StoredPage } from './page-store.js';
+import { rewriteHtml } from './rewriter.js';
+import { CdnStats } from './stats.js';
+import type { UrlPolicy } from './url-policy.js';
+
+export interface OriginResponse { status: number; headers: HeaderMap; body: Readable }
+
+/**
+ * Fetches the page from a back-end with `conditional` headers added. The caller sends the
+ * client's request without the client's own If-None-Match, If-Modified-Since and Range.
+ */
+export type FetchOrigin = (conditional: HeaderMap) => Promise<OriginResponse>;
+
+export interface PageRequestInfo { method: string; url: URL; headers: HeaderMap }
+
+export type CacheState = 'HIT' | 'MISS' | 'REVALIDATED' | 'PASS';
+
+export interface FrontResponse {
+  status: number;
+  headers: HeaderMap;
+  /** A Buffer (length known, Content-Length set), a stream (send chunked), or none. */
+  body: Buffer | Readable | null;
+  cache: CacheState;
+}
+
+export interface CachingRewriterOptions {
+  cache: PageCacheApi;
+  policy: UrlPolicy;
+  /** rulesHash() of the rules `policy` was compiled from. */
+  rules: string;
+  stats?: CdnStats;
+  /** Larger pages are streamed, not stored. Default 8 MiB (encoded size). */
+  maxPageBytes?: number;
+  /** How long a key known not storable skips the cache. Default 10 s. */
+  passMs?: number;
+  /** Codings stored beside identity (computed once per fill). Default gzip and br. */
+  storedCodings?: Coding[];
+  now?: () => number;
+}
+
+const HOP_BY_HOP = ['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection'];
+const NOT_MODIFIED_FIELDS = ['cache-control', 'content-location', 'date', 'etag', 'expires', 'vary', 'last-modified', 'age', 'x-cache'];
+const REFRESHED_BY_304 = ['cache-control', 'expires', 'date', 'age', 'etag', 'last-modified'];
+
+function replayHeaders(headers: HeaderMap): Record<string, string | string[]> {
+  const out = rewrittenHeaders(headers, 'identity');
+  for (const h of HOP_BY_HOP) delete out[h];
+  const clean: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(out)) if (v !== undefined) clean[k] = v;
+  return clean;
+}
+
+function etagList(v: string): string[] {
+  return v.split(',').map((s) => s.trim().replace(/^W\//, '')).filter((s) => s !== '');
+}
+
+/** Does a client's conditional request match the stored page (RFC 9110 §13.1.2, §13.1.3)? */
+export function notModified(request: HeaderMap, page: StoredPage): boolean {
+  const inm = headerValue(request, 'if-none-match');
+  const etag = headerValue(page.headers, 'etag');
+  if (inm !== undefined) {
+    if (inm.trim() === '*') return true;
+    return etag !== undefined && etagList(inm).includes(etag.replace(/^W\//, ''));
+  }
+  const ims = Date.parse(headerValue(request, 'if-modified-since') ?? '');
+  const lm = Date.parse(page.lastModified ?? '');
+  return !Number.isNaN(ims) && !Number.isNaN(lm) && lm <= ims;
+}
+
+function asBuffer(u: Uint8Array): Buffer {
+  return Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+}
+
+export class CachingRewriter {
+  readonly stats: CdnStats;
+  private readonly maxPageBytes: number;
+  private readonly passMs: number;
+  private readonly storedCodings: Coding[];
+  private readonly now: () => number;
+
+  constructor(private readonly options: CachingRewriterOptions) {
+    this.stats = options.stats ?? new CdnStats();
+    this.maxPageBytes = options.maxPageBytes ?? 8 * 1024 * 1024;
+    this.passMs = options.passMs ?? 10_000;
+    this.storedCodings = options.storedCodings ?? ['gzip', 'br'];
+    this.now = options.now ?? Date.now;
+  }
+
+  async handle(req: PageRequestInfo, fetchOrigin: FetchOrigin): Promise<FrontResponse> {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return this.pass(req, await fetchOrigin({}));
+    const key = cacheKey(req.url);
+    const found: Lookup = await this.options.cache.lookup(key, req.headers);
+    switch (found.kind) {
+      case 'hit':
+        return this.fromPage(req, found.page, 'HIT');
+      case 'pass':
+        return this.pass(req, await fetchOrigin({}));
+      case 'stale':
+        return this.revalidate(req, key, found.lease, found.page, fetchOrigin);
+      default:
+        return this.fill(req, key, found.lease, fetchOrigin, {});
+    }
+  }
+
+  /** Pass-through with streaming rewrite: not stored. */
+  private pass(req: PageRequestInfo, res: OriginResponse): FrontResponse {
+    const plan = planRewrite(this.options.policy, { method: req.method, url: req.url, acceptEncoding: headerValue(req.headers, 'accept-encoding') }, res, this.stats);
+    if (plan === null) return { status: res.status, headers: res.headers, body: req.method === 'HEAD' ? null : res.body, cache: 'PASS' };
+    const body = plan.transform;
+    pipeline(res.body, body, () => {});
+    return { status: res.status, headers: plan.headers, body, cache: 'PASS' };
+  }
+
+  private fromPage(req: PageRequestInfo, page: StoredPage, state: CacheState): FrontResponse {
+    const headers: HeaderMap = { ...page.headers, age: String(Math.max(0, Math.floor((this.now() - page.storedAt) / 1000))), 'x-cache': state };
+    if (notModified(req.headers, page)) {
+      const h: HeaderMap = {};
+      for (const n of NOT_MODIFIED_FIELDS) if (headers[n] !== undefined) h[n] = headers[n];
+      return { status: 304, headers: h, body: null, cache: state };
+    }
+    const coding = chooseCoding(headerValue(req.headers, 'accept-encoding'), page.bodies.br !== undefined ? 'br' : 'gzip');
+    const bytes = page.bodies[coding] ?? page.bodies.identity!;
+    if (page.bodies[coding] !== undefined && coding !== 'identity') headers['content-encoding'] = coding;
+    headers['content-length'] = String(bytes.byteLength);
+    return { status: page.status, headers, body: req.method === 'HEAD' ? null : asBuffer(bytes), cache: state };
+  }
+
+  private async revalidate(req: PageRequestInfo, key: string, lease: number, page: StoredPage, fetchOrigin: FetchOrigin): Promise<FrontResponse> {
+    const conditional: HeaderMap = {};
+    if (page.originEtag !== undefined) conditional['if-none-match'] = page.originEtag;
+    if (page.lastModified !== undefined) conditional['if-modified-since'] = page.lastModified;
+    let res: OriginResponse;
+    try { res = await fetchOrigin(conditional); } catch (e) {
+      await this.options.cache.complete(key, lease, { kind: 'abandon' });
+      throw e;
+    }
+    if (res.status !== 304) return this.fill(req, key, lease, fetchOrigin, {}, res);
+    res.body.resume();
+    const headers = { ...page.headers };
+    for (const n of REFRESHED_BY_304) {
+      const v = res.headers[n];
+      if (v !== undefined) headers[n] = n === 'etag' ? `W/${String(v).replace(/^W\//, '')}` : v;
+    }
+    const verdict = storability(req.headers, { ...headers, etag: page.originEtag }, this.now());
+    const refreshed: StoredPage = { ...page, headers, storedAt: this.now(), freshUntil: verdict.storable ? verdict.freshUntil : 0 };
+    await this.options.cache.complete(key, lease, verdict.storable
+      ? { kind: 'refresh', varyValues: page.varyValues, freshUntil: refreshed.freshUntil, headers }
+      : { kind: 'abandon' });
+    return this.fromPage(req, refreshed, 'REVALIDATED');
+  }
+
+  private async fill(req: PageRequestInfo, key: string, lease: number, fetchOrigin: FetchOrigin, conditional: HeaderMap, got?: OriginResponse): Promise<FrontResponse> {
+    const cache = this.options.cache;
+    let res: OriginResponse;
+    try { res = got ?? await fetchOrigin(conditional); } catch (e) {
+      await cache.complete(key, lease, { kind: 'abandon' });
+      throw e;
+    }
+    const now = this.now();
+    const verdict = storability(req.headers, res.headers, now);
+    const view = { method: req.method, url: req.url, acceptEncoding: headerValue(req.headers, 'accept-encoding') };
+    if (req.method !== 'GET' || !verdict.storable || passReason(view, res) !== undefined) {
+      // Only a definite "not storable" answer earns a pass mark; errors and odd statuses retry.
+      await cache.complete(key, lease, res.status === 200 ? { kind: 'pass', forMs: this.passMs } : { kind: 'abandon' });
+      return this.pass(req, res);
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const c of res.body) {
+      chunks.push(c as Buffer);
+      size += (c as Buffer).length;
+      if (size > this.maxPageBytes) {
+        await cache.complete(key, lease, { kind: 'pass', forMs: this.passMs });
+        const rest = res.body;
+        const body = Readable.from((async function* () { yield* chunks; yield* rest; })());
+        return this.pass(req, { ...res, body });
+      }
+    }
+    const coding = parseContentEncoding(headerValue(res.headers, 'content-encoding'))!;
+    let rewritten: Buffer;
+    try {
+      rewritten = rewriteHtml(decodeSync(coding, Buffer.concat(chunks)), {
+        policy: this.options.policy, pageUrl: req.url, charset: charsetOfContentType(headerValue(res.headers, 'content-type')), stats: this.stats,
+      });
+    } catch {
+      // A body that does not decode goes to the client as it came, and is not stored.
+      this.stats.pagesPassedThrough++;
+      await cache.complete(key, lease, { kind: 'abandon' });
+      return { status: res.status, headers: res.headers, body: Buffer.concat(chunks), cache: 'PASS' };
+    }
+    const bodies: StoredPage['bodies'] = { identity: sharedCopy(rewritten) };
+    for (const c of this.storedCodings) bodies[c] = sharedCopy(encodeSync(c, rewritten));
+    const vary = varyNames(headerValue(res.headers, 'vary'));
+    const page: StoredPage = {
+      key,
+      vary,
+      varyValues: vary.map((n) => varyValue(req.headers[n])),
+      status: res.status,
+      headers: replayHeaders(res.headers),
+      bodies,
+      originEtag: headerValue(res.headers, 'etag'),
+      lastModified: headerValue(res.headers, 'last-modified'),
+      storedAt: now,
+      freshUntil: verdict.freshUntil,
+      rules: this.options.rules,
+    };
+    await cache.complete(key, lease, { kind: 'store', page });
+    return this.fromPage(req, page, 'MISS');
+  }
+}
