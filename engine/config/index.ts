@@ -6,3 +6,4 @@ export { ConfigError, formatIssue, type ConfigIssue } from './errors.js';
 export { nodeById, adminEndpoint, vipAddresses } from './lookup.js';
 export { parseDuration, parseSize } from './units.js';
 export { l7Options, l7Policy } from './to-l7.js';
+export { schedulerServices, maglevNodes, cdnRules, cdnCacheOptions } from './to-scheduler.js';

@@ -77,3 +77,21 @@ proxy: { via: true }
   t.equal(o.services[0].via, 'lbarray-lb1');
   t.equal(o.workers, undefined, 'auto: the proxy picks one per core');
 });
+
+t.test('scheduler services, Maglev nodes, CDN rules and cache of lab.yaml', async (t) => {
+  const { schedulerServices, maglevNodes, cdnRules, cdnCacheOptions } = await import('../../engine/config/index.js');
+  t.same(schedulerServices(lab), [
+    { vip: '198.19.0.1', proto: 'tcp', port: 80 }, { vip: '198.19.0.1', proto: 'tcp', port: 443 },
+    { vip: '2001:2:0:100::1', proto: 'tcp', port: 80 }, { vip: '2001:2:0:100::1', proto: 'tcp', port: 443 },
+  ]);
+  t.same(maglevNodes(lab), [{ id: 'lb1', weight: 1 }, { id: 'lb2', weight: 1 }, { id: 'lb3', weight: 1 }]);
+  t.equal(cdnRules(lab.routes[0]), undefined);
+  t.match(cdnRules(lab.routes[3]), {
+    baseUrls: ['http://cdn1.lab.test', 'http://cdn2.lab.test'],
+    include: { prefixes: ['/static/', '/img/'], hosts: ['www.lab.test'] },
+    exclude: { prefixes: ['/static/private/'] },
+    rewriteAnchors: false,
+  });
+  t.same(cdnCacheOptions(lab.routes[3]), { maxBytes: 32 * 2 ** 20 });
+  t.equal(cdnCacheOptions(lab.routes[0]), undefined);
+});
