@@ -1,12 +1,13 @@
 // PacketPort on real veth pairs inside private network namespaces (root).
 // The addon opens each socket inside the namespace (option `netns`) on a
 // short-lived thread, so the test process itself stays in the root namespace.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { PacketPort, type PacketPortOptions } from '../../engine/ring/port.js';
 import { Decision, DESCRIPTOR_STRIDE, FrameFlag } from '../../engine/ring/constants.js';
+import { parseMac } from '../../engine/ring/mac.js';
 import { childEnv, inNs, macOf, privateNetns, vethBetween, vethPair } from './fixtures/netns.js';
 import { pack, udpIpv4Frame } from './fixtures/frames.js';
 
@@ -197,61 +198,81 @@ t.test('close detaches the ring and later calls fail with ERR_PORT_CLOSED', asyn
 
 // Three namespaces: client -- [middle: two ports + forward()] -- server. Kernel-sent UDP
 // leaves the client with a partial checksum; the server's kernel drops any datagram whose
-// checksum is wrong, so every datagram received proves a completed checksum.
-const crossings = [
+// checksum is wrong (the control case shows it), so every datagram received proves a
+// completed checksum.
+interface Crossing { family: string; client: string; server: string; prefix: number; ethertype: number[] }
+const crossings: Crossing[] = [
   { family: 'IPv4', client: '198.18.1.1', server: '198.18.1.2', prefix: 24, ethertype: [0x08, 0x00] },
   { family: 'IPv6', client: '2001:2:0:1::1', server: '2001:2:0:1::2', prefix: 64, ethertype: [0x86, 0xdd] },
 ];
+
+/** Sends `count` kernel UDP datagrams client -> server through the middle; returns how many the
+ *  server's socket got, how many frames were partial, and the left port's counters. `unfinished`
+ *  sends copies on without completing their checksums (the control). */
+async function crossMiddle(t: Test, x: Crossing, vnetHdr: boolean, unfinished = false) {
+  const client = privateNetns(t, 'cli');
+  const server = privateNetns(t, 'srv');
+  const tag = `${x.family === 'IPv4' ? 4 : 6}${vnetHdr ? 'v' : 'c'}${unfinished ? 'u' : ''}`;
+  vethBetween(client, 'c0', ns, `m0${tag}`);
+  vethBetween(server, 's0', ns, `m1${tag}`);
+  inNs(client, 'ip', 'addr', 'add', `${x.client}/${x.prefix}`, 'dev', 'c0', 'nodad');
+  inNs(server, 'ip', 'addr', 'add', `${x.server}/${x.prefix}`, 'dev', 's0', 'nodad');
+  inNs(client, 'ip', 'neigh', 'replace', x.server, 'lladdr', macOf(ns, `m0${tag}`), 'dev', 'c0', 'nud', 'permanent');
+  // Latency does not matter here: 10 ms blocks let a loaded CI machine stall the loop 1.28 s without drops.
+  const left = open({ interface: `m0${tag}`, vnetHdr, retireMs: 10 });
+  const right = open({ interface: `m1${tag}`, vnetHdr, retireMs: 10 });
+  const serverMac = macOf(server, 's0');
+  left.setNextHops([{ port: right, dstMac: serverMac }]);
+
+  const count = 300;
+  const recv = spawn('ip', ['netns', 'exec', server, process.execPath, fixture('udp.mjs'), 'recv', x.server, '9999', unfinished ? '1500' : '5000', String(count)], { env: childEnv() });
+  let out = '';
+  recv.stdout.on('data', (d) => { out += d; });
+  while (!out.includes('ready')) await new Promise((r) => setTimeout(r, 10));
+  const send = spawn('ip', ['netns', 'exec', client, process.execPath, fixture('udp.mjs'), 'send', x.server, '9999', String(count)], { env: childEnv() });
+  const sent = once(send, 'close');
+  let done = false;
+  void once(recv, 'close').then(() => { done = true; });
+  let partial = 0;
+  const decisions = new Int32Array(left.batchSize);
+  while (!done) {
+    const n = left.receive(left.batchSize, 2);
+    const d = left.descriptors;
+    const ring = new Uint8Array(left.ring);
+    for (let i = 0; i < n; i++) {
+      const off = d[i * DESCRIPTOR_STRIDE];
+      const isIp = ring[off + 12] === x.ethertype[0] && ring[off + 13] === x.ethertype[1];
+      decisions[i] = isIp && !unfinished ? 0 : Decision.DROP;
+      if (isIp && (d[i * DESCRIPTOR_STRIDE + 2] & FrameFlag.CSUM_NOT_READY)) partial++;
+      if (isIp && unfinished) {
+        const copy = left.frame(i).slice();
+        copy.set(right.mac, 6);
+        copy.set(parseMac(serverMac, 'server MAC'), 0);
+        right.send(copy);
+      }
+    }
+    left.forward(decisions, n);
+    await new Promise((r) => setImmediate(r));
+  }
+  await sent;
+  return { count, received: Number(out.trim().split('\n').pop()), partial, stats: left.stats() };
+}
+
+t.test('control: a partial checksum sent on unfinished is dropped by the receiving kernel', async (t) => {
+  const r = await crossMiddle(t, crossings[0], false, true);
+  t.ok(r.partial >= r.count, `the datagrams arrived with partial checksums (${r.partial} frames)`);
+  t.equal(r.received, 0, 'the server socket got none of them');
+});
+
 for (const x of crossings) {
   for (const vnetHdr of [false, true]) {
     t.test(`kernel UDP/${x.family} crosses the middle with partial checksums (${vnetHdr ? 'vnet header' : 'completed in C++'})`, async (t) => {
-      const client = privateNetns(t, 'cli');
-      const server = privateNetns(t, 'srv');
-      const tag = `${x.family === 'IPv4' ? 4 : 6}${vnetHdr ? 'v' : 'c'}`;
-      const m0 = `m0${tag}`;
-      const m1 = `m1${tag}`;
-      vethBetween(client, 'c0', ns, m0);
-      vethBetween(server, 's0', ns, m1);
-      inNs(client, 'ip', 'addr', 'add', `${x.client}/${x.prefix}`, 'dev', 'c0', 'nodad');
-      inNs(server, 'ip', 'addr', 'add', `${x.server}/${x.prefix}`, 'dev', 's0', 'nodad');
-      inNs(client, 'ip', 'neigh', 'replace', x.server, 'lladdr', macOf(ns, m0), 'dev', 'c0', 'nud', 'permanent');
-      // Latency does not matter here: 10 ms blocks let a loaded CI machine stall the loop 1.28 s without drops.
-      const left = open({ interface: m0, vnetHdr, retireMs: 10 });
-      const right = open({ interface: m1, vnetHdr, retireMs: 10 });
-      left.setNextHops([{ port: right, dstMac: macOf(server, 's0') }]);
-
-      const count = 300;
-      const recv = spawn('ip', ['netns', 'exec', server, process.execPath, fixture('udp.mjs'), 'recv', x.server, '9999', '5000', String(count)], { env: childEnv() });
-      let out = '';
-      recv.stdout.on('data', (d) => { out += d; });
-      while (!out.includes('ready')) await new Promise((r) => setTimeout(r, 10));
-      const send = spawn('ip', ['netns', 'exec', client, process.execPath, fixture('udp.mjs'), 'send', x.server, '9999', String(count)], { env: childEnv() });
-      const sent = once(send, 'close');
-      const closed = once(recv, 'close');
-      let done = false;
-      void closed.then(() => { done = true; });
-      let partial = 0;
-      const decisions = new Int32Array(left.batchSize);
-      while (!done) {
-        const n = left.receive(left.batchSize, 2);
-        const d = left.descriptors;
-        const ring = new Uint8Array(left.ring);
-        for (let i = 0; i < n; i++) {
-          const off = d[i * DESCRIPTOR_STRIDE];
-          const isIp = ring[off + 12] === x.ethertype[0] && ring[off + 13] === x.ethertype[1];
-          decisions[i] = isIp ? 0 : Decision.DROP;
-          if (isIp && (d[i * DESCRIPTOR_STRIDE + 2] & FrameFlag.CSUM_NOT_READY)) partial++;
-        }
-        left.forward(decisions, n);
-        await new Promise((r) => setImmediate(r));
-      }
-      await sent;
-      t.equal(Number(out.trim().split('\n').pop()), count, 'every datagram reached the server socket');
-      t.ok(partial >= count, `the client's datagrams arrived with partial checksums (${partial} frames)`);
-      const s = left.stats();
-      if (vnetHdr) t.equal(s.checksumsCompleted, 0, 'the kernel finished the checksums');
-      else t.ok(s.checksumsCompleted >= count, `C++ completed the checksums (${s.checksumsCompleted})`);
-      t.equal(s.rxDrops, 0, 'no ring drops');
+      const r = await crossMiddle(t, x, vnetHdr);
+      t.equal(r.received, r.count, 'every datagram reached the server socket');
+      t.ok(r.partial >= r.count, `the client's datagrams arrived with partial checksums (${r.partial} frames)`);
+      if (vnetHdr) t.equal(r.stats.checksumsCompleted, 0, 'the kernel finished the checksums');
+      else t.ok(r.stats.checksumsCompleted >= r.count, `C++ completed the checksums (${r.stats.checksumsCompleted})`);
+      t.equal(r.stats.rxDrops, 0, 'no ring drops');
     });
   }
 }
