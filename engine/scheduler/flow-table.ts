@@ -2,6 +2,9 @@
 // Maglev table changes. Bounded and allocation-free: an 8-way set-associative hash table over
 // typed arrays (bucket = hash & mask, 8 slots side by side), eviction of the least recently seen
 // entry of the bucket. Every operation touches one bucket: O(1), no chains for a flood to grow.
+// Layout for the cache and the TLB: a bucket is one 576-byte block, a 64-byte line with its 8
+// hashes, then 8 entries of one 64-byte line each (key, node, state, last seen, class). A hit
+// reads two adjacent lines of one page.
 //
 // SYN-flood resistance: an entry made by a bare SYN is EMBRYONIC; the client's next packet (its
 // ACK) makes it ESTABLISHED. New entries evict, in order: a free slot, the oldest embryonic (or
@@ -32,6 +35,10 @@ export const FlowClass = { EMPTY: 0, EMBRYONIC: 1, ESTABLISHED: 2 } as const;
 
 // One 64-byte record per entry: the key words, then these.
 const ENTRY_WORDS = 16;
+const BUCKET_WORDS = 16 + FLOW_WAYS * ENTRY_WORDS; // hash line, then the entries
+// Where slot s (= bucket * FLOW_WAYS + way) keeps its hash and its entry.
+const hashIndex = (s: number): number => (s >> 3) * BUCKET_WORDS + (s & 7);
+const entryIndex = (s: number): number => (s >> 3) * BUCKET_WORDS + 16 + (s & 7) * ENTRY_WORDS;
 const E_NODE = FLOW_KEY_WORDS;
 const E_STATE = FLOW_KEY_WORDS + 1;
 const E_SEEN = FLOW_KEY_WORDS + 2;
@@ -54,7 +61,6 @@ export class FlowTable {
   evictedEstablished = 0;
   refused = 0;
   private readonly bucketMask: number;
-  private readonly hashes: Int32Array;
   private readonly entries: Int32Array;
 
   constructor(options: FlowTableOptions = {}) {
@@ -68,16 +74,15 @@ export class FlowTable {
     this.capacity = capacity;
     this.idleMs = options.idleMs ?? 120_000;
     this.bucketMask = capacity / FLOW_WAYS - 1;
-    this.hashes = new Int32Array(capacity);
-    this.entries = new Int32Array(capacity * ENTRY_WORDS);
+    this.entries = new Int32Array((capacity / FLOW_WAYS) * BUCKET_WORDS);
   }
 
   /** The slot holding `key` (whose hash is `hash`), or -1. */
   find(key: Int32Array, hash: number): number {
     const base = (hash & this.bucketMask) * FLOW_WAYS;
-    const hashes = this.hashes;
+    const e = this.entries;
     for (let s = base; s < base + FLOW_WAYS; s++) {
-      if (hashes[s] === hash && this.matches(s, key)) return s;
+      if (e[hashIndex(s)] === hash && this.matches(s, key)) return s;
     }
     return -1;
   }
@@ -91,16 +96,15 @@ export class FlowTable {
    * otherwise. Either way `slot` tells where the entry is (-1: not tracked).
    */
   lookup(key: Int32Array, hash: number, now: number, cls: number, nodeStates: Int32Array): number {
-    const base = (hash & this.bucketMask) * FLOW_WAYS;
-    const hashes = this.hashes;
+    const bucket = (hash & this.bucketMask) * BUCKET_WORDS;
     const e = this.entries;
-    for (let s = base; s < base + FLOW_WAYS; s++) {
-      if (hashes[s] !== hash) continue;
-      const at = s * ENTRY_WORDS;
+    for (let w = 0; w < FLOW_WAYS; w++) {
+      if (e[bucket + w] !== hash) continue;
+      const at = bucket + 16 + w * ENTRY_WORDS;
       if (e[at + E_CLASS] === FlowClass.EMPTY || e[at] !== key[0] || e[at + 4] !== key[4] || e[at + 8] !== key[8] ||
         e[at + 9] !== key[9] || e[at + 1] !== key[1] || e[at + 2] !== key[2] || e[at + 3] !== key[3] ||
         e[at + 5] !== key[5] || e[at + 6] !== key[6] || e[at + 7] !== key[7]) continue;
-      this.slot = s;
+      this.slot = (hash & this.bucketMask) * FLOW_WAYS + w;
       const node = e[at + E_NODE];
       if (nodeStates[node] !== e[at + E_STATE]) return -1;
       e[at + E_SEEN] = now;
@@ -111,14 +115,14 @@ export class FlowTable {
     return -1;
   }
 
-  nodeAt(slot: number): number { return this.entries[slot * ENTRY_WORDS + E_NODE]; }
-  stateAt(slot: number): number { return this.entries[slot * ENTRY_WORDS + E_STATE]; }
-  classAt(slot: number): number { return this.entries[slot * ENTRY_WORDS + E_CLASS]; }
+  nodeAt(slot: number): number { return this.entries[entryIndex(slot) + E_NODE]; }
+  stateAt(slot: number): number { return this.entries[entryIndex(slot) + E_STATE]; }
+  classAt(slot: number): number { return this.entries[entryIndex(slot) + E_CLASS]; }
 
   /** Re-homes the flow in `slot` (its node died): node, that node's state word, now. */
   reassign(slot: number, node: number, state: number, now: number, cls: number): void {
     const e = this.entries;
-    const at = slot * ENTRY_WORDS;
+    const at = entryIndex(slot);
     e[at + E_NODE] = node;
     e[at + E_STATE] = state;
     e[at + E_SEEN] = now;
@@ -133,12 +137,12 @@ export class FlowTable {
       return -1;
     }
     const e = this.entries;
-    const at = slot * ENTRY_WORDS;
+    const at = entryIndex(slot);
     const old = e[at + E_CLASS];
     if (old === FlowClass.EMPTY) this.size++;
     else if (old === FlowClass.EMBRYONIC) this.evictedEmbryonic++;
     else this.evictedEstablished++;
-    this.hashes[slot] = hash;
+    e[hashIndex(slot)] = hash;
     for (let k = 0; k < FLOW_KEY_WORDS; k++) e[at + k] = key[k];
     e[at + E_NODE] = node;
     e[at + E_STATE] = state;
@@ -149,7 +153,7 @@ export class FlowTable {
 
   /** Forgets the flow in `slot`. */
   remove(slot: number): void {
-    const at = slot * ENTRY_WORDS + E_CLASS;
+    const at = entryIndex(slot) + E_CLASS;
     if (this.entries[at] === FlowClass.EMPTY) return;
     this.entries[at] = FlowClass.EMPTY;
     this.size--;
@@ -163,7 +167,7 @@ export class FlowTable {
 
   private matches(slot: number, key: Int32Array): boolean {
     const e = this.entries;
-    const at = slot * ENTRY_WORDS;
+    const at = entryIndex(slot);
     if (e[at + E_CLASS] === FlowClass.EMPTY) return false;
     for (let k = 0; k < FLOW_KEY_WORDS; k++) if (e[at + k] !== key[k]) return false;
     return true;
@@ -177,7 +181,7 @@ export class FlowTable {
     let oldestEstablished = -1;
     let oldestEstablishedAge = -1;
     for (let s = base; s < base + FLOW_WAYS; s++) {
-      const at = s * ENTRY_WORDS;
+      const at = entryIndex(s);
       const c = e[at + E_CLASS];
       if (c === FlowClass.EMPTY) return s;
       const age = (now - e[at + E_SEEN]) >>> 0; // wrap-safe

@@ -55,35 +55,39 @@ struct Services {
   }
 };
 
+// Same layout as flow-table.ts: per bucket a line of 8 hashes, then 8 entries of 16 words.
+constexpr int kBucketWords = 16 + kWays * kEntryWords;
+
 struct FlowTable {
   uint32_t mask;
-  std::vector<int32_t> hashes;
-  std::vector<uint32_t> e;
-  explicit FlowTable(uint32_t capacity) : mask(capacity / kWays - 1), hashes(capacity), e(size_t(capacity) * kEntryWords) {}
-  int find(const uint32_t* key, int32_t h) const {
-    int base = int(uint32_t(h) & mask) * kWays;
-    for (int s = base; s < base + kWays; ++s) {
-      if (hashes[s] != h) continue;
-      const uint32_t* r = &e[size_t(s) * kEntryWords];
-      if (r[eClass] != EMPTY && std::memcmp(r, key, 40) == 0) return s;
+  std::vector<int32_t> m;
+  explicit FlowTable(uint32_t capacity) : mask(capacity / kWays - 1), m(size_t(capacity / kWays) * kBucketWords) {}
+  int32_t* bucket(int32_t h) { return &m[size_t(uint32_t(h) & mask) * kBucketWords]; }
+  static uint32_t* entry(int32_t* b, int w) { return reinterpret_cast<uint32_t*>(b + 16 + w * kEntryWords); }
+  uint32_t* find(const uint32_t* key, int32_t h) {
+    int32_t* b = bucket(h);
+    for (int w = 0; w < kWays; ++w) {
+      if (b[w] != h) continue;
+      uint32_t* r = entry(b, w);
+      if (r[eClass] != EMPTY && std::memcmp(r, key, 40) == 0) return r;
     }
-    return -1;
+    return nullptr;
   }
   void insert(const uint32_t* key, int32_t h, uint32_t node, uint32_t state, uint32_t now, uint32_t cls) {
-    int base = int(uint32_t(h) & mask) * kWays, emb = -1, est = -1;
+    int32_t* b = bucket(h);
+    int emb = -1, est = -1, slot = -1;
     uint32_t embAge = 0, estAge = 0;
-    int slot = -1;
-    for (int s = base; s < base + kWays && slot < 0; ++s) {
-      uint32_t* r = &e[size_t(s) * kEntryWords];
-      if (r[eClass] == EMPTY) { slot = s; break; }
+    for (int w = 0; w < kWays; ++w) {
+      uint32_t* r = entry(b, w);
+      if (r[eClass] == EMPTY) { slot = w; break; }
       uint32_t age = now - r[eSeen];
-      if (r[eClass] == EMBRYONIC) { if (emb < 0 || age > embAge) { emb = s; embAge = age; } }
-      else if (est < 0 || age > estAge) { est = s; estAge = age; }
+      if (r[eClass] == EMBRYONIC) { if (emb < 0 || age > embAge) { emb = w; embAge = age; } }
+      else if (est < 0 || age > estAge) { est = w; estAge = age; }
     }
     if (slot < 0) slot = emb >= 0 ? emb : (cls == ESTABLISHED || estAge >= 120000 ? est : -1);
     if (slot < 0) return;
-    hashes[slot] = h;
-    uint32_t* r = &e[size_t(slot) * kEntryWords];
+    b[slot] = h;
+    uint32_t* r = entry(b, slot);
     std::memcpy(r, key, 40);
     r[eNode] = node; r[eState] = state; r[eSeen] = now; r[eClass] = cls;
   }
@@ -102,9 +106,8 @@ struct Decider {
   int pick(int32_t h) const { return table[(uint32_t(h) >> 1) % table.size()]; }
 
   int route(int32_t h, uint32_t cls, uint32_t now) {
-    int s = flows.find(key, h);
-    if (s >= 0) {
-      uint32_t* r = &flows.e[size_t(s) * kEntryWords];
+    uint32_t* r = flows.find(key, h);
+    if (r) {
       if (states[r[eNode]] == r[eState]) { r[eSeen] = now; r[eClass] = cls; return int(r[eNode]); }
       int n = pick(h);
       if (n < 0) { r[eClass] = EMPTY; return -1; }
@@ -116,8 +119,8 @@ struct Decider {
     return n;
   }
   int peek(int32_t h) {
-    int s = flows.find(key, h);
-    if (s >= 0) { const uint32_t* r = &flows.e[size_t(s) * kEntryWords]; if (states[r[eNode]] == r[eState]) return int(r[eNode]); }
+    const uint32_t* r = flows.find(key, h);
+    if (r && states[r[eNode]] == r[eState]) return int(r[eNode]);
     return pick(h);
   }
   int routed(int n) { return n >= 0 ? n : drop(NO_NODE); }
