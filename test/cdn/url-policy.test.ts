@@ -1,0 +1,73 @@
+import t from 'tap';
+import { cdnUrlFor, compilePolicy, extensionOf, shardIndex } from '../../engine/cdn/url-policy.js';
+
+const policy = compilePolicy({
+  baseUrls: ['https://cdn1.example.net/', 'https://cdn2.example.net/edge'],
+  include: { prefixes: ['/static/'], extensions: ['.PNG', '.css'], hosts: ['img.example.com', '*.assets.example.com'] },
+  exclude: { prefixes: ['/static/private/'], extensions: ['.php'], hosts: ['raw.assets.example.com'] },
+});
+const page = new URL('https://www.example.com/shop/list.html?page=2');
+
+// `want`: the path served from the CDN (the shard is checked separately), or undefined.
+const cases: Array<{ name: string; raw: string; base?: string; want: string | undefined }> = [
+  { name: 'absolute path under an included prefix', raw: '/static/app.js', want: '/static/app.js' },
+  { name: 'extension match anywhere on the page host (case-insensitive)', raw: '/img/a.PnG', want: '/img/a.PnG' },
+  { name: 'relative URL resolves against the page directory', raw: 'thumbs/x.png', want: '/shop/thumbs/x.png' },
+  { name: 'dot segments are resolved', raw: '../static/./a/../b.css', want: '/static/b.css' },
+  { name: 'relative URL resolves against <base href>', raw: 'x.css', base: 'https://www.example.com/v2/', want: '/v2/x.css' },
+  { name: 'protocol-relative on the page host', raw: '//www.example.com/static/s.js', want: '/static/s.js' },
+  { name: 'absolute URL on the page host, other scheme', raw: 'http://www.example.com/static/s.js', want: '/static/s.js' },
+  { name: 'listed host: every path', raw: 'https://img.example.com/any/thing', want: '/any/thing' },
+  { name: 'wildcard host', raw: 'https://eu.assets.example.com/f.woff2', want: '/f.woff2' },
+  { name: 'excluded host under a wildcard', raw: 'https://raw.assets.example.com/f.woff2', want: undefined },
+  { name: 'excluded prefix wins over included prefix', raw: '/static/private/key.png', want: undefined },
+  { name: 'excluded extension', raw: '/static/thumb.php', want: undefined },
+  { name: 'other host not listed', raw: 'https://other.example.org/static/a.png', want: undefined },
+  { name: 'page host with another port is another host', raw: 'https://www.example.com:8443/static/a.png', want: undefined },
+  { name: 'neither prefix nor extension', raw: '/about/team.html', want: undefined },
+  { name: 'already on the CDN', raw: 'https://cdn1.example.net/static/a.png', want: undefined },
+  { name: 'data: URL', raw: 'data:image/png;base64,AAAA', want: undefined },
+  { name: 'javascript: URL', raw: 'javascript:void(0)', want: undefined },
+  { name: 'fragment only', raw: '#top', want: undefined },
+  { name: 'empty', raw: '   ', want: undefined },
+  { name: 'unparsable', raw: 'http://[::1', want: undefined },
+  { name: 'non-ASCII path is percent-encoded as UTF-8', raw: '/static/café.png', want: '/static/caf%C3%A9.png' },
+  { name: 'spaces around are trimmed', raw: '  /static/a.png ', want: '/static/a.png' },
+];
+
+for (const c of cases) {
+  const want = c.want === undefined ? undefined : policy.bases[shardIndex(c.want, 2)] + c.want;
+  t.equal(cdnUrlFor(policy, c.raw, new URL(c.base ?? page.href), page.host), want, c.name);
+}
+
+t.test('sharding is a stable function of the path, and spreads paths', async (t) => {
+  t.equal(shardIndex('/static/app.js', 2), 1, 'same shard as last release (FNV-1a is fixed)');
+  t.equal(cdnUrlFor(policy, '/static/app.js', page, page.host), 'https://cdn2.example.net/edge/static/app.js', 'base URL trailing slash dropped, path prefix kept');
+  const counts = [0, 0, 0, 0];
+  for (let i = 0; i < 4000; i++) counts[shardIndex(`/media/p/${i}/thumb.jpg`, 4)]++;
+  for (const c of counts) t.ok(c > 800 && c < 1200, `shard share ${c} of 4000 near 1000`);
+  t.equal(cdnUrlFor(policy, '/static/app.js?v=1', page, page.host), cdnUrlFor(policy, '/static/app.js', page, page.host), 'the query does not move a path to another shard');
+});
+
+t.test('extensionOf looks at the last segment only', async (t) => {
+  t.equal(extensionOf('/a.b/c'), '');
+  t.equal(extensionOf('/a/b.min.JS'), '.js');
+  t.equal(extensionOf('/'), '');
+});
+
+t.test('bad base URLs are refused with a code', async (t) => {
+  const bad: Array<[string[], string]> = [
+    [[], 'ERR_CDN_NO_BASE_URL'],
+    [['not a url'], 'ERR_CDN_BAD_BASE_URL'],
+    [['ftp://cdn.example.net'], 'ERR_CDN_BAD_BASE_URL'],
+    [['https://cdn.example.net/?x=1'], 'ERR_CDN_BAD_BASE_URL'],
+  ];
+  for (const [baseUrls, code] of bad) {
+    t.throws(() => compilePolicy({ baseUrls, include: { prefixes: ['/'] } }), { name: 'LbError', code }, `${JSON.stringify(baseUrls)} → ${code}`);
+  }
+});
+
+t.test('anchors are rewritten only when asked', async (t) => {
+  t.equal(compilePolicy({ baseUrls: ['https://c.example'], include: { prefixes: ['/'] } }).rewriteAnchors, false);
+  t.equal(compilePolicy({ baseUrls: ['https://c.example'], include: { prefixes: ['/'] }, rewriteAnchors: true }).rewriteAnchors, true);
+});
