@@ -18,6 +18,7 @@ export interface UrlContext {
 export const enum Quoting { None, Single, Double, RawText }
 
 const NON_ASCII = /[\x80-\xff]/;
+const SPACE = /[\t\n\f\r ]/;
 
 function decodeBytes(raw: string, ctx: UrlContext): string {
   return NON_ASCII.test(raw) ? ctx.decoder.decode(Buffer.from(raw, 'latin1')) : raw;
@@ -45,10 +46,15 @@ function headEnd(raw: string, entities: boolean): number {
  */
 export function rewriteUrlText(raw: string, ctx: UrlContext, quoting: Quoting, entities: boolean): string | undefined {
   const cut = headEnd(raw, entities);
-  let head = decodeBytes(raw.slice(0, cut), ctx);
+  // Whitespace around the URL is not part of it: it stays, byte for byte.
+  let from = 0;
+  while (from < cut && SPACE.test(raw[from])) from++;
+  let to = cut;
+  if (cut === raw.length) while (to > from && SPACE.test(raw[to - 1])) to--;
+  let head = decodeBytes(raw.slice(from, to), ctx);
   if (entities && head.includes('&')) head = decodeHTMLAttribute(head);
   if (/[?#]/.test(head)) return undefined; // a query hidden in a character reference: leave it
   const cdn = cdnUrlFor(ctx.policy, head, ctx.base, ctx.pageHost);
   if (cdn === undefined) return undefined;
-  return escapeFor(cdn, quoting) + raw.slice(cut);
+  return raw.slice(0, from) + escapeFor(cdn, quoting) + raw.slice(to);
 }
