@@ -40,7 +40,7 @@ export class Decider {
   constructor(private readonly services: ServiceSet, readonly router: FlowRouter,
     readonly counters: SchedulerCounters) {}
 
-  /** Decides frames i < count (buf[offsets[i], +lengths[i])) into out[i]; `now` in ms (uint32). */
+  /** Decides frames i < count (buf[offsets[i], +lengths[i])) into out[i]; `now`: ms as a wrapping int32 (Date.now() | 0). */
   decideBatch(buf: Uint8Array, offsets: Int32Array, lengths: Int32Array, count: number, out: Int32Array, now: number): void {
     for (let i = 0; i < count; i++) out[i] = this.decide(buf, offsets[i], lengths[i], now);
   }
