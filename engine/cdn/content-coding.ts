@@ -43,22 +43,35 @@ export function chooseCoding(acceptEncoding: string | undefined, preferred: Codi
 }
 
 /** "deflate" should be zlib-wrapped, but some servers send raw deflate: look at the first bytes. */
+function isZlibHeader(b: Buffer): boolean {
+  return (b[0] & 0x0f) === 8 && ((b[0] << 8) | b[1]) % 31 === 0;
+}
+
 function deflateDecoder(): Transform {
   let inner: zlib.Inflate | zlib.InflateRaw | undefined;
+  let first: Buffer = Buffer.alloc(0);
+  const start = (self: Transform, head: Buffer) => {
+    const z = head.length >= 2 && isZlibHeader(head) ? zlib.createInflate() : zlib.createInflateRaw();
+    z.on('data', (d: Buffer) => self.push(d));
+    z.on('error', (e) => self.destroy(e));
+    inner = z;
+    return z;
+  };
   return new Transform({
     transform(chunk: Buffer, _e, done) {
       if (inner === undefined) {
-        const zlibHeader = chunk.length >= 2 && (chunk[0] & 0x0f) === 8 && ((chunk[0] << 8) | chunk[1]) % 31 === 0;
-        inner = zlibHeader ? zlib.createInflate() : zlib.createInflateRaw();
-        inner.on('data', (d: Buffer) => this.push(d));
-        inner.on('error', (e) => this.destroy(e));
+        first = Buffer.concat([first, chunk]);
+        if (first.length < 2) { done(); return; }
+        start(this, first).write(first, () => done());
+        return;
       }
       inner.write(chunk, () => done());
     },
     flush(done) {
-      if (inner === undefined) { done(); return; }
-      inner.once('end', () => done());
-      inner.end();
+      const z = inner ?? start(this, first);
+      if (inner === z && first.length < 2 && first.length > 0) z.write(first);
+      z.once('end', () => done());
+      z.end();
     },
   });
 }
@@ -89,7 +102,7 @@ export function encoderFor(coding: Coding): Duplex | undefined {
 export function decodeSync(coding: Coding, body: Buffer): Buffer {
   switch (coding) {
     case 'gzip': return zlib.gunzipSync(body);
-    case 'deflate': return (body.length >= 2 && (body[0] & 0x0f) === 8 && ((body[0] << 8) | body[1]) % 31 === 0) ? zlib.inflateSync(body) : zlib.inflateRawSync(body);
+    case 'deflate': return body.length >= 2 && isZlibHeader(body) ? zlib.inflateSync(body) : zlib.inflateRawSync(body);
     case 'br': return zlib.brotliDecompressSync(body);
     default: return body;
   }
