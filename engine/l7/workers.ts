@@ -15,12 +15,20 @@ import type { L7Options } from './types.js';
 const workerUrl = new URL(import.meta.url.endsWith('.ts') ? './worker-main.ts' : './worker-main.js', import.meta.url);
 
 /**
- * Running from TypeScript sources (tests, tsx): Node 20 does not carry --import loaders into
- * worker threads, so the worker registers tsx itself before importing its entry module.
+ * Running from TypeScript sources. Under tap (TAP=1) the worker inherits tap's loader flags,
+ * which work in workers and keep coverage consistent. Node 20 does not carry `--import tsx`
+ * into workers, so elsewhere the worker registers tsx itself before importing its entry.
  */
-function tsBootstrap(): string {
+function tsWorker(data: WorkerData): Worker {
+  if (process.env.TAP === '1') {
+    // Only the TypeScript loader: tap's process tracking in a worker thread (same pid) would
+    // take over the test process's coverage record.
+    const execArgv = process.execArgv.filter((a) => !a.includes('processinfo'));
+    return new Worker(workerUrl, { workerData: data, execArgv });
+  }
   const tsx = import.meta.resolve('tsx/esm/api');
-  return `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(workerUrl.href)}); })`;
+  return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(workerUrl.href)}); })`,
+    { eval: true, workerData: data, execArgv: [] });
 }
 
 export interface L7NodeEvents {
@@ -83,9 +91,7 @@ export class L7Node {
 
   private spawn(index: number): Promise<Record<string, number>> {
     const data: WorkerData = { index, options: this.options, shared: this.shared, ports: this.ports, states: [...this.states.values()], reusePort: this.count > 1 };
-    const worker = workerUrl.pathname.endsWith('.ts')
-      ? new Worker(tsBootstrap(), { eval: true, workerData: data, execArgv: [] })
-      : new Worker(workerUrl, { workerData: data });
+    const worker = workerUrl.pathname.endsWith('.ts') ? tsWorker(data) : new Worker(workerUrl, { workerData: data });
     this.workers[index] = worker;
     return new Promise((resolve, reject) => {
       let ready = false;

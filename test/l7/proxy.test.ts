@@ -218,3 +218,27 @@ t.test('back-end closing keep-alive connections: the next request retries on a f
   const first = await exec('curl', ['-sS', `http://127.0.0.1:${port}/close`, `http://127.0.0.1:${port}/close`, `http://127.0.0.1:${port}/size/2`]);
   t.equal(first.stdout, 'bye\nbye\naa');
 });
+
+t.test('hash scheduling on the URL and client-address persistence through a live proxy', async (t) => {
+  const byUrl = await setup(t, {}, { policy: { kind: 'hash', on: 'url' } });
+  for (const path of ['/a', '/b', '/c', '/d']) {
+    const seen = new Set<string>();
+    for (let i = 0; i < 4; i++) seen.add(/"server":"(\w)"/.exec((await rawExchange(byUrl.port, `GET ${path} HTTP/1.1\r\nHost: h\r\n\r\n`)).text)![1]);
+    t.equal(seen.size, 1, `${path} always on one server`);
+  }
+  const sticky = await setup(t, {}, { persistence: { kind: 'client-address' } });
+  const servers = new Set<string>();
+  for (let i = 0; i < 6; i++) servers.add(/"server":"(\w)"/.exec((await rawExchange(sticky.port, 'GET / HTTP/1.1\r\nHost: h\r\n\r\n')).text)![1]);
+  t.equal(servers.size, 1, 'one client address, one server, across connections');
+  const [only] = servers;
+  sticky.proxy.setServerState('p', only, false);
+  const moved = /"server":"(\w)"/.exec((await rawExchange(sticky.port, 'GET / HTTP/1.1\r\nHost: h\r\n\r\n')).text)![1];
+  t.not(moved, only, 'the client moves when its server goes down');
+  const header = await setup(t, {}, { policy: { kind: 'hash', on: { header: 'X-User' } } });
+  const users = new Map<string, string>();
+  for (let i = 0; i < 12; i++) {
+    const user = `u${i % 3}`;
+    const s = /"server":"(\w)"/.exec((await rawExchange(header.port, `GET /?i=${i} HTTP/1.1\r\nHost: h\r\nX-User: ${user}\r\n\r\n`)).text)![1];
+    if (users.has(user)) t.equal(users.get(user), s, `${user} stays`); else users.set(user, s);
+  }
+});

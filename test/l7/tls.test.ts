@@ -4,7 +4,6 @@ import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { L7Proxy } from '../../engine/l7/proxy.js';
 import { tlsServerSetup } from '../../engine/l7/tls.js';
 import { L7Node } from '../../engine/l7/workers.js';
@@ -55,24 +54,6 @@ t.test('SNI picks the certificate; TLS 1.2 and 1.3; ALPN http/1.1; X-Forwarded-P
   }
   const curl = await exec('curl', ['-sS', '-k', '--resolve', `b.test:${port}:127.0.0.1`, '-w', '\\n%{http_version} %{ssl_verify_result}', `https://b.test:${port}/size/5`]);
   t.match(curl.stdout, /^aaaaa\n1\.1 /, 'curl over TLS, HTTP/1.1');
-});
-
-t.test('session resumption with tickets works whichever worker takes the connection', async (t) => {
-  const be = await startBackend('be');
-  const node = await L7Node.start({ workers: 2, services: [{ name: 's', host: '127.0.0.1', port: 0, defaultPool: 'p', tls: tlsService }],
-    pools: [{ name: 'p', servers: [{ id: 'be', host: '127.0.0.1', port: be.port }] }] });
-  t.teardown(async () => { await node.stop(); await be.close(); });
-  const port = node.ports.s;
-  for (const v of ['1_2', '1_3']) {
-    const sess = path.join(certs.dir, `sess${v}`);
-    const first = await sClient(port, ['-servername', 'a.test', `-tls${v}`, '-sess_out', sess]);
-    t.match(first, /^New, TLSv1/m, `TLS ${v}: first connection is a full handshake`);
-    let reused = 0;
-    for (let i = 0; i < 8; i++) if (/^Reused, TLSv1/m.test(await sClient(port, ['-servername', 'a.test', `-tls${v}`, '-sess_in', sess]))) reused++;
-    t.equal(reused, 8, `TLS ${v}: 8 of 8 reconnections resumed`);
-  }
-  const stats = await node.stats();
-  t.ok(stats.every((s) => s.accepted > 0), `both workers served TLS connections (${stats.map((s) => s.accepted).join('/')})`);
 });
 
 t.test('re-encryption: a pool with tls speaks HTTPS to its back-ends', async (t) => {

@@ -1,11 +1,14 @@
 // The L7 node with worker threads on SO_REUSEPORT sockets, driven by real HTTP clients.
 import t from 'tap';
 import http from 'node:http';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { L7Node } from '../../engine/l7/workers.js';
 import type { L7Options, PoolOptions } from '../../engine/l7/types.js';
 import { startBackend, type Backend } from './fixtures/backends.js';
 import { cookieOf, get, serverOf } from './fixtures/client.js';
+import { makeCertDir } from './fixtures/certs.js';
 
 async function node(t: Tap.Test, n: number, pool: Partial<PoolOptions>, backends: Backend[]) {
   const options: L7Options = {
@@ -153,6 +156,42 @@ t.test('passive health: connection errors seen by workers take a server down', a
   for (let i = 0; i < 12; i++) statuses.push((await get(port, '/')).status);
   t.match(health, [/^a down: 2 connection errors/]);
   t.same(statuses.slice(-6), [200, 200, 200, 200, 200, 200], 'after two errors, only b serves');
+});
+
+
+/** Runs s_client, sends one request, waits so TLS 1.3 tickets arrive, returns its output. */
+function sClient(port: number, args: string[], request = 'GET /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'): Promise<string> {
+  return new Promise((resolve) => {
+    const c = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-ign_eof', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    c.stdout.on('data', (d) => { out += d; });
+    c.stderr.on('data', (d) => { out += d; });
+    c.stdin.write(request);
+    const timer = setTimeout(() => c.kill(), 3000);
+    c.on('close', () => { clearTimeout(timer); resolve(out); });
+  });
+}
+
+t.test('TLS session resumption with shared ticket keys works whichever worker takes the connection', async (t) => {
+  const certs = makeCertDir();
+  t.teardown(() => certs.cleanup());
+  const a = certs.make(['a.test']);
+  const tlsService = { certificates: [{ cert: a.cert, key: a.key }] };
+  const be = await startBackend('be');
+  const node = await L7Node.start({ workers: 2, services: [{ name: 's', host: '127.0.0.1', port: 0, defaultPool: 'p', tls: tlsService }],
+    pools: [{ name: 'p', servers: [{ id: 'be', host: '127.0.0.1', port: be.port }] }] });
+  t.teardown(async () => { await node.stop(); await be.close(); });
+  const port = node.ports.s;
+  for (const v of ['1_2', '1_3']) {
+    const sess = path.join(certs.dir, `sess${v}`);
+    const first = await sClient(port, ['-servername', 'a.test', `-tls${v}`, '-sess_out', sess]);
+    t.match(first, /^New, TLSv1/m, `TLS ${v}: first connection is a full handshake`);
+    let reused = 0;
+    for (let i = 0; i < 8; i++) if (/^Reused, TLSv1/m.test(await sClient(port, ['-servername', 'a.test', `-tls${v}`, '-sess_in', sess]))) reused++;
+    t.equal(reused, 8, `TLS ${v}: 8 of 8 reconnections resumed`);
+  }
+  const stats = await node.stats();
+  t.ok(stats.every((s) => s.accepted > 0), `both workers served TLS connections (${stats.map((s) => s.accepted).join('/')})`);
 });
 
 t.test('start-up errors are LbErrors with codes', async (t) => {
