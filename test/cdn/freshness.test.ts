@@ -1,0 +1,35 @@
+import t from 'tap';
+import { storability } from '../../engine/cdn/freshness.js';
+import type { HeaderMap } from '../../engine/cdn/headers.js';
+
+const now = Date.parse('2026-11-25T08:00:00Z');
+const date = new Date(now).toUTCString();
+const inSecs = (s: number) => new Date(now + s * 1000).toUTCString();
+
+const cases: Array<{ name: string; req?: HeaderMap; res: HeaderMap; want: number | string }> = [
+  { name: 'max-age', res: { 'cache-control': 'max-age=60' }, want: 60 },
+  { name: 's-maxage wins over max-age in a shared cache', res: { 'cache-control': 'max-age=60, s-maxage=300' }, want: 300 },
+  { name: 'Expires relative to Date', res: { expires: inSecs(120), date }, want: 120 },
+  { name: 'max-age wins over Expires', res: { 'cache-control': 'max-age=10', expires: inSecs(120) }, want: 10 },
+  { name: 'invalid Expires means expired (storable with a validator)', res: { expires: '0', etag: '"a"' }, want: 0 },
+  { name: 'invalid Expires without a validator', res: { expires: '0' }, want: 'no-freshness' },
+  { name: 'Age is taken off', res: { 'cache-control': 'max-age=60', age: '45' }, want: 15 },
+  { name: 'no-cache with a validator: stored, revalidated on every use', res: { 'cache-control': 'no-cache', etag: '"a"' }, want: 0 },
+  { name: 'no-cache without a validator', res: { 'cache-control': 'no-cache' }, want: 'no-freshness' },
+  { name: 'only Last-Modified', res: { 'last-modified': date }, want: 0 },
+  { name: 'nothing at all', res: {}, want: 'no-freshness' },
+  { name: 'no-store', res: { 'cache-control': 'max-age=60, no-store' }, want: 'no-store' },
+  { name: 'private', res: { 'cache-control': 'private, max-age=60' }, want: 'private' },
+  { name: 'request no-store', req: { 'cache-control': 'no-store' }, res: { 'cache-control': 'max-age=60' }, want: 'request-no-store' },
+  { name: 'Authorization without public', req: { authorization: 'Basic eA==' }, res: { 'cache-control': 'max-age=60' }, want: 'authorization' },
+  { name: 'Authorization with s-maxage', req: { authorization: 'Basic eA==' }, res: { 'cache-control': 's-maxage=30' }, want: 30 },
+  { name: 'Set-Cookie makes a page personal', res: { 'cache-control': 'max-age=60', 'set-cookie': ['a=b'] }, want: 'set-cookie' },
+  { name: 'Vary: *', res: { 'cache-control': 'max-age=60', vary: 'Accept-Language, *' }, want: 'vary-star' },
+  { name: 'quoted directive values and odd spacing', res: { 'cache-control': ' Max-Age = "20" ' }, want: 20 },
+];
+
+for (const c of cases) {
+  const v = storability(c.req ?? {}, c.res, now);
+  if (typeof c.want === 'number') t.same(v, { storable: true, freshUntil: now + c.want * 1000 }, c.name);
+  else t.same(v, { storable: false, reason: c.want }, c.name);
+}

@@ -1,0 +1,359 @@
+// The page cache through real HTTP: a loopback back-end, a front server using CachingRewriter,
+// node's HTTP client. Hit, miss, revalidation, conditional requests, Vary, purge, config change,
+// coalescing (in one thread and across worker threads), byte bound.
+import t from 'tap';
+import http from 'node:http';
+import zlib from 'node:zlib';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { MessageChannel, Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import { CachingRewriter } from '../../engine/cdn/cache-front.js';
+import { PageCache, rulesHash } from '../../engine/cdn/page-cache.js';
+import { PageCacheHost } from '../../engine/cdn/cache-channel.js';
+import { serveThroughCache } from '../../engine/cdn/http-adapter.js';
+import { compilePolicy, type RewriteRules } from '../../engine/cdn/url-policy.js';
+import { CdnNode, RouteCdn } from '../../engine/cdn/index.js';
+
+const rules: RewriteRules = { baseUrls: ['https://cdn.example.net'], include: { prefixes: ['/static/'] } };
+const HASH = rulesHash([rules]);
+const PAGE = '<html><head><link rel=stylesheet href="/static/site.css"></head><body><img src="/static/a.png">{{n}}</body></html>';
+const REWRITTEN = '<html><head><link rel=stylesheet href="https://cdn.example.net/static/site.css"></head><body><img src="https://cdn.example.net/static/a.png">{{n}}</body></html>';
+
+/** What the back-end sends for a path; `n` in the body counts its requests for that path. */
+interface Behaviour { headers?: Record<string, string | string[]>; delayMs?: number; status?: number; type?: string; gzip?: boolean }
+
+interface Backend {
+  port: number;
+  hits: Map<string, number>;
+  conditionals: Array<{ path: string; inm?: string; ims?: string }>;
+  behave: Map<string, Behaviour>;
+  close(): void;
+}
+
+async function listen(server: http.Server): Promise<number> {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return (server.address() as AddressInfo).port;
+}
+
+async function startBackend(): Promise<Backend> {
+  const hits = new Map<string, number>();
+  const conditionals: Backend['conditionals'] = [];
+  const behave = new Map<string, Behaviour>();
+  const server = http.createServer((req, res) => {
+    const path = req.url ?? '/';
+    const n = (hits.get(path) ?? 0) + 1;
+    hits.set(path, n);
+    const b = behave.get(path.replace(/\?.*/, '')) ?? {};
+    const inm = req.headers['if-none-match'];
+    const ims = req.headers['if-modified-since'];
+    if (inm !== undefined || ims !== undefined) conditionals.push({ path, inm, ims });
+    const respond = () => {
+      const headers = { 'content-type': b.type ?? 'text/html; charset=utf-8', ...(b.headers ?? {}) };
+      const etag = headers['etag'];
+      if (inm !== undefined && etag !== undefined && inm === etag) {
+        res.writeHead(304, { etag, 'cache-control': String(headers['cache-control'] ?? '') });
+        res.end();
+        return;
+      }
+      let body: Buffer = Buffer.from(PAGE.replace('{{n}}', `${path} #${n} lang=${req.headers['accept-language'] ?? ''}`));
+      if (b.gzip) { body = zlib.gzipSync(body); (headers as Record<string, string>)['content-encoding'] = 'gzip'; }
+      res.writeHead(b.status ?? 200, headers);
+      res.end(body);
+    };
+    if (b.delayMs) setTimeout(respond, b.delayMs); else respond();
+  });
+  const port = await listen(server);
+  return { port, hits, conditionals, behave, close: () => server.close() };
+}
+
+interface Front { port: number; cache: PageCache; clock: { t: number }; close(): void }
+
+async function startFront(backend: Backend, maxBytes = 1 << 20): Promise<Front> {
+  const clock = { t: Date.parse('2026-11-25T08:00:00Z') };
+  const now = () => clock.t;
+  const cache = new PageCache({ maxBytes, now });
+  cache.setConfigHash(HASH);
+  const caching = new CachingRewriter({ cache, policy: compilePolicy(rules), rules: HASH, now });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const server = http.createServer((req, res) => void serveThroughCache(caching, req, res, { host: '127.0.0.1', port: backend.port, agent }));
+  const port = await listen(server);
+  return { port, cache, clock, close: () => { server.close(); agent.destroy(); } };
+}
+
+interface Got { status: number; headers: http.IncomingHttpHeaders; body: string }
+
+const clientAgent = new http.Agent({ keepAlive: true, maxSockets: 200 });
+
+async function get(port: number, path: string, headers: http.OutgoingHttpHeaders = {}): Promise<Got> {
+  const res = await new Promise<http.IncomingMessage>((resolve, reject) =>
+    http.get({ host: '127.0.0.1', port, path, agent: clientAgent, headers: { host: 'www.example.com', ...headers } }, resolve).on('error', reject));
+  const chunks: Buffer[] = [];
+  for await (const c of res) chunks.push(c as Buffer);
+  let body = Buffer.concat(chunks);
+  if (res.headers['content-encoding'] === 'gzip') body = zlib.gunzipSync(body);
+  if (res.headers['content-encoding'] === 'br') body = zlib.brotliDecompressSync(body);
+  return { status: res.statusCode ?? 0, headers: res.headers, body: body.toString() };
+}
+
+async function setup(t: Tap.Test, maxBytes?: number) {
+  const backend = await startBackend();
+  const front = await startFront(backend, maxBytes);
+  t.teardown(() => { front.close(); backend.close(); });
+  return { backend, front };
+}
+
+declare global { namespace Tap { type Test = import('tap').Test } }
+t.teardown(() => clientAgent.destroy());
+
+const expected = (path: string, n: number, lang = '') => REWRITTEN.replace('{{n}}', `${path} #${n} lang=${lang}`);
+
+t.test('miss, then hits from the cache in the coding each client accepts', async (t) => {
+  const { backend, front } = await setup(t);
+  backend.behave.set('/p', { headers: { 'cache-control': 'max-age=60', etag: '"e1"' } });
+  const first = await get(front.port, '/p?x=1');
+  t.equal(first.headers['x-cache'], 'MISS');
+  t.equal(first.body, expected('/p?x=1', 1), 'rewritten page');
+  for (const [accept, coding] of [['gzip', 'gzip'], ['br, gzip', 'br'], [undefined, undefined]] as const) {
+    const r = await get(front.port, '/p?x=1', accept === undefined ? {} : { 'accept-encoding': accept });
+    t.equal(r.headers['x-cache'], 'HIT', `hit (${accept ?? 'identity'})`);
+    t.equal(r.headers['content-encoding'], coding, `sent as ${coding ?? 'identity'}`);
+    t.equal(r.body, expected('/p?x=1', 1), 'the stored page');
+    t.equal(r.headers['etag'], 'W/"e1"', 'weak ETag');
+  }
+  t.equal(backend.hits.get('/p?x=1'), 1, 'one back-end request for four client requests');
+  const other = await get(front.port, '/p?x=2');
+  t.equal(other.headers['x-cache'], 'MISS', 'the query is part of the key');
+  const gz = await get(front.port, '/gz');
+  t.equal(gz.headers['x-cache'], 'PASS', 'no freshness information: not stored');
+});
+
+t.test('gzip back-end page stored decoded and rewritten', async (t) => {
+  const { backend, front } = await setup(t);
+  backend.behave.set('/g', { gzip: true, headers: { 'cache-control': 's-maxage=60' } });
+  t.equal((await get(front.port, '/g')).body, expected('/g', 1));
+  const hit = await get(front.port, '/g', { 'accept-encoding': 'gzip' });
+  t.equal(hit.headers['x-cache'], 'HIT');
+  t.equal(hit.body, expected('/g', 1));
+});
+
+t.test("clients' conditional requests are answered 304 from the cache", async (t) => {
+  const { backend, front } = await setup(t);
+  const lm = 'Tue, 24 Nov 2026 10:00:00 GMT';
+  backend.behave.set('/c', { headers: { 'cache-control': 'max-age=60', etag: '"v7"', 'last-modified': lm } });
+  await get(front.port, '/c');
+  const cases: Array<[http.OutgoingHttpHeaders, number]> = [
+    [{ 'if-none-match': 'W/"v7"' }, 304],
+    [{ 'if-none-match': '"v7"' }, 304],
+    [{ 'if-none-match': '"x", W/"v7"' }, 304],
+    [{ 'if-none-match': '*' }, 304],
+    [{ 'if-none-match': '"old"' }, 200],
+    [{ 'if-modified-since': lm }, 304],
+    [{ 'if-modified-since': 'Mon, 23 Nov 2026 10:00:00 GMT' }, 200],
+    [{ 'if-none-match': '"old"', 'if-modified-since': lm }, 200],
+  ];
+  for (const [headers, status] of cases) {
+    const r = await get(front.port, '/c', headers);
+    t.equal(r.status, status, `${JSON.stringify(headers)} → ${status}`);
+    if (status === 304) t.equal(r.body, '', '304 has no body');
+  }
+  t.equal(backend.hits.get('/c'), 1, 'the back-end saw none of them');
+});
+
+t.test('a stale page is revalidated with the back-end validators; 304 keeps it, 200 replaces it', async (t) => {
+  const { backend, front } = await setup(t);
+  backend.behave.set('/r', { headers: { 'cache-control': 'max-age=10', etag: '"r1"', 'last-modified': 'Tue, 24 Nov 2026 10:00:00 GMT' } });
+  await get(front.port, '/r');
+  front.clock.t += 5_000;
+  t.equal((await get(front.port, '/r')).headers['x-cache'], 'HIT', 'fresh for 10 s');
+  front.clock.t += 6_000;
+  const reval = await get(front.port, '/r');
+  t.equal(reval.headers['x-cache'], 'REVALIDATED');
+  t.equal(reval.body, expected('/r', 1), 'the stored body, not re-fetched');
+  t.same(backend.conditionals.at(-1), { path: '/r', inm: '"r1"', ims: 'Tue, 24 Nov 2026 10:00:00 GMT' }, 'asked with If-None-Match and If-Modified-Since');
+  t.equal((await get(front.port, '/r')).headers['x-cache'], 'HIT', 'fresh again after the 304');
+  front.clock.t += 11_000;
+  backend.behave.set('/r', { headers: { 'cache-control': 'max-age=10', etag: '"r2"' } });
+  const changed = await get(front.port, '/r');
+  t.equal(changed.headers['x-cache'], 'MISS', 'changed on the back-end: fetched in full');
+  t.equal(changed.body, expected('/r', 3));
+  t.equal((await get(front.port, '/r')).body, expected('/r', 3), 'and stored');
+});
+
+t.test('no-cache pages are revalidated on every use; Expires is obeyed', async (t) => {
+  const { backend, front } = await setup(t);
+  backend.behave.set('/nc', { headers: { 'cache-control': 'no-cache', etag: '"n"' } });
+  await get(front.port, '/nc');
+  for (let i = 0; i < 3; i++) t.equal((await get(front.port, '/nc')).headers['x-cache'], 'REVALIDATED');
+  t.equal(backend.conditionals.filter((c) => c.path === '/nc').length, 3);
+  backend.behave.set('/ex', { headers: { expires: new Date(front.clock.t + 30_000).toUTCString(), date: new Date(front.clock.t).toUTCString() } });
+  await get(front.port, '/ex');
+  front.clock.t += 20_000;
+  t.equal((await get(front.port, '/ex')).headers['x-cache'], 'HIT', 'before Expires');
+  front.clock.t += 20_000;
+  t.equal((await get(front.port, '/ex')).headers['x-cache'], 'MISS', 'after Expires (no validator: fetched again)');
+});
+
+t.test('no-store, private and Set-Cookie pages are never stored', async (t) => {
+  const { backend, front } = await setup(t);
+  const paths: Array<[string, Record<string, string | string[]>]> = [
+    ['/ns', { 'cache-control': 'no-store, max-age=60' }],
+    ['/pv', { 'cache-control': 'private, max-age=60' }],
+    ['/ck', { 'cache-control': 'max-age=60', 'set-cookie': ['sid=1'] }],
+  ];
+  for (const [path, headers] of paths) {
+    backend.behave.set(path, { headers });
+    const bodies = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await get(front.port, path);
+      t.equal(r.headers['x-cache'], 'PASS', `${path}: not from the cache`);
+      bodies.push(r.body);
+    }
+    t.equal(backend.hits.get(path), 3, `${path}: every request went to the back-end`);
+    t.equal(bodies[2], expected(path, 3), `${path}: still rewritten`);
+  }
+});
+
+t.test('Vary: one stored variant per value of the named request header', async (t) => {
+  const { backend, front } = await setup(t);
+  backend.behave.set('/v', { headers: { 'cache-control': 'max-age=60', vary: 'Accept-Language, Accept-Encoding' } });
+  const de1 = await get(front.port, '/v', { 'accept-language': 'de' });
+  const fr1 = await get(front.port, '/v', { 'accept-language': 'fr' });
+  const de2 = await get(front.port, '/v', { 'accept-language': 'de', 'accept-encoding': 'gzip' });
+  const fr2 = await get(front.port, '/v', { 'accept-language': 'fr' });
+  t.same([de1.headers['x-cache'], fr1.headers['x-cache'], de2.headers['x-cache'], fr2.headers['x-cache']], ['MISS', 'MISS', 'HIT', 'HIT']);
+  t.equal(de2.body, expected('/v', 1, 'de'), 'the German variant');
+  t.equal(fr2.body, expected('/v', 2, 'fr'), 'the French variant');
+  t.equal(backend.hits.get('/v'), 2);
+  t.match(de2.headers['vary'], /Accept-Language/);
+});
+
+t.test('purge drops one URL or a prefix', async (t) => {
+  const { backend, front } = await setup(t);
+  for (const p of ['/docs/a', '/docs/b', '/shop/c']) backend.behave.set(p, { headers: { 'cache-control': 'max-age=600' } });
+  for (const p of ['/docs/a', '/docs/b', '/shop/c']) await get(front.port, p);
+  t.equal(await front.cache.purge('http://www.example.com/docs/a', false), 1, 'one URL');
+  t.equal((await get(front.port, '/docs/a')).headers['x-cache'], 'MISS');
+  t.equal((await get(front.port, '/docs/b')).headers['x-cache'], 'HIT');
+  t.equal(await front.cache.purge('https://www.example.com/docs/', true), 2, 'a prefix (scheme does not matter)');
+  t.equal((await get(front.port, '/docs/b')).headers['x-cache'], 'MISS');
+  t.equal((await get(front.port, '/shop/c')).headers['x-cache'], 'HIT', 'outside the prefix: kept');
+  t.equal(await front.cache.purge('/shop/', true), 1, 'a host-less path prefix');
+  t.equal(await front.cache.purge('www.example.com', true), 1, 'a whole host (/docs/b, fetched again above)');
+  t.equal(front.cache.store.size, 0);
+});
+
+t.test('a change of the rewrite rules empties the cache; pages of old rules are not stored', async (t) => {
+  const { backend, front } = await setup(t);
+  backend.behave.set('/k', { headers: { 'cache-control': 'max-age=600' } });
+  await get(front.port, '/k');
+  t.equal(front.cache.store.size, 1);
+  front.cache.setConfigHash(rulesHash([{ ...rules, baseUrls: ['https://other-cdn.example.net'] }]));
+  t.equal(front.cache.store.size, 0, 'flushed');
+  t.equal((await get(front.port, '/k')).headers['x-cache'], 'MISS');
+  t.equal(front.cache.store.size, 0, 'this front still rewrites with the old rules: its page is refused');
+});
+
+t.test('100 concurrent misses for a key make one back-end request', async (t) => {
+  const { backend, front } = await setup(t);
+  backend.behave.set('/hot', { delayMs: 150, headers: { 'cache-control': 'max-age=60' } });
+  const all = await Promise.all(Array.from({ length: 100 }, () => get(front.port, '/hot')));
+  t.equal(backend.hits.get('/hot'), 1, 'one back-end request');
+  t.ok(all.every((r) => r.status === 200 && r.body === expected('/hot', 1)), 'every client got the page');
+  t.equal(all.filter((r) => r.headers['x-cache'] === 'MISS').length, 1, 'one miss, the rest waited for it');
+  t.equal(front.cache.counters.coalesced >= 99, true, 'the others were coalesced');
+});
+
+t.test('concurrent requests for a page that turns out not storable are not serialised', async (t) => {
+  const { backend, front } = await setup(t);
+  backend.behave.set('/ns', { delayMs: 100, headers: { 'cache-control': 'no-store' } });
+  const started = Date.now();
+  const all = await Promise.all(Array.from({ length: 20 }, () => get(front.port, '/ns')));
+  t.ok(all.every((r) => r.status === 200));
+  t.equal(backend.hits.get('/ns'), 20, 'each went to the back-end (no sharing of a no-store page)');
+  t.ok(Date.now() - started < 20 * 100, `waiters were released together (${Date.now() - started} ms)`);
+});
+
+t.test('the cache is bounded by bytes, least recently used first', async (t) => {
+  const { backend, front } = await setup(t, 6_000);
+  for (let i = 0; i < 10; i++) backend.behave.set(`/l${i}`, { headers: { 'cache-control': 'max-age=600' } });
+  for (let i = 0; i < 10; i++) await get(front.port, `/l${i}`);
+  t.ok(front.cache.store.bytes <= 6_000, `bytes ${front.cache.store.bytes} within the bound`);
+  t.ok(front.cache.store.size < 10, `${front.cache.store.size} pages kept`);
+  t.equal((await get(front.port, '/l9')).headers['x-cache'], 'HIT', 'the newest stays');
+  t.equal((await get(front.port, '/l0')).headers['x-cache'], 'MISS', 'the oldest went');
+});
+
+t.test('a back-end error is passed on and nothing is stored', async (t) => {
+  const { backend, front } = await setup(t);
+  backend.behave.set('/err', { status: 503, headers: { 'cache-control': 'max-age=60' } });
+  const r = await get(front.port, '/err');
+  t.equal(r.status, 503);
+  t.equal((await get(front.port, '/err')).status, 503);
+  t.equal(backend.hits.get('/err'), 2, 'not cached, not marked as pass either');
+  backend.close();
+  const down = await get(front.port, '/gone');
+  t.equal(down.status, 502, 'back-end unreachable: 502');
+});
+
+t.test('a lease not completed in time is dropped and the waiter takes over', async (t) => {
+  const cache = new PageCache({ maxBytes: 1 << 20, leaseMs: 50 });
+  const first = await cache.lookup('h/x', {});
+  t.equal(first.kind, 'miss');
+  const keepAlive = setTimeout(() => {}, 1000); // the lease timer is unref'd, as a server's sockets keep the loop alive
+  const second = await cache.lookup('h/x', {});
+  clearTimeout(keepAlive);
+  t.equal(second.kind, 'miss', 'after the timeout the waiter gets its own lease');
+  t.equal(cache.counters.leaseTimeouts, 1);
+});
+
+t.test('workers share one cache: 100 concurrent misses over two worker threads make one back-end request', async (t) => {
+  const backend = await startBackend();
+  backend.behave.set('/shared', { delayMs: 200, headers: { 'cache-control': 'max-age=60' } });
+  const node = new CdnNode({ maxBytes: 1 << 20 });
+  node.configure([rules]);
+  const workers: Array<{ worker: Worker; port: number }> = [];
+  for (let i = 0; i < 2; i++) {
+    const { port1, port2 } = new MessageChannel();
+    node.attachWorker(port1);
+    const worker = new Worker(fileURLToPath(new URL('../fixtures/cdn/cache-worker.ts', import.meta.url)), {
+      workerData: { port: port2, backendPort: backend.port, rules, rulesHash: rulesHash([rules]) }, transferList: [port2],
+    });
+    const [msg] = await once(worker, 'message') as [{ port: number }];
+    workers.push({ worker, port: msg.port });
+  }
+  t.teardown(async () => { backend.close(); for (const w of workers) await w.worker.terminate(); });
+  const all = await Promise.all(Array.from({ length: 100 }, (_, i) => get(workers[i % 2].port, '/shared')));
+  t.equal(backend.hits.get('/shared'), 1, 'one back-end request for both workers');
+  t.ok(all.every((r) => r.body === expected('/shared', 1)), 'all 100 clients got the rewritten page');
+  const hit = await get(workers[1].port, '/shared', { 'accept-encoding': 'br' });
+  t.equal(hit.headers['x-cache'], 'HIT');
+  t.equal(hit.body, expected('/shared', 1), 'a hit in the other worker reads the shared body');
+  t.equal(await node.purge({ url: 'http://www.example.com/shared' }), 1, 'purge from the main thread');
+  t.equal((await get(workers[0].port, '/shared')).headers['x-cache'], 'MISS');
+  t.equal(await node.purge({ prefix: '/' }), 1);
+});
+
+t.test('a worker that goes away releases its leases', async (t) => {
+  const cache = new PageCache({ maxBytes: 1 << 20 });
+  const host = new PageCacheHost(cache);
+  const { port1, port2 } = new MessageChannel();
+  host.attach(port1);
+  const { PageCacheClient } = await import('../../engine/cdn/cache-channel.js');
+  const client = new PageCacheClient(port2);
+  t.equal((await client.lookup('h/y', {})).kind, 'miss');
+  const waiter = cache.lookup('h/y', {});
+  client.close();
+  t.equal((await waiter).kind, 'miss', 'the waiter takes the lease');
+});
+
+t.test('RouteCdn: streaming plan without a cache, caching with one', async (t) => {
+  const route = new RouteCdn(rules, [rules], undefined);
+  t.equal(route.caching, undefined);
+  t.ok(route.plan({ method: 'GET', url: new URL('http://a.example/') }, { status: 200, headers: { 'content-type': 'text/html' } }));
+  const cached = new RouteCdn({ ...rules, cache: { enabled: true } }, [rules], new PageCache({ maxBytes: 1000 }));
+  t.ok(cached.caching);
+  const disabled = new RouteCdn({ ...rules, cache: { enabled: false } }, [rules], new PageCache({ maxBytes: 1000 }));
+  t.equal(disabled.caching, undefined);
+});
