@@ -223,22 +223,22 @@ t.test('hash scheduling on the URL and client-address persistence through a live
   const byUrl = await setup(t, {}, { policy: { kind: 'hash', on: 'url' } });
   for (const path of ['/a', '/b', '/c', '/d']) {
     const seen = new Set<string>();
-    for (let i = 0; i < 4; i++) seen.add(/"server":"(\w)"/.exec((await rawExchange(byUrl.port, `GET ${path} HTTP/1.1\r\nHost: h\r\n\r\n`)).text)![1]);
+    for (let i = 0; i < 4; i++) seen.add(/"server":"(\w)"/.exec((await rawExchange(byUrl.port, `GET ${path} HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n`)).text)![1]);
     t.equal(seen.size, 1, `${path} always on one server`);
   }
   const sticky = await setup(t, {}, { persistence: { kind: 'client-address' } });
   const servers = new Set<string>();
-  for (let i = 0; i < 6; i++) servers.add(/"server":"(\w)"/.exec((await rawExchange(sticky.port, 'GET / HTTP/1.1\r\nHost: h\r\n\r\n')).text)![1]);
+  for (let i = 0; i < 6; i++) servers.add(/"server":"(\w)"/.exec((await rawExchange(sticky.port, 'GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n')).text)![1]);
   t.equal(servers.size, 1, 'one client address, one server, across connections');
   const [only] = servers;
   sticky.proxy.setServerState('p', only, false);
-  const moved = /"server":"(\w)"/.exec((await rawExchange(sticky.port, 'GET / HTTP/1.1\r\nHost: h\r\n\r\n')).text)![1];
+  const moved = /"server":"(\w)"/.exec((await rawExchange(sticky.port, 'GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n')).text)![1];
   t.not(moved, only, 'the client moves when its server goes down');
   const header = await setup(t, {}, { policy: { kind: 'hash', on: { header: 'X-User' } } });
   const users = new Map<string, string>();
   for (let i = 0; i < 12; i++) {
     const user = `u${i % 3}`;
-    const s = /"server":"(\w)"/.exec((await rawExchange(header.port, `GET /?i=${i} HTTP/1.1\r\nHost: h\r\nX-User: ${user}\r\n\r\n`)).text)![1];
+    const s = /"server":"(\w)"/.exec((await rawExchange(header.port, `GET /?i=${i} HTTP/1.1\r\nHost: h\r\nConnection: close\r\nX-User: ${user}\r\n\r\n`)).text)![1];
     if (users.has(user)) t.equal(users.get(user), s, `${user} stays`); else users.set(user, s);
   }
 });
