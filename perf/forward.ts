@@ -33,7 +33,7 @@ import { fileURLToPath } from 'node:url';
 import { forwardingChain, labUp, type Lab } from '../engine/lab/index.js';
 import type { NsProcess } from '../engine/lab/process.js';
 import { buildCTools } from './c/build.js';
-import { machine, markdown, summarize, type Summary, type VariantSummary } from './forward-report.js';
+import { machine, markdown, summarize, svg, type Summary, type VariantSummary } from './forward-report.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -47,7 +47,7 @@ export interface ForwardBenchmarkOptions {
   variants?: VariantName[];
   /** Frames per receive()/forward() crossing of the addon forwarder (and per sendmmsg of both). */
   batch?: number;
-  /** Directory for forward.json and forward.md; undefined = don't write. */
+  /** Directory for forward.json, forward.md and forward.svg; undefined = don't write. */
   out?: string;
   log?: (line: string) => void;
 }
@@ -249,6 +249,7 @@ export async function runForwardBenchmark(options: ForwardBenchmarkOptions = {})
     await fs.mkdir(options.out, { recursive: true });
     await fs.writeFile(path.join(options.out, 'forward.json'), JSON.stringify(result, null, 2) + '\n');
     await fs.writeFile(path.join(options.out, 'forward.md'), md);
+    await fs.writeFile(path.join(options.out, 'forward.svg'), svg('Live forwarding on veth, 64-byte frames (median, min–max)', rows));
   }
   log('\n' + md);
   return result;
