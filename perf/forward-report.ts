@@ -38,7 +38,30 @@ export interface VariantSummary {
   cpuNsPerFrame: Summary;
 }
 
-export function markdown(title: string, rows: readonly VariantSummary[], ratios: Record<string, Summary>, notes: readonly string[], info: Record<string, unknown>): string {
+export interface LatencySummary {
+  name: string;
+  label: string;
+  rate: number;
+  p50us: Summary;
+  p99us: Summary;
+  p999us: Summary;
+  /** Share of stamped frames that never reached the sink. */
+  lostShare: Summary;
+}
+
+export function latencyMarkdown(rows: readonly LatencySummary[]): string {
+  if (rows.length === 0) return '';
+  return [
+    `One-way latency generator → sink at ${fmt(rows[0]!.rate / 1000)} kpps (half load), µs:`,
+    '',
+    '| forwarder | p50 (median) | p99 (min / **median** / max) | p99.9 (median) | lost (median) |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows.map((r) => `| ${r.label} | ${fmt(r.p50us.median, 1)} | ${triple(r.p99us, 1, 1)} | ${fmt(r.p999us.median, 1)} | ${fmt(r.lostShare.median * 100, 2)} % |`),
+    '',
+  ].join('\n');
+}
+
+export function markdown(title: string, rows: readonly VariantSummary[], ratios: Record<string, Summary>, notes: readonly string[], info: Record<string, unknown>, latency: readonly LatencySummary[] = []): string {
   const lines = [
     `# ${title}`,
     '',
@@ -50,6 +73,7 @@ export function markdown(title: string, rows: readonly VariantSummary[], ratios:
     '| --- | --- |',
     ...Object.entries(ratios).map(([k, s]) => `| ${k} | ${triple(s, 1, 3)} |`),
     '',
+    latencyMarkdown(latency),
     ...notes.map((n) => `- ${n}`),
     '',
     `Machine: ${Object.entries(info).map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(' ') : String(v)}`).join('; ')}.`,

@@ -23,7 +23,8 @@
 // scheduler does (DESIGN.md): its IP layer does no work on them. Not for the kernel bridge, which
 // needs them.
 //
-//   node --import tsx perf/forward.ts [--rounds 5] [--seconds 2] [--rate 0] [--variants c,addon,addon-csum,kernel] [--batch 256] [--out perf/results]
+//   node --import tsx perf/forward.ts [--rounds 5] [--seconds 2] [--rate 0] [--variants c,addon,addon-csum,kernel] [--batch 256]
+//     [--latency-rounds 3] [--latency-rate PPS] [--out perf/results]
 // or from a harness: runForwardBenchmark({ rounds, seconds, ... }).
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -33,7 +34,7 @@ import { fileURLToPath } from 'node:url';
 import { forwardingChain, labUp, type Lab } from '../engine/lab/index.js';
 import type { NsProcess } from '../engine/lab/process.js';
 import { buildCTools } from './c/build.js';
-import { machine, markdown, summarize, svg, type Summary, type VariantSummary } from './forward-report.js';
+import { machine, markdown, summarize, svg, type LatencySummary, type Summary, type VariantSummary } from './forward-report.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -45,6 +46,10 @@ export interface ForwardBenchmarkOptions {
   /** Generator rate in pps; 0 = flat out. */
   rate?: number;
   variants?: VariantName[];
+  /** Latency rounds at half load (0: none); default 3. */
+  latencyRounds?: number;
+  /** Latency generator rate in pps; default half the lowest throughput seen. */
+  latencyRate?: number;
   /** Frames per receive()/forward() crossing of the addon forwarder (and per sendmmsg of both). */
   batch?: number;
   /** Directory for forward.json, forward.md and forward.svg; undefined = don't write. */
@@ -67,6 +72,19 @@ export interface Sample {
   forwarded: number;
   ringDrops: number;
   cpuNsPerFrame: number;
+}
+
+export interface LatencySample {
+  variant: VariantName;
+  round: number;
+  rate: number;
+  sent: number;
+  /** Stamped frames the sink saw (the rest were lost or not stamped). */
+  stamped: number;
+  p50us: number;
+  p99us: number;
+  p999us: number;
+  maxUs: number;
 }
 
 interface Variant {
@@ -159,37 +177,66 @@ export async function runForwardBenchmark(options: ForwardBenchmarkOptions = {})
     },
   ];
 
-  async function measure(lab: Lab, variant: Variant, round: number): Promise<Sample> {
+  // Starts the variant's forwarder, lets it settle, runs `body`, and always stops and cleans up.
+  async function withForwarder<T>(lab: Lab, variant: Variant, body: (fwd: NsProcess | undefined) => Promise<T>): Promise<T> {
     const fwd = await variant.start(lab);
     try {
       await new Promise((r) => setTimeout(r, 200)); // let a fresh Node forwarder settle before timing
-      const rx0 = (await lab.linkStats('b')).rx.packets;
-      const cpu0 = fwd ? await cpuNs(fwd.pid) : 0;
-      const genArgs = [bins.pktgen, '-i', 'eth0', '-d', variant.dstMac(lab), '-D', '198.18.0.2', '-t', String(seconds), ...(rate > 0 ? ['-r', String(rate)] : [])];
-      const gen = JSON.parse((await lab.exec('a', pinned ? ['taskset', '-c', String(GEN_CPU), ...genArgs] : genArgs, { timeoutMs: (seconds + 10) * 1000 })).stdout);
-      await new Promise((r) => setTimeout(r, 100)); // the ring drains
-      const cpu1 = fwd ? await cpuNs(fwd.pid) : 0;
-      const rx1 = (await lab.linkStats('b')).rx.packets;
-      const out = fwd ? (await fwd.stop(), lastJson(fwd.output)) : undefined;
-      const forwarded = rx1 - rx0;
-      return {
-        variant: variant.name,
-        round,
-        pps: forwarded / gen.seconds,
-        generatorPps: gen.pps,
-        sent: gen.sent,
-        forwarded,
-        ringDrops: out?.rxDrops ?? NaN,
-        cpuNsPerFrame: fwd ? (cpu1 - cpu0) / Math.max(1, forwarded) : NaN,
-      };
+      return await body(fwd);
     } finally {
       await fwd?.stop();
       await variant.cleanup?.(lab);
     }
   }
 
+  async function generate(lab: Lab, variant: Variant, extra: string[]): Promise<{ sent: number; seconds: number; pps: number }> {
+    const argv = [bins.pktgen, '-i', 'eth0', '-d', variant.dstMac(lab), '-D', '198.18.0.2', '-t', String(seconds), ...extra];
+    const { stdout } = await lab.exec('a', pinned ? ['taskset', '-c', String(GEN_CPU), ...argv] : argv, { timeoutMs: (seconds + 10) * 1000 });
+    return JSON.parse(stdout);
+  }
+
+  const measure = (lab: Lab, variant: Variant, round: number): Promise<Sample> => withForwarder(lab, variant, async (fwd) => {
+    const rx0 = (await lab.linkStats('b')).rx.packets;
+    const cpu0 = fwd ? await cpuNs(fwd.pid) : 0;
+    const gen = await generate(lab, variant, rate > 0 ? ['-r', String(rate)] : []);
+    await new Promise((r) => setTimeout(r, 100)); // the ring drains
+    const cpu1 = fwd ? await cpuNs(fwd.pid) : 0;
+    const rx1 = (await lab.linkStats('b')).rx.packets;
+    const out = fwd ? (await fwd.stop(), lastJson(fwd.output)) : undefined;
+    const forwarded = rx1 - rx0;
+    return {
+      variant: variant.name,
+      round,
+      pps: forwarded / gen.seconds,
+      generatorPps: gen.pps,
+      sent: gen.sent,
+      forwarded,
+      ringDrops: out?.rxDrops ?? NaN,
+      cpuNsPerFrame: fwd ? (cpu1 - cpu0) / Math.max(1, forwarded) : NaN,
+    };
+  });
+
+  // One-way latency at a fixed rate: pktgen stamps each frame, the sink in b compares with the
+  // kernel's receive timestamp. Small generator batches, so bursts don't queue behind each other.
+  const measureLatency = (lab: Lab, variant: Variant, round: number, pps: number): Promise<LatencySample> => withForwarder(lab, variant, async () => {
+    const sink = lab.spawn('b', [bins.sink, '-i', 'eth0'], pinned ? { cpus: [GEN_CPU] } : {});
+    try {
+      await sink.waitFor(/"ready":true/);
+      const gen = await generate(lab, variant, ['-T', '-b', '8', '-r', String(pps)]);
+      await new Promise((r) => setTimeout(r, 100));
+      await sink.stop();
+      const out = lastJson(sink.output)!;
+      return { variant: variant.name, round, rate: pps, sent: gen.sent, stamped: out.stamped!, p50us: out.p50us!, p99us: out.p99us!, p999us: out.p999us!, maxUs: out.maxUs! };
+    } finally {
+      await sink.stop();
+    }
+  });
+
   const active = variants.filter((v) => wanted.includes(v.name));
   const samples: Sample[] = [];
+  const latency: LatencySample[] = [];
+  const latencyRounds = options.latencyRounds ?? 3;
+  let latencyRate = 0;
   const started = new Date().toISOString();
   const info = machine();
   const lab = await labUp(forwardingChain());
@@ -202,6 +249,18 @@ export async function runForwardBenchmark(options: ForwardBenchmarkOptions = {})
         const s = await measure(lab, v, round);
         samples.push(s);
         log(`round ${round + 1}/${rounds} ${v.name.padEnd(6)} ${(s.pps / 1000).toFixed(0).padStart(6)} kpps  generator ${(s.generatorPps / 1000).toFixed(0)} kpps  ring drops ${s.ringDrops}  cpu ${s.cpuNsPerFrame.toFixed(0)} ns/frame`);
+      }
+    }
+    if (latencyRounds > 0) {
+      // Half load: half the lowest rate any forwarder carried in the throughput rounds.
+      latencyRate = options.latencyRate ?? Math.round(Math.min(...samples.map((x) => x.pps)) / 2 / 1000) * 1000;
+      for (let round = 0; round < latencyRounds; round++) {
+        const order = active.map((_, i) => active[(i + round) % active.length]!);
+        for (const v of order) {
+          const l = await measureLatency(lab, v, round, latencyRate);
+          latency.push(l);
+          log(`latency ${round + 1}/${latencyRounds} ${v.name.padEnd(6)} at ${(latencyRate / 1000).toFixed(0)} kpps: p50 ${l.p50us} µs  p99 ${l.p99us} µs  p99.9 ${l.p999us} µs  (${l.stamped}/${l.sent} frames)`);
+        }
       }
     }
   } finally {
@@ -218,6 +277,18 @@ export async function runForwardBenchmark(options: ForwardBenchmarkOptions = {})
       ringDrops: summarize(s.map((x) => x.ringDrops)),
       dropShare: summarize(s.map((x) => (x.sent - x.forwarded) / x.sent)),
       cpuNsPerFrame: summarize(s.map((x) => x.cpuNsPerFrame)),
+    };
+  });
+  const latencyRows: LatencySummary[] = active.filter((v) => latency.some((l) => l.variant === v.name)).map((v) => {
+    const l = latency.filter((x) => x.variant === v.name);
+    return {
+      name: v.name,
+      label: v.label,
+      rate: latencyRate,
+      p50us: summarize(l.map((x) => x.p50us)),
+      p99us: summarize(l.map((x) => x.p99us)),
+      p999us: summarize(l.map((x) => x.p999us)),
+      lostShare: summarize(l.map((x) => (x.sent - x.stamped) / x.sent)),
     };
   });
   const pick = (name: VariantName, round: number): Sample | undefined => samples.find((s) => s.variant === name && s.round === round);
@@ -241,10 +312,12 @@ export async function runForwardBenchmark(options: ForwardBenchmarkOptions = {})
       ? `Forwarder pinned to CPU ${FWD_CPU}; generator and the softirq filling the ring on CPU ${GEN_CPU}. The sink's L2 drop runs on CPU ${FWD_CPU} for every forwarder (inside each forwarder's CPU per frame). mid's kernel drops the frames at nftables netdev ingress after the ring saw them. The kernel bridge's receive work is moved to CPU ${FWD_CPU} by RPS.`
       : 'Fewer than 2 CPUs: nothing pinned.',
     'Ring drops = PACKET_STATISTICS tp_drops of the forwarder\'s RX ring. With no ring drops the forwarder kept up and pps is the generator\'s; then the capacity ratio (CPU per frame) is the figure that compares the forwarders.',
+    ...(latencyRounds > 0 ? [`Latency: ${latencyRounds} rounds per forwarder at half load, generator batches of 8 stamped frames; sink (TPACKET_V3 ring in b, CPU ${GEN_CPU}) subtracts the send time from the kernel's receive timestamp; 100 ns histogram buckets (upper edges shown).`] : []),
     'Shared, noisy machine: only same-run ratios are claims.',
   ];
-  const result = { benchmark: 'forward', started, machine: info, rounds, seconds, rate, batch: Number(batch), samples, summary: rows, ratios, notes };
-  const md = markdown('Live forwarding on veth, 64-byte frames', rows, ratios, notes, info);
+  const result = { benchmark: 'forward', started, machine: info, rounds, seconds, rate, batch: Number(batch), samples, summary: rows, ratios,
+    latency: { rate: latencyRate, samples: latency, summary: latencyRows }, notes };
+  const md = markdown('Live forwarding on veth, 64-byte frames', rows, ratios, notes, info, latencyRows);
   if (options.out) {
     await fs.mkdir(options.out, { recursive: true });
     await fs.writeFile(path.join(options.out, 'forward.json'), JSON.stringify(result, null, 2) + '\n');
@@ -263,6 +336,8 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
       rate: { type: 'string', default: '0' },
       variants: { type: 'string', default: 'c,addon,addon-csum,kernel' },
       batch: { type: 'string', default: '256' },
+      'latency-rounds': { type: 'string', default: '3' },
+      'latency-rate': { type: 'string' },
       out: { type: 'string', default: path.join(root, 'perf/results') },
     },
   });
@@ -272,6 +347,8 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     rate: Number(values.rate),
     variants: values.variants!.split(',') as VariantName[],
     batch: Number(values.batch),
+    latencyRounds: Number(values['latency-rounds']),
+    latencyRate: values['latency-rate'] === undefined ? undefined : Number(values['latency-rate']),
     out: values.out,
   });
 }

@@ -1,4 +1,4 @@
-// Builds the C tools (packet generator, baseline forwarder) on demand with `cc -O2` into
+// Builds the C tools (packet generator, baseline forwarder, latency sink) on demand with `cc -O2` into
 // perf/bin/ (gitignored): only when a binary is missing or older than its sources.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -10,7 +10,7 @@ const run = promisify(execFile);
 const sourceDir = path.dirname(fileURLToPath(import.meta.url));
 export const binDir = path.join(sourceDir, '..', 'bin');
 
-export const cTools = ['pktgen', 'fwd'] as const;
+export const cTools = ['pktgen', 'fwd', 'sink'] as const;
 export type CTool = (typeof cTools)[number];
 
 function mtime(file: string): number {
@@ -24,7 +24,7 @@ function mtime(file: string): number {
 /** Path of the built tool, compiling it first if needed. */
 export async function buildCTool(tool: CTool): Promise<string> {
   const out = path.join(binDir, tool);
-  const sources = [path.join(sourceDir, `${tool}.c`), path.join(sourceDir, 'common.h')];
+  const sources = [path.join(sourceDir, `${tool}.c`), path.join(sourceDir, 'common.h'), path.join(sourceDir, 'stamp.h')];
   if (sources.every((s) => mtime(s) < mtime(out))) return out;
   fs.mkdirSync(binDir, { recursive: true });
   const tmp = `${out}.${process.pid}.tmp`;
@@ -34,6 +34,6 @@ export async function buildCTool(tool: CTool): Promise<string> {
 }
 
 export async function buildCTools(): Promise<Record<CTool, string>> {
-  const [pktgen, fwd] = await Promise.all(cTools.map(buildCTool));
-  return { pktgen: pktgen!, fwd: fwd! };
+  const [pktgen, fwd, sink] = await Promise.all(cTools.map(buildCTool));
+  return { pktgen: pktgen!, fwd: fwd!, sink: sink! };
 }

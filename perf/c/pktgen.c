@@ -1,9 +1,11 @@
 /* pktgen: sends 64-byte (60 + FCS) IPv4/UDP frames on an AF_PACKET socket with sendmmsg, from
  * many flows (source addresses in 198.18.128.0/17, varying source ports), flat out or at a fixed
  * rate, for a count or a duration. Prints one JSON line: frames sent, seconds, pps.
+ * With -T every frame carries its send time (stamp.h) for sink's latency figures; the UDP
+ * checksum is then 0 ("none", allowed over IPv4) since the payload changes per send.
  *
  *   pktgen -i IFACE -d DSTMAC [-s SRCMAC] [-D DSTIP] [-f FLOWS] [-l LEN] [-b BATCH]
- *          [-r PPS] (-c COUNT | -t SECONDS)
+ *          [-r PPS] [-T] (-c COUNT | -t SECONDS)
  */
 #define _GNU_SOURCE
 #include "common.h"
@@ -13,11 +15,13 @@
 #include <linux/if_packet.h>
 #include <unistd.h>
 
-#define USAGE "pktgen -i IFACE -d DSTMAC [-s SRCMAC] [-D DSTIP] [-f FLOWS] [-l LEN] [-b BATCH] [-r PPS] (-c COUNT | -t SECONDS)"
+#include "stamp.h"
+
+#define USAGE "pktgen -i IFACE -d DSTMAC [-s SRCMAC] [-D DSTIP] [-f FLOWS] [-l LEN] [-b BATCH] [-r PPS] [-T] (-c COUNT | -t SECONDS)"
 #define MAX_BATCH 1024
 
 /* Builds flow k's frame: Ethernet, IPv4 (no options), UDP to port 9, zero payload, full checksums. */
-static void build_frame(uint8_t *f, size_t len, const uint8_t dst[6], const uint8_t src[6], uint32_t dst_ip, uint32_t k) {
+static void build_frame(uint8_t *f, size_t len, const uint8_t dst[6], const uint8_t src[6], uint32_t dst_ip, uint32_t k, int stamped) {
   memset(f, 0, len);
   memcpy(f, dst, 6);
   memcpy(f + 6, src, 6);
@@ -46,6 +50,7 @@ static void build_frame(uint8_t *f, size_t len, const uint8_t dst[6], const uint
   udp[3] = 9;
   udp[4] = (uint8_t)(udp_len >> 8);
   udp[5] = (uint8_t)udp_len;
+  if (stamped) return; /* UDP checksum 0: none */
   uint32_t pseudo = sum16(ip + 12, 8, 0) + 17 + (uint32_t)udp_len;
   uint16_t udp_sum = (uint16_t)~fold(sum16(udp, udp_len, pseudo));
   if (udp_sum == 0) udp_sum = 0xffff;
@@ -57,8 +62,8 @@ int main(int argc, char **argv) {
   const char *ifname = NULL, *dst_text = NULL, *src_text = NULL, *dst_ip_text = "198.18.0.2";
   long flows = 1024, len = 60, batch = 64, count = 0;
   double rate = 0, seconds = 0;
-  int opt;
-  while ((opt = getopt(argc, argv, "i:d:s:D:f:l:b:r:c:t:")) != -1) {
+  int opt, stamped = 0;
+  while ((opt = getopt(argc, argv, "i:d:s:D:f:l:b:r:c:t:T")) != -1) {
     switch (opt) {
       case 'i': ifname = optarg; break;
       case 'd': dst_text = optarg; break;
@@ -70,6 +75,7 @@ int main(int argc, char **argv) {
       case 'r': rate = atof(optarg); break;
       case 'c': count = atol(optarg); break;
       case 't': seconds = atof(optarg); break;
+      case 'T': stamped = 1; break;
       default: usage_error(USAGE, "unknown option");
     }
   }
@@ -78,6 +84,7 @@ int main(int argc, char **argv) {
   if (!ifname || !dst_text || parse_mac(dst_text, dst) < 0) usage_error(USAGE, "need -i IFACE and -d DSTMAC");
   if (inet_pton(AF_INET, dst_ip_text, &dst_ip) != 1) usage_error(USAGE, "-D must be an IPv4 address");
   if (flows < 1 || len < 42 || len > 1514 || batch < 1 || batch > MAX_BATCH) usage_error(USAGE, "bad -f, -l or -b");
+  if (stamped && len < STAMP_OFFSET + STAMP_BYTES) usage_error(USAGE, "-T needs -l 54 or more");
   if ((count <= 0) == (seconds <= 0)) usage_error(USAGE, "give exactly one of -c COUNT and -t SECONDS");
 
   int fd = socket(AF_PACKET, SOCK_RAW, 0); /* protocol 0: this socket never receives */
@@ -94,7 +101,7 @@ int main(int argc, char **argv) {
 
   uint8_t *frames = malloc((size_t)flows * (size_t)len);
   if (!frames) die("malloc");
-  for (long k = 0; k < flows; k++) build_frame(frames + k * len, (size_t)len, dst, src, ntohl(dst_ip.s_addr), (uint32_t)k);
+  for (long k = 0; k < flows; k++) build_frame(frames + k * len, (size_t)len, dst, src, ntohl(dst_ip.s_addr), (uint32_t)k, stamped);
 
   static struct mmsghdr msgs[MAX_BATCH];
   static struct iovec iov[MAX_BATCH];
@@ -112,8 +119,10 @@ int main(int argc, char **argv) {
     if (rate > 0 && sent >= elapsed * rate) continue; /* ahead of schedule: spin until the next slot */
     long n = batch;
     if (count > 0 && count - sent < n) n = count - sent;
+    int64_t stamp = stamped ? realtime_ns() : 0;
     for (long j = 0; j < n; j++) {
       iov[j].iov_base = frames + next_flow * len;
+      if (stamped) write_stamp(iov[j].iov_base, stamp);
       if (++next_flow == flows) next_flow = 0;
     }
     int r = sendmmsg(fd, msgs, (unsigned)n, 0);
