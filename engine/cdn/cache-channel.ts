@@ -1,10 +1,14 @@
 // The page cache across threads: the store stays in the main thread (PageCacheHost); each worker
 // holds a PageCacheClient with the same async API, one message per call. Page bodies are
-// SharedArrayBuffers, so a hit moves a small header object, not the page. Leases of a worker
-// that goes away are abandoned, so its waiters move on.
+// SharedArrayBuffers, so a hit moves a small header object, not the page. A worker also keeps a
+// local index of the pages it was given (references to the shared bodies: no copy), used while
+// fresh and dropped as soon as the host's generation word (shared memory) moves: purges, flushes
+// and replacements are seen by every worker at its next request. Leases of a worker that goes
+// away are abandoned, so its waiters move on.
 import type { MessagePort } from 'node:worker_threads';
 import type { HeaderMap } from './headers.js';
 import type { Lookup, Outcome, PageCache, PageCacheApi } from './page-cache.js';
+import { variantMatches, type StoredPage } from './page-store.js';
 
 type Call =
   | { id: number; op: 'lookup'; key: string; request: HeaderMap }
@@ -21,6 +25,7 @@ export class PageCacheHost {
   /** Serves one worker's port until it closes. */
   attach(port: MessagePort): void {
     const held = new Map<number, string>();
+    port.postMessage({ id: 0, result: this.cache.generation } satisfies Reply);
     port.on('message', (call: Call) => {
       void this.answer(call, held).then(
         (result) => port.postMessage({ id: call.id, result } satisfies Reply),
@@ -46,12 +51,20 @@ export class PageCacheHost {
   }
 }
 
+const LOCAL_INDEX_MAX = 10_000;
+
 export class PageCacheClient implements PageCacheApi {
+  /** Hits answered from the local index, without a message. */
+  localHits = 0;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private generation: Int32Array | undefined;
+  private seen = -1;
+  private readonly local = new Map<string, StoredPage[]>();
 
-  constructor(private readonly port: MessagePort) {
+  constructor(private readonly port: MessagePort, private readonly now: () => number = Date.now) {
     port.on('message', (r: Reply) => {
+      if (r.id === 0) { this.generation = r.result as Int32Array; return; }
       const p = this.pending.get(r.id);
       if (p === undefined) return;
       this.pending.delete(r.id);
@@ -68,8 +81,28 @@ export class PageCacheClient implements PageCacheApi {
     });
   }
 
-  lookup(key: string, request: HeaderMap): Promise<Lookup> {
-    return this.call({ op: 'lookup', key, request });
+  async lookup(key: string, request: HeaderMap): Promise<Lookup> {
+    const gen = this.generation === undefined ? -1 : Atomics.load(this.generation, 0);
+    if (gen !== this.seen) {
+      this.local.clear();
+      this.seen = gen;
+    }
+    const page = this.local.get(key)?.find((p) => variantMatches(p, request));
+    if (page !== undefined && page.freshUntil > this.now()) {
+      this.localHits++;
+      return { kind: 'hit', page };
+    }
+    const r = await this.call<Lookup>({ op: 'lookup', key, request });
+    // Kept only if nothing was purged or replaced while the answer was on its way.
+    if (r.kind === 'hit' && gen >= 0 && Atomics.load(this.generation!, 0) === gen) this.remember(r.page);
+    return r;
+  }
+
+  private remember(page: StoredPage): void {
+    if (this.local.size >= LOCAL_INDEX_MAX) this.local.clear();
+    const variants = (this.local.get(page.key) ?? []).filter((p) => p.varyValues.join('\u0000') !== page.varyValues.join('\u0000'));
+    variants.push(page);
+    this.local.set(page.key, variants);
   }
 
   complete(key: string, lease: number, outcome: Outcome): Promise<void> {

@@ -52,6 +52,11 @@ export class PageCache implements PageCacheApi {
   private readonly now: () => number;
   private nextLease = 1;
   private hash = '';
+  /**
+   * Bumped whenever a stored page may have become wrong (purge, flush, replacement): workers keep
+   * a local index of the pages they were given and drop it when this changes.
+   */
+  readonly generation = new Int32Array(new SharedArrayBuffer(4));
 
   constructor(options: PageCacheOptions) {
     this.store = new PageStore(options.maxBytes);
@@ -67,6 +72,7 @@ export class PageCache implements PageCacheApi {
     this.hash = hash;
     this.store.flush();
     this.passUntil.clear();
+    this.bump();
   }
 
   async lookup(key: string, request: HeaderMap): Promise<Lookup> {
@@ -121,7 +127,9 @@ export class PageCache implements PageCacheApi {
       case 'store':
         // A page rewritten under another configuration is not kept.
         if (outcome.page.rules === this.hash) {
+          const replaces = this.store.has(key, outcome.page.varyValues);
           if (this.store.put(outcome.page)) this.counters.stored++;
+          if (replaces) this.bump();
         }
         break;
       case 'refresh':
@@ -144,6 +152,11 @@ export class PageCache implements PageCacheApi {
   async purge(target: string, prefix: boolean): Promise<number> {
     const n = this.store.purge(target, prefix);
     this.counters.purged += n;
+    if (n > 0) this.bump();
     return n;
+  }
+
+  private bump(): void {
+    Atomics.add(this.generation, 0, 1);
   }
 }

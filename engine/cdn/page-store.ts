@@ -37,6 +37,12 @@ export function sharedCopy(bytes: Uint8Array): Uint8Array {
   return out;
 }
 
+/** Is `page` the variant a request with these headers asks for? */
+export function variantMatches(page: StoredPage, request: HeaderMap): boolean {
+  for (let i = 0; i < page.vary.length; i++) if (varyValue(request[page.vary[i]]) !== page.varyValues[i]) return false;
+  return true;
+}
+
 function variantId(key: string, values: readonly string[]): string {
   return values.length === 0 ? key : `${key}\u0000${values.join('\u0000')}`;
 }
@@ -52,6 +58,11 @@ export class PageStore {
 
   get bytes(): number { return this.bytesUsed; }
   get size(): number { return this.entries.size; }
+
+  /** Is this variant stored? */
+  has(key: string, varyValues: readonly string[]): boolean {
+    return this.entries.has(variantId(key, varyValues));
+  }
 
   find(key: string, request: HeaderMap): StoredPage | undefined {
     const vary = this.varyOf.get(key);

@@ -45,22 +45,25 @@ function loadsResource(rel: string): boolean {
   return false;
 }
 
-function attrKind(name: string): Attr {
-  switch (name) {
-    case 'src': case 'data-src': case 'poster': return Attr.Url;
-    case 'href': return Attr.Href;
-    case 'srcset': case 'data-srcset': return Attr.Srcset;
-    case 'style': return Attr.Style;
-    case 'charset': return Attr.Charset;
-    case 'http-equiv': return Attr.HttpEquiv;
-    case 'content': return Attr.Content;
-    case 'rel': return Attr.Rel;
-    default: return Attr.Other;
-  }
+// The attribute names the rewriter looks at, by length: matched on the tokenizer's string without
+// slicing or lower-casing (every attribute of the page passes here).
+const NAMES_BY_LENGTH: Array<Array<[string, Attr]>> = [];
+for (const [name, kind] of [['src', Attr.Url], ['data-src', Attr.Url], ['poster', Attr.Url], ['href', Attr.Href], ['srcset', Attr.Srcset],
+  ['data-srcset', Attr.Srcset], ['style', Attr.Style], ['charset', Attr.Charset], ['http-equiv', Attr.HttpEquiv], ['content', Attr.Content],
+  ['rel', Attr.Rel]] as Array<[string, Attr]>) (NAMES_BY_LENGTH[name.length] ??= []).push([name, kind]);
+
+/** Case-insensitive match of an ASCII lower-case `word` at `at` in `s` (letters and '-' only). */
+function matchesAt(s: string, at: number, word: string): boolean {
+  for (let i = 0; i < word.length; i++) if ((s.charCodeAt(at + i) | 0x20) !== word.charCodeAt(i)) return false;
+  return true;
 }
 
-// Attribute names the rewriter looks at have these lengths; others are skipped without a slice.
-const INTERESTING_LENGTH = new Set([3, 4, 5, 6, 7, 8, 10, 11]);
+function attrKindIn(s: string, at: number, length: number): Attr {
+  const names = NAMES_BY_LENGTH[length];
+  if (names === undefined) return Attr.Other;
+  for (const [name, kind] of names) if (matchesAt(s, at, name)) return kind;
+  return Attr.Other;
+}
 
 function fatalDecoder(charset: string): TextDecoder | undefined {
   try { return new TextDecoder(charset, { fatal: true }); } catch { return undefined; }
@@ -267,8 +270,12 @@ export class HtmlRewriter implements TokenizerCallbacks {
   }
 
   onattribend(quote: QuoteType): void {
-    if (this.tagStart < 0 || this.valueStart < 0 || !INTERESTING_LENGTH.has(this.attrNameEnd - this.attrNameStart)) return;
-    const kind = attrKind(this.text(this.attrNameStart, this.attrNameEnd).toLowerCase());
+    if (this.tagStart < 0 || this.valueStart < 0) return;
+    const length = this.attrNameEnd - this.attrNameStart;
+    if (NAMES_BY_LENGTH[length] === undefined) return;
+    const kind = this.attrNameStart >= this.chunkStart
+      ? attrKindIn(this.chunkStr, this.attrNameStart - this.chunkStart, length)
+      : attrKindIn(this.text(this.attrNameStart, this.attrNameEnd), 0, length);
     if (kind === Attr.Other) return;
     const at = this.valueStart;
     const raw = this.text(at, this.valueEnd);

@@ -73,15 +73,17 @@ function hostMatches(hosts: readonly string[], host: string): boolean {
 
 /** Lower-case extension of the last path segment, with the dot ("" when none). */
 export function extensionOf(pathname: string): string {
-  const slash = pathname.lastIndexOf('/');
   const dot = pathname.lastIndexOf('.');
-  return dot > slash ? pathname.slice(dot).toLowerCase() : '';
+  if (dot < 0 || pathname.indexOf('/', dot) >= 0) return '';
+  const ext = pathname.slice(dot);
+  return UPPER.test(ext) ? ext.toLowerCase() : ext;
 }
 
-function matches(m: CompiledMatch, url: ResolvedUrl, explicitHostOnly: boolean): boolean {
+const UPPER = /[A-Z]/;
+
+function matches(m: CompiledMatch, url: ResolvedUrl, ext: string): boolean {
   if (m.hosts.length > 0 && hostMatches(m.hosts, url.hostname)) return true;
-  if (explicitHostOnly) return false;
-  if (m.extensions.size > 0 && m.extensions.has(extensionOf(url.pathname))) return true;
+  if (m.extensions.size > 0 && m.extensions.has(ext)) return true;
   for (const p of m.prefixes) if (url.pathname.startsWith(p)) return true;
   return false;
 }
@@ -96,8 +98,9 @@ export function shouldRewrite(policy: UrlPolicy, url: ResolvedUrl, pageHost: str
   const onPageHost = url.host === pageHost;
   const listedHost = hostMatches(policy.include.hosts, url.hostname);
   if (!onPageHost && !listedHost) return false;
-  if (matches(policy.exclude, url, false)) return false;
-  return listedHost || matches(policy.include, url, false);
+  const ext = extensionOf(url.pathname);
+  if (matches(policy.exclude, url, ext)) return false;
+  return listedHost || matches(policy.include, url, ext);
 }
 
 /** FNV-1a over the path: the same path always goes to the same shard, in every process. */

@@ -18,7 +18,6 @@ export interface UrlContext {
 export const enum Quoting { None, Single, Double, RawText }
 
 const NON_ASCII = /[\x80-\xff]/;
-const SPACE = /[\t\n\f\r ]/;
 
 function decodeBytes(raw: string, ctx: UrlContext): string {
   return NON_ASCII.test(raw) ? ctx.decoder.decode(Buffer.from(raw, 'latin1')) : raw;
@@ -26,9 +25,13 @@ function decodeBytes(raw: string, ctx: UrlContext): string {
 
 function escapeFor(url: string, quoting: Quoting): string {
   if (quoting === Quoting.RawText) return url;
-  let out = url.replace(/&/g, '&amp;');
-  if (quoting === Quoting.Single) out = out.replace(/'/g, '&#39;');
+  let out = url.includes('&') ? url.replace(/&/g, '&amp;') : url;
+  if (quoting === Quoting.Single && out.includes("'")) out = out.replace(/'/g, '&#39;');
   return out;
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d;
 }
 
 /** Where the query or fragment begins ("&#" starts a character reference, not a fragment). */
@@ -48,12 +51,14 @@ export function rewriteUrlText(raw: string, ctx: UrlContext, quoting: Quoting, e
   const cut = headEnd(raw, entities);
   // Whitespace around the URL is not part of it: it stays, byte for byte.
   let from = 0;
-  while (from < cut && SPACE.test(raw[from])) from++;
+  while (from < cut && isSpace(raw.charCodeAt(from))) from++;
   let to = cut;
-  if (cut === raw.length) while (to > from && SPACE.test(raw[to - 1])) to--;
-  let head = decodeBytes(raw.slice(from, to), ctx);
-  if (entities && head.includes('&')) head = decodeHTMLAttribute(head);
-  if (/[?#]/.test(head)) return undefined; // a query hidden in a character reference: leave it
+  if (cut === raw.length) while (to > from && isSpace(raw.charCodeAt(to - 1))) to--;
+  let head = decodeBytes(from === 0 && to === raw.length ? raw : raw.slice(from, to), ctx);
+  if (entities && head.includes('&')) {
+    head = decodeHTMLAttribute(head);
+    if (/[?#]/.test(head)) return undefined; // a query hidden in a character reference: leave it
+  }
   const cdn = cdnUrlFor(ctx.policy, head, ctx.base, ctx.pageHost);
   if (cdn === undefined) return undefined;
   return raw.slice(0, from) + escapeFor(cdn, quoting) + raw.slice(to);

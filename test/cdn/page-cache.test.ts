@@ -348,6 +348,35 @@ t.test('a worker that goes away releases its leases', async (t) => {
   t.equal((await waiter).kind, 'miss', 'the waiter takes the lease');
 });
 
+t.test('a worker answers repeated hits from its local index until the host purges or replaces', async (t) => {
+  const cache = new PageCache({ maxBytes: 1 << 20 });
+  const host = new PageCacheHost(cache);
+  const { port1, port2 } = new MessageChannel();
+  host.attach(port1);
+  const { PageCacheClient } = await import('../../engine/cdn/cache-channel.js');
+  const client = new PageCacheClient(port2);
+  t.teardown(() => client.close());
+  const store = async (body: string) => {
+    const r = await client.lookup('h/z', { 'accept-language': 'de' });
+    const lease = r.kind === 'miss' || r.kind === 'stale' ? r.lease : -1;
+    const bytes = new Uint8Array(new SharedArrayBuffer(body.length));
+    bytes.set(Buffer.from(body));
+    await client.complete('h/z', lease, { kind: 'store', page: { key: 'h/z', vary: ['accept-language'], varyValues: ['de'], status: 200, headers: {}, bodies: { identity: bytes }, storedAt: 0, freshUntil: Date.now() + 60_000, rules: '' } });
+  };
+  await store('one');
+  t.equal((await client.lookup('h/z', { 'accept-language': 'de' })).kind, 'hit', 'hit from the host');
+  t.equal(client.localHits, 0);
+  const again = await client.lookup('h/z', { 'accept-language': 'de' });
+  t.equal(again.kind, 'hit');
+  t.equal(client.localHits, 1, 'then from the local index, no message');
+  const fr = await client.lookup('h/z', { 'accept-language': 'fr' });
+  t.equal(fr.kind, 'miss', 'another Vary variant is not taken from it');
+  await client.complete('h/z', fr.kind === 'miss' ? fr.lease : -1, { kind: 'abandon' });
+  t.equal(await client.purge('h/z', false), 1);
+  t.equal((await client.lookup('h/z', { 'accept-language': 'de' })).kind, 'miss', 'purged: the local index is dropped');
+  t.equal(client.localHits, 1);
+});
+
 t.test('RouteCdn: streaming plan without a cache, caching with one', async (t) => {
   const route = new RouteCdn(rules, [rules], undefined);
   t.equal(route.caching, undefined);
