@@ -3,9 +3,9 @@
 // page with long text). Deterministic: the same bytes every run.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fixturesDir, loadRules } from '../test/fixtures/cdn/fixtures.js';
 
-export const fixturesDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'test', 'fixtures', 'cdn');
+export { fixturesDir, loadRules };
 
 export interface CorpusPage { name: string; pageUrl: string; charset?: string; body: Buffer }
 
@@ -53,8 +53,4 @@ export function loadCorpus(): CorpusPage[] {
   pages.push({ name: 'shop-listing', pageUrl: 'https://shop.example.com/de/stiefel', body: Buffer.from(shopListing(400)) });
   pages.push({ name: 'long-blog-post', pageUrl: 'http://blog.example.org/2024/05/long/', body: Buffer.from(blogPost(600)) });
   return pages;
-}
-
-export function loadRules(): { baseUrls: string[]; include: object; exclude: object } {
-  return JSON.parse(fs.readFileSync(path.join(fixturesDir, 'rules.json'), 'utf8'));
 }

@@ -25,7 +25,7 @@ import { PageCacheHost } from '../engine/cdn/cache-channel.js';
 const quick = process.argv.includes('--quick');
 const jsonAt = process.argv.indexOf('--json');
 const jsonFile = jsonAt > 0 ? process.argv[jsonAt + 1] : undefined;
-const rules = loadRules() as RewriteRules;
+const rules: RewriteRules = loadRules();
 const policy = compilePolicy(rules);
 const corpus = loadCorpus().map((p) => ({ ...p, url: new URL(p.pageUrl) }));
 const corpusBytes = corpus.reduce((n, p) => n + p.body.length, 0);

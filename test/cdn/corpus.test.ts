@@ -7,9 +7,9 @@ import path from 'node:path';
 import { compilePolicy } from '../../engine/cdn/url-policy.js';
 import { HtmlRewriter, rewriteHtml } from '../../engine/cdn/rewriter.js';
 import { CdnStats } from '../../engine/cdn/stats.js';
-import { fixturesDir, loadRules } from '../../perf/cdn-corpus.js';
+import { fixturesDir, loadRules } from '../fixtures/cdn/fixtures.js';
 
-const policy = compilePolicy(loadRules() as Parameters<typeof compilePolicy>[0]);
+const policy = compilePolicy(loadRules());
 const latin1 = (s: string) => Buffer.from(s, 'latin1');
 
 /** The input with each rewrite applied at the next occurrence of its `from`, in order. */
@@ -72,7 +72,7 @@ t.test('the rewritten spans are exactly the URL values', async (t) => {
 });
 
 t.test('anchors are rewritten when the rules say so', async (t) => {
-  const p = compilePolicy({ ...(loadRules() as Parameters<typeof compilePolicy>[0]), rewriteAnchors: true });
+  const p = compilePolicy({ ...loadRules(), rewriteAnchors: true });
   const out = rewriteHtml(Buffer.from('<a href="/wp-content/big.png">x</a><A HREF=/media/y.jpg>y</A><area href="/static/m.png"><a href="/about/">z</a>'), { policy: p, pageUrl: new URL('http://b.example/') });
   t.equal(out.toString(), '<a href="https://cdn2.example.net/edge/wp-content/big.png">x</a><A HREF=https://cdn2.example.net/edge/media/y.jpg>y</A><area href="https://cdn2.example.net/edge/static/m.png"><a href="/about/">z</a>');
 });

@@ -15,9 +15,9 @@ import { chooseCoding, parseContentEncoding } from '../../engine/cdn/content-cod
 import { rewriteHtml } from '../../engine/cdn/rewriter.js';
 import { CdnStats } from '../../engine/cdn/stats.js';
 import type { HeaderMap } from '../../engine/cdn/headers.js';
-import { fixturesDir, loadRules } from '../../perf/cdn-corpus.js';
+import { fixturesDir, loadRules } from '../fixtures/cdn/fixtures.js';
 
-const policy = compilePolicy(loadRules() as Parameters<typeof compilePolicy>[0]);
+const policy = compilePolicy(loadRules());
 const page = fs.readFileSync(path.join(fixturesDir, 'blog.html'));
 const pageUrl = 'http://blog.example.org/2024/05/ten-things/';
 const rewritten = rewriteHtml(page, { policy, pageUrl: new URL(pageUrl) });

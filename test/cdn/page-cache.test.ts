@@ -21,7 +21,7 @@ const PAGE = '<html><head><link rel=stylesheet href="/static/site.css"></head><b
 const REWRITTEN = '<html><head><link rel=stylesheet href="https://cdn.example.net/static/site.css"></head><body><img src="https://cdn.example.net/static/a.png">{{n}}</body></html>';
 
 /** What the back-end sends for a path; `n` in the body counts its requests for that path. */
-interface Behaviour { headers?: Record<string, string | string[]>; delayMs?: number; status?: number; type?: string; gzip?: boolean }
+interface Behaviour { headers?: Record<string, string | string[]>; delayMs?: number; status?: number; type?: string; gzip?: boolean; corrupt?: boolean }
 
 interface Backend {
   port: number;
@@ -59,6 +59,7 @@ async function startBackend(): Promise<Backend> {
       }
       let body: Buffer = Buffer.from(PAGE.replace('{{n}}', `${path} #${n} lang=${req.headers['accept-language'] ?? ''}`));
       if (b.gzip) { body = zlib.gzipSync(body); (headers as Record<string, string>)['content-encoding'] = 'gzip'; }
+      if (b.corrupt) { body = Buffer.from('definitely not gzip'); (headers as Record<string, string>)['content-encoding'] = 'gzip'; }
       res.writeHead(b.status ?? 200, headers);
       res.end(body);
     };
@@ -70,12 +71,12 @@ async function startBackend(): Promise<Backend> {
 
 interface Front { port: number; cache: PageCache; clock: { t: number }; close(): void }
 
-async function startFront(backend: Backend, maxBytes = 1 << 20): Promise<Front> {
+async function startFront(backend: Backend, maxBytes = 1 << 20, maxPageBytes?: number): Promise<Front> {
   const clock = { t: Date.parse('2026-11-25T08:00:00Z') };
   const now = () => clock.t;
   const cache = new PageCache({ maxBytes, now });
   cache.setConfigHash(HASH);
-  const caching = new CachingRewriter({ cache, policy: compilePolicy(rules), rules: HASH, now });
+  const caching = new CachingRewriter({ cache, policy: compilePolicy(rules), rules: HASH, now, maxPageBytes });
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const server = http.createServer((req, res) => void serveThroughCache(caching, req, res, { host: '127.0.0.1', port: backend.port, agent }));
   const port = await listen(server);
@@ -92,14 +93,14 @@ async function get(port: number, path: string, headers: http.OutgoingHttpHeaders
   const chunks: Buffer[] = [];
   for await (const c of res) chunks.push(c as Buffer);
   let body = Buffer.concat(chunks);
-  if (res.headers['content-encoding'] === 'gzip') body = zlib.gunzipSync(body);
+  if (res.headers['content-encoding'] === 'gzip' && body[0] === 0x1f) body = zlib.gunzipSync(body);
   if (res.headers['content-encoding'] === 'br') body = zlib.brotliDecompressSync(body);
   return { status: res.statusCode ?? 0, headers: res.headers, body: body.toString() };
 }
 
-async function setup(t: Tap.Test, maxBytes?: number) {
+async function setup(t: Tap.Test, maxBytes?: number, maxPageBytes?: number) {
   const backend = await startBackend();
-  const front = await startFront(backend, maxBytes);
+  const front = await startFront(backend, maxBytes, maxPageBytes);
   t.teardown(() => { front.close(); backend.close(); });
   return { backend, front };
 }
@@ -295,6 +296,35 @@ t.test('a back-end error is passed on and nothing is stored', async (t) => {
   backend.close();
   const down = await get(front.port, '/gone');
   t.equal(down.status, 502, 'back-end unreachable: 502');
+});
+
+t.test('pages over the size limit are streamed (rewritten, not stored); undecodable bodies pass as they came', async (t) => {
+  const { backend, front } = await setup(t, 1 << 20, 64);
+  backend.behave.set('/big', { headers: { 'cache-control': 'max-age=60' } });
+  const big = await get(front.port, '/big');
+  t.equal(big.headers['x-cache'], 'PASS');
+  t.equal(big.body, expected('/big', 1), 'still rewritten');
+  t.equal((await get(front.port, '/big')).headers['x-cache'], 'PASS', 'and marked to skip the cache for a while');
+  const { backend: b2, front: f2 } = await setup(t);
+  b2.behave.set('/bad', { corrupt: true, headers: { 'cache-control': 'max-age=60' } });
+  const bad = await get(f2.port, '/bad');
+  t.equal(bad.headers['x-cache'], 'PASS');
+  t.equal(bad.headers['content-encoding'], 'gzip', 'the back-end headers as they were');
+  t.equal(bad.body, 'definitely not gzip', 'and its bytes');
+  t.equal(f2.cache.store.size, 0);
+});
+
+t.test('HEAD is answered from the cache without a body', async (t) => {
+  const { backend, front } = await setup(t);
+  backend.behave.set('/h', { headers: { 'cache-control': 'max-age=60' } });
+  await get(front.port, '/h');
+  const res = await new Promise<http.IncomingMessage>((resolve, reject) =>
+    http.request({ host: '127.0.0.1', port: front.port, path: '/h', method: 'HEAD', agent: clientAgent, headers: { host: 'www.example.com' } }, resolve).on('error', reject).end());
+  res.resume();
+  t.equal(res.statusCode, 200);
+  t.equal(res.headers['x-cache'], 'HIT');
+  t.equal(Number(res.headers['content-length']), Buffer.byteLength(expected('/h', 1)));
+  t.equal(backend.hits.get('/h'), 1);
 });
 
 t.test('a lease not completed in time is dropped and the waiter takes over', async (t) => {
