@@ -64,6 +64,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
   private reqHead = '';
   private reqBodySeen = false;
   private retried = false;
+  private redispatches = 0;
   private pool: BackendPool | null = null;
   private server: ServerRuntime | null = null;
   private up: UpstreamConnection | null = null;
@@ -204,6 +205,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
     this.reqHead = forwardRequestHead(head, this.fwd);
     this.reqBodySeen = false;
     this.retried = false;
+    this.redispatches = 0;
     this.res = null;
     this.rbuf = null;
     this.resStarted = false;
@@ -390,6 +392,8 @@ export class ClientConnection implements UpstreamOwner, Timed {
     if (up === null) return;
     this.up = null;
     discard(up);
+    // The connection never came up, so the server saw nothing: another server may take the request.
+    if (!up.connected && !this.reqBodySeen && this.res === null && this.redispatches < 2 && this.redispatch()) return;
     // A kept-alive connection the server had closed meanwhile: try once on a fresh one.
     if (up.reused && !this.reqBodySeen && this.rbuf === null && this.res === null && !this.retried && this.state !== TUNNEL) {
       this.retried = true;
@@ -401,6 +405,23 @@ export class ClientConnection implements UpstreamOwner, Timed {
   }
 
   onUpstreamDrain(): void { this.resumeReading(); }
+
+  /** Moves the request to another server after a failed connect; false when there is none. */
+  private redispatch(): boolean {
+    const pool = this.pool!;
+    const failed = this.server!;
+    const choice = pool.choose(this.req!, this.fwd.address);
+    if (choice === undefined || choice.server === failed) return false;
+    this.ctx.onPassive(pool.options.name, failed.id, 'error');
+    this.redispatches++;
+    pool.load[failed.index]--;
+    pool.load[choice.server.index]++;
+    this.server = choice.server;
+    this.addHeaders = choice.addHeaders;
+    this.connectUpstream(false);
+    this.drive();
+    return true;
+  }
 
   private upstreamFailed(status: number, kind: 'error'): void {
     if (this.server !== null) this.ctx.onPassive(this.pool!.options.name, this.server.id, kind);

@@ -2,7 +2,7 @@
 // SNI picks among them (exact names first, then *.wildcards, else the first certificate).
 // TLS 1.2 and 1.3, ALPN http/1.1. Session tickets are encrypted with keys shared by every
 // worker, so a session resumes whichever worker the kernel hands the connection to.
-import { X509Certificate, createPrivateKey, randomBytes } from 'node:crypto';
+import { X509Certificate, constants, createPrivateKey, randomBytes } from 'node:crypto';
 import tls from 'node:tls';
 import { LbError } from '../errors.js';
 import type { ListenerTlsOptions } from './types.js';
@@ -78,6 +78,7 @@ export function tlsServerSetup(o: ListenerTlsOptions): TlsServerSetup {
       SNICallback: (servername, cb) => cb(null, contexts[select(servername)]),
       ticketKeys: o.ticketKeys ?? newTicketKeys(),
       sessionTimeout: o.sessionTimeoutSeconds ?? 300,
+      secureOptions: o.sessionTickets === false ? constants.SSL_OP_NO_TICKET : 0,
     },
   };
 }

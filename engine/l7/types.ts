@@ -93,6 +93,11 @@ export interface ListenerTlsOptions {
   /** 48 bytes shared by all workers so tickets from one resume on another. */
   ticketKeys?: Buffer;
   sessionTimeoutSeconds?: number;
+  /**
+   * Session tickets (default true): resumption on any worker. Node's TLS 1.3 server pays for
+   * sending them on every full handshake; false trades cross-worker resumption for handshake rate.
+   */
+  sessionTickets?: boolean;
 }
 
 export interface ClientTimeouts {

@@ -22,6 +22,8 @@ export class UpstreamConnection {
   reused = false;
   idleSince = 0;
   closed = false;
+  /** The TCP (and TLS) connection was established: a request may have reached the server. */
+  connected = false;
   tunnel = false;
   constructor(readonly socket: net.Socket, private readonly pool: UpstreamPool) {
     socket.on('data', (d: Buffer) => {
@@ -126,7 +128,7 @@ export class UpstreamPool {
     const timer = setTimeout(() => {
       socket.destroy(Object.assign(new Error('Connecting to the back-end timed out.'), { code: 'ETIMEDOUT' }));
     }, o.connectTimeoutMs);
-    socket.once(o.tls === undefined ? 'connect' : 'secureConnect', () => clearTimeout(timer));
+    socket.once(o.tls === undefined ? 'connect' : 'secureConnect', () => { clearTimeout(timer); conn.connected = true; });
     socket.once('close', () => clearTimeout(timer));
     return conn;
   }

@@ -155,7 +155,7 @@ t.test('passive health: connection errors seen by workers take a server down', a
   const statuses: number[] = [];
   for (let i = 0; i < 12; i++) statuses.push((await get(port, '/')).status);
   t.match(health, [/^a down: 2 connection errors/]);
-  t.same(statuses.slice(-6), [200, 200, 200, 200, 200, 200], 'after two errors, only b serves');
+  t.same(statuses, statuses.map(() => 200), 'refused connections were redispatched to b: no client error at all');
 });
 
 

@@ -95,8 +95,11 @@ function badResponse(message: string): HttpError {
 }
 
 /** Parses header lines of `head` from `pos`; fills `out`. Returns nothing; throws HttpError. */
-function parseFields(head: string, pos: number, limits: HeadLimits, out: HeadFields, fail: (code: string, m: string) => HttpError,
-  onField: (lower: string, value: string, index: number) => void): void {
+type FieldHandler<T> = (out: T, lower: string, value: string, index: number) => void;
+
+// Module-level handlers: no closure is created per parsed head.
+function parseFields<T extends HeadFields>(head: string, pos: number, limits: HeadLimits, out: T, fail: (code: string, m: string) => HttpError,
+  onField: FieldHandler<T>): void {
   let connection: string | undefined;
   let te: string | undefined;
   let upgradeField: string | undefined;
@@ -151,13 +154,13 @@ function parseFields(head: string, pos: number, limits: HeadLimits, out: HeadFie
         break;
       default:
         if (lower.startsWith('proxy-')) out.hop.push(index);
-        onField(lower, value, index);
+        onField(out, lower, value, index);
     }
   }
   if (te !== undefined) {
     const codings = te.toLowerCase().split(',').map((s) => s.trim()).filter((s) => s !== '');
     if (codings.length !== 1 || codings[0] !== 'chunked') {
-      if (fail !== badRequest) throw fail('ERR_HTTP_UNSUPPORTED_TE', 'Only the chunked transfer coding is supported.');
+      if (fail === failResponse) throw fail('ERR_HTTP_UNSUPPORTED_TE', 'Only the chunked transfer coding is supported.');
       throw new HttpError(501, 'ERR_HTTP_UNSUPPORTED_TE', 'Only the chunked transfer coding is supported.');
     }
     if (out.contentLength >= 0) throw fail('ERR_HTTP_SMUGGLING', 'Content-Length and Transfer-Encoding must not both be sent.');
@@ -182,9 +185,6 @@ function setLength(out: HeadFields, n: number, fail: (code: string, m: string) =
   out.contentLength = n;
 }
 
-function emptyFields(headBytes: number): HeadFields {
-  return { names: [], values: [], hop: [], contentLength: -1, chunked: false, close: false, keepAliveToken: false, upgrade: undefined, minor: 1, headBytes };
-}
 
 /**
  * Parses one request head at buf[start..]. Returns null if the head is not complete yet.
@@ -213,30 +213,39 @@ export function parseRequestHead(buf: Buffer, start: number, limits: HeadLimits,
   if (c0 !== 47 /* / */ && !(target === '*' && method === 'OPTIONS') && !/^https?:\/\//i.test(target)) {
     throw badRequest('ERR_HTTP_BAD_REQUEST_LINE', 'The request target is malformed.');
   }
-  const out = emptyFields(scan.headBytes + scan.headStart - start) as RequestHead;
-  out.method = method;
-  out.target = target;
-  out.minor = Number(v[2]) >= 1 ? 1 : 0;
-  out.host = undefined;
-  out.cookie = undefined;
-  out.xForwardedFor = undefined;
-  out.forwarded = undefined;
-  let hosts = 0;
-  parseFields(head, eol + 2, limits, out, badRequest, (lower, value, index) => {
-    switch (lower) {
-      case 'host': hosts++; out.host = value; break;
-      case 'cookie': out.cookie = out.cookie === undefined ? value : `${out.cookie}; ${value}`; break;
-      case 'x-forwarded-for': out.xForwardedFor = out.xForwardedFor === undefined ? value : `${out.xForwardedFor}, ${value}`; out.hop.push(index); break;
-      case 'forwarded': out.forwarded = out.forwarded === undefined ? value : `${out.forwarded}, ${value}`; out.hop.push(index); break;
-      // The proxy states the scheme it saw itself; a client's claim is dropped.
-      case 'x-forwarded-proto': out.hop.push(index); break;
-    }
-  });
-  if (hosts > 1 || (hosts === 0 && out.minor === 1)) throw badRequest('ERR_HTTP_HOST', 'An HTTP/1.1 request needs exactly one Host header.');
+  // One literal with every field: each head has the same hidden class.
+  const out: RequestHead = {
+    names: [], values: [], hop: [], contentLength: -1, chunked: false, close: false, keepAliveToken: false, upgrade: undefined,
+    minor: Number(v[2]) >= 1 ? 1 : 0, headBytes: scan.headBytes + scan.headStart - start,
+    method, target, host: undefined, cookie: undefined, xForwardedFor: undefined, forwarded: undefined, keepAlive: false,
+  };
+  parseFields(head, eol + 2, limits, out, badRequest, requestField);
+  if (out.host === undefined && out.minor === 1) throw badRequest('ERR_HTTP_HOST', 'An HTTP/1.1 request needs exactly one Host header.');
   if (out.chunked && out.minor === 0) throw badRequest('ERR_HTTP_SMUGGLING', 'HTTP/1.0 requests must not use Transfer-Encoding.');
   out.keepAlive = out.minor === 1 ? !out.close : out.keepAliveToken && !out.close;
   return out;
 }
+
+function requestField(out: RequestHead, lower: string, value: string, index: number): void {
+  switch (lower) {
+    case 'host':
+      if (out.host !== undefined) throw badRequest('ERR_HTTP_HOST', 'An HTTP/1.1 request needs exactly one Host header.');
+      out.host = value;
+      break;
+    case 'cookie': out.cookie = out.cookie === undefined ? value : `${out.cookie}; ${value}`; break;
+    case 'x-forwarded-for': out.xForwardedFor = out.xForwardedFor === undefined ? value : `${out.xForwardedFor}, ${value}`; out.hop.push(index); break;
+    case 'forwarded': out.forwarded = out.forwarded === undefined ? value : `${out.forwarded}, ${value}`; out.hop.push(index); break;
+    // The proxy states the scheme it saw itself; a client's claim is dropped.
+    case 'x-forwarded-proto': out.hop.push(index); break;
+  }
+}
+
+function responseField(out: ResponseHead, lower: string, value: string): void {
+  if (lower === 'set-cookie') (out.setCookies ??= []).push(value);
+  else if (lower === 'location') out.location = value;
+}
+
+const failResponse = (_code: string, m: string): HttpError => badResponse(m);
 
 /** Parses one response head at buf[start..]; null if incomplete. Throws HttpError(502) for a bad response. */
 export function parseResponseHead(buf: Buffer, start: number, limits: HeadLimits, searchFrom = 0): ResponseHead | null {
@@ -255,17 +264,11 @@ export function parseResponseHead(buf: Buffer, start: number, limits: HeadLimits
   if ((minorCode !== 0 && minorCode !== 1) || !(status >= 100 && status <= 999) || !/^\d{3}$/.test(line.slice(9, 12))) {
     throw badResponse('The status line is malformed.');
   }
-  const out = emptyFields(scan.headBytes) as ResponseHead;
-  out.status = status;
-  out.reason = line.slice(13);
-  out.minor = minorCode;
-  out.setCookies = undefined;
-  out.location = undefined;
-  const fail = (_code: string, m: string): HttpError => badResponse(m);
-  parseFields(head, eol + 2, limits, out, fail, (lower, value) => {
-    if (lower === 'set-cookie') (out.setCookies ??= []).push(value);
-    else if (lower === 'location') out.location = value;
-  });
+  const out: ResponseHead = {
+    names: [], values: [], hop: [], contentLength: -1, chunked: false, close: false, keepAliveToken: false, upgrade: undefined,
+    minor: minorCode, headBytes: scan.headBytes, status, reason: line.slice(13), setCookies: undefined, location: undefined,
+  };
+  parseFields(head, eol + 2, limits, out, failResponse, responseField);
   if (out.minor === 0 && !out.keepAliveToken) out.close = true;
   return out;
 }
