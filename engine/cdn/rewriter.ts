@@ -115,6 +115,7 @@ export class HtmlRewriter implements TokenizerCallbacks {
       base: options.pageUrl,
       pageHost: options.pageUrl.host,
       decoder: fatalDecoder(headerCharset ?? 'utf-8') ?? new TextDecoder('utf-8', { fatal: true }),
+      memo: new Map(),
     };
     this.stats.pages++;
   }
@@ -230,6 +231,7 @@ export class HtmlRewriter implements TokenizerCallbacks {
     try {
       const href = decodeHTMLAttribute(this.ctx.decoder.decode(Buffer.from(raw, 'latin1'))).trim();
       this.ctx.base = new URL(href, this.ctx.base);
+      this.ctx.memo.clear();
     } catch { /* an unusable base: relative URLs keep resolving against the page */ }
   }
 
@@ -244,7 +246,10 @@ export class HtmlRewriter implements TokenizerCallbacks {
     if (this.charsetFixed) return;
     const enc = metaCharset(label);
     const dec = enc === undefined ? undefined : fatalDecoder(enc);
-    if (dec !== undefined) this.ctx.decoder = dec;
+    if (dec !== undefined) {
+      this.ctx.decoder = dec;
+      this.ctx.memo.clear();
+    }
   }
 
   // --- tokenizer callbacks ---

@@ -12,7 +12,14 @@ export interface UrlContext {
   pageHost: string;
   /** The page's charset decoder (to read non-ASCII bytes of a path). */
   decoder: TextDecoder;
+  /**
+   * CDN URL (or null: stays) by raw URL head, for this page: the same URL comes back in src,
+   * srcset, preload links... Cleared when the base or the charset changes.
+   */
+  memo: Map<string, string | null>;
 }
+
+const MEMO_MAX = 4096;
 
 /** How the replacement is quoted in the page, so it can be escaped to stay a single value. */
 export const enum Quoting { None, Single, Double, RawText }
@@ -43,6 +50,17 @@ function headEnd(raw: string, entities: boolean): number {
   return raw.length;
 }
 
+function cdnHead(rawHead: string, ctx: UrlContext, entities: boolean): string | undefined {
+  let head: string;
+  try { head = decodeBytes(rawHead, ctx); } catch { return undefined; } // bytes invalid in the page's charset: leave the URL
+
+  if (entities && head.includes('&')) {
+    head = decodeHTMLAttribute(head);
+    if (/[?#]/.test(head)) return undefined; // a query hidden in a character reference: leave it
+  }
+  return cdnUrlFor(ctx.policy, head, ctx.base, ctx.pageHost);
+}
+
 /**
  * The replacement text for the raw URL `raw`, or undefined when it stays.
  * `entities`: the text is an attribute value (character references are decoded to read it).
@@ -54,12 +72,17 @@ export function rewriteUrlText(raw: string, ctx: UrlContext, quoting: Quoting, e
   while (from < cut && isSpace(raw.charCodeAt(from))) from++;
   let to = cut;
   if (cut === raw.length) while (to > from && isSpace(raw.charCodeAt(to - 1))) to--;
-  let head = decodeBytes(from === 0 && to === raw.length ? raw : raw.slice(from, to), ctx);
-  if (entities && head.includes('&')) {
-    head = decodeHTMLAttribute(head);
-    if (/[?#]/.test(head)) return undefined; // a query hidden in a character reference: leave it
+  const rawHead = from === 0 && to === raw.length ? raw : raw.slice(from, to);
+  // With a character reference the result depends on `entities`: not memoised (rare).
+  const memoise = !rawHead.includes('&');
+  let cdn = memoise ? ctx.memo.get(rawHead) : undefined;
+  if (cdn === undefined) {
+    cdn = cdnHead(rawHead, ctx, entities) ?? null;
+    if (memoise) {
+      if (ctx.memo.size >= MEMO_MAX) ctx.memo.clear();
+      ctx.memo.set(rawHead, cdn);
+    }
   }
-  const cdn = cdnUrlFor(ctx.policy, head, ctx.base, ctx.pageHost);
-  if (cdn === undefined) return undefined;
+  if (cdn === null) return undefined;
   return raw.slice(0, from) + escapeFor(cdn, quoting) + raw.slice(to);
 }
