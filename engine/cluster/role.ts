@@ -1,0 +1,18 @@
+// The seam between the election (engine/cluster) and the packet engine (the scheduler role).
+// The cluster part decides *whether* this node is the scheduler and *which* LB nodes are up;
+// the role does the work (rings, forwarding, VIP announcements). Both sides see only this.
+
+/** What the elected scheduler does; implemented by the daemon's scheduler part. */
+export interface SchedulerRole {
+  /** Become the scheduler: start forwarding and announce the VIP (gratuitous ARP, unsolicited NA). */
+  activate(): Promise<void>;
+  /** Stop forwarding at once (another node is, or is about to be, the scheduler). */
+  deactivate(): Promise<void>;
+  /**
+   * The health view of the LB nodes changed: the ids of the nodes that are up. Called on every
+   * node (not only the scheduler), so a newly elected scheduler starts with the right table.
+   */
+  setNodesUp(up: ReadonlySet<string>): void;
+  /** True while this node forwards. */
+  readonly active: boolean;
+}
