@@ -1,0 +1,164 @@
+// The VRRPv3 state machine of one virtual router (RFC 5798 §6.4), as a pure class: time comes in
+// as an argument (ms), and every call returns what to do (send an advert, change role). The
+// caller owns the clock, the wire and the role; this class owns only the rules.
+//
+// Not covered: the address owner (priority 255) and Accept_Mode (the VIP is never answered by
+// the scheduler's own stack here). Added: `eligible`, so a node whose L7 service is down does not
+// stand: it never leaves Backup on its own timer, and a master that becomes ineligible resigns
+// with a priority-0 advert, exactly as on shutdown.
+import { compareAddresses } from './ip-frame.js';
+
+export type VrrpState = 'initialize' | 'backup' | 'master';
+
+export type VrrpAction =
+  | { do: 'send'; priority: number }
+  | { do: 'become'; state: VrrpState };
+
+export interface VrrpOptions {
+  /** 1-254 (255, the address owner, is not used here). */
+  priority: number;
+  /** Advertisement_Interval in centiseconds (1-4095). */
+  intervalCs: number;
+  preempt: boolean;
+  /** This router's primary address: the tie break between equal priorities (§6.4.3). */
+  address: Uint8Array;
+}
+
+/** What the machine reads of a received advert (already checked by decode and the VRID filter). */
+export interface AdvertIn {
+  priority: number;
+  intervalCs: number;
+  source: Uint8Array;
+}
+
+const CS = 10; // ms per centisecond
+
+export class VrrpMachine {
+  state: VrrpState = 'initialize';
+  /** Master_Adver_Interval (cs): learned from the master's adverts while Backup (§6.4.2). */
+  masterIntervalCs: number;
+  /** The current master's address as last heard; null while this router is master or none is known. */
+  masterAddress: Uint8Array | null = null;
+  #eligible = true;
+  #masterDownAt: number | null = null;
+  #adverAt: number | null = null;
+
+  constructor(readonly options: VrrpOptions) {
+    this.masterIntervalCs = options.intervalCs;
+  }
+
+  get eligible(): boolean {
+    return this.#eligible;
+  }
+
+  /** Skew_Time (ms) = ((256 − Priority) × Master_Adver_Interval) / 256. */
+  get skewMs(): number {
+    return ((256 - this.options.priority) * this.masterIntervalCs * CS) / 256;
+  }
+
+  /** Master_Down_Interval (ms) = 3 × Master_Adver_Interval + Skew_Time. */
+  get masterDownMs(): number {
+    return 3 * this.masterIntervalCs * CS + this.skewMs;
+  }
+
+  /** When tick() next has work (ms), or null. */
+  get nextDeadline(): number | null {
+    return this.state === 'master' ? this.#adverAt : this.state === 'backup' ? this.#masterDownAt : null;
+  }
+
+  /** §6.4.1 Startup: wait as Backup for a master for one Master_Down_Interval. */
+  start(now: number): VrrpAction[] {
+    if (this.state !== 'initialize') return [];
+    this.masterIntervalCs = this.options.intervalCs;
+    return this.#toBackup(now + this.masterDownMs);
+  }
+
+  /** §6.4.2/§6.4.3 Shutdown: a master resigns with a priority-0 advert so a backup takes over at once. */
+  shutdown(_now: number): VrrpAction[] {
+    const out: VrrpAction[] = this.state === 'master' ? [{ do: 'send', priority: 0 }] : [];
+    if (this.state === 'initialize') return out;
+    this.state = 'initialize';
+    this.#masterDownAt = this.#adverAt = null;
+    this.masterAddress = null;
+    return [...out, { do: 'become', state: 'initialize' }];
+  }
+
+  /** Fires the timers that are due. */
+  tick(now: number): VrrpAction[] {
+    if (this.state === 'master' && this.#adverAt !== null && now >= this.#adverAt) {
+      this.#adverAt = now + this.options.intervalCs * CS;
+      return [{ do: 'send', priority: this.options.priority }];
+    }
+    if (this.state === 'backup' && this.#masterDownAt !== null && now >= this.#masterDownAt) {
+      // An ineligible node does not stand: it keeps waiting (and keeps checking).
+      if (!this.#eligible) {
+        this.#masterDownAt = now + this.masterDownMs;
+        return [];
+      }
+      return this.#toMaster(now);
+    }
+    return [];
+  }
+
+  receive(advert: AdvertIn, now: number): VrrpAction[] {
+    if (this.state === 'backup') return this.#backupReceives(advert, now);
+    if (this.state === 'master') return this.#masterReceives(advert, now);
+    return [];
+  }
+
+  /** Own L7 health: ineligible → a master resigns (priority 0, then Backup), a backup stays put. */
+  setEligible(ok: boolean, now: number): VrrpAction[] {
+    if (ok === this.#eligible) return [];
+    this.#eligible = ok;
+    if (ok || this.state !== 'master') return [];
+    return [{ do: 'send', priority: 0 }, ...this.#toBackup(now + this.masterDownMs)];
+  }
+
+  // §6.4.2, Backup receiving an advert.
+  #backupReceives(a: AdvertIn, now: number): VrrpAction[] {
+    if (a.priority === 0) {
+      // The master resigns: take over after Skew_Time, so the highest priority goes first.
+      this.#masterDownAt = now + this.skewMs;
+      this.masterAddress = null;
+      return [];
+    }
+    if (!this.options.preempt || a.priority >= this.options.priority || !this.#eligible) {
+      this.masterIntervalCs = a.intervalCs;
+      this.#masterDownAt = now + this.masterDownMs;
+      this.masterAddress = a.source;
+      return [];
+    }
+    // Preempt: a lower-priority master is ignored, so our Master_Down_Timer runs out.
+    return [];
+  }
+
+  // §6.4.3, Master receiving an advert.
+  #masterReceives(a: AdvertIn, now: number): VrrpAction[] {
+    if (a.priority === 0) {
+      // Another master resigned: tell the backups at once that we are here.
+      this.#adverAt = now + this.options.intervalCs * CS;
+      return [{ do: 'send', priority: this.options.priority }];
+    }
+    const higher = a.priority > this.options.priority
+      || (a.priority === this.options.priority && compareAddresses(a.source, this.options.address) > 0);
+    if (!higher) return [];
+    this.masterIntervalCs = a.intervalCs;
+    this.masterAddress = a.source;
+    return this.#toBackup(now + this.masterDownMs);
+  }
+
+  #toBackup(masterDownAt: number): VrrpAction[] {
+    this.state = 'backup';
+    this.#adverAt = null;
+    this.#masterDownAt = masterDownAt;
+    return [{ do: 'become', state: 'backup' }];
+  }
+
+  #toMaster(now: number): VrrpAction[] {
+    this.state = 'master';
+    this.masterAddress = null;
+    this.#masterDownAt = null;
+    this.#adverAt = now + this.options.intervalCs * CS;
+    return [{ do: 'send', priority: this.options.priority }, { do: 'become', state: 'master' }];
+  }
+}
