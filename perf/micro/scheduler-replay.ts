@@ -20,23 +20,29 @@ const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, '..', '..');
 
+export interface BaselineBuild {
+  /** Preprocessor defines (e.g. the gate's deliberate slowdown); each set gets its own binary. */
+  defines?: Record<string, string | number>;
+}
+
 /** Compiles the baseline (with the addon's core for the rewrite) when missing or stale. */
-export async function buildBaseline(): Promise<string> {
-  const out = path.join(root, 'perf', 'bin', 'scheduler-replay-baseline');
+export async function buildBaseline(build: BaselineBuild = {}): Promise<string> {
+  const defines = Object.entries(build.defines ?? {});
+  const suffix = defines.map(([k, v]) => `-${k}-${v}`).join('');
+  const out = path.join(root, 'perf', 'bin', `scheduler-replay-baseline${suffix}`);
   const core = fs.readdirSync(path.join(root, 'addon', 'core')).filter((f) => f.endsWith('.cc')).map((f) => path.join(root, 'addon', 'core', f));
   const sources = [path.join(here, 'scheduler-replay-baseline.cc'), ...core];
   const mtime = (f: string): number => { try { return fs.statSync(f).mtimeMs; } catch { return -1; } };
   if (sources.every((s) => mtime(s) < mtime(out))) return out;
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const tmp = `${out}.${process.pid}.tmp`;
-  await run('g++', ['-O2', '-std=c++17', '-I', path.join(root, 'addon', 'core'), '-o', tmp, ...sources]);
+  await run('g++', ['-O2', '-std=c++17', ...defines.map(([k, v]) => `-D${k}=${v}`), '-I', path.join(root, 'addon', 'core'), '-o', tmp, ...sources]);
   fs.renameSync(tmp, out);
   return out;
 }
 
-/** Runs the C++ baseline over the same frames and scheduling state. */
-export async function runBaseline(frames: FrameSet, options: ReplayOptions): Promise<ReplayResult> {
-  const bin = await buildBaseline();
+/** The baseline's input file (format in scheduler-replay-baseline.cc): scheduling state, then the frames. */
+export function baselineInput(frames: FrameSet, options: ReplayOptions): { file: string; batch: number; remove(): void } {
   const s = replaySetup(options);
   const services = s.services.entryWords();
   const parts: Uint8Array[] = [Buffer.from('LBRP')];
@@ -47,18 +53,31 @@ export async function runBaseline(frames: FrameSet, options: ReplayOptions): Pro
   for (let i = 0; i < frames.count; i++) {
     parts.push(u32(frames.lengths[i]), frames.buf.subarray(frames.offsets[i], frames.offsets[i] + frames.lengths[i]));
   }
-  const input = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lbarray-replay-')), 'input.lbrp');
-  fs.writeFileSync(input, Buffer.concat(parts));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lbarray-replay-'));
+  const file = path.join(dir, 'input.lbrp');
+  fs.writeFileSync(file, Buffer.concat(parts));
+  return { file, batch: s.batch, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The baseline's JSON line as a ReplayResult (node ids and drop names attached). */
+export function baselineResult(stdout: string, options: ReplayOptions): ReplayResult {
+  const r = JSON.parse(stdout) as { frames: number; iterations: number; seconds: number; pps: number; decisions: number[]; drops: number[]; consumed: number };
+  const nodes: Record<string, number> = {};
+  options.nodes.forEach((id, i) => { nodes[id] = r.decisions[i]; });
+  const drops: Record<string, number> = {};
+  DROP_REASON_NAMES.forEach((name, i) => { drops[name] = r.drops[i]; });
+  return { frames: r.frames, iterations: r.iterations, seconds: r.seconds, pps: r.pps, nodes, drops, consumed: r.consumed };
+}
+
+/** Runs the C++ baseline over the same frames and scheduling state. */
+export async function runBaseline(frames: FrameSet, options: ReplayOptions): Promise<ReplayResult> {
+  const bin = await buildBaseline();
+  const input = baselineInput(frames, options);
   try {
-    const { stdout } = await run(bin, [input, String(options.minSeconds ?? 1), String(s.batch)]);
-    const r = JSON.parse(stdout) as { frames: number; iterations: number; seconds: number; pps: number; decisions: number[]; drops: number[]; consumed: number };
-    const nodes: Record<string, number> = {};
-    options.nodes.forEach((id, i) => { nodes[id] = r.decisions[i]; });
-    const drops: Record<string, number> = {};
-    DROP_REASON_NAMES.forEach((name, i) => { drops[name] = r.drops[i]; });
-    return { frames: r.frames, iterations: r.iterations, seconds: r.seconds, pps: r.pps, nodes, drops, consumed: r.consumed };
+    const { stdout } = await run(bin, [input.file, String(options.minSeconds ?? 1), String(input.batch)]);
+    return baselineResult(stdout, options);
   } finally {
-    fs.rmSync(path.dirname(input), { recursive: true, force: true });
+    input.remove();
   }
 }
 
@@ -105,29 +124,55 @@ export function sameDecisions(a: ReplayResult, b: ReplayResult): boolean {
   return JSON.stringify([a.nodes, a.drops, a.consumed]) === JSON.stringify([b.nodes, b.drops, b.consumed]);
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: {
-    seconds: { type: 'string', default: '1' }, rounds: { type: 'string', default: '3' }, flows: { type: 'string', default: '4096' },
-    frames: { type: 'string', default: '65536' }, 'flow-capacity': { type: 'string', default: String(1 << 20) },
-  } });
-  const frames = syntheticCapture(Number(values.flows), Number(values.frames));
-  const options = { ...syntheticOptions, minSeconds: Number(values.seconds), flowCapacity: Number(values['flow-capacity']) };
-  // Alternate the two paths and take the median ratio: the machine is shared and noisy.
+export interface ReplayRounds {
+  /** TS pps / C++ pps, one per round. */
+  ratios: number[];
+  /** The last round of each path (their decisions are compared). */
+  ts: ReplayResult;
+  base: ReplayResult;
+}
+
+/** Alternates the two paths round by round (the machine is shared and noisy): a ratio per round. */
+export async function replayRounds(frames: FrameSet, options: ReplayOptions, rounds: number, log: (line: string) => void = console.log): Promise<ReplayRounds> {
   const ratios: number[] = [];
   let ts: ReplayResult | undefined;
   let base: ReplayResult | undefined;
-  for (let round = 0; round < Number(values.rounds); round++) {
+  for (let round = 0; round < rounds; round++) {
     base = await runBaseline(frames, options);
     ts = replay(frames, options, rewriteBuffer);
     ratios.push(ts.pps / base.pps);
-    console.log(`round ${round + 1}: TS ${(ts.pps / 1e6).toFixed(2)} Mpps, C++ ${(base.pps / 1e6).toFixed(2)} Mpps, ratio ${(ts.pps / base.pps).toFixed(3)}`);
+    log(`round ${round + 1}: TS ${(ts.pps / 1e6).toFixed(2)} Mpps, C++ ${(base.pps / 1e6).toFixed(2)} Mpps, ratio ${(ts.pps / base.pps).toFixed(3)}`);
   }
-  console.log(formatReplay('TypeScript decide + addon rewrite', ts!));
-  console.log(formatReplay('C++ baseline (same work)', base!));
-  console.log(`same decisions: ${sameDecisions(ts!, base!)}`);
-  ratios.sort((a, b) => a - b);
-  console.log(`median ratio TS / C++ over ${ratios.length} rounds: ${ratios[ratios.length >> 1].toFixed(3)} (target ≥ 0.9); ` +
-    `flow table ${options.flowCapacity} entries, ${values.flows} flows, ${frames.count} frames`);
+  return { ratios, ts: ts!, base: base! };
+}
+
+export const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+export interface ReplayCli { seconds: number; rounds: number; flows: number; frames: number; flowCapacity: number }
+export const replayDefaults: ReplayCli = { seconds: 1, rounds: 3, flows: 4096, frames: 65536, flowCapacity: 1 << 20 };
+
+/** The replay benchmark as the CLI prints it; returns the figures for a harness (perf/bench.ts). */
+export async function replayBenchmark(o: ReplayCli = replayDefaults, log: (line: string) => void = console.log) {
+  const frames = syntheticCapture(o.flows, o.frames);
+  const options = { ...syntheticOptions, minSeconds: o.seconds, flowCapacity: o.flowCapacity };
+  const { ratios, ts, base } = await replayRounds(frames, options, o.rounds, log);
+  log(formatReplay('TypeScript decide + addon rewrite', ts));
+  log(formatReplay('C++ baseline (same work)', base));
+  const same = sameDecisions(ts, base);
+  log(`same decisions: ${same}`);
+  log(`median ratio TS / C++ over ${ratios.length} rounds: ${median(ratios).toFixed(3)} (target ≥ 0.9); ` +
+    `flow table ${o.flowCapacity} entries, ${o.flows} flows, ${frames.count} frames`);
+  return { options: o, ratios, ts, base, sameDecisions: same };
+}
+
+async function main(): Promise<void> {
+  const d = replayDefaults;
+  const { values } = parseArgs({ options: {
+    seconds: { type: 'string', default: String(d.seconds) }, rounds: { type: 'string', default: String(d.rounds) }, flows: { type: 'string', default: String(d.flows) },
+    frames: { type: 'string', default: String(d.frames) }, 'flow-capacity': { type: 'string', default: String(d.flowCapacity) },
+  } });
+  await replayBenchmark({ seconds: Number(values.seconds), rounds: Number(values.rounds), flows: Number(values.flows),
+    frames: Number(values.frames), flowCapacity: Number(values['flow-capacity']) });
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) await main();

@@ -1,0 +1,130 @@
+// The one entry point of the benchmarks: `npm run bench -- <name> [options]`.
+// Each sub-command delegates to the benchmark's own script or function (the scripts stay runnable
+// alone) and leaves JSON + Markdown under perf/results/. Every figure is a ratio against a
+// baseline measured in the same run: the machines are shared and noisy.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { runGate } from './gate/index.js';
+import { replayBenchmark, replayDefaults } from './micro/scheduler-replay.js';
+import { writeResults } from './results.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** Runs a perf script in its own Node (as its header documents), echoing and returning its stdout. */
+function script(file: string, args: readonly string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, file), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d; process.stdout.write(d); });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${file} exited with ${code}`))));
+  });
+}
+
+const codeBlock = (out: string): string => '```\n' + out.trimEnd() + '\n```\n';
+
+/** benchmark.js cycle lines: "NAME x 1,234 ops/sec ±0.5% (90 runs sampled)". */
+function benchmarkLines(out: string): Array<{ name: string; hz: number; rme: number }> {
+  return [...out.matchAll(/^(.+?) x ([\d,.]+) ops\/sec ±([\d.]+)%/gm)].map((m) => ({ name: m[1]!, hz: Number(m[2]!.replace(/,/g, '')), rme: Number(m[3]) }));
+}
+
+interface Command {
+  about: string;
+  baseline: string;
+  usage: string;
+  run(args: string[]): Promise<number>;
+}
+
+const commands: Record<string, Command> = {
+  micro: {
+    about: 'benchmark.js micro benchmarks: checksum and MAC rewrite (addon vs plain JS), Maglev rebuild, flow-table routing',
+    baseline: 'plain JS doing the same work; the Maglev paper\'s pseudo-code run literally; a stateless Maglev pick',
+    usage: 'micro',
+    async run() {
+      const outputs: Record<string, string> = {};
+      for (const f of ['micro/checksum.bench.ts', 'micro/scheduler.bench.ts']) outputs[f] = await script(f, []);
+      const md = ['# Micro benchmarks', '', ...Object.entries(outputs).flatMap(([f, out]) => [`## perf/${f}`, '', codeBlock(out)])].join('\n');
+      writeResults('micro', { scripts: Object.fromEntries(Object.entries(outputs).map(([f, out]) => [f, { cycles: benchmarkLines(out), output: out.split('\n') }])) }, md);
+      return 0;
+    },
+  },
+  replay: {
+    about: 'offline replay: the TypeScript decide + addon rewrite path over a synthetic capture',
+    baseline: 'the pure C++ loop doing the same work over the same frames (perf/micro/scheduler-replay-baseline.cc), alternating rounds',
+    usage: `replay [--seconds ${replayDefaults.seconds}] [--rounds ${replayDefaults.rounds}] [--flows ${replayDefaults.flows}] [--frames ${replayDefaults.frames}] [--flow-capacity ${replayDefaults.flowCapacity}]`,
+    async run(args) {
+      const { values } = parseArgs({ args, options: Object.fromEntries(['seconds', 'rounds', 'flows', 'frames', 'flow-capacity'].map((k) => [k, { type: 'string' as const }])) });
+      const num = (k: string, d: number): number => (values[k] === undefined ? d : Number(values[k]));
+      const lines: string[] = [];
+      const r = await replayBenchmark({ seconds: num('seconds', replayDefaults.seconds), rounds: num('rounds', replayDefaults.rounds), flows: num('flows', replayDefaults.flows),
+        frames: num('frames', replayDefaults.frames), flowCapacity: num('flow-capacity', replayDefaults.flowCapacity) }, (l) => { lines.push(l); console.log(l); });
+      writeResults('replay', r, `# Replay: TypeScript decide + rewrite against the C++ loop\n\n${codeBlock(lines.join('\n'))}\n- Shared, noisy machine: only the same-run ratio is a claim.\n`);
+      return r.sameDecisions ? 0 : 1;
+    },
+  },
+  forward: {
+    about: 'live L4 forwarding on veth (needs root: network namespaces), throughput, CPU per frame and latency at half load',
+    baseline: 'the minimal C TPACKET_V3 forwarder (perf/c/fwd.c) and the kernel bridge, same generator, same path',
+    usage: 'forward [--rounds 5] [--seconds 2] [--rate 0] [--variants c,addon,addon-csum,kernel] [--batch 256] [--latency-rounds 3]',
+    run: async (args) => (await script('forward.ts', args), 0),
+  },
+  l7: {
+    about: 'L7 proxy: keep-alive req/s, p99 and TLS handshakes/s on one core (needs Debian\'s wrk, nginx, haproxy)',
+    baseline: 'nginx, HAProxy and node-http-proxy with the same back-end, load generator and core',
+    usage: 'l7 [--duration 5] [--connections 64] [--rounds 3] [--only lbarray,nginx,haproxy,node-http-proxy]',
+    async run(args) {
+      const out = await script('l7.ts', args); // writes perf/results/l7-<date>.json itself
+      writeResults('l7', { output: out.split('\n') }, `# L7 against nginx, HAProxy and node-http-proxy\n\n${codeBlock(out)}`);
+      return 0;
+    },
+  },
+  cdn: {
+    about: 'CDN: HTML rewrite MB/s and page-cache req/s (needs Debian\'s wrk)',
+    baseline: 'pass-through Transform, htmlparser2\'s tokenizer alone, lol-html; uncached pages through the same front',
+    usage: 'cdn [--quick] [--rewrite-only | --cache-only]',
+    async run(args) {
+      const json = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lbarray-cdn-')), 'cdn.json');
+      const out = await script('cdn.ts', [...args, '--json', json]);
+      writeResults('cdn', JSON.parse(fs.readFileSync(json, 'utf8')), `# CDN rewrite and cache\n${out}`); // cdn.ts prints Markdown tables
+      fs.rmSync(path.dirname(json), { recursive: true, force: true });
+      return 0;
+    },
+  },
+  gate: {
+    about: 'CI regression gate: callgrind instruction counts of the C++ fast path and the TS / C++ replay ratio against perf/gate/baseline.json',
+    baseline: 'the committed perf/gate/baseline.json (tolerance 10 % for instruction counts, 25 % for the ratio)',
+    usage: 'gate [--update] [--rounds 7] [--seconds 0.3]',
+    async run(args) {
+      const { values } = parseArgs({ args, options: { update: { type: 'boolean' }, rounds: { type: 'string' }, seconds: { type: 'string' } } });
+      const r = await runGate({ update: values.update, rounds: values.rounds === undefined ? undefined : Number(values.rounds),
+        seconds: values.seconds === undefined ? undefined : Number(values.seconds) });
+      return r.ok ? 0 : 1;
+    },
+  },
+};
+
+export function help(): string {
+  return ['usage: npm run bench -- <name> [options]', '', ...Object.entries(commands).flatMap(([name, c]) => [
+    `  ${name.padEnd(8)} ${c.about}`, `  ${''.padEnd(8)} against: ${c.baseline}`, `  ${''.padEnd(8)} npm run bench -- ${c.usage}`, '']),
+  'Results: perf/results/<name>.json and .md. Update the gate\'s baseline: npm run bench -- gate --update'].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(help());
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands[name];
+  if (command === undefined) {
+    console.error(`bench: unknown benchmark "${name}"\n\n${help()}`);
+    return 2;
+  }
+  return command.run(args);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,49 @@
+// The CI regression gate: measures the figures (perf/gate/measure.ts), compares them with the
+// committed perf/gate/baseline.json, prints the table either way, and reports a failure per figure
+// beyond its tolerance. `--update` records the measured figures as the new baseline instead.
+//   npm run bench -- gate [--update] [--rounds 7] [--seconds 0.3]
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { machine } from '../forward-report.js';
+import { writeResults } from '../results.js';
+import { baselineOf, compare, gateTable, UPDATE_COMMAND, type Baseline } from './compare.js';
+import { GATE_FRAMES, measureInstructions, measureRatio } from './measure.js';
+
+export const baselineFile = path.join(path.dirname(fileURLToPath(import.meta.url)), 'baseline.json');
+
+export interface GateOptions {
+  update?: boolean;
+  /** Alternating TS / C++ replay rounds for the ratio (odd: the median is a round). */
+  rounds?: number;
+  /** Seconds per replay round. */
+  seconds?: number;
+  baseline?: string;
+  /** Results directory; undefined = perf/results. */
+  out?: string;
+  log?: (line: string) => void;
+}
+
+export async function runGate(o: GateOptions = {}): Promise<{ ok: boolean; failures: string[] }> {
+  const log = o.log ?? console.log;
+  const file = o.baseline ?? baselineFile;
+  log(`gate: callgrind over ${GATE_FRAMES.frames} synthetic frames (${GATE_FRAMES.flows} flows)`);
+  const instructions = await measureInstructions();
+  const ratio = await measureRatio({ rounds: o.rounds ?? 7, seconds: o.seconds ?? 0.3, log });
+  const measured = [...instructions.figures, ratio.figure];
+  if (o.update) {
+    fs.writeFileSync(file, JSON.stringify(baselineOf(measured, { frames: GATE_FRAMES, machine: machine() }), null, 2) + '\n');
+    log(`gate: baseline written to ${path.relative(process.cwd(), file)}`);
+  }
+  const baseline = JSON.parse(fs.readFileSync(file, 'utf8')) as Baseline;
+  const { verdicts, failures } = compare(baseline, measured);
+  const table = gateTable(verdicts);
+  writeResults('gate', { frames: GATE_FRAMES, baselineUpdated: baseline.updated, instructions: instructions.counts.total, ratios: ratio.ratios, verdicts, failures },
+    `# Regression gate\n\n${table}\n\n- Instruction counts: callgrind, ${GATE_FRAMES.frames} synthetic frames x 2 passes, per frame.\n` +
+    `- Ratio: median of ${ratio.ratios.length} alternating rounds in this run (${ratio.ratios.map((r) => r.toFixed(3)).join(', ')}).\n` +
+    `- Baseline ${path.relative(process.cwd(), file)} of ${baseline.updated ?? '?'}; update with \`${UPDATE_COMMAND}\`.\n`, o.out);
+  log('\n' + table + '\n');
+  for (const f of failures) log(f);
+  log(failures.length === 0 ? 'gate: pass' : `gate: FAIL (${failures.length} figure${failures.length > 1 ? 's' : ''}); if the change is intended, \`${UPDATE_COMMAND}\` and commit perf/gate/baseline.json`);
+  return { ok: failures.length === 0, failures };
+}
