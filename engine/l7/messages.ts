@@ -19,7 +19,8 @@ export interface ServerState { pool: string; server: string; up?: boolean; weigh
 export type ToWorker =
   | { type: 'server'; state: ServerState }
   | { type: 'stats'; id: number }
-  | { type: 'stop' };
+  /** graceful: stop accepting, let open connections finish (else close them now). */
+  | { type: 'stop'; graceful?: boolean };
 
 export type FromWorker =
   | { type: 'ready'; ports: Record<string, number> }

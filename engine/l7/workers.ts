@@ -3,8 +3,9 @@
 // pushes server state to the workers by message. A worker that dies is replaced; the others
 // keep their connections, since nothing they hold is shared with it.
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { LbError } from '../errors.js';
+import { siblingEntry, startWorker } from '../worker-thread.js';
 import { HealthMonitor } from './health.js';
 import type { FromWorker, ServerState, ToWorker, WorkerData, WorkerStats } from './messages.js';
 import { createSharedState, type SharedL7State } from './proxy.js';
@@ -12,24 +13,7 @@ import { Router } from './routing.js';
 import { tlsServerSetup } from './tls.js';
 import type { L7Options } from './types.js';
 
-const workerUrl = new URL(import.meta.url.endsWith('.ts') ? './worker-main.ts' : './worker-main.js', import.meta.url);
-
-/**
- * Running from TypeScript sources. Under tap (TAP=1) the worker inherits tap's loader flags,
- * which work in workers and keep coverage consistent. Node 20 does not carry `--import tsx`
- * into workers, so elsewhere the worker registers tsx itself before importing its entry.
- */
-function tsWorker(data: WorkerData): Worker {
-  if (process.env.TAP === '1') {
-    // Only the TypeScript loader: tap's process tracking in a worker thread (same pid) would
-    // take over the test process's coverage record.
-    const execArgv = process.execArgv.filter((a) => !a.includes('processinfo'));
-    return new Worker(workerUrl, { workerData: data, execArgv });
-  }
-  const tsx = import.meta.resolve('tsx/esm/api');
-  return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(workerUrl.href)}); })`,
-    { eval: true, workerData: data, execArgv: [] });
-}
+const workerUrl = siblingEntry(import.meta.url, 'worker-main');
 
 export interface L7NodeEvents {
   /** A server went up or down (health checks), with the reason. */
@@ -62,7 +46,8 @@ export class L7Node {
   private statsId = 0;
   private readonly pendingStats = new Map<number, (s: WorkerStats) => void>();
 
-  private constructor(readonly options: L7Options, readonly count: number, private readonly events: L7NodeEvents) {
+  private constructor(readonly options: L7Options, readonly count: number, private readonly events: L7NodeEvents,
+    private readonly reusePort: boolean) {
     this.shared = createSharedState(options);
     this.workers = new Array<Worker | null>(count).fill(null);
     this.health = new HealthMonitor(options.pools, (pool, server, up, reason) => {
@@ -71,11 +56,15 @@ export class L7Node {
     });
   }
 
-  static async start(options: L7Options, events: L7NodeEvents = {}): Promise<L7Node> {
+  /**
+   * `reusePort`: listen on SO_REUSEPORT sockets even with one worker, so that a second node (a
+   * reloaded config) can listen beside this one while this one winds down.
+   */
+  static async start(options: L7Options, events: L7NodeEvents = {}, start: { reusePort?: boolean } = {}): Promise<L7Node> {
     validateL7Options(options);
     const count = options.workers ?? os.availableParallelism();
     if (!Number.isInteger(count) || count < 1) throw new LbError('ERR_L7_WORKERS', `Expected a worker count of at least 1, but received ${count}.`);
-    const node = new L7Node(options, count, events);
+    const node = new L7Node(options, count, events, start.reusePort === true || count > 1);
     node.ports = Object.fromEntries(options.services.map((s) => [s.name, s.port]));
     try {
       // The first worker binds (possibly port 0); the others join the port it got.
@@ -90,8 +79,8 @@ export class L7Node {
   }
 
   private spawn(index: number): Promise<Record<string, number>> {
-    const data: WorkerData = { index, options: this.options, shared: this.shared, ports: this.ports, states: [...this.states.values()], reusePort: this.count > 1 };
-    const worker = workerUrl.pathname.endsWith('.ts') ? tsWorker(data) : new Worker(workerUrl, { workerData: data });
+    const data: WorkerData = { index, options: this.options, shared: this.shared, ports: this.ports, states: [...this.states.values()], reusePort: this.reusePort };
+    const worker = startWorker(workerUrl, data);
     this.workers[index] = worker;
     return new Promise((resolve, reject) => {
       let ready = false;
@@ -135,13 +124,18 @@ export class L7Node {
     })));
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops the workers. By default open connections are closed at once; `graceful` lets them
+   * finish their exchanges (idle keep-alive ones close) for up to `graceMs` before the threads go.
+   */
+  async stop(opts: { graceful?: boolean; graceMs?: number } = {}): Promise<void> {
     this.stopping = true;
     this.health.stop();
+    const graceMs = opts.graceMs ?? 2000;
     await Promise.all(this.threads().map((w) => new Promise<void>((resolve) => {
-      const t = setTimeout(() => { void w.terminate().then(() => resolve()); }, 2000);
+      const t = setTimeout(() => { void w.terminate().then(() => resolve()); }, graceMs);
       w.once('exit', () => { clearTimeout(t); resolve(); });
-      w.postMessage({ type: 'stop' } satisfies ToWorker);
+      w.postMessage({ type: 'stop', graceful: opts.graceful === true } satisfies ToWorker);
     })));
   }
 }

@@ -1,14 +1,13 @@
-// Hook: `lbarray run`, one node of the array. The CLI has already loaded and validated the
-// config, found this node, configured logging and checked privileges and the interface; this
-// function starts the node (L7 proxy always; election, and the scheduler when elected) and
-// resolves with the exit code when it stops. Ready for it: engine/daemon/node-daemon.ts, e.g.
-//   await startNodeDaemon({ configFile: ctx.configFile, nodeId: ctx.node.id, parts: [l7, cluster] });
-//   return new Promise(() => {}); // SIGTERM stops the parts in order and exits 0
-// where each part implements NodePart (start, stop, apply, status, health, purge, drain).
+// `lbarray run`: one node of the array. The CLI has already loaded and validated the config, found
+// this node, configured logging and checked privileges and the interface. The node daemon runs
+// the L7 node always and holds the scheduler role, which the election hands to this node or not.
+// Resolves with the exit code when a signal has stopped the node (SIGTERM: parts stop in order).
 import type { Config, NodeConfig } from '../../config/index.js';
+import { L7Part } from '../../daemon/l7-part.js';
+import { startNodeDaemon } from '../../daemon/node-daemon.js';
+import { SchedulerPart } from '../../daemon/scheduler-part.js';
 import type { Logger } from '../../log.js';
 import type { CliIo } from '../io.js';
-import { notImplemented } from './not-implemented.js';
 
 export interface RunContext {
   config: Config;
@@ -19,6 +18,9 @@ export interface RunContext {
   io: CliIo;
 }
 
-export async function runNode(_ctx: RunContext): Promise<number> {
-  return notImplemented('run', 'the L7 node (engine/l7), the scheduler (engine/scheduler) and the election (engine/cluster)');
+export async function runNode(ctx: RunContext): Promise<number> {
+  const role = new SchedulerPart();
+  return new Promise<number>((resolve, reject) => {
+    startNodeDaemon({ configFile: ctx.configFile, nodeId: ctx.node.id, parts: [new L7Part(), role], exit: resolve }).catch(reject);
+  });
 }

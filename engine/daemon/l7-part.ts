@@ -1,0 +1,105 @@
+// The L7 node as a part of the daemon: proxy workers listening on the VIP (which the node holds
+// on its loopback), health checks of the back-ends, and the node's CDN page cache when a route
+// caches. A reloaded config starts a second set of workers beside the running one (SO_REUSEPORT:
+// both listen at once), then lets the old set finish its open exchanges: no connection is cut.
+import { CdnNode } from '../cdn/index.js';
+import { cdnCacheOptions, cdnRules, l7Options, nodeById, type Config, type NodeConfig } from '../config/index.js';
+import type { BackendHealth, NodeStatus, PurgeRequest } from '../admin/status.js';
+import { L7Node } from '../l7/workers.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../admin/metrics.js';
+import type { NodePart, PartContext } from './node-daemon.js';
+
+/** How long a replaced set of workers may take to finish its exchanges after a reload. */
+const RELOAD_GRACE_MS = 30_000;
+
+export class L7Part implements NodePart {
+  readonly name = 'l7';
+  private node: L7Node | null = null;
+  private cdn: CdnNode | null = null;
+  private log!: Logger;
+  private metrics!: Metrics;
+  private self!: NodeConfig;
+  private readonly winding = new Set<Promise<void>>();
+
+  async start(ctx: PartContext): Promise<void> {
+    this.log = ctx.log;
+    this.metrics = ctx.metrics;
+    this.self = ctx.node;
+    this.configureCdn(ctx.config);
+    this.node = await this.startNode(ctx.config);
+    this.log.info({ ports: this.node.ports, workers: this.node.count }, 'L7 node listening on the VIP');
+  }
+
+  private startNode(config: Config): Promise<L7Node> {
+    return L7Node.start(l7Options(config, nodeById(config, this.self.id)), {
+      onHealth: (pool, server, up, reason) => {
+        this.metrics.backendUp.set({ pool, server }, up ? 1 : 0);
+        this.log.info({ pool, server, up, reason }, up ? 'back-end up' : 'back-end down');
+      },
+      onWorkerReplaced: (index, code) => this.log.warn({ index, code }, 'L7 worker died and was replaced'),
+    }, { reusePort: true });
+  }
+
+  // The page cache lives as long as the node; a change of the CDN rules flushes it.
+  private configureCdn(config: Config): void {
+    const caching = config.routes.map(cdnCacheOptions).filter((o) => o !== undefined);
+    if (caching.length === 0) return;
+    const maxBytes = Math.max(...caching.map((o) => o.maxBytes ?? 0));
+    this.cdn ??= new CdnNode({ maxBytes });
+    this.cdn.configure(config.routes.map(cdnRules), maxBytes);
+  }
+
+  async apply(next: Config): Promise<void> {
+    const old = this.node;
+    this.node = await this.startNode(next);
+    this.configureCdn(next);
+    if (old) {
+      const done = old.stop({ graceful: true, graceMs: RELOAD_GRACE_MS }).finally(() => this.winding.delete(done));
+      this.winding.add(done);
+    }
+    this.log.info('new config applied: new workers listen, the old ones finish their connections');
+  }
+
+  async stop(late: AbortSignal): Promise<void> {
+    const node = this.node;
+    this.node = null;
+    // In-flight exchanges finish until the daemon's grace period runs out.
+    const stopping = node?.stop({ graceful: !late.aborted, graceMs: late.aborted ? 0 : RELOAD_GRACE_MS });
+    const cut = () => { void node?.stop(); };
+    late.addEventListener('abort', cut, { once: true });
+    await Promise.all([stopping, ...this.winding]);
+    late.removeEventListener('abort', cut);
+  }
+
+  async status(s: NodeStatus): Promise<void> {
+    const node = this.node;
+    if (!node) return;
+    const byServer = new Map(node.health.snapshot().map((h) => [`${h.pool}\0${h.server}`, h.up]));
+    for (const pool of node.options.pools) {
+      for (const server of pool.servers) {
+        const up = byServer.get(`${pool.name}\0${server.id}`) ?? true;
+        s.backends.push({ pool: pool.name, address: server.host, port: server.port, up } satisfies BackendHealth);
+      }
+    }
+    const stats = await node.stats();
+    const sum = (pick: (w: (typeof stats)[number]) => number) => stats.reduce((n, w) => n + pick(w), 0);
+    s.counters['l7.connections'] = sum((w) => w.connections);
+    s.counters['l7.accepted'] = sum((w) => w.accepted);
+    s.counters['l7.requests'] = sum((w) => w.requests);
+    s.counters['l7.responses'] = sum((w) => w.responses);
+    s.counters['l7.workersReplaced'] = node.replaced;
+    if (this.cdn) s.counters['cdn.cacheBytes'] = this.cdn.cache.store.bytes;
+  }
+
+  health(): { ok: boolean; reason?: string } {
+    const node = this.node;
+    if (!node) return { ok: false, reason: 'not running' };
+    const live = node.threads().length;
+    return live > 0 ? { ok: true } : { ok: false, reason: `no live proxy worker (of ${node.count})` };
+  }
+
+  purge(req: PurgeRequest): Promise<number> | number {
+    return this.cdn ? this.cdn.purge(req) : 0;
+  }
+}

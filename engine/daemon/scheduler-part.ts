@@ -1,0 +1,231 @@
+// The scheduler role of a node (engine/cluster/role.ts), as a part of the daemon. Every node keeps
+// the Maglev table current (configured node order, weights, the health view the cluster part
+// reports), so the node that is elected forwards each flow where the last scheduler did. Only the
+// active node opens rings: forwarding threads, VIP guard, self-delivery veth, VIP announcements.
+import type { NodeStatus } from '../admin/status.js';
+import type { Metrics } from '../admin/metrics.js';
+import type { SchedulerRole } from '../cluster/role.js';
+import { schedulerServices, vipAddresses, type Config, type NodeConfig } from '../config/index.js';
+import type { Logger } from '../log.js';
+import { DROP_REASON_NAMES, SchedulerCounters } from '../scheduler/counters.js';
+import { TablePublisher, type NodeHealth } from '../scheduler/table-publisher.js';
+import { announceVip } from './announce.js';
+import { Forwarders } from './forwarders.js';
+import { resolveMac } from './neighbours.js';
+import type { NodePart, PartContext } from './node-daemon.js';
+import { closeSelfPath, openSelfPath } from './self-delivery.js';
+import { guardDrops, guardVip, unguardVip } from './vip-guard.js';
+
+/** How often an active scheduler re-reads the other nodes' MACs (and retries unresolved ones). */
+const NEIGHBOUR_REFRESH_MS = 2000;
+
+interface Active {
+  forwarders: Forwarders;
+  cancelAnnounce: () => void;
+  refresh: NodeJS.Timeout;
+}
+
+export class SchedulerPart implements NodePart, SchedulerRole {
+  readonly name = 'scheduler';
+  private config!: Config;
+  private self!: NodeConfig;
+  private log!: Logger;
+  private metrics!: Metrics;
+  private publisher!: TablePublisher;
+  private counters: SchedulerCounters[] = [];
+  private macs!: Uint8Array;
+  private up = new Set<string>();
+  private draining = false;
+  private running: Active | null = null;
+  private transition: Promise<void> = Promise.resolve();
+  private lost: string | null = null;
+
+  get active(): boolean {
+    return this.running !== null;
+  }
+
+  async start(ctx: PartContext): Promise<void> {
+    this.config = ctx.config;
+    this.self = ctx.node;
+    this.log = ctx.log;
+    this.metrics = ctx.metrics;
+    const { workers, maglevTableSize } = ctx.config.scheduler;
+    const n = ctx.config.nodes.length;
+    this.publisher = new TablePublisher({ size: maglevTableSize, maxNodes: n, maxReaders: workers });
+    this.counters = Array.from({ length: workers }, () => new SchedulerCounters(n, new SharedArrayBuffer(SchedulerCounters.bytesFor(n))));
+    this.macs = new Uint8Array(new SharedArrayBuffer(6 * n));
+    // Until the cluster part reports health, every configured node counts as up.
+    this.up = new Set(ctx.config.nodes.map((x) => x.id));
+    this.draining = ctx.node.weight === 0;
+    ctx.metrics.beforeScrape(() => this.copyMetrics());
+    await this.publish();
+  }
+
+  // ---- SchedulerRole ----
+
+  activate(): Promise<void> {
+    return this.serially(async () => {
+      if (this.running) return;
+      this.lost = null;
+      await this.resolveAll();
+      const iface = this.self.interface;
+      const vips = vipAddresses(this.config);
+      await guardVip(iface, vips);
+      try {
+        const selfPath = await openSelfPath();
+        const nodeIds = this.config.nodes.map((x) => x.id);
+        const s = this.config.scheduler;
+        const forwarders = await Forwarders.start({
+          iface, fanoutGroup: process.pid & 0xffff, ring: s.ring, table: this.publisher.buffer,
+          services: schedulerServices(this.config), flowCapacity: Math.ceil(s.flowTableCapacity / s.workers), flowIdleMs: s.flowIdleTimeout,
+          nodeCount: nodeIds.length, selfIndex: nodeIds.indexOf(this.self.id), selfPath: { iface: selfPath.iface, peerMac: selfPath.peerMac },
+          macs: this.macs.buffer as SharedArrayBuffer, counters: this.counters.map((c) => c.drops.buffer as SharedArrayBuffer),
+        }, this.publisher, (index, why) => {
+          this.lost = `forwarding thread ${index} ${why}`;
+          this.log.error({ index, why }, 'a forwarding thread was lost');
+        });
+        const cancelAnnounce = announceVip(iface, vips);
+        const refresh = setInterval(() => void this.serially(() => this.refreshNeighbours()), NEIGHBOUR_REFRESH_MS);
+        this.running = { forwarders, cancelAnnounce, refresh };
+      } catch (e) {
+        await this.teardownHost();
+        throw e;
+      }
+      this.metrics.role.set(1);
+      this.metrics.failovers.inc();
+      this.log.info({ iface, vips, workers: this.config.scheduler.workers }, 'scheduler active: forwarding and announcing the VIP');
+    });
+  }
+
+  deactivate(): Promise<void> {
+    return this.serially(async () => {
+      const r = this.running;
+      if (!r) return;
+      this.running = null;
+      clearInterval(r.refresh);
+      r.cancelAnnounce();
+      await r.forwarders.stop();
+      await this.teardownHost();
+      this.metrics.role.set(0);
+      this.log.info('scheduler inactive');
+    });
+  }
+
+  setNodesUp(up: ReadonlySet<string>): void {
+    this.up = new Set(up);
+    for (const n of this.config.nodes) this.metrics.nodeUp.set({ node: n.id }, up.has(n.id) ? 1 : 0);
+    void this.serially(() => this.publish());
+  }
+
+  // ---- NodePart ----
+
+  async stop(): Promise<void> {
+    await this.deactivate();
+  }
+
+  apply(next: Config): Promise<void> {
+    // Weights may change on reload; the node list, services and rings need a restart (ConfigStore says so).
+    this.config = next;
+    return this.serially(() => this.publish());
+  }
+
+  drain(on: boolean): Promise<void> {
+    this.draining = on;
+    return this.serially(() => this.publish());
+  }
+
+  async status(s: NodeStatus): Promise<void> {
+    if (this.running) {
+      s.role = 'scheduler';
+      s.scheduler = this.self.id;
+    }
+    const snap = this.snapshot();
+    for (const [id, c] of Object.entries(snap.nodes)) {
+      s.counters[`scheduler.packets.${id}`] = c.packets;
+      s.counters[`scheduler.bytes.${id}`] = c.bytes;
+    }
+    for (const [reason, n] of Object.entries(snap.drops)) s.counters[`scheduler.drops.${reason}`] = n;
+    s.counters['scheduler.resolutionRequests'] = snap.consumed;
+    s.counters['scheduler.pmtuSteered'] = snap.pmtuSteered;
+    if (this.running) s.counters['scheduler.vipGuardDrops'] = await guardDrops();
+    for (const n of s.nodes) n.up = this.up.has(n.id);
+  }
+
+  health(): { ok: boolean; reason?: string } {
+    return this.lost ? { ok: false, reason: this.lost } : { ok: true };
+  }
+
+  // ---- inside ----
+
+  // Role changes, publishes and neighbour refreshes run one at a time, in call order.
+  private serially(fn: () => Promise<void>): Promise<void> {
+    const run = this.transition.then(fn);
+    this.transition = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The table of the current view: a node takes new flows if it is up, has a weight and a known MAC. */
+  private async publish(): Promise<void> {
+    const nodes: NodeHealth[] = this.config.nodes.map((n, i) => {
+      const self = n.id === this.self.id;
+      const reachable = self || this.macs.subarray(6 * i, 6 * i + 6).some((b) => b !== 0);
+      const weight = self && this.draining ? 0 : n.weight;
+      return { id: n.id, weight: reachable ? weight : 0, up: this.up.has(n.id) };
+    });
+    await this.publisher.publish(nodes);
+    this.metrics.maglevRebuilds.inc();
+  }
+
+  private async resolveAll(): Promise<boolean> {
+    const iface = this.self.interface;
+    let changed = false;
+    await Promise.all(this.config.nodes.map(async (n, i) => {
+      if (n.id === this.self.id) return;
+      const address = n.ipv4 ?? n.ipv6;
+      const mac = n.mac !== undefined ? n.mac : address ? await resolveMac(iface, address) : null;
+      const bytes = typeof mac === 'string' ? Uint8Array.from(mac.split(':'), (h) => parseInt(h, 16)) : mac ?? new Uint8Array(6);
+      const slot = this.macs.subarray(6 * i, 6 * i + 6);
+      if (slot.some((b, k) => b !== bytes[k])) {
+        slot.set(bytes);
+        changed = true;
+        if (mac === null) this.log.warn({ node: n.id, address }, 'no MAC for this node yet: it takes no new flows');
+      }
+    }));
+    if (changed) await this.publish();
+    return changed;
+  }
+
+  private async refreshNeighbours(): Promise<void> {
+    if (!this.running) return;
+    if (await this.resolveAll()) this.running?.forwarders.reloadHops();
+  }
+
+  private async teardownHost(): Promise<void> {
+    await Promise.allSettled([unguardVip(), closeSelfPath()]);
+  }
+
+  private snapshot() {
+    const ids = this.config.nodes.map((n) => n.id);
+    const total = new SchedulerCounters(ids.length);
+    for (const c of this.counters) {
+      c.nodePackets.forEach((v, i) => { total.nodePackets[i] += v; });
+      c.nodeBytes.forEach((v, i) => { total.nodeBytes[i] += v; });
+      c.drops.forEach((v, i) => { total.drops[i] += v; });
+      c.events.forEach((v, i) => { total.events[i] += v; });
+    }
+    return total.snapshot(ids);
+  }
+
+  // Prometheus counters only go up: add what happened since the last scrape.
+  private scraped = new Map<string, number>();
+  private copyMetrics(): void {
+    const snap = this.snapshot();
+    const bump = (key: string, now: number, inc: (d: number) => void) => {
+      const d = now - (this.scraped.get(key) ?? 0);
+      if (d > 0) inc(d);
+      this.scraped.set(key, now);
+    };
+    for (const [id, c] of Object.entries(snap.nodes)) bump(`p.${id}`, c.packets, (d) => this.metrics.packets.inc({ target: id }, d));
+    for (const reason of DROP_REASON_NAMES) bump(`d.${reason}`, snap.drops[reason], (d) => this.metrics.drops.inc({ reason: reason.toLowerCase() }, d));
+  }
+}

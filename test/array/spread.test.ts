@@ -1,0 +1,28 @@
+// The L4 tier in the lab (issue 3): 300 requests over fresh connections through the VIP, IPv4 and
+// IPv6, all succeed and spread evenly over the three LB nodes, the scheduler (lb1) included:
+// its share arrives through the self-delivery path. Real processes: `lbarray run` on lb2 and lb3,
+// the same daemon with the scheduler role on lb1.
+import t from 'tap';
+import { startArray } from './fixtures/array-lab.js';
+
+t.test('fresh connections through the VIP spread over all three nodes, the scheduler included', async (t) => {
+  const a = await startArray(t);
+  const vip = a.lab.requireVip();
+  for (const [family, address] of [['IPv4', vip.v4], ['IPv6', vip.v6]] as const) {
+    const [r] = await a.client(['fresh', address, '80', '300']);
+    const { byPeer, failures } = r as { byPeer: Record<string, number>; failures: string[] };
+    t.same(failures, [], `${family}: all 300 requests succeeded`);
+    const shares = Object.fromEntries(Object.entries(a.address).map(([id, addr]) => [id, byPeer[addr] ?? 0]));
+    t.equal(Object.values(shares).reduce((x, y) => x + y, 0), 300, `${family}: every response came through a known node`);
+    for (const [id, n] of Object.entries(shares)) {
+      t.ok(Math.abs(n - 100) <= 20, `${family}: ${id} served ${n} of 300 (within 20 % of a third)`);
+    }
+    t.ok(shares.lb1! > 0, `${family}: the scheduler served its share through self-delivery (${shares.lb1})`);
+  }
+  const status = await a.status('lb1');
+  t.equal(status.role, 'scheduler', 'lb1 reports the scheduler role');
+  t.ok(status.counters['scheduler.packets.lb1']! > 0, 'the scheduler counted frames to itself');
+  t.ok(status.counters['scheduler.vipGuardDrops']! > 0, 'its own kernel was kept out of VIP frames (nftables drops counted)');
+  const others = await Promise.all(['lb2', 'lb3'].map((id) => a.status(id)));
+  t.same(others.map((s) => s.role), ['node', 'node'], 'the other nodes are plain LB nodes');
+});
