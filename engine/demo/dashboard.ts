@@ -1,0 +1,100 @@
+// The demo's screen, as pure functions of the driver's samples: a table of the nodes (role, the
+// scheduler each one sees, requests/s, packets/s, streams held), the back-ends' health, the
+// client's totals, and the events so far (failovers). Tested without a lab.
+import type { NodeStatus } from '../admin/status.js';
+import { renderTable } from '../cli/table.js';
+import type { DriverSample, StreamCounts } from './driver.js';
+
+export interface DemoEvent { t: number; text: string }
+
+/** Counter names a node reports for packets it forwarded as the scheduler. */
+const PACKET_COUNTERS = ['schedulerForwarded', 'forwarded', 'packetsForwarded'];
+
+function packets(status: NodeStatus | undefined): number {
+  if (!status) return 0;
+  for (const k of PACKET_COUNTERS) if (typeof status.counters[k] === 'number') return status.counters[k]!;
+  return 0;
+}
+
+function rate(now: number, before: number, seconds: number): string {
+  return seconds > 0 ? String(Math.max(0, Math.round((now - before) / seconds))) : '-';
+}
+
+function streamsText(s: StreamCounts | undefined): string {
+  return s ? `${s.open} open, ${s.reset} reset` : '-';
+}
+
+/** The scheduler most nodes see now (null while none is elected or nobody answers). */
+export function electedScheduler(sample: DriverSample): string | null {
+  const votes: Record<string, number> = {};
+  for (const { status } of sample.statuses) if (status?.role === 'scheduler') votes[status.node] = (votes[status.node] ?? 0) + 2;
+  for (const { status } of sample.statuses) if (status?.scheduler) votes[status.scheduler] = (votes[status.scheduler] ?? 0) + 1;
+  let best: string | null = null;
+  for (const [id, n] of Object.entries(votes)) if (best === null || n > votes[best]!) best = id;
+  return best;
+}
+
+export function renderDashboard(now: DriverSample, before: DriverSample | undefined, events: readonly DemoEvent[], totalSeconds: number): string {
+  const dt = before ? now.t - before.t : 0;
+  const rows = now.statuses.map(({ id, status, error }) => {
+    const prev = before?.statuses.find((s) => s.id === id)?.status;
+    const up = status ? status.nodes.filter((n) => n.up).map((n) => n.id).join(',') : '-';
+    return [
+      id,
+      status ? status.role : error ?? 'down',
+      status?.scheduler ?? '-',
+      rate(now.byNode[id] ?? 0, before?.byNode[id] ?? 0, dt),
+      status && prev ? rate(packets(status), packets(prev), dt) : '-',
+      streamsText(now.streams[id]),
+      up,
+    ];
+  });
+  const backends = now.statuses.find((s) => s.status)?.status?.backends ?? [];
+  const req = (c: { ok: number; failed: number }) => `${c.ok} ok, ${c.failed} failed`;
+  return [
+    `lbarray demo  ${now.t.toFixed(1)} s of ${totalSeconds} s   scheduler: ${electedScheduler(now) ?? '(electing)'}`,
+    '',
+    renderTable(['NODE', 'ROLE', 'SEES SCHEDULER', 'REQ/S', 'PKTS/S', 'STREAMS', 'NODES UP'], rows),
+    `back-ends: ${backends.length ? backends.map((b) => `${b.pool}/${b.address}:${b.port} ${b.up ? 'up' : 'DOWN'}`).join('  ') : '-'}`,
+    `client:    HTTP ${req(now.http)}   HTTPS ${req(now.https)}`,
+    '',
+    ...events.map((e) => `  ${e.t.toFixed(1).padStart(6)} s  ${e.text}`),
+    '',
+  ].join('\n');
+}
+
+export interface DemoSummary {
+  seconds: number;
+  http: { ok: number; failed: number };
+  https: { ok: number; failed: number };
+  byNode: Record<string, number>;
+  /** Streams reset on nodes other than the killed one (the claim: 0). */
+  survivorResets: number;
+  killedResets: number;
+  failovers: Array<{ from: string; to: string | null; seconds: number | null }>;
+}
+
+export function summarize(last: DriverSample, killed: string | null, failovers: DemoSummary['failovers']): DemoSummary {
+  let survivorResets = 0;
+  let killedResets = 0;
+  for (const [node, s] of Object.entries(last.streams)) {
+    if (node === killed || node === '?') killedResets += s.reset;
+    else survivorResets += s.reset;
+  }
+  return { seconds: last.t, http: last.http, https: last.https, byNode: last.byNode, survivorResets, killedResets, failovers };
+}
+
+export function renderSummary(s: DemoSummary): string {
+  const nodes = Object.keys(s.byNode).sort();
+  return [
+    'summary',
+    renderTable(['NODE', 'REQUESTS SERVED'], nodes.map((n) => [n, String(s.byNode[n])])),
+    renderTable(['WHAT', 'RESULT'], [
+      ['HTTP requests', `${s.http.ok} ok, ${s.http.failed} failed`],
+      ['HTTPS requests', `${s.https.ok} ok, ${s.https.failed} failed`],
+      ...s.failovers.map((f) => ['failover', `${f.from} killed → ${f.to ?? 'no new scheduler'}${f.seconds === null ? '' : ` in ${f.seconds.toFixed(2)} s`}`]),
+      ['streams reset on surviving nodes', String(s.survivorResets)],
+      ['streams reset with the killed node', String(s.killedResets)],
+    ]),
+  ].join('\n');
+}

@@ -1,0 +1,166 @@
+// `lbarray demo`: the whole array on this machine. Builds a lab (1 client, the config's LB nodes,
+// 3 back-ends), starts a page server on each back-end and `lbarray run` on each node, drives
+// HTTP and HTTPS load with long-lived downloads from the client, draws the dashboard, kills the
+// scheduler part-way (SIGKILL) to show the takeover, brings it back, prints a summary and tears
+// the lab down (on return, on error and on Ctrl-C).
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { adminEndpoint, loadConfig, type Config } from '../config/index.js';
+import { LbError } from '../errors.js';
+import { arrayTopology, labUp, type Lab, type NsProcess } from '../lab/index.js';
+import type { CliIo } from '../cli/io.js';
+import { electedScheduler, renderDashboard, renderSummary, summarize, type DemoEvent, type DemoSummary } from './dashboard.js';
+import type { DriverOptions, DriverSample } from './driver.js';
+
+export interface DemoOptions {
+  seconds: number;
+  io: CliIo;
+  /** The array to run (default examples/lab.yaml). */
+  configFile?: string;
+  /** Redraw in place (a terminal) or print a frame every few seconds (a log). */
+  tty?: boolean;
+  /** Long-lived downloads held open (default 60). */
+  streams?: number;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, here.includes(`${path.sep}dist${path.sep}`) ? '../../..' : '../..');
+const TICK_MS = 250;
+
+/** argv that runs a sibling module as a script, compiled or from source as this one runs. */
+function script(name: string): string[] {
+  const compiled = import.meta.url.endsWith('.js');
+  return compiled ? [process.execPath, path.join(here, `${name}.js`)] : [process.execPath, '--import', 'tsx', path.join(here, `${name}.ts`)];
+}
+
+function wait(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+class Array3 {
+  readonly nodes = new Map<string, NsProcess>();
+  constructor(private readonly lab: Lab, private readonly config: Config, private readonly configFile: string) {}
+
+  host(id: string): string {
+    const i = this.config.nodes.findIndex((n) => n.id === id);
+    return this.lab.lbNodes[i]!.name;
+  }
+
+  start(id: string): NsProcess {
+    const p = this.lab.spawn(this.host(id), [process.execPath, path.join(root, 'bin/lbarray.js'), 'run',
+      '--config', this.configFile, '--node', id, '--log-level', 'warn']);
+    this.nodes.set(id, p);
+    return p;
+  }
+
+  kill(id: string): void {
+    const p = this.nodes.get(id);
+    if (p) process.kill(-p.pid, 'SIGKILL');
+  }
+}
+
+export async function runDemo(opts: DemoOptions): Promise<number> {
+  const { io } = opts;
+  const configFile = path.resolve(opts.configFile ?? path.join(root, 'examples/lab.yaml'));
+  const config = loadConfig(configFile);
+  if (!config.vip.ipv4 || !config.vip.ipv6) throw new LbError('ERR_DEMO_CONFIG', 'the demo needs a config with an IPv4 and an IPv6 VIP (examples/lab.yaml).');
+  const http = config.services.find((s) => s.protocol === 'http');
+  const tls = config.services.find((s) => s.protocol === 'https');
+  if (!http || !tls) throw new LbError('ERR_DEMO_CONFIG', 'the demo needs an http and an https service in the config.');
+  const vip = { v4: config.vip.ipv4, v6: config.vip.ipv6 };
+  const tty = opts.tty ?? process.stdout.isTTY === true;
+
+  io.out(`building the lab: 1 client, ${config.nodes.length} LB nodes, 3 back-ends (VIP ${vip.v4}, ${vip.v6})\n`);
+  const lab = await labUp(arrayTopology({ clients: 1, lbNodes: config.nodes.length, backends: 3, vip }));
+  let interrupted = false;
+  const onSigint = () => { interrupted = true; };
+  process.once('SIGINT', onSigint);
+  try {
+    const ports = [...new Set(config.pools ? Object.values(config.pools).flatMap((p) => p.servers.map((s) => s.port)) : [8080])];
+    await Promise.all(lab.backends.map((b) => lab.spawn(b.name, [...script('page-server'), b.name, ...ports.map(String)]).waitFor(/^listening/m, 15_000)));
+    const array = new Array3(lab, config, configFile);
+    for (const n of config.nodes) array.start(n.id);
+    io.out(`started ${config.nodes.map((n) => n.id).join(', ')} (lbarray run); waiting for an election\n`);
+
+    const driverOptions: DriverOptions = {
+      vip, httpPort: http.port, httpsPort: tls.port, host: 'www.lab.test',
+      admin: config.nodes.map((n) => ({ id: n.id, url: adminEndpoint(config, n).url })),
+      rate: 100, streams: opts.streams ?? 60, streamSeconds: 20, seconds: opts.seconds + 15, tickMs: TICK_MS,
+    };
+    const summary = await drive(lab, array, driverOptions, opts.seconds, tty, io, () => interrupted);
+    io.out(`\n${renderSummary(summary)}`);
+    return interrupted ? 130 : 0;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    const removed = await lab.down();
+    io.out(`lab ${lab.prefix} removed (${removed.length} namespaces)\n`);
+  }
+}
+
+async function drive(lab: Lab, array: Array3, o: DriverOptions, seconds: number, tty: boolean, io: CliIo,
+  interrupted: () => boolean): Promise<DemoSummary> {
+  const driver = lab.spawn(lab.clients[0]!.name, [...script('driver'), JSON.stringify(o)], { maxOutput: 1 << 16 });
+  const events: DemoEvent[] = [];
+  const failovers: DemoSummary['failovers'] = [];
+  let last: DriverSample | undefined;
+  let shown: DriverSample | undefined;
+  let lastShownAt = 0;
+  let killed: string | null = null;
+  let killedAt = 0;
+  let restarted = false;
+  let loadStart: number | null = null;
+  let buffered = '';
+  const samples: DriverSample[] = [];
+  driver.child.stdout!.on('data', (d: Buffer) => {
+    buffered += d.toString();
+    let nl;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      try { samples.push(JSON.parse(line) as DriverSample); } catch { /* a partial line at exit */ }
+    }
+  });
+
+  const deadline = Date.now() + (seconds + 30) * 1000;
+  while (Date.now() < deadline && !interrupted() && driver.exitStatus === undefined) {
+    await wait(TICK_MS);
+    const s = samples.at(-1);
+    if (!s || s === last) continue;
+    const before = last;
+    last = s;
+    const sched = electedScheduler(s);
+    if (loadStart === null) {
+      if (!sched) continue;
+      loadStart = s.t;
+      events.push({ t: s.t, text: `${sched} is the scheduler; load running` });
+    }
+    const t = s.t - loadStart;
+    if (killed === null && t >= seconds * 0.4 && sched) {
+      killed = sched;
+      killedAt = s.t;
+      array.kill(sched);
+      events.push({ t: s.t, text: `SIGKILL ${sched} (the scheduler)` });
+      failovers.push({ from: sched, to: null, seconds: null });
+    } else if (killed !== null && failovers.at(-1)!.to === null && sched && sched !== killed) {
+      failovers.at(-1)!.to = sched;
+      failovers.at(-1)!.seconds = s.t - killedAt;
+      events.push({ t: s.t, text: `${sched} took over (${(s.t - killedAt).toFixed(2)} s after the kill, sampled every ${TICK_MS} ms)` });
+    } else if (killed !== null && !restarted && t >= seconds * 0.7) {
+      restarted = true;
+      array.start(killed);
+      events.push({ t: s.t, text: `${killed} restarted` });
+    }
+    if (tty) io.out(`\x1b[H\x1b[2J${renderDashboard(s, before, events, seconds)}`);
+    else if (Date.now() - lastShownAt >= 5000) {
+      io.out(`${renderDashboard(s, shown, events, seconds)}\n`);
+      shown = s;
+      lastShownAt = Date.now();
+    }
+    if (t >= seconds) break;
+  }
+  await driver.stop();
+  if (!last) throw new LbError('ERR_DEMO_NO_TRAFFIC', `the client never reported (driver output: ${driver.output.slice(-400)})`);
+  if (loadStart === null) throw new LbError('ERR_DEMO_NO_SCHEDULER', 'no scheduler was elected: see the nodes\' logs with --log-level info.');
+  if (!tty) io.out(renderDashboard(last, shown, events, seconds));
+  return summarize(last, killed, failovers);
+}

@@ -1,0 +1,71 @@
+// The demo's screen and summary as pure functions of the client's samples.
+import t from 'tap';
+import type { NodeStatus } from '../../engine/admin/status.js';
+import { electedScheduler, renderDashboard, renderSummary, summarize } from '../../engine/demo/dashboard.js';
+import { nodeOfVia, type DriverSample } from '../../engine/demo/driver.js';
+
+function status(node: string, role: NodeStatus['role'], scheduler: string | null, forwarded = 0): NodeStatus {
+  return {
+    node, role, scheduler, draining: false, uptimeSeconds: 1,
+    nodes: [{ id: 'lb1', up: true, weight: 1, draining: false }, { id: 'lb2', up: node !== 'lb3', weight: 1, draining: false }],
+    backends: [{ pool: 'app', address: '198.18.0.101', port: 8080, up: true }],
+    counters: { schedulerForwarded: forwarded },
+  };
+}
+
+function sample(t: number, byNode: Record<string, number>, statuses: DriverSample['statuses'], streams: DriverSample['streams'] = {}): DriverSample {
+  return { t, http: { ok: 10, failed: 1 }, https: { ok: 2, failed: 0 }, byNode, streams, statuses };
+}
+
+t.test('nodeOfVia reads the node id lbarray puts in Via', async (t) => {
+  const cases: Array<[string | string[] | undefined, string]> = [
+    ['1.1 lbarray-lb2', 'lb2'],
+    [['1.0 squid', '1.1 lbarray-node_3'], 'node_3'],
+    [undefined, '?'],
+    ['1.1 other-proxy', '?'],
+  ];
+  for (const [via, id] of cases) t.equal(nodeOfVia(via), id, JSON.stringify(via));
+});
+
+t.test('the elected scheduler: the node that says it is, else the one most nodes name', async (t) => {
+  t.equal(electedScheduler(sample(1, {}, [
+    { id: 'lb1', status: status('lb1', 'node', 'lb2') },
+    { id: 'lb2', status: status('lb2', 'scheduler', 'lb2') },
+    { id: 'lb3', status: status('lb3', 'node', 'lb1') },
+  ])), 'lb2', 'its own claim plus one vote beats one stale vote');
+  t.equal(electedScheduler(sample(1, {}, [
+    { id: 'lb1', error: 'down' },
+    { id: 'lb2', status: status('lb2', 'node', 'lb3') },
+    { id: 'lb3', status: status('lb3', 'node', 'lb3') },
+  ])), 'lb3', 'two nodes naming lb3');
+  t.equal(electedScheduler(sample(1, {}, [{ id: 'lb1', error: 'down' }])), null, 'nobody answers: none');
+});
+
+t.test('the dashboard shows rates from two samples, roles, and down nodes', async (t) => {
+  const before = sample(1, { lb1: 10, lb2: 0 }, [
+    { id: 'lb1', status: status('lb1', 'scheduler', 'lb1', 1000) },
+    { id: 'lb2', status: status('lb2', 'node', 'lb1') },
+  ]);
+  const now = sample(3, { lb1: 50, lb2: 20 }, [
+    { id: 'lb1', status: status('lb1', 'scheduler', 'lb1', 5000) },
+    { id: 'lb2', error: 'no answer' },
+  ], { lb1: { open: 3, done: 1, reset: 0 } });
+  const text = renderDashboard(now, before, [{ t: 2, text: 'SIGKILL lb9' }], 60);
+  const lb1 = text.split('\n').find((l) => l.trim().startsWith('lb1'))!;
+  t.match(lb1, /lb1\s+scheduler\s+lb1\s+20\s+2000\s+3 open, 0 reset/, '(50-10)/2 req/s, (5000-1000)/2 pkts/s, streams');
+  t.match(text, /lb2\s+no answer/, 'a node that does not answer says so');
+  t.match(text, /app\/198\.18\.0\.101:8080 up/, 'back-end health');
+  t.match(text, /2\.0 s  SIGKILL lb9/, 'events listed');
+});
+
+t.test('the summary counts resets on surviving nodes apart from the killed one', async (t) => {
+  const last = sample(30, { lb1: 5, lb2: 7 }, [], {
+    lb1: { open: 0, done: 2, reset: 4 }, lb2: { open: 5, done: 9, reset: 0 }, '?': { open: 0, done: 0, reset: 1 },
+  });
+  const s = summarize(last, 'lb1', [{ from: 'lb1', to: 'lb2', seconds: 0.5 }]);
+  t.equal(s.survivorResets, 0);
+  t.equal(s.killedResets, 5, 'the killed node\'s streams and streams that never got an answer');
+  const text = renderSummary(s);
+  t.match(text, /lb1 killed → lb2 in 0\.50 s/);
+  t.match(text, /streams reset on surviving nodes\s+0/);
+});
