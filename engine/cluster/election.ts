@@ -1,0 +1,115 @@
+// A VRRPv3 speaker on the cluster link: decodes adverts of our VRID into the state machine, sends
+// what it says to send, keeps one timer on its next deadline, and reports role changes. Counts
+// adverts sent, received, and refused (by reason).
+import { performance } from 'node:perf_hooks';
+import type { ClusterLink } from './cluster-link.js';
+import { decodeAdvertFrame, encodeAdvertFrame, type DecodeReason } from './vrrp-packet.js';
+import { VrrpMachine, type VrrpAction, type VrrpState } from './vrrp-state.js';
+
+export interface ElectionOptions {
+  vrid: number;
+  priority: number;
+  intervalCs: number;
+  preempt: boolean;
+  /** Our primary address on the link (4 or 16 bytes): the advert's source and the tie break. */
+  source: Uint8Array;
+  /** The virtual router's addresses we advertise (the VIP of the same family). */
+  addresses: Uint8Array[];
+  /** Called after every change of state (not awaited; the speaker keeps its own timing). */
+  onState: (state: VrrpState, previous: VrrpState) => void;
+}
+
+export interface ElectionCounters {
+  sent: number;
+  received: number;
+  /** Adverts of another virtual router on the link (not bad, not ours). */
+  otherVrid: number;
+  /** Our VRID but the other address family (a v4 and a v6 instance are separate routers). */
+  otherFamily: number;
+  bad: Partial<Record<Exclude<DecodeReason, 'not_vrrp'>, number>>;
+  transitions: number;
+}
+
+export class Election {
+  readonly machine: VrrpMachine;
+  readonly counters: ElectionCounters = { sent: 0, received: 0, otherVrid: 0, otherFamily: 0, bad: {}, transitions: 0 };
+  #timer: NodeJS.Timeout | null = null;
+  readonly #off: () => void;
+
+  constructor(private readonly link: ClusterLink, private readonly opts: ElectionOptions) {
+    this.machine = new VrrpMachine({ priority: opts.priority, intervalCs: opts.intervalCs, preempt: opts.preempt, address: opts.source });
+    this.#off = link.onFrame((f) => this.#frame(f));
+  }
+
+  get state(): VrrpState {
+    return this.machine.state;
+  }
+
+  start(): void {
+    this.#apply(this.machine.start(performance.now()));
+  }
+
+  setEligible(ok: boolean): void {
+    this.#apply(this.machine.setEligible(ok, performance.now()));
+  }
+
+  /** Resigns (priority 0 if master) and stops listening. */
+  stop(): void {
+    this.#apply(this.machine.shutdown(performance.now()));
+    this.#off();
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+
+  #frame(frame: Uint8Array): void {
+    // Cheap filter first: the ring carries all of the interface's traffic.
+    if (frame.length < 34) return;
+    const r = decodeAdvertFrame(frame);
+    if (!r.ok) {
+      if (r.reason !== 'not_vrrp') this.counters.bad[r.reason] = (this.counters.bad[r.reason] ?? 0) + 1;
+      return;
+    }
+    const a = r.advert;
+    if (a.vrid !== this.opts.vrid) {
+      this.counters.otherVrid++;
+      return;
+    }
+    if (a.source.length !== this.opts.source.length) {
+      this.counters.otherFamily++;
+      return;
+    }
+    this.counters.received++;
+    this.#apply(this.machine.receive(a, performance.now()));
+  }
+
+  #apply(actions: VrrpAction[]): void {
+    for (const a of actions) {
+      if (a.do === 'send') {
+        const advert = { vrid: this.opts.vrid, priority: a.priority, intervalCs: this.opts.intervalCs, addresses: this.opts.addresses };
+        this.link.send(encodeAdvertFrame(advert, this.link.mac, this.opts.source));
+        this.counters.sent++;
+      } else {
+        this.counters.transitions++;
+        this.opts.onState(a.state, this.#previous);
+      }
+      if (a.do === 'become') this.#previous = a.state;
+    }
+    this.#arm();
+  }
+
+  #previous: VrrpState = 'initialize';
+
+  #arm(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    const at = this.machine.nextDeadline;
+    if (at === null) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      // Adverts that reached the ring since the last poll count before the deadline: a backup
+      // whose skew is a few ms longer than another's must hear that one's first advert.
+      this.link.poll();
+      this.#apply(this.machine.tick(performance.now()));
+    }, Math.max(0, at - performance.now()));
+  }
+}

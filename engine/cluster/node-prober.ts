@@ -1,0 +1,168 @@
+// Every node probes every other LB node the way client traffic goes: a TCP SYN to VIP:port sent
+// to the node's MAC from our own address (tcp-probe.ts). SYN-ACK = pass (then our RST, since our
+// kernel drops an answer whose source, the VIP, is one of its own addresses and never resets it);
+// RST or no answer within the timeout = fail. Our own node passes while its own listener on the
+// VIP accepts a connection. Rise/fall (node-health.ts) turns results into the up set.
+import crypto from 'node:crypto';
+import net from 'node:net';
+import { addressText, compareAddresses } from './ip-frame.js';
+import type { ClusterLink } from './cluster-link.js';
+import { resolveMac } from './neighbour.js';
+import { NodeHealth } from './node-health.js';
+import { ACK, RST, SYN, parseTcpFrame, rstFrame, synFrame, type ProbeEnds } from './tcp-probe.js';
+import { parseMac } from '../ring/mac.js';
+
+export interface ProbedNode {
+  id: string;
+  /** The node's own address (family of the probe). */
+  address: Uint8Array;
+  /** From the config, else learned from the neighbour table. */
+  mac?: string;
+}
+
+export interface NodeProberOptions {
+  selfId: string;
+  /** Our own address on the link (source of the probes). */
+  source: Uint8Array;
+  vip: Uint8Array;
+  port: number;
+  /** The other LB nodes. */
+  nodes: ProbedNode[];
+  intervalMs: number;
+  timeoutMs: number;
+  rise: number;
+  fall: number;
+  interface: string;
+  /** Own health; default: a TCP connect to VIP:port on this host. */
+  selfCheck?: () => Promise<boolean>;
+  onChange: (up: ReadonlySet<string>) => void;
+}
+
+interface Pending {
+  id: string;
+  seq: number;
+  ends: ProbeEnds;
+  timer: NodeJS.Timeout;
+}
+
+export interface ProberCounters {
+  probes: number;
+  passes: number;
+  refused: number;
+  timeouts: number;
+  unresolved: number;
+}
+
+const EPHEMERAL = 49152;
+
+function connectCheck(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host, port });
+    const done = (ok: boolean) => { s.destroy(); resolve(ok); };
+    s.setTimeout(timeoutMs, () => done(false));
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
+  });
+}
+
+export class NodeProber {
+  readonly health: NodeHealth;
+  readonly counters: ProberCounters = { probes: 0, passes: 0, refused: 0, timeouts: 0, unresolved: 0 };
+  readonly #pending = new Map<number, Pending>();
+  readonly #macs = new Map<string, Uint8Array>();
+  readonly #timer: NodeJS.Timeout;
+  readonly #off: () => void;
+  #selfBusy = false;
+  #stopped = false;
+
+  constructor(private readonly link: ClusterLink, private readonly o: NodeProberOptions) {
+    this.health = new NodeHealth([o.selfId, ...o.nodes.map((n) => n.id)], o);
+    for (const n of o.nodes) if (n.mac) this.#macs.set(n.id, parseMac(n.mac, `node ${n.id} mac`));
+    this.#off = link.onFrame((f) => this.#frame(f));
+    this.#timer = setInterval(() => this.#round(), o.intervalMs);
+  }
+
+  /** Results of a node: true if it changed the up set. */
+  #record(id: string, pass: boolean): void {
+    if (this.#stopped) return;
+    if (this.health.record(id, pass)) this.o.onChange(this.health.upSet());
+  }
+
+  #round(): void {
+    for (const n of this.o.nodes) void this.#probe(n);
+    void this.#probeSelf();
+  }
+
+  async #probeSelf(): Promise<void> {
+    if (this.#selfBusy) return;
+    this.#selfBusy = true;
+    try {
+      const ok = await (this.o.selfCheck?.() ?? connectCheck(addressText(this.o.vip), this.o.port, this.o.timeoutMs));
+      this.#record(this.o.selfId, ok);
+    } finally {
+      this.#selfBusy = false;
+    }
+  }
+
+  async #probe(n: ProbedNode): Promise<void> {
+    let mac = this.#macs.get(n.id);
+    if (!mac) {
+      const found = await resolveMac(addressText(n.address), this.o.interface, this.o.timeoutMs);
+      if (this.#stopped) return;
+      if (!found) {
+        this.counters.unresolved++;
+        return this.#record(n.id, false);
+      }
+      mac = parseMac(found, `node ${n.id} mac`);
+      this.#macs.set(n.id, mac);
+    }
+    const sport = this.#freePort();
+    const seq = crypto.randomBytes(4).readUInt32BE(0);
+    const ends: ProbeEnds = { srcMac: this.link.mac, dstMac: mac, src: this.o.source, dst: this.o.vip, sport, dport: this.o.port };
+    const timer = setTimeout(() => {
+      this.#pending.delete(sport);
+      this.counters.timeouts++;
+      // A node whose MAC moved (replaced box) is looked up again.
+      if (!n.mac) this.#macs.delete(n.id);
+      this.#record(n.id, false);
+    }, this.o.timeoutMs);
+    this.#pending.set(sport, { id: n.id, seq, ends, timer });
+    this.counters.probes++;
+    this.link.send(synFrame(ends, seq));
+  }
+
+  #freePort(): number {
+    for (;;) {
+      const p = EPHEMERAL + crypto.randomInt(65536 - EPHEMERAL);
+      if (!this.#pending.has(p)) return p;
+    }
+  }
+
+  #frame(frame: Uint8Array): void {
+    if (this.#pending.size === 0) return;
+    const t = parseTcpFrame(frame);
+    if (!t || t.sport !== this.o.port) return;
+    const p = this.#pending.get(t.dport);
+    if (!p || compareAddresses(t.src, this.o.vip) !== 0 || compareAddresses(t.dst, this.o.source) !== 0) return;
+    const synAck = (t.flags & (SYN | ACK)) === (SYN | ACK) && t.ack === ((p.seq + 1) >>> 0);
+    const reset = (t.flags & RST) !== 0;
+    if (!synAck && !reset) return;
+    clearTimeout(p.timer);
+    this.#pending.delete(t.dport);
+    if (synAck) {
+      this.counters.passes++;
+      this.link.send(rstFrame(p.ends, t.ack));
+    } else {
+      this.counters.refused++;
+    }
+    this.#record(p.id, synAck);
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    this.#off();
+    for (const p of this.#pending.values()) clearTimeout(p.timer);
+    this.#pending.clear();
+  }
+}

@@ -1,0 +1,70 @@
+// Three nodes elect one scheduler over VRRPv3 on the lab bridge: the highest priority wins; a
+// killed scheduler is replaced within 1 s (100 ms adverts), a stopped one (SIGTERM, priority 0)
+// within 150 ms; a returning node reclaims the role with preemption and stays a backup without.
+import t from 'tap';
+import type { NsProcess } from '../../engine/lab/index.js';
+import { clusterLab, events, now, sleep, waitEvent } from './fixtures/array.js';
+
+const cl = await clusterLab(3);
+t.teardown(() => cl.close());
+for (const h of ['lb1', 'lb2', 'lb3']) await cl.listen(h);
+const isActivate = (e: { event: string }) => e.event === 'activate';
+const activations = (p: NsProcess) => events(p).filter(isActivate).length;
+
+// Starts all three (lb1 150, lb2 120, lb3 100) and waits for lb1 to be the one master.
+async function startAll(config: string): Promise<NsProcess[]> {
+  const nodes = await Promise.all(['lb1', 'lb2', 'lb3'].map((h) => cl.start(h, config)));
+  await waitEvent(nodes[0], isActivate, 0, 5000);
+  await sleep(500);
+  return nodes;
+}
+
+const killGroup = (p: NsProcess, signal: NodeJS.Signals) => process.kill(-p.pid, signal);
+
+t.test('preempt on: one master, the highest priority; SIGKILL, SIGTERM, return', async (t) => {
+  const config = cl.writeConfig('preempt', [150, 120, 100], { preempt: true });
+  let [lb1, lb2, lb3] = await startAll(config);
+  t.same([activations(lb1), activations(lb2), activations(lb3)], [1, 0, 0], 'exactly one master: lb1 (priority 150)');
+
+  let killedAt = now();
+  killGroup(lb1, 'SIGKILL');
+  const taken = await waitEvent(lb2, isActivate, killedAt, 3000);
+  t.ok(taken.t - killedAt < 1000, `lb2 (120) took over ${Math.round(taken.t - killedAt)} ms after SIGKILL (< 1000)`);
+  await sleep(300);
+  t.equal(activations(lb3), 0, 'lb3 (100) stayed a backup');
+  await lb1.exited;
+
+  // lb1 returns: with preemption it takes the role back; lb2 steps down.
+  const backAt = now();
+  lb1 = await cl.start('lb1', config);
+  const reclaimed = await waitEvent(lb1, isActivate, backAt, 5000);
+  const stepped = await waitEvent(lb2, (e) => e.event === 'deactivate', backAt, 2000);
+  t.ok(stepped.t >= reclaimed.t - 5, 'lb2 deactivated once lb1 advertised a higher priority');
+  t.ok(stepped.t - reclaimed.t < 150, `lb2 stepped down ${Math.round(stepped.t - reclaimed.t)} ms after lb1 took over`);
+
+  // SIGTERM: lb1 resigns with priority 0, so lb2 takes over after its skew time (~53 ms).
+  killedAt = now();
+  killGroup(lb1, 'SIGTERM');
+  const after = await waitEvent(lb2, isActivate, killedAt, 3000);
+  const gone = await lb1.exited;
+  t.equal(gone.code, 0, 'lb1 exited cleanly');
+  t.ok(after.t - killedAt < 150, `lb2 took over ${Math.round(after.t - killedAt)} ms after SIGTERM (< 150)`);
+  t.ok(events(lb1).some((e) => e.event === 'deactivate'), 'lb1 deactivated on its way out');
+  await sleep(300);
+  t.equal(events(lb3).filter(isActivate).length, 0, 'lb3 never became master');
+  for (const p of [lb2, lb3]) await p.stop(1000);
+});
+
+t.test('preempt off: the returning higher priority stays a backup', async (t) => {
+  const config = cl.writeConfig('no-preempt', [150, 120, 100], { preempt: false });
+  let [lb1, lb2, lb3] = await startAll(config);
+  const killedAt = now();
+  killGroup(lb1, 'SIGKILL');
+  await waitEvent(lb2, isActivate, killedAt, 3000);
+  await lb1.exited;
+  lb1 = await cl.start('lb1', config);
+  await sleep(1500);
+  t.equal(activations(lb1), 0, 'lb1 (150) did not take the role back');
+  t.notOk(events(lb2).some((e) => e.event === 'deactivate'), 'lb2 (120) is still the scheduler');
+  for (const p of [lb1, lb2, lb3]) await p.stop(1000);
+});
