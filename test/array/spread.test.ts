@@ -1,6 +1,7 @@
 // The L4 tier in the lab (issue 3): 300 requests over fresh connections through the VIP, IPv4 and
 // IPv6, all succeed and spread evenly over the three LB nodes, the scheduler (lb1) included:
-// its share arrives through the self-delivery path. Real processes: `lbarray run` on lb2 and lb3,
+// its share arrives through the self-delivery path. Direct server return: a 20 MB download
+// served by another node sends less than 5 % of its bytes through the scheduler's interface. Real processes: `lbarray run` on lb2 and lb3,
 // the same daemon with the scheduler role on lb1.
 import t from 'tap';
 import { startArray } from './fixtures/array-lab.js';
@@ -25,4 +26,14 @@ t.test('fresh connections through the VIP spread over all three nodes, the sched
   t.ok(status.counters['scheduler.vipGuardDrops']! > 0, 'its own kernel was kept out of VIP frames (nftables drops counted)');
   const others = await Promise.all(['lb2', 'lb3'].map((id) => a.status(id)));
   t.same(others.map((s) => s.role), ['node', 'node'], 'the other nodes are plain LB nodes');
+
+  // Direct server return: a 20 MB download served by another node never crosses the scheduler.
+  const before = await a.lab.linkStats('lb1');
+  const lines = await a.client(['download', vip.v4, '80', '20', a.address.lb1!]);
+  const after = await a.lab.linkStats('lb1');
+  const done = lines.find((l) => l.phase === 'done') as { status: number; bytes: number; peer: string };
+  t.equal(done.status, 200, `the download succeeded (served by ${a.nodeOf[done.peer]})`);
+  t.equal(done.bytes, 20 << 20, '20 MiB arrived');
+  const sent = after.tx.bytes - before.tx.bytes;
+  t.ok(sent < 0.05 * done.bytes, `the scheduler's interface transmitted ${sent} bytes, under 5 % of ${done.bytes}`);
 });
