@@ -10,6 +10,9 @@ import { frameSpec } from './fixtures/arbitraries.js';
 
 const SEED = 20240601;
 
+// Plain objects (fast-check's records have no prototype), bytes as arrays: key order does not count.
+const plain = (x: unknown): unknown => JSON.parse(JSON.stringify(x, (_k, v: unknown) => (v instanceof Uint8Array ? Array.from(v) : v)));
+
 // True when the IPv4 header and the transport checksum (where the frame has one whole) verify.
 function checksumsValid(frame: Uint8Array, f: ParsedFrame): boolean {
   if (f.ipVersion === 4 && checksum(frame.subarray(f.l3, f.l4)) !== 0) return false;
@@ -28,7 +31,7 @@ t.test('parse(build(x)) == x, with valid checksums', async (t) => {
     const frame = buildFrame(spec);
     const reason = parseFrame(frame, 0, frame.length, f);
     if (reason !== Reason.OK) throw new Error(`refused with ${REASON_NAMES[reason]}`);
-    return isDeepStrictEqual(describeFrame(frame, f), spec) && checksumsValid(frame, f);
+    return isDeepStrictEqual(plain(describeFrame(frame, f)), plain(spec)) && checksumsValid(frame, f);
   }), { numRuns: 3000, seed: SEED });
   t.pass('3000 specs round-tripped');
 });
