@@ -17,3 +17,17 @@ export function packFrames(frames: readonly Uint8Array[]): FrameSet {
 export function frameAt(set: FrameSet, i: number): Uint8Array {
   return set.buf.subarray(set.offsets[i], set.offsets[i] + set.lengths[i]);
 }
+
+/** Ethernet header length: no link delivers a shorter frame, and the rewrite refuses one. */
+export const MIN_FRAME = 14;
+
+/** The frames of at least 14 bytes (in the same buffer) and how many shorter ones were left out. */
+export function withoutRunts(set: FrameSet): { frames: FrameSet; runts: number } {
+  const keep: number[] = [];
+  for (let i = 0; i < set.count; i++) if (set.lengths[i] >= MIN_FRAME) keep.push(i);
+  if (keep.length === set.count) return { frames: set, runts: 0 };
+  return {
+    frames: { buf: set.buf, offsets: Int32Array.from(keep, (i) => set.offsets[i]), lengths: Int32Array.from(keep, (i) => set.lengths[i]), count: keep.length },
+    runts: set.count - keep.length,
+  };
+}

@@ -39,6 +39,12 @@ function positiveInt(text: string): number {
   return n;
 }
 
+function positiveNumber(text: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number.');
+  return n;
+}
+
 function logLevelOption(text: string): LogLevel {
   try { return parseLogLevel(text); } catch (e) { throw new InvalidArgumentError((e as Error).message); }
 }
@@ -106,11 +112,13 @@ export function buildProgram(io: CliIo, exit: (code: number) => void): Command {
     });
 
   program.command('replay')
-    .description('replay a capture through the scheduler\'s decide + rewrite path, against a C++ baseline')
-    .argument('<capture>', 'a pcap file')
-    .option('-i, --iterations <n>', 'passes over the capture', positiveInt, 10)
-    .action(async (file: string, opts: { iterations: number }) => {
-      exit(await replayCapture({ file, iterations: opts.iterations, io }));
+    .description('replay a capture through the scheduler\'s decide + rewrite path on one core: rate and decision histogram')
+    .argument('<capture>', 'a classic pcap file (Ethernet), e.g. captures/web-flows.pcap')
+    .addOption(new Option('-c, --config <file>', 'the array whose VIPs, services and nodes decide').default(path.join(packageRoot(), 'examples/lab.yaml')))
+    .option('-s, --seconds <n>', 'keep replaying this long', positiveNumber, 1)
+    .option('--json', 'print the result as JSON')
+    .action(async (file: string, opts: { config: string; seconds: number; json?: boolean }) => {
+      exit(await replayCapture({ file, config: loadConfig(opts.config), seconds: opts.seconds, json: opts.json === true, io }));
     });
 
   program.command('status')
