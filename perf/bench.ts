@@ -25,6 +25,7 @@ function script(file: string, args: readonly string[]): Promise<string> {
   });
 }
 
+const optNumber = (v: string | boolean | undefined): number | undefined => (typeof v === 'string' ? Number(v) : undefined);
 const codeBlock = (out: string): string => '```\n' + out.trimEnd() + '\n```\n';
 
 /** benchmark.js cycle lines: "NAME x 1,234 ops/sec ±0.5% (90 runs sampled)". */
@@ -58,7 +59,7 @@ const commands: Record<string, Command> = {
     usage: `replay [--seconds ${replayDefaults.seconds}] [--rounds ${replayDefaults.rounds}] [--flows ${replayDefaults.flows}] [--frames ${replayDefaults.frames}] [--flow-capacity ${replayDefaults.flowCapacity}]`,
     async run(args) {
       const { values } = parseArgs({ args, options: Object.fromEntries(['seconds', 'rounds', 'flows', 'frames', 'flow-capacity'].map((k) => [k, { type: 'string' as const }])) });
-      const num = (k: string, d: number): number => (values[k] === undefined ? d : Number(values[k]));
+      const num = (k: string, d: number): number => optNumber(values[k]) ?? d;
       const lines: string[] = [];
       const r = await replayBenchmark({ seconds: num('seconds', replayDefaults.seconds), rounds: num('rounds', replayDefaults.rounds), flows: num('flows', replayDefaults.flows),
         frames: num('frames', replayDefaults.frames), flowCapacity: num('flow-capacity', replayDefaults.flowCapacity) }, (l) => { lines.push(l); console.log(l); });
@@ -97,11 +98,10 @@ const commands: Record<string, Command> = {
   gate: {
     about: 'CI regression gate: callgrind instruction counts of the C++ fast path and the TS / C++ replay ratio against perf/gate/baseline.json',
     baseline: 'the committed perf/gate/baseline.json (tolerance 10 % for instruction counts, 25 % for the ratio)',
-    usage: 'gate [--update] [--rounds 7] [--seconds 0.3]',
+    usage: 'gate [--update] [--rounds 7] [--seconds 0.3] [--slowdown N] [--out DIR]',
     async run(args) {
-      const { values } = parseArgs({ args, options: { update: { type: 'boolean' }, rounds: { type: 'string' }, seconds: { type: 'string' } } });
-      const r = await runGate({ update: values.update, rounds: values.rounds === undefined ? undefined : Number(values.rounds),
-        seconds: values.seconds === undefined ? undefined : Number(values.seconds) });
+      const { values } = parseArgs({ args, options: { update: { type: 'boolean' }, rounds: { type: 'string' }, seconds: { type: 'string' }, slowdown: { type: 'string' }, out: { type: 'string' } } });
+      const r = await runGate({ update: values.update, rounds: optNumber(values.rounds), seconds: optNumber(values.seconds), slowdown: optNumber(values.slowdown), out: values.out });
       return r.ok ? 0 : 1;
     },
   },

@@ -1,13 +1,15 @@
 // The CI regression gate: measures the figures (perf/gate/measure.ts), compares them with the
 // committed perf/gate/baseline.json, prints the table either way, and reports a failure per figure
-// beyond its tolerance. `--update` records the measured figures as the new baseline instead.
-//   npm run bench -- gate [--update] [--rounds 7] [--seconds 0.3]
+// beyond its tolerance (the ratio after one confirming measurement). `--update` records the measured figures as the new baseline instead.
+//   npm run bench -- gate [--update] [--rounds 7] [--seconds 0.3] [--slowdown N] [--out DIR]
+// --slowdown N builds the measured C++ binary with N extra hash mixes per frame: a real regression,
+// to see the gate refuse it (test/perf/gate.test.ts does).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machine } from '../forward-report.js';
 import { writeResults } from '../results.js';
-import { baselineOf, compare, gateTable, UPDATE_COMMAND, type Baseline } from './compare.js';
+import { baselineOf, compare, gateTable, UPDATE_COMMAND, verdict, type Baseline } from './compare.js';
 import { GATE_FRAMES, measureInstructions, measureRatio } from './measure.js';
 
 export const baselineFile = path.join(path.dirname(fileURLToPath(import.meta.url)), 'baseline.json');
@@ -21,21 +23,33 @@ export interface GateOptions {
   baseline?: string;
   /** Results directory; undefined = perf/results. */
   out?: string;
+  /** Extra hash mixes per frame in the callgrind-measured binary (a deliberate slowdown). */
+  slowdown?: number;
   log?: (line: string) => void;
 }
 
 export async function runGate(o: GateOptions = {}): Promise<{ ok: boolean; failures: string[] }> {
   const log = o.log ?? console.log;
   const file = o.baseline ?? baselineFile;
-  log(`gate: callgrind over ${GATE_FRAMES.frames} synthetic frames (${GATE_FRAMES.flows} flows)`);
-  const instructions = await measureInstructions();
-  const ratio = await measureRatio({ rounds: o.rounds ?? 7, seconds: o.seconds ?? 0.3, log });
+  if (o.update && o.slowdown) throw new Error('gate: --update with --slowdown would record a deliberate regression as the baseline');
+  log(`gate: callgrind over ${GATE_FRAMES.frames} synthetic frames (${GATE_FRAMES.flows} flows)${o.slowdown ? `, binary slowed by ${o.slowdown} extra mixes per frame` : ''}`);
+  const instructions = await measureInstructions(o.slowdown ? { defines: { LB_GATE_EXTRA_MIXES: o.slowdown } } : {});
+  const ratioOptions = { rounds: o.rounds ?? 7, seconds: o.seconds ?? 0.3, log };
+  let ratio = await measureRatio(ratioOptions);
+  const recorded = o.update ? undefined : (JSON.parse(fs.readFileSync(file, 'utf8')) as Baseline);
+  // A timed ratio on a shared machine dips when a neighbour bursts: one confirming measurement, the
+  // better median counts. A real regression fails both; instruction counts need no second look.
+  if (recorded && !verdict(ratio.figure, recorded.figures[ratio.figure.id]?.value).ok) {
+    log('gate: the ratio is beyond its tolerance; measuring it again to confirm');
+    const again = await measureRatio(ratioOptions);
+    if (again.figure.value > ratio.figure.value) ratio = again;
+  }
   const measured = [...instructions.figures, ratio.figure];
   if (o.update) {
     fs.writeFileSync(file, JSON.stringify(baselineOf(measured, { frames: GATE_FRAMES, machine: machine() }), null, 2) + '\n');
     log(`gate: baseline written to ${path.relative(process.cwd(), file)}`);
   }
-  const baseline = JSON.parse(fs.readFileSync(file, 'utf8')) as Baseline;
+  const baseline = recorded ?? (JSON.parse(fs.readFileSync(file, 'utf8')) as Baseline);
   const { verdicts, failures } = compare(baseline, measured);
   const table = gateTable(verdicts);
   writeResults('gate', { frames: GATE_FRAMES, baselineUpdated: baseline.updated, instructions: instructions.counts.total, ratios: ratio.ratios, verdicts, failures },
