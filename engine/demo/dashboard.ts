@@ -24,14 +24,15 @@ function streamsText(s: StreamCounts | undefined): string {
   return s ? `${s.open} open, ${s.reset} reset` : '-';
 }
 
-/** The scheduler most nodes see now (null while none is elected or nobody answers). */
+/**
+ * The scheduler, when the array agrees on one: a node says it is the scheduler and every node
+ * that answers names it. Null while electing, split, or nobody answers.
+ */
 export function electedScheduler(sample: DriverSample): string | null {
-  const votes: Record<string, number> = {};
-  for (const { status } of sample.statuses) if (status?.role === 'scheduler') votes[status.node] = (votes[status.node] ?? 0) + 2;
-  for (const { status } of sample.statuses) if (status?.scheduler) votes[status.scheduler] = (votes[status.scheduler] ?? 0) + 1;
-  let best: string | null = null;
-  for (const [id, n] of Object.entries(votes)) if (best === null || n > votes[best]!) best = id;
-  return best;
+  const answering = sample.statuses.flatMap((s) => (s.status ? [s.status] : []));
+  const claim = answering.find((s) => s.role === 'scheduler');
+  if (!claim) return null;
+  return answering.every((s) => s.scheduler === claim.node) ? claim.node : null;
 }
 
 export function renderDashboard(now: DriverSample, before: DriverSample | undefined, events: readonly DemoEvent[], totalSeconds: number): string {

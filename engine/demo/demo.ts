@@ -26,8 +26,10 @@ export interface DemoOptions {
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, here.includes(`${path.sep}dist${path.sep}`) ? '../../..' : '../..');
 const TICK_MS = 250;
+/** How long the nodes may take to start and elect a scheduler before the demo gives up. */
+const ELECTION_WAIT_S = 60;
 
-/** argv that runs a sibling module as a script, compiled or from source as this one runs. */
+/** argv that runs a module (path from engine/demo, no extension) as a script, compiled or from source as this one runs. */
 function script(name: string): string[] {
   const compiled = import.meta.url.endsWith('.js');
   return compiled ? [process.execPath, path.join(here, `${name}.js`)] : [process.execPath, '--import', 'tsx', path.join(here, `${name}.ts`)];
@@ -47,7 +49,7 @@ class Array3 {
   }
 
   start(id: string): NsProcess {
-    const p = this.lab.spawn(this.host(id), [process.execPath, path.join(root, 'bin/lbarray.js'), 'run',
+    const p = this.lab.spawn(this.host(id), [...script('../cli/main'), 'run',
       '--config', this.configFile, '--node', id, '--log-level', 'warn']);
     this.nodes.set(id, p);
     return p;
@@ -85,7 +87,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     const driverOptions: DriverOptions = {
       vip, httpPort: http.port, httpsPort: tls.port, host: 'www.lab.test',
       admin: config.nodes.map((n) => ({ id: n.id, url: adminEndpoint(config, n).url })),
-      rate: 100, streams: opts.streams ?? 60, streamSeconds: 20, seconds: opts.seconds + 15, tickMs: TICK_MS,
+      rate: 100, streams: opts.streams ?? 60, streamSeconds: 20, seconds: opts.seconds + 5, tickMs: TICK_MS,
     };
     const summary = await drive(lab, array, driverOptions, opts.seconds, tty, io, () => interrupted);
     io.out(`\n${renderSummary(summary)}`);
@@ -108,7 +110,6 @@ async function drive(lab: Lab, array: Array3, o: DriverOptions, seconds: number,
   let killed: string | null = null;
   let killedAt = 0;
   let restarted = false;
-  let loadStart: number | null = null;
   let buffered = '';
   const samples: DriverSample[] = [];
   driver.child.stdout!.on('data', (d: Buffer) => {
@@ -121,7 +122,7 @@ async function drive(lab: Lab, array: Array3, o: DriverOptions, seconds: number,
     }
   });
 
-  const deadline = Date.now() + (seconds + 30) * 1000;
+  const deadline = Date.now() + (seconds + ELECTION_WAIT_S + 15) * 1000;
   while (Date.now() < deadline && !interrupted() && driver.exitStatus === undefined) {
     await wait(TICK_MS);
     const s = samples.at(-1);
@@ -129,12 +130,12 @@ async function drive(lab: Lab, array: Array3, o: DriverOptions, seconds: number,
     const before = last;
     last = s;
     const sched = electedScheduler(s);
-    if (loadStart === null) {
-      if (!sched) continue;
-      loadStart = s.t;
-      events.push({ t: s.t, text: `${sched} is the scheduler; load running` });
+    if (s.loadStart === null) {
+      if (tty) io.out(`\x1b[H\x1b[2J${renderDashboard(s, before, events, seconds)}`);
+      continue;
     }
-    const t = s.t - loadStart;
+    if (events.length === 0) events.push({ t: s.loadStart, text: `${sched ?? '?'} is the scheduler; load running` });
+    const t = s.t - s.loadStart;
     if (killed === null && t >= seconds * 0.4 && sched) {
       killed = sched;
       killedAt = s.t;
@@ -160,7 +161,7 @@ async function drive(lab: Lab, array: Array3, o: DriverOptions, seconds: number,
   }
   await driver.stop();
   if (!last) throw new LbError('ERR_DEMO_NO_TRAFFIC', `the client never reported (driver output: ${driver.output.slice(-400)})`);
-  if (loadStart === null) throw new LbError('ERR_DEMO_NO_SCHEDULER', 'no scheduler was elected: see the nodes\' logs with --log-level info.');
+  if (last.loadStart === null) throw new LbError('ERR_DEMO_NO_SCHEDULER', 'no scheduler was elected: see the nodes\' logs with --log-level info.');
   if (!tty) io.out(renderDashboard(last, shown, events, seconds));
   return summarize(last, killed, failovers);
 }

@@ -5,6 +5,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { NodeStatus } from '../admin/status.js';
+import { electedScheduler } from './dashboard.js';
 
 export interface DriverOptions {
   vip: { v4: string; v6: string };
@@ -34,9 +35,12 @@ export interface DriverSample {
   byNode: Record<string, number>;
   streams: Record<string, StreamCounts>;
   statuses: Array<{ id: string; status?: NodeStatus; error?: string }>;
+  /** When the load started: once the array had agreed on a scheduler (null before). */
+  loadStart: number | null;
 }
 
 const REQUEST_TIMEOUT_MS = 2000;
+const ADMIN_TIMEOUT_MS = 1000;
 
 /** "1.1 lbarray-lb2" → "lb2". */
 export function nodeOfVia(via: string | string[] | undefined): string {
@@ -52,7 +56,7 @@ function tally(map: Record<string, number>, key: string): void {
 export class Driver {
   readonly started = Date.now();
   readonly sample: DriverSample = {
-    t: 0, http: { ok: 0, failed: 0 }, https: { ok: 0, failed: 0 }, byNode: {}, streams: {}, statuses: [],
+    t: 0, http: { ok: 0, failed: 0 }, https: { ok: 0, failed: 0 }, byNode: {}, streams: {}, statuses: [], loadStart: null,
   };
   private stopped = false;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -97,7 +101,7 @@ export class Driver {
   private async poll(): Promise<void> {
     this.sample.statuses = await Promise.all(this.o.admin.map(async ({ id, url }) => {
       try {
-        const r = await fetch(`${url}/status`, { signal: AbortSignal.timeout(400) });
+        const r = await fetch(`${url}/status`, { signal: AbortSignal.timeout(ADMIN_TIMEOUT_MS) });
         return { id, status: await r.json() as NodeStatus };
       } catch (e) {
         return { id, error: (e as Error).name === 'TimeoutError' ? 'no answer' : 'down' };
@@ -105,8 +109,7 @@ export class Driver {
     }));
   }
 
-  start(onSample: (s: DriverSample) => void): Promise<void> {
-    const perTick = 20; // requests started in bursts of 1 every 1000/rate ms
+  private startLoad(): void {
     const every = Math.max(1, Math.round(1000 / this.o.rate));
     let n = 0;
     this.timers.push(setInterval(() => {
@@ -114,15 +117,28 @@ export class Driver {
       this.request(false, n % 2 === 0 ? 4 : 6);
       if (n % 5 === 0) this.request(true, n % 10 === 0 ? 4 : 6);
     }, every));
-    for (let i = 0; i < this.o.streams; i++) setTimeout(() => this.openStream(i), (i * 1000) / perTick);
-    this.timers.push(setInterval(() => {
-      void this.poll().then(() => {
-        this.sample.t = (Date.now() - this.started) / 1000;
-        onSample(this.sample);
-      });
-    }, this.o.tickMs));
+    // Streams open over the first seconds, not all at once.
+    for (let i = 0; i < this.o.streams; i++) this.timers.push(setTimeout(() => this.openStream(i), i * 50));
+  }
+
+  /** Polls the nodes every tick; the load starts once they agree on a scheduler. Resolves after `seconds` of load. */
+  start(onSample: (s: DriverSample) => void): Promise<void> {
     return new Promise((resolve) => {
-      this.timers.push(setTimeout(() => { this.stop(); resolve(); }, this.o.seconds * 1000));
+      let polling = false;
+      this.timers.push(setInterval(() => {
+        if (polling) return;
+        polling = true;
+        void this.poll().then(() => {
+          polling = false;
+          this.sample.t = (Date.now() - this.started) / 1000;
+          if (this.sample.loadStart === null && electedScheduler(this.sample) !== null) {
+            this.sample.loadStart = this.sample.t;
+            this.startLoad();
+            this.timers.push(setTimeout(() => { this.stop(); resolve(); }, this.o.seconds * 1000));
+          }
+          onSample(this.sample);
+        });
+      }, this.o.tickMs));
     });
   }
 

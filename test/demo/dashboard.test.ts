@@ -27,18 +27,21 @@ t.test('nodeOfVia reads the node id lbarray puts in Via', async (t) => {
   for (const [via, id] of cases) t.equal(nodeOfVia(via), id, JSON.stringify(via));
 });
 
-t.test('the elected scheduler: the node that says it is, else the one most nodes name', async (t) => {
-  t.equal(electedScheduler(sample(1, {}, [
-    { id: 'lb1', status: status('lb1', 'node', 'lb2') },
-    { id: 'lb2', status: status('lb2', 'scheduler', 'lb2') },
-    { id: 'lb3', status: status('lb3', 'node', 'lb1') },
-  ])), 'lb2', 'its own claim plus one vote beats one stale vote');
+t.test('the elected scheduler: a node that says it is, named by every node that answers', async (t) => {
   t.equal(electedScheduler(sample(1, {}, [
     { id: 'lb1', error: 'down' },
+    { id: 'lb2', status: status('lb2', 'scheduler', 'lb2') },
+    { id: 'lb3', status: status('lb3', 'node', 'lb2') },
+  ])), 'lb2', 'the claim and every answering node agree');
+  t.equal(electedScheduler(sample(1, {}, [
+    { id: 'lb1', status: status('lb1', 'node', 'lb1') },
+    { id: 'lb2', status: status('lb2', 'scheduler', 'lb2') },
+  ])), null, 'a node still naming another one: not settled');
+  t.equal(electedScheduler(sample(1, {}, [
     { id: 'lb2', status: status('lb2', 'node', 'lb3') },
     { id: 'lb3', status: status('lb3', 'node', 'lb3') },
-  ])), 'lb3', 'two nodes naming lb3');
-  t.equal(electedScheduler(sample(1, {}, [{ id: 'lb1', error: 'down' }])), null, 'nobody answers: none');
+  ])), null, 'nobody claims the role');
+  t.equal(electedScheduler(sample(1, {}, [{ id: 'lb1', error: 'down' }])), null, 'nobody answers');
 });
 
 t.test('the dashboard shows rates from two samples, roles, and down nodes', async (t) => {
