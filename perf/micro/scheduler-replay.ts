@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { formatReplay, replay, replaySetup, type FrameSet, type ReplayOptions, type ReplayResult } from '../../engine/scheduler/replay.js';
 import { DROP_REASON_NAMES } from '../../engine/scheduler/counters.js';
 import { rewriteBuffer } from '../../engine/ring/index.js';
+import { packFrames } from '../../engine/capture/frame-set.js';
 import { ether, tcp, udp, icmp, icmp6, ip4, ip6, arp, neighbourSolicitation, IPV4, IPV6, ARP } from '../../test/scheduler/fixtures/frames.js';
 
 const run = promisify(execFile);
@@ -111,12 +112,7 @@ export function syntheticCapture(flows: number, frames: number): FrameSet {
     else f = ether(IPV4, ip4(client, '198.18.0.1', tcp(sport, 80, 0x10)));
     list.push(pad(f));
   }
-  const buf = new Uint8Array(list.reduce((n, f) => n + f.length, 0));
-  const offsets = new Int32Array(list.length);
-  const lengths = new Int32Array(list.length);
-  let at = 0;
-  list.forEach((f, i) => { buf.set(f, at); offsets[i] = at; lengths[i] = f.length; at += f.length; });
-  return { buf, offsets, lengths, count: list.length };
+  return packFrames(list);
 }
 
 /** Same decisions in both paths (the ratio compares equal work). */
