@@ -2,8 +2,9 @@
 // probes): build a whole frame around an upper-layer message, find the message in a received
 // frame, and the upper-layer checksum over the pseudo-header (RFC 768/793 for IPv4, RFC 8200
 // §8.1 for IPv6). Slow path: frames are new buffers.
-import { checksum, ipv4HeaderChecksum } from '../ring/checksum.js';
-import { addressWords } from '../scheduler/service-set.js';
+import { ipBytes, ipText } from '../packet/address.js';
+import { pseudoHeaderChecksum } from '../packet/checksums.js';
+import { ipv4HeaderChecksum } from '../ring/checksum.js';
 
 export const ETH_IPV4 = 0x0800;
 export const ETH_IPV6 = 0x86dd;
@@ -11,26 +12,12 @@ const ETH_HEADER = 14;
 const IPV4_HEADER = 20;
 const IPV6_HEADER = 40;
 
-/** 4 or 16 bytes of an IPv4 or IPv6 address in text. Throws LbError ERR_SERVICE_ADDRESS on bad text. */
-export function addressBytes(address: string): Uint8Array {
-  const w = addressWords(address);
-  const v6 = address.includes(':');
-  const out = new Uint8Array(v6 ? 16 : 4);
-  const dv = new DataView(out.buffer);
-  for (let i = 0; i < (v6 ? 4 : 1); i++) dv.setUint32(4 * i, w[i]);
-  return out;
-}
+/** 4 or 16 bytes of an IPv4 or IPv6 address in text (engine/packet's). */
+export const addressBytes = ipBytes;
 
-/** Text of 4 or 16 address bytes (IPv6 with the longest zero run shortened, RFC 5952). */
+/** Text of 4 or 16 address bytes (IPv6 in RFC 5952 form). */
 export function addressText(b: Uint8Array): string {
-  if (b.length === 4) return b.join('.');
-  const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(((b[i] << 8) | b[i + 1]).toString(16));
-  const text = groups.join(':');
-  const runs = [...`:${text}:`.matchAll(/:(0:)+/g)].sort((x, y) => y[0].length - x[0].length);
-  const longest = runs[0];
-  if (!longest || longest[0].length < 5) return text;
-  return `:${text}:`.replace(longest[0], '::').replace(/^:(?!:)|(?<!:):$/g, '');
+  return ipText(b, 0, b.length);
 }
 
 /** Unsigned comparison of two addresses of one family (the RFC 5798 primary-address tie break). */
@@ -39,25 +26,9 @@ export function compareAddresses(a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length;
 }
 
-/** The checksum an upper-layer message carries: over the pseudo-header and the message (its own
- *  checksum field counted as it is; zero it first). */
-export function upperLayerChecksum(src: Uint8Array, dst: Uint8Array, protocol: number, message: Uint8Array): number {
-  const v6 = src.length === 16;
-  const pseudo = new Uint8Array((v6 ? 40 : 12) + message.length);
-  const dv = new DataView(pseudo.buffer);
-  pseudo.set(src, 0);
-  pseudo.set(dst, src.length);
-  if (v6) {
-    dv.setUint32(32, message.length);
-    pseudo[39] = protocol;
-    pseudo.set(message, 40);
-  } else {
-    pseudo[9] = protocol;
-    dv.setUint16(10, message.length);
-    pseudo.set(message, 12);
-  }
-  return checksum(pseudo);
-}
+/** The checksum an upper-layer message carries, over the pseudo-header and the message; 0 when
+ *  verifying a message whose checksum field is set and right. */
+export const upperLayerChecksum = pseudoHeaderChecksum;
 
 export interface IpFrameSpec {
   dstMac: Uint8Array;

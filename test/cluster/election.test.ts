@@ -23,21 +23,23 @@ async function startAll(config: string): Promise<NsProcess[]> {
   return [lb1, ...rest];
 }
 
-const killGroup = (p: NsProcess, signal: NodeJS.Signals) => process.kill(-p.pid, signal);
+// Signals the master's process group; returns when `next` took the role: the delay and the exit.
+async function takeover(master: NsProcess, next: NsProcess, signal: NodeJS.Signals) {
+  const at = now();
+  process.kill(-master.pid, signal);
+  const taken = await waitEvent(next, isActivate, at, 3000);
+  return { at, ms: taken.t - at, exit: await master.exited };
+}
 
 t.test('preempt on: one master, the highest priority; SIGKILL, SIGTERM, return', async (t) => {
   const config = cl.writeConfig('preempt', [150, 120, 100], { preempt: true });
   let [lb1, lb2, lb3] = await startAll(config);
   t.same([holding(lb1), holding(lb2), holding(lb3)], [1, 0, 0], 'exactly one master: lb1 (priority 150)');
 
-  let killedAt = now();
-  killGroup(lb1, 'SIGKILL');
-  const taken = await waitEvent(lb2, isActivate, killedAt, 3000);
-  t.ok(taken.t - killedAt < 1000, `lb2 (120) took over ${Math.round(taken.t - killedAt)} ms after SIGKILL (< 1000)`);
-  const lb3Before = activations(lb3);
+  const killed = await takeover(lb1, lb2, 'SIGKILL');
+  t.ok(killed.ms < 1000, `lb2 (120) took over ${Math.round(killed.ms)} ms after SIGKILL (< 1000)`);
   await sleep(300);
-  t.equal(activations(lb3), lb3Before, 'lb3 (100) stayed a backup');
-  await lb1.exited;
+  t.equal(events(lb3).filter((e) => isActivate(e) && e.t >= killed.at).length, 0, 'lb3 (100) stayed a backup');
 
   // lb1 returns: with preemption it takes the role back; lb2 steps down.
   const backAt = now();
@@ -48,15 +50,12 @@ t.test('preempt on: one master, the highest priority; SIGKILL, SIGTERM, return',
   t.ok(stepped.t - reclaimed.t < 150, `lb2 stepped down ${Math.round(stepped.t - reclaimed.t)} ms after lb1 took over`);
 
   // SIGTERM: lb1 resigns with priority 0, so lb2 takes over after its skew time (~53 ms).
-  killedAt = now();
-  killGroup(lb1, 'SIGTERM');
-  const after = await waitEvent(lb2, isActivate, killedAt, 3000);
-  const gone = await lb1.exited;
-  t.equal(gone.code, 0, 'lb1 exited cleanly');
-  t.ok(after.t - killedAt < 150, `lb2 took over ${Math.round(after.t - killedAt)} ms after SIGTERM (< 150)`);
+  const stopped = await takeover(lb1, lb2, 'SIGTERM');
+  t.equal(stopped.exit.code, 0, 'lb1 exited cleanly');
+  t.ok(stopped.ms < 150, `lb2 took over ${Math.round(stopped.ms)} ms after SIGTERM (< 150)`);
   t.ok(events(lb1).some((e) => e.event === 'deactivate'), 'lb1 deactivated on its way out');
   await sleep(300);
-  t.equal(events(lb3).filter((e) => isActivate(e) && e.t >= killedAt).length, 0, 'lb3 did not become master');
+  t.equal(events(lb3).filter((e) => isActivate(e) && e.t >= stopped.at).length, 0, 'lb3 did not become master');
   for (const p of [lb2, lb3]) await p.stop(1000);
 });
 
@@ -64,10 +63,7 @@ t.test('preempt off: the returning higher priority stays a backup', async (t) =>
   const config = cl.writeConfig('no-preempt', [150, 120, 100], { preempt: false });
   let [lb1, lb2, lb3] = await startAll(config);
   t.same([holding(lb1), holding(lb2), holding(lb3)], [1, 0, 0], 'lb1 holds the role');
-  const killedAt = now();
-  killGroup(lb1, 'SIGKILL');
-  await waitEvent(lb2, isActivate, killedAt, 3000);
-  await lb1.exited;
+  await takeover(lb1, lb2, 'SIGKILL');
   lb1 = await cl.start('lb1', config);
   await sleep(1500);
   t.equal(activations(lb1), 0, 'lb1 (150) did not take the role back');
