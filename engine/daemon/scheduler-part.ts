@@ -4,14 +4,15 @@
 // active node opens rings: forwarding threads, VIP guard, self-delivery veth, VIP announcements.
 import type { NodeStatus } from '../admin/status.js';
 import type { Metrics } from '../admin/metrics.js';
+import { resolveMac } from '../cluster/neighbour.js';
 import type { SchedulerRole } from '../cluster/role.js';
 import { schedulerServices, vipAddresses, type Config, type NodeConfig } from '../config/index.js';
 import type { Logger } from '../log.js';
+import { parseMac } from '../ring/mac.js';
 import { DROP_REASON_NAMES, SchedulerCounters } from '../scheduler/counters.js';
 import { TablePublisher, type NodeHealth } from '../scheduler/table-publisher.js';
 import { announceVip } from './announce.js';
 import { Forwarders } from './forwarders.js';
-import { resolveMac } from './neighbours.js';
 import type { NodePart, PartContext } from './node-daemon.js';
 import { closeSelfPath, openSelfPath } from './self-delivery.js';
 import { guardDrops, guardVip, unguardVip } from './vip-guard.js';
@@ -182,8 +183,8 @@ export class SchedulerPart implements NodePart, SchedulerRole {
     await Promise.all(this.config.nodes.map(async (n, i) => {
       if (n.id === this.self.id) return;
       const address = n.ipv4 ?? n.ipv6;
-      const mac = n.mac !== undefined ? n.mac : address ? await resolveMac(iface, address) : null;
-      const bytes = typeof mac === 'string' ? Uint8Array.from(mac.split(':'), (h) => parseInt(h, 16)) : mac ?? new Uint8Array(6);
+      const mac = n.mac ?? (address ? await resolveMac(address, iface) : null);
+      const bytes = mac === null ? new Uint8Array(6) : parseMac(mac, `node ${n.id} MAC`);
       const slot = this.macs.subarray(6 * i, 6 * i + 6);
       if (slot.some((b, k) => b !== bytes[k])) {
         slot.set(bytes);

@@ -1,6 +1,6 @@
-// A node leaves the set (issue 3): the scheduler's health view drops lb3. Long-lived connections
-// held by lb1 and lb2 keep working (their flows stay where they are: no reset), new flows never go
-// to lb3, and lb3's own tracked flows are moved off it (so its connections end).
+// A node leaves the set (issue 3): lb3's process stops, the node checks mark it down and the
+// scheduler rebuilds its table. Long-lived connections held by lb1 and lb2 keep working (their
+// flows stay where they are: no reset), lb3's connections end, and new flows never go to lb3.
 import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
@@ -17,12 +17,13 @@ t.test('removing a node moves only its flows', async (t) => {
   t.ok(owners.every((o) => o !== undefined), `24 long-lived connections held by ${owners.join(' ')}`);
   t.ok(owners.some((o) => o === 'lb1') && owners.some((o) => o === 'lb2'), 'lb1 and lb2 hold some of them');
 
-  await a.setNodesUp(['lb1', 'lb2']);
+  await a.nodes.lb3!.stop(5000);
+  await a.waitNodeSeen('lb3', false);
   fs.writeFileSync(sync, '');
   const after = JSON.parse((await client.waitFor(/\{"phase":"after".*\}/, 20_000))[0]) as { results: Array<{ ok: boolean; peer?: string }> };
   owners.forEach((owner, i) => {
     const r = after.results[i]!;
-    if (owner === 'lb3') t.notOk(r.ok, `connection ${i} (lb3) went elsewhere and ended`);
+    if (owner === 'lb3') t.notOk(r.ok, `connection ${i} (lb3) ended with its node`);
     else t.same(r, { ok: true, peer: a.address[owner!] }, `connection ${i} held by ${owner} still works, same node`);
   });
   const fresh = JSON.parse((await client.waitFor(/\{"phase":"fresh".*\}/, 30_000))[0]) as { byPeer: Record<string, number>; failures: string[] };

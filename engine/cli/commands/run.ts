@@ -1,7 +1,9 @@
 // `lbarray run`: one node of the array. The CLI has already loaded and validated the config, found
 // this node, configured logging and checked privileges and the interface. The node daemon runs
-// the L7 node always and holds the scheduler role, which the election hands to this node or not.
-// Resolves with the exit code when a signal has stopped the node (SIGTERM: parts stop in order).
+// the L7 node always; the election (cluster part) hands the scheduler role to this node or not.
+// Resolves with the exit code when a signal has stopped the node (SIGTERM: the cluster part
+// resigns first, then the role and the L7 node stop).
+import { ClusterPart } from '../../cluster/cluster-part.js';
 import type { Config, NodeConfig } from '../../config/index.js';
 import { L7Part } from '../../daemon/l7-part.js';
 import { startNodeDaemon } from '../../daemon/node-daemon.js';
@@ -19,8 +21,10 @@ export interface RunContext {
 }
 
 export async function runNode(ctx: RunContext): Promise<number> {
+  // The role starts before the cluster part, which reports node health to it from its start.
   const role = new SchedulerPart();
   return new Promise<number>((resolve, reject) => {
-    startNodeDaemon({ configFile: ctx.configFile, nodeId: ctx.node.id, parts: [new L7Part(), role], exit: resolve }).catch(reject);
+    startNodeDaemon({ configFile: ctx.configFile, nodeId: ctx.node.id, parts: [new L7Part(), role, new ClusterPart(role)], exit: resolve })
+      .catch(reject);
   });
 }
