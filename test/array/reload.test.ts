@@ -1,0 +1,37 @@
+// Reload without dropping connections (issue 7): with long-lived connections open on every node,
+// the config file changes (pool app loses be2) and every node is told to reload (POST /reload).
+// Each held connection keeps working on its node; new connections get the new pool.
+import fs from 'node:fs';
+import path from 'node:path';
+import t from 'tap';
+import { arrayConfig, startArray } from './fixtures/array-lab.js';
+
+t.test('a reload changes the pool while held connections keep working', async (t) => {
+  const a = await startArray(t);
+  const vip = a.lab.requireVip();
+  const sync = path.join(a.dir, 'go');
+  const client = a.spawnClient(['hold', vip.v6, '80', '12', sync]);
+  t.teardown(() => client.stop());
+  const held = JSON.parse((await client.waitFor(/\{"phase":"held".*\}/, 20_000))[0]) as { peers: string[] };
+  const owners = held.peers.map((p) => a.nodeOf[p]);
+  t.equal(new Set(owners).size, 3, `12 held connections on all three nodes (${owners.join(' ')})`);
+
+  const be2 = a.lab.host('be2').v4!.split('/')[0]!;
+  const next = arrayConfig(a.lab).split('\n').filter((l) => !l.includes(`address: ${be2},`)).join('\n');
+  t.not(next, arrayConfig(a.lab), 'the new config drops be2 from the pool');
+  fs.writeFileSync(path.join(a.dir, 'array.yaml'), next);
+  for (const id of Object.keys(a.nodes)) {
+    const { stdout } = await a.lab.exec(a.lab.clients[0]!.name,
+      ['curl', '-s', '-X', 'POST', '--max-time', '20', `http://${a.address[id]}:9180/reload`]);
+    t.same(JSON.parse(stdout), { ok: true }, `${id} applied the new config`);
+  }
+
+  fs.writeFileSync(sync, '');
+  const after = JSON.parse((await client.waitFor(/\{"phase":"after".*\}/, 20_000))[0]) as { results: Array<{ ok: boolean; peer?: string }> };
+  owners.forEach((owner, i) => {
+    t.same(after.results[i], { ok: true, peer: a.address[owner!] }, `held connection ${i} on ${owner} still works`);
+  });
+  const fresh = JSON.parse((await client.waitFor(/\{"phase":"fresh".*\}/, 30_000))[0]) as { byBackend: Record<string, number>; failures: string[] };
+  t.same(fresh.failures, [], '90 new connections all succeeded');
+  t.same(fresh.byBackend, { be1: 90 }, 'new connections use the reloaded pool (be1 only)');
+});
