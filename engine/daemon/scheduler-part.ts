@@ -6,6 +6,7 @@ import type { NodeStatus } from '../admin/status.js';
 import type { Metrics } from '../admin/metrics.js';
 import { resolveMac } from '../cluster/neighbour.js';
 import type { SchedulerRole } from '../cluster/role.js';
+import { requireInterface } from '../cli/preflight.js';
 import { schedulerServices, vipAddresses, type Config, type NodeConfig } from '../config/index.js';
 import type { Logger } from '../log.js';
 import { parseMac } from '../ring/mac.js';
@@ -68,11 +69,12 @@ export class SchedulerPart implements NodePart, SchedulerRole {
     return this.serially(async () => {
       if (this.running) return;
       this.lost = null;
-      await this.resolveAll();
       const iface = this.self.interface;
+      requireInterface(iface, this.self.id);
       const vips = vipAddresses(this.config);
       await guardVip(iface, vips);
       try {
+        await this.resolveAll();
         const selfPath = await openSelfPath();
         const nodeIds = this.config.nodes.map((x) => x.id);
         const s = this.config.scheduler;

@@ -1,6 +1,7 @@
 // Reload without dropping connections (issue 7): with long-lived connections open on every node,
 // the config file changes (pool app loses be2) and every node is told to reload (POST /reload).
-// Each held connection keeps working on its node; new connections get the new pool.
+// Each held connection keeps working on its node; new connections get the new pool. Then the
+// scheduler is stopped with SIGTERM: exit 0, its veth and nftables rule removed.
 import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
@@ -34,4 +35,9 @@ t.test('a reload changes the pool while held connections keep working', async (t
   const fresh = JSON.parse((await client.waitFor(/\{"phase":"fresh".*\}/, 30_000))[0]) as { byBackend: Record<string, number>; failures: string[] };
   t.same(fresh.failures, [], '90 new connections all succeeded');
   t.same(fresh.byBackend, { be1: 90 }, 'new connections use the reloaded pool (be1 only)');
+
+  // SIGTERM on the scheduler: it leaves the role cleanly and takes its host changes with it.
+  t.same(await a.nodes.lb1!.stop(8000), { code: 0, signal: null }, 'lb1 exits 0 on SIGTERM');
+  await t.rejects(a.lab.exec('lb1', ['ip', 'link', 'show', 'lbsd0']), 'the self-delivery veth is gone');
+  await t.rejects(a.lab.exec('lb1', ['nft', 'list', 'table', 'netdev', 'lbarray_vip']), 'the VIP guard rule is gone');
 });
