@@ -10,6 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runGate } from './gate/index.js';
 import { replayBenchmark, replayDefaults } from './micro/scheduler-replay.js';
+import { summarize } from './forward-report.js';
 import { writeResults } from './results.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -54,16 +55,21 @@ const commands: Record<string, Command> = {
     },
   },
   replay: {
-    about: 'offline replay: the TypeScript decide + addon rewrite path over a synthetic capture',
+    about: 'offline replay (`lbarray replay`): the TypeScript decide + addon rewrite path over a capture or synthetic frames',
     baseline: 'the pure C++ loop doing the same work over the same frames (perf/micro/scheduler-replay-baseline.cc), alternating rounds',
-    usage: `replay [--seconds ${replayDefaults.seconds}] [--rounds ${replayDefaults.rounds}] [--flows ${replayDefaults.flows}] [--frames ${replayDefaults.frames}] [--flow-capacity ${replayDefaults.flowCapacity}]`,
+    usage: `replay [--seconds ${replayDefaults.seconds}] [--rounds ${replayDefaults.rounds}] [--flows ${replayDefaults.flows}] [--frames ${replayDefaults.frames}] [--flow-capacity ${replayDefaults.flowCapacity}] [--capture captures/web-flows.pcap [--config examples/lab.yaml]]`,
     async run(args) {
-      const { values } = parseArgs({ args, options: Object.fromEntries(['seconds', 'rounds', 'flows', 'frames', 'flow-capacity'].map((k) => [k, { type: 'string' as const }])) });
+      const { values } = parseArgs({ args, options: Object.fromEntries(['seconds', 'rounds', 'flows', 'frames', 'flow-capacity', 'capture', 'config'].map((k) => [k, { type: 'string' as const }])) });
       const num = (k: string, d: number): number => optNumber(values[k]) ?? d;
       const lines: string[] = [];
       const r = await replayBenchmark({ seconds: num('seconds', replayDefaults.seconds), rounds: num('rounds', replayDefaults.rounds), flows: num('flows', replayDefaults.flows),
-        frames: num('frames', replayDefaults.frames), flowCapacity: num('flow-capacity', replayDefaults.flowCapacity) }, (l) => { lines.push(l); console.log(l); });
-      writeResults('replay', r, `# Replay: TypeScript decide + rewrite against the C++ loop\n\n${codeBlock(lines.join('\n'))}\n- Shared, noisy machine: only the same-run ratio is a claim.\n`);
+        frames: num('frames', replayDefaults.frames), flowCapacity: num('flow-capacity', replayDefaults.flowCapacity),
+        capture: values.capture as string | undefined, config: values.config as string | undefined }, (l) => { lines.push(l); console.log(l); });
+      const s = summarize(r.ratios);
+      writeResults('replay', r, ['# Replay: TypeScript decide + addon rewrite against the C++ loop, same frames', '',
+        '| figure | min / **median** / max |', '| --- | --- |',
+        `| TS pps / C++ pps, per round (${r.ratios.length} alternating rounds) | ${s.min.toFixed(3)} / **${s.median.toFixed(3)}** / ${s.max.toFixed(3)} |`, '',
+        codeBlock(lines.join('\n')), '- Shared, noisy machine: only the same-run ratio is a claim.'].join('\n'));
       return r.sameDecisions ? 0 : 1;
     },
   },

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { machine } from '../forward-report.js';
 import { writeResults } from '../results.js';
 import { baselineOf, compare, gateTable, UPDATE_COMMAND, verdict, type Baseline } from './compare.js';
-import { GATE_FRAMES, measureInstructions, measureRatio } from './measure.js';
+import { GATE_CAPTURE, GATE_FRAMES, measureInstructions, measureRatio } from './measure.js';
 
 export const baselineFile = path.join(path.dirname(fileURLToPath(import.meta.url)), 'baseline.json');
 
@@ -32,7 +32,7 @@ export async function runGate(o: GateOptions = {}): Promise<{ ok: boolean; failu
   const log = o.log ?? console.log;
   const file = o.baseline ?? baselineFile;
   if (o.update && o.slowdown) throw new Error('gate: --update with --slowdown would record a deliberate regression as the baseline');
-  log(`gate: callgrind over ${GATE_FRAMES.frames} synthetic frames (${GATE_FRAMES.flows} flows)${o.slowdown ? `, binary slowed by ${o.slowdown} extra mixes per frame` : ''}`);
+  log(`gate: callgrind over ${GATE_FRAMES.frames} synthetic frames (${GATE_FRAMES.flows} flows) and ${path.relative(process.cwd(), GATE_CAPTURE)}${o.slowdown ? `, binary slowed by ${o.slowdown} extra mixes per frame` : ''}`);
   const instructions = await measureInstructions(o.slowdown ? { defines: { LB_GATE_EXTRA_MIXES: o.slowdown } } : {});
   const ratioOptions = { rounds: o.rounds ?? 7, seconds: o.seconds ?? 0.3, log };
   let ratio = await measureRatio(ratioOptions);
@@ -52,8 +52,8 @@ export async function runGate(o: GateOptions = {}): Promise<{ ok: boolean; failu
   const baseline = recorded ?? (JSON.parse(fs.readFileSync(file, 'utf8')) as Baseline);
   const { verdicts, failures } = compare(baseline, measured);
   const table = gateTable(verdicts);
-  writeResults('gate', { frames: GATE_FRAMES, baselineUpdated: baseline.updated, instructions: instructions.counts.total, ratios: ratio.ratios, verdicts, failures },
-    `# Regression gate\n\n${table}\n\n- Instruction counts: callgrind, ${GATE_FRAMES.frames} synthetic frames x 2 passes, per frame.\n` +
+  writeResults('gate', { frames: GATE_FRAMES, baselineUpdated: baseline.updated, instructions: { synthetic: instructions.counts.synthetic.total, capture: instructions.counts.capture.total }, ratios: ratio.ratios, verdicts, failures },
+    `# Regression gate\n\n${table}\n\n- Instruction counts: callgrind, 2 passes over ${GATE_FRAMES.frames} synthetic frames and over ${path.relative(process.cwd(), GATE_CAPTURE)}, per frame.\n` +
     `- Ratio: median of ${ratio.ratios.length} alternating rounds in this run (${ratio.ratios.map((r) => r.toFixed(3)).join(', ')}).\n` +
     `- Baseline ${path.relative(process.cwd(), file)} of ${baseline.updated ?? '?'}; update with \`${UPDATE_COMMAND}\`.\n`, o.out);
   log('\n' + table + '\n');

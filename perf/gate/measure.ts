@@ -1,13 +1,18 @@
-// The gate's figures over one fixed synthetic frame set (perf/micro/scheduler-replay.ts builds it):
-// callgrind instruction counts of the C++ fast path, and the same-run TS / C++ replay ratio.
+// The gate's figures: callgrind instruction counts of the C++ fast path over a fixed synthetic
+// frame set (perf/micro/scheduler-replay.ts builds it) and over a committed capture, and the
+// same-run TS / C++ replay ratio over the synthetic frames.
 import { replay } from '../../engine/scheduler/replay.js';
 import { rewriteBuffer } from '../../engine/ring/index.js';
-import { median, replayRounds, sameDecisions, syntheticCapture, syntheticOptions, type BaselineBuild } from '../micro/scheduler-replay.js';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { captureReplay, median, replayRounds, sameDecisions, syntheticCapture, syntheticOptions, type BaselineBuild } from '../micro/scheduler-replay.js';
 import { countInstructions, type InstructionCounts } from './callgrind.js';
 import type { Figure } from './compare.js';
 
 /** Small enough for callgrind in about a second. The ratio uses the replay benchmark's flow table;
  * callgrind a smaller one (its setup, zeroing the table, is not counted but is slow under valgrind). */
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
 export const GATE_FRAMES = { flows: 4096, frames: 16384, flowCapacity: 1 << 20, callgrindFlowCapacity: 1 << 16 };
 export const INSTRUCTION_TOLERANCE = 0.1;
 export const RATIO_TOLERANCE = 0.25;
@@ -16,18 +21,25 @@ export function gateFrames(flowCapacity = GATE_FRAMES.flowCapacity) {
   return { frames: syntheticCapture(GATE_FRAMES.flows, GATE_FRAMES.frames), options: { ...syntheticOptions, flowCapacity } };
 }
 
-export function instructionFigures(c: InstructionCounts): Figure[] {
+/** The recorded capture (captures/README.md): whole web connections, handshakes and teardowns included. */
+export const GATE_CAPTURE = path.join(root, 'captures', 'web-flows.pcap');
+
+export function instructionFigures(synthetic: InstructionCounts, capture: InstructionCounts): Figure[] {
+  const ir = (id: string, label: string, value: number): Figure => ({ id, label, value, unit: 'instructions/frame', better: 'lower', tolerance: INSTRUCTION_TOLERANCE });
   return [
-    { id: 'cpp-replay-instructions', label: 'C++ decide + rewrite', value: c.perFrame, unit: 'instructions/frame', better: 'lower', tolerance: INSTRUCTION_TOLERANCE },
-    { id: 'addon-rewrite-instructions', label: 'addon lb::rewrite_buffer', value: c.rewritePerFrame, unit: 'instructions/frame', better: 'lower', tolerance: INSTRUCTION_TOLERANCE },
+    ir('cpp-replay-instructions', 'C++ decide + rewrite, synthetic frames', synthetic.perFrame),
+    ir('cpp-capture-instructions', `C++ decide + rewrite, ${path.relative(root, GATE_CAPTURE)}`, capture.perFrame),
+    ir('addon-rewrite-instructions', 'addon lb::rewrite_buffer, synthetic frames', synthetic.rewritePerFrame),
   ];
 }
 
 /** Callgrind figures of the baseline binary, optionally built with defines (the test's slowdown). */
-export async function measureInstructions(build: BaselineBuild = {}): Promise<{ figures: Figure[]; counts: InstructionCounts }> {
-  const { frames, options } = gateFrames(GATE_FRAMES.callgrindFlowCapacity);
-  const counts = await countInstructions(frames, options, build);
-  return { figures: instructionFigures(counts), counts };
+export async function measureInstructions(build: BaselineBuild = {}): Promise<{ figures: Figure[]; counts: { synthetic: InstructionCounts; capture: InstructionCounts } }> {
+  const s = gateFrames(GATE_FRAMES.callgrindFlowCapacity);
+  const c = await captureReplay(GATE_CAPTURE);
+  const synthetic = await countInstructions(s.frames, s.options, build);
+  const capture = await countInstructions(c.frames, { ...c.options, flowCapacity: GATE_FRAMES.callgrindFlowCapacity }, build);
+  return { figures: instructionFigures(synthetic, capture), counts: { synthetic, capture } };
 }
 
 export interface RatioOptions { rounds: number; seconds: number; log?: (line: string) => void }

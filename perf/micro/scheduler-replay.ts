@@ -1,7 +1,8 @@
 // Replay benchmark: the TypeScript decide + addon rewrite path against a pure C++ loop doing the
 // same work (perf/micro/scheduler-replay-baseline.cc), over the same frames, in the same run.
-//   node --import tsx perf/micro/scheduler-replay.ts [--seconds 2] [--flows 4096]
-// Without a capture it replays a synthetic one: 64-byte TCP frames of established flows to the
+//   node --import tsx perf/micro/scheduler-replay.ts [--seconds 2] [--flows 4096] [--capture captures/web-flows.pcap [--config FILE]]
+// With --capture it replays the pcap as `lbarray replay` does (services and nodes from the config,
+// examples/lab.yaml by default). Without, it replays a synthetic one: 64-byte TCP frames of established flows to the
 // VIP (IPv4 and IPv6), with SYNs, fragments, ARP/NDP, PMTU errors and non-service traffic mixed in.
 // Prints both rates, their ratio (target ≥ 0.9) and checks that both made the same decisions.
 import { execFile } from 'node:child_process';
@@ -14,7 +15,9 @@ import { parseArgs } from 'node:util';
 import { formatReplay, replay, replaySetup, type FrameSet, type ReplayOptions, type ReplayResult } from '../../engine/scheduler/replay.js';
 import { DROP_REASON_NAMES } from '../../engine/scheduler/counters.js';
 import { rewriteBuffer } from '../../engine/ring/index.js';
-import { packFrames } from '../../engine/capture/frame-set.js';
+import { packFrames, readPcap, withoutRunts } from '../../engine/capture/index.js';
+import { loadConfig, schedulerServices } from '../../engine/config/index.js';
+import { replayMacTable } from '../../engine/cli/commands/replay.js';
 import { ether, tcp, udp, icmp, icmp6, ip4, ip6, arp, neighbourSolicitation, IPV4, IPV6, ARP } from '../../test/scheduler/fixtures/frames.js';
 
 const run = promisify(execFile);
@@ -82,6 +85,14 @@ export async function runBaseline(frames: FrameSet, options: ReplayOptions): Pro
   }
 }
 
+/** A capture's frames (runts left out, as `lbarray replay` does) and the config's services and nodes. */
+export async function captureReplay(capture: string, configFile = path.join(root, 'examples', 'lab.yaml')): Promise<{ frames: FrameSet; options: ReplayOptions }> {
+  const config = loadConfig(configFile);
+  const { frames } = withoutRunts(await readPcap(capture));
+  return { frames, options: { services: schedulerServices(config), nodes: config.nodes.map((n) => n.id), macTable: replayMacTable(config),
+    tableSize: config.scheduler.maglevTableSize, flowCapacity: config.scheduler.flowTableCapacity } };
+}
+
 const VIP = '198.18.0.100';
 const VIP6 = '2001:2::100';
 export const syntheticOptions: ReplayOptions = {
@@ -144,20 +155,28 @@ export async function replayRounds(frames: FrameSet, options: ReplayOptions, rou
 
 export const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
-export interface ReplayCli { seconds: number; rounds: number; flows: number; frames: number; flowCapacity: number }
+export interface ReplayCli {
+  seconds: number; rounds: number; flows: number; frames: number; flowCapacity: number;
+  /** A pcap to replay instead of the synthetic frames (services and nodes from `config`). */
+  capture?: string;
+  config?: string;
+}
 export const replayDefaults: ReplayCli = { seconds: 1, rounds: 3, flows: 4096, frames: 65536, flowCapacity: 1 << 20 };
 
 /** The replay benchmark as the CLI prints it; returns the figures for a harness (perf/bench.ts). */
 export async function replayBenchmark(o: ReplayCli = replayDefaults, log: (line: string) => void = console.log) {
-  const frames = syntheticCapture(o.flows, o.frames);
-  const options = { ...syntheticOptions, minSeconds: o.seconds, flowCapacity: o.flowCapacity };
+  const input = o.capture === undefined
+    ? { frames: syntheticCapture(o.flows, o.frames), options: { ...syntheticOptions, flowCapacity: o.flowCapacity } }
+    : await captureReplay(o.capture, o.config);
+  const { frames } = input;
+  const options = { ...input.options, minSeconds: o.seconds };
   const { ratios, ts, base } = await replayRounds(frames, options, o.rounds, log);
   log(formatReplay('TypeScript decide + addon rewrite', ts));
   log(formatReplay('C++ baseline (same work)', base));
   const same = sameDecisions(ts, base);
   log(`same decisions: ${same}`);
   log(`median ratio TS / C++ over ${ratios.length} rounds: ${median(ratios).toFixed(3)} (target ≥ 0.9); ` +
-    `flow table ${o.flowCapacity} entries, ${o.flows} flows, ${frames.count} frames`);
+    `${o.capture ?? `${o.flows} synthetic flows`}, ${frames.count} frames, flow table ${options.flowCapacity} entries`);
   return { options: o, ratios, ts, base, sameDecisions: same };
 }
 
@@ -166,9 +185,10 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: {
     seconds: { type: 'string', default: String(d.seconds) }, rounds: { type: 'string', default: String(d.rounds) }, flows: { type: 'string', default: String(d.flows) },
     frames: { type: 'string', default: String(d.frames) }, 'flow-capacity': { type: 'string', default: String(d.flowCapacity) },
+    capture: { type: 'string' }, config: { type: 'string' },
   } });
   await replayBenchmark({ seconds: Number(values.seconds), rounds: Number(values.rounds), flows: Number(values.flows),
-    frames: Number(values.frames), flowCapacity: Number(values['flow-capacity']) });
+    frames: Number(values.frames), flowCapacity: Number(values['flow-capacity']), capture: values.capture, config: values.config });
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) await main();
