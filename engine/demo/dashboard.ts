@@ -58,6 +58,7 @@ export function renderDashboard(now: DriverSample, before: DriverSample | undefi
     renderTable(['NODE', 'ROLE', 'SEES SCHEDULER', 'REQ/S', 'PKTS/S', 'STREAMS', 'NODES UP'], rows),
     `back-ends: ${backends.length ? backends.map((b) => `${b.pool}/${b.address}:${b.port} ${b.up ? 'up' : 'DOWN'}`).join('  ') : '-'}`,
     `client:    HTTP ${req(now.http)}   HTTPS ${req(now.https)}`,
+    ...(Object.keys(now.errors).length ? [`failures:  ${Object.entries(now.errors).sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, n]) => `${k} ×${n}`).join(', ')}`] : []),
     '',
     ...events.map((e) => `  ${e.t.toFixed(1).padStart(6)} s  ${e.text}`),
     '',

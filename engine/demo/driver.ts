@@ -35,6 +35,8 @@ export interface DriverSample {
   byNode: Record<string, number>;
   streams: Record<string, StreamCounts>;
   statuses: Array<{ id: string; status?: NodeStatus; error?: string }>;
+  /** Failed requests by reason (an HTTP status, an error code, "timeout"). */
+  errors: Record<string, number>;
   /** When the load started: once the array had agreed on a scheduler (null before). */
   loadStart: number | null;
 }
@@ -56,7 +58,7 @@ function tally(map: Record<string, number>, key: string): void {
 export class Driver {
   readonly started = Date.now();
   readonly sample: DriverSample = {
-    t: 0, http: { ok: 0, failed: 0 }, https: { ok: 0, failed: 0 }, byNode: {}, streams: {}, statuses: [], loadStart: null,
+    t: 0, http: { ok: 0, failed: 0 }, https: { ok: 0, failed: 0 }, byNode: {}, streams: {}, statuses: [], errors: {}, loadStart: null,
   };
   private stopped = false;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -73,12 +75,13 @@ export class Driver {
     }, (res) => {
       res.resume();
       res.on('end', () => {
-        if (res.statusCode === 200) { counts.ok++; tally(this.sample.byNode, nodeOfVia(res.headers.via)); } else counts.failed++;
+        if (res.statusCode === 200) { counts.ok++; tally(this.sample.byNode, nodeOfVia(res.headers.via)); } else fail(`HTTP ${res.statusCode}`);
       });
-      res.on('error', () => counts.failed++);
+      res.on('error', (e: NodeJS.ErrnoException) => fail(e.code ?? e.message));
     });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', () => counts.failed++);
+    const fail = (reason: string) => { counts.failed++; tally(this.sample.errors, `${secure ? 'https' : 'http'} ${reason}`); };
+    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'timeout' })));
+    req.on('error', (e: NodeJS.ErrnoException) => fail(e.code ?? e.message));
   }
 
   private openStream(n: number): void {

@@ -14,7 +14,7 @@ function status(node: string, role: NodeStatus['role'], scheduler: string | null
 }
 
 function sample(t: number, byNode: Record<string, number>, statuses: DriverSample['statuses'], streams: DriverSample['streams'] = {}): DriverSample {
-  return { t, http: { ok: 10, failed: 1 }, https: { ok: 2, failed: 0 }, byNode, streams, statuses };
+  return { t, http: { ok: 10, failed: 1 }, https: { ok: 2, failed: 0 }, byNode, streams, statuses, errors: { 'http ECONNRESET': 1 }, loadStart: 0 };
 }
 
 t.test('nodeOfVia reads the node id lbarray puts in Via', async (t) => {
@@ -59,6 +59,7 @@ t.test('the dashboard shows rates from two samples, roles, and down nodes', asyn
   t.match(text, /lb2\s+no answer/, 'a node that does not answer says so');
   t.match(text, /app\/198\.18\.0\.101:8080 up/, 'back-end health');
   t.match(text, /2\.0 s  SIGKILL lb9/, 'events listed');
+  t.match(text, /failures:  http ECONNRESET ×1/, 'failures by reason');
 });
 
 t.test('the summary counts resets on surviving nodes apart from the killed one', async (t) => {
