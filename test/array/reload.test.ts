@@ -9,12 +9,8 @@ import { arrayConfig, startArray } from './fixtures/array-lab.js';
 
 t.test('a reload changes the pool while held connections keep working', async (t) => {
   const a = await startArray(t);
-  const vip = a.lab.requireVip();
-  const sync = path.join(a.dir, 'go');
-  const client = a.spawnClient(['hold', vip.v6, '80', '12', sync]);
-  t.teardown(() => client.stop());
-  const held = JSON.parse((await client.waitFor(/\{"phase":"held".*\}/, 20_000))[0]) as { peers: string[] };
-  const owners = held.peers.map((p) => a.nodeOf[p]);
+  const held = await a.hold(a.lab.requireVip().v6, 12);
+  const owners = held.owners;
   t.equal(new Set(owners).size, 3, `12 held connections on all three nodes (${owners.join(' ')})`);
 
   const be2 = a.lab.host('be2').v4!.split('/')[0]!;
@@ -27,12 +23,10 @@ t.test('a reload changes the pool while held connections keep working', async (t
     t.same(JSON.parse(stdout), { ok: true }, `${id} applied the new config`);
   }
 
-  fs.writeFileSync(sync, '');
-  const after = JSON.parse((await client.waitFor(/\{"phase":"after".*\}/, 20_000))[0]) as { results: Array<{ ok: boolean; peer?: string }> };
+  const { after, fresh } = await held.release();
   owners.forEach((owner, i) => {
-    t.same(after.results[i], { ok: true, peer: a.address[owner!] }, `held connection ${i} on ${owner} still works`);
+    t.same(after[i], { ok: true, peer: a.address[owner] }, `held connection ${i} on ${owner} still works`);
   });
-  const fresh = JSON.parse((await client.waitFor(/\{"phase":"fresh".*\}/, 30_000))[0]) as { byBackend: Record<string, number>; failures: string[] };
   t.same(fresh.failures, [], '90 new connections all succeeded');
   t.same(fresh.byBackend, { be1: 90 }, 'new connections use the reloaded pool (be1 only)');
 
