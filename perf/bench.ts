@@ -19,10 +19,16 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 function script(file: string, args: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, file), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // Stopped (Ctrl-C, timeout), the harness stops its benchmark too: no orphan keeps loading the machine.
+    const stop = (signal: NodeJS.Signals): void => { child.kill(signal); process.exit(128 + (signal === 'SIGINT' ? 2 : 15)); };
+    process.once('SIGINT', stop).once('SIGTERM', stop);
     let out = '';
     child.stdout.on('data', (d: Buffer) => { out += d; process.stdout.write(d); });
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${file} exited with ${code}`))));
+    child.on('close', (code) => {
+      process.off('SIGINT', stop).off('SIGTERM', stop);
+      if (code === 0) resolve(out); else reject(new Error(`${file} exited with ${code}`));
+    });
   });
 }
 
