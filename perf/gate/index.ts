@@ -1,6 +1,7 @@
 // The CI regression gate: measures the figures (perf/gate/measure.ts), compares them with the
 // committed perf/gate/baseline.json, prints the table either way, and reports a failure per figure
-// beyond its tolerance (the ratio after one confirming measurement). `--update` records the measured figures as the new baseline instead.
+// beyond its tolerance (the ratio after one confirming measurement). `--update` records the
+// measured figures as the new baseline instead.
 //   npm run bench -- gate [--update] [--rounds 7] [--seconds 0.3] [--slowdown N] [--out DIR]
 // --slowdown N builds the measured C++ binary with N extra hash mixes per frame: a real regression,
 // to see the gate refuse it (test/perf/gate.test.ts does).

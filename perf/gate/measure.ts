@@ -1,18 +1,18 @@
 // The gate's figures: callgrind instruction counts of the C++ fast path over a fixed synthetic
 // frame set (perf/micro/scheduler-replay.ts builds it) and over a committed capture, and the
 // same-run TS / C++ replay ratio over the synthetic frames.
-import { replay } from '../../engine/scheduler/replay.js';
-import { rewriteBuffer } from '../../engine/ring/index.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { replay } from '../../engine/scheduler/replay.js';
+import { rewriteBuffer } from '../../engine/ring/index.js';
 import { captureReplay, median, replayRounds, sameDecisions, syntheticCapture, syntheticOptions, type BaselineBuild } from '../micro/scheduler-replay.js';
 import { countInstructions, type InstructionCounts } from './callgrind.js';
 import type { Figure } from './compare.js';
 
-/** Small enough for callgrind in about a second. The ratio uses the replay benchmark's flow table;
- * callgrind a smaller one (its setup, zeroing the table, is not counted but is slow under valgrind). */
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+/** Small enough for callgrind in about a second. The ratio uses the replay benchmark's flow table;
+ * callgrind a smaller one (its setup, zeroing the table, is not counted but is slow under valgrind). */
 export const GATE_FRAMES = { flows: 4096, frames: 16384, flowCapacity: 1 << 20, callgrindFlowCapacity: 1 << 16 };
 export const INSTRUCTION_TOLERANCE = 0.1;
 export const RATIO_TOLERANCE = 0.25;
