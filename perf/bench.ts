@@ -1,13 +1,15 @@
 // The one entry point of the benchmarks: `npm run bench -- <name> [options]`.
 // Each sub-command delegates to the benchmark's own script or function (the scripts stay runnable
-// alone) and leaves JSON + Markdown under perf/results/. Every figure is a ratio against a
-// baseline measured in the same run: the machines are shared and noisy.
+// alone), installs the Debian packages it needs when missing, and leaves JSON + Markdown under
+// perf/results/. Every figure is a ratio against a baseline measured in the same run: the machines
+// are shared and noisy.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ensureDebian } from './debian.js';
 import { runGate } from './gate/index.js';
 import { replayBenchmark, replayDefaults } from './micro/scheduler-replay.js';
 import { summarize } from './forward-report.js';
@@ -83,13 +85,18 @@ const commands: Record<string, Command> = {
     about: 'live L4 forwarding on veth (needs root: network namespaces), throughput, CPU per frame and latency at half load',
     baseline: 'the minimal C TPACKET_V3 forwarder (perf/c/fwd.c) and the kernel bridge, same generator, same path',
     usage: 'forward [--rounds 5] [--seconds 2] [--rate 0] [--variants c,addon,addon-csum,kernel] [--batch 256] [--latency-rounds 3]',
-    run: async (args) => (await script('forward.ts', args), 0),
+    async run(args) {
+      await ensureDebian(['iproute2', 'nftables', 'gcc']);
+      await script('forward.ts', args);
+      return 0;
+    },
   },
   l7: {
     about: 'L7 proxy: keep-alive req/s, p99 and TLS handshakes/s on one core (needs Debian\'s wrk, nginx, haproxy)',
     baseline: 'nginx, HAProxy and node-http-proxy with the same back-end, load generator and core',
     usage: 'l7 [--duration 5] [--connections 64] [--rounds 3] [--only lbarray,nginx,haproxy,node-http-proxy]',
     async run(args) {
+      await ensureDebian(['wrk', 'nginx', 'haproxy', 'openssl']);
       const out = await script('l7.ts', args); // writes perf/results/l7-<date>.json itself
       writeResults('l7', { output: out.split('\n') }, `# L7 against nginx, HAProxy and node-http-proxy\n\n${codeBlock(out)}`);
       return 0;
@@ -100,6 +107,7 @@ const commands: Record<string, Command> = {
     baseline: 'pass-through Transform, htmlparser2\'s tokenizer alone, lol-html; uncached pages through the same front',
     usage: 'cdn [--quick] [--rewrite-only | --cache-only]',
     async run(args) {
+      await ensureDebian(['wrk']);
       const json = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lbarray-cdn-')), 'cdn.json');
       const out = await script('cdn.ts', [...args, '--json', json]);
       writeResults('cdn', JSON.parse(fs.readFileSync(json, 'utf8')), `# CDN rewrite and cache\n${out}`); // cdn.ts prints Markdown tables
@@ -112,6 +120,7 @@ const commands: Record<string, Command> = {
     baseline: 'the committed perf/gate/baseline.json (tolerance 10 % for instruction counts, 25 % for the ratio)',
     usage: 'gate [--update] [--rounds 7] [--seconds 0.3] [--slowdown N] [--out DIR]',
     async run(args) {
+      await ensureDebian(['valgrind', 'g++']);
       const { values } = parseArgs({ args, options: { update: { type: 'boolean' }, rounds: { type: 'string' }, seconds: { type: 'string' }, slowdown: { type: 'string' }, out: { type: 'string' } } });
       const r = await runGate({ update: values.update, rounds: optNumber(values.rounds), seconds: optNumber(values.seconds), slowdown: optNumber(values.slowdown), out: values.out });
       return r.ok ? 0 : 1;
