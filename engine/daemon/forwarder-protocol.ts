@@ -1,40 +1,50 @@
 // What the scheduler part and its forwarding threads share: the worker's start data, its
-// messages, and the values of its control word (one Int32 per thread, read between batches).
+// messages, and its control words. A thread is started once per daemon and parked until this
+// node becomes the scheduler, so taking over costs opening rings, not starting a thread.
 import type { ServiceSpec } from '../scheduler/service-set.js';
 
+/** Values of control word 0, read between batches (the loop runs while it is RUN). */
 export const Control = {
-  /** Keep forwarding. */
+  /** Keep forwarding (or: start forwarding, when set on a parked thread). */
   RUN: 0,
-  /** Leave the loop and exit. */
+  /** Leave the loop, close the rings, park. */
   STOP: 1,
   /** Leave the loop, install the next hops again (MACs changed), continue. */
   RELOAD_HOPS: 2,
+  /** Waiting (Atomics.wait) for RUN or EXIT. */
+  PARKED: 3,
+  /** Exit the thread. */
+  EXIT: 4,
 } as const;
 
+/** Control word 1: the table reader slot of the current session. */
+export const CONTROL_READER = 1;
+export const CONTROL_WORDS = 2;
+
 export interface ForwarderData {
+  index: number;
   iface: string;
   fanoutGroup: number;
   ring: { blockSize: number; blockCount: number; frameSize: number };
-  /** TablePublisher.buffer and this thread's reader slot. */
+  /** TablePublisher.buffer (the reader slot comes with each session, in CONTROL_READER). */
   table: SharedArrayBuffer;
-  readerId: number;
   services: ServiceSpec[];
   flowCapacity: number;
   flowIdleMs: number;
   nodeCount: number;
-  /** Index of this node in the node list (frames Maglev gives it take the self-delivery path). */
+  /** Index of this node in the node list: its frames go out on `selfIface` (the self-delivery veth). */
   selfIndex: number;
-  /** The veth end frames for this node are sent on, and the MAC of its far end. */
-  selfPath: { iface: string; peerMac: string } | null;
-  /** 6 bytes per node: the destination MAC of each node (all zero: unknown, the node takes no flows). */
+  selfIface: string;
+  /** 6 bytes per node: its destination MAC (this node's entry: the veth's far end). All zero: unknown. */
   macs: SharedArrayBuffer;
   /** SchedulerCounters of this thread, read by the control plane. */
   counters: SharedArrayBuffer;
-  /** One Int32: a Control value. */
+  /** CONTROL_WORDS Int32s. */
   control: SharedArrayBuffer;
 }
 
 export type ForwarderMessage =
+  | { type: 'parked' }
   | { type: 'ready' }
   | { type: 'failed'; code: string; message: string }
   | { type: 'stopped'; received: number; forwarded: number };

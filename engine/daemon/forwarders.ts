@@ -1,82 +1,135 @@
-// The active scheduler's forwarding threads: one per configured worker, each with its own ring in
-// one PACKET_FANOUT hash group, all reading the one published table. The control plane talks to a
-// running thread only through its control word (the loop blocks; it reads no messages).
+// The scheduler's forwarding threads: one per configured worker, started with the daemon and
+// parked; on activation each opens its own ring in one PACKET_FANOUT hash group and reads the one
+// published table. The control plane talks to a running thread only through its control words
+// (the loop blocks; it reads no messages); the thread answers by message.
 import type { Worker } from 'node:worker_threads';
 import { LbError } from '../errors.js';
 import type { TablePublisher } from '../scheduler/table-publisher.js';
 import { TableReader } from '../scheduler/table-publisher.js';
 import { siblingEntry, startWorker } from '../worker-thread.js';
-import { Control, type ForwarderData, type ForwarderMessage } from './forwarder-protocol.js';
+import { Control, CONTROL_READER, CONTROL_WORDS, type ForwarderData, type ForwarderMessage } from './forwarder-protocol.js';
 
 const entry = siblingEntry(import.meta.url, 'scheduler-worker');
+/** How long a thread may take to leave its loop (one receive wait) or to exit. */
+const STOP_WAIT_MS = 2000;
 
-export type ForwardersSetup = Omit<ForwarderData, 'readerId' | 'counters' | 'control'> & {
-  /** One SchedulerCounters buffer per thread (kept by the caller across activations). */
+export type ForwardersSetup = Omit<ForwarderData, 'index' | 'counters' | 'control'> & {
+  /** One SchedulerCounters buffer per thread. */
   counters: readonly SharedArrayBuffer[];
 };
 
-interface Thread {
-  worker: Worker;
-  control: Int32Array;
-  readerId: number;
-  exited: Promise<boolean>;
+class Thread {
+  readonly control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_WORDS));
+  readonly worker: Worker;
+  readonly exited: Promise<void>;
+  running = false;
+  private readonly inbox: ForwarderMessage[] = [];
+  private waiter: (() => void) | null = null;
+
+  constructor(data: Omit<ForwarderData, 'control'>, onLost: (why: string) => void) {
+    Atomics.store(this.control, 0, Control.PARKED);
+    this.worker = startWorker(entry, { ...data, control: this.control.buffer });
+    this.worker.on('message', (m: ForwarderMessage) => { this.inbox.push(m); this.waiter?.(); });
+    this.worker.on('error', (e) => onLost(e.message));
+    this.exited = new Promise((resolve) => this.worker.once('exit', () => { this.waiter?.(); resolve(); }));
+  }
+
+  set(value: number): void {
+    Atomics.store(this.control, 0, value);
+    Atomics.notify(this.control, 0);
+  }
+
+  /** The next message of one of `types`; LbError if the thread exits or stays silent. */
+  async next(types: ReadonlyArray<ForwarderMessage['type']>, timeoutMs: number): Promise<ForwarderMessage> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const i = this.inbox.findIndex((m) => types.includes(m.type));
+      if (i >= 0) return this.inbox.splice(i, 1)[0]!;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new LbError('ERR_SCHEDULER_WORKER', `A forwarding thread did not answer (${types.join('/')}) within ${timeoutMs} ms.`);
+      let timer: NodeJS.Timeout | undefined;
+      const exited = await Promise.race([
+        new Promise<false>((resolve) => { this.waiter = () => resolve(false); timer = setTimeout(resolve, left, false); }),
+        this.exited.then(() => true),
+      ]);
+      clearTimeout(timer);
+      this.waiter = null;
+      if (exited && !this.inbox.some((m) => types.includes(m.type))) throw new LbError('ERR_SCHEDULER_WORKER', 'A forwarding thread exited.');
+    }
+  }
 }
 
 export class Forwarders {
-  private stopping = false;
+  private closing = false;
 
   private constructor(private readonly threads: Thread[], private readonly table: SharedArrayBuffer) {}
 
-  /** Starts the threads; resolves once every ring is open. `onLost` hears of a thread that died while running. */
-  static async start(setup: ForwardersSetup, publisher: TablePublisher, onLost: (index: number, why: string) => void): Promise<Forwarders> {
-    const threads: Thread[] = [];
-    const self = new Forwarders(threads, publisher.buffer);
-    const ready = setup.counters.map((counters, index) => {
-      const control = new Int32Array(new SharedArrayBuffer(4));
-      const readerId = publisher.addReader();
-      const { counters: _all, ...common } = setup;
-      const data: ForwarderData = { ...common, counters, readerId, control: control.buffer as SharedArrayBuffer };
-      const worker = startWorker(entry, data);
-      let cleanExit = false;
-      const exited = new Promise<boolean>((resolve) => worker.once('exit', () => resolve(cleanExit)));
-      threads.push({ worker, control, readerId, exited });
-      return new Promise<void>((resolve, reject) => {
-        worker.on('message', (m: ForwarderMessage) => {
-          if (m.type === 'ready') resolve();
-          else if (m.type === 'stopped') cleanExit = true;
-          else reject(new LbError(m.code, m.message));
-        });
-        worker.once('error', (e) => reject(new LbError('ERR_SCHEDULER_WORKER', `Forwarding thread ${index} failed: ${e.message}`)));
-        void exited.then((clean) => {
-          reject(new LbError('ERR_SCHEDULER_WORKER', `Forwarding thread ${index} exited during start-up.`));
-          if (!self.stopping && !clean) onLost(index, 'exited');
-        });
-      });
-    });
+  /** Starts the threads, parked; `onLost` hears of one that died. Threads load slowly: do this early. */
+  static async spawn(setup: ForwardersSetup, onLost: (index: number, why: string) => void, startMs = 60_000): Promise<Forwarders> {
+    const { counters, ...common } = setup;
+    let self: Forwarders | null = null;
+    const threads = counters.map((c, index) => new Thread({ ...common, index, counters: c }, (why) => {
+      if (!self?.closing) onLost(index, why);
+    }));
+    self = new Forwarders(threads, setup.table);
     try {
-      await Promise.all(ready);
+      await Promise.all(threads.map((t) => t.next(['parked'], startMs)));
     } catch (e) {
-      await self.stop();
+      await self.close();
       throw e;
     }
     return self;
   }
 
-  /** The next-hop MACs changed: every thread installs them again between two batches. */
-  reloadHops(): void {
-    for (const t of this.threads) Atomics.compareExchange(t.control, 0, Control.RUN, Control.RELOAD_HOPS);
+  /** Every thread opens its rings and forwards; resolves once all do (else stops them and throws). */
+  async activate(publisher: TablePublisher): Promise<void> {
+    const started = this.threads.map(async (t) => {
+      Atomics.store(t.control, CONTROL_READER, publisher.addReader());
+      t.running = true;
+      t.set(Control.RUN);
+      const m = await t.next(['ready', 'failed'], STOP_WAIT_MS * 5);
+      if (m.type === 'failed') {
+        t.running = false;
+        throw new LbError(m.code, m.message);
+      }
+    });
+    const results = await Promise.allSettled(started);
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) {
+      await this.deactivate();
+      throw failed.reason;
+    }
   }
 
-  /** Stops every thread (each leaves its loop within one receive wait); a stuck one is terminated. */
-  async stop(): Promise<void> {
-    this.stopping = true;
-    for (const t of this.threads) Atomics.store(t.control, 0, Control.STOP);
+  /** The next-hop MACs changed: every running thread installs them again between two batches. */
+  reloadHops(): void {
+    for (const t of this.threads) if (t.running) Atomics.compareExchange(t.control, 0, Control.RUN, Control.RELOAD_HOPS);
+  }
+
+  /** Stops forwarding (each thread leaves its loop within one receive wait), rings closed, threads parked. */
+  async deactivate(): Promise<void> {
+    await Promise.all(this.threads.filter((t) => t.running).map(async (t) => {
+      t.running = false;
+      t.set(Control.STOP);
+      try {
+        await t.next(['stopped', 'failed'], STOP_WAIT_MS);
+      } catch {
+        // Stuck: end it, and give back the table slot it cannot release (it would stall every publish).
+        await t.worker.terminate();
+        new TableReader(this.table, Atomics.load(t.control, CONTROL_READER)).release();
+      }
+    }));
+  }
+
+  /** Stops and ends every thread. */
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.deactivate();
     await Promise.all(this.threads.map(async (t) => {
-      const timer = setTimeout(() => void t.worker.terminate(), 1000);
-      const clean = await t.exited;
+      t.set(Control.EXIT);
+      const timer = setTimeout(() => void t.worker.terminate(), STOP_WAIT_MS);
+      await t.exited;
       clearTimeout(timer);
-      // A thread that could not release its table slot would stall every later publish.
-      if (!clean) new TableReader(this.table, t.readerId).release();
     }));
   }
 }

@@ -15,14 +15,13 @@ import { TablePublisher, type NodeHealth } from '../scheduler/table-publisher.js
 import { announceVip } from './announce.js';
 import { Forwarders } from './forwarders.js';
 import type { NodePart, PartContext } from './node-daemon.js';
-import { closeSelfPath, openSelfPath } from './self-delivery.js';
+import { closeSelfPath, openSelfPath, SELF_PATH } from './self-delivery.js';
 import { guardDrops, guardVip, unguardVip } from './vip-guard.js';
 
 /** How often an active scheduler re-reads the other nodes' MACs (and retries unresolved ones). */
 const NEIGHBOUR_REFRESH_MS = 2000;
 
 interface Active {
-  forwarders: Forwarders;
   cancelAnnounce: () => void;
   refresh: NodeJS.Timeout;
 }
@@ -39,6 +38,8 @@ export class SchedulerPart implements NodePart, SchedulerRole {
   private up = new Set<string>();
   private draining = false;
   private running: Active | null = null;
+  /** The forwarding threads, parked until activation (started with the part: they load slowly). */
+  private threads!: Promise<Forwarders>;
   private transition: Promise<void> = Promise.resolve();
   private lost: string | null = null;
 
@@ -61,6 +62,23 @@ export class SchedulerPart implements NodePart, SchedulerRole {
     this.draining = ctx.node.weight === 0;
     ctx.metrics.beforeScrape(() => this.copyMetrics());
     await this.publish();
+    this.threads = this.spawnThreads();
+    this.threads.catch((e: unknown) => { this.lost = `forwarding threads did not start: ${(e as Error).message}`; });
+  }
+
+  private spawnThreads(): Promise<Forwarders> {
+    const c = this.config;
+    const s = c.scheduler;
+    const nodeIds = c.nodes.map((x) => x.id);
+    return Forwarders.spawn({
+      iface: this.self.interface, fanoutGroup: process.pid & 0xffff, ring: s.ring, table: this.publisher.buffer,
+      services: schedulerServices(c), flowCapacity: Math.ceil(s.flowTableCapacity / s.workers), flowIdleMs: s.flowIdleTimeout,
+      nodeCount: nodeIds.length, selfIndex: nodeIds.indexOf(this.self.id), selfIface: SELF_PATH.iface,
+      macs: this.macs.buffer as SharedArrayBuffer, counters: this.counters.map((x) => x.drops.buffer as SharedArrayBuffer),
+    }, (index, why) => {
+      this.lost = `forwarding thread ${index}: ${why}`;
+      this.log.error({ index, why }, 'a forwarding thread was lost');
+    });
   }
 
   // ---- SchedulerRole ----
@@ -68,6 +86,7 @@ export class SchedulerPart implements NodePart, SchedulerRole {
   activate(): Promise<void> {
     return this.serially(async () => {
       if (this.running) return;
+      const since = Date.now();
       this.lost = null;
       const iface = this.self.interface;
       requireInterface(iface, this.self.id);
@@ -76,27 +95,17 @@ export class SchedulerPart implements NodePart, SchedulerRole {
       try {
         await this.resolveAll();
         const selfPath = await openSelfPath();
-        const nodeIds = this.config.nodes.map((x) => x.id);
-        const s = this.config.scheduler;
-        const forwarders = await Forwarders.start({
-          iface, fanoutGroup: process.pid & 0xffff, ring: s.ring, table: this.publisher.buffer,
-          services: schedulerServices(this.config), flowCapacity: Math.ceil(s.flowTableCapacity / s.workers), flowIdleMs: s.flowIdleTimeout,
-          nodeCount: nodeIds.length, selfIndex: nodeIds.indexOf(this.self.id), selfPath: { iface: selfPath.iface, peerMac: selfPath.peerMac },
-          macs: this.macs.buffer as SharedArrayBuffer, counters: this.counters.map((c) => c.drops.buffer as SharedArrayBuffer),
-        }, this.publisher, (index, why) => {
-          this.lost = `forwarding thread ${index} ${why}`;
-          this.log.error({ index, why }, 'a forwarding thread was lost');
-        });
+        const selfIndex = this.config.nodes.findIndex((x) => x.id === this.self.id);
+        this.macs.set(parseMac(selfPath.peerMac, 'self-delivery MAC'), 6 * selfIndex);
+        await (await this.threads).activate(this.publisher);
         const cancelAnnounce = announceVip(iface, vips);
         const refresh = setInterval(() => void this.serially(() => this.refreshNeighbours()), NEIGHBOUR_REFRESH_MS);
-        this.running = { forwarders, cancelAnnounce, refresh };
+        this.running = { cancelAnnounce, refresh };
       } catch (e) {
         await this.teardownHost();
         throw e;
       }
-      this.metrics.role.set(1);
-      this.metrics.failovers.inc();
-      this.log.info({ iface, vips, workers: this.config.scheduler.workers }, 'scheduler active: forwarding and announcing the VIP');
+      this.log.info({ iface, vips, workers: this.config.scheduler.workers, ms: Date.now() - since }, 'scheduler active: forwarding and announcing the VIP');
     });
   }
 
@@ -107,9 +116,8 @@ export class SchedulerPart implements NodePart, SchedulerRole {
       this.running = null;
       clearInterval(r.refresh);
       r.cancelAnnounce();
-      await r.forwarders.stop();
+      await (await this.threads).deactivate();
       await this.teardownHost();
-      this.metrics.role.set(0);
       this.log.info('scheduler inactive');
     });
   }
@@ -124,6 +132,7 @@ export class SchedulerPart implements NodePart, SchedulerRole {
 
   async stop(): Promise<void> {
     await this.deactivate();
+    await this.threads.then((f) => f.close(), () => undefined);
   }
 
   apply(next: Config): Promise<void> {
@@ -200,7 +209,7 @@ export class SchedulerPart implements NodePart, SchedulerRole {
 
   private async refreshNeighbours(): Promise<void> {
     if (!this.running) return;
-    if (await this.resolveAll()) this.running?.forwarders.reloadHops();
+    if (await this.resolveAll() && this.running) (await this.threads).reloadHops();
   }
 
   private async teardownHost(): Promise<void> {
