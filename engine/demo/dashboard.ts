@@ -74,16 +74,28 @@ export interface DemoSummary {
   survivorResets: number;
   killedResets: number;
   failovers: Array<{ from: string; to: string | null; seconds: number | null }>;
+  /** Failed requests started outside the failover windows (kill → takeover + `grace`). */
+  failedOutsideFailover: number;
+  errors: Record<string, number>;
 }
 
-export function summarize(last: DriverSample, killed: string | null, failovers: DemoSummary['failovers']): DemoSummary {
+export type Failover = DemoSummary['failovers'][number] & { at: number };
+
+/** `grace`: seconds after a takeover during which a request started before it may still fail. */
+export function summarize(last: DriverSample, killed: string | null, failovers: readonly Failover[], grace = 2): DemoSummary {
   let survivorResets = 0;
   let killedResets = 0;
   for (const [node, s] of Object.entries(last.streams)) {
     if (node === killed || node === '?') killedResets += s.reset;
     else survivorResets += s.reset;
   }
-  return { seconds: last.t, http: last.http, https: last.https, byNode: last.byNode, survivorResets, killedResets, failovers };
+  const inWindow = (t: number) => failovers.some((f) => t >= f.at - grace && t <= f.at + (f.seconds ?? Infinity) + grace);
+  return {
+    seconds: last.t, http: last.http, https: last.https, byNode: last.byNode, survivorResets, killedResets,
+    failovers: failovers.map(({ from, to, seconds }) => ({ from, to, seconds })),
+    failedOutsideFailover: last.failedAt.filter((t) => !inWindow(t)).length,
+    errors: last.errors,
+  };
 }
 
 export function renderSummary(s: DemoSummary): string {
@@ -95,6 +107,7 @@ export function renderSummary(s: DemoSummary): string {
       ['HTTP requests', `${s.http.ok} ok, ${s.http.failed} failed`],
       ['HTTPS requests', `${s.https.ok} ok, ${s.https.failed} failed`],
       ...s.failovers.map((f) => ['failover', `${f.from} killed → ${f.to ?? 'no new scheduler'}${f.seconds === null ? '' : ` in ${f.seconds.toFixed(2)} s`}`]),
+      ['failed requests outside the failover', String(s.failedOutsideFailover)],
       ['streams reset on surviving nodes', String(s.survivorResets)],
       ['streams reset with the killed node', String(s.killedResets)],
     ]),

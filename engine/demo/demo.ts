@@ -9,7 +9,7 @@ import { adminEndpoint, loadConfig, type Config } from '../config/index.js';
 import { LbError } from '../errors.js';
 import { arrayTopology, labUp, type Lab, type NsProcess } from '../lab/index.js';
 import type { CliIo } from '../cli/io.js';
-import { electedScheduler, renderDashboard, renderSummary, summarize, type DemoEvent, type DemoSummary } from './dashboard.js';
+import { electedScheduler, renderDashboard, renderSummary, summarize, type DemoEvent, type DemoSummary, type Failover } from './dashboard.js';
 import type { DriverOptions, DriverSample } from './driver.js';
 
 export interface DemoOptions {
@@ -61,7 +61,15 @@ class Array3 {
   }
 }
 
+/** The demo; resolves with the exit code (130 after Ctrl-C). */
 export async function runDemo(opts: DemoOptions): Promise<number> {
+  const { summary, interrupted } = await demoArray(opts);
+  opts.io.out(`\n${renderSummary(summary)}`);
+  return interrupted ? 130 : 0;
+}
+
+/** Runs the demo and returns what happened (the tests read it). */
+export async function demoArray(opts: DemoOptions): Promise<{ summary: DemoSummary; interrupted: boolean; prefix: string }> {
   const { io } = opts;
   const configFile = path.resolve(opts.configFile ?? path.join(root, 'examples/lab.yaml'));
   const config = loadConfig(configFile);
@@ -90,8 +98,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       rate: 100, streams: opts.streams ?? 60, streamSeconds: 20, seconds: opts.seconds + 5, tickMs: TICK_MS,
     };
     const summary = await drive(lab, array, driverOptions, opts.seconds, tty, io, () => interrupted);
-    io.out(`\n${renderSummary(summary)}`);
-    return interrupted ? 130 : 0;
+    return { summary, interrupted, prefix: lab.prefix };
   } finally {
     process.removeListener('SIGINT', onSigint);
     const removed = await lab.down();
@@ -103,7 +110,7 @@ async function drive(lab: Lab, array: Array3, o: DriverOptions, seconds: number,
   interrupted: () => boolean): Promise<DemoSummary> {
   const driver = lab.spawn(lab.clients[0]!.name, [...script('driver'), JSON.stringify(o)], { maxOutput: 1 << 16 });
   const events: DemoEvent[] = [];
-  const failovers: DemoSummary['failovers'] = [];
+  const failovers: Failover[] = [];
   let last: DriverSample | undefined;
   let shown: DriverSample | undefined;
   let lastShownAt = 0;
@@ -141,7 +148,7 @@ async function drive(lab: Lab, array: Array3, o: DriverOptions, seconds: number,
       killedAt = s.t;
       array.kill(sched);
       events.push({ t: s.t, text: `SIGKILL ${sched} (the scheduler)` });
-      failovers.push({ from: sched, to: null, seconds: null });
+      failovers.push({ from: sched, to: null, seconds: null, at: s.t });
     } else if (killed !== null && failovers.at(-1)!.to === null && sched && sched !== killed) {
       failovers.at(-1)!.to = sched;
       failovers.at(-1)!.seconds = s.t - killedAt;

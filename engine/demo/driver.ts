@@ -37,6 +37,8 @@ export interface DriverSample {
   statuses: Array<{ id: string; status?: NodeStatus; error?: string }>;
   /** Failed requests by reason (an HTTP status, an error code, "timeout"). */
   errors: Record<string, number>;
+  /** When each failed request was started (seconds, 0.1 s resolution). */
+  failedAt: number[];
   /** When the load started: once the array had agreed on a scheduler (null before). */
   loadStart: number | null;
 }
@@ -58,7 +60,7 @@ function tally(map: Record<string, number>, key: string): void {
 export class Driver {
   readonly started = Date.now();
   readonly sample: DriverSample = {
-    t: 0, http: { ok: 0, failed: 0 }, https: { ok: 0, failed: 0 }, byNode: {}, streams: {}, statuses: [], errors: {}, loadStart: null,
+    t: 0, http: { ok: 0, failed: 0 }, https: { ok: 0, failed: 0 }, byNode: {}, streams: {}, statuses: [], errors: {}, failedAt: [], loadStart: null,
   };
   private stopped = false;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -79,7 +81,12 @@ export class Driver {
       });
       res.on('error', (e: NodeJS.ErrnoException) => fail(e.code ?? e.message));
     });
-    const fail = (reason: string) => { counts.failed++; tally(this.sample.errors, `${secure ? 'https' : 'http'} ${reason}`); };
+    const startedAt = Math.round((Date.now() - this.started) / 100) / 10;
+    const fail = (reason: string) => {
+      counts.failed++;
+      tally(this.sample.errors, `${secure ? 'https' : 'http'} ${reason}`);
+      this.sample.failedAt.push(startedAt);
+    };
     req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'timeout' })));
     req.on('error', (e: NodeJS.ErrnoException) => fail(e.code ?? e.message));
   }

@@ -14,7 +14,7 @@ function status(node: string, role: NodeStatus['role'], scheduler: string | null
 }
 
 function sample(t: number, byNode: Record<string, number>, statuses: DriverSample['statuses'], streams: DriverSample['streams'] = {}): DriverSample {
-  return { t, http: { ok: 10, failed: 1 }, https: { ok: 2, failed: 0 }, byNode, streams, statuses, errors: { 'http ECONNRESET': 1 }, loadStart: 0 };
+  return { t, http: { ok: 10, failed: 1 }, https: { ok: 2, failed: 0 }, byNode, streams, statuses, errors: { 'http ECONNRESET': 1 }, failedAt: [2.5, 10, 10.4, 13.9, 20], loadStart: 0 };
 }
 
 t.test('nodeOfVia reads the node id lbarray puts in Via', async (t) => {
@@ -66,8 +66,9 @@ t.test('the summary counts resets on surviving nodes apart from the killed one',
   const last = sample(30, { lb1: 5, lb2: 7 }, [], {
     lb1: { open: 0, done: 2, reset: 4 }, lb2: { open: 5, done: 9, reset: 0 }, '?': { open: 0, done: 0, reset: 1 },
   });
-  const s = summarize(last, 'lb1', [{ from: 'lb1', to: 'lb2', seconds: 0.5 }]);
+  const s = summarize(last, 'lb1', [{ from: 'lb1', to: 'lb2', seconds: 0.5, at: 11 }]);
   t.equal(s.survivorResets, 0);
+  t.equal(s.failedOutsideFailover, 3, 'failures from 9 s (2 s before the kill) to 13.5 s (2 s after the takeover) are the failover\'s');
   t.equal(s.killedResets, 5, 'the killed node\'s streams and streams that never got an answer');
   const text = renderSummary(s);
   t.match(text, /lb1 killed → lb2 in 0\.50 s/);
