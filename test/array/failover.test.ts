@@ -1,0 +1,25 @@
+// The scheduler fails over (DESIGN: "established connections survive the failover"): lb1, the
+// scheduler, is stopped; the election makes lb2 the scheduler, which announces the VIP and builds
+// the same Maglev table from the same node list. Connections held by lb2 and lb3 keep working
+// through the new scheduler; new connections are served by lb2 and lb3.
+import t from 'tap';
+import { startArray } from './fixtures/array-lab.js';
+
+t.test('connections held by the other nodes survive the loss of the scheduler', async (t) => {
+  const a = await startArray(t);
+  const held = await a.hold(a.lab.requireVip().v4, 18);
+  const owners = held.owners;
+  t.ok(owners.includes('lb2') && owners.includes('lb3'), `held connections on ${owners.join(' ')}`);
+
+  // SIGTERM: lb1 resigns at once, then lets its own connections finish within its grace period (10 s).
+  const stopped = a.nodes.lb1!.stop(15_000);
+  await a.nodes.lb2!.waitFor(/scheduler active/, 10_000);
+  const { after, fresh } = await held.release();
+  owners.forEach((owner, i) => {
+    if (owner === 'lb1') t.notOk(after[i]!.ok, `connection ${i} ended with lb1`);
+    else t.same(after[i], { ok: true, peer: a.address[owner] }, `connection ${i} on ${owner} still works through the new scheduler`);
+  });
+  t.same(fresh.failures, [], '90 new connections all succeeded');
+  t.same(Object.keys(fresh.byPeer).map((p) => a.nodeOf[p]).sort(), ['lb2', 'lb3'], 'lb2 (now the scheduler, self-delivering) and lb3 serve them');
+  t.same(await stopped, { code: 0, signal: null }, 'lb1 exited 0 within its grace period');
+});
