@@ -1,6 +1,7 @@
 // Reload without dropping connections (issue 7): with long-lived connections open on every node,
-// the config file changes (pool app loses be2) and every node is told to reload (POST /reload).
-// Each held connection keeps working on its node; new connections get the new pool. Then the
+// the config file changes (pool app loses be2; lb3 gets weight 0, drained) and every node is told
+// to reload (POST /reload). Each held connection keeps working on its node, lb3's too (a drained
+// node keeps its flows); new connections get the new pool and never go to lb3. Then the
 // scheduler is stopped with SIGTERM: exit 0, its veth and nftables rule removed.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,8 +15,9 @@ t.test('a reload changes the pool while held connections keep working', async (t
   t.equal(new Set(owners).size, 3, `12 held connections on all three nodes (${owners.join(' ')})`);
 
   const be2 = a.lab.host('be2').v4!.split('/')[0]!;
-  const next = arrayConfig(a.lab).split('\n').filter((l) => !l.includes(`address: ${be2},`)).join('\n');
-  t.not(next, arrayConfig(a.lab), 'the new config drops be2 from the pool');
+  const next = arrayConfig(a.lab).split('\n').filter((l) => !l.includes(`address: ${be2},`))
+    .map((l) => (l.includes('id: lb3,') ? l.replace(/ }$/, ', weight: 0 }') : l)).join('\n');
+  t.match(next, /id: lb3,.*weight: 0 }/, 'the new config drains lb3');
   fs.writeFileSync(path.join(a.dir, 'array.yaml'), next);
   for (const id of Object.keys(a.nodes)) {
     const { stdout } = await a.lab.exec(a.lab.clients[0]!.name,
@@ -29,6 +31,7 @@ t.test('a reload changes the pool while held connections keep working', async (t
   });
   t.same(fresh.failures, [], '90 new connections all succeeded');
   t.same(fresh.byBackend, { be1: 90 }, 'new connections use the reloaded pool (be1 only)');
+  t.notOk(fresh.byPeer[a.address.lb3!], 'no new connection went to the drained lb3');
 
   // SIGTERM on the scheduler: it leaves the role cleanly and takes its host changes with it.
   t.same(await a.nodes.lb1!.stop(8000), { code: 0, signal: null }, 'lb1 exits 0 on SIGTERM');
