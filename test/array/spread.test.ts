@@ -24,6 +24,9 @@ t.test('fresh connections through the VIP spread over all three nodes, the sched
   t.equal(status.role, 'scheduler', 'lb1 reports the scheduler role');
   t.ok(status.counters['scheduler.packets.lb1']! > 0, 'the scheduler counted frames to itself');
   t.ok(status.counters['scheduler.vipGuardDrops']! > 0, 'its own kernel was kept out of VIP frames (nftables drops counted)');
+  const { stdout: metrics } = await a.lab.exec(a.lab.clients[0]!.name, ['curl', '-s', '--max-time', '3', `http://${a.address.lb1}:9180/metrics`]);
+  t.match(metrics, /lbarray_scheduler_packets_total\{target="lb1",node="lb1"\} [1-9]/, 'per-node packet counters reach /metrics');
+  t.match(metrics, /lbarray_scheduler_drops_total\{reason="not_vip",node="lb1"\} [1-9]/, 'drops by reason reach /metrics');
   const others = await Promise.all(['lb2', 'lb3'].map((id) => a.status(id)));
   t.same(others.map((s) => s.role), ['node', 'node'], 'the other nodes are plain LB nodes');
 
