@@ -118,7 +118,7 @@ const commands: Record<string, Command> = {
   gate: {
     about: 'CI regression gate: callgrind instruction counts of the C++ fast path and the TS / C++ replay ratio against perf/gate/baseline.json',
     baseline: 'the committed perf/gate/baseline.json (tolerance 10 % for instruction counts, 25 % for the ratio)',
-    usage: 'gate [--update] [--rounds 7] [--seconds 0.3] [--slowdown N] [--out DIR]',
+    usage: 'gate [--update] [--rounds 15] [--seconds 0.1] [--slowdown N] [--out DIR]',
     async run(args) {
       await ensureDebian(['valgrind', 'g++']);
       const { values } = parseArgs({ args, options: { update: { type: 'boolean' }, rounds: { type: 'string' }, seconds: { type: 'string' }, slowdown: { type: 'string' }, out: { type: 'string' } } });

@@ -2,7 +2,7 @@
 // committed perf/gate/baseline.json, prints the table either way, and reports a failure per figure
 // beyond its tolerance (the ratio after one confirming measurement). `--update` records the
 // measured figures as the new baseline instead.
-//   npm run bench -- gate [--update] [--rounds 7] [--seconds 0.3] [--slowdown N] [--out DIR]
+//   npm run bench -- gate [--update] [--rounds 15] [--seconds 0.1] [--slowdown N] [--out DIR]
 // --slowdown N builds the measured C++ binary with N extra hash mixes per frame: a real regression,
 // to see the gate refuse it (test/perf/gate.test.ts does).
 import fs from 'node:fs';
@@ -35,7 +35,7 @@ export async function runGate(o: GateOptions = {}): Promise<{ ok: boolean; failu
   if (o.update && o.slowdown) throw new Error('gate: --update with --slowdown would record a deliberate regression as the baseline');
   log(`gate: callgrind over ${GATE_FRAMES.frames} synthetic frames (${GATE_FRAMES.flows} flows) and ${path.relative(process.cwd(), GATE_CAPTURE)}${o.slowdown ? `, binary slowed by ${o.slowdown} extra mixes per frame` : ''}`);
   const instructions = await measureInstructions(o.slowdown ? { defines: { LB_GATE_EXTRA_MIXES: o.slowdown } } : {});
-  const ratioOptions = { rounds: o.rounds ?? 7, seconds: o.seconds ?? 0.3, log };
+  const ratioOptions = { rounds: o.rounds ?? 15, seconds: o.seconds ?? 0.1, log };
   let ratio = await measureRatio(ratioOptions);
   const recorded = o.update ? undefined : (JSON.parse(fs.readFileSync(file, 'utf8')) as Baseline);
   // A timed ratio on a shared machine dips when a neighbour bursts: one confirming measurement, the

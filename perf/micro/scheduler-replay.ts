@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
-import { formatReplay, replay, replaySetup, type FrameSet, type ReplayOptions, type ReplayResult } from '../../engine/scheduler/replay.js';
+import { formatReplay, replay, replaySetup, type FrameSet, type ReplayOptions, type ReplayResult, type RewriteFn } from '../../engine/scheduler/replay.js';
 import { DROP_REASON_NAMES } from '../../engine/scheduler/counters.js';
 import { rewriteBuffer } from '../../engine/ring/index.js';
 import { packFrames, readPcap, withoutRunts } from '../../engine/capture/index.js';
@@ -63,18 +63,41 @@ export function baselineInput(frames: FrameSet, options: ReplayOptions): { file:
   return { file, batch: s.batch, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** A replay with the CPU time of its timed passes (wall time on a shared machine counts the neighbours too). */
+export interface TimedReplay extends ReplayResult { cpuSeconds: number }
+
 /** The baseline's JSON line as a ReplayResult (node ids and drop names attached). */
-export function baselineResult(stdout: string, options: ReplayOptions): ReplayResult {
-  const r = JSON.parse(stdout) as { frames: number; iterations: number; seconds: number; pps: number; decisions: number[]; drops: number[]; consumed: number };
+export function baselineResult(stdout: string, options: ReplayOptions): TimedReplay {
+  const r = JSON.parse(stdout) as { frames: number; iterations: number; seconds: number; cpuSeconds: number; pps: number; decisions: number[]; drops: number[]; consumed: number };
   const nodes: Record<string, number> = {};
   options.nodes.forEach((id, i) => { nodes[id] = r.decisions[i]; });
   const drops: Record<string, number> = {};
   DROP_REASON_NAMES.forEach((name, i) => { drops[name] = r.drops[i]; });
-  return { frames: r.frames, iterations: r.iterations, seconds: r.seconds, pps: r.pps, nodes, drops, consumed: r.consumed };
+  return { frames: r.frames, iterations: r.iterations, seconds: r.seconds, cpuSeconds: r.cpuSeconds, pps: r.pps, nodes, drops, consumed: r.consumed };
 }
 
+const cpuNow = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
+
+/** The TypeScript replay (engine/scheduler/replay.ts) with the CPU time of its timed passes: the
+ * rewrite hook marks the end of the counted pass, the first `batches` calls. */
+export function replayTs(frames: FrameSet, options: ReplayOptions): TimedReplay {
+  const batches = Math.ceil(frames.count / replaySetup(options).batch);
+  let calls = 0;
+  let cpu0 = 0;
+  const rewrite: RewriteFn = (buf, offsets, lengths, decisions, count, macTable) => {
+    const n = rewriteBuffer(buf, offsets, lengths, decisions, count, macTable);
+    if (++calls === batches) cpu0 = cpuNow();
+    return n;
+  };
+  const r = replay(frames, options, rewrite);
+  return { ...r, cpuSeconds: cpuNow() - cpu0 };
+}
+
+/** Frames per CPU second of the timed passes. */
+export const cpuPps = (r: TimedReplay): number => (r.frames * r.iterations) / r.cpuSeconds;
+
 /** Runs the C++ baseline over the same frames and scheduling state. */
-export async function runBaseline(frames: FrameSet, options: ReplayOptions): Promise<ReplayResult> {
+export async function runBaseline(frames: FrameSet, options: ReplayOptions): Promise<TimedReplay> {
   const bin = await buildBaseline();
   const input = baselineInput(frames, options);
   try {
@@ -132,25 +155,30 @@ export function sameDecisions(a: ReplayResult, b: ReplayResult): boolean {
 }
 
 export interface ReplayRounds {
-  /** TS pps / C++ pps, one per round. */
+  /** TS pps / C++ pps (wall time), one per round. */
   ratios: number[];
+  /** The same per CPU second of each path's timed passes: what the neighbours' load disturbs least. */
+  cpuRatios: number[];
   /** The last round of each path (their decisions are compared). */
-  ts: ReplayResult;
-  base: ReplayResult;
+  ts: TimedReplay;
+  base: TimedReplay;
 }
 
 /** Alternates the two paths round by round (the machine is shared and noisy): a ratio per round. */
 export async function replayRounds(frames: FrameSet, options: ReplayOptions, rounds: number, log: (line: string) => void = console.log): Promise<ReplayRounds> {
   const ratios: number[] = [];
-  let ts: ReplayResult | undefined;
-  let base: ReplayResult | undefined;
+  const cpuRatios: number[] = [];
+  let ts: TimedReplay | undefined;
+  let base: TimedReplay | undefined;
   for (let round = 0; round < rounds; round++) {
     base = await runBaseline(frames, options);
-    ts = replay(frames, options, rewriteBuffer);
+    ts = replayTs(frames, options);
     ratios.push(ts.pps / base.pps);
-    log(`round ${round + 1}: TS ${(ts.pps / 1e6).toFixed(2)} Mpps, C++ ${(base.pps / 1e6).toFixed(2)} Mpps, ratio ${(ts.pps / base.pps).toFixed(3)}`);
+    cpuRatios.push(cpuPps(ts) / cpuPps(base));
+    log(`round ${round + 1}: TS ${(ts.pps / 1e6).toFixed(2)} Mpps, C++ ${(base.pps / 1e6).toFixed(2)} Mpps, ratio ${(ts.pps / base.pps).toFixed(3)}; ` +
+      `per CPU second TS ${(cpuPps(ts) / 1e6).toFixed(2)} M, C++ ${(cpuPps(base) / 1e6).toFixed(2)} M, ratio ${cpuRatios[round]!.toFixed(3)}`);
   }
-  return { ratios, ts: ts!, base: base! };
+  return { ratios, cpuRatios, ts: ts!, base: base! };
 }
 
 export const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
@@ -170,14 +198,15 @@ export async function replayBenchmark(o: ReplayCli = replayDefaults, log: (line:
     : await captureReplay(o.capture, o.config);
   const { frames } = input;
   const options = { ...input.options, minSeconds: o.seconds };
-  const { ratios, ts, base } = await replayRounds(frames, options, o.rounds, log);
+  const { ratios, cpuRatios, ts, base } = await replayRounds(frames, options, o.rounds, log);
   log(formatReplay('TypeScript decide + addon rewrite', ts));
   log(formatReplay('C++ baseline (same work)', base));
   const same = sameDecisions(ts, base);
   log(`same decisions: ${same}`);
   log(`median ratio TS / C++ over ${ratios.length} rounds: ${median(ratios).toFixed(3)} (target ≥ 0.9); ` +
     `${o.capture ?? `${o.flows} synthetic flows`}, ${frames.count} frames, flow table ${options.flowCapacity} entries`);
-  return { options: o, ratios, ts, base, sameDecisions: same };
+  log(`median ratio per CPU second of the timed passes: ${median(cpuRatios).toFixed(3)}`);
+  return { options: o, ratios, cpuRatios, ts, base, sameDecisions: same };
 }
 
 async function main(): Promise<void> {
