@@ -85,6 +85,7 @@ export class ClusterPart implements NodePart {
       nodes: others.map((n) => ({ id: n.id, address: addressBytes(nodeAddress(n, fam.v6)!), mac: n.mac })),
       intervalMs: checks.interval, timeoutMs: checks.timeout, rise: checks.rise, fall: checks.fall,
       selfCheck: this.opts.selfCheck,
+      scheduler: () => this.#otherScheduler(),
       onChange: (up) => this.#onHealth(up),
     });
     for (const n of config.nodes) ctx.metrics.nodeUp.set({ node: n.id }, 1);
@@ -121,6 +122,12 @@ export class ClusterPart implements NodePart {
     this.#log.info({ up: [...up] }, 'LB node health changed');
     this.role.setNodesUp(up);
     if (this.#error === null) this.#election?.setEligible(up.has(node.id));
+  }
+
+  /** The node that is the scheduler while this one is a backup (null when this one is, or none is heard). */
+  #otherScheduler(): string | null {
+    const m = this.#election?.machine;
+    return m && m.state === 'backup' && m.masterAddress ? this.#nodeOf(m.masterAddress) : null;
   }
 
   /** The node id of an address heard in adverts (its text if no node has it, e.g. another VRRP router). */

@@ -33,6 +33,12 @@ export interface NodeProberOptions {
   rise: number;
   fall: number;
   interface: string;
+  /**
+   * The node that is the scheduler now (heard in its adverts), or null. It is not probed: its own
+   * forwarder takes frames to the VIP and would hand our SYN to whichever node Maglev picks (maybe
+   * us), so its adverts are its health; a scheduler whose own L7 fails resigns (priority 0).
+   */
+  scheduler?: () => string | null;
   /** Own health; default: a TCP connect to VIP:port on this host. */
   selfCheck?: () => Promise<boolean>;
   onChange: (up: ReadonlySet<string>) => void;
@@ -89,7 +95,11 @@ export class NodeProber {
   }
 
   #round(): void {
-    for (const n of this.o.nodes) void this.#probe(n);
+    const scheduler = this.o.scheduler?.() ?? null;
+    for (const n of this.o.nodes) {
+      if (n.id === scheduler) this.#record(n.id, true);
+      else void this.#probe(n);
+    }
     void this.#probeSelf();
   }
 
