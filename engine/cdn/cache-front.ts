@@ -84,6 +84,15 @@ function asBuffer(u: Uint8Array): Buffer {
   return Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 }
 
+/** A back-end response on its way to the client, rewritten as it streams when it is an HTML page. */
+export function streamThrough(policy: UrlPolicy, req: PageRequestInfo, res: OriginResponse, stats?: CdnStats): FrontResponse {
+  const plan = planRewrite(policy, { method: req.method, url: req.url, acceptEncoding: headerValue(req.headers, 'accept-encoding') }, res, stats);
+  if (plan === null) return { status: res.status, headers: res.headers, body: req.method === 'HEAD' ? null : res.body, cache: 'PASS' };
+  const body = plan.transform;
+  pipeline(res.body, body, () => {});
+  return { status: res.status, headers: plan.headers, body, cache: 'PASS' };
+}
+
 export class CachingRewriter {
   readonly stats: CdnStats;
   private readonly maxPageBytes: number;
@@ -117,11 +126,7 @@ export class CachingRewriter {
 
   /** Pass-through with streaming rewrite: not stored. */
   private pass(req: PageRequestInfo, res: OriginResponse): FrontResponse {
-    const plan = planRewrite(this.options.policy, { method: req.method, url: req.url, acceptEncoding: headerValue(req.headers, 'accept-encoding') }, res, this.stats);
-    if (plan === null) return { status: res.status, headers: res.headers, body: req.method === 'HEAD' ? null : res.body, cache: 'PASS' };
-    const body = plan.transform;
-    pipeline(res.body, body, () => {});
-    return { status: res.status, headers: plan.headers, body, cache: 'PASS' };
+    return streamThrough(this.options.policy, req, res, this.stats);
   }
 
   private fromPage(req: PageRequestInfo, page: StoredPage, state: CacheState): FrontResponse {

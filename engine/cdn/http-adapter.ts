@@ -2,21 +2,37 @@
 // client's IncomingMessage from a FrontResponse. The L7 proxy has its own framer; this serves
 // tests, benchmarks and simple deployments.
 import http from 'node:http';
+import https from 'node:https';
 import type { Readable } from 'node:stream';
 import type { CachingRewriter, FetchOrigin, FrontResponse, OriginResponse, PageRequestInfo } from './cache-front.js';
 import type { HeaderMap } from './headers.js';
 
 const NOT_FORWARDED = new Set(['if-none-match', 'if-modified-since', 'range', 'if-range', 'connection', 'keep-alive', 'transfer-encoding', 'te', 'upgrade']);
 
+export interface OriginServer {
+  host: string;
+  port: number;
+  /** An https.Agent makes the request over TLS. */
+  agent?: http.Agent;
+  /** Fields added to (or replacing) the client's, such as X-Forwarded-For. */
+  headers?: HeaderMap;
+  /** Socket inactivity allowed before the request fails with code ETIMEDOUT. */
+  timeoutMs?: number;
+}
+
 /** A FetchOrigin for `req` against a back-end at host:port (the client's conditionals dropped). */
-export function httpOrigin(req: PageRequestInfo, backend: { host: string; port: number; agent?: http.Agent }): FetchOrigin {
+export function httpOrigin(req: PageRequestInfo, backend: OriginServer): FetchOrigin {
+  const request = backend.agent instanceof https.Agent ? https.request : http.request;
   return (conditional) => new Promise<OriginResponse>((resolve, reject) => {
     const headers: http.OutgoingHttpHeaders = {};
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !NOT_FORWARDED.has(k)) headers[k] = v;
-    for (const [k, v] of Object.entries(conditional)) if (v !== undefined) headers[k] = v;
-    const r = http.request({ host: backend.host, port: backend.port, method: req.method, path: req.url.pathname + req.url.search, headers, agent: backend.agent }, (res) => {
+    for (const added of [backend.headers ?? {}, conditional]) for (const [k, v] of Object.entries(added)) if (v !== undefined) headers[k] = v;
+    const r = request({ host: backend.host, port: backend.port, method: req.method, path: req.url.pathname + req.url.search, headers, agent: backend.agent }, (res) => {
       resolve({ status: res.statusCode ?? 502, headers: res.headers as HeaderMap, body: res });
     });
+    if (backend.timeoutMs !== undefined) {
+      r.setTimeout(backend.timeoutMs, () => r.destroy(Object.assign(new Error('The back-end did not answer in time.'), { code: 'ETIMEDOUT' })));
+    }
     r.on('error', reject);
     r.end();
   });

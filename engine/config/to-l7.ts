@@ -2,7 +2,8 @@
 // the config file, the config layer never reaches into the proxy. Certificate, key and CA files
 // are read here (they were validated by the loader).
 import fs from 'node:fs';
-import type { HealthCheckOptions, L7Options, PersistenceOptions, PolicyOptions, PoolOptions, RouteRule, ServiceOptions } from '../l7/types.js';
+import type { HealthCheckOptions, L7Options, PersistenceOptions, PolicyOptions, PoolOptions, RouteCdnOptions, RouteRule, ServiceOptions } from '../l7/types.js';
+import { cdnRules } from './to-scheduler.js';
 import type { Config, NodeConfig, PoolConfig, RouteConfig } from './schema.js';
 import type { Policy } from './schema.js';
 
@@ -53,6 +54,12 @@ function l7Pool(c: Config, name: string, pool: PoolConfig, policy: Policy): Pool
   };
 }
 
+/** A route's CDN block as the proxy takes it (rules plus whether pages are cached). */
+function l7Cdn(r: RouteConfig): RouteCdnOptions | undefined {
+  const rules = cdnRules(r);
+  return rules === undefined ? undefined : { ...rules, cache: { enabled: r.cdn!.cache.enabled } };
+}
+
 const samePolicy = (a: Policy, b: Policy) => JSON.stringify(a) === JSON.stringify(b);
 
 // A route whose policy differs from its pool's gets a pool of its own (same servers, its policy),
@@ -70,6 +77,7 @@ export function l7Options(c: Config, node: NodeConfig): L7Options {
   const pools: PoolOptions[] = Object.entries(c.pools).map(([name, p]) => l7Pool(c, name, p, p.policy));
   const routes: RouteRule[] = [];
   let defaultPool: string | undefined;
+  let defaultCdn: RouteCdnOptions | undefined;
   c.routes.forEach((r, i) => {
     let pool = r.pool;
     if (!samePolicy(r.policy, c.pools[r.pool].policy)) {
@@ -77,8 +85,9 @@ export function l7Options(c: Config, node: NodeConfig): L7Options {
       pools.push(l7Pool(c, pool, c.pools[r.pool], r.policy));
     }
     const { host, pathPrefix, pathRegex } = r.match;
-    if (!host && !pathPrefix && !pathRegex) { defaultPool = pool; return; }
-    routes.push({ pool, ...(host ? { host } : {}), ...(pathPrefix ? { pathPrefix } : {}), ...(pathRegex ? { pathRegex } : {}) });
+    const cdn = l7Cdn(r);
+    if (!host && !pathPrefix && !pathRegex) { defaultPool = pool; defaultCdn = cdn; return; }
+    routes.push({ pool, ...(host ? { host } : {}), ...(pathPrefix ? { pathPrefix } : {}), ...(pathRegex ? { pathRegex } : {}), ...(cdn ? { cdn } : {}) });
   });
   defaultPool ??= routes[routes.length - 1]?.pool;
 
@@ -89,6 +98,7 @@ export function l7Options(c: Config, node: NodeConfig): L7Options {
     port: s.port,
     routes,
     defaultPool: defaultPool as string,
+    ...(defaultCdn ? { defaultCdn } : {}),
     ...(c.proxy.via ? { via: `lbarray-${node.id}` } : {}),
     timeouts: { headersMs: c.proxy.headersTimeout, bodyMs: c.proxy.requestTimeout, keepAliveMs: c.proxy.keepAliveTimeout },
     limits: { maxHeaderBytes: c.proxy.maxHeaderBytes },
@@ -101,5 +111,7 @@ export function l7Options(c: Config, node: NodeConfig): L7Options {
       },
     } : {}),
   })));
-  return { ...(c.proxy.workers === 'auto' ? {} : { workers: c.proxy.workers }), services, pools };
+  // The page cache host hashes the same list (L7Part): pages stored under other rules are dropped.
+  const cdn = c.routes.some((r) => r.cdn) ? { cdnRules: c.routes.map(cdnRules) } : {};
+  return { ...(c.proxy.workers === 'auto' ? {} : { workers: c.proxy.workers }), services, pools, ...cdn };
 }

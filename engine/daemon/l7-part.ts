@@ -1,7 +1,8 @@
 // The L7 node as a part of the daemon: proxy workers listening on the VIP (which the node holds
 // on its loopback), health checks of the back-ends, and the node's CDN page cache when a route
-// caches. A reloaded config starts a second set of workers beside the running one (SO_REUSEPORT:
-// both listen at once), then lets the old set finish its open exchanges: no connection is cut.
+// caches (the CDN routes of every worker share it through CdnNode; purges drop its pages). A
+// reloaded config starts a second set of workers beside the running one (SO_REUSEPORT: both
+// listen at once), then lets the old set finish its open exchanges: no connection is cut.
 import { CdnNode } from '../cdn/index.js';
 import { cdnCacheOptions, cdnRules, l7Options, nodeById, type Config, type NodeConfig } from '../config/index.js';
 import type { BackendHealth, NodeStatus, PurgeRequest } from '../admin/status.js';
@@ -38,7 +39,7 @@ export class L7Part implements NodePart {
         this.log.info({ pool, server, up, reason }, up ? 'back-end up' : 'back-end down');
       },
       onWorkerReplaced: (index, code) => this.log.warn({ index, code }, 'L7 worker died and was replaced'),
-    }, { reusePort: true });
+    }, { reusePort: true, pageCache: this.cdn ?? undefined });
   }
 
   // The page cache lives as long as the node; a change of the CDN rules flushes it.
@@ -52,8 +53,9 @@ export class L7Part implements NodePart {
 
   async apply(next: Config): Promise<void> {
     const old = this.node;
-    this.node = await this.startNode(next);
+    // Rules first: the new workers tag pages with the new rules' hash, which the cache then expects.
     this.configureCdn(next);
+    this.node = await this.startNode(next);
     if (old) {
       const done = old.stop({ graceful: true, graceMs: RELOAD_GRACE_MS }).finally(() => this.winding.delete(done));
       this.winding.add(done);

@@ -5,6 +5,7 @@
 // Bodies are forwarded as the Buffers that arrived (slices, no copies); only framing is counted.
 import type net from 'node:net';
 import type { BackendPool, ServerRuntime } from './backend-pool.js';
+import type { CdnOutcome, CdnRoute } from './cdn-route.js';
 import type { Clock, Timed } from './clock.js';
 import { errorPage } from './error-pages.js';
 import { forwardInfo, forwardRequestHead, forwardResponseHead, forwardSwitchingHead, type ForwardInfo } from './forward-head.js';
@@ -33,7 +34,7 @@ function writeHeadAndBody(socket: net.Socket, head: string, body: Buffer): boole
 }
 
 export interface ServiceContext {
-  router: Router;
+  router: Router<CdnRoute>;
   pools: Map<string, BackendPool>;
   limits: HeadLimits;
   timeouts: ClientTimeouts;
@@ -44,7 +45,8 @@ export interface ServiceContext {
   onPassive(pool: string, server: string, kind: 'error' | '5xx'): void;
 }
 
-const HEAD = 0, QUEUED = 1, BODY = 2, WAIT = 3, TUNNEL = 4, CLOSED = 5;
+// CDN: a CDN route's page is being served by cdn-route.ts (no upstream connection of ours).
+const HEAD = 0, QUEUED = 1, BODY = 2, WAIT = 3, TUNNEL = 4, CLOSED = 5, CDN = 6;
 const T_NONE = 0, T_IDLE = 1, T_HEADERS = 2, T_BODY = 3, T_RESPONSE = 4;
 
 export class ClientConnection implements UpstreamOwner, Timed {
@@ -171,6 +173,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
         return false;
       }
       case WAIT:
+      case CDN:
         // The next pipelined request waits here until this response is complete.
         if (this.buf !== null && this.buf.length > this.ctx.limits.maxHeaderBytes) this.pauseReading();
         return false;
@@ -191,7 +194,8 @@ export class ClientConnection implements UpstreamOwner, Timed {
     const ctx = this.ctx;
     ctx.stats.requests++;
     this.req = head;
-    const pool = ctx.pools.get(ctx.router.route(head.host, head.target))!;
+    const route = ctx.router.pick(head.host, head.target);
+    const pool = ctx.pools.get(route.pool)!;
     const choice = pool.choose(head, this.fwd.address);
     this.reqBody = requestBody(head);
     if (choice === undefined) {
@@ -202,6 +206,10 @@ export class ClientConnection implements UpstreamOwner, Timed {
     this.server = choice.server;
     this.addHeaders = choice.addHeaders;
     pool.load[choice.server.index]++;
+    if (route.cdn !== undefined && route.cdn.takes(head)) {
+      this.serveCdn(route.cdn);
+      return;
+    }
     this.reqHead = forwardRequestHead(head, this.fwd);
     this.reqBodySeen = false;
     this.retried = false;
@@ -236,6 +244,26 @@ export class ClientConnection implements UpstreamOwner, Timed {
     if (this.corked === null && this.driving && this.buf !== null && !this.reqBody!.done) { this.corked = up.socket; up.socket.cork(); }
     up.socket.write(this.reqHead, 'latin1');
     this.state = BODY;
+  }
+
+  private serveCdn(route: CdnRoute): void {
+    this.state = CDN;
+    // The back-end request has its own timeout (the pool's response timeout).
+    this.deadline = 0;
+    this.timer = T_NONE;
+    this.resStarted = false;
+    void route.serve({ req: this.req!, fwd: this.fwd, pool: this.pool!, server: this.server!, addHeaders: this.addHeaders, socket: this.socket,
+      onPassive: this.ctx.onPassive }).then((outcome) => this.cdnServed(outcome));
+  }
+
+  private cdnServed(outcome: CdnOutcome): void {
+    if (this.state !== CDN) return; // the client went away meanwhile
+    if (outcome === 'cut') this.destroyBoth();
+    else if (typeof outcome === 'number') this.fail(outcome, false);
+    else {
+      this.closeAfter = outcome === 'close' || this.clientEnded;
+      this.finishExchange();
+    }
   }
 
   // ---- response side ----

@@ -47,6 +47,17 @@ export function forwardRequestHead(h: RequestHead, f: ForwardInfo): string {
   return `${out}${f.via}\r\n`;
 }
 
+/** The forwarding fields of a request as a map (for requests sent with node's HTTP client). */
+export function forwardingFields(h: RequestHead, f: ForwardInfo): Record<string, string> {
+  const out: Record<string, string> = {
+    'x-forwarded-for': h.xForwardedFor === undefined ? f.address : `${h.xForwardedFor}, ${f.address}`,
+    'x-forwarded-proto': f.proto,
+    forwarded: h.forwarded === undefined ? f.forwardedElement : `${h.forwarded}, ${f.forwardedElement}`,
+  };
+  if (f.via !== '') out.via = f.via.slice(5, -2);
+  return out;
+}
+
 export interface ResponseFraming {
   /** Keep the body chunked toward the client. */
   chunked: boolean;

@@ -1,4 +1,5 @@
 // Messages between the control plane (main thread) and the proxy workers.
+import type { MessagePort } from 'node:worker_threads';
 import type { SharedL7State } from './proxy.js';
 import type { L7Options } from './types.js';
 
@@ -12,6 +13,8 @@ export interface WorkerData {
   states: ServerState[];
   /** Listen with SO_REUSEPORT sockets (several workers) or plainly (one). */
   reusePort: boolean;
+  /** This worker's line to the node's page cache host (CdnNode), when the node has one. */
+  pageCache?: MessagePort;
 }
 
 export interface ServerState { pool: string; server: string; up?: boolean; weight?: number }

@@ -5,14 +5,16 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { randomBytes } from 'node:crypto';
 import { LbError } from '../errors.js';
+import { RouteCdn, type PageCacheApi } from '../cdn/index.js';
 import { BackendPool } from './backend-pool.js';
+import { CdnRoute, OriginAgents } from './cdn-route.js';
 import { Clock } from './clock.js';
 import { ClientConnection, type ServiceContext } from './connection.js';
 import { defaultHeadLimits } from './http/limits.js';
 import { Router } from './routing.js';
 import { ProxyStats } from './stats.js';
 import { tlsServerSetup } from './tls.js';
-import { defaultTimeouts, type L7Options, type ServiceOptions } from './types.js';
+import { defaultTimeouts, type L7Options, type RouteCdnOptions, type ServiceOptions } from './types.js';
 
 /** State every worker must share: the cookie secret, hash-group tables, TLS ticket keys. */
 export interface SharedL7State {
@@ -33,6 +35,14 @@ export function createSharedState(options: L7Options): SharedL7State {
 
 export interface ProxyHooks {
   onPassive?(pool: string, server: string, kind: 'error' | '5xx'): void;
+  /** The node's page cache (a PageCacheClient in a worker); without it CDN routes only rewrite. */
+  pageCache?: PageCacheApi;
+}
+
+/** The CDN rules of the node's routes, in order, as its page cache host must be configured. */
+export function nodeCdnRules(options: L7Options): readonly (RouteCdnOptions | undefined)[] {
+  if (options.cdnRules !== undefined) return options.cdnRules;
+  return options.services.flatMap((s) => [...(s.routes ?? []).map((r) => r.cdn), s.defaultCdn]);
 }
 
 export class L7Proxy {
@@ -41,6 +51,7 @@ export class L7Proxy {
   readonly clock: Clock;
   private readonly sockets = new Set<net.Socket>();
   private readonly listeners: Array<{ service: ServiceOptions; server: net.Server }> = [];
+  private readonly origins = new OriginAgents();
 
   constructor(readonly options: L7Options, readonly shared: SharedL7State = createSharedState(options), hooks: ProxyHooks = {}) {
     for (const p of options.pools) {
@@ -53,9 +64,11 @@ export class L7Proxy {
     this.clock.every((now) => { for (const p of this.pools.values()) p.sweep(now); });
     const names = new Set(this.pools.keys());
     const onPassive = hooks.onPassive ?? (() => {});
+    const rules = nodeCdnRules(options);
+    const cdnOf = (o: RouteCdnOptions) => new CdnRoute(new RouteCdn(o, rules, hooks.pageCache), this.origins);
     for (const service of options.services) {
       const ctx: ServiceContext = {
-        router: new Router(service.routes ?? [], service.defaultPool, names),
+        router: new Router(service.routes ?? [], service.defaultPool, names, cdnOf, service.defaultCdn),
         pools: this.pools,
         limits: { ...defaultHeadLimits, ...service.limits },
         timeouts: { ...defaultTimeouts, ...service.timeouts },
@@ -127,5 +140,6 @@ export class L7Proxy {
       server.close(() => resolve());
     })));
     for (const p of this.pools.values()) p.close();
+    this.origins.close();
   }
 }

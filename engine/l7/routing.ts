@@ -1,16 +1,24 @@
 // URL-based scheduling (claim 10): ordered rules (host, path prefix, regex) choose the pool;
-// the first match wins, else the service's default pool.
+// the first match wins, else the service's default pool. A route may carry a per-route extra
+// (the worker's CDN rewriter), built once here so that the request path only reads a field.
 import { LbError } from '../errors.js';
-import type { RouteRule } from './types.js';
+import type { RouteCdnOptions, RouteRule } from './types.js';
 
-interface CompiledRule { host: string | undefined; prefix: string | undefined; regex: RegExp | undefined; pool: string }
+/** What a request is routed to: the pool, and the route's CDN handler when it has one. */
+export interface Route<C> { pool: string; cdn: C | undefined }
 
-export class Router {
-  private readonly rules: CompiledRule[];
-  constructor(rules: readonly RouteRule[], private readonly defaultPool: string, pools: ReadonlySet<string>) {
+interface CompiledRule<C> extends Route<C> { host: string | undefined; prefix: string | undefined; regex: RegExp | undefined }
+
+export class Router<C = never> {
+  private readonly rules: CompiledRule<C>[];
+  private readonly fallback: Route<C>;
+  /** `cdnOf` builds a route's CDN handler from its rules (`defaultCdn`: those of the default route). */
+  constructor(rules: readonly RouteRule[], defaultPool: string, pools: ReadonlySet<string>,
+    cdnOf?: (o: RouteCdnOptions) => C, defaultCdn?: RouteCdnOptions) {
     for (const name of [defaultPool, ...rules.map((r) => r.pool)]) {
       if (!pools.has(name)) throw new LbError('ERR_L7_NO_SUCH_POOL', `A route names pool ${JSON.stringify(name)}, which is not configured.`);
     }
+    const build = (o: RouteCdnOptions | undefined): C | undefined => (o === undefined || cdnOf === undefined ? undefined : cdnOf(o));
     this.rules = rules.map((r) => {
       let regex: RegExp | undefined;
       if (r.pathRegex !== undefined) {
@@ -18,12 +26,17 @@ export class Router {
           throw new LbError('ERR_L7_ROUTE_REGEX', `The route regex ${JSON.stringify(r.pathRegex)} is invalid: ${(e as Error).message}`);
         }
       }
-      return { host: r.host?.toLowerCase(), prefix: r.pathPrefix, regex, pool: r.pool };
+      return { host: r.host?.toLowerCase(), prefix: r.pathPrefix, regex, pool: r.pool, cdn: build(r.cdn) };
     });
+    this.fallback = { pool: defaultPool, cdn: build(defaultCdn) };
   }
 
   route(host: string | undefined, target: string): string {
-    if (this.rules.length === 0) return this.defaultPool;
+    return this.pick(host, target).pool;
+  }
+
+  pick(host: string | undefined, target: string): Route<C> {
+    if (this.rules.length === 0) return this.fallback;
     let h: string | undefined;
     for (const r of this.rules) {
       if (r.host !== undefined) {
@@ -32,9 +45,9 @@ export class Router {
       }
       if (r.prefix !== undefined && !target.startsWith(r.prefix)) continue;
       if (r.regex !== undefined && !r.regex.test(target)) continue;
-      return r.pool;
+      return r;
     }
-    return this.defaultPool;
+    return this.fallback;
   }
 }
 

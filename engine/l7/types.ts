@@ -1,5 +1,6 @@
 // Plain option objects of the L7 node. The config layer (engine/config) maps its schema onto
 // these; nothing here reads files or environment. Durations are milliseconds.
+import type { RewriteRules } from '../cdn/url-policy.js';
 import type { HeadLimits } from './http/limits.js';
 
 export interface ServerOptions {
@@ -76,7 +77,12 @@ export interface RouteRule {
   /** JavaScript regular expression matched against the request target. */
   pathRegex?: string;
   pool: string;
+  /** CDN rewriting (and caching) of this route's HTML pages. */
+  cdn?: RouteCdnOptions;
 }
+
+/** A route's CDN rules; `cache.enabled` false streams every page through the rewriter. */
+export type RouteCdnOptions = RewriteRules & { cache?: { enabled?: boolean } };
 
 export interface CertificateOptions {
   /** PEM text. */
@@ -116,6 +122,8 @@ export interface ServiceOptions {
   tls?: ListenerTlsOptions;
   routes?: RouteRule[];
   defaultPool: string;
+  /** CDN rules of the default route (the requests no rule matches). */
+  defaultCdn?: RouteCdnOptions;
   /** Adds `Via: 1.1 <via>` to requests and responses when set. */
   via?: string;
   timeouts?: Partial<ClientTimeouts>;
@@ -127,6 +135,11 @@ export interface L7Options {
   workers?: number;
   services: ServiceOptions[];
   pools: PoolOptions[];
+  /**
+   * The CDN rules of every route of the node, as the page cache host was configured with them
+   * (their hash tags stored pages). Default: the routes' own `cdn` blocks.
+   */
+  cdnRules?: readonly (RewriteRules | undefined)[];
 }
 
 export const defaultTimeouts: ClientTimeouts = { headersMs: 10_000, bodyMs: 30_000, keepAliveMs: 5_000 };

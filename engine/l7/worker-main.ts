@@ -1,6 +1,7 @@
 // Entry point of one proxy worker thread: build the proxy, listen on this worker's own
 // SO_REUSEPORT socket(s), then follow the control plane's messages.
 import { parentPort, workerData } from 'node:worker_threads';
+import { PageCacheClient } from '../cdn/index.js';
 import { isLbError } from '../errors.js';
 import { openReusePortListener } from '../ring/reuseport.js';
 import type { FromWorker, ToWorker, WorkerData } from './messages.js';
@@ -12,7 +13,8 @@ const send = (m: FromWorker) => port.postMessage(m);
 
 async function main(): Promise<void> {
   const shared = { ...data.shared, ticketKeys: Buffer.from(data.shared.ticketKeys) };
-  const proxy = new L7Proxy(data.options, shared, { onPassive: (pool, server, kind) => send({ type: 'passive', pool, server, kind }) });
+  const pageCache = data.pageCache === undefined ? undefined : new PageCacheClient(data.pageCache);
+  const proxy = new L7Proxy(data.options, shared, { onPassive: (pool, server, kind) => send({ type: 'passive', pool, server, kind }), pageCache });
   for (const s of data.states) proxy.setServerState(s.pool, s.server, s.up, s.weight);
   const fds: Record<string, number> = {};
   if (data.reusePort) {

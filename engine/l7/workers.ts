@@ -3,7 +3,7 @@
 // pushes server state to the workers by message. A worker that dies is replaced; the others
 // keep their connections, since nothing they hold is shared with it.
 import os from 'node:os';
-import type { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import { LbError } from '../errors.js';
 import { siblingEntry, startWorker } from '../worker-thread.js';
 import { HealthMonitor } from './health.js';
@@ -14,6 +14,9 @@ import { tlsServerSetup } from './tls.js';
 import type { L7Options } from './types.js';
 
 const workerUrl = siblingEntry(import.meta.url, 'worker-main');
+
+/** The node's page cache host (CdnNode): every worker gets a port to it. */
+export interface PageCacheHostApi { attachWorker(port: MessagePort): void }
 
 export interface L7NodeEvents {
   /** A server went up or down (health checks), with the reason. */
@@ -47,7 +50,7 @@ export class L7Node {
   private readonly pendingStats = new Map<number, (s: WorkerStats) => void>();
 
   private constructor(readonly options: L7Options, readonly count: number, private readonly events: L7NodeEvents,
-    private readonly reusePort: boolean) {
+    private readonly reusePort: boolean, private readonly pageCache: PageCacheHostApi | undefined) {
     this.shared = createSharedState(options);
     this.workers = new Array<Worker | null>(count).fill(null);
     this.health = new HealthMonitor(options.pools, (pool, server, up, reason) => {
@@ -58,13 +61,14 @@ export class L7Node {
 
   /**
    * `reusePort`: listen on SO_REUSEPORT sockets even with one worker, so that a second node (a
-   * reloaded config) can listen beside this one while this one winds down.
+   * reloaded config) can listen beside this one while this one winds down. `pageCache`: the
+   * host whose cache the CDN routes of every worker share.
    */
-  static async start(options: L7Options, events: L7NodeEvents = {}, start: { reusePort?: boolean } = {}): Promise<L7Node> {
+  static async start(options: L7Options, events: L7NodeEvents = {}, start: { reusePort?: boolean; pageCache?: PageCacheHostApi } = {}): Promise<L7Node> {
     validateL7Options(options);
     const count = options.workers ?? os.availableParallelism();
     if (!Number.isInteger(count) || count < 1) throw new LbError('ERR_L7_WORKERS', `Expected a worker count of at least 1, but received ${count}.`);
-    const node = new L7Node(options, count, events, start.reusePort === true || count > 1);
+    const node = new L7Node(options, count, events, start.reusePort === true || count > 1, start.pageCache);
     node.ports = Object.fromEntries(options.services.map((s) => [s.name, s.port]));
     try {
       // The first worker binds (possibly port 0); the others join the port it got.
@@ -80,7 +84,13 @@ export class L7Node {
 
   private spawn(index: number): Promise<Record<string, number>> {
     const data: WorkerData = { index, options: this.options, shared: this.shared, ports: this.ports, states: [...this.states.values()], reusePort: this.reusePort };
-    const worker = startWorker(workerUrl, data);
+    let worker: Worker;
+    if (this.pageCache === undefined) worker = startWorker(workerUrl, data);
+    else {
+      const { port1, port2 } = new MessageChannel();
+      this.pageCache.attachWorker(port1);
+      worker = startWorker(workerUrl, { ...data, pageCache: port2 }, [port2]);
+    }
     this.workers[index] = worker;
     return new Promise((resolve, reject) => {
       let ready = false;
