@@ -29,6 +29,8 @@ export interface NativePortOptions {
   txOnly: boolean;
   fanoutGroup: number;
   fanoutMode: string;
+  /** Classic BPF, 4 words per instruction (SO_ATTACH_FILTER). */
+  filter?: Uint32Array;
 }
 
 /** Counters since open. The kernel's (PACKET_STATISTICS) reset on every read: the addon accumulates. */

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
@@ -166,6 +167,23 @@ bool PacketRing::setup(Error* err) {
 
   if (o.qdisc_bypass && !set_opt(fd_, PACKET_QDISC_BYPASS, 1)) return socket_failed(err, "PACKET_QDISC_BYPASS", errno);
   if (o.ignore_outgoing && !set_opt(fd_, PACKET_IGNORE_OUTGOING, 1)) return socket_failed(err, "PACKET_IGNORE_OUTGOING", errno);
+
+  if (!o.filter.empty()) {
+    if (o.filter.size() % 4 != 0 || o.filter.size() / 4 > BPF_MAXINSNS) {
+      return err->set("ERR_INVALID_ARG", "a socket filter is 1 to 4096 instructions of 4 words each.");
+    }
+    std::vector<sock_filter> code(o.filter.size() / 4);
+    for (size_t i = 0; i < code.size(); ++i) {
+      const uint32_t* w = &o.filter[i * 4];
+      code[i] = sock_filter{static_cast<uint16_t>(w[0]), static_cast<uint8_t>(w[1]), static_cast<uint8_t>(w[2]), w[3]};
+    }
+    sock_fprog prog{static_cast<unsigned short>(code.size()), code.data()};
+    if (setsockopt(fd_, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) != 0) {
+      int e = errno;
+      if (e == EINVAL) return err->set("ERR_INVALID_ARG", "the kernel refused the socket filter (an invalid BPF program).");
+      return socket_failed(err, "SO_ATTACH_FILTER", e);
+    }
+  }
 
   sockaddr_ll sll{};
   sll.sll_family = AF_PACKET;

@@ -50,6 +50,9 @@ struct RingOptions {
   bool vnet_hdr = true;               // carry partial checksums / GSO to the kernel (measured cheaper)
   int fanout_group = -1;             // < 0: no fanout
   int fanout_mode = 0;               // PACKET_FANOUT_* (0 = hash)
+  // A classic BPF program (SO_ATTACH_FILTER), 4 words per instruction: code, jt, jf, k. Empty:
+  // every frame. Attached before bind(), so no unfiltered frame reaches the ring.
+  std::vector<uint32_t> filter;
 };
 
 // Bits of RxFrame::flags (and of the descriptors JS reads).

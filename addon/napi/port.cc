@@ -93,6 +93,11 @@ class PortWrap : public Napi::ObjectWrap<PortWrap> {
     std::string mode = str("fanoutMode");
     o->fanout_mode = mode == "lb" ? PACKET_FANOUT_LB : mode == "cpu" ? PACKET_FANOUT_CPU : mode == "rollover" ? PACKET_FANOUT_ROLLOVER
                    : mode == "random" ? PACKET_FANOUT_RND : mode == "qm" ? PACKET_FANOUT_QM : PACKET_FANOUT_HASH;
+    Napi::Value f = js.Get("filter");
+    if (f.IsTypedArray() && f.As<Napi::TypedArray>().TypedArrayType() == napi_uint32_array) {
+      Napi::Uint32Array words = f.As<Napi::Uint32Array>();
+      o->filter.assign(words.Data(), words.Data() + words.ElementLength());
+    }
     if (o->batch_size == 0) return invalid(env, "Expected a batchSize of at least 1.");
     return true;
   }

@@ -3,11 +3,12 @@
 // answers) reach their handlers within one poll period. At 100 ms adverts a 5 ms poll adds at most
 // 5 ms to a takeover and costs ~200 empty receive() calls a second.
 //
-// The port sees every frame of the interface (the addon has no socket filter); handlers look at a
-// few header bytes and return. The ring is sized so a busy scheduler interface does not overrun
-// it between polls (blocks retire after 1 ms, so 16 blocks give 16 ms of slack at low rates and
-// 1 MiB at high rates); overruns show in `stats().rxDrops`.
+// A socket filter (link-filter.ts) keeps only VRRP and the answers to node probes, so the client
+// traffic on the same interface costs this ring and the main thread nothing; handlers look at a
+// few header bytes and return. Blocks retire after 1 ms: 16 blocks give 16 ms of slack between
+// polls; overruns show in `stats().rxDrops`.
 import { PacketPort, type PortStats } from '../ring/port.js';
+import { clusterLinkFilter } from './link-filter.js';
 
 export type FrameHandler = (frame: Uint8Array) => void;
 
@@ -17,6 +18,8 @@ export interface ClusterLinkOptions {
   pollMs?: number;
   /** Open the port in this network namespace (tests); default: the caller's. */
   netns?: string;
+  /** The service port node probes go to: their answers come from it (default: every frame is kept). */
+  probePort?: number;
 }
 
 const KiB = 1024;
@@ -30,6 +33,7 @@ export class ClusterLink {
     this.port = PacketPort.open({
       interface: opts.interface, netns: opts.netns, blockSize: 64 * KiB, blockCount: 16, batchSize: 64,
       txFrameCount: 64, vnetHdr: false,
+      ...(opts.probePort === undefined ? {} : { filter: clusterLinkFilter(opts.probePort) }),
     });
     this.#timer = setInterval(() => this.poll(), opts.pollMs ?? 5);
     this.#timer.unref();

@@ -71,7 +71,7 @@ export class ClusterPart implements NodePart {
     this.#v6 = fam.v6;
     const source = addressBytes(fam.source);
     const vip = addressBytes(fam.vip);
-    const link = new ClusterLink({ interface: node.interface, pollMs: this.opts.pollMs });
+    const link = new ClusterLink({ interface: node.interface, pollMs: this.opts.pollMs, probePort: probePort(config) });
     this.#link = link;
     const el = config.election;
     this.#election = new Election(link, {

@@ -62,6 +62,9 @@ export interface PacketPortOptions {
   txOnly?: boolean;
   /** Join PACKET_FANOUT group `id` (0..65535): sockets of one group on one interface share its traffic. */
   fanout?: { group: number; mode?: FanoutMode };
+  /** A classic BPF program run by the kernel on every frame before the ring (SO_ATTACH_FILTER):
+   *  4 words per instruction (code, jt, jf, k); frames it refuses cost the ring and JS nothing. */
+  filter?: Uint32Array;
 }
 
 /** One next hop: the port to send on and the MACs to write. */
@@ -78,6 +81,13 @@ export type PortStats = NativeStats;
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
+
+function socketFilter(f: unknown): Uint32Array {
+  if (!(f instanceof Uint32Array) || f.length === 0 || f.length % 4 !== 0 || f.length > 4 * 4096) {
+    throw is.invalid('a Uint32Array of 1 to 4096 BPF instructions (4 words each)', 'filter', f);
+  }
+  return f;
+}
 
 function nativeOptions(opts: PacketPortOptions): NativePortOptions {
   if (typeof opts !== 'object' || opts === null) throw is.invalid('an options object', 'PacketPort.open()', opts);
@@ -102,6 +112,7 @@ function nativeOptions(opts: PacketPortOptions): NativePortOptions {
     txOnly: is.boolean(opts.txOnly ?? false, 'txOnly'),
     fanoutGroup: fanout === undefined ? -1 : is.integer(fanout.group, 'fanout.group', 0, 65535),
     fanoutMode: is.oneOf(fanout?.mode ?? 'hash', 'fanout.mode', FANOUT_MODES),
+    ...(opts.filter === undefined ? {} : { filter: socketFilter(opts.filter) }),
   };
 }
 
