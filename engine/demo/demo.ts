@@ -35,6 +35,12 @@ function script(name: string): string[] {
   return compiled ? [process.execPath, path.join(here, `${name}.js`)] : [process.execPath, '--import', 'tsx', path.join(here, `${name}.ts`)];
 }
 
+/**
+ * The environment of the lab's processes: ours without a test runner's hooks (TAP*, NODE_OPTIONS),
+ * which would load the runner's loaders into every node and worker.
+ */
+const childEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TAP') && k !== 'NODE_OPTIONS'));
+
 function wait(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -50,7 +56,7 @@ class Array3 {
 
   start(id: string): NsProcess {
     const p = this.lab.spawn(this.host(id), [...script('../cli/main'), 'run',
-      '--config', this.configFile, '--node', id, '--log-level', 'warn']);
+      '--config', this.configFile, '--node', id, '--log-level', 'warn'], { env: childEnv });
     this.nodes.set(id, p);
     return p;
   }
@@ -87,7 +93,7 @@ export async function demoArray(opts: DemoOptions): Promise<{ summary: DemoSumma
   process.once('SIGINT', onSigint);
   try {
     const ports = [...new Set(config.pools ? Object.values(config.pools).flatMap((p) => p.servers.map((s) => s.port)) : [8080])];
-    await Promise.all(lab.backends.map((b) => lab.spawn(b.name, [...script('page-server'), b.name, ...ports.map(String)]).waitFor(/^listening/m, 15_000)));
+    await Promise.all(lab.backends.map((b) => lab.spawn(b.name, [...script('page-server'), b.name, ...ports.map(String)], { env: childEnv }).waitFor(/^listening/m, 15_000)));
     const array = new Array3(lab, config, configFile);
     for (const n of config.nodes) array.start(n.id);
     io.out(`started ${config.nodes.map((n) => n.id).join(', ')} (lbarray run); waiting for an election\n`);
@@ -108,7 +114,7 @@ export async function demoArray(opts: DemoOptions): Promise<{ summary: DemoSumma
 
 async function drive(lab: Lab, array: Array3, o: DriverOptions, seconds: number, tty: boolean, io: CliIo,
   interrupted: () => boolean): Promise<DemoSummary> {
-  const driver = lab.spawn(lab.clients[0]!.name, [...script('driver'), JSON.stringify(o)], { maxOutput: 1 << 16 });
+  const driver = lab.spawn(lab.clients[0]!.name, [...script('driver'), JSON.stringify(o)], { maxOutput: 1 << 16, env: childEnv });
   const events: DemoEvent[] = [];
   const failovers: Failover[] = [];
   let last: DriverSample | undefined;
@@ -139,6 +145,10 @@ async function drive(lab: Lab, array: Array3, o: DriverOptions, seconds: number,
     const sched = electedScheduler(s);
     if (s.loadStart === null) {
       if (tty) io.out(`\x1b[H\x1b[2J${renderDashboard(s, before, events, seconds)}`);
+      else if (Date.now() - lastShownAt >= 5000) {
+        io.out(`${renderDashboard(s, undefined, events, seconds)}\n`);
+        lastShownAt = Date.now();
+      }
       continue;
     }
     if (events.length === 0) events.push({ t: s.loadStart, text: `${sched ?? '?'} is the scheduler; load running` });
