@@ -43,6 +43,10 @@ export interface ServiceContext {
   stats: ProxyStats;
   /** Passive health: a worker saw a connection error or a 5xx from this server. */
   onPassive(pool: string, server: string, kind: 'error' | '5xx'): void;
+  /** The open client connections of the proxy (a graceful stop closes the idle ones). */
+  clients: Set<ClientConnection>;
+  /** A graceful stop is under way: every connection closes after its current exchange. */
+  draining: boolean;
 }
 
 // CDN: a CDN route's page is being served by cdn-route.ts (no upstream connection of ours).
@@ -91,7 +95,13 @@ export class ClientConnection implements UpstreamOwner, Timed {
     socket.on('close', () => this.onClientClose());
     socket.on('drain', () => { if (this.upstreamPaused && this.up !== null) { this.upstreamPaused = false; this.up.socket.resume(); } });
     ctx.clock.add(this);
+    ctx.clients.add(this);
     this.arm(T_IDLE, ctx.timeouts.headersMs);
+  }
+
+  /** Graceful stop: a connection between requests closes now, the others after their exchange. */
+  closeIfIdle(): void {
+    if (this.state === HEAD && this.buf === null) this.endClient();
   }
 
   private arm(kind: number, ms: number): void {
@@ -261,7 +271,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
     if (outcome === 'cut') this.destroyBoth();
     else if (typeof outcome === 'number') this.fail(outcome, false);
     else {
-      this.closeAfter = outcome === 'close' || this.clientEnded;
+      this.closeAfter = outcome === 'close' || this.clientEnded || this.ctx.draining;
       this.finishExchange();
     }
   }
@@ -320,7 +330,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
     // An HTTP/1.0 client cannot read chunked: decode and end the body by closing.
     const decode = kind === 'chunked' && req.minor === 0;
     this.decoding = decode;
-    this.closeAfter = !req.keepAlive || kind === 'close' || decode || this.clientEnded || this.state !== WAIT;
+    this.closeAfter = !req.keepAlive || kind === 'close' || decode || this.clientEnded || this.state !== WAIT || this.ctx.draining;
     this.resBody = new BodyFramer(kind, res.contentLength, 502,
       decode ? (b, s, e) => { if (!this.socket.write(b.subarray(s, e))) this.pauseUpstream(); } : undefined);
     pool.persistence?.learn(res, server.index);
@@ -479,7 +489,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
     const keepAlive = this.req?.keepAlive ?? false;
     this.endExchange();
     if (started) { this.destroyBoth(); return; }
-    close = close || !keepAlive || this.clientEnded;
+    close = close || !keepAlive || this.clientEnded || this.ctx.draining;
     this.socket.write(errorPage(status, close));
     if (close) { this.endClient(); return; }
     this.state = HEAD;
@@ -536,6 +546,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
 
   private onClientClose(): void {
     this.ctx.stats.connections--;
+    this.ctx.clients.delete(this);
     this.ctx.clock.delete(this);
     if (this.state === TUNNEL) return;
     if (this.state === QUEUED && this.server !== null) this.server.connections.cancel(this);

@@ -52,6 +52,8 @@ export class L7Proxy {
   private readonly sockets = new Set<net.Socket>();
   private readonly listeners: Array<{ service: ServiceOptions; server: net.Server }> = [];
   private readonly origins = new OriginAgents();
+  private readonly contexts: ServiceContext[] = [];
+  private readonly clients = new Set<ClientConnection>();
 
   constructor(readonly options: L7Options, readonly shared: SharedL7State = createSharedState(options), hooks: ProxyHooks = {}) {
     for (const p of options.pools) {
@@ -76,7 +78,10 @@ export class L7Proxy {
         clock: this.clock,
         stats: this.stats,
         onPassive,
+        clients: this.clients,
+        draining: false,
       };
+      this.contexts.push(ctx);
       let server: net.Server;
       if (service.tls !== undefined) {
         const setup = tlsServerSetup({ ...service.tls, ticketKeys: service.tls.ticketKeys ?? shared.ticketKeys });
@@ -132,13 +137,20 @@ export class L7Proxy {
     return out;
   }
 
-  /** Stops accepting; open client connections finish their exchange (closeAll ends them now). */
+  /**
+   * Stops accepting; open client connections finish their exchange and close, idle keep-alive
+   * ones at once (closeAll ends them all now).
+   */
   async close(closeAll = true): Promise<void> {
-    this.clock.stop();
     if (closeAll) for (const s of this.sockets) s.destroy();
+    else {
+      for (const ctx of this.contexts) ctx.draining = true;
+      for (const c of this.clients) c.closeIfIdle();
+    }
     await Promise.all(this.listeners.map(({ server }) => new Promise<void>((resolve) => {
       server.close(() => resolve());
     })));
+    this.clock.stop();
     for (const p of this.pools.values()) p.close();
     this.origins.close();
   }
