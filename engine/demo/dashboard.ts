@@ -73,7 +73,8 @@ export interface DemoSummary {
   /** Streams reset on nodes other than the killed one (the claim: 0). */
   survivorResets: number;
   killedResets: number;
-  failovers: Array<{ from: string; to: string | null; seconds: number | null }>;
+  /** Scheduler changes: the kill's takeover, and a restarted node reclaiming the role (preempt). */
+  failovers: Array<{ cause: 'kill' | 'preempt'; from: string; to: string | null; seconds: number | null }>;
   /** Failed requests started outside the failover windows (kill → takeover + `grace`). */
   failedOutsideFailover: number;
   errors: Record<string, number>;
@@ -92,7 +93,7 @@ export function summarize(last: DriverSample, killed: string | null, failovers: 
   const inWindow = (t: number) => failovers.some((f) => t >= f.at - grace && t <= f.at + (f.seconds ?? Infinity) + grace);
   return {
     seconds: last.t, http: last.http, https: last.https, byNode: last.byNode, survivorResets, killedResets,
-    failovers: failovers.map(({ from, to, seconds }) => ({ from, to, seconds })),
+    failovers: failovers.map(({ cause, from, to, seconds }) => ({ cause, from, to, seconds })),
     failedOutsideFailover: last.failedAt.filter((t) => !inWindow(t)).length,
     errors: last.errors,
   };
@@ -106,7 +107,9 @@ export function renderSummary(s: DemoSummary): string {
     renderTable(['WHAT', 'RESULT'], [
       ['HTTP requests', `${s.http.ok} ok, ${s.http.failed} failed`],
       ['HTTPS requests', `${s.https.ok} ok, ${s.https.failed} failed`],
-      ...s.failovers.map((f) => ['failover', `${f.from} killed → ${f.to ?? 'no new scheduler'}${f.seconds === null ? '' : ` in ${f.seconds.toFixed(2)} s`}`]),
+      ...s.failovers.map((f) => f.cause === 'kill'
+        ? ['failover', `${f.from} killed → ${f.to ?? 'no new scheduler'}${f.seconds === null ? '' : ` in ${f.seconds.toFixed(2)} s`}`]
+        : ['preempt', `${f.to} took the role back from ${f.from}`]),
       ['failed requests outside the failover', String(s.failedOutsideFailover)],
       ['streams reset on surviving nodes', String(s.survivorResets)],
       ['streams reset with the killed node', String(s.killedResets)],

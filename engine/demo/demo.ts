@@ -123,6 +123,9 @@ async function drive(lab: Lab, array: Array3, o: DriverOptions, seconds: number,
   let killed: string | null = null;
   let killedAt = 0;
   let restarted = false;
+  /** The scheduler the nodes last agreed on, and when. */
+  let agreed: string | null = null;
+  let agreedAt = 0;
   let buffered = '';
   const samples: DriverSample[] = [];
   driver.child.stdout!.on('data', (d: Buffer) => {
@@ -153,20 +156,29 @@ async function drive(lab: Lab, array: Array3, o: DriverOptions, seconds: number,
     }
     if (events.length === 0) events.push({ t: s.loadStart, text: `${sched ?? '?'} is the scheduler; load running` });
     const t = s.t - s.loadStart;
+    const pending = failovers.at(-1)?.to === null ? failovers.at(-1)! : null;
     if (killed === null && t >= seconds * 0.4 && sched) {
       killed = sched;
       killedAt = s.t;
       array.kill(sched);
       events.push({ t: s.t, text: `SIGKILL ${sched} (the scheduler)` });
-      failovers.push({ from: sched, to: null, seconds: null, at: s.t });
-    } else if (killed !== null && failovers.at(-1)!.to === null && sched && sched !== killed) {
-      failovers.at(-1)!.to = sched;
-      failovers.at(-1)!.seconds = s.t - killedAt;
+      failovers.push({ cause: 'kill', from: sched, to: null, seconds: null, at: s.t });
+    } else if (pending && sched && sched !== pending.from) {
+      pending.to = sched;
+      pending.seconds = s.t - killedAt;
       events.push({ t: s.t, text: `${sched} took over (${(s.t - killedAt).toFixed(2)} s after the kill, sampled every ${TICK_MS} ms)` });
+    } else if (!pending && sched && agreed && sched !== agreed) {
+      // A scheduler change nobody caused here: the restarted node reclaiming the role (preempt).
+      failovers.push({ cause: 'preempt', from: agreed, to: sched, seconds: s.t - agreedAt, at: agreedAt });
+      events.push({ t: s.t, text: `${sched} took the role back from ${agreed} (preempt)` });
     } else if (killed !== null && !restarted && t >= seconds * 0.7) {
       restarted = true;
       array.start(killed);
       events.push({ t: s.t, text: `${killed} restarted` });
+    }
+    if (sched) {
+      agreed = sched;
+      agreedAt = s.t;
     }
     if (tty) io.out(`\x1b[H\x1b[2J${renderDashboard(s, before, events, seconds)}`);
     else if (Date.now() - lastShownAt >= 5000) {

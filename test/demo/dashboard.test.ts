@@ -66,11 +66,12 @@ t.test('the summary counts resets on surviving nodes apart from the killed one',
   const last = sample(30, { lb1: 5, lb2: 7 }, [], {
     lb1: { open: 0, done: 2, reset: 4 }, lb2: { open: 5, done: 9, reset: 0 }, '?': { open: 0, done: 0, reset: 1 },
   });
-  const s = summarize(last, 'lb1', [{ from: 'lb1', to: 'lb2', seconds: 0.5, at: 11 }]);
+  const s = summarize(last, 'lb1', [{ cause: 'kill', from: 'lb1', to: 'lb2', seconds: 0.5, at: 11 }, { cause: 'preempt', from: 'lb2', to: 'lb1', seconds: 0.25, at: 25 }]);
   t.equal(s.survivorResets, 0);
   t.equal(s.failedOutsideFailover, 3, 'failures from 9 s (2 s before the kill) to 13.5 s (2 s after the takeover) are the failover\'s');
   t.equal(s.killedResets, 5, 'the killed node\'s streams and streams that never got an answer');
   const text = renderSummary(s);
   t.match(text, /lb1 killed → lb2 in 0\.50 s/);
+  t.match(text, /preempt\s+lb1 took the role back from lb2/);
   t.match(text, /streams reset on surviving nodes\s+0/);
 });
