@@ -39,12 +39,15 @@ export interface DriverSample {
   errors: Record<string, number>;
   /** When each failed request was started (seconds, 0.1 s resolution). */
   failedAt: number[];
+  /** Each reset download: the node that held it, and when (seconds). */
+  resets: Array<{ node: string; t: number }>;
   /** When the load started: once the array had agreed on a scheduler (null before). */
   loadStart: number | null;
 }
 
 const REQUEST_TIMEOUT_MS = 2000;
 const ADMIN_TIMEOUT_MS = 1000;
+const SETTLED_POLLS = 8;
 
 /** "1.1 lbarray-lb2" → "lb2". */
 export function nodeOfVia(via: string | string[] | undefined): string {
@@ -60,12 +63,17 @@ function tally(map: Record<string, number>, key: string): void {
 export class Driver {
   readonly started = Date.now();
   readonly sample: DriverSample = {
-    t: 0, http: { ok: 0, failed: 0 }, https: { ok: 0, failed: 0 }, byNode: {}, streams: {}, statuses: [], errors: {}, failedAt: [], loadStart: null,
+    t: 0, http: { ok: 0, failed: 0 }, https: { ok: 0, failed: 0 }, byNode: {}, streams: {}, statuses: [], errors: {}, failedAt: [], resets: [], loadStart: null,
   };
   private stopped = false;
   private readonly timers: NodeJS.Timeout[] = [];
 
   constructor(private readonly o: DriverOptions) {}
+
+  /** Seconds since the start, 0.1 s resolution. */
+  private now(): number {
+    return Math.round((Date.now() - this.started) / 100) / 10;
+  }
 
   private request(secure: boolean, family: 4 | 6): void {
     const host = family === 4 ? this.o.vip.v4 : this.o.vip.v6;
@@ -81,7 +89,7 @@ export class Driver {
       });
       res.on('error', (e: NodeJS.ErrnoException) => fail(e.code ?? e.message));
     });
-    const startedAt = Math.round((Date.now() - this.started) / 100) / 10;
+    const startedAt = this.now();
     const fail = (reason: string) => {
       counts.failed++;
       tally(this.sample.errors, `${secure ? 'https' : 'http'} ${reason}`);
@@ -103,7 +111,12 @@ export class Driver {
       counts().open++;
       res.resume();
       res.on('end', () => { counts().open--; counts().done++; setTimeout(() => this.openStream(n), 0); });
-      res.on('error', () => { counts().open--; counts().reset++; setTimeout(() => this.openStream(n), 200); });
+      res.on('error', () => {
+        counts().open--;
+        counts().reset++;
+        this.sample.resets.push({ node, t: this.now() });
+        setTimeout(() => this.openStream(n), 200);
+      });
     });
     req.on('error', () => { if (node === '?') counts().reset++; setTimeout(() => this.openStream(n), 200); });
   }
@@ -135,13 +148,20 @@ export class Driver {
   start(onSample: (s: DriverSample) => void): Promise<void> {
     return new Promise((resolve) => {
       let polling = false;
+      let settled = 0;
+      let lastSched: string | null = null;
       this.timers.push(setInterval(() => {
         if (polling) return;
         polling = true;
         void this.poll().then(() => {
           polling = false;
           this.sample.t = (Date.now() - this.started) / 1000;
-          if (this.sample.loadStart === null && electedScheduler(this.sample) !== null) {
+          const sched = electedScheduler(this.sample);
+          // Load starts once every node answers and the same scheduler has held for a while
+          // (nodes start one after another; the first to start may hold the role briefly).
+          settled = sched !== null && sched === lastSched && this.sample.statuses.every((x) => x.status) ? settled + 1 : 0;
+          lastSched = sched;
+          if (this.sample.loadStart === null && settled >= SETTLED_POLLS) {
             this.sample.loadStart = this.sample.t;
             this.startLoad();
             this.timers.push(setTimeout(() => { this.stop(); resolve(); }, this.o.seconds * 1000));
