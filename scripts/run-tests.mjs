@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The test command: the C++ core's own tests, then every tap test under test/.
+// The test command: the C++ core's own tests, every tap test under test/, then the performance
+// regression gate (perf/gate: instruction counts and a same-run ratio against a committed baseline).
 // Prints one closing line, "N passed, N failed", and exits non-zero on any failure.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -35,6 +36,14 @@ if (summary) {
 }
 // A non-zero exit with no failed assertion (coverage below the floor, a crashed file) still fails.
 if (code !== 0 && (!summary || Number(summary[3] ?? 0) === 0)) failed += 1;
+
+// The gate counts as one test: it passes when no figure regressed beyond its tolerance. It runs
+// with the whole suite, not when tap is given files.
+if (process.argv.length <= 2) {
+  const gate = await run('node', ['--import', 'tsx', 'perf/bench.ts', 'gate']);
+  if (gate.code === 0) passed += 1;
+  else failed += 1;
+}
 
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);
