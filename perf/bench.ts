@@ -51,12 +51,21 @@ interface Command {
 
 const commands: Record<string, Command> = {
   micro: {
-    about: 'benchmark.js micro benchmarks: checksum and MAC rewrite (addon vs plain JS), Maglev rebuild, flow-table routing',
-    baseline: 'plain JS doing the same work; the Maglev paper\'s pseudo-code run literally; a stateless Maglev pick',
-    usage: 'micro',
-    async run() {
+    about: 'benchmark.js micro benchmarks: checksum and MAC rewrite (addon vs plain JS), Maglev rebuild, flow-table routing, packet parse',
+    baseline: 'plain JS doing the same work; the Maglev paper\'s pseudo-code run literally; a stateless Maglev pick; the decider\'s own parse and a naive DataView parse',
+    usage: 'micro [--only checksum,scheduler,packet]',
+    async run(args) {
+      const { values } = parseArgs({ args, options: { only: { type: 'string' } } });
+      // --only runs a subset (a quick check of one file); the names are the files' stems.
+      const all = ['checksum', 'scheduler', 'packet'];
+      const only = typeof values.only === 'string' ? values.only.split(',') : all;
+      const unknown = only.filter((n) => !all.includes(n));
+      if (unknown.length > 0) {
+        console.error(`bench micro: unknown --only ${unknown.join(', ')} (known: ${all.join(', ')})`);
+        return 2;
+      }
       const outputs: Record<string, string> = {};
-      for (const f of ['micro/checksum.bench.ts', 'micro/scheduler.bench.ts']) outputs[f] = await script(f, []);
+      for (const f of all.filter((n) => only.includes(n)).map((n) => `micro/${n}.bench.ts`)) outputs[f] = await script(f, []);
       const md = ['# Micro benchmarks', '', ...Object.entries(outputs).flatMap(([f, out]) => [`## perf/${f}`, '', codeBlock(out)])].join('\n');
       writeResults('micro', { scripts: Object.fromEntries(Object.entries(outputs).map(([f, out]) => [f, { cycles: benchmarkLines(out), output: out.split('\n') }])) }, md);
       return 0;
