@@ -91,9 +91,12 @@ export function buildProgram(io: CliIo, exit: (code: number) => void): Command {
   program.command('demo')
     .description('build a lab, run the array under load with a live dashboard, fail over, tear down')
     .option('-s, --seconds <n>', 'how long to drive load', positiveInt, 60)
-    .action(async (opts: { seconds: number }) => {
+    .option('--capture <file>', 'record the client\'s traffic with the VIP as classic pcap (dumpcap in the client\'s namespace)')
+    .option('--capture-packets <n>', 'with --capture: stop recording after this many packets (the file also stops at 1.9 MB)', positiveInt, 5000)
+    .action(async (opts: { seconds: number; capture?: string; capturePackets: number }) => {
       requireCapabilities('lbarray demo', ['CAP_NET_ADMIN', 'CAP_SYS_ADMIN']);
-      exit(await runDemo({ seconds: opts.seconds, io }));
+      const capture = opts.capture === undefined ? undefined : { file: opts.capture, packets: opts.capturePackets };
+      exit(await runDemo({ seconds: opts.seconds, io, capture }));
     });
 
   program.command('lab')

@@ -9,6 +9,7 @@ import { adminEndpoint, loadConfig, type Config } from '../config/index.js';
 import { LbError } from '../errors.js';
 import { arrayTopology, labUp, type Lab, type NsProcess } from '../lab/index.js';
 import type { CliIo } from '../cli/io.js';
+import { ClientCapture, type CaptureOptions } from './capture.js';
 import { electedScheduler, renderDashboard, renderSummary, summarize, type DemoEvent, type DemoSummary, type Failover } from './dashboard.js';
 import type { DriverOptions, DriverSample } from './driver.js';
 
@@ -21,6 +22,8 @@ export interface DemoOptions {
   tty?: boolean;
   /** Long-lived downloads held open (default 60). */
   streams?: number;
+  /** Record the client's traffic with the VIP to a classic pcap file (engine/demo/capture.ts). */
+  capture?: CaptureOptions;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -89,6 +92,7 @@ export async function demoArray(opts: DemoOptions): Promise<{ summary: DemoSumma
   io.out(`building the lab: 1 client, ${config.nodes.length} LB nodes, 3 back-ends (VIP ${vip.v4}, ${vip.v6})\n`);
   const lab = await labUp(arrayTopology({ clients: 1, lbNodes: config.nodes.length, backends: 3, vip }));
   let interrupted = false;
+  let capture: ClientCapture | undefined;
   const onSigint = () => { interrupted = true; };
   process.once('SIGINT', onSigint);
   try {
@@ -103,10 +107,12 @@ export async function demoArray(opts: DemoOptions): Promise<{ summary: DemoSumma
       admin: config.nodes.map((n) => ({ id: n.id, url: adminEndpoint(config, n).url })),
       rate: 100, streams: opts.streams ?? 60, streamSeconds: 20, seconds: opts.seconds + 5, tickMs: TICK_MS,
     };
+    if (opts.capture) capture = await ClientCapture.start(lab, lab.clients[0]!.name, vip, opts.capture);
     const summary = await drive(lab, array, driverOptions, opts.seconds, tty, io, () => interrupted);
     return { summary, interrupted, prefix: lab.prefix };
   } finally {
     process.removeListener('SIGINT', onSigint);
+    if (capture) io.out(await capture.stop()); // before the lab goes: dumpcap closes its file cleanly
     const removed = await lab.down();
     io.out(`lab ${lab.prefix} removed (${removed.length} namespaces)\n`);
   }
