@@ -120,9 +120,10 @@ function routes(opts: AdminOptions): Record<string, Record<string, { action: boo
         handle: async (req, res) => {
           const body = await readJson(req);
           if (body.drain !== undefined && typeof body.drain !== 'boolean') throw new HttpError(400, '"drain" must be true or false');
+          if (body.node !== undefined && typeof body.node !== 'string') throw new HttpError(400, '"node" must be a node id');
           const on = body.drain !== false;
-          await source.drain(on);
-          send(res, 200, { draining: on });
+          if (await source.drain(on, body.node) === false) throw new HttpError(404, `there is no node "${String(body.node)}" in the config`);
+          send(res, 200, body.node === undefined ? { draining: on } : { node: body.node, draining: on });
         },
       },
     },

@@ -44,8 +44,12 @@ export interface StatusSource {
   health(): { ok: boolean; reason?: string };
   /** Drops cached pages: one URL, or every URL under a prefix. Returns how many were dropped. */
   purge(req: PurgeRequest): number | Promise<number>;
-  /** Drains this node (no new flows, existing flows finish) or, with false, puts it back. */
-  drain(on: boolean): void | Promise<void>;
+  /**
+   * Drains this node (no new flows, existing flows finish) or, with false, puts it back; with
+   * `node`, records that another node drains itself (its peers keep it out of their Maglev tables).
+   * False: no such node.
+   */
+  drain(on: boolean, node?: string): boolean | void | Promise<boolean | void>;
   /** Re-reads the config; a bad one is refused and the running one stays. */
   reload(): Promise<ReloadResult>;
 }

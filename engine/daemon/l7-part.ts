@@ -57,7 +57,7 @@ export class L7Part implements NodePart {
     this.configureCdn(next);
     this.node = await this.startNode(next);
     if (old) {
-      const done = old.stop({ graceful: true, graceMs: RELOAD_GRACE_MS }).finally(() => this.winding.delete(done));
+      const done = old.stop({ graceful: true, drain: false, graceMs: RELOAD_GRACE_MS }).finally(() => this.winding.delete(done));
       this.winding.add(done);
     }
     this.log.info('new config applied: new workers listen, the old ones finish their connections');

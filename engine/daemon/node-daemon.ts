@@ -8,9 +8,15 @@ import { startAdminServer, type AdminServer } from '../admin/server.js';
 import type { NodeStatus, PurgeRequest, ReloadResult, StatusSource } from '../admin/status.js';
 import { adminEndpoint, nodeById, vipAddresses, type Config, type NodeConfig } from '../config/index.js';
 import { logger } from '../log.js';
+import { askNode } from '../cli/admin-client.js';
 import { ConfigStore } from './config-store.js';
 import { handleSignals } from './signals.js';
 import { StopRegistry } from './stop-registry.js';
+
+/** How long a drain notice to a peer may take. */
+const PEER_TIMEOUT_MS = 1000;
+/** After the peers took the notice: their forwarders read the new table between batches. */
+const LEAVE_SETTLE_MS = 100;
 
 export interface PartContext {
   config: Config;
@@ -33,6 +39,8 @@ export interface NodePart {
   health?(): { ok: boolean; reason?: string };
   purge?(req: PurgeRequest): number | Promise<number>;
   drain?(on: boolean): void | Promise<void>;
+  /** Another node drains itself (or takes flows again): keep it out of new flows. */
+  drainPeer?(id: string, on: boolean): void | Promise<void>;
 }
 
 export interface NodeDaemonOptions {
@@ -88,10 +96,18 @@ export async function startNodeDaemon(opts: NodeDaemonOptions): Promise<NodeDaem
       for (const p of parts) n += (await p.purge?.(req)) ?? 0;
       return n;
     },
-    async drain(on) {
+    async drain(on, peer) {
+      if (peer !== undefined && peer !== node.id) {
+        if (!store.current.nodes.some((n) => n.id === peer)) return false;
+        for (const p of parts) await p.drainPeer?.(peer, on);
+        log.info({ peer, draining: on }, on ? `node ${peer} drains: no new flows to it` : `node ${peer} takes new flows again`);
+        return true;
+      }
       draining = on;
       for (const p of parts) await p.drain?.(on);
+      await tellPeers(on);
       log.info({ draining: on }, on ? 'draining: no new flows' : 'taking new flows again');
+      return true;
     },
     // Answers once every part has applied the new config (or refused the file).
     async reload(): Promise<ReloadResult> {
@@ -99,6 +115,19 @@ export async function startNodeDaemon(opts: NodeDaemonOptions): Promise<NodeDaem
       await applying;
       return r;
     },
+  };
+
+  // Whichever node is (or becomes) the scheduler must know who drains: every peer is told.
+  const tellPeers = async (on: boolean) => {
+    const peers = store.current.nodes.filter((n) => n.id !== node.id);
+    await Promise.all(peers.map(async (peer) => {
+      try {
+        const r = await askNode(store.current, peer, 'POST', '/drain', { drain: on, node: node.id }, PEER_TIMEOUT_MS);
+        if (r.status !== 200) log.warn({ peer: peer.id, status: r.status }, 'a peer refused our drain notice');
+      } catch (e) {
+        log.warn({ peer: peer.id, err: (e as Error).message }, 'a peer did not take our drain notice');
+      }
+    }));
   };
 
   let applying: Promise<unknown> = Promise.resolve();
@@ -126,6 +155,15 @@ export async function startNodeDaemon(opts: NodeDaemonOptions): Promise<NodeDaem
     });
     // Registered last, so stopped first: no admin actions while the parts wind down.
     stops.add('admin', () => admin.close());
+    // Stopped before everything else: the peers take this node out of new flows while it still
+    // accepts, so no new connection meets a closed listener while they notice it is gone.
+    stops.add('leave', async () => {
+      draining = true;
+      await tellPeers(true);
+      await new Promise((r) => setTimeout(r, LEAVE_SETTLE_MS));
+    });
+    // A restarted node takes new flows again (or, drained by its config, tells so).
+    void tellPeers(draining);
     const uninstall = opts.signals === false ? () => {} : handleSignals({ reload: source.reload, stops, graceMs, exit: opts.exit });
     log.info({ node: node.id, parts: parts.map((p) => p.name), admin: admin.url }, 'node started');
     return {

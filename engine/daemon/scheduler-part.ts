@@ -37,6 +37,8 @@ export class SchedulerPart implements NodePart, SchedulerRole {
   private macs!: Uint8Array;
   private up = new Set<string>();
   private draining = false;
+  /** Peers that said they drain (lbarray drain, or a SIGTERM): weight 0 in our table. */
+  private readonly drainedPeers = new Set<string>();
   private running: Active | null = null;
   /** The forwarding threads, parked until activation (started with the part: they load slowly). */
   private threads!: Promise<Forwarders>;
@@ -146,6 +148,12 @@ export class SchedulerPart implements NodePart, SchedulerRole {
     return this.serially(() => this.publish());
   }
 
+  drainPeer(id: string, on: boolean): Promise<void> {
+    if (on) this.drainedPeers.add(id);
+    else this.drainedPeers.delete(id);
+    return this.serially(() => this.publish());
+  }
+
   async status(s: NodeStatus): Promise<void> {
     if (this.running) {
       s.role = 'scheduler';
@@ -181,7 +189,7 @@ export class SchedulerPart implements NodePart, SchedulerRole {
     const nodes: NodeHealth[] = this.config.nodes.map((n, i) => {
       const self = n.id === this.self.id;
       const reachable = self || this.macs.subarray(6 * i, 6 * i + 6).some((b) => b !== 0);
-      const weight = self && this.draining ? 0 : n.weight;
+      const weight = (self && this.draining) || this.drainedPeers.has(n.id) ? 0 : n.weight;
       return { id: n.id, weight: reachable ? weight : 0, up: this.up.has(n.id) };
     });
     await this.publisher.publish(nodes);

@@ -22,8 +22,10 @@ export interface ServerState { pool: string; server: string; up?: boolean; weigh
 export type ToWorker =
   | { type: 'server'; state: ServerState }
   | { type: 'stats'; id: number }
-  /** graceful: stop accepting, let open connections finish (else close them now). */
-  | { type: 'stop'; graceful?: boolean };
+  /** graceful: stop accepting, let open connections finish (else close them now); drain: close
+   *  idle keep-alive connections at once and the others after their exchange (a shutdown), rather
+   *  than serving them on (a reload's old workers). */
+  | { type: 'stop'; graceful?: boolean; drain?: boolean };
 
 export type FromWorker =
   | { type: 'ready'; ports: Record<string, number> }

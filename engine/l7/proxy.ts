@@ -141,9 +141,10 @@ export class L7Proxy {
    * Stops accepting; open client connections finish their exchange and close, idle keep-alive
    * ones at once (closeAll ends them all now).
    */
-  async close(closeAll = true): Promise<void> {
+  /** closeAll: cut every connection now; else stop accepting and, with `drain`, end the kept-alive ones. */
+  async close(closeAll = true, drain = true): Promise<void> {
     if (closeAll) for (const s of this.sockets) s.destroy();
-    else {
+    else if (drain) {
       for (const ctx of this.contexts) ctx.draining = true;
       for (const c of this.clients) c.closeIfIdle();
     }

@@ -28,7 +28,7 @@ async function main(): Promise<void> {
       send({ type: 'stats', id: m.id, stats: { index: data.index, connections: st.connections, accepted: st.accepted, requests: st.requests,
         responses: st.responses, errors: st.errors, upstream: proxy.upstreamStats() } });
     } else if (m.type === 'stop') {
-      void proxy.close(m.graceful !== true).then(() => process.exit(0));
+      void proxy.close(m.graceful !== true, m.drain !== false).then(() => process.exit(0));
     }
   });
   send({ type: 'ready', ports: Object.fromEntries(data.options.services.map((s) => [s.name, proxy.port(s.name)])) });

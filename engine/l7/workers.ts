@@ -137,15 +137,17 @@ export class L7Node {
   /**
    * Stops the workers. By default open connections are closed at once; `graceful` lets them
    * finish their exchanges (idle keep-alive ones close) for up to `graceMs` before the threads go.
+   * `drain: false` (a reload) keeps serving kept-alive connections on the old workers until they
+   * end or `graceMs` passes, so a reload drops nothing.
    */
-  async stop(opts: { graceful?: boolean; graceMs?: number } = {}): Promise<void> {
+  async stop(opts: { graceful?: boolean; graceMs?: number; drain?: boolean } = {}): Promise<void> {
     this.stopping = true;
     this.health.stop();
     const graceMs = opts.graceMs ?? 2000;
     await Promise.all(this.threads().map((w) => new Promise<void>((resolve) => {
       const t = setTimeout(() => { void w.terminate().then(() => resolve()); }, graceMs);
       w.once('exit', () => { clearTimeout(t); resolve(); });
-      w.postMessage({ type: 'stop', graceful: opts.graceful === true } satisfies ToWorker);
+      w.postMessage({ type: 'stop', graceful: opts.graceful === true, drain: opts.drain !== false } satisfies ToWorker);
     })));
   }
 }

@@ -159,8 +159,10 @@ t.test('in-process: schema, version, check --json, help', async (t) => {
   const help = await cli('--help');
   t.equal(help.code, 0);
   for (const c of ['run', 'check', 'demo', 'lab', 'replay', 'status', 'drain', 'reload', 'purge', 'schema', 'version']) t.match(help.stdout, new RegExp(`\\n  ${c}\\b`), c);
-  const notYet = await Promise.all([['replay', 'x.pcap'], ['demo']].map((a) => cli(...a)));
-  for (const r of notYet) { t.equal(r.code, 2); t.match(r.stderr, /is not implemented yet/); }
+  const missing = await cli('replay', 'no-such-capture.pcap');
+  t.equal(missing.code, 1, 'replay of a missing capture fails');
+  t.match(missing.stderr, /no-such-capture\.pcap/, 'and names the file in one sentence');
+  t.notMatch(missing.stderr, /\n\s+at /, 'without a stack trace');
   const badLevel = await cli('--log-level', 'loud', 'version');
   t.equal(badLevel.code, 1);
   t.match(badLevel.stderr, 'log level "loud" is not one of fatal, error, warn, info, debug, trace, silent');
