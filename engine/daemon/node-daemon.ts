@@ -39,6 +39,10 @@ export interface NodePart {
   health?(): { ok: boolean; reason?: string };
   purge?(req: PurgeRequest): number | Promise<number>;
   drain?(on: boolean): void | Promise<void>;
+  /** The node is going away (SIGTERM): called before any part stops. */
+  leave?(): void;
+  /** Called after every part has stopped (host changes that must outlive the other parts' stops). */
+  afterStop?(): Promise<void>;
   /** Another node drains itself (or takes flows again): keep it out of new flows. */
   drainPeer?(id: string, on: boolean): void | Promise<void>;
 }
@@ -144,6 +148,8 @@ export async function startNodeDaemon(opts: NodeDaemonOptions): Promise<NodeDaem
 
   try {
     const ctx: PartContext = { config: store.current, node, metrics, log };
+    // Registered first, so run last.
+    stops.add('after-stop', () => Promise.all(parts.map((p) => p.afterStop?.())).then(() => undefined));
     for (const p of opts.parts) {
       await p.start({ ...ctx, log: logger(p.name) });
       parts.push(p);
@@ -158,6 +164,7 @@ export async function startNodeDaemon(opts: NodeDaemonOptions): Promise<NodeDaem
     // Stopped before everything else: the peers take this node out of new flows while it still
     // accepts, so no new connection meets a closed listener while they notice it is gone.
     stops.add('leave', async () => {
+      for (const p of parts) p.leave?.();
       draining = true;
       await tellPeers(true);
       await new Promise((r) => setTimeout(r, LEAVE_SETTLE_MS));

@@ -37,6 +37,8 @@ export class SchedulerPart implements NodePart, SchedulerRole {
   private macs!: Uint8Array;
   private up = new Set<string>();
   private draining = false;
+  /** SIGTERM: the VIP guard outlives the role until every part has stopped. */
+  private leaving = false;
   /** Peers that said they drain (lbarray drain, or a SIGTERM): weight 0 in our table. */
   private readonly drainedPeers = new Set<string>();
   private running: Active | null = null;
@@ -119,7 +121,10 @@ export class SchedulerPart implements NodePart, SchedulerRole {
       clearInterval(r.refresh);
       r.cancelAnnounce();
       await (await this.threads).deactivate();
-      await this.teardownHost();
+      // Leaving: until the new scheduler's ARP reaches the clients their frames still come here;
+      // the guard stays so this host drops them (the client retransmits) rather than its kernel
+      // answering with the closing listener (a reset). afterStop() removes it.
+      await (this.leaving ? closeSelfPath() : this.teardownHost());
       this.log.info('scheduler inactive');
     });
   }
@@ -131,6 +136,14 @@ export class SchedulerPart implements NodePart, SchedulerRole {
   }
 
   // ---- NodePart ----
+
+  leave(): void {
+    this.leaving = true;
+  }
+
+  async afterStop(): Promise<void> {
+    if (this.leaving) await unguardVip();
+  }
 
   async stop(): Promise<void> {
     await this.deactivate();

@@ -16,7 +16,9 @@ t.test('connections held by the other nodes survive the loss of the scheduler', 
   await a.nodes.lb2!.waitFor(/scheduler active/, 10_000);
   const { after, fresh } = await held.release();
   owners.forEach((owner, i) => {
-    if (owner === 'lb1') t.notOk(after[i]!.ok, `connection ${i} ended with lb1`);
+    // lb1 drains before it goes: its own connections end with it, or finish on it while it winds
+    // down; never on another node.
+    if (owner === 'lb1') t.ok(!after[i]!.ok || after[i]!.peer === a.address.lb1, `connection ${i} on lb1 ended with it or finished on it`);
     else t.same(after[i], { ok: true, peer: a.address[owner] }, `connection ${i} on ${owner} still works through the new scheduler`);
   });
   t.same(fresh.failures, [], '90 new connections all succeeded');
