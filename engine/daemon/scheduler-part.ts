@@ -180,6 +180,8 @@ export class SchedulerPart implements NodePart, SchedulerRole {
     for (const [reason, n] of Object.entries(snap.drops)) s.counters[`scheduler.drops.${reason}`] = n;
     s.counters['scheduler.resolutionRequests'] = snap.consumed;
     s.counters['scheduler.pmtuSteered'] = snap.pmtuSteered;
+    s.counters['scheduler.flows'] = snap.flows;
+    s.counters['scheduler.flowEvictions'] = snap.flowEvictions;
     if (this.running) s.counters['scheduler.vipGuardDrops'] = await guardDrops();
     for (const n of s.nodes) n.up = this.up.has(n.id);
   }
@@ -260,5 +262,7 @@ export class SchedulerPart implements NodePart, SchedulerRole {
     };
     for (const [id, c] of Object.entries(snap.nodes)) bump(`p.${id}`, c.packets, (d) => this.metrics.packets.inc({ target: id }, d));
     for (const reason of DROP_REASON_NAMES) bump(`d.${reason}`, snap.drops[reason], (d) => this.metrics.drops.inc({ reason: reason.toLowerCase() }, d));
+    this.metrics.flows.set(snap.flows);
+    bump('evictions', snap.flowEvictions, (d) => this.metrics.flowEvictions.inc(d));
   }
 }

@@ -7,13 +7,12 @@ import type { DriverSample, StreamCounts } from './driver.js';
 
 export interface DemoEvent { t: number; text: string }
 
-/** Counter names a node reports for packets it forwarded as the scheduler. */
-const PACKET_COUNTERS = ['schedulerForwarded', 'forwarded', 'packetsForwarded'];
-
+/** Frames a node forwarded as the scheduler (its `scheduler.packets.<node>` counters). */
 function packets(status: NodeStatus | undefined): number {
   if (!status) return 0;
-  for (const k of PACKET_COUNTERS) if (typeof status.counters[k] === 'number') return status.counters[k]!;
-  return 0;
+  let n = 0;
+  for (const [k, v] of Object.entries(status.counters)) if (k.startsWith('scheduler.packets.')) n += v;
+  return n;
 }
 
 function rate(now: number, before: number, seconds: number): string {

@@ -26,7 +26,8 @@ export class SchedulerCounters {
   readonly nodeBytes: Float64Array;
   /** Per DropReason: frames. */
   readonly drops: Float64Array;
-  /** [0] ARP/NDP requests for a VIP handed to the responder, [1] PMTU errors steered. */
+  /** [0] ARP/NDP requests for a VIP handed to the responder, [1] PMTU errors steered,
+   *  [2] flows tracked now (set by the forwarding loop), [3] flows evicted so far. */
   readonly events: Float64Array;
 
   constructor(readonly maxNodes: number, buffer?: SharedArrayBuffer) {
@@ -35,11 +36,11 @@ export class SchedulerCounters {
     this.nodePackets = new Float64Array(b, 0, maxNodes);
     this.nodeBytes = new Float64Array(b, 8 * maxNodes, maxNodes);
     this.drops = new Float64Array(b, 16 * maxNodes, DROP_REASON_NAMES.length);
-    this.events = new Float64Array(b, 16 * maxNodes + 8 * DROP_REASON_NAMES.length, 2);
+    this.events = new Float64Array(b, 16 * maxNodes + 8 * DROP_REASON_NAMES.length, 4);
   }
 
   static bytesFor(maxNodes: number): number {
-    return 8 * (2 * maxNodes + DROP_REASON_NAMES.length + 2);
+    return 8 * (2 * maxNodes + DROP_REASON_NAMES.length + 4);
   }
 
   get consumed(): number { return this.events[0]; }
@@ -51,11 +52,13 @@ export class SchedulerCounters {
     drops: Record<string, number>;
     consumed: number;
     pmtuSteered: number;
+    flows: number;
+    flowEvictions: number;
   } {
     const nodes: Record<string, { packets: number; bytes: number }> = {};
     nodeIds.forEach((id, i) => { nodes[id] = { packets: this.nodePackets[i], bytes: this.nodeBytes[i] }; });
     const drops: Record<string, number> = {};
     DROP_REASON_NAMES.forEach((name, i) => { drops[name] = this.drops[i]; });
-    return { nodes, drops, consumed: this.consumed, pmtuSteered: this.pmtuSteered };
+    return { nodes, drops, consumed: this.consumed, pmtuSteered: this.pmtuSteered, flows: this.events[2], flowEvictions: this.events[3] };
   }
 }

@@ -46,6 +46,10 @@ export function runForwardLoop(o: ForwardLoopOptions): ForwardLoopStats {
       for (let i = 0; i < n; i++) if (decisions[i] === DECISION_CONSUMED) o.onConsumed(port.frame(i).slice());
     }
     stats.forwarded += port.forward(decisions, n);
+    // The flow table's occupancy for the admin endpoint: two stores per batch.
+    const flows = decider.router.flows;
+    decider.counters.events[2] = flows.size;
+    decider.counters.events[3] = flows.evictedEmbryonic + flows.evictedEstablished;
     stats.batches++;
     stats.received += n;
   }

@@ -9,7 +9,7 @@ function status(node: string, role: NodeStatus['role'], scheduler: string | null
     node, role, scheduler, draining: false, uptimeSeconds: 1,
     nodes: [{ id: 'lb1', up: true, weight: 1, draining: false }, { id: 'lb2', up: node !== 'lb3', weight: 1, draining: false }],
     backends: [{ pool: 'app', address: '198.18.0.101', port: 8080, up: true }],
-    counters: { schedulerForwarded: forwarded },
+    counters: { 'scheduler.packets.lb1': forwarded / 2, 'scheduler.packets.lb2': forwarded / 2, 'scheduler.drops.MALFORMED': 7 },
   };
 }
 

@@ -89,4 +89,5 @@ t.test('two workers in a fanout group forward every VIP flow to its Maglev node'
   t.equal(done.reduce((n, d) => n + d.consumed, 0), 1, 'the ARP request for the VIP went to the responder');
   t.equal(done.reduce((n, d) => n + d.stats.forwarded, 0), sent.length, 'the closed port was not forwarded');
   t.ok(done.every((d) => d.stats.received > 0), `both workers had traffic (${done.map((d) => d.stats.received).join(', ')})`);
+  t.equal(done.reduce((n, d) => n + d.flows, 0), flows.length, 'the loops report every tracked flow (the admin endpoint\'s flows gauge)');
 });
