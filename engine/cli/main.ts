@@ -1,7 +1,7 @@
 // The `lbarray` command (commander). Each subcommand parses its options, does the shared checks
 // (config, node, privileges) and hands over to one function in commands/. Errors end here: an
 // LbError is printed as its one sentence (the stack only with --debug); exit codes are
-// 0 success, 1 failure, 2 not implemented yet.
+// 0 success, 1 failure (130 when the demo is interrupted).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,6 @@ import { drainNode, purgeCache, reloadNodes } from './commands/actions.js';
 import { describeConfig } from './commands/check.js';
 import { runDemo } from './commands/demo.js';
 import { labDown, labUp } from './commands/lab.js';
-import { EXIT_NOT_IMPLEMENTED } from './commands/not-implemented.js';
 import { replayCapture } from './commands/replay.js';
 import { runNode } from './commands/run.js';
 import { showStatus } from './commands/status.js';
@@ -181,7 +180,7 @@ function report(e: unknown, io: CliIo, debug: boolean): number {
   if (isLbError(e)) {
     io.err(`lbarray: ${e.message}\n`);
     if (debug && e.stack) io.err(`${e.stack}\n`);
-    return e.code === 'ERR_NOT_IMPLEMENTED' ? EXIT_NOT_IMPLEMENTED : 1;
+    return 1;
   }
   const err = e as NodeJS.ErrnoException;
   if (err?.code === 'EPERM' || err?.code === 'EACCES') {

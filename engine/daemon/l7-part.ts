@@ -16,6 +16,7 @@ const RELOAD_GRACE_MS = 30_000;
 
 export class L7Part implements NodePart {
   readonly name = 'l7';
+  readonly acceptsClients = true;
   private node: L7Node | null = null;
   private cdn: CdnNode | null = null;
   private log!: Logger;

@@ -41,6 +41,11 @@ export interface NodePart {
   drain?(on: boolean): void | Promise<void>;
   /** The node is going away (SIGTERM): called before any part stops. */
   leave?(): void;
+  /**
+   * Serves clients: on SIGTERM it keeps accepting until the peers know this node drains (so no
+   * new connection meets its closed listener), while the other parts stop at once.
+   */
+  readonly acceptsClients?: boolean;
   /** Called after every part has stopped (host changes that must outlive the other parts' stops). */
   afterStop?(): Promise<void>;
   /** Another node drains itself (or takes flows again): keep it out of new flows. */
@@ -141,6 +146,7 @@ export async function startNodeDaemon(opts: NodeDaemonOptions): Promise<NodeDaem
     })));
   });
 
+  let peersKnow: Promise<unknown> = Promise.resolve();
   const stopAll = async () => {
     const results = await stops.stopAll(graceMs);
     return results.every((r) => r.ok || r.timedOut);
@@ -153,7 +159,10 @@ export async function startNodeDaemon(opts: NodeDaemonOptions): Promise<NodeDaem
     for (const p of opts.parts) {
       await p.start({ ...ctx, log: logger(p.name) });
       parts.push(p);
-      stops.add(p.name, (late) => p.stop(late));
+      stops.add(p.name, async (late) => {
+        if (p.acceptsClients) await peersKnow;
+        return p.stop(late);
+      });
     }
     const endpoint = adminEndpoint(store.current, node);
     const admin = await startAdminServer({
@@ -163,11 +172,13 @@ export async function startNodeDaemon(opts: NodeDaemonOptions): Promise<NodeDaem
     stops.add('admin', () => admin.close());
     // Stopped before everything else: the peers take this node out of new flows while it still
     // accepts, so no new connection meets a closed listener while they notice it is gone.
-    stops.add('leave', async () => {
+    // Stopped before everything else, without waiting: the peers are told this node drains (they
+    // keep it out of new flows) while the election part resigns at once; the parts that accept
+    // clients stop only once the peers know.
+    stops.add('leave', () => {
       for (const p of parts) p.leave?.();
       draining = true;
-      await tellPeers(true);
-      await new Promise((r) => setTimeout(r, LEAVE_SETTLE_MS));
+      peersKnow = tellPeers(true).then(() => new Promise((r) => setTimeout(r, LEAVE_SETTLE_MS)));
     });
     // A restarted node takes new flows again (or, drained by its config, tells so).
     void tellPeers(draining);

@@ -34,13 +34,6 @@ t.test('check of a bad config exits 1 listing every error with its line, no stac
   t.notMatch(r.stderr, /\n\s+at /, 'no stack trace');
 });
 
-t.test('commands whose engine is not built yet exit 2 and say so', async (t) => {
-  const r = await lbarray(['demo', '--seconds', '5']);
-  t.equal(r.code, 2);
-  t.match(r.stderr, /^lbarray: the "demo" command is not implemented yet/);
-  t.notMatch(r.stderr, /\n\s+at /);
-});
-
 t.test('run names a missing node, interface or privilege in one sentence', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lbarray-cli-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -58,9 +51,12 @@ t.test('run names a missing node, interface or privilege in one sentence', async
 });
 
 t.test('--debug adds the stack', async (t) => {
-  const r = await lbarray(['--debug', 'demo']);
-  t.equal(r.code, 2);
-  t.match(r.stderr, /\n\s+at /);
+  const plain = await lbarray(['replay', 'no-such-capture.pcap']);
+  t.equal(plain.code, 1);
+  t.notMatch(plain.stderr, /\n\s+at /, 'one sentence without --debug');
+  const r = await lbarray(['--debug', 'replay', 'no-such-capture.pcap']);
+  t.equal(r.code, 1);
+  t.match(r.stderr, /\n\s+at /, 'the stack with --debug');
 });
 
 t.test('usage errors exit 1 with a hint', async (t) => {
