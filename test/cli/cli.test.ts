@@ -67,9 +67,7 @@ t.test('usage errors exit 1 with a hint', async (t) => {
 });
 
 t.test('bin/lbarray.js runs (compiled if dist/ is built, from source otherwise)', async (t) => {
-  // Without tap's NODE_OPTIONS: coverage of compiled dist/ files, mapped back onto the sources,
-  // would be merged with the sources' own coverage and spoil it.
-  const r = await runNode([path.join(root, 'bin/lbarray.js'), 'version'], { env: { NODE_OPTIONS: '' } });
+  const r = await runNode([path.join(root, 'bin/lbarray.js'), 'version'], { bare: true });
   t.equal(r.code, 0, r.stderr);
   const { version } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
   t.equal(r.stdout, `lbarray ${version} (node ${process.version})\n`);
