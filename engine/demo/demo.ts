@@ -95,6 +95,7 @@ export async function demoArray(opts: DemoOptions): Promise<{ summary: DemoSumma
   let capture: ClientCapture | undefined;
   const onSigint = () => { interrupted = true; };
   process.once('SIGINT', onSigint);
+  process.once('SIGTERM', onSigint); // a stop from outside tears the lab down too
   try {
     const ports = [...new Set(config.pools ? Object.values(config.pools).flatMap((p) => p.servers.map((s) => s.port)) : [8080])];
     await Promise.all(lab.backends.map((b) => lab.spawn(b.name, [...script('page-server'), b.name, ...ports.map(String)], { env: childEnv }).waitFor(/^listening/m, 15_000)));
@@ -112,6 +113,7 @@ export async function demoArray(opts: DemoOptions): Promise<{ summary: DemoSumma
     return { summary, interrupted, prefix: lab.prefix };
   } finally {
     process.removeListener('SIGINT', onSigint);
+    process.removeListener('SIGTERM', onSigint);
     if (capture) io.out(await capture.stop()); // before the lab goes: dumpcap closes its file cleanly
     const removed = await lab.down();
     io.out(`lab ${lab.prefix} removed (${removed.length} namespaces)\n`);
