@@ -48,7 +48,8 @@ function wait(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-class Array3 {
+/** The lab's LB nodes as processes: started, killed, restarted by id. */
+class DemoNodes {
   readonly nodes = new Map<string, NsProcess>();
   constructor(private readonly lab: Lab, private readonly config: Config, private readonly configFile: string) {}
 
@@ -99,7 +100,7 @@ export async function demoArray(opts: DemoOptions): Promise<{ summary: DemoSumma
   try {
     const ports = [...new Set(config.pools ? Object.values(config.pools).flatMap((p) => p.servers.map((s) => s.port)) : [8080])];
     await Promise.all(lab.backends.map((b) => lab.spawn(b.name, [...script('page-server'), b.name, ...ports.map(String)], { env: childEnv }).waitFor(/^listening/m, 15_000)));
-    const array = new Array3(lab, config, configFile);
+    const array = new DemoNodes(lab, config, configFile);
     for (const n of config.nodes) array.start(n.id);
     io.out(`started ${config.nodes.map((n) => n.id).join(', ')} (lbarray run); waiting for an election\n`);
 
@@ -120,7 +121,7 @@ export async function demoArray(opts: DemoOptions): Promise<{ summary: DemoSumma
   }
 }
 
-async function drive(lab: Lab, array: Array3, o: DriverOptions, seconds: number, tty: boolean, io: CliIo,
+async function drive(lab: Lab, array: DemoNodes, o: DriverOptions, seconds: number, tty: boolean, io: CliIo,
   interrupted: () => boolean): Promise<DemoSummary> {
   const driver = lab.spawn(lab.clients[0]!.name, [...script('driver'), JSON.stringify(o)], { maxOutput: 1 << 16, env: childEnv });
   const events: DemoEvent[] = [];
@@ -129,7 +130,6 @@ async function drive(lab: Lab, array: Array3, o: DriverOptions, seconds: number,
   let shown: DriverSample | undefined;
   let lastShownAt = 0;
   let killed: string | null = null;
-  let killedAt = 0;
   let restarted = false;
   /** The scheduler the nodes last agreed on, and when. */
   let agreed: string | null = null;
@@ -167,14 +167,13 @@ async function drive(lab: Lab, array: Array3, o: DriverOptions, seconds: number,
     const pending = failovers.at(-1)?.to === null ? failovers.at(-1)! : null;
     if (killed === null && t >= seconds * 0.4 && sched) {
       killed = sched;
-      killedAt = s.t;
       array.kill(sched);
       events.push({ t: s.t, text: `SIGKILL ${sched} (the scheduler)` });
       failovers.push({ cause: 'kill', from: sched, to: null, seconds: null, at: s.t });
     } else if (pending && sched && sched !== pending.from) {
       pending.to = sched;
-      pending.seconds = s.t - killedAt;
-      events.push({ t: s.t, text: `${sched} took over (${(s.t - killedAt).toFixed(2)} s after the kill, sampled every ${TICK_MS} ms)` });
+      pending.seconds = s.t - pending.at;
+      events.push({ t: s.t, text: `${sched} took over (${pending.seconds.toFixed(2)} s after the kill, sampled every ${TICK_MS} ms)` });
     } else if (!pending && sched && agreed && sched !== agreed) {
       // A scheduler change nobody caused here: the restarted node reclaiming the role (preempt).
       failovers.push({ cause: 'preempt', from: agreed, to: sched, seconds: s.t - agreedAt, at: agreedAt });
