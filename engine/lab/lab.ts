@@ -174,6 +174,7 @@ export async function labUp(spec: TopologySpec, options: LabOptions = {}): Promi
   try {
     for (const ns of plan.namespaces) await createNamespace(ns);
     await Promise.all([...plan.sysctls].map(([ns, values]) => setSysctls(ns, values)));
+    await Promise.all([...plan.optionalSysctls].map(([ns, values]) => setSysctls(ns, values, { ifPresent: true })));
     for (const argv of plan.links) await runCommand(argv);
     await Promise.all([...plan.batches].map(([ns, lines]) => ipBatch(ns, lines)));
     for (const { ns, argv } of plan.extras) {

@@ -52,10 +52,13 @@ export async function ipBatch(ns: string, lines: readonly string[]): Promise<voi
   await runCommand(['ip', '-n', ns, '-batch', '-'], { input: lines.join('\n') + '\n' });
 }
 
-/** Sets sysctls inside a namespace in one process (keys in dotted form). */
-export async function setSysctls(ns: string, values: Readonly<Record<string, string | number>>): Promise<void> {
+/**
+ * Sets sysctls inside a namespace in one process (keys in dotted form). `ifPresent`: keys this
+ * kernel does not have (a module not loaded) are skipped silently instead of failing.
+ */
+export async function setSysctls(ns: string, values: Readonly<Record<string, string | number>>, options: { ifPresent?: boolean } = {}): Promise<void> {
   const pairs = Object.entries(values).map(([k, v]) => `${k}=${v}`);
-  if (pairs.length > 0) await execIn(ns, ['sysctl', '-q', '-w', ...pairs]);
+  if (pairs.length > 0) await execIn(ns, ['sysctl', '-q', ...(options.ifPresent ? ['-e'] : []), '-w', ...pairs]);
 }
 
 export async function createNamespace(name: string): Promise<void> {

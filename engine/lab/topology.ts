@@ -72,6 +72,8 @@ export interface TopologyPlan {
   vip?: { v4: string; v6: string };
   /** Per namespace, applied right after creation. */
   sysctls: Map<string, Record<string, string | number>>;
+  /** Per namespace, applied with them where this kernel has the keys (a module may be missing). */
+  optionalSysctls: Map<string, Record<string, string | number>>;
   /** argv lists that create the veth pairs and bridges (each runs `ip -n NS ...`). */
   links: string[][];
   /** Per namespace, an `ip -batch` script: addresses, MTU, up, routes. */
@@ -113,6 +115,15 @@ const hiddenVipSysctls = {
   'net.ipv6.conf.default.ndisc_notify': 0,
 } as const;
 
+// With br_netfilter loaded, a bridge hands the frames it forwards to iptables/nftables (the
+// host's firewall rules, conntrack). The lab's bridge is a plain switch: off in its namespace
+// (these keys are per namespace since Linux 5.3; they exist only while br_netfilter is loaded).
+const plainBridgeSysctls = {
+  'net.bridge.bridge-nf-call-iptables': 0,
+  'net.bridge.bridge-nf-call-ip6tables': 0,
+  'net.bridge.bridge-nf-call-arptables': 0,
+} as const;
+
 function forwardingSysctls(on: boolean): Record<string, number> {
   return { 'net.ipv4.ip_forward': on ? 1 : 0, 'net.ipv6.conf.all.forwarding': on ? 1 : 0 };
 }
@@ -138,6 +149,7 @@ export function planTopology(spec: TopologySpec, prefix: string): TopologyPlan {
     hosts: [],
     vip: spec.vip,
     sysctls: new Map(),
+    optionalSysctls: new Map(),
     links: [],
     batches: new Map(),
     extras: [],
@@ -145,6 +157,7 @@ export function planTopology(spec: TopologySpec, prefix: string): TopologyPlan {
   if (switchNs) {
     // The switch is pure L2: no IPv6 link-local chatter from its ports, no addresses at all.
     plan.sysctls.set(switchNs, { 'net.ipv6.conf.all.disable_ipv6': 1, 'net.ipv6.conf.default.disable_ipv6': 1 });
+    plan.optionalSysctls.set(switchNs, plainBridgeSysctls);
     plan.batches.set(switchNs, ['link set lo up']);
     for (const segment of segments) {
       if (!/^[a-z][a-z0-9]{0,11}$/.test(segment)) bad(`Segment name "${segment}" must be 1-12 lower-case letters or digits.`);

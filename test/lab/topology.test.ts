@@ -35,6 +35,10 @@ t.test('LB nodes hold the VIP on lo, hidden from ARP; clients reach it on-link',
   t.ok(client.includes('route add 2001:2:0:100::1/128 dev eth0'));
   t.notOk(plan.batches.get('lbtest-be1')!.some((l) => l.includes('dev lo')), 'back-ends do not hold the VIP');
   t.match(plan.sysctls.get('lbtest-switch'), { 'net.ipv6.conf.default.disable_ipv6': 1 });
+  t.same(plan.optionalSysctls.get('lbtest-switch'), {
+    'net.bridge.bridge-nf-call-iptables': 0, 'net.bridge.bridge-nf-call-ip6tables': 0, 'net.bridge.bridge-nf-call-arptables': 0,
+  }, 'the bridge hands no frame to iptables/nftables, where br_netfilter is loaded');
+  t.notOk(plan.optionalSysctls.has('lbtest-lb1'), 'only the switch namespace');
 });
 
 t.test('routed clients sit behind rt1 on segment wan, with its MTU on every wan interface', async (t) => {
