@@ -12,8 +12,9 @@ import { parseArgs } from 'node:util';
 import { ensureDebian } from './debian.js';
 import { runGate } from './gate/index.js';
 import { replayBenchmark, replayDefaults } from './micro/scheduler-replay.js';
-import { summarize } from './forward-report.js';
-import { writeResults } from './results.js';
+import { summarize } from './plot.js';
+import { plotResults, figures } from './plots.js';
+import { resultsDir, writeResults } from './results.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -106,8 +107,10 @@ const commands: Record<string, Command> = {
     usage: 'l7 [--duration 5] [--connections 64] [--rounds 3] [--only lbarray,nginx,haproxy,node-http-proxy]',
     async run(args) {
       await ensureDebian(['wrk', 'nginx', 'haproxy', 'openssl']);
-      const out = await script('l7.ts', args); // writes perf/results/l7-<date>.json itself
-      writeResults('l7', { output: out.split('\n') }, `# L7 against nginx, HAProxy and node-http-proxy\n\n${codeBlock(out)}`);
+      const out = await script('l7.ts', args); // writes perf/results/l7-<date>.json itself: its figures go into l7.json
+      const written = /^written (\S+\.json)$/m.exec(out)?.[1];
+      const detail = written ? JSON.parse(fs.readFileSync(written, 'utf8')) as Record<string, unknown> : {};
+      writeResults('l7', { ...detail, output: out.split('\n') }, `# L7 against nginx, HAProxy and node-http-proxy\n\n${codeBlock(out)}`);
       return 0;
     },
   },
@@ -122,6 +125,23 @@ const commands: Record<string, Command> = {
       writeResults('cdn', JSON.parse(fs.readFileSync(json, 'utf8')), `# CDN rewrite and cache\n${out}`); // cdn.ts prints Markdown tables
       fs.rmSync(path.dirname(json), { recursive: true, force: true });
       return 0;
+    },
+  },
+  plot: {
+    about: 'redraws perf/results/NAME.svg from NAME.json for the benchmarks named (default: every results file with a figure), without rerunning',
+    baseline: 'nothing: it draws results already measured',
+    usage: `plot [${Object.keys(figures).join(' ')}] [--dir perf/results]`,
+    async run(args) {
+      const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { dir: { type: 'string' } } });
+      const unknown = positionals.filter((n) => !(n in figures));
+      if (unknown.length > 0) {
+        console.error(`bench plot: no figure for ${unknown.join(', ')} (known: ${Object.keys(figures).join(', ')})`);
+        return 2;
+      }
+      const files = plotResults(values.dir ?? resultsDir, positionals.length > 0 ? positionals : undefined);
+      for (const f of files) console.log(`written ${path.relative(process.cwd(), f)}`);
+      if (files.length === 0) console.error(`bench plot: no results file to draw in ${values.dir ?? resultsDir}`);
+      return files.length > 0 ? 0 : 1;
     },
   },
   gate: {
@@ -140,7 +160,7 @@ const commands: Record<string, Command> = {
 export function help(): string {
   return ['usage: npm run bench -- <name> [options]', '', ...Object.entries(commands).flatMap(([name, c]) => [
     `  ${name.padEnd(8)} ${c.about}`, `  ${''.padEnd(8)} against: ${c.baseline}`, `  ${''.padEnd(8)} npm run bench -- ${c.usage}`, '']),
-  'Results: perf/results/<name>.json and .md. Update the gate\'s baseline: npm run bench -- gate --update'].join('\n');
+  'Results: perf/results/<name>.json, .md and .svg. Update the gate\'s baseline: npm run bench -- gate --update'].join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {

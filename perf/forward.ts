@@ -34,7 +34,9 @@ import { fileURLToPath } from 'node:url';
 import { forwardingChain, labUp, type Lab } from '../engine/lab/index.js';
 import type { NsProcess } from '../engine/lab/process.js';
 import { buildCTools } from './c/build.js';
-import { machine, markdown, summarize, svg, type LatencySummary, type Summary, type VariantSummary } from './forward-report.js';
+import { machine, markdown, type LatencySummary, type VariantSummary } from './forward-report.js';
+import { summarize, type Summary } from './plot.js';
+import { figures } from './plots.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -322,7 +324,7 @@ export async function runForwardBenchmark(options: ForwardBenchmarkOptions = {})
     await fs.mkdir(options.out, { recursive: true });
     await fs.writeFile(path.join(options.out, 'forward.json'), JSON.stringify(result, null, 2) + '\n');
     await fs.writeFile(path.join(options.out, 'forward.md'), md);
-    await fs.writeFile(path.join(options.out, 'forward.svg'), svg('Live forwarding on veth, 64-byte frames (median, min–max)', rows));
+    await fs.writeFile(path.join(options.out, 'forward.svg'), figures.forward!(result));
   }
   log('\n' + md);
   return result;
