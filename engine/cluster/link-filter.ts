@@ -7,11 +7,8 @@
 // Offsets are from the Ethernet header; the kernel has already taken 802.1Q tags off (AF_PACKET
 // sees them in the frame's metadata). IPv6 probe answers are matched without extension headers,
 // which a SYN-ACK does not carry.
-
-const ETH_IPV4 = 0x0800;
-const ETH_IPV6 = 0x86dd;
-const PROTO_VRRP = 112;
-const PROTO_TCP = 6;
+import { ETH_IPV4, ETH_IPV6, PROTO_TCP } from '../packet/parsed.js';
+import { VRRP_PROTOCOL } from './vrrp-packet.js';
 
 // Opcodes (linux/filter.h).
 const LD_H_ABS = 0x28;
@@ -31,14 +28,14 @@ export function clusterLinkFilter(port: number): Uint32Array {
     /* 0 */ [LD_H_ABS, 0, 0, 12],
     /* 1 */ [JEQ_K, 2, 8, ETH_IPV4],
     /* 2 */ [LD_B_ABS, 0, 0, 14 + 9],
-    /* 3 */ [JEQ_K, 'accept', 4, PROTO_VRRP],
+    /* 3 */ [JEQ_K, 'accept', 4, VRRP_PROTOCOL],
     /* 4 */ [JEQ_K, 5, 'drop', PROTO_TCP],
     /* 5 */ [LDX_B_MSH, 0, 0, 14], // X = IPv4 header length
     /* 6 */ [LD_H_IND, 0, 0, 14], // TCP source port at X + 14
     /* 7 */ [JEQ_K, 'accept', 'drop', port],
     /* 8 */ [JEQ_K, 9, 'drop', ETH_IPV6],
     /* 9 */ [LD_B_ABS, 0, 0, 14 + 6],
-    /* 10 */ [JEQ_K, 'accept', 11, PROTO_VRRP],
+    /* 10 */ [JEQ_K, 'accept', 11, VRRP_PROTOCOL],
     /* 11 */ [JEQ_K, 12, 'drop', PROTO_TCP],
     /* 12 */ [LD_H_ABS, 0, 0, 14 + 40],
     /* 13 */ [JEQ_K, 'accept', 'drop', port],

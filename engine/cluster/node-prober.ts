@@ -5,11 +5,11 @@
 // VIP accepts a connection. Rise/fall (node-health.ts) turns results into the up set.
 import crypto from 'node:crypto';
 import net from 'node:net';
-import { addressText, compareAddresses } from './ip-frame.js';
 import type { ClusterLink } from './cluster-link.js';
 import { resolveMac } from './neighbour.js';
 import { NodeHealth } from './node-health.js';
 import { ACK, RST, SYN, parseTcpFrame, rstFrame, synFrame, type ProbeEnds } from './tcp-probe.js';
+import { compareAddresses, ipText } from '../packet/index.js';
 import { parseMac } from '../ring/mac.js';
 
 export interface ProbedNode {
@@ -107,7 +107,7 @@ export class NodeProber {
     if (this.#selfBusy) return;
     this.#selfBusy = true;
     try {
-      const ok = await (this.o.selfCheck?.() ?? connectCheck(addressText(this.o.vip), this.o.port, this.o.timeoutMs));
+      const ok = await (this.o.selfCheck?.() ?? connectCheck(ipText(this.o.vip), this.o.port, this.o.timeoutMs));
       this.#record(this.o.selfId, ok);
     } finally {
       this.#selfBusy = false;
@@ -117,7 +117,7 @@ export class NodeProber {
   async #probe(n: ProbedNode): Promise<void> {
     let mac = this.#macs.get(n.id);
     if (!mac) {
-      const found = await resolveMac(addressText(n.address), this.o.interface, this.o.timeoutMs);
+      const found = await resolveMac(ipText(n.address), this.o.interface, this.o.timeoutMs);
       if (this.#stopped) return;
       if (!found) {
         this.counters.unresolved++;

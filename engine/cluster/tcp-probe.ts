@@ -1,66 +1,58 @@
 // The LB-node health probe on the wire: a TCP SYN to VIP:port in a frame addressed to the node's
 // MAC (so it goes where the scheduler would send a client's SYN), the node's answer (SYN-ACK: it
 // holds the VIP and its listener is there; RST: no listener), and the RST that closes the
-// half-open connection. Pure.
-import { buildIpFrame, parseIpFrame, upperLayerChecksum } from './ip-frame.js';
+// half-open connection. Built and parsed by engine/packet. Pure.
+import { buildFrame, ether, ipv4, ipv6, parseFrame, ParsedFrame, PROTO_TCP, Reason, tcp, type TcpSpec } from '../packet/index.js';
+import { viewFor } from '../packet/view.js';
 
-const TCP = 6;
 export const SYN = 0x02;
 export const RST = 0x04;
 export const ACK = 0x10;
+/** MSS 1460: any node's MTU takes it. */
+const MSS_OPTION = Uint8Array.of(2, 4, 0x05, 0xb4);
 
-export interface ProbeEnds {
-  srcMac: Uint8Array;
-  dstMac: Uint8Array;
-  /** Our own address and the VIP, 4 or 16 bytes each. */
+/** A connection's ends: addresses 4 or 16 bytes each. */
+interface Connection {
   src: Uint8Array;
   dst: Uint8Array;
   sport: number;
   dport: number;
 }
 
-function segment(ends: ProbeEnds, seq: number, flags: number, options: number[]): Uint8Array {
-  const s = new Uint8Array(20 + options.length);
-  const dv = new DataView(s.buffer);
-  dv.setUint16(0, ends.sport);
-  dv.setUint16(2, ends.dport);
-  dv.setUint32(4, seq >>> 0);
-  s[12] = (s.length / 4) << 4;
-  s[13] = flags;
-  dv.setUint16(14, flags & SYN ? 64240 : 0);
-  s.set(options, 20);
-  dv.setUint16(16, upperLayerChecksum(ends.src, ends.dst, TCP, s));
-  return buildIpFrame({ dstMac: ends.dstMac, srcMac: ends.srcMac, src: ends.src, dst: ends.dst, protocol: TCP, ttl: 64, payload: s, dontFragment: true });
+/** Our own address and the VIP, and the MACs the frame goes between. */
+export interface ProbeEnds extends Connection {
+  srcMac: Uint8Array;
+  dstMac: Uint8Array;
 }
 
-/** A SYN with an MSS option (1460: any node's MTU takes it). */
+function probeFrame(ends: ProbeEnds, fields: Partial<TcpSpec>): Uint8Array {
+  const l4 = tcp(ends.sport, ends.dport, fields);
+  const ip = ends.src.length === 16 ? ipv6(ends.src, ends.dst, l4) : ipv4(ends.src, ends.dst, l4, { dontFragment: true });
+  return buildFrame(ether(ip, { dst: ends.dstMac, src: ends.srcMac }));
+}
+
+/** A SYN with an MSS option. */
 export function synFrame(ends: ProbeEnds, seq: number): Uint8Array {
-  return segment(ends, seq, SYN, [2, 4, 0x05, 0xb4]);
+  return probeFrame(ends, { seq, flags: SYN, window: 64240, options: MSS_OPTION });
 }
 
 /** The RST answering a SYN-ACK whose acknowledgment number was `ack` (RFC 793: seq = that ack). */
 export function rstFrame(ends: ProbeEnds, ack: number): Uint8Array {
-  return segment(ends, ack, RST, []);
+  return probeFrame(ends, { seq: ack, flags: RST, window: 0 });
 }
 
-export interface TcpView {
-  src: Uint8Array;
-  dst: Uint8Array;
-  sport: number;
-  dport: number;
-  seq: number;
-  ack: number;
-  flags: number;
-}
+/** Addresses are views into the frame. */
+export type TcpView = Connection & Pick<TcpSpec, 'seq' | 'ack' | 'flags'>;
 
-/** The TCP header fields of a frame, or null for anything else. Never throws. */
+// One parse result reused for every frame: the link hands frames one at a time.
+const parsed = new ParsedFrame();
+
+/** The TCP header fields of a frame, or null for anything else (fragments too). Never throws. */
 export function parseTcpFrame(frame: Uint8Array): TcpView | null {
-  const r = parseIpFrame(frame);
-  if (!r.ok || r.ip.protocol !== TCP || r.ip.payload.length < 20) return null;
-  const p = r.ip.payload;
-  const dv = new DataView(p.buffer, p.byteOffset, p.byteLength);
+  const f = parsed;
+  if (parseFrame(frame, 0, frame.length, f) !== Reason.OK || f.proto !== PROTO_TCP || f.fragment) return null;
+  const dv = viewFor(frame); // the one parseFrame just used
   return {
-    src: r.ip.src, dst: r.ip.dst, sport: dv.getUint16(0), dport: dv.getUint16(2),
-    seq: dv.getUint32(4), ack: dv.getUint32(8), flags: p[13],
+    src: f.srcBytes(frame), dst: f.dstBytes(frame), sport: f.sport, dport: f.dport, seq: dv.getUint32(f.l4 + 4), ack: dv.getUint32(f.l4 + 8), flags: f.tcpFlags,
   };
 }

@@ -67,7 +67,7 @@ export function buildL4(l4: L4Spec, src: Uint8Array, dst: Uint8Array): { proto: 
       return icmpMessage(b, src, dst, true);
     }
     case 'raw':
-      return { proto: l4.proto, bytes: l4.payload.slice() };
+      return { proto: l4.proto, bytes: l4.payload }; // the datagram builder copies it
   }
 }
 

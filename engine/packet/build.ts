@@ -1,12 +1,13 @@
 // Builders: a FrameSpec to the bytes of a valid frame (lengths and checksums computed).
-// Slow path (tests, the capture generator, the responder): each frame is a new buffer.
+// Slow path (tests, the capture generator, the responder, the cluster's adverts and probes):
+// each frame is a new buffer.
 import { ipBytes, macBytes } from './address.js';
 import { buildL4, specError } from './build-l4.js';
 import { checksum } from './checksums.js';
 import { ETH_ARP, ETH_IPV4, ETH_IPV6, PROTO_FRAGMENT } from './parsed.js';
-import type { ArpSpec, FrameSpec, Ipv4Spec, Ipv6Spec } from './spec.js';
+import type { Address, ArpSpec, FrameSpec, Ipv4Spec, Ipv6Spec } from './spec.js';
 
-export function buildFrame(spec: FrameSpec): Uint8Array {
+export function buildFrame(spec: FrameSpec<Address>): Uint8Array {
   const body = buildBody(spec.body);
   const head = 14 + 4 * spec.vlans.length;
   const f = new Uint8Array(head + body.length + spec.trailer.length);
@@ -25,7 +26,7 @@ export function buildFrame(spec: FrameSpec): Uint8Array {
 }
 
 /** The ARP body or the IP datagram. */
-export function buildBody(body: FrameSpec['body']): Uint8Array {
+export function buildBody(body: FrameSpec<Address>['body']): Uint8Array {
   if (body.kind === 'arp') return buildArp(body);
   return body.kind === 'ipv4' ? buildIpv4(body) : buildIpv6(body);
 }
@@ -39,10 +40,17 @@ function buildArp(s: ArpSpec): Uint8Array {
   return b;
 }
 
-function buildIpv4(s: Ipv4Spec): Uint8Array {
+// An IPv4 header holds only IPv4 addresses (and IPv6 only IPv6): anything else is refused by name.
+function ipOfFamily(address: Address, length: 4 | 16, field: string): Uint8Array {
+  const b = ipBytes(address);
+  if (b.length !== length) throw specError(`The ${field} must be ${length} bytes, not ${b.length}.`);
+  return b;
+}
+
+function buildIpv4(s: Ipv4Spec<Address>): Uint8Array {
   if (s.options.length % 4 !== 0 || s.options.length > 40) throw specError(`IPv4 options must be a multiple of 4 bytes up to 40, not ${s.options.length}.`);
-  const src = ipBytes(s.src);
-  const dst = ipBytes(s.dst);
+  const src = ipOfFamily(s.src, 4, 'IPv4 source');
+  const dst = ipOfFamily(s.dst, 4, 'IPv4 destination');
   const l4 = buildL4(s.l4, src, dst);
   const ihl = 20 + s.options.length;
   const total = ihl + l4.bytes.length;
@@ -64,9 +72,9 @@ function buildIpv4(s: Ipv4Spec): Uint8Array {
   return b;
 }
 
-function buildIpv6(s: Ipv6Spec): Uint8Array {
-  const src = ipBytes(s.src);
-  const dst = ipBytes(s.dst);
+function buildIpv6(s: Ipv6Spec<Address>): Uint8Array {
+  const src = ipOfFamily(s.src, 16, 'IPv6 source');
+  const dst = ipOfFamily(s.dst, 16, 'IPv6 destination');
   const l4 = buildL4(s.l4, src, dst);
   const extLength = s.extensions.reduce((n, e) => n + (e.type === PROTO_FRAGMENT ? 8 : 2 + e.data.length), 0);
   const payload = extLength + l4.bytes.length;

@@ -1,18 +1,18 @@
 // Short constructors for specs with the usual defaults (TTL 64, no options, untagged...), for
-// the capture generator, the responder and tests.
-import type { FrameSpec, IcmpSpec, Ipv4Spec, Ipv6Spec, L4Spec, NaSpec, NsSpec, TcpSpec, UdpSpec } from './spec.js';
+// the capture generator, the responder, the cluster and tests.
+import type { Address, FrameSpec, IcmpSpec, Ipv4Spec, Ipv6Spec, L4Spec, NaSpec, NsSpec, TcpSpec, UdpSpec } from './spec.js';
 
 const EMPTY = new Uint8Array(0);
 
-export function ether(body: FrameSpec['body'], o: Partial<Omit<FrameSpec, 'body'>> = {}): FrameSpec {
+export function ether<A extends Address = string>(body: FrameSpec<A>['body'], o: Partial<Omit<FrameSpec<A>, 'body'>> = {}): FrameSpec<A | string> {
   return { dst: o.dst ?? '02:00:00:00:00:01', src: o.src ?? '02:00:00:00:00:02', vlans: o.vlans ?? [], body, trailer: o.trailer ?? EMPTY };
 }
 
-export function ipv4(src: string, dst: string, l4: L4Spec, o: Partial<Omit<Ipv4Spec, 'kind' | 'src' | 'dst' | 'l4'>> = {}): Ipv4Spec {
+export function ipv4<A extends Address = string>(src: A, dst: A, l4: L4Spec, o: Partial<Omit<Ipv4Spec, 'kind' | 'src' | 'dst' | 'l4'>> = {}): Ipv4Spec<A> {
   return { kind: 'ipv4', src, dst, tos: 0, id: 0, ttl: 64, dontFragment: false, moreFragments: false, fragmentOffset: 0, options: EMPTY, ...o, l4 };
 }
 
-export function ipv6(src: string, dst: string, l4: L4Spec, o: Partial<Omit<Ipv6Spec, 'kind' | 'src' | 'dst' | 'l4'>> = {}): Ipv6Spec {
+export function ipv6<A extends Address = string>(src: A, dst: A, l4: L4Spec, o: Partial<Omit<Ipv6Spec, 'kind' | 'src' | 'dst' | 'l4'>> = {}): Ipv6Spec<A> {
   return { kind: 'ipv6', src, dst, trafficClass: 0, flowLabel: 0, hopLimit: 64, extensions: [], ...o, l4 };
 }
 

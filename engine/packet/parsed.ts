@@ -55,6 +55,8 @@ export class ParsedFrame {
   /** ICMP errors: the quoted IP header inside the message, -1 if none. */
   quoted = -1;
 
+  // The starting values again: the field initializers above stay so that V8 counts every field
+  // into the object itself (set only from reset() they may land out of line, one load more each).
   reset(start: number, end: number): void {
     this.reason = Reason.OK;
     this.start = start;
@@ -87,4 +89,8 @@ export class ParsedFrame {
   get srcAddress(): number { return this.ipVersion === 6 ? this.l3 + 8 : this.l3 + 12; }
   get dstAddress(): number { return this.ipVersion === 6 ? this.l3 + 24 : this.l3 + 16; }
   get addressLength(): number { return this.ipVersion === 6 ? 16 : 4; }
+
+  /** The source / destination address as a view into the frame's buffer (a new view: slow path). */
+  srcBytes(buf: Uint8Array): Uint8Array { return buf.subarray(this.srcAddress, this.srcAddress + this.addressLength); }
+  dstBytes(buf: Uint8Array): Uint8Array { return buf.subarray(this.dstAddress, this.dstAddress + this.addressLength); }
 }

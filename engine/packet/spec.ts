@@ -1,15 +1,19 @@
 // What a frame says, as plain data: the input of the builders and the output of describeFrame
 // (slow path: tests, the capture generator, the responder). Checksums and lengths are not
-// fields: builders compute them. Addresses are text ("198.19.0.1", "2001:2::1", "02:00:…").
+// fields: builders compute them. Addresses are text ("198.19.0.1", "2001:2::1", "02:00:…"), or
+// for the frame and IP header their bytes (A = Address): the cluster builds from the bytes it holds.
+
+/** Text, or bytes: 6 for a MAC, 4 or 16 for an IP address. */
+export type Address = string | Uint8Array;
 
 export interface VlanTag { tpid: 0x8100 | 0x88a8; pcp: number; dei: boolean; vid: number }
 
-export interface FrameSpec {
-  dst: string;
-  src: string;
+export interface FrameSpec<A extends Address = string> {
+  dst: A;
+  src: A;
   /** Outer tag first. */
   vlans: VlanTag[];
-  body: ArpSpec | Ipv4Spec | Ipv6Spec;
+  body: ArpSpec | Ipv4Spec<A> | Ipv6Spec<A>;
   /** Bytes after the ARP body or IP datagram (Ethernet padding). */
   trailer: Uint8Array;
 }
@@ -23,10 +27,10 @@ export interface ArpSpec {
   targetIp: string;
 }
 
-export interface Ipv4Spec {
+export interface Ipv4Spec<A extends Address = string> {
   kind: 'ipv4';
-  src: string;
-  dst: string;
+  src: A;
+  dst: A;
   tos: number;
   id: number;
   ttl: number;
@@ -44,10 +48,10 @@ export type Ipv6Extension =
   | { type: 0 | 43 | 60; data: Uint8Array } // hop-by-hop, routing, destination options: 6 + 8k bytes after next/length
   | { type: 44; id: number; offset: number; more: boolean };
 
-export interface Ipv6Spec {
+export interface Ipv6Spec<A extends Address = string> {
   kind: 'ipv6';
-  src: string;
-  dst: string;
+  src: A;
+  dst: A;
   trafficClass: number;
   flowLabel: number;
   hopLimit: number;

@@ -2,7 +2,7 @@
 // whose listener stops, is reported down by the others after `fall` probes and back after `rise`.
 import t from 'tap';
 import { NodeHealth } from '../../engine/cluster/node-health.js';
-import { addressBytes } from '../../engine/cluster/ip-frame.js';
+import { ipBytes } from '../../engine/packet/index.js';
 import { parseTcpFrame, rstFrame, synFrame, RST, SYN } from '../../engine/cluster/tcp-probe.js';
 import { clusterLab, now, waitEvent } from './fixtures/array.js';
 import { tsharkFields } from './fixtures/tshark.js';
@@ -29,8 +29,8 @@ t.test('rise and fall', async (t) => {
 });
 
 t.test('the probe SYN and RST are well-formed TCP (tshark), and replies parse', async (t) => {
-  const ends = { srcMac: Uint8Array.of(2, 0, 0, 0, 0, 1), dstMac: Uint8Array.of(2, 0, 0, 0, 0, 2), src: addressBytes('198.18.0.11'),
-    dst: addressBytes('198.19.0.1'), sport: 50000, dport: 80 };
+  const ends = { srcMac: Uint8Array.of(2, 0, 0, 0, 0, 1), dstMac: Uint8Array.of(2, 0, 0, 0, 0, 2), src: ipBytes('198.18.0.11'),
+    dst: ipBytes('198.19.0.1'), sport: 50000, dport: 80 };
   const syn = synFrame(ends, 0xfffffff0);
   const rst = rstFrame(ends, 0x12345678);
   const rows = tsharkFields([syn, rst], ['ip.dst', 'tcp.dstport', 'tcp.flags.syn', 'tcp.flags.reset', 'tcp.seq_raw', 'tcp.checksum.status', 'tcp.options.mss_val', 'ip.checksum.status']);
@@ -38,7 +38,7 @@ t.test('the probe SYN and RST are well-formed TCP (tshark), and replies parse', 
   t.match(parseTcpFrame(syn), { sport: 50000, dport: 80, seq: 0xfffffff0, flags: SYN });
   t.match(parseTcpFrame(rst), { flags: RST, seq: 0x12345678 });
   t.equal(parseTcpFrame(syn.slice(0, 40)), null, 'a cut frame is no TCP segment');
-  const syn6 = synFrame({ ...ends, src: addressBytes('2001:2::11'), dst: addressBytes('2001:2:0:100::1') }, 1);
+  const syn6 = synFrame({ ...ends, src: ipBytes('2001:2::11'), dst: ipBytes('2001:2:0:100::1') }, 1);
   t.same(tsharkFields([syn6], ['ipv6.dst', 'tcp.checksum.status']), [['2001:2:0:100::1', '1']]);
 });
 

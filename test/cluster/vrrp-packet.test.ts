@@ -1,15 +1,15 @@
 // VRRPv3 adverts: what we send is what RFC 5798 §5 says (tshark agrees field by field), and every
 // malformed advert is refused with a reason instead of a throw.
 import t from 'tap';
-import { addressBytes, addressText } from '../../engine/cluster/ip-frame.js';
+import { ipBytes, ipText } from '../../engine/packet/index.js';
 import { decodeAdvertFrame, encodeAdvertFrame, type Advert } from '../../engine/cluster/vrrp-packet.js';
 import { tsharkFields } from './fixtures/tshark.js';
 
 const MAC = Uint8Array.from([0x02, 0x1b, 0, 0, 0, 1]);
-const v4: Advert = { vrid: 51, priority: 150, intervalCs: 10, addresses: [addressBytes('198.19.0.1')] };
-const v6: Advert = { vrid: 7, priority: 254, intervalCs: 4095, addresses: [addressBytes('2001:2:0:100::1'), addressBytes('2001:2::2')] };
-const frame4 = encodeAdvertFrame(v4, MAC, addressBytes('198.18.0.11'));
-const frame6 = encodeAdvertFrame(v6, MAC, addressBytes('2001:2::11'));
+const v4: Advert = { vrid: 51, priority: 150, intervalCs: 10, addresses: [ipBytes('198.19.0.1')] };
+const v6: Advert = { vrid: 7, priority: 254, intervalCs: 4095, addresses: [ipBytes('2001:2:0:100::1'), ipBytes('2001:2::2')] };
+const frame4 = encodeAdvertFrame(v4, MAC, ipBytes('198.18.0.11'));
+const frame6 = encodeAdvertFrame(v6, MAC, ipBytes('2001:2::11'));
 
 t.test('tshark decodes our frames as VRRP v3 adverts with the fields we set', async (t) => {
   const [a, b] = tsharkFields([frame4, frame6], ['eth.dst', 'ip.dst', 'ipv6.dst', 'ip.ttl', 'ipv6.hlim', 'ip.proto', 'ipv6.nxt', 'ip.checksum.status',
@@ -22,8 +22,8 @@ t.test('decode gives back what encode wrote', async (t) => {
   for (const [name, frame, advert, source, fam] of [['IPv4', frame4, v4, '198.18.0.11', false], ['IPv6', frame6, v6, '2001:2::11', true]] as const) {
     const r = decodeAdvertFrame(frame);
     if (!r.ok) { t.fail(`${name}: ${r.reason}`); continue; }
-    t.same({ ...r.advert, addresses: r.advert.addresses.map(addressText), source: addressText(r.advert.source) },
-      { ...advert, addresses: advert.addresses.map(addressText), source, v6: fam }, name);
+    t.same({ ...r.advert, addresses: r.advert.addresses.map((a) => ipText(a)), source: ipText(r.advert.source) },
+      { ...advert, addresses: advert.addresses.map((a) => ipText(a)), source, v6: fam }, name);
   }
 });
 
@@ -38,6 +38,9 @@ const cases: Array<{ name: string; frame: Uint8Array; reason: string }> = [
   { name: 'protocol 112 to a unicast address is not an advert to the group', frame: edit(frame4, (c) => { c[IP + 16] = 198; }), reason: 'not_vrrp' },
   { name: 'a frame cut inside the IP header', frame: frame4.slice(0, IP + 10), reason: 'truncated' },
   { name: 'a frame shorter than the IP length', frame: frame4.slice(0, frame4.length - 1), reason: 'truncated' },
+  { name: 'IP version 5 behind the IPv4 ethertype', frame: edit(frame4, (c) => { c[IP] = 0x55; }), reason: 'bad_ip' },
+  { name: 'an IPv4 header length under 20 bytes', frame: edit(frame4, (c) => { c[IP] = 0x44; }), reason: 'bad_ip' },
+  { name: 'a fragment of another protocol is not VRRP', frame: edit(frame4, (c) => { c[IP + 6] = 0x20; c[IP + 9] = 17; }), reason: 'not_vrrp' },
   { name: 'an IPv4 fragment', frame: edit(frame4, (c) => { c[IP + 6] = 0x20; }), reason: 'fragment' },
   { name: 'VRRP version 2', frame: edit(frame4, (c) => { c[V4_VRRP] = 0x21; }), reason: 'bad_version' },
   { name: 'message type 2 (no such type)', frame: edit(frame4, (c) => { c[V4_VRRP] = 0x32; }), reason: 'bad_type' },
@@ -64,7 +67,7 @@ t.test('a bad advert gives its reason', async (t) => {
 });
 
 t.test('a zero interval is refused (a master that never advertises cannot be timed)', async (t) => {
-  const zero = encodeAdvertFrame({ ...v4, intervalCs: 0 }, MAC, addressBytes('198.18.0.11'));
+  const zero = encodeAdvertFrame({ ...v4, intervalCs: 0 }, MAC, ipBytes('198.18.0.11'));
   t.same(decodeAdvertFrame(zero), { ok: false, reason: 'bad_interval' });
 });
 
@@ -81,6 +84,6 @@ t.test('random bytes never throw', async (t) => {
 
 t.test('addresses print the usual way', async (t) => {
   for (const a of ['198.18.0.11', '2001:2::11', '::1', 'ff02::12', '2001:2:0:100::1', '2001:db8:1:2:3:4:5:6', '::', '1::']) {
-    t.equal(addressText(addressBytes(a)), a);
+    t.equal(ipText(ipBytes(a)), a);
   }
 });

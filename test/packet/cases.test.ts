@@ -2,7 +2,7 @@
 // reason each broken one gets. Each case is named by what it proves.
 import t from 'tap';
 import {
-  buildBody, buildFrame, describeFrame, ether, icmp, icmp6, ipBytes, ipv4, ipv6, na, ns, parseFrame, parseQuoted, ParsedFrame, Reason, REASON_NAMES,
+  buildBody, buildFrame, describeFrame, ether, icmp, icmp6, ipBytes, ipv4, ipv6, macBytes, na, ns, parseFrame, parseQuoted, ParsedFrame, Reason, REASON_NAMES,
   tcp, udp, type FrameSpec,
 } from '../../engine/packet/index.js';
 
@@ -117,4 +117,18 @@ t.test('impossible specs are refused with ERR_PACKET_SPEC', async (t) => {
   t.throws(() => f6(udp(1, 2, new Uint8Array(65535))), { code: 'ERR_PACKET_SPEC' });
   t.throws(() => f4(ns('2001:2::1')), { code: 'ERR_PACKET_SPEC' });
   t.throws(() => f4(tcp(1, 2), { src: 'nope' } as never), { code: 'ERR_SERVICE_ADDRESS' });
+  t.throws(() => f4(tcp(1, 2), { src: '2001:2::1' } as never), { code: 'ERR_PACKET_SPEC', message: /IPv4 source must be 4 bytes, not 16/ });
+  t.throws(() => f4(tcp(1, 2), { dst: ipBytes('2001:2::1') } as never), { code: 'ERR_PACKET_SPEC', message: /IPv4 destination must be 4 bytes, not 16/ });
+  t.throws(() => f6(tcp(1, 2), { src: ipBytes('198.18.0.1') } as never), { code: 'ERR_PACKET_SPEC', message: /IPv6 source must be 16 bytes, not 4/ });
+  t.throws(() => f4(tcp(1, 2), {}, { dst: new Uint8Array(5) } as never), { code: 'ERR_INVALID_ARG', message: /MAC address/ });
+});
+
+// The cluster builds its adverts and probes from the address bytes it holds.
+t.test('a frame built from address bytes is the frame built from their text', async (t) => {
+  const byteMacs = { dst: macBytes(macs.dst), src: macBytes(macs.src) };
+  for (const [src, dst] of [['198.18.128.1', '198.19.0.1'], ['2001:2:0:8::1', '2001:2:0:100::1']]) {
+    const ip = src.includes(':') ? ipv6 : ipv4;
+    const l4 = tcp(40000, 80, { flags: 2, seq: 7 });
+    t.same(buildFrame(ether(ip(ipBytes(src), ipBytes(dst), l4), byteMacs)), buildFrame(ether(ip(src, dst, l4), macs)), src);
+  }
 });
