@@ -24,7 +24,7 @@ export function parseIpv4(buf: Uint8Array, dv: DataView, p: number, end: number,
   if (total < ihl) return Reason.BAD_IP_LENGTH;
   if (p + ihl > end) return Reason.TRUNCATED;
   if (!quoted && p + total > end) return Reason.TRUNCATED;
-  if (!optionsFit(buf, p + 20, p + ihl)) return Reason.BAD_IHL;
+  if (!ipv4OptionsFit(buf, p + 20, p + ihl)) return Reason.BAD_IHL;
   const flags = dv.getUint16(p + 6);
   const offset = (flags & 0x1fff) * 8;
   const more = (flags & IPV4_MF) !== 0;
@@ -36,7 +36,7 @@ export function parseIpv4(buf: Uint8Array, dv: DataView, p: number, end: number,
   if (flags & IPV4_RESERVED) return Reason.BAD_FRAGMENT;
   if (more || offset !== 0) {
     const piece = total - ihl;
-    if ((flags & IPV4_DF) || piece === 0 || (more && piece % 8 !== 0) || offset + piece > MAX_DATAGRAM) return Reason.BAD_FRAGMENT;
+    if (!ipv4FragmentFits(flags, piece)) return Reason.BAD_FRAGMENT;
     out.fragment = true;
     out.fragmentOffset = offset;
     out.moreFragments = more;
@@ -45,8 +45,9 @@ export function parseIpv4(buf: Uint8Array, dv: DataView, p: number, end: number,
   return upper(buf, dv, out, quoted);
 }
 
-// Options are type-length-value, except end-of-list (0, the rest is padding) and no-op (1).
-function optionsFit(buf: Uint8Array, p: number, end: number): boolean {
+/** IPv4 options buf[p, end) are type-length-value, except end-of-list (0, the rest is padding)
+ *  and no-op (1); false when one runs past the header (IHL). */
+export function ipv4OptionsFit(buf: Uint8Array, p: number, end: number): boolean {
   while (p < end) {
     const type = buf[p];
     if (type === 0) return true;
@@ -55,6 +56,17 @@ function optionsFit(buf: Uint8Array, p: number, end: number): boolean {
     p += buf[p + 1];
   }
   return true;
+}
+
+/** An IPv4 fragment (flags/offset word `flags`, MF or offset set, `piece` payload bytes) that can
+ *  be: no reserved or DF bit, not empty, the rest of the datagram's shape as fragmentFits. */
+export function ipv4FragmentFits(flags: number, piece: number): boolean {
+  return (flags & (IPV4_RESERVED | IPV4_DF)) === 0 && piece !== 0 && fragmentFits((flags & 0x1fff) * 8, piece, (flags & IPV4_MF) !== 0);
+}
+
+/** A fragment's piece: a multiple of 8 bytes while more follow, and nothing past 65535 bytes. */
+export function fragmentFits(offset: number, piece: number, more: boolean): boolean {
+  return !(more && piece % 8 !== 0) && offset + piece <= MAX_DATAGRAM;
 }
 
 export function parseIpv6(buf: Uint8Array, dv: DataView, p: number, end: number, out: ParsedFrame, quoted: boolean): number {
@@ -86,7 +98,7 @@ export function parseIpv6(buf: Uint8Array, dv: DataView, p: number, end: number,
       next = buf[q];
       q += 8;
       const piece = ipEnd - q;
-      if (!quoted && ((out.moreFragments && piece % 8 !== 0) || out.fragmentOffset + piece > MAX_DATAGRAM)) return Reason.BAD_FRAGMENT;
+      if (!quoted && !fragmentFits(out.fragmentOffset, piece, out.moreFragments)) return Reason.BAD_FRAGMENT;
       // After a later fragment's header come data bytes, not headers.
       if (out.fragmentOffset !== 0) { out.extensionCount++; break; }
     } else break;

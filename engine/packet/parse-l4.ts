@@ -10,9 +10,8 @@ export function parseL4(buf: Uint8Array, dv: DataView, out: ParsedFrame): number
   const v6 = out.ipVersion === 6;
   switch (out.proto) {
     case PROTO_TCP: {
-      if (p + 20 > end) return Reason.BAD_L4;
-      const dataOffset = (buf[p + 12] >> 4) * 4;
-      if (dataOffset < 20 || p + dataOffset > end) return Reason.BAD_L4;
+      const dataOffset = tcpHeaderLength(buf, p, end);
+      if (dataOffset === 0) return Reason.BAD_L4;
       out.sport = dv.getUint16(p);
       out.dport = dv.getUint16(p + 2);
       out.tcpFlags = buf[p + 13];
@@ -20,9 +19,7 @@ export function parseL4(buf: Uint8Array, dv: DataView, out: ParsedFrame): number
       return Reason.OK;
     }
     case PROTO_UDP: {
-      if (p + 8 > end) return Reason.BAD_L4;
-      const length = dv.getUint16(p + 4);
-      if (length !== end - p) return Reason.BAD_L4; // RFC 768: header + data, all of the datagram
+      if (!udpLengthFits(dv, p, end)) return Reason.BAD_L4;
       out.sport = dv.getUint16(p);
       out.dport = dv.getUint16(p + 2);
       out.l4HeaderLength = 8;
@@ -37,6 +34,29 @@ export function parseL4(buf: Uint8Array, dv: DataView, out: ParsedFrame): number
     default:
       return Reason.OK;
   }
+}
+
+/** The TCP header at buf[p, end)'s length in bytes (its data offset: at least 5 words, inside the
+ *  segment), or 0 when it does not fit. */
+export function tcpHeaderLength(buf: Uint8Array, p: number, end: number): number {
+  if (p + 20 > end) return 0;
+  const dataOffset = (buf[p + 12] >> 4) * 4;
+  return dataOffset < 20 || p + dataOffset > end ? 0 : dataOffset;
+}
+
+/** RFC 768: a UDP header whose length field is header + data, all of the datagram [p, end). */
+export function udpLengthFits(dv: DataView, p: number, end: number): boolean {
+  return p + 8 <= end && dv.getUint16(p + 4) === end - p;
+}
+
+/** NDP options (RFC 4861 §4.6) in buf[p, end): 8-byte units each, none of length 0 (that makes
+ *  the packet invalid), none past the end. */
+export function ndpOptionsFit(buf: Uint8Array, p: number, end: number): boolean {
+  for (let o = p; o < end;) {
+    if (o + 2 > end || buf[o + 1] === 0 || o + buf[o + 1] * 8 > end) return false;
+    o += buf[o + 1] * 8;
+  }
+  return true;
 }
 
 // Destination unreachable, source quench, redirect, time exceeded, parameter problem.
@@ -56,11 +76,7 @@ function icmp(buf: Uint8Array, p: number, end: number, out: ParsedFrame, error: 
 
 // A solicitation or advertisement: 8-byte header, the target address, options of 8-byte units.
 function ndp(buf: Uint8Array, p: number, end: number, out: ParsedFrame): number {
-  if (p + 24 > end) return Reason.BAD_L4;
-  for (let o = p + 24; o < end;) {
-    if (o + 2 > end || buf[o + 1] === 0 || o + buf[o + 1] * 8 > end) return Reason.BAD_L4;
-    o += buf[o + 1] * 8;
-  }
+  if (p + 24 > end || !ndpOptionsFit(buf, p + 24, end)) return Reason.BAD_L4;
   out.icmpType = buf[p];
   out.icmpCode = buf[p + 1];
   out.l4HeaderLength = 8;

@@ -5,14 +5,18 @@
 //
 // Parsing here is only what the decision needs (Ethernet + 802.1Q/802.1ad tags, IPv4 with IHL and
 // fragments, IPv6 with its extension-header chain, TCP/UDP ports and flags, ICMP type, ARP, NDP
-// neighbour solicitation): bounds are checked before every read and nothing throws; a frame that
-// does not hold together is dropped as MALFORMED.
+// neighbour solicitation): bounds are checked before every read and nothing throws. A frame the
+// codec (engine/packet) refuses is never forwarded nor handed to the responder: it is dropped as
+// NOT_IP (an ethertype that is not ARP or IP) or MALFORMED (everything else). The checks only the
+// rare shapes need (IPv4 options, extension headers, fragments, NDP options) sit on their paths.
 import { DropReason, SchedulerCounters } from './counters.js';
 import { FlowClass, FLOW_KEY_WORDS, KEY_PORTS } from './flow-table.js';
 import { hashFlowKey } from './flow-hash.js';
 import { fillKey, fillQuotedKey, viewOf, KIND_IPV6 } from './flow-key.js';
 import type { FlowRouter } from './flow-router.js';
 import type { ServiceSet } from './service-set.js';
+import { fragmentFits, ipv4FragmentFits, ipv4OptionsFit } from '../packet/parse-ip.js';
+import { ndpOptionsFit, tcpHeaderLength, udpLengthFits } from '../packet/parse-l4.js';
 
 /** Decisions below 0 (same values as the addon's Decision). */
 export const DECISION_DROP = -1;
@@ -29,6 +33,9 @@ const ICMP = 1;
 const ICMPV6 = 58;
 const TCP_FIN_SYN_RST = 0x07;
 const MAX_V6_EXTENSIONS = 8;
+const MAX_VLAN_TAGS = 2;
+const VID_RESERVED = 0xfff;
+const IPV4_NOT_DF = 0xbfff; // reserved, MF, offset: any of them set is a fragment (or broken)
 
 export class Decider {
   private readonly key = new Int32Array(FLOW_KEY_WORDS);
@@ -62,8 +69,11 @@ export class Decider {
     let p = off + 12;
     let type = dv.getUint16(p);
     p += 2;
-    while (type === ETH_VLAN || type === ETH_QINQ) {
-      if (p + 4 > end) return this.drop(DropReason.MALFORMED);
+    for (let tags = 0; type === ETH_VLAN || type === ETH_QINQ; tags++) {
+      // At most two tags, 802.1ad only as the outer one, VID 4095 reserved (IEEE 802.1Q §9.6).
+      if (tags === MAX_VLAN_TAGS || (type === ETH_QINQ && tags > 0) || p + 4 > end || (dv.getUint16(p) & 0xfff) === VID_RESERVED) {
+        return this.drop(DropReason.MALFORMED);
+      }
       type = dv.getUint16(p + 2);
       p += 4;
     }
@@ -85,9 +95,11 @@ export class Decider {
   }
 
   private arp(dv: DataView, p: number, end: number): number {
-    // Ethernet/IPv4 ARP only: htype 1, ptype 0x0800, hlen 6, plen 4.
+    // Ethernet/IPv4 ARP only: htype 1, ptype 0x0800, hlen 6, plen 4, a request or a reply.
     if (p + 28 > end || dv.getInt32(p) !== 0x00010800 || dv.getUint16(p + 4) !== 0x0604) return this.drop(DropReason.MALFORMED);
-    if (dv.getUint16(p + 6) !== 1 || !this.services.has(dv.getInt32(p + 24), 0, 0, 0, 0)) {
+    const op = dv.getUint16(p + 6);
+    if (op !== 1 && op !== 2) return this.drop(DropReason.MALFORMED);
+    if (op !== 1 || !this.services.has(dv.getInt32(p + 24), 0, 0, 0, 0)) {
       return this.drop(DropReason.NOT_VIP_RESOLUTION);
     }
     this.counters.events[0]++;
@@ -100,13 +112,16 @@ export class Decider {
     const ihl = (vihl & 0x0f) * 4;
     const total = dv.getUint16(p + 2);
     if (vihl >> 4 !== 4 || ihl < 20 || total < ihl || p + total > end) return this.drop(DropReason.MALFORMED);
+    if (ihl > 20 && !ipv4OptionsFit(buf, p + 20, p + ihl)) return this.drop(DropReason.MALFORMED);
     const dst = dv.getInt32(p + 16);
     const proto = buf[p + 9];
     const l4 = p + ihl;
     const l4end = p + total;
-    const frag = dv.getUint16(p + 6) & 0x3fff; // MF and offset
+    const flags = dv.getUint16(p + 6);
+    const frag = flags & IPV4_NOT_DF;
     // The common case first: an unfragmented TCP/UDP packet, one service lookup.
     if (frag === 0 && (proto === TCP || proto === UDP)) return this.transport(dv, buf, p, false, proto, l4, l4end, now);
+    if (frag !== 0 && !ipv4FragmentFits(flags, total - ihl)) return this.drop(DropReason.MALFORMED);
     if (!this.services.has(dst, 0, 0, 0, 0)) return this.drop(DropReason.NOT_VIP);
     if (frag !== 0) return this.fragment(dv, p, false, proto, l4, l4end, (frag & 0x1fff) === 0, dst, 0, 0, 0, now);
     if (proto === ICMP) {
@@ -126,22 +141,26 @@ export class Decider {
     let l4 = p + 40;
     let fragment = false;
     let firstFragment = false;
-    for (let n = 0; n < MAX_V6_EXTENSIONS; n++) {
+    let n = 0;
+    for (; n < MAX_V6_EXTENSIONS; n++) {
       if (next === 0 || next === 43 || next === 60) { // hop-by-hop, routing, destination options
-        if (l4 + 8 > l4end) return this.drop(DropReason.MALFORMED);
+        // Hop-by-hop only right after the fixed header (RFC 8200 §4.1).
+        if (l4 + 8 > l4end || (next === 0 && n > 0)) return this.drop(DropReason.MALFORMED);
         next = buf[l4];
         l4 += (buf[l4 + 1] + 1) * 8;
-      } else if (next === 44) { // fragment header
-        if (l4 + 8 > l4end) return this.drop(DropReason.MALFORMED);
+      } else if (next === 44) { // fragment header, once
+        if (l4 + 8 > l4end || fragment) return this.drop(DropReason.MALFORMED);
         const field = dv.getUint16(l4 + 2);
         fragment = true;
         firstFragment = (field & 0xfff8) === 0;
         next = buf[l4];
         l4 += 8;
+        if (!fragmentFits(field & 0xfff8, l4end - l4, (field & 1) !== 0)) return this.drop(DropReason.MALFORMED);
+        if (!firstFragment) break; // a later fragment's data follows, not headers
       } else break;
     }
     if (l4 > l4end) return this.drop(DropReason.MALFORMED);
-    if (next === 0 || next === 43 || next === 60 || next === 44) return this.drop(DropReason.MALFORMED);
+    if (n === MAX_V6_EXTENSIONS && (next === 0 || next === 43 || next === 60 || next === 44)) return this.drop(DropReason.MALFORMED);
     const d0 = dv.getInt32(p + 24);
     const d1 = dv.getInt32(p + 28);
     const d2 = dv.getInt32(p + 32);
@@ -151,7 +170,7 @@ export class Decider {
       const type = buf[l4];
       // Neighbour solicitation (to the solicited-node group or the VIP itself): target at +8.
       if (type === 135) {
-        if (l4 + 24 > l4end) return this.drop(DropReason.MALFORMED);
+        if (l4 + 24 > l4end || !ndpOptionsFit(buf, l4 + 24, l4end)) return this.drop(DropReason.MALFORMED);
         if (!this.services.has(dv.getInt32(l4 + 8), dv.getInt32(l4 + 12), dv.getInt32(l4 + 16), dv.getInt32(l4 + 20), KIND_IPV6)) {
           return this.drop(DropReason.NOT_VIP_RESOLUTION);
         }
@@ -171,7 +190,8 @@ export class Decider {
   // proto is TCP or UDP, not a fragment.
   private transport(dv: DataView, buf: Uint8Array, l3: number, v6: boolean, proto: number, l4: number, l4end: number,
     now: number): number {
-    if (l4 + (proto === TCP ? 14 : 4) > l4end) return this.drop(DropReason.MALFORMED);
+    // A TCP data offset of at least 5 words inside the segment; a UDP length that is the datagram's.
+    if (proto === TCP ? tcpHeaderLength(buf, l4, l4end) === 0 : !udpLengthFits(dv, l4, l4end)) return this.drop(DropReason.MALFORMED);
     const key = this.key;
     fillKey(key, dv, l3, v6, proto, l4, true, false);
     const kind = proto | (v6 ? KIND_IPV6 : 0) | (dv.getUint16(l4 + 2) << 16);

@@ -1,7 +1,8 @@
 // The C++ baseline of `lbarray replay`: the same work as the TypeScript path of
-// engine/scheduler (decide.ts: parse, service check, flow key, MurmurHash3, flow table, Maglev
-// lookup, counters) followed by the addon's own rewrite (lb::rewrite_buffer), in a plain loop
-// over the frames of a capture, many times. Built on demand by perf/micro/scheduler-replay.ts.
+// engine/scheduler (decide.ts: parse with the same validity checks, service check, flow key,
+// MurmurHash3, flow table, Maglev lookup, counters) followed by the addon's own rewrite
+// (lb::rewrite_buffer), in a plain loop over the frames of a capture, many times. Built on demand
+// by perf/micro/scheduler-replay.ts.
 //
 //   scheduler-replay-baseline INPUT MIN_SECONDS BATCH
 //
@@ -41,6 +42,32 @@ constexpr int eNode = 10, eState = 11, eSeen = 12, eClass = 13;
 
 inline uint32_t be32(const uint8_t* b) { return (uint32_t(b[0]) << 24) | (uint32_t(b[1]) << 16) | (uint32_t(b[2]) << 8) | b[3]; }
 inline uint32_t be16(const uint8_t* b) { return (uint32_t(b[0]) << 8) | b[1]; }
+// The validity rules decide.ts shares with the codec (engine/packet/parse-ip.ts, parse-l4.ts).
+bool ipv4_options_fit(const uint8_t* p, const uint8_t* end) {
+  while (p < end) {
+    if (p[0] == 0) return true;
+    if (p[0] == 1) { ++p; continue; }
+    if (p + 1 >= end || p[1] < 2 || p + p[1] > end) return false;
+    p += p[1];
+  }
+  return true;
+}
+inline bool fragment_fits(uint32_t offset, long piece, bool more) { return !(more && piece % 8 != 0) && offset + piece <= 65535; }
+inline bool ipv4_fragment_fits(uint32_t flags, long piece) {
+  return (flags & 0xc000) == 0 && piece != 0 && fragment_fits((flags & 0x1fff) * 8, piece, flags & 0x2000);
+}
+bool ndp_options_fit(const uint8_t* p, const uint8_t* end) {
+  for (const uint8_t* o = p; o < end; o += o[1] * 8)
+    if (o + 2 > end || o[1] == 0 || o + o[1] * 8 > end) return false;
+  return true;
+}
+inline bool tcp_header_fits(const uint8_t* p, const uint8_t* end) {
+  if (p + 20 > end) return false;
+  uint32_t off = (p[12] >> 4) * 4;
+  return off >= 20 && p + off <= end;
+}
+inline bool udp_length_fits(const uint8_t* p, const uint8_t* end) { return p + 8 <= end && be16(p + 4) == uint32_t(end - p); }
+
 inline uint32_t rotl(uint32_t x, int r) { return (x << r) | (x >> (32 - r)); }
 
 inline uint32_t mix(uint32_t h, uint32_t k) {
@@ -146,7 +173,7 @@ struct Decider {
 
   int transport(const uint8_t* l3, bool v6, uint32_t proto, const uint8_t* l4, const uint8_t* l4end,
                 uint32_t d0, uint32_t d1, uint32_t d2, uint32_t d3, uint32_t now) {
-    if (l4 + (proto == 6 ? 14 : 4) > l4end) return drop(MALFORMED);
+    if (proto == 6 ? !tcp_header_fits(l4, l4end) : !udp_length_fits(l4, l4end)) return drop(MALFORMED);
     uint32_t kind = proto | (v6 ? kKindV6 : 0) | (be16(l4 + 2) << 16);
     if (!services.has(d0, d1, d2, d3, kind)) return drop(services.has(d0, d1, d2, d3, v6 ? kKindV6 : 0) ? NOT_SERVICE : NOT_VIP);
     uint32_t cls = proto == 6 && (l4[13] & 7) ? EMBRYONIC : ESTABLISHED;
@@ -186,11 +213,13 @@ struct Decider {
     if (p + 20 > end) return drop(MALFORMED);
     uint32_t ihl = (p[0] & 15) * 4, total = be16(p + 2);
     if ((p[0] >> 4) != 4 || ihl < 20 || total < ihl || p + total > end) return drop(MALFORMED);
+    if (ihl > 20 && !ipv4_options_fit(p + 20, p + ihl)) return drop(MALFORMED);
     uint32_t dst = be32(p + 16);
     uint32_t proto = p[9];
     const uint8_t *l4 = p + ihl, *l4end = p + total;
-    uint32_t frag = be16(p + 6) & 0x3fff;
+    uint32_t flags = be16(p + 6), frag = flags & 0xbfff;
     if (!frag && (proto == 6 || proto == 17)) return transport(p, false, proto, l4, l4end, dst, 0, 0, 0, now);
+    if (frag && !ipv4_fragment_fits(flags, long(total - ihl))) return drop(MALFORMED);
     if (!services.has(dst, 0, 0, 0, 0)) return drop(NOT_VIP);
     if (frag) return fragment(p, false, proto, l4, l4end, (frag & 0x1fff) == 0, dst, 0, 0, 0, now);
     if (proto == 1) {
@@ -207,17 +236,25 @@ struct Decider {
     uint32_t next = p[6];
     const uint8_t* l4 = p + 40;
     bool frag = false, first = false;
-    for (int n = 0; n < 8; ++n) {
-      if (next == 0 || next == 43 || next == 60) { if (l4 + 8 > l4end) return drop(MALFORMED); next = l4[0]; l4 += (l4[1] + 1) * 8; }
-      else if (next == 44) { if (l4 + 8 > l4end) return drop(MALFORMED); frag = true; first = (be16(l4 + 2) & 0xfff8) == 0; next = l4[0]; l4 += 8; }
-      else break;
+    int n = 0;
+    for (; n < 8; ++n) {
+      if (next == 0 || next == 43 || next == 60) {
+        if (l4 + 8 > l4end || (next == 0 && n > 0)) return drop(MALFORMED);
+        next = l4[0]; l4 += (l4[1] + 1) * 8;
+      } else if (next == 44) {
+        if (l4 + 8 > l4end || frag) return drop(MALFORMED);
+        uint32_t field = be16(l4 + 2);
+        frag = true; first = (field & 0xfff8) == 0; next = l4[0]; l4 += 8;
+        if (!fragment_fits(field & 0xfff8, l4end - l4, field & 1)) return drop(MALFORMED);
+        if (!first) break;
+      } else break;
     }
-    if (l4 > l4end || next == 0 || next == 43 || next == 60 || next == 44) return drop(MALFORMED);
+    if (l4 > l4end || (n == 8 && (next == 0 || next == 43 || next == 60 || next == 44))) return drop(MALFORMED);
     uint32_t d0 = be32(p + 24), d1 = be32(p + 28), d2 = be32(p + 32), d3 = be32(p + 36);
     if (next == 58 && !frag) {
       if (l4 + 8 > l4end) return drop(MALFORMED);
       if (l4[0] == 135) {
-        if (l4 + 24 > l4end) return drop(MALFORMED);
+        if (l4 + 24 > l4end || !ndp_options_fit(l4 + 24, l4end)) return drop(MALFORMED);
         if (!services.has(be32(l4 + 8), be32(l4 + 12), be32(l4 + 16), be32(l4 + 20), kKindV6)) return drop(NOT_VIP_RESOLUTION);
         consumed++; return kConsumed;
       }
@@ -232,7 +269,9 @@ struct Decider {
   }
   int arp(const uint8_t* p, const uint8_t* end) {
     if (p + 28 > end || be32(p) != 0x00010800 || be16(p + 4) != 0x0604) return drop(MALFORMED);
-    if (be16(p + 6) != 1 || !services.has(be32(p + 24), 0, 0, 0, 0)) return drop(NOT_VIP_RESOLUTION);
+    uint32_t op = be16(p + 6);
+    if (op != 1 && op != 2) return drop(MALFORMED);
+    if (op != 1 || !services.has(be32(p + 24), 0, 0, 0, 0)) return drop(NOT_VIP_RESOLUTION);
     consumed++; return kConsumed;
   }
   int decide(const uint8_t* f, uint32_t len, uint32_t now) {
@@ -244,7 +283,10 @@ struct Decider {
 #endif
     const uint8_t *end = f + len, *p = f + 14;
     uint32_t type = be16(f + 12);
-    while (type == 0x8100 || type == 0x88a8) { if (p + 4 > end) return drop(MALFORMED); type = be16(p + 2); p += 4; }
+    for (int tags = 0; type == 0x8100 || type == 0x88a8; ++tags) {
+      if (tags == 2 || (type == 0x88a8 && tags > 0) || p + 4 > end || (be16(p) & 0xfff) == 0xfff) return drop(MALFORMED);
+      type = be16(p + 2); p += 4;
+    }
     int node;
     if (type == 0x0800) node = ipv4(p, end, now);
     else if (type == 0x86dd) node = ipv6(p, end, now);

@@ -31,6 +31,15 @@ function setup(v: TableView = view()) {
   return { counters, decider, decide };
 }
 
+// A layer's bytes with one byte changed (a header field broken on purpose).
+function withByte<T extends { bytes: number[] } | number[]>(l: T, at: number, value: number): T {
+  const bytes = Array.isArray(l) ? [...l] : [...l.bytes];
+  bytes[at] = value;
+  return (Array.isArray(l) ? bytes : { ...l, bytes }) as T;
+}
+const tcp80 = tcp(40000, 80);
+const S_TAG = { tpid: 0x88a8, vid: 200 };
+
 // What the VIP's flows look like on the wire, and what must happen to them.
 type Want = 'node' | 'consumed' | keyof typeof DropReason;
 const cases: Array<{ name: string; frame: Uint8Array; want: Want }> = [
@@ -81,6 +90,32 @@ const cases: Array<{ name: string; frame: Uint8Array; want: Want }> = [
   { name: 'first IPv4 fragment too short for ports', frame: ether(IPV4, ip4(CLIENT, VIP, { proto: 17, bytes: [0, 1] }, 0x2000)), want: 'MALFORMED' },
   { name: 'VLAN tag cut short', frame: Uint8Array.from([...new Array(12).fill(0), 0x81, 0, 0, 10]), want: 'MALFORMED' },
   { name: 'ARP cut short', frame: ether(ARP, arp(1, CLIENT, VIP).slice(0, 20)), want: 'MALFORMED' },
+  // Frames the codec refuses (engine/packet) are never forwarded nor handed to the responder, also
+  // to a service: each next to the valid frame it breaks.
+  { name: '802.1ad tag then 802.1Q tag (QinQ), TCP to VIP:80', frame: ether(IPV4, ip4(CLIENT, VIP, tcp80), [S_TAG, 10]), want: 'node' },
+  { name: 'three VLAN tags', frame: ether(IPV4, ip4(CLIENT, VIP, tcp80), [10, 20, 30]), want: 'MALFORMED' },
+  { name: 'reserved VID 4095', frame: ether(IPV4, ip4(CLIENT, VIP, tcp80), [4095]), want: 'MALFORMED' },
+  { name: '802.1ad tag inside an 802.1Q tag', frame: ether(IPV4, ip4(CLIENT, VIP, tcp80), [10, S_TAG]), want: 'MALFORMED' },
+  { name: 'IPv4 options (record route, no-op, end), TCP to VIP:80', frame: ether(IPV4, ip4(CLIENT, VIP, tcp80, 0, [7, 3, 4, 1, 1, 0, 0, 0])), want: 'node' },
+  { name: 'IPv4 option longer than the header (IHL)', frame: ether(IPV4, ip4(CLIENT, VIP, tcp80, 0, [7, 9, 4, 0])), want: 'MALFORMED' },
+  { name: 'IPv4 option of length 1', frame: ether(IPV4, ip4(CLIENT, VIP, tcp80, 0, [7, 1, 0, 0])), want: 'MALFORMED' },
+  { name: 'IPv6 destination options then TCP to [VIP6]:80', frame: ether(IPV6, ip6(CLIENT6, VIP6, { proto: 60, bytes: [6, 0, 1, 4, 0, 0, 0, 0, ...tcp80.bytes] })), want: 'node' },
+  { name: 'IPv6 hop-by-hop after a destination options header', frame: ether(IPV6, ip6(CLIENT6, VIP6, { proto: 60, bytes: [0, 0, 1, 4, 0, 0, 0, 0, 6, 0, 1, 4, 0, 0, 0, 0, ...tcp80.bytes] })), want: 'MALFORMED' },
+  { name: 'two IPv6 fragment headers', frame: ether(IPV6, ip6(CLIENT6, VIP6, { proto: 44, bytes: [17, 0, 0, 1, 0, 0, 0, 9, ...udp(1, 443, new Array(8).fill(0)).bytes] }, { offset: 0, more: true })), want: 'MALFORMED' },
+  { name: 'IPv6 fragment of 12 bytes with more to come', frame: ether(IPV6, ip6(CLIENT6, VIP6, { proto: 17, bytes: new Array(12).fill(0) }, { offset: 0, more: true })), want: 'MALFORMED' },
+  { name: 'IPv4 fragment with DF set', frame: ether(IPV4, ip4(CLIENT, VIP, udp(1, 443, new Array(8).fill(0)), 0x6000)), want: 'MALFORMED' },
+  { name: 'IPv4 fragment of 12 bytes with more to come', frame: ether(IPV4, ip4(CLIENT, VIP, { proto: 17, bytes: new Array(12).fill(0) }, 0x2000)), want: 'MALFORMED' },
+  { name: 'IPv4 fragment past 65535 bytes', frame: ether(IPV4, ip4(CLIENT, VIP, { proto: 17, bytes: new Array(64).fill(0) }, 8191)), want: 'MALFORMED' },
+  { name: 'IPv4 reserved flag set', frame: ether(IPV4, ip4(CLIENT, VIP, tcp80, 0x8000)), want: 'MALFORMED' },
+  { name: 'TCP with 4 bytes of options (data offset 6) to VIP:80', frame: ether(IPV4, ip4(CLIENT, VIP, { proto: 6, bytes: [...withByte(tcp80, 12, 0x60).bytes, 2, 4, 5, 0xb4] })), want: 'node' },
+  { name: 'TCP data offset 2 words (8 bytes)', frame: ether(IPV4, ip4(CLIENT, VIP, withByte(tcp80, 12, 0x20))), want: 'MALFORMED' },
+  { name: 'TCP data offset past the segment', frame: ether(IPV6, ip6(CLIENT6, VIP6, withByte(tcp80, 12, 0xf0))), want: 'MALFORMED' },
+  { name: 'TCP header of 16 bytes', frame: ether(IPV4, ip4(CLIENT, VIP, { proto: 6, bytes: tcp80.bytes.slice(0, 16) })), want: 'MALFORMED' },
+  { name: 'UDP length longer than the datagram', frame: ether(IPV4, ip4(CLIENT, VIP, withByte(udp(5000, 443, [1, 2]), 5, 200))), want: 'MALFORMED' },
+  { name: 'ARP opcode 3', frame: ether(ARP, withByte(arp(1, CLIENT, VIP), 7, 3)), want: 'MALFORMED' },
+  { name: 'NDP solicitation for VIP6 with a source link-layer option', frame: ether(IPV6, neighbourSolicitation(CLIENT6, VIP6, [1, 1, 2, 0, 0, 0, 0, 7])), want: 'consumed' },
+  { name: 'NDP solicitation for VIP6 with an option of length 0 (RFC 4861 §4.6)', frame: ether(IPV6, neighbourSolicitation(CLIENT6, VIP6, [1, 0, 2, 0, 0, 0, 0, 7])), want: 'MALFORMED' },
+  { name: 'NDP solicitation for VIP6 with an option past the end', frame: ether(IPV6, neighbourSolicitation(CLIENT6, VIP6, [1, 2, 2, 0, 0, 0, 0, 7])), want: 'MALFORMED' },
 ];
 
 t.test('decisions and drop reasons (cases as data)', async (t) => {
@@ -124,7 +159,7 @@ t.test('fragments of one datagram reach one node (IPv4 and IPv6)', async (t) => 
     t.ok(f6 >= 0 && f6 === l6, `IPv6 datagram ${i}: ${f6}, ${l6}`);
   }
   const { decide: d2, counters } = setup();
-  const later = d2(ether(IPV4, ip4(CLIENT, VIP, { proto: 6, bytes: [1, 2, 3, 4] }, 0x2000 | 9)));
+  const later = d2(ether(IPV4, ip4(CLIENT, VIP, { proto: 6, bytes: [1, 2, 3, 4, 5, 6, 7, 8] }, 0x2000 | 9)));
   const last = d2(ether(IPV4, ip4(CLIENT, VIP, { proto: 6, bytes: [1, 2, 3, 4] }, 18)));
   t.ok(later >= 0 && later === last, 'later TCP fragments for the VIP are forwarded together (TCP services exist there)');
   t.equal(d2(ether(IPV4, ip4(CLIENT, VIP, { proto: 47, bytes: [1, 2, 3, 4] }, 9))), DECISION_DROP, 'no GRE service: dropped');
