@@ -91,6 +91,11 @@ export class ClusterPart implements NodePart {
     for (const n of config.nodes) ctx.metrics.nodeUp.set({ node: n.id }, 1);
     ctx.metrics.role.set(0);
     this.role.setNodesUp(this.#prober.health.upSet());
+    const election = this.#election;
+    if (this.role.whenSynced) {
+      election.machine.preemptReady = false;
+      void this.role.whenSynced().then(() => { election.machine.preemptReady = true; });
+    }
     this.#election.start();
     this.#log.info({ vrid: el.vrid, priority: node.priority, interval: el.advertInterval, preempt: el.preempt, family: fam.v6 ? 6 : 4 },
       'election started (backup until a master is heard or the master-down interval passes)');

@@ -15,4 +15,10 @@ export interface SchedulerRole {
   setNodesUp(up: ReadonlySet<string>): void;
   /** True while this node forwards. */
   readonly active: boolean;
+  /**
+   * Resolves once this node knows the array's established flows (the scheduler's flow table, or
+   * none came in time). Until then it does not preempt: taking the role without them would send
+   * flows that the Maglev table moved to the wrong node. Absent: at once.
+   */
+  whenSynced?(): Promise<void>;
 }

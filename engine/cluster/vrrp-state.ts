@@ -5,7 +5,8 @@
 // Not covered: the address owner (priority 255) and Accept_Mode (the VIP is never answered by
 // the scheduler's own stack here). Added: `eligible`, so a node whose L7 service is down does not
 // stand: it never leaves Backup on its own timer, and a master that becomes ineligible resigns
-// with a priority-0 advert, exactly as on shutdown.
+// with a priority-0 advert, exactly as on shutdown; and `preemptReady`, which holds preemption
+// back (as keepalived's preempt_delay does) until the node has the array's flow state.
 import { compareAddresses } from './ip-frame.js';
 
 export type VrrpState = 'initialize' | 'backup' | 'master';
@@ -39,6 +40,8 @@ export class VrrpMachine {
   masterIntervalCs: number;
   /** The current master's address as last heard; null while this router is master or none is known. */
   masterAddress: Uint8Array | null = null;
+  /** False holds preemption back (a returning node that does not yet have the flow state). */
+  preemptReady = true;
   #eligible = true;
   #masterDownAt: number | null = null;
   #adverAt: number | null = null;
@@ -122,7 +125,7 @@ export class VrrpMachine {
       this.masterAddress = null;
       return [];
     }
-    if (!this.options.preempt || a.priority >= this.options.priority || !this.#eligible) {
+    if (!this.options.preempt || !this.preemptReady || a.priority >= this.options.priority || !this.#eligible) {
       this.masterIntervalCs = a.intervalCs;
       this.#masterDownAt = now + this.masterDownMs;
       this.masterAddress = a.source;

@@ -127,6 +127,12 @@ export const schedulerSchema = z.strictObject({
       .describe('Largest frame a ring slot holds: a multiple of 16.'),
   }).prefault({}).describe('AF_PACKET ring sizes, per worker.'),
   workers: intIn(1, 64).default(1).describe('Forwarding threads (one ring each, in a PACKET_FANOUT hash group).'),
+  flowSync: z.strictObject({
+    enabled: z.boolean().default(true).describe('The scheduler sends each established flow (and its node) to the other nodes.'),
+    port: port().default(9181).describe("UDP port of flow sync on each node's own address."),
+    interval: duration(1, 10_000).prefault('20ms').describe('How often the scheduler sends the flows established since the last time.'),
+    wait: duration(0, 600_000).prefault('2s').describe('How long a starting node waits for the scheduler\'s flows before it may preempt.'),
+  }).prefault({}).describe('Flow sync: whichever node becomes the scheduler knows where every established flow is.'),
 }).prefault({}).describe('The L4 scheduler (used on the node that is elected).');
 
 export const proxySchema = z.strictObject({

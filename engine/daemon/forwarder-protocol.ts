@@ -31,6 +31,10 @@ export interface ForwarderData {
   services: ServiceSpec[];
   flowCapacity: number;
   flowIdleMs: number;
+  /** This thread's flow table memory (FlowTable.bytesFor(flowCapacity)): the control plane seeds it before each session. */
+  flowTable: SharedArrayBuffer;
+  /** This thread's FlowExport ring: flows it sees established, for flow sync. */
+  flowExport: SharedArrayBuffer;
   nodeCount: number;
   /** Index of this node in the node list: its frames go out on `selfIface` (the self-delivery veth). */
   selfIndex: number;

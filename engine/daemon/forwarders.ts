@@ -13,10 +13,11 @@ const entry = siblingEntry(import.meta.url, 'scheduler-worker');
 /** How long a thread may take to leave its loop (one receive wait) or to exit. */
 const STOP_WAIT_MS = 2000;
 
-export type ForwardersSetup = Omit<ForwarderData, 'index' | 'counters' | 'control'> & {
-  /** One SchedulerCounters buffer per thread. */
-  counters: readonly SharedArrayBuffer[];
+/** What is the same for every thread, and one of each per-thread buffer (counters, flow table, export ring). */
+export type ForwardersSetup = Omit<ForwarderData, 'index' | 'control' | PerThread> & {
+  perThread: ReadonlyArray<Pick<ForwarderData, PerThread>>;
 };
+type PerThread = 'counters' | 'flowTable' | 'flowExport';
 
 class Thread {
   readonly control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_WORDS));
@@ -66,9 +67,9 @@ export class Forwarders {
 
   /** Starts the threads, parked; `onLost` hears of one that died. Threads load slowly: do this early. */
   static async spawn(setup: ForwardersSetup, onLost: (index: number, why: string) => void, startMs = 60_000): Promise<Forwarders> {
-    const { counters, ...common } = setup;
+    const { perThread, ...common } = setup;
     let self: Forwarders | null = null;
-    const threads = counters.map((c, index) => new Thread({ ...common, index, counters: c }, (why) => {
+    const threads = perThread.map((own, index) => new Thread({ ...common, ...own, index }, (why) => {
       if (!self?.closing) onLost(index, why);
     }));
     self = new Forwarders(threads, setup.table);

@@ -2,6 +2,8 @@
 // the Maglev table current (configured node order, weights, the health view the cluster part
 // reports), so the node that is elected forwards each flow where the last scheduler did. Only the
 // active node opens rings: forwarding threads, VIP guard, self-delivery veth, VIP announcements.
+// Flow sync (flow-sync.ts) keeps every node's replica of the array's flows; an activation seeds
+// the threads' flow tables from it, so established flows keep their nodes across schedulers.
 import type { NodeStatus } from '../admin/status.js';
 import type { Metrics } from '../admin/metrics.js';
 import { resolveMac } from '../cluster/neighbour.js';
@@ -11,8 +13,11 @@ import { schedulerServices, vipAddresses, type Config, type NodeConfig } from '.
 import type { Logger } from '../log.js';
 import { parseMac } from '../ring/mac.js';
 import { DROP_REASON_NAMES, SchedulerCounters } from '../scheduler/counters.js';
+import { FlowExport } from '../scheduler/flow-export.js';
+import { FlowTable } from '../scheduler/flow-table.js';
 import { TablePublisher, type NodeHealth } from '../scheduler/table-publisher.js';
 import { announceVip } from './announce.js';
+import { FlowSync } from './flow-sync.js';
 import { Forwarders } from './forwarders.js';
 import type { NodePart, PartContext } from './node-daemon.js';
 import { closeSelfPath, openSelfPath, SELF_PATH } from './self-delivery.js';
@@ -20,6 +25,8 @@ import { guardDrops, guardVip, unguardVip } from './vip-guard.js';
 
 /** How often an active scheduler re-reads the other nodes' MACs (and retries unresolved ones). */
 const NEIGHBOUR_REFRESH_MS = 2000;
+/** Flows a forwarding thread can queue for flow sync between two sends. */
+const EXPORT_RING_RECORDS = 1 << 16;
 
 interface Active {
   cancelAnnounce: () => void;
@@ -34,6 +41,10 @@ export class SchedulerPart implements NodePart, SchedulerRole {
   private metrics!: Metrics;
   private publisher!: TablePublisher;
   private counters: SchedulerCounters[] = [];
+  /** Per forwarding thread: its flow table (shared memory, seeded here) and its export ring. */
+  private flowTables: FlowTable[] = [];
+  private exports: FlowExport[] = [];
+  private sync: FlowSync | null = null;
   private macs!: Uint8Array;
   private up = new Set<string>();
   private draining = false;
@@ -64,8 +75,15 @@ export class SchedulerPart implements NodePart, SchedulerRole {
     // Until the cluster part reports health, every configured node counts as up.
     this.up = new Set(ctx.config.nodes.map((x) => x.id));
     this.draining = ctx.node.weight === 0;
+    const perThread = Math.ceil(ctx.config.scheduler.flowTableCapacity / workers);
+    this.flowTables = this.counters.map(() => new FlowTable({
+      capacity: perThread, idleMs: ctx.config.scheduler.flowIdleTimeout,
+      buffer: new SharedArrayBuffer(FlowTable.bytesFor(perThread)),
+    }));
+    this.exports = this.counters.map(() => new FlowExport(EXPORT_RING_RECORDS));
     ctx.metrics.beforeScrape(() => this.copyMetrics());
     await this.publish();
+    this.sync = await this.openSync();
     this.threads = this.spawnThreads();
     this.threads.catch((e: unknown) => { this.lost = `forwarding threads did not start: ${(e as Error).message}`; });
   }
@@ -76,9 +94,12 @@ export class SchedulerPart implements NodePart, SchedulerRole {
     const nodeIds = c.nodes.map((x) => x.id);
     return Forwarders.spawn({
       iface: this.self.interface, fanoutGroup: process.pid & 0xffff, ring: s.ring, table: this.publisher.buffer,
-      services: schedulerServices(c), flowCapacity: Math.ceil(s.flowTableCapacity / s.workers), flowIdleMs: s.flowIdleTimeout,
+      services: schedulerServices(c), flowCapacity: this.flowTables[0]!.capacity, flowIdleMs: s.flowIdleTimeout,
       nodeCount: nodeIds.length, selfIndex: nodeIds.indexOf(this.self.id), selfIface: SELF_PATH.iface,
-      macs: this.macs.buffer as SharedArrayBuffer, counters: this.counters.map((x) => x.drops.buffer as SharedArrayBuffer),
+      macs: this.macs.buffer as SharedArrayBuffer,
+      perThread: this.counters.map((x, i) => ({
+        counters: x.drops.buffer as SharedArrayBuffer, flowTable: this.flowTables[i]!.buffer as SharedArrayBuffer, flowExport: this.exports[i]!.buffer,
+      })),
     }, (index, why) => {
       this.lost = `forwarding thread ${index}: ${why}`;
       this.log.error({ index, why }, 'a forwarding thread was lost');
@@ -101,7 +122,12 @@ export class SchedulerPart implements NodePart, SchedulerRole {
         const selfPath = await openSelfPath();
         const selfIndex = this.config.nodes.findIndex((x) => x.id === this.self.id);
         this.macs.set(parseMac(selfPath.peerMac, 'self-delivery MAC'), 6 * selfIndex);
+        // The threads are parked: their tables are ours to fill until RUN.
+        const seeded = this.sync ? this.sync.seed(this.flowTables, this.publisher.nodeStates, Date.now() | 0) : 0;
+        if (!this.sync) for (const t of this.flowTables) t.clear();
         await (await this.threads).activate(this.publisher);
+        this.sync?.startSending(this.exports);
+        if (seeded > 0) this.log.info({ flows: seeded }, 'flow tables seeded with the flows the array knows of');
         const cancelAnnounce = announceVip(iface, vips);
         const refresh = setInterval(() => void this.serially(() => this.refreshNeighbours()), NEIGHBOUR_REFRESH_MS);
         this.running = { cancelAnnounce, refresh };
@@ -121,6 +147,7 @@ export class SchedulerPart implements NodePart, SchedulerRole {
       clearInterval(r.refresh);
       r.cancelAnnounce();
       await (await this.threads).deactivate();
+      this.sync?.stopSending();
       // Leaving: until the new scheduler's ARP reaches the clients their frames still come here;
       // the guard stays so this host drops them (the client retransmits) rather than its kernel
       // answering with the closing listener (a reset). afterStop() removes it.
@@ -147,7 +174,12 @@ export class SchedulerPart implements NodePart, SchedulerRole {
 
   async stop(): Promise<void> {
     await this.deactivate();
+    this.sync?.close();
     await this.threads.then((f) => f.close(), () => undefined);
+  }
+
+  whenSynced(): Promise<void> {
+    return this.sync?.synced ?? Promise.resolve();
   }
 
   apply(next: Config): Promise<void> {
@@ -183,6 +215,16 @@ export class SchedulerPart implements NodePart, SchedulerRole {
     s.counters['scheduler.flows'] = snap.flows;
     s.counters['scheduler.flowEvictions'] = snap.flowEvictions;
     if (this.running) s.counters['scheduler.vipGuardDrops'] = await guardDrops();
+    if (this.sync) {
+      const c = this.sync.counters;
+      s.counters['flowSync.sent'] = c.sent;
+      s.counters['flowSync.received'] = c.received;
+      s.counters['flowSync.rejected'] = c.rejected;
+      s.counters['flowSync.foreign'] = c.foreign;
+      s.counters['flowSync.dumpsServed'] = c.dumpsServed;
+      s.counters['flowSync.replicaFlows'] = this.sync.replica.size;
+      s.counters['flowSync.exportDropped'] = this.exports.reduce((n, x) => n + x.dropped, 0);
+    }
     for (const n of s.nodes) n.up = this.up.has(n.id);
   }
 
@@ -209,6 +251,24 @@ export class SchedulerPart implements NodePart, SchedulerRole {
     });
     await this.publisher.publish(nodes);
     this.metrics.maglevRebuilds.inc();
+  }
+
+  /**
+   * Flow sync with the nodes' addresses of the VIP's family (the cluster link's). The socket binds
+   * the wildcard address (this host's own address may come later than the daemon); only datagrams
+   * from the nodes' addresses are taken.
+   */
+  private async openSync(): Promise<FlowSync | null> {
+    const c = this.config;
+    const fs = c.scheduler.flowSync;
+    if (!fs.enabled) return null;
+    const v6 = !(this.self.ipv4 && c.vip.ipv4);
+    const addressOf = (n: NodeConfig) => (v6 ? n.ipv6 : n.ipv4);
+    return FlowSync.open({
+      peers: c.nodes.map((n) => (n.id === this.self.id ? undefined : addressOf(n))),
+      address: v6 ? '::' : '0.0.0.0', port: fs.port, v6, capacity: c.scheduler.flowTableCapacity, idleMs: c.scheduler.flowIdleTimeout,
+      intervalMs: fs.interval, waitMs: fs.wait, active: () => this.running !== null, log: this.log,
+    });
   }
 
   private async resolveAll(): Promise<boolean> {

@@ -8,6 +8,7 @@ import { isLbError } from '../errors.js';
 import { PacketPort, type NextHop } from '../ring/port.js';
 import { SchedulerCounters } from '../scheduler/counters.js';
 import { Decider } from '../scheduler/decide.js';
+import { FlowExport } from '../scheduler/flow-export.js';
 import { FlowRouter } from '../scheduler/flow-router.js';
 import { FlowTable } from '../scheduler/flow-table.js';
 import { runForwardLoop } from '../scheduler/forward-loop.js';
@@ -22,9 +23,11 @@ const control = new Int32Array(d.control);
 const counters = new SchedulerCounters(d.nodeCount, d.counters);
 const services = new ServiceSet(d.services);
 const macs = new Uint8Array(d.macs);
+const flowExport = new FlowExport(d.flowExport);
 
-// One activation: open, forward until STOP, close. A fresh flow table each time: the Maglev
-// table alone puts established flows where the previous scheduler had them.
+// One activation: open, forward until STOP, close. The flow table is the one the control plane
+// seeded for this session (flow sync: the flows the array knows of); each flow it sees established
+// goes to the export ring.
 function session(): ForwarderMessage {
   const ports: PacketPort[] = [];
   let reader: TableReader | null = null;
@@ -35,7 +38,9 @@ function session(): ForwarderMessage {
     ports.push(port);
     const self = PacketPort.open({ interface: d.selfIface, txOnly: true });
     ports.push(self);
-    const decider = new Decider(services, new FlowRouter(new FlowTable({ capacity: d.flowCapacity, idleMs: d.flowIdleMs }), reader!), counters);
+    const flows = new FlowTable({ capacity: d.flowCapacity, idleMs: d.flowIdleMs, buffer: d.flowTable });
+    flows.exporter = flowExport;
+    const decider = new Decider(services, new FlowRouter(flows, reader!), counters);
     const hops = (): NextHop[] => Array.from({ length: d.nodeCount }, (_, i) => ({
       port: i === d.selfIndex ? self : port, dstMac: macs.slice(6 * i, 6 * i + 6),
     }));

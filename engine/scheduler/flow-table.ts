@@ -16,6 +16,11 @@
 // Dead nodes: each entry keeps the node's state word (generation << 1 | up) from when it was
 // placed. The caller compares it with the published state of that node; a mismatch (the node
 // went down, perhaps came back) means the connection is gone there and the flow is re-hashed.
+//
+// Flow sync: the first time an entry is ESTABLISHED (or re-homed as such), it is handed to the
+// optional `exporter` once, so the other nodes learn which node holds the flow (flow-sync.ts).
+// A bare SYN is never exported: a flood stays local. The memory may be a SharedArrayBuffer, so
+// the control plane can seed a forwarding thread's table before the thread starts.
 import { LbError } from '../errors.js';
 
 /** Int32 words of a flow key: src address (4), dst address (4), sport << 16 | dport, kind. */
@@ -43,12 +48,22 @@ const E_NODE = FLOW_KEY_WORDS;
 const E_STATE = FLOW_KEY_WORDS + 1;
 const E_SEEN = FLOW_KEY_WORDS + 2;
 const E_CLASS = FLOW_KEY_WORDS + 3;
+/** 1 once the entry was handed to the exporter as established. */
+const E_EXPORTED = FLOW_KEY_WORDS + 4;
+
+/** Receives each flow once, when it is first established (or re-homed): its entry's words at `at`. */
+export interface FlowExporter {
+  /** `entry[at + 0..FLOW_KEY_WORDS)` is the key, `entry[at + FLOW_KEY_WORDS]` the node. */
+  push(entry: Int32Array, at: number, hash: number): void;
+}
 
 export interface FlowTableOptions {
   /** Entries (rounded up to a power of two, at least FLOW_WAYS). Default 1 Mi. */
   capacity?: number;
   /** An established entry idle this long (ms of `now`) may make room for a new SYN. Default 120 s. */
   idleMs?: number;
+  /** Memory of the table (FlowTable.bytesFor(capacity) bytes, zeroed or a table's): shared with another thread. */
+  buffer?: SharedArrayBuffer;
 }
 
 export class FlowTable {
@@ -60,21 +75,31 @@ export class FlowTable {
   evictedEmbryonic = 0;
   evictedEstablished = 0;
   refused = 0;
+  /** Told of each flow once it is established (flow sync); null: nobody is. */
+  exporter: FlowExporter | null = null;
+  /** The table's memory (a SharedArrayBuffer when one was given). */
+  readonly buffer: ArrayBufferLike;
   private readonly bucketMask: number;
   private readonly entries: Int32Array;
 
+  /** Bytes of a table of `capacity` entries (rounded as the constructor does). */
+  static bytesFor(capacity: number): number {
+    return 4 * (roundCapacity(capacity) / FLOW_WAYS) * BUCKET_WORDS;
+  }
+
   constructor(options: FlowTableOptions = {}) {
-    const wanted = options.capacity ?? DEFAULT_FLOW_CAPACITY;
-    if (!Number.isInteger(wanted) || wanted < 1 || wanted > 2 ** 26) {
-      throw new LbError('ERR_FLOW_TABLE_CAPACITY',
-        `Expected a flow table capacity between 1 and ${2 ** 26} entries, but received ${wanted}.`);
-    }
-    let capacity = FLOW_WAYS;
-    while (capacity < wanted) capacity *= 2;
+    const capacity = roundCapacity(options.capacity ?? DEFAULT_FLOW_CAPACITY);
     this.capacity = capacity;
     this.idleMs = options.idleMs ?? 120_000;
     this.bucketMask = capacity / FLOW_WAYS - 1;
-    this.entries = new Int32Array((capacity / FLOW_WAYS) * BUCKET_WORDS);
+    const words = (capacity / FLOW_WAYS) * BUCKET_WORDS;
+    if (options.buffer !== undefined && options.buffer.byteLength !== 4 * words) {
+      throw new LbError('ERR_FLOW_TABLE_BUFFER',
+        `Expected a flow table buffer of ${4 * words} bytes for ${capacity} entries, but received ${options.buffer.byteLength}.`);
+    }
+    this.entries = options.buffer ? new Int32Array(options.buffer) : new Int32Array(words);
+    this.buffer = this.entries.buffer;
+    if (options.buffer) this.size = this.count();
   }
 
   /** The slot holding `key` (whose hash is `hash`), or -1. */
@@ -109,6 +134,7 @@ export class FlowTable {
       if (nodeStates[node] !== e[at + E_STATE]) return -1;
       e[at + E_SEEN] = now;
       e[at + E_CLASS] = cls;
+      if (cls === FlowClass.ESTABLISHED && e[at + E_EXPORTED] === 0) this.established(at, hash);
       return node;
     }
     this.slot = -1;
@@ -127,6 +153,8 @@ export class FlowTable {
     e[at + E_STATE] = state;
     e[at + E_SEEN] = now;
     e[at + E_CLASS] = cls;
+    e[at + E_EXPORTED] = 0;
+    if (cls === FlowClass.ESTABLISHED) this.established(at, e[hashIndex(slot)]);
   }
 
   /** Tracks a new flow (not present: call find first). Returns its slot, or -1 if there was no room. */
@@ -148,7 +176,28 @@ export class FlowTable {
     e[at + E_STATE] = state;
     e[at + E_SEEN] = now;
     e[at + E_CLASS] = cls;
+    e[at + E_EXPORTED] = 0;
+    if (cls === FlowClass.ESTABLISHED) this.established(at, hash);
     return slot;
+  }
+
+  /** Tracks `key` as established on `node` (a flow another node reported), new or re-homed. */
+  upsert(key: Int32Array, hash: number, node: number, state: number, now: number): void {
+    const slot = this.find(key, hash);
+    if (slot >= 0) this.reassign(slot, node, state, now, FlowClass.ESTABLISHED);
+    else this.insert(key, hash, node, state, now, FlowClass.ESTABLISHED);
+  }
+
+  /**
+   * Calls `fn` for each established entry: `entry[at..]` holds its key, `entry[at + FLOW_KEY_WORDS]`
+   * its node; `hash` is its flow hash. For copying flows elsewhere (a dump, seeding a table).
+   */
+  forEachEstablished(fn: (entry: Int32Array, at: number, hash: number) => void): void {
+    const e = this.entries;
+    for (let s = 0; s < this.capacity; s++) {
+      const at = entryIndex(s);
+      if (e[at + E_CLASS] === FlowClass.ESTABLISHED) fn(e, at, e[hashIndex(s)]);
+    }
   }
 
   /** Forgets the flow in `slot`. */
@@ -163,6 +212,18 @@ export class FlowTable {
   clear(): void {
     this.entries.fill(0);
     this.size = 0;
+  }
+
+  // First time established: mark it, and hand it to the exporter.
+  private established(at: number, hash: number): void {
+    this.entries[at + E_EXPORTED] = 1;
+    this.exporter?.push(this.entries, at, hash);
+  }
+
+  private count(): number {
+    let n = 0;
+    for (let s = 0; s < this.capacity; s++) if (this.entries[entryIndex(s) + E_CLASS] !== FlowClass.EMPTY) n++;
+    return n;
   }
 
   private matches(slot: number, key: Int32Array): boolean {
@@ -196,4 +257,14 @@ export class FlowTable {
     if (cls === FlowClass.ESTABLISHED || oldestEstablishedAge >= this.idleMs) return oldestEstablished;
     return -1;
   }
+}
+
+function roundCapacity(wanted: number): number {
+  if (!Number.isInteger(wanted) || wanted < 1 || wanted > 2 ** 26) {
+    throw new LbError('ERR_FLOW_TABLE_CAPACITY',
+      `Expected a flow table capacity between 1 and ${2 ** 26} entries, but received ${wanted}.`);
+  }
+  let capacity = FLOW_WAYS;
+  while (capacity < wanted) capacity *= 2;
+  return capacity;
 }

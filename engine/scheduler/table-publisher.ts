@@ -56,6 +56,7 @@ export class TablePublisher {
   private readonly generations = new Map<string, number>();
   private readonly wasUp = new Map<string, boolean>();
   private publishing: Promise<void> = Promise.resolve();
+  private published: Int32Array = new Int32Array(0);
 
   constructor(options: TablePublisherOptions = {}) {
     this.size = options.size ?? MAGLEV_MIN_SIZE;
@@ -76,6 +77,11 @@ export class TablePublisher {
 
   get generation(): number {
     return Atomics.load(this.control, GEN);
+  }
+
+  /** The node state words of the latest published generation (what the readers compare against). */
+  get nodeStates(): Int32Array {
+    return this.published;
   }
 
   /** Reserves a reader slot; pass the id to `new TableReader(buffer, id)` in the worker. */
@@ -126,6 +132,7 @@ export class TablePublisher {
     const stateView = new Int32Array(this.buffer, l.states(half), this.maxNodes);
     stateView.fill(0);
     stateView.set(states);
+    this.published = states;
     Atomics.store(this.control, GEN, next);
   }
 

@@ -204,3 +204,47 @@ t.test('peek: ICMP errors find the flow\'s node without tracking anything', asyn
   const k2 = client(8);
   t.equal(router.route(k2, hashFlowKey(k2), FlowClass.EMBRYONIC, 1), -1, 'an empty table places nothing');
 });
+
+t.test('flow sync export: each flow once, when first established; bare SYNs never', async (t) => {
+  const ft = new FlowTable({ capacity: 1 << 10 });
+  const got: Array<{ key: number[]; node: number; hash: number }> = [];
+  ft.exporter = { push: (e, at, hash) => got.push({ key: Array.from(e.subarray(at, at + FLOW_KEY_WORDS)), node: e[at + FLOW_KEY_WORDS], hash }) };
+  const r = new FlowRouter(ft, view(nodes3));
+  const syn = client(1);
+  const h = hashFlowKey(syn);
+  const node = r.route(syn, h, FlowClass.EMBRYONIC, 0);
+  t.equal(got.length, 0, 'a SYN alone is not exported (a flood stays local)');
+  for (let i = 0; i < 5; i++) r.route(syn, h, FlowClass.ESTABLISHED, i + 1);
+  t.same(got, [{ key: Array.from(syn), node, hash: h }], 'exported once, with its node, at its first established packet');
+  r.route(syn, h, FlowClass.EMBRYONIC, 9); // FIN
+  r.route(syn, h, FlowClass.ESTABLISHED, 10); // its last ACK
+  t.equal(got.length, 1, 'a closing flow is not exported again');
+  const mid = client(2);
+  r.route(mid, hashFlowKey(mid), FlowClass.ESTABLISHED, 0);
+  t.equal(got.length, 2, 'a flow first seen mid-stream is exported at once');
+  // Its node goes down: re-homed, exported again with the new node.
+  const held = ft.nodeAt(ft.find(mid, hashFlowKey(mid)));
+  r.use(view(nodes3.map((n, i) => (i === held ? { ...n, up: false, gen: 1 } : n))));
+  const moved = r.route(mid, hashFlowKey(mid), FlowClass.ESTABLISHED, 1);
+  t.not(moved, held);
+  t.same(got.at(-1)!.node, moved, 're-homed flow exported with its new node');
+});
+
+t.test('shared memory, upsert and forEachEstablished: what the control plane seeds a thread with', async (t) => {
+  const buffer = new SharedArrayBuffer(FlowTable.bytesFor(100));
+  const a = new FlowTable({ capacity: 100, buffer });
+  t.equal(a.capacity, 128);
+  const k1 = client(1);
+  const k2 = client(2);
+  a.upsert(k1, hashFlowKey(k1), 2, 1, 0);
+  a.upsert(k2, hashFlowKey(k2), 0, 1, 0);
+  a.upsert(k1, hashFlowKey(k1), 1, 1, 5);
+  a.insert(client(3), hashFlowKey(client(3)), 0, 1, 0, FlowClass.EMBRYONIC);
+  const b = new FlowTable({ capacity: 128, buffer });
+  t.equal(b.size, 3, 'a second view of the memory counts its entries');
+  t.equal(b.nodeAt(b.find(k1, hashFlowKey(k1))), 1, 'upsert re-homed the flow; the other view sees it');
+  const seen: Array<[number, number]> = [];
+  b.forEachEstablished((e, at, hash) => seen.push([e[at + FLOW_KEY_WORDS], hash]));
+  t.same(seen.sort(), [[0, hashFlowKey(k2)], [1, hashFlowKey(k1)]].sort(), 'only established flows are listed, with node and hash');
+  t.throws(() => new FlowTable({ capacity: 256, buffer }), { code: 'ERR_FLOW_TABLE_BUFFER' }, 'a buffer of the wrong size is refused');
+});

@@ -1,0 +1,174 @@
+// Flow sync between the nodes (the idea of LVS's sync daemon): the scheduler tells every other
+// node which node holds each established flow, so whichever node is the scheduler next starts
+// with the same flow table. Without it, a flow keeps its node across a change of scheduler only
+// if the Maglev table did not move its slot meanwhile, and it does move when a node returns:
+// a node that comes back and preempts would send its slots' established flows to itself (resets).
+//
+// - Every node keeps a replica (a FlowTable: bounded, LRU-like) of the array's flows, fed by the
+//   scheduler's ENTRIES datagrams; the scheduler feeds its own replica from its threads' exports.
+// - On activation the replica seeds every forwarding thread's table (flows of nodes that are up).
+// - A node that starts asks for a dump (DUMP_REQUEST); the scheduler answers with its replica and
+//   DUMP_END. `synced` resolves then, or after `waitMs` if no scheduler answers: until then the
+//   node does not preempt.
+// Datagrams are accepted only from the configured node addresses; sync is best effort (UDP).
+import dgram from 'node:dgram';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { LbError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { FlowExport } from '../scheduler/flow-export.js';
+import { hashFlowKey } from '../scheduler/flow-hash.js';
+import { FLOW_KEY_WORDS, FlowClass, FlowTable } from '../scheduler/flow-table.js';
+import { decodeSync, encodeControl, SyncEncoder, SyncType } from '../scheduler/flow-sync-wire.js';
+
+/** Datagrams sent back to back before a dump yields (the receiver's socket buffer is finite). */
+const DUMP_BURST = 32;
+
+export interface FlowSyncOptions {
+  /** Each configured node's address (index = node index); undefined for this node and nodes without one. */
+  peers: ReadonlyArray<string | undefined>;
+  /** The address the sync socket binds (the daemon: the family's wildcard) and the sync port. */
+  address: string;
+  port: number;
+  v6: boolean;
+  /** Replica capacity (entries). */
+  capacity: number;
+  idleMs: number;
+  /** How often the scheduler sends what its threads exported. */
+  intervalMs: number;
+  /** How long a starting node waits for a dump before it may preempt anyway. */
+  waitMs: number;
+  /** True while this node is the scheduler (only the scheduler answers dump requests). */
+  active: () => boolean;
+  log: Logger;
+}
+
+export class FlowSync {
+  readonly replica: FlowTable;
+  readonly counters = { sent: 0, received: 0, rejected: 0, foreign: 0, dumpsServed: 0 };
+  /** Resolves once this node has the scheduler's flows (or waited `waitMs` for them). */
+  readonly synced: Promise<void>;
+  private markSynced!: () => void;
+  private timer: NodeJS.Timeout | null = null;
+  private exports: readonly FlowExport[] = [];
+  private readonly peerIndex: Map<string, number>;
+
+  private constructor(private readonly socket: dgram.Socket, private readonly o: FlowSyncOptions) {
+    this.replica = new FlowTable({ capacity: o.capacity, idleMs: o.idleMs });
+    this.peerIndex = new Map(o.peers.flatMap((a, i) => (a === undefined ? [] : [[a, i] as [string, number]])));
+    this.synced = new Promise((resolve) => { this.markSynced = resolve; });
+    const wait = setTimeout(() => this.markSynced(), o.waitMs);
+    void this.synced.then(() => clearTimeout(wait));
+    socket.on('message', (msg, from) => this.receive(msg, from.address));
+    socket.on('error', (e) => o.log.warn({ err: e.message }, 'flow sync socket error'));
+  }
+
+  /** Binds the sync socket and asks the peers for a dump. */
+  static async open(o: FlowSyncOptions): Promise<FlowSync> {
+    const socket = dgram.createSocket({ type: o.v6 ? 'udp6' : 'udp4', recvBufferSize: 4 << 20 });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', (e) => reject(new LbError('ERR_FLOW_SYNC_BIND',
+        `Flow sync cannot use UDP port ${o.port} (scheduler.flowSync.port): ${e.message}.`)));
+      socket.bind(o.port, o.address, () => { socket.removeAllListeners('error'); resolve(); });
+    });
+    const sync = new FlowSync(socket, o);
+    sync.toPeers([encodeControl(SyncType.DUMP_REQUEST)]);
+    return sync;
+  }
+
+  /** Seeds `tables` (cleared first) with the replica's flows whose node is up in `nodeStates`. */
+  seed(tables: readonly FlowTable[], nodeStates: Int32Array, now: number): number {
+    for (const t of tables) t.clear();
+    let n = 0;
+    this.replica.forEachEstablished((e, at, hash) => {
+      const node = e[at + FLOW_KEY_WORDS];
+      const state = nodeStates[node];
+      if ((state & 1) === 0) return;
+      n++;
+      for (const t of tables) t.insert(e.subarray(at, at + FLOW_KEY_WORDS), hash, node, state, now, FlowClass.ESTABLISHED);
+    });
+    return n;
+  }
+
+  /** The scheduler: every `intervalMs`, send what the threads exported (and keep it in the replica). */
+  startSending(exports: readonly FlowExport[]): void {
+    this.exports = exports;
+    this.timer ??= setInterval(() => this.flush(), this.o.intervalMs);
+  }
+
+  /** No longer the scheduler: one last flush, then stop. */
+  stopSending(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.flush();
+    this.exports = [];
+  }
+
+  close(): void {
+    this.stopSending();
+    this.markSynced();
+    this.socket.close();
+  }
+
+  private flush(): void {
+    const enc = new SyncEncoder();
+    const now = Date.now() | 0;
+    for (const x of this.exports) {
+      x.drain((w, base) => {
+        const node = w[base + FLOW_KEY_WORDS];
+        const key = w.subarray(base, base + FLOW_KEY_WORDS);
+        this.replica.upsert(key, hashFlowKey(key), node, 0, now);
+        enc.add(w, base, node);
+      });
+    }
+    this.toPeers(enc.take());
+  }
+
+  private toPeers(datagrams: readonly Buffer[]): void {
+    for (const d of datagrams) {
+      for (const address of this.peerIndex.keys()) this.send(d, address);
+    }
+  }
+
+  private send(d: Buffer, address: string): void {
+    this.counters.sent++;
+    this.socket.send(d, this.o.port, address, (e) => { if (e) this.o.log.debug({ err: e.message, address }, 'flow sync send failed'); });
+  }
+
+  private receive(msg: Buffer, from: string): void {
+    if (!this.peerIndex.has(from)) {
+      this.counters.foreign++;
+      return;
+    }
+    const m = decodeSync(msg, this.o.peers.length);
+    if (typeof m === 'string') {
+      this.counters.rejected++;
+      return;
+    }
+    this.counters.received++;
+    if (m.type === SyncType.DUMP_END) this.markSynced();
+    else if (m.type === SyncType.DUMP_REQUEST) void this.dumpTo(from);
+    else {
+      const now = Date.now() | 0;
+      for (let i = 0; i < m.nodes.length; i++) {
+        const key = m.keys.subarray(i * FLOW_KEY_WORDS, (i + 1) * FLOW_KEY_WORDS);
+        this.replica.upsert(key, hashFlowKey(key), m.nodes[i], 0, now);
+      }
+    }
+  }
+
+  // Only the scheduler answers: its replica is the array's flow state.
+  private async dumpTo(address: string): Promise<void> {
+    if (!this.o.active()) return;
+    const enc = new SyncEncoder();
+    let flows = 0;
+    this.replica.forEachEstablished((e, at) => { flows++; enc.add(e, at, e[at + FLOW_KEY_WORDS]); });
+    const datagrams = enc.take();
+    for (let i = 0; i < datagrams.length; i++) {
+      this.send(datagrams[i]!, address);
+      if (i % DUMP_BURST === DUMP_BURST - 1) await sleep(1);
+    }
+    this.send(encodeControl(SyncType.DUMP_END), address);
+    this.counters.dumpsServed++;
+    this.o.log.info({ peer: address, flows }, 'sent our flow table to a starting node');
+  }
+}
