@@ -17,6 +17,7 @@ import type { FlowRouter } from './flow-router.js';
 import type { ServiceSet } from './service-set.js';
 import { fragmentFits, ipv4FragmentFits, ipv4OptionsFit } from '../packet/parse-ip.js';
 import { ndpOptionsFit, tcpHeaderLength, udpLengthFits } from '../packet/parse-l4.js';
+import { DESC_FLAGS, DESC_LENGTH, DESC_OFFSET, DESC_VLAN, FrameFlag } from '../ring/constants.js';
 
 /** Decisions below 0 (same values as the addon's Decision). */
 export const DECISION_DROP = -1;
@@ -52,13 +53,18 @@ export class Decider {
     for (let i = 0; i < count; i++) out[i] = this.decide(buf, offsets[i], lengths[i], now);
   }
 
-  /** Decides the frames of a ring batch: frame i at ring[desc[i * stride], +desc[i * stride + 1]). */
+  /** Decides the frames of a ring batch: frame i at ring[desc[i * stride], +desc[i * stride + 1]),
+   *  with the outer VLAN tag the kernel took off it, if any (the addon puts it back on forward). */
   decideDescriptors(ring: Uint8Array, desc: Int32Array, stride: number, count: number, out: Int32Array, now: number): void {
-    for (let i = 0; i < count; i++) out[i] = this.decide(ring, desc[i * stride], desc[i * stride + 1], now);
+    for (let i = 0, d = 0; i < count; i++, d += stride) {
+      const stripped = (desc[d + DESC_FLAGS] & FrameFlag.VLAN_VALID) !== 0 ? desc[d + DESC_VLAN] : 0;
+      out[i] = this.decide(ring, desc[d + DESC_OFFSET], desc[d + DESC_LENGTH], now, stripped);
+    }
   }
 
-  /** The decision for the frame buf[off, off + len). */
-  decide(buf: Uint8Array, off: number, len: number, now: number): number {
+  /** The decision for the frame buf[off, off + len); `stripped`: the outer VLAN tag (TCI | TPID << 16)
+   *  the receiving kernel took off the frame, 0 if none: it counts as the frame's first tag. */
+  decide(buf: Uint8Array, off: number, len: number, now: number, stripped = 0): number {
     if (buf !== this.buf) {
       this.buf = buf;
       this.dv = viewOf(buf);
@@ -69,7 +75,12 @@ export class Decider {
     let p = off + 12;
     let type = dv.getUint16(p);
     p += 2;
-    for (let tags = 0; type === ETH_VLAN || type === ETH_QINQ; tags++) {
+    let tags = 0;
+    if (stripped !== 0) {
+      if ((stripped & 0xfff) === VID_RESERVED) return this.drop(DropReason.MALFORMED);
+      tags = 1;
+    }
+    for (; type === ETH_VLAN || type === ETH_QINQ; tags++) {
       // At most two tags, 802.1ad only as the outer one, VID 4095 reserved (IEEE 802.1Q §9.6).
       if (tags === MAX_VLAN_TAGS || (type === ETH_QINQ && tags > 0) || p + 4 > end || (dv.getUint16(p) & 0xfff) === VID_RESERVED) {
         return this.drop(DropReason.MALFORMED);

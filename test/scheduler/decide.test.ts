@@ -7,6 +7,7 @@ import { FlowTable } from '../../engine/scheduler/flow-table.js';
 import { FlowRouter, type TableView } from '../../engine/scheduler/flow-router.js';
 import { buildMaglevTable, MAGLEV_MIN_SIZE } from '../../engine/scheduler/maglev.js';
 import { ServiceSet, addressWords } from '../../engine/scheduler/service-set.js';
+import { DESCRIPTOR_STRIDE, FrameFlag } from '../../engine/ring/constants.js';
 import { ether, tcp, udp, icmp, icmp6, ip4, ip6, arp, neighbourSolicitation, IPV4, IPV6, ARP } from './fixtures/frames.js';
 
 const VIP = '198.18.0.100';
@@ -207,6 +208,36 @@ t.test('no node up: dropped as NO_NODE; the batch call fills every decision', as
   t.equal(snap.drops.NOT_IP, 1);
   t.same(snap.nodes.lb1, { packets: 0, bytes: 0 });
   t.equal(snap.consumed, 1);
+});
+
+// On a ring the kernel takes the outer VLAN tag off a frame (the addon puts it back on forward):
+// the descriptor's tag counts as the frame's first, under the same rules.
+t.test('ring batches: the tag the kernel stripped counts as the outer tag', async (t) => {
+  const { decider, counters } = setup();
+  const syn = (tags: number[]) => ether(IPV4, ip4(CLIENT, VIP, tcp(40002, 80, 0x02)), tags);
+  const Q = 0x8100 << 16;
+  const AD = 0x88a8 << 16;
+  const frames: Array<{ name: string; frame: Uint8Array; stripped: number; want: Want }> = [
+    { name: 'stripped 802.1Q tag, no tag left', frame: syn([]), stripped: Q | 10, want: 'node' },
+    { name: 'stripped 802.1ad tag, 802.1Q tag left (QinQ)', frame: syn([20]), stripped: AD | 10, want: 'node' },
+    { name: 'stripped VID 4095', frame: syn([]), stripped: Q | 4095, want: 'MALFORMED' },
+    { name: 'stripped tag and two left (three tags)', frame: syn([20, 30]), stripped: Q | 10, want: 'MALFORMED' },
+    { name: 'stripped 802.1Q tag, 802.1ad tag left', frame: ether(IPV4, ip4(CLIENT, VIP, tcp80), [S_TAG]), stripped: Q | 10, want: 'MALFORMED' },
+    { name: 'no tag stripped (VLAN flag clear), two in the frame', frame: syn([10, 20]), stripped: -1, want: 'node' },
+  ];
+  const ring = new Uint8Array(frames.reduce((n, f) => n + f.frame.length, 0));
+  const desc = new Int32Array(DESCRIPTOR_STRIDE * frames.length);
+  let at = 0;
+  frames.forEach((f, i) => {
+    ring.set(f.frame, at);
+    // offset, length, flags, tag; a stale tag with the flag clear is ignored
+    desc.set([at, f.frame.length, f.stripped === -1 ? 0 : FrameFlag.VLAN_VALID, f.stripped === -1 ? Q | 4095 : f.stripped], DESCRIPTOR_STRIDE * i);
+    at += f.frame.length;
+  });
+  const out = new Int32Array(frames.length);
+  decider.decideDescriptors(ring, desc, DESCRIPTOR_STRIDE, frames.length, out, 1);
+  frames.forEach((f, i) => t.ok(f.want === 'node' ? out[i] >= 0 : out[i] === DECISION_DROP, `${f.name}: ${f.want}`));
+  t.equal(counters.drops[DropReason.MALFORMED], 3, 'the three broken ones counted as MALFORMED');
 });
 
 // Garbage in: truncations and byte flips of valid frames never throw and always decide.
