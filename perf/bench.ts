@@ -127,6 +127,16 @@ const commands: Record<string, Command> = {
       return 0;
     },
   },
+  failover: {
+    about: 'failover time: SIGKILL of the scheduler to the first packet the new one forwards, seen on the wire; connections lost (needs root and Debian\'s keepalived)',
+    baseline: 'keepalived in the same lab, same advert interval and priorities: SIGKILL of its master to the backup\'s first gratuitous ARP, trial for trial',
+    usage: 'failover [--trials 20] [--streams 50] [--rate 50] [--no-keepalived]',
+    async run(args) {
+      await ensureDebian(['iproute2', 'nftables', 'keepalived', 'wireshark-common']);
+      await script('failover.ts', args); // writes perf/results/failover.{json,md,svg}
+      return 0;
+    },
+  },
   plot: {
     about: 'redraws perf/results/NAME.svg from NAME.json for the benchmarks named (default: every results file with a figure), without rerunning',
     baseline: 'nothing: it draws results already measured',
