@@ -14,7 +14,7 @@ import { LbError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { ClusterLink } from './cluster-link.js';
 import { Election } from './election.js';
-import { addressBytes, addressText, compareAddresses } from './ip-frame.js';
+import { compareAddresses, ipBytes, ipText } from '../packet/index.js';
 import { NodeProber } from './node-prober.js';
 import type { SchedulerRole } from './role.js';
 import type { VrrpState } from './vrrp-state.js';
@@ -69,20 +69,21 @@ export class ClusterPart implements NodePart {
     const { config, node } = ctx;
     const fam = familyOf(config, node);
     this.#v6 = fam.v6;
-    const source = addressBytes(fam.source);
-    const vip = addressBytes(fam.vip);
+    const source = ipBytes(fam.source);
+    const vip = ipBytes(fam.vip);
     const link = new ClusterLink({ interface: node.interface, pollMs: this.opts.pollMs, probePort: probePort(config) });
     this.#link = link;
     const el = config.election;
     this.#election = new Election(link, {
       vrid: el.vrid, priority: node.priority, intervalCs: Math.round(el.advertInterval / 10), preempt: el.preempt,
       source, addresses: [vip], onState: (s, prev) => this.#onState(s, prev),
+      onPrepare: () => this.#prepare(),
     });
     const checks = config.healthChecks.nodes;
     const others = config.nodes.filter((n) => n.id !== node.id && nodeAddress(n, fam.v6) !== undefined);
     this.#prober = new NodeProber(link, {
       selfId: node.id, source, vip, port: probePort(config), interface: node.interface,
-      nodes: others.map((n) => ({ id: n.id, address: addressBytes(nodeAddress(n, fam.v6)!), mac: n.mac })),
+      nodes: others.map((n) => ({ id: n.id, address: ipBytes(nodeAddress(n, fam.v6)!), mac: n.mac })),
       intervalMs: checks.interval, timeoutMs: checks.timeout, rise: checks.rise, fall: checks.fall,
       selfCheck: this.opts.selfCheck,
       scheduler: () => this.#otherScheduler(),
@@ -112,6 +113,19 @@ export class ClusterPart implements NodePart {
     }
   }
 
+  // Taking the role from a live, lower-priority scheduler: forward and announce the VIP first,
+  // advertise after. The old scheduler keeps forwarding (with the same flows) until it hears us,
+  // by which time the clients' ARP/ND entries already point here: no window in which client frames
+  // reach a host that no longer forwards them.
+  #prepare(): void {
+    this.#log.info('preempting: activating before the first advert');
+    this.#queue(async () => {
+      await this.role.activate();
+      this.#election?.prepared();
+      if (this.#election?.state !== 'master') await this.role.deactivate();
+    }, 'activate');
+  }
+
   #queue(op: () => Promise<void>, what: string): void {
     this.#roleOps = this.#roleOps.then(op).catch((e: unknown) => {
       this.#error = `${what} failed: ${String((e as Error)?.message ?? e)}`;
@@ -139,9 +153,9 @@ export class ClusterPart implements NodePart {
   #nodeOf(address: Uint8Array): string {
     for (const n of this.#ctx.config.nodes) {
       const a = nodeAddress(n, this.#v6);
-      if (a && compareAddresses(addressBytes(a), address) === 0) return n.id;
+      if (a && compareAddresses(ipBytes(a), address) === 0) return n.id;
     }
-    return addressText(address);
+    return ipText(address);
   }
 
   status(s: NodeStatus): void {

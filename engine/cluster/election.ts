@@ -17,6 +17,8 @@ export interface ElectionOptions {
   addresses: Uint8Array[];
   /** Called after every change of state (not awaited; the speaker keeps its own timing). */
   onState: (state: VrrpState, previous: VrrpState) => void;
+  /** Preempting a live master: get ready, then call prepared(). Absent: advertise at once (RFC). */
+  onPrepare?: () => void;
 }
 
 export interface ElectionCounters {
@@ -37,7 +39,9 @@ export class Election {
   readonly #off: () => void;
 
   constructor(private readonly link: ClusterLink, private readonly opts: ElectionOptions) {
-    this.machine = new VrrpMachine({ priority: opts.priority, intervalCs: opts.intervalCs, preempt: opts.preempt, address: opts.source });
+    this.machine = new VrrpMachine({
+      priority: opts.priority, intervalCs: opts.intervalCs, preempt: opts.preempt, address: opts.source, prepareToPreempt: opts.onPrepare !== undefined,
+    });
     this.#off = link.onFrame((f) => this.#frame(f));
   }
 
@@ -51,6 +55,11 @@ export class Election {
 
   setEligible(ok: boolean): void {
     this.#apply(this.machine.setEligible(ok, performance.now()));
+  }
+
+  /** Ready after onPrepare: become master (unless another master was accepted meanwhile). */
+  prepared(): void {
+    this.#apply(this.machine.prepared(performance.now()));
   }
 
   /** Resigns (priority 0 if master) and stops listening. */
@@ -88,11 +97,13 @@ export class Election {
         const advert = { vrid: this.opts.vrid, priority: a.priority, intervalCs: this.opts.intervalCs, addresses: this.opts.addresses };
         this.link.send(encodeAdvertFrame(advert, this.link.mac, this.opts.source));
         this.counters.sent++;
+      } else if (a.do === 'prepare') {
+        this.opts.onPrepare?.();
       } else {
         this.counters.transitions++;
         this.opts.onState(a.state, this.#previous);
+        this.#previous = a.state;
       }
-      if (a.do === 'become') this.#previous = a.state;
     }
     this.#arm();
   }

@@ -6,14 +6,17 @@
 // the scheduler's own stack here). Added: `eligible`, so a node whose L7 service is down does not
 // stand: it never leaves Backup on its own timer, and a master that becomes ineligible resigns
 // with a priority-0 advert, exactly as on shutdown; and `preemptReady`, which holds preemption
-// back (as keepalived's preempt_delay does) until the node has the array's flow state.
-import { compareAddresses } from './ip-frame.js';
+// back (as keepalived's preempt_delay does) until the node has the array's flow state; and
+// `prepareToPreempt`, so a node taking the role from a live master is ready before it says so.
+import { compareAddresses } from '../packet/index.js';
 
 export type VrrpState = 'initialize' | 'backup' | 'master';
 
 export type VrrpAction =
   | { do: 'send'; priority: number }
-  | { do: 'become'; state: VrrpState };
+  | { do: 'become'; state: VrrpState }
+  /** Preempting (prepareToPreempt): get ready to serve, then call prepared(). */
+  | { do: 'prepare' };
 
 export interface VrrpOptions {
   /** 1-254 (255, the address owner, is not used here). */
@@ -23,6 +26,12 @@ export interface VrrpOptions {
   preempt: boolean;
   /** This router's primary address: the tie break between equal priorities (§6.4.3). */
   address: Uint8Array;
+  /**
+   * When preempting a live lower-priority master, ask for `prepare` first and advertise only on
+   * prepared(): the old master keeps serving until the new one can (no gap while it starts up).
+   * Not in the RFC, which makes the new master advertise at once. Default false.
+   */
+  prepareToPreempt?: boolean;
 }
 
 /** What the machine reads of a received advert (already checked by decode and the VRID filter). */
@@ -45,6 +54,9 @@ export class VrrpMachine {
   #eligible = true;
   #masterDownAt: number | null = null;
   #adverAt: number | null = null;
+  /** When a lower-priority master was last ignored (preemption), or null. */
+  #lowerMasterAt: number | null = null;
+  #preparing = false;
 
   constructor(readonly options: VrrpOptions) {
     this.masterIntervalCs = options.intervalCs;
@@ -81,6 +93,7 @@ export class VrrpMachine {
     const out: VrrpAction[] = this.state === 'master' ? [{ do: 'send', priority: 0 }] : [];
     if (this.state === 'initialize') return out;
     this.state = 'initialize';
+    this.#preparing = false;
     this.#masterDownAt = this.#adverAt = null;
     this.masterAddress = null;
     return [...out, { do: 'become', state: 'initialize' }];
@@ -98,9 +111,27 @@ export class VrrpMachine {
         this.#masterDownAt = now + this.masterDownMs;
         return [];
       }
+      const preempting = this.#lowerMasterAt !== null && now - this.#lowerMasterAt <= this.masterDownMs;
+      if (preempting && this.options.prepareToPreempt) {
+        this.#masterDownAt = null;
+        this.#preparing = true;
+        return [{ do: 'prepare' }];
+      }
       return this.#toMaster(now);
     }
     return [];
+  }
+
+  /** Ready after a `prepare`: become master now, unless another master was accepted meanwhile. */
+  prepared(now: number): VrrpAction[] {
+    if (!this.#preparing || this.state !== 'backup') return [];
+    this.#preparing = false;
+    return this.#toMaster(now);
+  }
+
+  /** True between a `prepare` and prepared() (or its cancellation by a master heard meanwhile). */
+  get preparing(): boolean {
+    return this.#preparing;
   }
 
   receive(advert: AdvertIn, now: number): VrrpAction[] {
@@ -113,6 +144,7 @@ export class VrrpMachine {
   setEligible(ok: boolean, now: number): VrrpAction[] {
     if (ok === this.#eligible) return [];
     this.#eligible = ok;
+    if (!ok) this.#preparing = false;
     if (ok || this.state !== 'master') return [];
     return [{ do: 'send', priority: 0 }, ...this.#toBackup(now + this.masterDownMs)];
   }
@@ -123,15 +155,19 @@ export class VrrpMachine {
       // The master resigns: take over after Skew_Time, so the highest priority goes first.
       this.#masterDownAt = now + this.skewMs;
       this.masterAddress = null;
+      this.#lowerMasterAt = null;
+      this.#preparing = false;
       return [];
     }
     if (!this.options.preempt || !this.preemptReady || a.priority >= this.options.priority || !this.#eligible) {
       this.masterIntervalCs = a.intervalCs;
       this.#masterDownAt = now + this.masterDownMs;
       this.masterAddress = a.source;
+      this.#preparing = false;
       return [];
     }
     // Preempt: a lower-priority master is ignored, so our Master_Down_Timer runs out.
+    this.#lowerMasterAt = now;
     return [];
   }
 
@@ -159,6 +195,7 @@ export class VrrpMachine {
 
   #toMaster(now: number): VrrpAction[] {
     this.state = 'master';
+    this.#lowerMasterAt = null;
     this.masterAddress = null;
     this.#masterDownAt = null;
     this.#adverAt = now + this.options.intervalCs * CS;

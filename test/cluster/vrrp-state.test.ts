@@ -1,12 +1,12 @@
 // The RFC 5798 §6.4 state machine, case by case: each case names the rule it proves and lists
 // events (time in ms) with the actions each must produce.
 import t from 'tap';
-import { addressBytes } from '../../engine/cluster/ip-frame.js';
+import { ipBytes } from '../../engine/packet/index.js';
 import { VrrpMachine, type VrrpAction, type VrrpOptions } from '../../engine/cluster/vrrp-state.js';
 
-const ME = addressBytes('198.18.0.12');
-const LOWER_ADDR = addressBytes('198.18.0.11');
-const HIGHER_ADDR = addressBytes('198.18.0.13');
+const ME = ipBytes('198.18.0.12');
+const LOWER_ADDR = ipBytes('198.18.0.11');
+const HIGHER_ADDR = ipBytes('198.18.0.13');
 const base: VrrpOptions = { priority: 100, intervalCs: 10, preempt: true, address: ME };
 // priority 100, 100 ms: Skew_Time = 156 × 100 / 256 = 60.9375 ms; Master_Down_Interval = 360.9375 ms.
 const SKEW = 60.9375;
@@ -106,4 +106,34 @@ t.test('the master\'s address is known while Backup, forgotten on takeover', asy
   t.same(m.masterAddress, HIGHER_ADDR);
   m.receive({ priority: 0, intervalCs: 10, source: HIGHER_ADDR }, 20);
   t.equal(m.masterAddress, null);
+});
+
+t.test('prepareToPreempt: a live lower-priority master is replaced only once this node is ready', async (t) => {
+  const m = new VrrpMachine({ ...base, prepareToPreempt: true });
+  m.start(0);
+  t.same(m.receive({ priority: 50, intervalCs: 10, source: LOWER_ADDR }, 200), [], 'the lower master is ignored (preempt)');
+  t.same(m.tick(MDI), [{ do: 'prepare' }], 'Master_Down_Timer: prepare, no advert yet');
+  t.equal(m.state, 'backup', 'still a backup while preparing');
+  t.equal(m.nextDeadline, null, 'no timer while preparing');
+  t.same(m.receive({ priority: 50, intervalCs: 10, source: LOWER_ADDR }, MDI + 50), [], 'the old master keeps advertising meanwhile');
+  t.same(m.prepared(MDI + 400), [send(100), become('master')], 'ready: advert, then master');
+  t.same(m.prepared(MDI + 500), [], 'a second prepared() does nothing');
+
+  const n = new VrrpMachine({ ...base, prepareToPreempt: true });
+  n.start(0);
+  n.receive({ priority: 50, intervalCs: 10, source: LOWER_ADDR }, 200);
+  t.same(n.tick(MDI), [{ do: 'prepare' }]);
+  n.receive({ priority: 150, intervalCs: 10, source: HIGHER_ADDR }, MDI + 10);
+  t.equal(n.preparing, false, 'a higher-priority master heard while preparing cancels it');
+  t.same(n.prepared(MDI + 20), [], 'prepared() after the cancellation: stays backup');
+  t.equal(n.state, 'backup');
+
+  const cold = new VrrpMachine({ ...base, prepareToPreempt: true });
+  cold.start(0);
+  t.same(cold.tick(MDI), [send(100), become('master')], 'no master heard at all: the RFC\'s immediate takeover');
+  const resigned = new VrrpMachine({ ...base, prepareToPreempt: true });
+  resigned.start(0);
+  resigned.receive({ priority: 50, intervalCs: 10, source: LOWER_ADDR }, 100);
+  resigned.receive({ priority: 0, intervalCs: 10, source: LOWER_ADDR }, 150);
+  t.same(resigned.tick(150 + SKEW), [send(100), become('master')], 'the lower master resigned (priority 0): immediate takeover');
 });
