@@ -30,6 +30,8 @@ export function describeConfig(c: Config, file: string): string {
   out.push(`VIP       ${[c.vip.ipv4, c.vip.ipv6].filter(Boolean).join(', ')}`);
   out.push(`election  VRRP vrid ${c.election.vrid}, advert every ${ms(c.election.advertInterval)}, preempt ${c.election.preempt ? 'on' : 'off'}`);
   out.push(`scheduler Maglev table ${c.scheduler.maglevTableSize}, flow table ${c.scheduler.flowTableCapacity}, ${c.scheduler.workers} worker${c.scheduler.workers === 1 ? '' : 's'}`);
+  const sync = c.scheduler.flowSync;
+  out.push(`flow sync ${sync.enabled ? `UDP ${sync.port}, every ${ms(sync.interval)}; a starting node waits ${ms(sync.wait)} for the table` : 'off (a new scheduler knows only what Maglev says)'}`);
   out.push('');
   out.push('services');
   out.push(renderTable(['NAME', 'PORT', 'PROTOCOL', 'CERTIFICATES'], c.services.map((s) => [
