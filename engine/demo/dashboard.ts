@@ -72,8 +72,8 @@ export interface DemoSummary {
   /** Streams reset on nodes other than the killed one (the claim: 0). */
   survivorResets: number;
   killedResets: number;
-  /** Scheduler changes: the kill's takeover, and a restarted node reclaiming the role (preempt). */
-  failovers: Array<{ cause: 'kill' | 'preempt'; from: string; to: string | null; seconds: number | null }>;
+  /** Scheduler changes: the kill's takeover, a restarted node reclaiming the role (preempt), any other. */
+  failovers: Array<{ cause: 'kill' | 'preempt' | 'unplanned'; from: string; to: string | null; seconds: number | null }>;
   /** Failed requests started outside the failover windows (kill → takeover + `grace`). */
   failedOutsideFailover: number;
   errors: Record<string, number>;
@@ -108,7 +108,8 @@ export function renderSummary(s: DemoSummary): string {
       ['HTTPS requests', `${s.https.ok} ok, ${s.https.failed} failed`],
       ...s.failovers.map((f) => f.cause === 'kill'
         ? ['failover', `${f.from} killed → ${f.to ?? 'no new scheduler'}${f.seconds === null ? '' : ` in ${f.seconds.toFixed(2)} s`}`]
-        : ['preempt', `${f.to} took the role back from ${f.from}`]),
+        : f.cause === 'preempt' ? ['preempt', `${f.to} took the role back from ${f.from}`]
+          : ['unplanned takeover', `${f.to} took the role from ${f.from}`]),
       ['failed requests outside the failover', String(s.failedOutsideFailover)],
       ['streams reset on surviving nodes', String(s.survivorResets)],
       ['streams reset with the killed node', String(s.killedResets)],

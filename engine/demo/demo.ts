@@ -175,9 +175,12 @@ async function drive(lab: Lab, array: DemoNodes, o: DriverOptions, seconds: numb
       pending.seconds = s.t - pending.at;
       events.push({ t: s.t, text: `${sched} took over (${pending.seconds.toFixed(2)} s after the kill, sampled every ${TICK_MS} ms)` });
     } else if (!pending && sched && agreed && sched !== agreed) {
-      // A scheduler change nobody caused here: the restarted node reclaiming the role (preempt).
-      failovers.push({ cause: 'preempt', from: agreed, to: sched, seconds: s.t - agreedAt, at: agreedAt });
-      events.push({ t: s.t, text: `${sched} took the role back from ${agreed} (preempt)` });
+      // A scheduler change the demo did not cause: the restarted node reclaiming the role
+      // (preempt), or else a takeover nobody asked for (the scheduler's adverts went missing).
+      const cause = restarted && sched === killed ? 'preempt' : 'unplanned';
+      failovers.push({ cause, from: agreed, to: sched, seconds: s.t - agreedAt, at: agreedAt });
+      events.push({ t: s.t, text: cause === 'preempt' ? `${sched} took the role back from ${agreed} (preempt)`
+        : `${sched} took the role from ${agreed} (unplanned: ${agreed}'s adverts went missing)` });
     } else if (killed !== null && !restarted && t >= seconds * 0.7) {
       restarted = true;
       array.start(killed);

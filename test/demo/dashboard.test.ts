@@ -74,4 +74,6 @@ t.test('the summary counts resets on surviving nodes apart from the killed one',
   t.match(text, /lb1 killed → lb2 in 0\.50 s/);
   t.match(text, /preempt\s+lb1 took the role back from lb2/);
   t.match(text, /streams reset on surviving nodes\s+0/);
+  const odd = renderSummary(summarize(last, 'lb1', [{ cause: 'unplanned', from: 'lb1', to: 'lb3', seconds: 0.3, at: 5 }]));
+  t.match(odd, /unplanned takeover\s+lb3 took the role from lb1/, 'a takeover the demo did not cause is not called a preempt');
 });
