@@ -9,11 +9,12 @@
 // Memory: only the current open tag (from its '<') and the current <style> text are held back;
 // everything before is emitted at once. A tag or style block beyond `maxTagBytes` is emitted
 // unmodified and counted; an internal failure switches the page to pass-through and counts it.
-import { QuoteType, Tokenizer, type TokenizerCallbacks } from 'htmlparser2';
+import { QuoteType, type Tokenizer, type TokenizerCallbacks } from 'htmlparser2';
 import { decodeHTMLAttribute } from 'entities';
 import { charsetOfContentType, metaCharset } from './charset.js';
 import { CdnStats } from './stats.js';
-import type { UrlPolicy } from './url-policy.js';
+import { FastTokenizer } from './tokenizer.js';
+import { urlScope, type UrlPolicy } from './url-policy.js';
 import { cssUrlSpans, srcsetSpans, type Span } from './url-spans.js';
 import { Quoting, rewriteUrlText, type UrlContext } from './url-value.js';
 
@@ -30,8 +31,13 @@ export interface RewriterOptions {
   onEdit?: (start: number, end: number, replacement: string) => void;
 }
 
-interface Edit { start: number; end: number; text: Buffer }
+interface Edit { start: number; end: number; text: string }
 interface Held { buf: Buffer; start: number }
+
+// Read once: htmlparser2's exports are getters, and every attribute passes here.
+const DOUBLE_QUOTE = QuoteType.Double;
+const SINGLE_QUOTE = QuoteType.Single;
+const EMPTY = Buffer.alloc(0);
 
 const enum Attr { Other, Url, Href, Srcset, Style, Charset, HttpEquiv, Content, Rel }
 
@@ -104,16 +110,14 @@ export class HtmlRewriter implements TokenizerCallbacks {
   private passThrough = false;
 
   constructor(options: RewriterOptions) {
-    this.tokenizer = new Tokenizer({ decodeEntities: false }, this);
+    this.tokenizer = new FastTokenizer({ decodeEntities: false }, this);
     this.maxTagBytes = options.maxTagBytes ?? 256 * 1024;
     this.stats = options.stats ?? new CdnStats();
     this.onEdit = options.onEdit;
     const headerCharset = options.charset === undefined ? undefined : metaCharset(options.charset);
     this.charsetFixed = headerCharset !== undefined;
     this.ctx = {
-      policy: options.policy,
-      base: options.pageUrl,
-      pageHost: options.pageUrl.host,
+      scope: urlScope(options.policy, options.pageUrl, options.pageUrl.host),
       decoder: fatalDecoder(headerCharset ?? 'utf-8') ?? new TextDecoder('utf-8', { fatal: true }),
       memo: new Map(),
     };
@@ -171,44 +175,72 @@ export class HtmlRewriter implements TokenizerCallbacks {
     this.stats.pagesPassedThrough++;
   }
 
-  private copyRaw(out: Buffer[], from: number, to: number): void {
+  /** Copies the held input bytes [from, to) into `out` at `at`; returns where the copy ends. */
+  private copyRaw(out: Buffer, at: number, from: number, to: number): number {
     for (const h of this.held) {
       const s = Math.max(from, h.start);
       const e = Math.min(to, h.start + h.buf.length);
-      if (s < e) out.push(s === h.start && e === h.start + h.buf.length ? h.buf : h.buf.subarray(s - h.start, e - h.start));
+      if (s < e) at += h.buf.copy(out, at, s - h.start, e - h.start);
     }
+    return at;
+  }
+
+  /** The held input bytes [from, to): a view when they lie in one chunk. */
+  private raw(from: number, to: number): Buffer {
+    const h = this.held.find((c) => c.start + c.buf.length > from)!;
+    if (to <= h.start + h.buf.length) return h.buf.subarray(from - h.start, to - h.start);
+    const out = Buffer.allocUnsafe(to - from);
+    this.copyRaw(out, 0, from, to);
+    return out;
+  }
+
+  /** The input [emitted, to) with `edits` (in input order) spliced in, in one buffer; moves `emitted`. */
+  private spliced(edits: Edit[], to: number): Buffer {
+    // Never emit overlapping bytes: an edit starting inside an earlier one is dropped (cannot happen).
+    const kept = edits.filter((e, i) => i === 0 ? e.start >= this.emitted : e.start >= edits[i - 1].end);
+    let size = 0;
+    let pos = this.emitted;
+    for (const e of kept) {
+      size += e.start - pos + e.text.length;
+      pos = e.end;
+    }
+    const out = Buffer.allocUnsafe(size + Math.max(0, to - pos));
+    let at = 0;
+    pos = this.emitted;
+    for (const e of kept) {
+      at = this.copyRaw(out, at, pos, e.start);
+      at += out.write(e.text, at, 'latin1');
+      pos = e.end;
+    }
+    this.copyRaw(out, at, pos, to);
+    this.emitted = Math.max(to, pos);
+    return out;
   }
 
   private flushTo(upTo: number): Buffer {
     const to = Math.max(upTo, this.emitted);
-    if (to === this.emitted) return Buffer.alloc(0);
-    const out: Buffer[] = [];
-    let pos = this.emitted;
+    if (to === this.emitted) return EMPTY;
     let done = 0;
-    for (; done < this.edits.length && this.edits[done].start < to; done++) {
-      const e = this.edits[done];
-      if (e.start < pos) continue; // cannot happen; never emit overlapping bytes
-      this.copyRaw(out, pos, e.start);
-      out.push(e.text);
-      pos = e.end;
+    while (done < this.edits.length && this.edits[done].start < to) done++;
+    let out: Buffer;
+    if (done === 0) {
+      out = this.raw(this.emitted, to);
+      this.emitted = to;
+    } else {
+      out = this.spliced(this.edits.splice(0, done), to);
     }
-    if (done > 0) this.edits.splice(0, done);
-    this.copyRaw(out, pos, to);
-    this.emitted = Math.max(to, pos);
     while (this.held.length > 0 && this.held[0].start + this.held[0].buf.length <= this.emitted) this.held.shift();
-    return out.length === 1 ? out[0] : Buffer.concat(out);
+    return out;
   }
 
   /** The input between two absolute offsets, as latin1 (they are never before `emitted`). */
   private text(start: number, end: number): string {
     if (start >= this.chunkStart) return this.chunkStr.slice(start - this.chunkStart, end - this.chunkStart);
-    const parts: Buffer[] = [];
-    this.copyRaw(parts, start, end);
-    return Buffer.concat(parts).toString('latin1');
+    return this.raw(start, end).toString('latin1');
   }
 
   private addEdit(start: number, end: number, replacement: string): void {
-    this.edits.push({ start, end, text: Buffer.from(replacement, 'latin1') });
+    this.edits.push({ start, end, text: replacement });
     this.stats.urls++;
     this.onEdit?.(start, end, replacement);
   }
@@ -230,7 +262,8 @@ export class HtmlRewriter implements TokenizerCallbacks {
     this.baseSeen = true;
     try {
       const href = decodeHTMLAttribute(this.ctx.decoder.decode(Buffer.from(raw, 'latin1'))).trim();
-      this.ctx.base = new URL(href, this.ctx.base);
+      const { policy, base, pageHost } = this.ctx.scope;
+      this.ctx.scope = urlScope(policy, new URL(href, base), pageHost);
       this.ctx.memo.clear();
     } catch { /* an unusable base: relative URLs keep resolving against the page */ }
   }
@@ -284,7 +317,7 @@ export class HtmlRewriter implements TokenizerCallbacks {
     if (kind === Attr.Other) return;
     const at = this.valueStart;
     const raw = this.text(at, this.valueEnd);
-    const quoting = quote === QuoteType.Double ? Quoting.Double : quote === QuoteType.Single ? Quoting.Single : Quoting.None;
+    const quoting = quote === DOUBLE_QUOTE ? Quoting.Double : quote === SINGLE_QUOTE ? Quoting.Single : Quoting.None;
     switch (kind) {
       case Attr.Url:
         this.rewriteSpans(at, raw, [[0, raw.length]], quoting, true);
@@ -293,7 +326,7 @@ export class HtmlRewriter implements TokenizerCallbacks {
         const tag = this.currentTag();
         if (tag === 'base') this.setBase(raw);
         else if (tag === 'link') this.linkHref = { at, raw, quoting };
-        else if (this.ctx.policy.rewriteAnchors && (tag === 'a' || tag === 'area')) {
+        else if (this.ctx.scope.policy.rewriteAnchors && (tag === 'a' || tag === 'area')) {
           this.rewriteSpans(at, raw, [[0, raw.length]], quoting, true);
         }
         break;

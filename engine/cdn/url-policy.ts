@@ -1,5 +1,5 @@
 // Which URLs of a page are served from the CDN, and from which shard. Pure functions: the
-// rewriter asks `cdnUrlFor(policy, rawUrl, base)` for every URL-bearing attribute value.
+// rewriter asks `cdnUrlIn(scope, rawUrl)` for every URL-bearing attribute value.
 import { LbError } from '../errors.js';
 
 /** The rewrite rules of one route (structurally the `cdn` block of the config schema). */
@@ -81,26 +81,36 @@ export function extensionOf(pathname: string): string {
 
 const UPPER = /[A-Z]/;
 
-function matches(m: CompiledMatch, url: ResolvedUrl, ext: string): boolean {
-  if (m.hosts.length > 0 && hostMatches(m.hosts, url.hostname)) return true;
-  if (m.extensions.size > 0 && m.extensions.has(ext)) return true;
-  for (const p of m.prefixes) if (url.pathname.startsWith(p)) return true;
+function hasPrefix(prefixes: readonly string[], pathname: string): boolean {
+  for (const p of prefixes) if (pathname.startsWith(p)) return true;
   return false;
 }
 
 /** The parts of a resolved URL the policy reads (a WHATWG URL has them all). */
 export interface ResolvedUrl { protocol: string; host: string; hostname: string; pathname: string }
 
+/** What scheme and host decide alone: the URL stays, it goes (a listed host), or its path decides. */
+const enum HostVerdict { Stays, Listed, ByPath }
+
+function hostVerdict(policy: UrlPolicy, url: Omit<ResolvedUrl, 'pathname'>, pageHost: string): HostVerdict {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return HostVerdict.Stays;
+  if (policy.cdnHosts.has(url.host)) return HostVerdict.Stays;
+  const listed = hostMatches(policy.include.hosts, url.hostname);
+  if (url.host !== pageHost && !listed) return HostVerdict.Stays;
+  if (hostMatches(policy.exclude.hosts, url.hostname)) return HostVerdict.Stays;
+  return listed ? HostVerdict.Listed : HostVerdict.ByPath;
+}
+
+function pathGoes(policy: UrlPolicy, host: HostVerdict, pathname: string): boolean {
+  if (host === HostVerdict.Stays) return false;
+  const ext = extensionOf(pathname);
+  if (policy.exclude.extensions.has(ext) || hasPrefix(policy.exclude.prefixes, pathname)) return false;
+  return host === HostVerdict.Listed || policy.include.extensions.has(ext) || hasPrefix(policy.include.prefixes, pathname);
+}
+
 /** Is this absolute URL, found on a page of `pageHost`, served from the CDN? */
 export function shouldRewrite(policy: UrlPolicy, url: ResolvedUrl, pageHost: string): boolean {
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
-  if (policy.cdnHosts.has(url.host)) return false;
-  const onPageHost = url.host === pageHost;
-  const listedHost = hostMatches(policy.include.hosts, url.hostname);
-  if (!onPageHost && !listedHost) return false;
-  const ext = extensionOf(url.pathname);
-  if (matches(policy.exclude, url, ext)) return false;
-  return listedHost || matches(policy.include, url, ext);
+  return pathGoes(policy, hostVerdict(policy, url, pageHost), url.pathname);
 }
 
 /** FNV-1a over the path: the same path always goes to the same shard, in every process. */
@@ -113,37 +123,68 @@ export function shardIndex(pathname: string, shards: number): number {
   return (h >>> 0) % shards;
 }
 
-/** The CDN URL (base + path) of an absolute URL, without its query and fragment. */
-export function cdnPathUrl(policy: UrlPolicy, url: ResolvedUrl): string {
-  return policy.bases[shardIndex(url.pathname, policy.bases.length)] + url.pathname;
+/** The CDN URL (base + path) of an absolute URL's path; its query and fragment are not part of it. */
+export function cdnPathUrl(policy: UrlPolicy, pathname: string): string {
+  return policy.bases[shardIndex(pathname, policy.bases.length)] + pathname;
+}
+
+/**
+ * What resolving a page's URLs reads from its base, read once per page (a URL's getters build a
+ * new string at every call) with the policy and the page host they are judged by.
+ */
+export interface UrlScope {
+  policy: UrlPolicy;
+  base: URL;
+  pageHost: string;
+  /** The base's directory, when it is http(s): plain paths resolve against it. */
+  baseDir: string | undefined;
+  /** What the base's scheme and host decide for the URLs that resolve against it. */
+  baseHost: HostVerdict;
+}
+
+export function urlScope(policy: UrlPolicy, base: URL, pageHost: string): UrlScope {
+  const { protocol, pathname } = base;
+  const http = protocol === 'http:' || protocol === 'https:';
+  return { policy, base, pageHost, baseDir: http ? pathname.slice(0, pathname.lastIndexOf('/') + 1) : undefined, baseHost: hostVerdict(policy, base, pageHost) };
 }
 
 // Characters a WHATWG URL keeps as they are in a path: a path made of these (without dot
 // segments) resolves by plain concatenation, which costs far less than `new URL`.
 const PLAIN_PATH = /^[A-Za-z0-9\-_~!$&'()*+,;=@/.]+$/;
 
-function resolvePlainPath(s: string, base: URL): ResolvedUrl | undefined {
-  if (!PLAIN_PATH.test(s) || s.startsWith('.') || s.includes('/.') || s.startsWith('//')) return undefined;
-  if (base.protocol !== 'http:' && base.protocol !== 'https:') return undefined;
-  const pathname = s.charCodeAt(0) === 0x2f ? s : base.pathname.slice(0, base.pathname.lastIndexOf('/') + 1) + s;
-  return { protocol: base.protocol, host: base.host, hostname: base.hostname, pathname };
+/** The pathname `s` resolves to on the base's host, when it is such a plain path. */
+function plainPathname(s: string, scope: UrlScope): string | undefined {
+  if (scope.baseDir === undefined || !PLAIN_PATH.test(s) || s.startsWith('.') || s.includes('/.') || s.startsWith('//')) return undefined;
+  return s.charCodeAt(0) === 0x2f ? s : scope.baseDir + s;
 }
 
-/** Resolves `raw` (already entity-decoded) against `base`; undefined when it is no URL. */
-export function resolveUrl(raw: string, base: URL): ResolvedUrl | undefined {
-  const plain = resolvePlainPath(raw, base);
-  if (plain !== undefined) return plain;
+// A scheme written at the very start (no whitespace, tab or newline in it, which the URL parser
+// would strip): read exactly as the URL parser reads it, so a non-http one ("data:", "mailto:",
+// "javascript:") is known to stay without building a URL.
+const LEADING_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+const HTTP_SCHEME = /^https?:/i;
+
+/** Resolves `raw` (already entity-decoded) in `scope` with the URL parser; undefined when it is no URL. */
+function resolveUrl(raw: string, scope: UrlScope): URL | undefined {
   const s = raw.trim();
   if (s === '' || s.startsWith('#')) return undefined;
-  try { return new URL(s, base); } catch { return undefined; }
+  try { return new URL(s, scope.base); } catch { return undefined; }
 }
 
 /**
  * The CDN replacement of the part of a URL before its query/fragment, or undefined when the URL
  * stays. The caller keeps the query and fragment bytes as they were.
  */
+export function cdnUrlIn(scope: UrlScope, rawHead: string): string | undefined {
+  const plain = plainPathname(rawHead, scope);
+  if (plain !== undefined) return pathGoes(scope.policy, scope.baseHost, plain) ? cdnPathUrl(scope.policy, plain) : undefined;
+  if (LEADING_SCHEME.test(rawHead) && !HTTP_SCHEME.test(rawHead)) return undefined;
+  const url = resolveUrl(rawHead, scope);
+  if (url === undefined || !shouldRewrite(scope.policy, url, scope.pageHost)) return undefined;
+  return cdnPathUrl(scope.policy, url.pathname);
+}
+
+/** `cdnUrlIn` for one URL, base and page host. */
 export function cdnUrlFor(policy: UrlPolicy, rawHead: string, base: URL, pageHost: string): string | undefined {
-  const url = resolveUrl(rawHead, base);
-  if (url === undefined || !shouldRewrite(policy, url, pageHost)) return undefined;
-  return cdnPathUrl(policy, url);
+  return cdnUrlIn(urlScope(policy, base, pageHost), rawHead);
 }

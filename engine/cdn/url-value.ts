@@ -2,14 +2,11 @@
 // the query or fragment are replaced by the CDN URL; the query and fragment bytes stay as they
 // were, so entities, charset-specific bytes and odd quoting there are never re-serialized.
 import { decodeHTMLAttribute } from 'entities';
-import { cdnUrlFor, type UrlPolicy } from './url-policy.js';
+import { cdnUrlIn, type UrlScope } from './url-policy.js';
 
 export interface UrlContext {
-  policy: UrlPolicy;
-  /** Base for relative URLs: the page URL, or the document's `<base href>`. */
-  base: URL;
-  /** Host (with port) of the page: relative URLs belong to it. */
-  pageHost: string;
+  /** The policy, the page host, and the base for relative URLs (the page URL, or `<base href>`). */
+  scope: UrlScope;
   /** The page's charset decoder (to read non-ASCII bytes of a path). */
   decoder: TextDecoder;
   /**
@@ -58,7 +55,7 @@ function cdnHead(rawHead: string, ctx: UrlContext, entities: boolean): string | 
     head = decodeHTMLAttribute(head);
     if (/[?#]/.test(head)) return undefined; // a query hidden in a character reference: leave it
   }
-  return cdnUrlFor(ctx.policy, head, ctx.base, ctx.pageHost);
+  return cdnUrlIn(ctx.scope, head);
 }
 
 /**
