@@ -23,6 +23,8 @@ export interface LbTrial {
   resetOnKilled: number;
   /** New requests that failed in the trial. */
   failedRequests: number;
+  /** The array was settled again (every node up in every view, one scheduler) before the next trial. */
+  settled: boolean;
 }
 
 export interface KeepalivedTrial {
@@ -63,6 +65,8 @@ export interface FailoverSummary {
   /** The like-for-like figure: both medians kill → first gratuitous ARP. */
   garpRatioVsKeepalived: number | null;
   lost: { connections: number; streamsOnSurvivors: number; resetOnKilled: number; failedRequests: number };
+  /** Trials after which the array did not settle in time (the next kill hit a flapping array). */
+  unsettled: number;
   met: { median: boolean; max: boolean; lost: boolean };
 }
 
@@ -90,6 +94,7 @@ export function summarizeFailover(lb: readonly LbTrial[], ka: readonly Keepalive
     ratioVsKeepalived: ratio(forwardedMs.median, kaGarp?.median),
     garpRatioVsKeepalived: ratio(garpMs.median, kaGarp?.median),
     lost,
+    unsettled: lb.filter((t) => !t.settled).length,
     met: {
       median: forwardedMs.median <= targets.medianMs && unseen * 2 < lb.length,
       max: forwardedMs.max <= targets.maxMs && unseen === 0,
@@ -114,7 +119,7 @@ export function failoverMarkdown(s: FailoverSummary, lb: readonly LbTrial[], ka:
     `| lbarray: its first gratuitous ARP for the VIP | ${ms(s.garpMs)} | |`,
     ...(k ? [`| keepalived (baseline): the backup's first gratuitous ARP | ${ms(k.garpMs)} | |`, `| keepalived: the backup's first VRRP advert | ${ms(k.advertMs)} | |`] : []),
     '',
-    `Trials: ${s.trials} lbarray${s.unseen > 0 ? ` (${s.unseen} with no forwarded frame seen within the capture: counted as not met)` : ''}${k ? `, ${k.trials} keepalived${k.unseen > 0 ? ` (${k.unseen} with no gratuitous ARP seen)` : ''}` : ''}.`,
+    `Trials: ${s.trials} lbarray${s.unsettled > 0 ? ` (${s.unsettled} after which the array did not settle in time: health views or the election still flapping)` : ''}${s.unseen > 0 ? ` (${s.unseen} with no forwarded frame seen within the capture: counted as not met)` : ''}${k ? `, ${k.trials} keepalived${k.unseen > 0 ? ` (${k.unseen} with no gratuitous ARP seen)` : ''}` : ''}.`,
     '',
     '| ratio (same run) | value |',
     '| --- | --- |',
@@ -135,9 +140,9 @@ export function failoverMarkdown(s: FailoverSummary, lb: readonly LbTrial[], ka:
     `Connections lost (downloads held by surviving nodes that were reset): **${s.lost.connections}** of ${s.lost.streamsOnSurvivors} open on them at the kills, over all trials (target ${targets.lost}: ${yes(s.met.lost)}). ` +
       `Downloads on the killed node (they die with it): ${s.lost.resetOnKilled}. New requests failed: ${s.lost.failedRequests}.`,
     '',
-    '| trial | killed | new master | advert | GARP | forwarded | lost | failed requests | keepalived GARP |',
-    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...lb.map((t, i) => `| ${i + 1} | ${t.killed} | ${t.master ?? '–'} | ${cell(t.advertMs)} | ${cell(t.garpMs)} | ${cell(t.forwardedMs)} | ${t.lost} | ${t.failedRequests} | ${cell(ka?.[i]?.garpMs ?? null)} |`),
+    '| trial | killed | new master | advert | GARP | forwarded | lost | failed requests | settled after | keepalived GARP |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
+    ...lb.map((t, i) => `| ${i + 1} | ${t.killed} | ${t.master ?? '–'} | ${cell(t.advertMs)} | ${cell(t.garpMs)} | ${cell(t.forwardedMs)} | ${t.lost} | ${t.failedRequests} | ${t.settled ? 'yes' : 'no'} | ${cell(ka?.[i]?.garpMs ?? null)} |`),
     '',
     ...notes.map((n) => `- ${n}`),
     '',

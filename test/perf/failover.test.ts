@@ -50,7 +50,7 @@ t.test('takeover: the new master\'s first advert, GARP and forwarded frame after
 
 const trial = (o: Partial<LbTrial>): LbTrial => ({
   killed: 'lb1', master: 'lb2', advertMs: 290, garpMs: 360, forwardedMs: 370, masterLogMs: 338, activeLogMs: 365, activationMs: 25,
-  streamsOnSurvivors: 33, lost: 0, resetOnKilled: 17, failedRequests: 2, ...o,
+  streamsOnSurvivors: 33, lost: 0, resetOnKilled: 17, failedRequests: 2, settled: true, ...o,
 });
 const ka = (garpMs: number | null): KeepalivedTrial => ({ killed: 'lb1', master: 'lb2', advertMs: garpMs, garpMs });
 
@@ -73,7 +73,7 @@ t.test('markdown: the figures, the verdicts and one row per trial', async (t) =>
   t.match(md, /\| lbarray: first client frame forwarded by the new scheduler \| 320 \/ \*\*465\*\* \/ 610 \| median ≤ 350 \(\*\*not met\*\*\), max ≤ 500 \(\*\*not met\*\*\) \|/);
   t.match(md, /1 keepalived.*1 with no gratuitous ARP seen|2 keepalived \(1 with no gratuitous ARP seen\)/);
   t.match(md, /\*\*2\*\* of 66/);
-  t.match(md, /\| 2 \| lb1 \| lb2 \| 290 \| 360 \| 610 \| 2 \| 2 \| – \|/);
+  t.match(md, /\| 2 \| lb1 \| lb2 \| 290 \| 360 \| 610 \| 2 \| 2 \| yes \| – \|/);
   t.match(md, /- a note\n\nMachine: cpu X\./);
 });
 
