@@ -22,6 +22,8 @@ import { decodeSync, encodeControl, SyncEncoder, SyncType } from '../scheduler/f
 
 /** Datagrams sent back to back before a dump yields (the receiver's socket buffer is finite). */
 const DUMP_BURST = 32;
+/** Table slots a dump reads before it yields: the event loop also sends this node's VRRP adverts. */
+const DUMP_SLICE = 1 << 14;
 
 export interface FlowSyncOptions {
   /** Each configured node's address (index = node index); undefined for this node and nodes without one. */
@@ -156,16 +158,20 @@ export class FlowSync {
     }
   }
 
-  // Only the scheduler answers: its replica is the array's flow state.
+  // Only the scheduler answers: its replica is the array's flow state. In slices, so a table of
+  // a million flows never holds up the event loop (and the adverts) for long.
   private async dumpTo(address: string): Promise<void> {
     if (!this.o.active()) return;
-    const enc = new SyncEncoder();
     let flows = 0;
-    this.replica.forEachEstablished((e, at) => { flows++; enc.add(e, at, e[at + FLOW_KEY_WORDS]); });
-    const datagrams = enc.take();
-    for (let i = 0; i < datagrams.length; i++) {
-      this.send(datagrams[i]!, address);
-      if (i % DUMP_BURST === DUMP_BURST - 1) await sleep(1);
+    for (let from = 0; from < this.replica.capacity; from += DUMP_SLICE) {
+      const enc = new SyncEncoder();
+      this.replica.forEachEstablished((e, at) => { flows++; enc.add(e, at, e[at + FLOW_KEY_WORDS]); }, from, from + DUMP_SLICE);
+      const datagrams = enc.take();
+      for (let i = 0; i < datagrams.length; i++) {
+        this.send(datagrams[i]!, address);
+        if (i % DUMP_BURST === DUMP_BURST - 1) await sleep(1);
+      }
+      await new Promise((resolve) => setImmediate(resolve));
     }
     this.send(encodeControl(SyncType.DUMP_END), address);
     this.counters.dumpsServed++;

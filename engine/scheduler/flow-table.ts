@@ -189,12 +189,13 @@ export class FlowTable {
   }
 
   /**
-   * Calls `fn` for each established entry: `entry[at..]` holds its key, `entry[at + FLOW_KEY_WORDS]`
-   * its node; `hash` is its flow hash. For copying flows elsewhere (a dump, seeding a table).
+   * Calls `fn` for each established entry in slots [from, to): `entry[at..]` holds its key,
+   * `entry[at + FLOW_KEY_WORDS]` its node; `hash` is its flow hash. For copying flows elsewhere
+   * (a dump, seeding a table); a range lets a caller do it in slices.
    */
-  forEachEstablished(fn: (entry: Int32Array, at: number, hash: number) => void): void {
+  forEachEstablished(fn: (entry: Int32Array, at: number, hash: number) => void, from = 0, to = this.capacity): void {
     const e = this.entries;
-    for (let s = 0; s < this.capacity; s++) {
+    for (let s = from; s < to; s++) {
       const at = entryIndex(s);
       if (e[at + E_CLASS] === FlowClass.ESTABLISHED) fn(e, at, e[hashIndex(s)]);
     }

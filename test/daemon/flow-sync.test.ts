@@ -104,3 +104,18 @@ t.test('strangers and malformed datagrams are counted, not taken; no dump: synce
     peers: [], address: '127.0.0.1', port, v6: false, capacity: 64, idleMs: 1000, intervalMs: 10, waitMs: 0, active: () => false, log: logger('x'),
   }), { code: 'ERR_FLOW_SYNC_BIND', message: /scheduler\.flowSync\.port/ }, 'a port in use is named');
 });
+
+t.test('a dump of a large table goes out in slices and arrives whole', async (t) => {
+  const port = await freePort();
+  const open = (i: number, active: boolean) => FlowSync.open({
+    peers: ADDRESSES.slice(0, 2).map((a, j) => (j === i ? undefined : a)), address: ADDRESSES[i]!, port, v6: false,
+    capacity: 1 << 16, idleMs: 60_000, intervalMs: 10, waitMs: 5000, active: () => active, log: logger('flow-sync'),
+  });
+  const a = await open(0, true);
+  t.teardown(() => a.close());
+  for (let i = 0; i < 3000; i++) a.replica.upsert(key(i), hashFlowKey(key(i)), i % 2, 0, 0);
+  const b = await open(1, false);
+  t.teardown(() => b.close());
+  await b.synced;
+  t.equal(b.replica.size, 3000, 'every flow of a 65536-slot table (4 slices) arrived');
+});
