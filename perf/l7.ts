@@ -1,9 +1,18 @@
 // L7 benchmark: lbarray's L7 node against nginx (proxy_pass + upstream keepalive), HAProxy and
 // node-http-proxy, in the same run, with the same back-end (nginx answering 1 KiB), the same
-// load generator (wrk) and the same core count (each proxy pinned to one CPU with taskset and
-// given one worker/thread; wrk and the back-end on the other CPU).
+// load generator (wrk) and the same core count: each proxy pinned to one CPU with taskset and
+// given one worker/thread (nginx worker_processes 1, HAProxy nbthread 1, lbarray one worker
+// thread); wrk and the back-end on the other CPU. Like for like:
+// - every proxy keeps its upstream connections alive and adds X-Forwarded-For,
+//   X-Forwarded-Proto and Forwarded (lbarray always does);
+// - TLS: the same ECDSA P-256 certificate, TLS 1.3 and X25519 everywhere (checked with
+//   openssl s_client before measuring); "full" handshakes on a listener with tickets and
+//   session cache off, "resumed" on one with tickets on (wrk resumes its sessions);
+// - besides req/s, the CPU time the proxy process spent per request (/proc/PID/stat), which a
+//   busy shared machine disturbs less than throughput.
 //
 //   node --import tsx perf/l7.ts [--duration 5] [--connections 64] [--rounds 3] [--only lbarray,nginx]
+//     [--before DIR]   also run DIR/perf/l7-lbarray.ts as "lbarray-before" (an older tree), same run
 //
 // Needs Debian's wrk, nginx and haproxy (apt-get install -y wrk nginx haproxy) and openssl.
 // Prints a table with ratios and writes perf/results/l7-<timestamp>.json.
@@ -20,11 +29,13 @@ const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : dflt; };
 const duration = Number(opt('duration', '5'));
 const connections = Number(opt('connections', '64'));
-const only = opt('only', 'lbarray,nginx,haproxy,node-http-proxy').split(',');
+const before = opt('before', '');
+const only = opt('only', `lbarray,${before === '' ? '' : 'lbarray-before,'}nginx,haproxy,node-http-proxy`).split(',');
 const rounds = Number(opt('rounds', '3'));
 const cpus = os.availableParallelism();
 const proxyCpu = String(cpus - 1);
-const loadCpu = cpus > 1 ? '0' : '0';
+const loadCpu = '0';
+const clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lbarray-l7-bench-'));
 const children: ChildProcess[] = [];
@@ -39,7 +50,7 @@ async function freePort(): Promise<number> {
 }
 
 async function waitPort(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 400; i++) {
     const ok = await new Promise<boolean>((r) => { const c = net.connect(port, '127.0.0.1'); c.on('connect', () => { c.destroy(); r(true); }); c.on('error', () => r(false)); });
     if (ok) return;
     await sleep(50);
@@ -60,6 +71,13 @@ async function stop(c: ChildProcess): Promise<void> {
   c.kill('SIGKILL');
 }
 
+/** CPU seconds (user + system, all threads) a process has used. taskset execs, so the pid is the proxy's. */
+function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / clockTicks;
+}
+
 // One ECDSA P-256 certificate for every TLS listener (same handshake cost for all).
 const cert = path.join(dir, 'cert.pem');
 const key = path.join(dir, 'key.pem');
@@ -76,16 +94,39 @@ ${body} }\n`);
   return f;
 }
 
-interface Result { name: string; keepAliveRps: number; p99Ms: number; tlsHandshakesPerSec: number }
+interface Endpoints { http: number; https: number; httpsFull: number }
+interface Result {
+  name: string; keepAliveRps: number; p99Ms: number; cpuUsPerRequest: number;
+  /** Full TLS handshakes/s (tickets and session cache off), each with one request. */
+  tlsHandshakesPerSec: number;
+  tlsResumedPerSec: number;
+}
 
-function wrk(url: string, extra: string[] = []): { rps: number; p99Ms: number } {
+function wrk(url: string, extra: string[] = []): { rps: number; p99Ms: number; requests: number } {
   const out = execFileSync('taskset', ['-c', loadCpu, 'wrk', '-t1', `-c${connections}`, `-d${duration}s`, '--latency', ...extra, url], { encoding: 'utf8' });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
   const m = /\s99%\s+([\d.]+)(us|ms|s)\b/.exec(out);
   const p99Ms = m === null ? NaN : Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
   if (/Non-2xx or 3xx responses/.test(out) || /Socket errors:.*(read|write|timeout) [1-9]/.test(out)) process.stderr.write(`wrk reported errors for ${url}:\n${out}\n`);
-  return { rps, p99Ms };
+  return { rps, p99Ms, requests };
 }
+
+/** What a TLS listener negotiates with OpenSSL's client, and whether it resumes a session. */
+function tlsFacts(port: number): { protocol: string; group: string; resumes: boolean } {
+  const sess = path.join(dir, `sess-${port}.pem`);
+  const client = (sessArgs: string[]) => {
+    try {
+      return execFileSync('taskset', ['-c', loadCpu, 'openssl', 's_client', '-connect', `127.0.0.1:${port}`, '-servername', 'bench.test', '-ign_eof', ...sessArgs],
+        { input: 'GET / HTTP/1.1\r\nHost: bench.test\r\nConnection: close\r\n\r\n', encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], timeout: 10_000 });
+    } catch (e) { return String((e as { stdout?: string }).stdout ?? ''); }
+  };
+  const first = client(['-sess_out', sess]);
+  const second = client(['-sess_in', sess]);
+  return { protocol: /^(?:New|Reused), (\S+),/m.exec(first)?.[1] ?? '?', group: /Server Temp Key: (\w+)/.exec(first)?.[1] ?? '?', resumes: /^Reused,/m.test(second) };
+}
+
+const forwardingNginx = 'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_set_header X-Forwarded-Proto $scheme; proxy_set_header Forwarded "for=$remote_addr;proto=$scheme";';
 
 async function main(): Promise<void> {
   const backendPort = await freePort();
@@ -93,73 +134,101 @@ async function main(): Promise<void> {
     location / { default_type text/plain; return 200 '${'x'.repeat(1023)}\n'; } }`)]);
   await waitPort(backendPort);
 
-  const runs: Array<{ name: string; launch: (http: number, https: number) => Promise<ChildProcess> }> = [
-    { name: 'lbarray', launch: async (http, https) => start(proxyCpu, process.execPath, ['--import', 'tsx', path.join(here, 'l7-lbarray.ts'),
-      JSON.stringify({ http, https, backendPort, cert, key })]) },
-    { name: 'nginx', launch: async (http, https) => start(proxyCpu, 'nginx', ['-c', nginxConf('proxy', `upstream be { server 127.0.0.1:${backendPort}; keepalive 128; }
-      server { listen 127.0.0.1:${http}; listen 127.0.0.1:${https} ssl; ssl_certificate ${cert}; ssl_certificate_key ${key}; keepalive_requests 1000000;
-      location / { proxy_pass http://be; proxy_http_version 1.1; proxy_set_header Connection ""; } }`)]) },
-    { name: 'haproxy', launch: async (http, https) => {
+  const node = (name: string, script: string) => ({ name, launch: (e: Endpoints) => start(proxyCpu, process.execPath, ['--import', 'tsx', script,
+    JSON.stringify({ ...e, backendPort, cert, key })]) });
+  const runs: Array<{ name: string; launch: (e: Endpoints) => ChildProcess }> = [
+    node('lbarray', path.join(here, 'l7-lbarray.ts')),
+    ...(before === '' ? [] : [node('lbarray-before', path.join(path.resolve(before), 'perf', 'l7-lbarray.ts'))]),
+    { name: 'nginx', launch: (e) => start(proxyCpu, 'nginx', ['-c', nginxConf('proxy', `upstream be { server 127.0.0.1:${backendPort}; keepalive 128; keepalive_requests 1000000; }
+      ssl_certificate ${cert}; ssl_certificate_key ${key}; ssl_protocols TLSv1.2 TLSv1.3; keepalive_requests 1000000;
+      proxy_http_version 1.1; proxy_set_header Connection ""; ${forwardingNginx}
+      server { listen 127.0.0.1:${e.http}; listen 127.0.0.1:${e.https} ssl; location / { proxy_pass http://be; } }
+      server { listen 127.0.0.1:${e.httpsFull} ssl; ssl_session_tickets off; ssl_session_cache off; location / { proxy_pass http://be; } }`)]) },
+    { name: 'haproxy', launch: (e) => {
       const f = path.join(dir, 'haproxy.cfg');
-      fs.writeFileSync(f, `global\n  nbthread 1\n  maxconn 4000\n  tune.ssl.default-dh-param 2048\ndefaults\n  mode http\n  timeout connect 5s\n  timeout client 30s\n  timeout server 30s\n  option http-keep-alive\n`
-        + `frontend fe\n  bind 127.0.0.1:${http}\n  bind 127.0.0.1:${https} ssl crt ${dir}/combined.pem\n  default_backend be\n`
+      // cachesize 0: no session-ID cache anywhere, so the full listener resumes nothing; tickets on the other.
+      fs.writeFileSync(f, `global\n  nbthread 1\n  maxconn 4000\n  tune.ssl.cachesize 0\ndefaults\n  mode http\n  timeout connect 5s\n  timeout client 30s\n  timeout server 30s\n  option http-keep-alive\n`
+        + `frontend fe\n  bind 127.0.0.1:${e.http}\n  bind 127.0.0.1:${e.https} ssl crt ${dir}/combined.pem\n  bind 127.0.0.1:${e.httpsFull} ssl crt ${dir}/combined.pem no-tls-tickets\n`
+        + `  option forwardfor\n  http-request set-header X-Forwarded-Proto https if { ssl_fc }\n  http-request set-header X-Forwarded-Proto http if !{ ssl_fc }\n`
+        + `  http-request set-header Forwarded for=%[src];proto=%[req.hdr(x-forwarded-proto)]\n  default_backend be\n`
         + `backend be\n  http-reuse always\n  server s1 127.0.0.1:${backendPort}\n`);
       return start(proxyCpu, 'haproxy', ['-f', f, '-db']);
     } },
-    { name: 'node-http-proxy', launch: async (http, https) => start(proxyCpu, process.execPath, ['--import', 'tsx', path.join(here, 'l7-http-proxy.ts'),
-      JSON.stringify({ http, https, backendPort, cert, key })]) },
+    node('node-http-proxy', path.join(here, 'l7-http-proxy.ts')),
   ];
 
   // Several rounds, the order rotated each round; each figure is the median over rounds, so a
   // burst of load from elsewhere on a shared machine hits every proxy alike.
   const samples = new Map<string, Result[]>();
+  const tls: Record<string, { full: ReturnType<typeof tlsFacts>; resumed: ReturnType<typeof tlsFacts> }> = {};
   const chosen = runs.filter((x) => only.includes(x.name));
+  const load = [os.loadavg()[0]];
   for (let round = 0; round < rounds; round++) {
     for (let k = 0; k < chosen.length; k++) {
       const r = chosen[(k + round) % chosen.length];
-      const http = await freePort();
-      const https = await freePort();
-      const child = await r.launch(http, https);
-      await waitPort(http);
-      await waitPort(https);
-      wrk(`http://127.0.0.1:${http}/`, ['-d1s']); // warm-up (JIT, upstream connections)
-      const ka = wrk(`http://127.0.0.1:${http}/`);
-      const tls = wrk(`https://127.0.0.1:${https}/`, ['-H', 'Connection: close']);
-      const res = { name: r.name, keepAliveRps: Math.round(ka.rps), p99Ms: ka.p99Ms, tlsHandshakesPerSec: Math.round(tls.rps) };
+      const e: Endpoints = { http: await freePort(), https: await freePort(), httpsFull: await freePort() };
+      const child = r.launch(e);
+      for (const p of Object.values(e)) await waitPort(p);
+      tls[r.name] ??= { full: tlsFacts(e.httpsFull), resumed: tlsFacts(e.https) };
+      execFileSync('taskset', ['-c', loadCpu, 'wrk', '-t1', `-c${connections}`, '-d2s', `http://127.0.0.1:${e.http}/`]); // warm-up (JIT, upstream connections)
+      const cpu0 = cpuSeconds(child.pid!);
+      const ka = wrk(`http://127.0.0.1:${e.http}/`);
+      const cpuUs = ((cpuSeconds(child.pid!) - cpu0) * 1e6) / Math.max(1, ka.requests);
+      const full = wrk(`https://127.0.0.1:${e.httpsFull}/`, ['-H', 'Connection: close']);
+      const resumed = wrk(`https://127.0.0.1:${e.https}/`, ['-H', 'Connection: close']);
+      const res: Result = { name: r.name, keepAliveRps: Math.round(ka.rps), p99Ms: ka.p99Ms, cpuUsPerRequest: +cpuUs.toFixed(1),
+        tlsHandshakesPerSec: Math.round(full.rps), tlsResumedPerSec: Math.round(resumed.rps) };
       samples.set(r.name, [...(samples.get(r.name) ?? []), res]);
-      process.stderr.write(`round ${round + 1} ${r.name}: ${res.keepAliveRps} req/s, p99 ${ka.p99Ms} ms, ${res.tlsHandshakesPerSec} TLS handshakes/s\n`);
+      process.stderr.write(`round ${round + 1} ${r.name}: ${res.keepAliveRps} req/s, p99 ${ka.p99Ms} ms, ${res.cpuUsPerRequest} CPU us/req, `
+        + `TLS ${res.tlsHandshakesPerSec} full / ${res.tlsResumedPerSec} resumed handshakes/s (load ${os.loadavg()[0].toFixed(1)})\n`);
       await stop(child);
     }
   }
+  load.push(os.loadavg()[0]);
   const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
   const results: Result[] = chosen.map((r) => {
     const xs = samples.get(r.name)!;
-    return { name: r.name, keepAliveRps: Math.round(median(xs.map((x) => x.keepAliveRps))), p99Ms: +median(xs.map((x) => x.p99Ms)).toFixed(2),
-      tlsHandshakesPerSec: Math.round(median(xs.map((x) => x.tlsHandshakesPerSec))) };
+    const med = (f: (x: Result) => number, digits: number) => +median(xs.map(f)).toFixed(digits);
+    return { name: r.name, keepAliveRps: med((x) => x.keepAliveRps, 0), p99Ms: med((x) => x.p99Ms, 2), cpuUsPerRequest: med((x) => x.cpuUsPerRequest, 1),
+      tlsHandshakesPerSec: med((x) => x.tlsHandshakesPerSec, 0), tlsResumedPerSec: med((x) => x.tlsResumedPerSec, 0) };
   });
   await stop(backend);
 
   const by = (n: string) => results.find((r) => r.name === n);
-  const lb = by('lbarray');
-  const ng = by('nginx');
-  const nhp = by('node-http-proxy');
-  const ratios = lb === undefined ? {} : {
-    rpsVsNginx: ng && +(lb.keepAliveRps / ng.keepAliveRps).toFixed(3),
-    rpsVsHaproxy: by('haproxy') && +(lb.keepAliveRps / by('haproxy')!.keepAliveRps).toFixed(3),
-    rpsVsNodeHttpProxy: nhp && +(lb.keepAliveRps / nhp.keepAliveRps).toFixed(3),
-    p99VsNginx: ng && +(lb.p99Ms / ng.p99Ms).toFixed(3),
-    tlsHandshakesVsNginx: ng && +(lb.tlsHandshakesPerSec / ng.tlsHandshakesPerSec).toFixed(3),
-  };
+  const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : +(a / b).toFixed(3));
+  const ratiosOf = (lb: Result) => ({
+    rpsVsNginx: ratio(lb.keepAliveRps, by('nginx')?.keepAliveRps),
+    rpsVsHaproxy: ratio(lb.keepAliveRps, by('haproxy')?.keepAliveRps),
+    rpsVsNodeHttpProxy: ratio(lb.keepAliveRps, by('node-http-proxy')?.keepAliveRps),
+    p99VsNginx: ratio(lb.p99Ms, by('nginx')?.p99Ms),
+    cpuPerRequestVsNginx: ratio(lb.cpuUsPerRequest, by('nginx')?.cpuUsPerRequest),
+    tlsHandshakesVsNginx: ratio(lb.tlsHandshakesPerSec, by('nginx')?.tlsHandshakesPerSec),
+    tlsResumedVsNginx: ratio(lb.tlsResumedPerSec, by('nginx')?.tlsResumedPerSec),
+  });
+  const lbs = results.filter((r) => r.name.startsWith('lbarray'));
+  const ratios = by('lbarray') === undefined ? {} : ratiosOf(by('lbarray')!);
   const targets = { rpsVsNginx: '>= 1.0', rpsVsNodeHttpProxy: '>= 4.0', tlsHandshakesVsNginx: '>= 1.0', p99VsNginx: '<= 1.5' };
-  console.log('\nL7, 1 KiB responses, keep-alive, one proxy core, wrk -t1 -c%d -d%ds, median of %d rounds', connections, duration, rounds);
-  console.log('proxy            req/s      p99 ms   TLS handshakes/s');
-  for (const r of results) console.log(`${r.name.padEnd(16)} ${String(r.keepAliveRps).padStart(7)} ${r.p99Ms.toFixed(2).padStart(10)} ${String(r.tlsHandshakesPerSec).padStart(12)}`);
-  console.log('ratios (lbarray / baseline):', JSON.stringify(ratios), 'targets:', JSON.stringify(targets));
+  console.log('\nL7, 1 KiB responses, keep-alive, one proxy core, wrk -t1 -c%d -d%ds, median of %d rounds; load average %s -> %s on %d CPUs',
+    connections, duration, rounds, load[0].toFixed(1), load[1].toFixed(1), cpus);
+  console.log('proxy              req/s     p99 ms  CPU us/req   TLS full/s  TLS resumed/s');
+  for (const r of results) {
+    console.log(`${r.name.padEnd(16)} ${String(r.keepAliveRps).padStart(7)} ${r.p99Ms.toFixed(2).padStart(10)} ${r.cpuUsPerRequest.toFixed(1).padStart(11)}`
+      + ` ${String(r.tlsHandshakesPerSec).padStart(12)} ${String(r.tlsResumedPerSec).padStart(14)}`);
+  }
+  console.log('TLS as negotiated with openssl s_client (full listener / resumed listener):');
+  for (const [name, t] of Object.entries(tls)) {
+    console.log(`  ${name.padEnd(16)} ${t.full.protocol} ${t.full.group} resumes=${t.full.resumes} / ${t.resumed.protocol} ${t.resumed.group} resumes=${t.resumed.resumes}`);
+  }
+  const unlike = Object.entries(tls).filter(([, t]) => t.full.resumes || !t.resumed.resumes || t.full.protocol !== 'TLSv1.3' || t.resumed.protocol !== 'TLSv1.3'
+    || t.full.group !== 'X25519' || t.resumed.group !== 'X25519');
+  if (unlike.length > 0) console.log(`  NOT like for like: ${unlike.map(([n]) => n).join(', ')}`);
+  for (const lb of lbs) console.log(`ratios (${lb.name} / baseline):`, JSON.stringify(ratiosOf(lb)));
+  console.log('targets:', JSON.stringify(targets));
   const outDir = path.join(here, 'results');
   fs.mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, `l7-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), cpus, proxyCpu, connections, duration, rounds, results, ratios, targets,
-    samples: Object.fromEntries(samples) }, null, 2) + '\n');
+  fs.writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), cpus, proxyCpu, loadCpu, loadAverage: load, connections, duration, rounds, results, ratios,
+    ratiosPerVariant: Object.fromEntries(lbs.map((lb) => [lb.name, ratiosOf(lb)])), targets, tls, samples: Object.fromEntries(samples) }, null, 2) + '\n');
   console.log(`written ${path.relative(process.cwd(), file)}`);
 }
 
