@@ -32,7 +32,6 @@ export interface RewriterOptions {
 }
 
 interface Edit { start: number; end: number; text: string }
-interface Held { buf: Buffer; start: number }
 
 // Read once: htmlparser2's exports are getters, and every attribute passes here.
 const DOUBLE_QUOTE = QuoteType.Double;
@@ -83,13 +82,12 @@ export class HtmlRewriter implements TokenizerCallbacks {
   private readonly onEdit: RewriterOptions['onEdit'];
   private readonly charsetFixed: boolean;
 
-  private held: Held[] = [];
+  /** The input from `emitted` on, as latin1 (one char a byte): the bytes that may still change. */
+  private pending = '';
   /** First input byte not yet emitted. */
   private emitted = 0;
   private total = 0;
   private edits: Edit[] = [];
-  private chunkStr = '';
-  private chunkStart = 0;
 
   private tagStart = -1;
   private openLt = -1;
@@ -126,13 +124,12 @@ export class HtmlRewriter implements TokenizerCallbacks {
 
   /** Feeds a chunk; returns the bytes that can be sent now (maybe empty). */
   write(chunk: Buffer): Buffer {
-    this.held.push({ buf: chunk, start: this.total });
+    const text = chunk.toString('latin1');
+    this.pending += text;
     this.total += chunk.length;
     this.stats.bytes += chunk.length;
     if (!this.passThrough) {
-      this.chunkStr = chunk.toString('latin1');
-      this.chunkStart = this.total - chunk.length;
-      try { this.tokenizer.write(this.chunkStr); } catch { this.fail(); }
+      try { this.tokenizer.write(text); } catch { this.fail(); }
     }
     return this.flushTo(this.holdFrom(chunk));
   }
@@ -142,7 +139,6 @@ export class HtmlRewriter implements TokenizerCallbacks {
     if (!this.passThrough) {
       try { this.tokenizer.end(); } catch { this.fail(); }
     }
-    this.chunkStr = '';
     return this.flushTo(this.total);
   }
 
@@ -175,68 +171,29 @@ export class HtmlRewriter implements TokenizerCallbacks {
     this.stats.pagesPassedThrough++;
   }
 
-  /** Copies the held input bytes [from, to) into `out` at `at`; returns where the copy ends. */
-  private copyRaw(out: Buffer, at: number, from: number, to: number): number {
-    for (const h of this.held) {
-      const s = Math.max(from, h.start);
-      const e = Math.min(to, h.start + h.buf.length);
-      if (s < e) at += h.buf.copy(out, at, s - h.start, e - h.start);
-    }
-    return at;
-  }
-
-  /** The held input bytes [from, to): a view when they lie in one chunk. */
-  private raw(from: number, to: number): Buffer {
-    const h = this.held.find((c) => c.start + c.buf.length > from)!;
-    if (to <= h.start + h.buf.length) return h.buf.subarray(from - h.start, to - h.start);
-    const out = Buffer.allocUnsafe(to - from);
-    this.copyRaw(out, 0, from, to);
-    return out;
-  }
-
-  /** The input [emitted, to) with `edits` (in input order) spliced in, in one buffer; moves `emitted`. */
-  private spliced(edits: Edit[], to: number): Buffer {
-    // Never emit overlapping bytes: an edit starting inside an earlier one is dropped (cannot happen).
-    const kept = edits.filter((e, i) => i === 0 ? e.start >= this.emitted : e.start >= edits[i - 1].end);
-    let size = 0;
-    let pos = this.emitted;
-    for (const e of kept) {
-      size += e.start - pos + e.text.length;
-      pos = e.end;
-    }
-    const out = Buffer.allocUnsafe(size + Math.max(0, to - pos));
-    let at = 0;
-    pos = this.emitted;
-    for (const e of kept) {
-      at = this.copyRaw(out, at, pos, e.start);
-      at += out.write(e.text, at, 'latin1');
-      pos = e.end;
-    }
-    this.copyRaw(out, at, pos, to);
-    this.emitted = Math.max(to, pos);
-    return out;
-  }
-
   private flushTo(upTo: number): Buffer {
     const to = Math.max(upTo, this.emitted);
     if (to === this.emitted) return EMPTY;
+    let out = '';
+    let pos = this.emitted;
     let done = 0;
-    while (done < this.edits.length && this.edits[done].start < to) done++;
-    let out: Buffer;
-    if (done === 0) {
-      out = this.raw(this.emitted, to);
-      this.emitted = to;
-    } else {
-      out = this.spliced(this.edits.splice(0, done), to);
+    for (; done < this.edits.length && this.edits[done].start < to; done++) {
+      const e = this.edits[done];
+      if (e.start < pos) continue; // cannot happen; never emit overlapping bytes
+      out += this.text(pos, e.start) + e.text;
+      pos = e.end;
     }
-    while (this.held.length > 0 && this.held[0].start + this.held[0].buf.length <= this.emitted) this.held.shift();
-    return out;
+    if (done > 0) this.edits.splice(0, done);
+    if (pos < to) out += this.text(pos, to);
+    const emitted = Math.max(to, pos);
+    this.pending = this.pending.slice(emitted - this.emitted);
+    this.emitted = emitted;
+    return Buffer.from(out, 'latin1');
   }
 
   /** The input between two absolute offsets, as latin1 (they are never before `emitted`). */
   private text(start: number, end: number): string {
-    if (start >= this.chunkStart) return this.chunkStr.slice(start - this.chunkStart, end - this.chunkStart);
-    return this.raw(start, end).toString('latin1');
+    return this.pending.slice(start - this.emitted, end - this.emitted);
   }
 
   private addEdit(start: number, end: number, replacement: string): void {
@@ -245,11 +202,14 @@ export class HtmlRewriter implements TokenizerCallbacks {
     this.onEdit?.(start, end, replacement);
   }
 
+  /** Rewrites the URL `raw` found at input offset `at`. */
+  private rewriteUrl(at: number, raw: string, quoting: Quoting, entities: boolean): void {
+    const r = rewriteUrlText(raw, this.ctx, quoting, entities);
+    if (r !== undefined) this.addEdit(at, at + raw.length, r);
+  }
+
   private rewriteSpans(at: number, raw: string, spans: Span[], quoting: Quoting, entities: boolean): void {
-    for (const [s, e] of spans) {
-      const r = rewriteUrlText(raw.slice(s, e), this.ctx, quoting, entities);
-      if (r !== undefined) this.addEdit(at + s, at + e, r);
-    }
+    for (const [s, e] of spans) this.rewriteUrl(at + s, raw.slice(s, e), quoting, entities);
   }
 
   private currentTag(): string {
@@ -311,24 +271,20 @@ export class HtmlRewriter implements TokenizerCallbacks {
     if (this.tagStart < 0 || this.valueStart < 0) return;
     const length = this.attrNameEnd - this.attrNameStart;
     if (NAMES_BY_LENGTH[length] === undefined) return;
-    const kind = this.attrNameStart >= this.chunkStart
-      ? attrKindIn(this.chunkStr, this.attrNameStart - this.chunkStart, length)
-      : attrKindIn(this.text(this.attrNameStart, this.attrNameEnd), 0, length);
+    const kind = attrKindIn(this.pending, this.attrNameStart - this.emitted, length);
     if (kind === Attr.Other) return;
     const at = this.valueStart;
     const raw = this.text(at, this.valueEnd);
     const quoting = quote === DOUBLE_QUOTE ? Quoting.Double : quote === SINGLE_QUOTE ? Quoting.Single : Quoting.None;
     switch (kind) {
       case Attr.Url:
-        this.rewriteSpans(at, raw, [[0, raw.length]], quoting, true);
+        this.rewriteUrl(at, raw, quoting, true);
         break;
       case Attr.Href: {
         const tag = this.currentTag();
         if (tag === 'base') this.setBase(raw);
         else if (tag === 'link') this.linkHref = { at, raw, quoting };
-        else if (this.ctx.scope.policy.rewriteAnchors && (tag === 'a' || tag === 'area')) {
-          this.rewriteSpans(at, raw, [[0, raw.length]], quoting, true);
-        }
+        else if (this.ctx.scope.policy.rewriteAnchors && (tag === 'a' || tag === 'area')) this.rewriteUrl(at, raw, quoting, true);
         break;
       }
       case Attr.Srcset:
@@ -371,9 +327,9 @@ export class HtmlRewriter implements TokenizerCallbacks {
     const rel = this.linkRel;
     this.linkRel = '';
     if (!loadsResource(rel)) return;
-    const r = rewriteUrlText(raw, this.ctx, quoting, true);
-    if (r === undefined) return;
-    this.addEdit(at, at + raw.length, r);
+    const edits = this.edits.length;
+    this.rewriteUrl(at, raw, quoting, true);
+    if (this.edits.length === edits) return;
     // Keep the edits in input order: later attributes of this tag may have been rewritten first.
     for (let i = this.edits.length - 1; i > 0 && this.edits[i - 1].start > at; i--) {
       [this.edits[i - 1], this.edits[i]] = [this.edits[i], this.edits[i - 1]];

@@ -40,11 +40,12 @@ function isSpace(c: number): boolean {
 
 /** Where the query or fragment begins ("&#" starts a character reference, not a fragment). */
 function headEnd(raw: string, entities: boolean): number {
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw.charCodeAt(i);
-    if (c === 0x3f || (c === 0x23 && !(entities && i > 0 && raw.charCodeAt(i - 1) === 0x26))) return i;
-  }
-  return raw.length;
+  // indexOf searches natively: much faster than a charCodeAt loop over every URL.
+  const query = raw.indexOf('?');
+  let hash = raw.indexOf('#');
+  while (entities && hash > 0 && raw.charCodeAt(hash - 1) === 0x26) hash = raw.indexOf('#', hash + 1);
+  if (hash < 0) return query < 0 ? raw.length : query;
+  return query < 0 ? hash : Math.min(query, hash);
 }
 
 function cdnHead(rawHead: string, ctx: UrlContext, entities: boolean): string | undefined {
@@ -81,5 +82,6 @@ export function rewriteUrlText(raw: string, ctx: UrlContext, quoting: Quoting, e
     }
   }
   if (cdn === null) return undefined;
-  return raw.slice(0, from) + escapeFor(cdn, quoting) + raw.slice(to);
+  const url = escapeFor(cdn, quoting);
+  return from === 0 && to === raw.length ? url : raw.slice(0, from) + url + raw.slice(to);
 }
