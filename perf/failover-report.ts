@@ -13,6 +13,8 @@ export interface LbTrial {
   forwardedMs: number | null;
   /** From the kill to the new master's own log lines (its clock, ms resolution). */
   masterLogMs: number | null;
+  /** ... to its log line "flow tables seeded" (the flows the array knows of, before it forwards). */
+  seededLogMs: number | null;
   activeLogMs: number | null;
   /** How long the new master's activation took, as it logs it. */
   activationMs: number | null;
@@ -21,8 +23,11 @@ export interface LbTrial {
   lost: number;
   /** Downloads reset on the killed node (they die with it: not counted as lost). */
   resetOnKilled: number;
-  /** New requests that failed in the trial. */
+  /** New requests that failed from the kill to the end of the trial. */
   failedRequests: number;
+  /** Downloads reset and requests failed between the previous trial's end and this kill (no lbarray failover under way). */
+  resetBeforeKill: number;
+  failedBeforeKill: number;
   /** The array was settled again (every node up in every view, one scheduler) before the next trial. */
   settled: boolean;
 }
@@ -57,6 +62,7 @@ export interface FailoverSummary {
   advertToGarpMs: Summary;
   advertToForwardMs: Summary;
   masterLogMs: Summary;
+  seededLogMs: Summary;
   activeLogMs: Summary;
   activationMs: Summary;
   keepalived: { trials: number; unseen: number; garpMs: Summary; advertMs: Summary } | null;
@@ -64,7 +70,7 @@ export interface FailoverSummary {
   ratioVsKeepalived: number | null;
   /** The like-for-like figure: both medians kill → first gratuitous ARP. */
   garpRatioVsKeepalived: number | null;
-  lost: { connections: number; streamsOnSurvivors: number; resetOnKilled: number; failedRequests: number };
+  lost: { connections: number; streamsOnSurvivors: number; resetOnKilled: number; failedRequests: number; resetBeforeKill: number; failedBeforeKill: number };
   /** Trials after which the array did not settle in time (the next kill hit a flapping array). */
   unsettled: number;
   met: { median: boolean; max: boolean; lost: boolean };
@@ -78,7 +84,10 @@ export function summarizeFailover(lb: readonly LbTrial[], ka: readonly Keepalive
   const kaGarp = ka ? col(ka, (t) => t.garpMs) : null;
   const garpMs = col(lb, (t) => t.garpMs);
   const ratio = (a: number, b: number | undefined): number | null => (b && Number.isFinite(a) && Number.isFinite(b) ? a / b : null);
-  const lost = { connections: sum((t) => t.lost), streamsOnSurvivors: sum((t) => t.streamsOnSurvivors), resetOnKilled: sum((t) => t.resetOnKilled), failedRequests: sum((t) => t.failedRequests) };
+  const lost = {
+    connections: sum((t) => t.lost), streamsOnSurvivors: sum((t) => t.streamsOnSurvivors), resetOnKilled: sum((t) => t.resetOnKilled), failedRequests: sum((t) => t.failedRequests),
+    resetBeforeKill: sum((t) => t.resetBeforeKill), failedBeforeKill: sum((t) => t.failedBeforeKill),
+  };
   return {
     trials: lb.length,
     unseen,
@@ -88,6 +97,7 @@ export function summarizeFailover(lb: readonly LbTrial[], ka: readonly Keepalive
     advertToGarpMs: col(lb, (t) => breakdown(t).advertToGarpMs!),
     advertToForwardMs: col(lb, (t) => breakdown(t).advertToForwardMs!),
     masterLogMs: col(lb, (t) => t.masterLogMs),
+    seededLogMs: col(lb, (t) => t.seededLogMs),
     activeLogMs: col(lb, (t) => t.activeLogMs),
     activationMs: col(lb, (t) => t.activationMs),
     keepalived: ka ? { trials: ka.length, unseen: ka.filter((t) => t.garpMs === null).length, garpMs: kaGarp!, advertMs: col(ka, (t) => t.advertMs) } : null,
@@ -132,13 +142,15 @@ export function failoverMarkdown(s: FailoverSummary, lb: readonly LbTrial[], ka:
     '| --- | --- |',
     `| kill → new master's first advert (wire) | ${ms(s.advertMs)} |`,
     `| kill → its log line "VRRP backup → master" (its clock) | ${ms(s.masterLogMs)} |`,
-    `| activation as the node logs it (nftables guard, neighbours, self-delivery veth, forwarding threads, announce) | ${ms(s.activationMs)} |`,
+    `| kill → its log line "flow tables seeded" | ${ms(s.seededLogMs)} |`,
+    `| activation as the node logs it (nftables guard, neighbours, self-delivery veth, flow tables seeded, forwarding threads, announce) | ${ms(s.activationMs)} |`,
     `| kill → its log line "scheduler active" | ${ms(s.activeLogMs)} |`,
     `| first advert → first gratuitous ARP (wire) | ${ms(s.advertToGarpMs)} |`,
     `| first advert → first forwarded frame (wire) | ${ms(s.advertToForwardMs)} |`,
     '',
-    `Connections lost (downloads held by surviving nodes that were reset): **${s.lost.connections}** of ${s.lost.streamsOnSurvivors} open on them at the kills, over all trials (target ${targets.lost}: ${yes(s.met.lost)}). ` +
-      `Downloads on the killed node (they die with it): ${s.lost.resetOnKilled}. New requests failed: ${s.lost.failedRequests}.`,
+    `Connections lost (downloads held by surviving nodes that were reset, from a kill to the end of its trial): **${s.lost.connections}**; ${s.lost.streamsOnSurvivors} were open on them at the kills, over all trials (target ${targets.lost}: ${yes(s.met.lost)}). ` +
+      `Downloads on the killed node (they die with it): ${s.lost.resetOnKilled}. New requests failed from a kill to the end of its trial: ${s.lost.failedRequests}. ` +
+      `Between trials, with no lbarray failover under way (the keepalived trial, the array settling): ${s.lost.resetBeforeKill} downloads reset, ${s.lost.failedBeforeKill} requests failed.`,
     '',
     '| trial | killed | new master | advert | GARP | forwarded | lost | failed requests | settled after | keepalived GARP |',
     '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |',

@@ -68,6 +68,8 @@ export class KeepalivedGroup {
     fs.writeFileSync(conf, keepalivedConfig(this.o, host, notify));
     fs.rmSync(this.stateFile(host), { force: true });
     const pid = (n: string) => path.join(this.dir, `ka-${host}-${n}.pid`);
+    // A SIGKILLed instance leaves its pid files: keepalived would say "daemon is already running".
+    for (const n of ['main', 'vrrp', 'checkers']) fs.rmSync(pid(n), { force: true });
     const p = this.lab.spawn(host, ['keepalived', '-n', '-l', '-D', '-f', conf, '-p', pid('main'), '-r', pid('vrrp'), '-c', pid('checkers')]);
     this.processes.set(host, p);
     return p;
@@ -92,7 +94,10 @@ export class KeepalivedGroup {
       const s = Object.entries(this.states());
       const masters = s.filter(([, v]) => v === 'MASTER');
       if (masters.length === 1 && s.every(([, v]) => v === 'MASTER' || v === 'BACKUP')) return masters[0]![0];
-      if (Date.now() > deadline) throw new Error(`keepalived did not settle within ${timeoutMs} ms: ${JSON.stringify(Object.fromEntries(s))}`);
+      if (Date.now() > deadline) {
+        const silent = s.filter(([, v]) => v === '').map(([h]) => `${h}: ${this.processes.get(h)?.output.trim().split('\n').slice(-8).join(' | ')}`);
+        throw new Error(`keepalived did not settle within ${timeoutMs} ms: ${JSON.stringify(Object.fromEntries(s))}${silent.length ? `; ${silent.join('; ')}` : ''}`);
+      }
       await sleep(50);
     }
   }
