@@ -18,20 +18,8 @@ import type { ProxyStats } from './stats.js';
 import type { ClientTimeouts } from './types.js';
 import { detachForTunnel, discard, type UpstreamConnection, type UpstreamOwner } from './upstream-pool.js';
 
-/** One write for a head and a small body (no writev); large bodies go as two writes. */
-function writeHeadAndBody(socket: net.Socket, head: string, body: Buffer): boolean {
-  if (body.length > 16384) {
-    socket.cork();
-    socket.write(head, 'latin1');
-    const ok = socket.write(body);
-    socket.uncork();
-    return ok;
-  }
-  const out = Buffer.allocUnsafe(head.length + body.length);
-  out.write(head, 0, 'latin1');
-  body.copy(out, head.length);
-  return socket.write(out);
-}
+// Up to this many body bytes are copied into the head's Buffer (one write); more go as a second write.
+const COPY_BODY_MAX = 16384;
 
 export interface ServiceContext {
   router: Router<CdnRoute>;
@@ -67,7 +55,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
   // The exchange in progress.
   private req: RequestHead | null = null;
   private reqBody: BodyFramer | null = null;
-  private reqHead = '';
+  private reqHead: Buffer | null = null;
   private reqBodySeen = false;
   private retried = false;
   private redispatches = 0;
@@ -153,8 +141,9 @@ export class ClientConnection implements UpstreamOwner, Timed {
           if (this.timer !== T_HEADERS) this.arm(T_HEADERS, this.ctx.timeouts.headersMs);
           return false;
         }
+        const raw = this.buf;
         this.consume(head.headBytes);
-        this.startRequest(head);
+        this.startRequest(head, raw);
         return (this.state as number) !== CLOSED;
       }
       case BODY: {
@@ -200,7 +189,8 @@ export class ClientConnection implements UpstreamOwner, Timed {
     if (this.readingPaused) { this.readingPaused = false; this.socket.resume(); }
   }
 
-  private startRequest(head: RequestHead): void {
+  /** `raw` holds the request's head from offset 0. */
+  private startRequest(head: RequestHead, raw: Buffer): void {
     const ctx = this.ctx;
     ctx.stats.requests++;
     this.req = head;
@@ -220,7 +210,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
       this.serveCdn(route.cdn);
       return;
     }
-    this.reqHead = forwardRequestHead(head, this.fwd);
+    this.reqHead = forwardRequestHead(raw, 0, head, this.fwd);
     this.reqBodySeen = false;
     this.retried = false;
     this.redispatches = 0;
@@ -252,7 +242,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
     this.up = up;
     // Head and the first body bytes leave in one write (uncorked when drive() returns).
     if (this.corked === null && this.driving && this.buf !== null && !this.reqBody!.done) { this.corked = up.socket; up.socket.cork(); }
-    up.socket.write(this.reqHead, 'latin1');
+    up.socket.write(this.reqHead!);
     this.state = BODY;
   }
 
@@ -338,10 +328,9 @@ export class ClientConnection implements UpstreamOwner, Timed {
     this.resStarted = true;
     // Nothing to change in the head: the bytes go out as they came.
     const unchanged = res.hop.length === 0 && res.minor === 1 && this.addHeaders === '' && this.ctx.via === undefined && !this.closeAfter && req.minor === 1;
-    const head = unchanged ? '' : forwardResponseHead(res, { chunked: kind === 'chunked' && !decode, close: this.closeAfter,
-      keepAlive10: req.minor === 0 && !this.closeAfter }, this.addHeaders, this.fwd.via);
+    const framing = { chunked: kind === 'chunked' && !decode, close: this.closeAfter, keepAlive10: req.minor === 0 && !this.closeAfter };
     if (rest === null || decode) {
-      this.socket.write(unchanged ? raw : head, 'latin1');
+      this.socket.write(unchanged ? raw : forwardResponseHead(raw, res, framing, this.addHeaders, this.fwd.via));
       if (rest !== null) this.forwardResponseBody(rest);
       else if (this.resBody.done) this.finishExchange();
       return;
@@ -353,9 +342,16 @@ export class ClientConnection implements UpstreamOwner, Timed {
       this.upstreamFailed(502, 'error');
       return;
     }
-    // Head and first body bytes leave in one write.
-    const ok = unchanged ? this.socket.write(n === rest.length ? raw : raw.subarray(0, res.headBytes + n))
-      : writeHeadAndBody(this.socket, head, n === rest.length ? rest : rest.subarray(0, n));
+    // Head and first body bytes leave in one write (a large body as a second one, uncopied).
+    let ok: boolean;
+    if (unchanged) ok = this.socket.write(n === rest.length ? raw : raw.subarray(0, res.headBytes + n));
+    else if (n <= COPY_BODY_MAX) ok = this.socket.write(forwardResponseHead(raw, res, framing, this.addHeaders, this.fwd.via, rest, 0, n));
+    else {
+      this.socket.cork();
+      this.socket.write(forwardResponseHead(raw, res, framing, this.addHeaders, this.fwd.via));
+      ok = this.socket.write(n === rest.length ? rest : rest.subarray(0, n));
+      this.socket.uncork();
+    }
     if (!ok) this.pauseUpstream();
     if (this.resBody.done) this.finishExchange(n === rest.length);
   }

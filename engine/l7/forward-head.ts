@@ -1,15 +1,17 @@
 // Heads as they leave the proxy: hop-by-hop fields dropped (Connection, Keep-Alive, Proxy-*, TE,
 // Trailer, Transfer-Encoding, Upgrade and whatever Connection names), framing restated, and the
 // forwarding fields (X-Forwarded-For, X-Forwarded-Proto, Forwarded, optional Via) set.
-import type { RequestHead, ResponseHead } from './http/parser.js';
+// Request and response heads leave as one pre-sized Buffer copied from the bytes received (the
+// kept field lines as they came), with the proxy's own lines appended: no per-field strings.
+import type { HeadFields, RequestHead, ResponseHead } from './http/parser.js';
 
 /** Per-client-connection facts, computed once when the connection opens. */
 export interface ForwardInfo {
   address: string;
   /** "for=…;proto=…" for the Forwarded field (IPv6 quoted and bracketed, RFC 7239). */
   forwardedElement: string;
-  /** The fixed tail appended to every request when the client sent no forwarding fields. */
-  defaultTail: string;
+  /** The fixed end of every request head when the client sent no forwarding fields (through the empty line). */
+  defaultEnd: string;
   proto: 'http' | 'https';
   via: string;
 }
@@ -20,7 +22,7 @@ export function forwardInfo(address: string, proto: 'http' | 'https', via: strin
   const viaLine = via === undefined ? '' : `Via: 1.1 ${via}\r\n`;
   return {
     address, forwardedElement, proto, via: viaLine,
-    defaultTail: `X-Forwarded-For: ${address}\r\nX-Forwarded-Proto: ${proto}\r\nForwarded: ${forwardedElement}\r\n${viaLine}`,
+    defaultEnd: `X-Forwarded-For: ${address}\r\nX-Forwarded-Proto: ${proto}\r\nForwarded: ${forwardedElement}\r\n${viaLine}\r\n`,
   };
 }
 
@@ -34,17 +36,54 @@ function keptFields(names: string[], values: string[], hop: number[]): string {
   return out;
 }
 
-export function forwardRequestHead(h: RequestHead, f: ForwardInfo): string {
-  let out = `${h.method} ${h.target} HTTP/1.1\r\n` + keptFields(h.names, h.values, h.hop);
+/** The fields a request gains on its way out, and the empty line that ends its head. */
+function requestTail(h: RequestHead, f: ForwardInfo): string {
   // An HTTP/1.0 request may lack Host; HTTP/1.1 requires the field, empty when unknown.
-  if (h.host === undefined) out += 'Host: \r\n';
+  let out = h.host === undefined ? 'Host: \r\n' : '';
   if (h.chunked) out += 'Transfer-Encoding: chunked\r\n';
   if (h.upgrade !== undefined) out += `Connection: upgrade\r\nUpgrade: ${h.upgrade}\r\n`;
-  if (h.xForwardedFor === undefined && h.forwarded === undefined) return `${out}${f.defaultTail}\r\n`;
+  if (h.xForwardedFor === undefined && h.forwarded === undefined) return out === '' ? f.defaultEnd : `${out}${f.defaultEnd}`;
   out += `X-Forwarded-For: ${h.xForwardedFor === undefined ? f.address : `${h.xForwardedFor}, ${f.address}`}\r\n`;
   out += `X-Forwarded-Proto: ${f.proto}\r\n`;
   out += `Forwarded: ${h.forwarded === undefined ? f.forwardedElement : `${h.forwarded}, ${f.forwardedElement}`}\r\n`;
   return `${out}${f.via}\r\n`;
+}
+
+/**
+ * A head as it leaves, in one Buffer: the first line (`firstLine`, or the one received), the
+ * field lines received less the hop-by-hop ones, `tail`, then `body[bodyStart, bodyEnd)`.
+ * `raw[start..]` holds the head as parsed into `h`.
+ */
+function assemble(raw: Buffer, start: number, h: HeadFields, firstLine: string | undefined, tail: string,
+  body?: Buffer, bodyStart = 0, bodyEnd = 0): Buffer {
+  const fieldsFrom = start + h.fieldsAt;
+  const fieldsTo = start + h.headBytes - 2;
+  let lineFrom = start;
+  while (raw[lineFrom] === 13) lineFrom += 2; // empty lines before a request line (RFC 9112 2.2)
+  const out = Buffer.allocUnsafe((firstLine === undefined ? fieldsFrom - lineFrom : firstLine.length) + fieldsTo - fieldsFrom + tail.length + bodyEnd - bodyStart);
+  let at = firstLine === undefined ? raw.copy(out, 0, lineFrom, fieldsFrom) : out.write(firstLine, 0, 'latin1');
+  if (h.hop.length === 0) at += raw.copy(out, at, fieldsFrom, fieldsTo);
+  else {
+    // Field i is line i after the first; runs of kept lines are copied whole.
+    let kept = fieldsFrom;
+    for (let pos = fieldsFrom, i = 0; pos < fieldsTo; i++) {
+      const next = raw.indexOf(10, pos) + 1;
+      if (h.hop.includes(i)) { at += raw.copy(out, at, kept, pos); kept = next; }
+      pos = next;
+    }
+    at += raw.copy(out, at, kept, fieldsTo);
+  }
+  at += out.write(tail, at, 'latin1');
+  if (body !== undefined) at += body.copy(out, at, bodyStart, bodyEnd);
+  return at === out.length ? out : out.subarray(0, at);
+}
+
+/** The request head for the back-end; `raw[start..]` holds the head parsed into `h`. */
+export function forwardRequestHead(raw: Buffer, start: number, h: RequestHead, f: ForwardInfo): Buffer {
+  // The request line goes as received when it says HTTP/1.1 (the parser checked its form), else restated.
+  const lineEnd = start + h.fieldsAt - 2;
+  const as11 = h.minor === 1 && raw[lineEnd - 1] === 49 && raw[lineEnd - 3] === 49;
+  return assemble(raw, start, h, as11 ? undefined : `${h.method} ${h.target} HTTP/1.1\r\n`, requestTail(h, f));
 }
 
 /** The forwarding fields of a request as a map (for requests sent with node's HTTP client). */
@@ -67,12 +106,16 @@ export interface ResponseFraming {
   keepAlive10: boolean;
 }
 
-export function forwardResponseHead(h: ResponseHead, framing: ResponseFraming, addHeaders: string, via: string): string {
-  let out = `HTTP/1.1 ${h.status} ${h.reason}\r\n` + keptFields(h.names, h.values, h.hop);
-  if (framing.chunked) out += 'Transfer-Encoding: chunked\r\n';
-  if (framing.close) out += 'Connection: close\r\n';
-  else if (framing.keepAlive10) out += 'Connection: keep-alive\r\n';
-  return `${out}${addHeaders}${via}\r\n`;
+/**
+ * The response head for the client, followed by `body[bodyStart, bodyEnd)` in the same Buffer;
+ * `raw` starts with the head parsed into `h`.
+ */
+export function forwardResponseHead(raw: Buffer, h: ResponseHead, framing: ResponseFraming, addHeaders: string, via: string,
+  body?: Buffer, bodyStart = 0, bodyEnd = 0): Buffer {
+  let tail = framing.chunked ? 'Transfer-Encoding: chunked\r\n' : '';
+  if (framing.close) tail += 'Connection: close\r\n';
+  else if (framing.keepAlive10) tail += 'Connection: keep-alive\r\n';
+  return assemble(raw, 0, h, h.minor === 1 ? undefined : `HTTP/1.1 ${h.status} ${h.reason}\r\n`, `${tail}${addHeaders}${via}\r\n`, body, bodyStart, bodyEnd);
 }
 
 /** The 101 answer to an upgrade: hop-by-hop fields restated for the tunnel. */

@@ -2,12 +2,30 @@
 // The end of a head is found with Buffer.indexOf (native memmem); the head is then read once
 // as a latin1 string and split with indexOf. One regex scan per head rejects control bytes and
 // bare CR/LF; no per-byte regex. Everything a caller must know for framing and forwarding is
-// derived here, so the proxy never re-reads headers.
+// derived here, so the proxy never re-reads headers. Field names are matched by length and a
+// case-folding compare (no toLowerCase, no regex per field); bytes are checked by one table scan.
 import { HttpError, badRequest } from './http-error.js';
 import type { HeadLimits } from './limits.js';
 
 const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
-const FORBIDDEN = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n/;
+// Bytes a head must not hold: control characters but HTAB; CR and LF only as a CRLF pair.
+const CTL_BAD = 1, CTL_CR = 2, CTL_LF = 3;
+const CTL = new Uint8Array(256);
+for (let c = 0; c < 32; c++) CTL[c] = CTL_BAD;
+CTL[9] = 0;
+CTL[13] = CTL_CR;
+CTL[10] = CTL_LF;
+CTL[127] = CTL_BAD;
+
+/** True when buf[start, end) holds a control character or a bare CR or LF. */
+function hasForbiddenByte(buf: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const k = CTL[buf[i]];
+    if (k === 0) continue;
+    if (k === CTL_CR ? buf[i + 1] !== 10 : k === CTL_LF ? i === start || buf[i - 1] !== 13 : true) return true;
+  }
+  return false;
+}
 const BAD_TARGET = /[\x00-\x20\x7f-\uffff]/;
 const VERSION = /^HTTP\/(\d)\.(\d)$/;
 
@@ -42,6 +60,8 @@ export interface HeadFields {
   minor: number;
   /** Bytes from the start of the head through the final CRLFCRLF. */
   headBytes: number;
+  /** Offset of the first field line from the start of the head (what follows the first line's CRLF). */
+  fieldsAt: number;
 }
 
 export interface RequestHead extends HeadFields {
@@ -62,7 +82,7 @@ export interface ResponseHead extends HeadFields {
   location: string | undefined;
 }
 
-interface Scan { head: string; headStart: number; headBytes: number }
+interface Scan { head: string; headStart: number; headBytes: number; forbidden: boolean }
 
 /**
  * Finds a complete head in buf[start..]; null when more bytes are needed. `searchFrom` lets a
@@ -81,7 +101,7 @@ function scanHead(buf: Buffer, start: number, limits: HeadLimits, isRequest: boo
   }
   const headBytes = end + 4 - start;
   if (headBytes > limits.maxHeaderBytes) throw new HttpError(431, 'ERR_HTTP_HEADERS_TOO_LARGE', 'The request head is larger than allowed.');
-  return { head: buf.toString('latin1', start, end + 2), headStart: start, headBytes };
+  return { head: buf.toString('latin1', start, end + 2), headStart: start, headBytes, forbidden: hasForbiddenByte(buf, start, end + 4) };
 }
 
 function lineTooLong(isRequest: boolean): HttpError {
@@ -94,8 +114,40 @@ function badResponse(message: string): HttpError {
   return new HttpError(502, 'ERR_HTTP_BAD_RESPONSE', message);
 }
 
+// The fields the parsers act on; any other name is F_OTHER (forwarded as it is).
+const F_OTHER = 0, F_CONTENT_LENGTH = 1, F_TRANSFER_ENCODING = 2, F_CONNECTION = 3, F_UPGRADE = 4, F_HOP = 5, F_PROXY = 6,
+  F_HOST = 7, F_COOKIE = 8, F_X_FORWARDED_FOR = 9, F_FORWARDED = 10, F_X_FORWARDED_PROTO = 11, F_SET_COOKIE = 12, F_LOCATION = 13;
+const KNOWN_BY_LENGTH: Array<Array<[string, number]>> = [];
+for (const [name, kind] of [['content-length', F_CONTENT_LENGTH], ['transfer-encoding', F_TRANSFER_ENCODING], ['connection', F_CONNECTION],
+  ['upgrade', F_UPGRADE], ['keep-alive', F_HOP], ['te', F_HOP], ['trailer', F_HOP], ['proxy-connection', F_HOP], ['host', F_HOST],
+  ['cookie', F_COOKIE], ['x-forwarded-for', F_X_FORWARDED_FOR], ['forwarded', F_FORWARDED], ['x-forwarded-proto', F_X_FORWARDED_PROTO],
+  ['set-cookie', F_SET_COOKIE], ['location', F_LOCATION]] as Array<[string, number]>) (KNOWN_BY_LENGTH[name.length] ??= []).push([name, kind]);
+
+/** s[at..] starts with `lower` (lower-case letters and '-'), ignoring case: for token chars, c | 32 folds only letters onto them. */
+function startsWithFolded(s: string, at: number, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) if ((s.charCodeAt(at + i) | 32) !== lower.charCodeAt(i)) return false;
+  return true;
+}
+
+/** The kind of the field named head[start, end) (a token). */
+function fieldKind(head: string, start: number, end: number): number {
+  const n = end - start;
+  const known = KNOWN_BY_LENGTH[n];
+  if (known !== undefined) for (const [name, kind] of known) if (startsWithFolded(head, start, name)) return kind;
+  return n > 6 && startsWithFolded(head, start, 'proxy-') ? F_PROXY : F_OTHER;
+}
+
+function isTokenRange(s: string, start: number, end: number): boolean {
+  if (end <= start) return false;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 127 || TOKEN[c] === 0) return false;
+  }
+  return true;
+}
+
 /** Parses header lines of `head` from `pos`; fills `out`. Returns nothing; throws HttpError. */
-type FieldHandler<T> = (out: T, lower: string, value: string, index: number) => void;
+type FieldHandler<T> = (out: T, kind: number, value: string, index: number) => void;
 
 // Module-level handlers: no closure is created per parsed head.
 function parseFields<T extends HeadFields>(head: string, pos: number, limits: HeadLimits, out: T, fail: (code: string, m: string) => HttpError,
@@ -105,30 +157,23 @@ function parseFields<T extends HeadFields>(head: string, pos: number, limits: He
   let upgradeField: string | undefined;
   while (pos < head.length) {
     const eol = head.indexOf('\r\n', pos);
-    const line = head.slice(pos, eol);
-    pos = eol + 2;
-    if (line.length > limits.maxLineBytes) throw new HttpError(431, 'ERR_HTTP_HEADERS_TOO_LARGE', 'A header line is longer than allowed.');
+    if (eol - pos > limits.maxLineBytes) throw new HttpError(431, 'ERR_HTTP_HEADERS_TOO_LARGE', 'A header line is longer than allowed.');
     if (out.names.length >= limits.maxHeaderCount) throw new HttpError(431, 'ERR_HTTP_HEADERS_TOO_LARGE', 'The head has more header fields than allowed.');
-    const colon = line.indexOf(':');
-    const name = colon > 0 ? line.slice(0, colon) : '';
-    if (!isToken(name)) throw fail('ERR_HTTP_BAD_HEADER', 'A header line is malformed.');
+    const colon = head.indexOf(':', pos);
+    if (colon < 0 || colon > eol || !isTokenRange(head, pos, colon)) throw fail('ERR_HTTP_BAD_HEADER', 'A header line is malformed.');
     let a = colon + 1;
-    let b = line.length;
-    while (a < b && (line.charCodeAt(a) === 32 || line.charCodeAt(a) === 9)) a++;
-    while (b > a && (line.charCodeAt(b - 1) === 32 || line.charCodeAt(b - 1) === 9)) b--;
-    const value = line.slice(a, b);
+    let b = eol;
+    while (a < b && (head.charCodeAt(a) === 32 || head.charCodeAt(a) === 9)) a++;
+    while (b > a && (head.charCodeAt(b - 1) === 32 || head.charCodeAt(b - 1) === 9)) b--;
+    const kind = fieldKind(head, pos, colon);
+    const value = head.slice(a, b);
     const index = out.names.length;
-    out.names.push(name);
+    out.names.push(head.slice(pos, colon));
     out.values.push(value);
-    // Only names whose length matches a field we act on are lower-cased.
-    const n = name.length;
-    if (n !== 2 && n !== 4 && n !== 6 && n !== 7 && n !== 8 && n !== 9 && n !== 10 && n !== 14 && n !== 15 && n !== 16 && n !== 17) {
-      if (n > 6 && (name.charCodeAt(0) | 32) === 112 && name.slice(0, 6).toLowerCase() === 'proxy-') out.hop.push(index);
-      continue;
-    }
-    const lower = name.toLowerCase();
-    switch (lower) {
-      case 'content-length': {
+    pos = eol + 2;
+    switch (kind) {
+      case F_OTHER: break;
+      case F_CONTENT_LENGTH: {
         if (!/^\d{1,15}$/.test(value)) {
           // RFC 9112 6.3: a list of identical values may be taken as one.
           const parts = value.split(',').map((p) => p.trim());
@@ -137,24 +182,23 @@ function parseFields<T extends HeadFields>(head: string, pos: number, limits: He
         } else setLength(out, Number(value), fail);
         break;
       }
-      case 'transfer-encoding':
+      case F_TRANSFER_ENCODING:
         te = te === undefined ? value : `${te}, ${value}`;
         out.hop.push(index);
         break;
-      case 'connection':
+      case F_CONNECTION:
         connection = connection === undefined ? value : `${connection}, ${value}`;
         out.hop.push(index);
         break;
-      case 'upgrade':
+      case F_UPGRADE:
         upgradeField = value;
         out.hop.push(index);
         break;
-      case 'keep-alive': case 'te': case 'trailer': case 'proxy-connection':
+      case F_HOP: case F_PROXY:
         out.hop.push(index);
         break;
       default:
-        if (lower.startsWith('proxy-')) out.hop.push(index);
-        onField(out, lower, value, index);
+        onField(out, kind, value, index);
     }
   }
   if (te !== undefined) {
@@ -194,7 +238,7 @@ export function parseRequestHead(buf: Buffer, start: number, limits: HeadLimits,
   const scan = scanHead(buf, start, limits, true, searchFrom);
   if (scan === null) return null;
   const { head } = scan;
-  if (FORBIDDEN.test(head)) throw badRequest('ERR_HTTP_BAD_HEADER', 'The request head holds a control character or a bare CR or LF.');
+  if (scan.forbidden) throw badRequest('ERR_HTTP_BAD_HEADER', 'The request head holds a control character or a bare CR or LF.');
   const eol = head.indexOf('\r\n');
   if (eol > limits.maxLineBytes) throw lineTooLong(true);
   const line = head.slice(0, eol);
@@ -216,7 +260,7 @@ export function parseRequestHead(buf: Buffer, start: number, limits: HeadLimits,
   // One literal with every field: each head has the same hidden class.
   const out: RequestHead = {
     names: [], values: [], hop: [], contentLength: -1, chunked: false, close: false, keepAliveToken: false, upgrade: undefined,
-    minor: Number(v[2]) >= 1 ? 1 : 0, headBytes: scan.headBytes + scan.headStart - start,
+    minor: Number(v[2]) >= 1 ? 1 : 0, headBytes: scan.headBytes + scan.headStart - start, fieldsAt: scan.headStart - start + eol + 2,
     method, target, host: undefined, cookie: undefined, xForwardedFor: undefined, forwarded: undefined, keepAlive: false,
   };
   parseFields(head, eol + 2, limits, out, badRequest, requestField);
@@ -226,23 +270,23 @@ export function parseRequestHead(buf: Buffer, start: number, limits: HeadLimits,
   return out;
 }
 
-function requestField(out: RequestHead, lower: string, value: string, index: number): void {
-  switch (lower) {
-    case 'host':
+function requestField(out: RequestHead, kind: number, value: string, index: number): void {
+  switch (kind) {
+    case F_HOST:
       if (out.host !== undefined) throw badRequest('ERR_HTTP_HOST', 'An HTTP/1.1 request needs exactly one Host header.');
       out.host = value;
       break;
-    case 'cookie': out.cookie = out.cookie === undefined ? value : `${out.cookie}; ${value}`; break;
-    case 'x-forwarded-for': out.xForwardedFor = out.xForwardedFor === undefined ? value : `${out.xForwardedFor}, ${value}`; out.hop.push(index); break;
-    case 'forwarded': out.forwarded = out.forwarded === undefined ? value : `${out.forwarded}, ${value}`; out.hop.push(index); break;
+    case F_COOKIE: out.cookie = out.cookie === undefined ? value : `${out.cookie}; ${value}`; break;
+    case F_X_FORWARDED_FOR: out.xForwardedFor = out.xForwardedFor === undefined ? value : `${out.xForwardedFor}, ${value}`; out.hop.push(index); break;
+    case F_FORWARDED: out.forwarded = out.forwarded === undefined ? value : `${out.forwarded}, ${value}`; out.hop.push(index); break;
     // The proxy states the scheme it saw itself; a client's claim is dropped.
-    case 'x-forwarded-proto': out.hop.push(index); break;
+    case F_X_FORWARDED_PROTO: out.hop.push(index); break;
   }
 }
 
-function responseField(out: ResponseHead, lower: string, value: string): void {
-  if (lower === 'set-cookie') (out.setCookies ??= []).push(value);
-  else if (lower === 'location') out.location = value;
+function responseField(out: ResponseHead, kind: number, value: string): void {
+  if (kind === F_SET_COOKIE) (out.setCookies ??= []).push(value);
+  else if (kind === F_LOCATION) out.location = value;
 }
 
 const failResponse = (_code: string, m: string): HttpError => badResponse(m);
@@ -252,7 +296,7 @@ export function parseResponseHead(buf: Buffer, start: number, limits: HeadLimits
   const scan = scanHead(buf, start, limits, false, searchFrom);
   if (scan === null) return null;
   const { head } = scan;
-  if (FORBIDDEN.test(head)) throw badResponse('The response head holds a control character or a bare CR or LF.');
+  if (scan.forbidden) throw badResponse('The response head holds a control character or a bare CR or LF.');
   const eol = head.indexOf('\r\n');
   const line = head.slice(0, eol);
   // "HTTP/1.1 200 OK": version, one space, three digits, then a space and an optional reason.
@@ -266,7 +310,7 @@ export function parseResponseHead(buf: Buffer, start: number, limits: HeadLimits
   }
   const out: ResponseHead = {
     names: [], values: [], hop: [], contentLength: -1, chunked: false, close: false, keepAliveToken: false, upgrade: undefined,
-    minor: minorCode, headBytes: scan.headBytes, status, reason: line.slice(13), setCookies: undefined, location: undefined,
+    minor: minorCode, headBytes: scan.headBytes, fieldsAt: eol + 2, status, reason: line.slice(13), setCookies: undefined, location: undefined,
   };
   parseFields(head, eol + 2, limits, out, failResponse, responseField);
   if (out.minor === 0 && !out.keepAliveToken) out.close = true;
