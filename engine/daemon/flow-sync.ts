@@ -6,7 +6,8 @@
 //
 // - Every node keeps a replica (a FlowTable: bounded, LRU-like) of the array's flows, fed by the
 //   scheduler's ENTRIES datagrams; the scheduler feeds its own replica from its threads' exports.
-// - On activation the replica seeds every forwarding thread's table (flows of nodes that are up).
+// - Every flow received is also handed to `learned`: the daemon writes it into its (parked)
+//   forwarding threads' tables, so a node that becomes the scheduler has nothing to load first.
 // - A node that starts asks for a dump (DUMP_REQUEST); the scheduler answers with its replica and
 //   DUMP_END. `synced` resolves then, or after `waitMs` if no scheduler answers: until then the
 //   node does not preempt.
@@ -17,7 +18,7 @@ import { LbError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { FlowExport } from '../scheduler/flow-export.js';
 import { hashFlowKey } from '../scheduler/flow-hash.js';
-import { FLOW_KEY_WORDS, FlowClass, FlowTable } from '../scheduler/flow-table.js';
+import { FLOW_KEY_WORDS, FlowTable } from '../scheduler/flow-table.js';
 import { decodeSync, encodeControl, SyncEncoder, SyncType } from '../scheduler/flow-sync-wire.js';
 
 /** Datagrams sent back to back before a dump yields (the receiver's socket buffer is finite). */
@@ -41,6 +42,8 @@ export interface FlowSyncOptions {
   waitMs: number;
   /** True while this node is the scheduler (only the scheduler answers dump requests). */
   active: () => boolean;
+  /** A flow received from the scheduler (key words at `key`, its hash, its node). */
+  learned?: (key: Int32Array, hash: number, node: number) => void;
   log: Logger;
 }
 
@@ -75,20 +78,6 @@ export class FlowSync {
     const sync = new FlowSync(socket, o);
     sync.toPeers([encodeControl(SyncType.DUMP_REQUEST)]);
     return sync;
-  }
-
-  /** Seeds `tables` (cleared first) with the replica's flows whose node is up in `nodeStates`. */
-  seed(tables: readonly FlowTable[], nodeStates: Int32Array, now: number): number {
-    for (const t of tables) t.clear();
-    let n = 0;
-    this.replica.forEachEstablished((e, at, hash) => {
-      const node = e[at + FLOW_KEY_WORDS];
-      const state = nodeStates[node];
-      if ((state & 1) === 0) return;
-      n++;
-      for (const t of tables) t.insert(e.subarray(at, at + FLOW_KEY_WORDS), hash, node, state, now, FlowClass.ESTABLISHED);
-    });
-    return n;
   }
 
   /** The scheduler: every `intervalMs`, send what the threads exported (and keep it in the replica). */
@@ -153,7 +142,9 @@ export class FlowSync {
       const now = Date.now() | 0;
       for (let i = 0; i < m.nodes.length; i++) {
         const key = m.keys.subarray(i * FLOW_KEY_WORDS, (i + 1) * FLOW_KEY_WORDS);
-        this.replica.upsert(key, hashFlowKey(key), m.nodes[i], 0, now);
+        const hash = hashFlowKey(key);
+        this.replica.upsert(key, hash, m.nodes[i], 0, now);
+        this.o.learned?.(key, hash, m.nodes[i]);
       }
     }
   }

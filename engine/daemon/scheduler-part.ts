@@ -2,8 +2,9 @@
 // the Maglev table current (configured node order, weights, the health view the cluster part
 // reports), so the node that is elected forwards each flow where the last scheduler did. Only the
 // active node opens rings: forwarding threads, VIP guard, self-delivery veth, VIP announcements.
-// Flow sync (flow-sync.ts) keeps every node's replica of the array's flows; an activation seeds
-// the threads' flow tables from it, so established flows keep their nodes across schedulers.
+// Flow sync (flow-sync.ts): while this node is not the scheduler, every flow the scheduler reports
+// goes straight into the parked threads' flow tables, so established flows keep their nodes
+// across schedulers and an activation loads nothing.
 import type { NodeStatus } from '../admin/status.js';
 import type { Metrics } from '../admin/metrics.js';
 import { resolveMac } from '../cluster/neighbour.js';
@@ -41,8 +42,10 @@ export class SchedulerPart implements NodePart, SchedulerRole {
   private metrics!: Metrics;
   private publisher!: TablePublisher;
   private counters: SchedulerCounters[] = [];
-  /** Per forwarding thread: its flow table (shared memory, seeded here) and its export ring. */
+  /** Per forwarding thread: its flow table (shared memory, written here while the thread is parked) and its export ring. */
   private flowTables: FlowTable[] = [];
+  /** The threads are parked (not reading their tables): flow sync may write them. */
+  private parked = true;
   private exports: FlowExport[] = [];
   private sync: FlowSync | null = null;
   private macs!: Uint8Array;
@@ -122,17 +125,17 @@ export class SchedulerPart implements NodePart, SchedulerRole {
         const selfPath = await openSelfPath();
         const selfIndex = this.config.nodes.findIndex((x) => x.id === this.self.id);
         this.macs.set(parseMac(selfPath.peerMac, 'self-delivery MAC'), 6 * selfIndex);
-        // The threads are parked: their tables are ours to fill until RUN.
-        const seeded = this.sync ? this.sync.seed(this.flowTables, this.publisher.nodeStates, Date.now() | 0) : 0;
-        if (!this.sync) for (const t of this.flowTables) t.clear();
+        const known = this.flowTables[0]!.size;
+        this.parked = false;
         await (await this.threads).activate(this.publisher);
         this.sync?.startSending(this.exports);
-        if (seeded > 0) this.log.info({ flows: seeded }, 'flow tables seeded with the flows the array knows of');
+        if (known > 0) this.log.info({ flows: known }, 'forwarding with the flows the array knows of (flow sync)');
         const cancelAnnounce = announceVip(iface, vips);
         const refresh = setInterval(() => void this.serially(() => this.refreshNeighbours()), NEIGHBOUR_REFRESH_MS);
         this.running = { cancelAnnounce, refresh };
       } catch (e) {
         await this.teardownHost();
+        this.parked = true;
         throw e;
       }
       this.log.info({ iface, vips, workers: this.config.scheduler.workers, ms: Date.now() - since }, 'scheduler active: forwarding and announcing the VIP');
@@ -148,6 +151,13 @@ export class SchedulerPart implements NodePart, SchedulerRole {
       r.cancelAnnounce();
       await (await this.threads).deactivate();
       this.sync?.stopSending();
+      // Off the takeover path: without flow sync the next session starts empty, as the tables
+      // would go stale; with it they stay the array's flows, kept current by the next scheduler.
+      for (const t of this.flowTables) {
+        if (this.sync) t.recount();
+        else t.clear();
+      }
+      this.parked = true;
       // Leaving: until the new scheduler's ARP reaches the clients their frames still come here;
       // the guard stays so this host drops them (the client retransmits) rather than its kernel
       // answering with the closing listener (a reset). afterStop() removes it.
@@ -268,7 +278,18 @@ export class SchedulerPart implements NodePart, SchedulerRole {
       peers: c.nodes.map((n) => (n.id === this.self.id ? undefined : addressOf(n))),
       address: v6 ? '::' : '0.0.0.0', port: fs.port, v6, capacity: c.scheduler.flowTableCapacity, idleMs: c.scheduler.flowIdleTimeout,
       intervalMs: fs.interval, waitMs: fs.wait, active: () => this.running !== null, log: this.log,
+      learned: (key, hash, node) => this.learned(key, hash, node),
     });
+  }
+
+  // A flow the scheduler reported: into every parked thread's table (the fanout decides which
+  // thread will see it), with its node's current state word; a flow of a down node is not kept.
+  private learned(key: Int32Array, hash: number, node: number): void {
+    if (!this.parked) return;
+    const state = this.publisher.nodeStates[node] ?? 0;
+    if ((state & 1) === 0) return;
+    const now = Date.now() | 0;
+    for (const t of this.flowTables) t.upsert(key, hash, node, state, now);
   }
 
   private async resolveAll(): Promise<boolean> {

@@ -99,7 +99,7 @@ export class FlowTable {
     }
     this.entries = options.buffer ? new Int32Array(options.buffer) : new Int32Array(words);
     this.buffer = this.entries.buffer;
-    if (options.buffer) this.size = this.count();
+    if (options.buffer) this.recount();
   }
 
   /** The slot holding `key` (whose hash is `hash`), or -1. */
@@ -221,10 +221,11 @@ export class FlowTable {
     this.exporter?.push(this.entries, at, hash);
   }
 
-  private count(): number {
+  /** Counts the entries again (`size`), after another thread changed the shared memory. */
+  recount(): void {
     let n = 0;
     for (let s = 0; s < this.capacity; s++) if (this.entries[entryIndex(s) + E_CLASS] !== FlowClass.EMPTY) n++;
-    return n;
+    this.size = n;
   }
 
   private matches(slot: number, key: Int32Array): boolean {

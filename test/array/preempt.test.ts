@@ -45,7 +45,7 @@ t.test('the returning scheduler preempts with the flow table of the one it repla
   const lb1 = a.restart('lb1');
   await lb1.waitFor(/scheduler active/, 40_000);
   await a.nodes.lb2!.waitFor(/scheduler inactive/, 5000);
-  const seeded = Number(/"flows":(\d+)[^\n]*flow tables seeded/.exec(lb1.output)?.[1] ?? 0);
+  const seeded = Number(/"flows":(\d+)[^\n]*forwarding with the flows the array knows of/.exec(lb1.output)?.[1] ?? 0);
   t.ok(seeded >= held.ports.length, `lb1 took over with ${seeded} flows from lb2's table`);
 
   const { after, fresh } = await held.release();

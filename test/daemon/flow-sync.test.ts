@@ -1,7 +1,7 @@
 // Flow sync over real UDP sockets on loopback (three "nodes" on 127.0.0.1-3): the scheduler's
 // exported flows reach the others' replicas, a starting node gets the scheduler's whole table as
-// a dump, seeding keeps only flows of nodes that are up, and strangers' or malformed datagrams are
-// counted and ignored.
+// a dump, every flow received is handed on (to the parked forwarding threads), and strangers' or
+// malformed datagrams are counted and ignored.
 import dgram from 'node:dgram';
 import t from 'tap';
 import { FlowSync, type FlowSyncOptions } from '../../engine/daemon/flow-sync.js';
@@ -35,7 +35,7 @@ const key = (i: number): Int32Array => {
   return k;
 };
 
-t.test('scheduler → replicas, a dump for a starting node, seeding by node health', async (t) => {
+t.test('scheduler → replicas, a dump for a starting node, each flow handed on', async (t) => {
   const port = await freePort();
   const open = (i: number, active: () => boolean, waitMs = 5000, more: Partial<FlowSyncOptions> = {}) => FlowSync.open({
     peers: ADDRESSES.map((a, j) => (j === i ? undefined : a)), address: ADDRESSES[i]!, port, v6: false,
@@ -63,21 +63,17 @@ t.test('scheduler → replicas, a dump for a starting node, seeding by node heal
   t.same([held(b.replica, 0), held(b.replica, 1), held(b.replica, 2)], [0, 1, 2], 'each flow with its node');
 
   // c starts: asks for a dump; only the scheduler (a) answers.
-  const c = await open(2, () => false);
+  const learnedByC: Array<{ key: number[]; hash: number; node: number }> = [];
+  const c = await open(2, () => false, 5000, { learned: (k, hash, node) => learnedByC.push({ key: Array.from(k), hash, node }) });
   t.teardown(() => c.close());
   await c.synced;
   t.equal(c.replica.size, 100, 'the starting node has the whole table before it may preempt');
   t.equal(a.counters.dumpsServed, 2, 'the scheduler answered both starting nodes (b, then c)');
   t.equal(b.counters.dumpsServed, 0, 'a backup did not');
 
-  // Becoming the scheduler: seed two threads' tables; node 1 is down, its flows are left out.
-  const threads = [new FlowTable({ capacity: 1024 }), new FlowTable({ capacity: 1024 })];
-  threads[0]!.insert(key(999), hashFlowKey(key(999)), 0, 1, 0, FlowClass.ESTABLISHED); // a stale entry
-  const seeded = c.seed(threads, Int32Array.of(1, 2, 1), 0);
-  t.equal(seeded, 67, 'flows of nodes 0 and 2 (34 + 33)');
-  t.equal(threads[0]!.size, 67, 'each thread gets them all (the fanout decides which one sees a flow), stale entries gone');
-  t.equal(threads[1]!.find(key(1), hashFlowKey(key(1))), -1, 'a flow of the down node is not seeded');
-  t.equal(threads[1]!.stateAt(threads[1]!.find(key(2), hashFlowKey(key(2)))), 1, 'seeded with the current state word of its node');
+  t.equal(learnedByC.length, 100, 'c handed every flow of the dump to its daemon (its parked threads\' tables)');
+  t.same(learnedByC.find((l) => l.key[0] === key(2)[0]), { key: Array.from(key(2)), hash: hashFlowKey(key(2)), node: 2 },
+    'with its key, hash and node');
 });
 
 t.test('strangers and malformed datagrams are counted, not taken; no dump: synced after the wait', async (t) => {
