@@ -35,6 +35,8 @@ export interface ServiceContext {
   clients: Set<ClientConnection>;
   /** A graceful stop is under way: every connection closes after its current exchange. */
   draining: boolean;
+  /** The forwarding facts of the last client connection: the next one from the same address shares them. */
+  lastForward?: ForwardInfo;
 }
 
 // CDN: a CDN route's page is being served by cdn-route.ts (no upstream connection of ours).
@@ -74,7 +76,9 @@ export class ClientConnection implements UpstreamOwner, Timed {
   private readonly onData = (d: Buffer) => this.receive(d);
 
   constructor(private readonly socket: net.Socket, private readonly ctx: ServiceContext, proto: 'http' | 'https') {
-    this.fwd = forwardInfo(socket.remoteAddress ?? '', proto, ctx.via);
+    const address = socket.remoteAddress ?? '';
+    const last = ctx.lastForward;
+    this.fwd = last !== undefined && last.address === address ? last : (ctx.lastForward = forwardInfo(address, proto, ctx.via));
     ctx.stats.connections++;
     ctx.stats.accepted++;
     socket.on('data', this.onData);

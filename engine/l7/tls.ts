@@ -75,7 +75,8 @@ export function tlsServerSetup(o: ListenerTlsOptions): TlsServerSetup {
       minVersion,
       maxVersion: 'TLSv1.3',
       ALPNProtocols: ['http/1.1'],
-      SNICallback: (servername, cb) => cb(null, contexts[select(servername)]),
+      // With one certificate there is nothing to choose: no JS callback in every handshake.
+      SNICallback: contexts.length === 1 ? undefined : (servername, cb) => cb(null, contexts[select(servername)]),
       ticketKeys: o.ticketKeys ?? newTicketKeys(),
       sessionTimeout: o.sessionTimeoutSeconds ?? 300,
       secureOptions: o.sessionTickets === false ? constants.SSL_OP_NO_TICKET : 0,

@@ -34,9 +34,12 @@ export class BodyFramer {
   }
 }
 
+// An empty body has no state: every request without one shares this framer.
+const NO_BODY = new BodyFramer('none', 0, 400);
+
 /** Request bodies: chunked, a length, or none (RFC 9112 6.3: never until-close). */
 export function requestBody(head: { chunked: boolean; contentLength: number }, onData?: DataSink): BodyFramer {
   if (head.chunked) return new BodyFramer('chunked', 0, 400, onData);
   if (head.contentLength > 0) return new BodyFramer('length', head.contentLength, 400);
-  return new BodyFramer('none', 0, 400);
+  return NO_BODY;
 }
