@@ -157,33 +157,41 @@ async function main(): Promise<void> {
     node('node-http-proxy', path.join(here, 'l7-http-proxy.ts')),
   ];
 
-  // Several rounds, the order rotated each round; each figure is the median over rounds, so a
-  // burst of load from elsewhere on a shared machine hits every proxy alike.
+  // Every proxy runs from the start (idle ones cost nothing), so one measurement of each follows
+  // another within seconds: several rounds, the order rotated each round, each metric measured
+  // for all proxies back to back; each figure is the median over rounds. A burst of load from
+  // elsewhere on a shared machine then hits every proxy alike.
   const samples = new Map<string, Result[]>();
   const tls: Record<string, { full: ReturnType<typeof tlsFacts>; resumed: ReturnType<typeof tlsFacts> }> = {};
   const chosen = runs.filter((x) => only.includes(x.name));
+  const live: Array<{ name: string; e: Endpoints; child: ChildProcess }> = [];
+  for (const r of chosen) {
+    const e: Endpoints = { http: await freePort(), https: await freePort(), httpsFull: await freePort() };
+    live.push({ name: r.name, e, child: r.launch(e) });
+    for (const p of Object.values(e)) await waitPort(p);
+    tls[r.name] = { full: tlsFacts(e.httpsFull), resumed: tlsFacts(e.https) };
+    execFileSync('taskset', ['-c', loadCpu, 'wrk', '-t1', `-c${connections}`, '-d2s', `http://127.0.0.1:${e.http}/`]); // warm-up (JIT, upstream connections)
+  }
   const load = [os.loadavg()[0]];
   for (let round = 0; round < rounds; round++) {
-    for (let k = 0; k < chosen.length; k++) {
-      const r = chosen[(k + round) % chosen.length];
-      const e: Endpoints = { http: await freePort(), https: await freePort(), httpsFull: await freePort() };
-      const child = r.launch(e);
-      for (const p of Object.values(e)) await waitPort(p);
-      tls[r.name] ??= { full: tlsFacts(e.httpsFull), resumed: tlsFacts(e.https) };
-      execFileSync('taskset', ['-c', loadCpu, 'wrk', '-t1', `-c${connections}`, '-d2s', `http://127.0.0.1:${e.http}/`]); // warm-up (JIT, upstream connections)
+    const order = live.map((_, k) => live[(k + round) % live.length]);
+    const ka = order.map(({ e, child }) => {
       const cpu0 = cpuSeconds(child.pid!);
-      const ka = wrk(`http://127.0.0.1:${e.http}/`);
-      const cpuUs = ((cpuSeconds(child.pid!) - cpu0) * 1e6) / Math.max(1, ka.requests);
-      const full = wrk(`https://127.0.0.1:${e.httpsFull}/`, ['-H', 'Connection: close']);
-      const resumed = wrk(`https://127.0.0.1:${e.https}/`, ['-H', 'Connection: close']);
-      const res: Result = { name: r.name, keepAliveRps: Math.round(ka.rps), p99Ms: ka.p99Ms, cpuUsPerRequest: +cpuUs.toFixed(1),
-        tlsHandshakesPerSec: Math.round(full.rps), tlsResumedPerSec: Math.round(resumed.rps) };
-      samples.set(r.name, [...(samples.get(r.name) ?? []), res]);
-      process.stderr.write(`round ${round + 1} ${r.name}: ${res.keepAliveRps} req/s, p99 ${ka.p99Ms} ms, ${res.cpuUsPerRequest} CPU us/req, `
-        + `TLS ${res.tlsHandshakesPerSec} full / ${res.tlsResumedPerSec} resumed handshakes/s (load ${os.loadavg()[0].toFixed(1)})\n`);
-      await stop(child);
-    }
+      const w = wrk(`http://127.0.0.1:${e.http}/`);
+      return { ...w, cpuUs: ((cpuSeconds(child.pid!) - cpu0) * 1e6) / Math.max(1, w.requests) };
+    });
+    const full = order.map(({ e }) => wrk(`https://127.0.0.1:${e.httpsFull}/`, ['-H', 'Connection: close']));
+    const resumed = order.map(({ e }) => wrk(`https://127.0.0.1:${e.https}/`, ['-H', 'Connection: close']));
+    order.forEach(({ name }, k) => {
+      const res: Result = { name, keepAliveRps: Math.round(ka[k].rps), p99Ms: ka[k].p99Ms, cpuUsPerRequest: +ka[k].cpuUs.toFixed(1),
+        tlsHandshakesPerSec: Math.round(full[k].rps), tlsResumedPerSec: Math.round(resumed[k].rps) };
+      samples.set(name, [...(samples.get(name) ?? []), res]);
+      process.stderr.write(`round ${round + 1} ${name}: ${res.keepAliveRps} req/s, p99 ${res.p99Ms} ms, ${res.cpuUsPerRequest} CPU us/req, `
+        + `TLS ${res.tlsHandshakesPerSec} full / ${res.tlsResumedPerSec} resumed handshakes/s\n`);
+    });
+    process.stderr.write(`round ${round + 1} done, load average ${os.loadavg()[0].toFixed(1)}\n`);
   }
+  for (const { child } of live) await stop(child);
   load.push(os.loadavg()[0]);
   const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
   const results: Result[] = chosen.map((r) => {
@@ -223,12 +231,19 @@ async function main(): Promise<void> {
     || t.full.group !== 'X25519' || t.resumed.group !== 'X25519');
   if (unlike.length > 0) console.log(`  NOT like for like: ${unlike.map(([n]) => n).join(', ')}`);
   for (const lb of lbs) console.log(`ratios (${lb.name} / baseline):`, JSON.stringify(ratiosOf(lb)));
+  const now = by('lbarray');
+  const was = by('lbarray-before');
+  const vsBefore = now === undefined || was === undefined ? undefined : {
+    rps: ratio(now.keepAliveRps, was.keepAliveRps), cpuPerRequest: ratio(now.cpuUsPerRequest, was.cpuUsPerRequest), p99: ratio(now.p99Ms, was.p99Ms),
+    tlsFull: ratio(now.tlsHandshakesPerSec, was.tlsHandshakesPerSec), tlsResumed: ratio(now.tlsResumedPerSec, was.tlsResumedPerSec),
+  };
+  if (vsBefore !== undefined) console.log('lbarray / lbarray-before:', JSON.stringify(vsBefore));
   console.log('targets:', JSON.stringify(targets));
   const outDir = path.join(here, 'results');
   fs.mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, `l7-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   fs.writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), cpus, proxyCpu, loadCpu, loadAverage: load, connections, duration, rounds, results, ratios,
-    ratiosPerVariant: Object.fromEntries(lbs.map((lb) => [lb.name, ratiosOf(lb)])), targets, tls, samples: Object.fromEntries(samples) }, null, 2) + '\n');
+    ratiosPerVariant: Object.fromEntries(lbs.map((lb) => [lb.name, ratiosOf(lb)])), vsBefore, before: before === '' ? undefined : path.resolve(before), targets, tls, samples: Object.fromEntries(samples) }, null, 2) + '\n');
   console.log(`written ${path.relative(process.cwd(), file)}`);
 }
 
