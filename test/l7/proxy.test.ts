@@ -59,6 +59,39 @@ t.test('forwarding fields set, hop-by-hop fields removed, Via added', async (t) 
   t.notMatch(text, /\r\nKeep-Alive:/i, 'the back-end Keep-Alive is not forwarded');
 });
 
+t.test('heads leave as HTTP/1.1 with the received field lines, less the hop-by-hop ones, byte for byte', async (t) => {
+  // A raw back-end: records the head it receives, answers with an HTTP/1.0 status line and a hop field in the middle.
+  const heads: string[] = [];
+  const backend = net.createServer((s) => {
+    let got = '';
+    s.on('data', (d) => {
+      got += d.toString('latin1');
+      if (!got.includes('\r\n\r\n')) return;
+      heads.push(got);
+      got = '';
+      s.write('HTTP/1.0 200 Fine\r\nX-First:  1 \r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\nContent-Length: 2\r\nX-Last: z\r\n\r\nok');
+    });
+  });
+  await new Promise<void>((r) => backend.listen(0, '127.0.0.1', () => r()));
+  const proxy = new L7Proxy({ services: [{ name: 'web', host: '127.0.0.1', port: 0, defaultPool: 'p' }],
+    pools: [{ name: 'p', servers: [{ id: 'raw', host: '127.0.0.1', port: (backend.address() as net.AddressInfo).port }] }] });
+  await proxy.listen();
+  t.teardown(async () => { await proxy.close(); await new Promise((r) => backend.close(r)); });
+  const port = proxy.port('web');
+  const tail = 'X-Forwarded-For: 127.0.0.1\r\nX-Forwarded-Proto: http\r\nForwarded: for=127.0.0.1;proto=http\r\n\r\n';
+
+  // Empty lines before the request line are dropped; OWS and case of kept fields travel as received.
+  const r1 = await rawExchange(port, '\r\n\r\nGET /a?b=1 HTTP/1.1\r\nHost: site\r\nx-one:  a b \r\nTE: trailers\r\nX-Two: c\r\n\r\n');
+  t.equal(heads[0], `GET /a?b=1 HTTP/1.1\r\nHost: site\r\nx-one:  a b \r\nX-Two: c\r\n${tail}`);
+  t.equal(r1.text, 'HTTP/1.1 200 Fine\r\nX-First:  1 \r\nContent-Length: 2\r\nX-Last: z\r\n\r\nok', 'status line restated as HTTP/1.1, hop fields gone');
+
+  // An HTTP/1.0 request is restated as HTTP/1.1 (with the Host field it lacked); its answer closes the connection.
+  const r2 = await rawExchange(port, 'GET /old HTTP/1.0\r\nConnection: close\r\nX-Keep: 1\r\n\r\n');
+  t.equal(heads[1], `GET /old HTTP/1.1\r\nX-Keep: 1\r\nHost: \r\n${tail}`);
+  t.equal(r2.text, 'HTTP/1.1 200 Fine\r\nX-First:  1 \r\nContent-Length: 2\r\nX-Last: z\r\nConnection: close\r\n\r\nok');
+  t.ok(r2.closed, 'closed after the HTTP/1.0 exchange');
+});
+
 t.test('pipelining: three requests in one write come back in order', async (t) => {
   const { port } = await setup(t);
   const { text } = await rawExchange(port, 'GET /size/3 HTTP/1.1\r\nHost: a\r\n\r\nPOST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhelloGET /status/404 HTTP/1.1\r\nHost: a\r\n\r\n');
