@@ -1,10 +1,13 @@
 // The scheduler role of a node (engine/cluster/role.ts), as a part of the daemon. Every node keeps
 // the Maglev table current (configured node order, weights, the health view the cluster part
 // reports), so the node that is elected forwards each flow where the last scheduler did. Only the
-// active node opens rings: forwarding threads, VIP guard, self-delivery veth, VIP announcements.
+// active node opens rings and guards the VIP: forwarding threads, VIP guard, VIP announcements.
+// What a takeover would otherwise wait for is ready on every node from the start: the threads
+// (parked), the self-delivery veth, the other nodes' MACs (refreshed every 2 s), the flow tables.
 // Flow sync (flow-sync.ts): while this node is not the scheduler, every flow the scheduler reports
 // goes straight into the parked threads' flow tables, so established flows keep their nodes
 // across schedulers and an activation loads nothing.
+import fs from 'node:fs';
 import type { NodeStatus } from '../admin/status.js';
 import type { Metrics } from '../admin/metrics.js';
 import { resolveMac } from '../cluster/neighbour.js';
@@ -21,7 +24,7 @@ import { announceVip } from './announce.js';
 import { FlowSync } from './flow-sync.js';
 import { Forwarders } from './forwarders.js';
 import type { NodePart, PartContext } from './node-daemon.js';
-import { closeSelfPath, openSelfPath, SELF_PATH } from './self-delivery.js';
+import { closeSelfPath, openSelfPath, SELF_PATH, type SelfPath } from './self-delivery.js';
 import { guardDrops, guardVip, unguardVip } from './vip-guard.js';
 
 /** How often an active scheduler re-reads the other nodes' MACs (and retries unresolved ones). */
@@ -31,7 +34,6 @@ const EXPORT_RING_RECORDS = 1 << 16;
 
 interface Active {
   cancelAnnounce: () => void;
-  refresh: NodeJS.Timeout;
 }
 
 export class SchedulerPart implements NodePart, SchedulerRole {
@@ -56,6 +58,8 @@ export class SchedulerPart implements NodePart, SchedulerRole {
   /** Peers that said they drain (lbarray drain, or a SIGTERM): weight 0 in our table. */
   private readonly drainedPeers = new Set<string>();
   private running: Active | null = null;
+  private selfPath: SelfPath | null = null;
+  private refresh: NodeJS.Timeout | null = null;
   /** The forwarding threads, parked until activation (started with the part: they load slowly). */
   private threads!: Promise<Forwarders>;
   private transition: Promise<void> = Promise.resolve();
@@ -89,6 +93,18 @@ export class SchedulerPart implements NodePart, SchedulerRole {
     this.sync = await this.openSync();
     this.threads = this.spawnThreads();
     this.threads.catch((e: unknown) => { this.lost = `forwarding threads did not start: ${(e as Error).message}`; });
+    // Without the interface (a misconfigured node) nothing is made: activation will say why.
+    if (fs.existsSync(`/sys/class/net/${this.self.interface}`)) {
+      await this.openSelf();
+      this.refresh = setInterval(() => void this.serially(() => this.refreshNeighbours()), NEIGHBOUR_REFRESH_MS);
+      void this.serially(() => this.refreshNeighbours());
+    }
+  }
+
+  private async openSelf(): Promise<void> {
+    this.selfPath = await openSelfPath();
+    const selfIndex = this.config.nodes.findIndex((x) => x.id === this.self.id);
+    this.macs.set(parseMac(this.selfPath.peerMac, 'self-delivery MAC'), 6 * selfIndex);
   }
 
   private spawnThreads(): Promise<Forwarders> {
@@ -119,22 +135,21 @@ export class SchedulerPart implements NodePart, SchedulerRole {
       const iface = this.self.interface;
       requireInterface(iface, this.self.id);
       const vips = vipAddresses(this.config);
-      await guardVip(iface, vips);
       try {
-        await this.resolveAll();
-        const selfPath = await openSelfPath();
-        const selfIndex = this.config.nodes.findIndex((x) => x.id === this.self.id);
-        this.macs.set(parseMac(selfPath.peerMac, 'self-delivery MAC'), 6 * selfIndex);
+        if (!this.selfPath) await this.openSelf();
         const known = this.flowTables[0]!.size;
         this.parked = false;
-        await (await this.threads).activate(this.publisher);
+        // The guard and the rings at once; the VIP is announced only when both are in place.
+        const missing = this.config.nodes.some((n, i) => n.id !== this.self.id && this.macs.subarray(6 * i, 6 * i + 6).every((b) => b === 0));
+        const threads = await this.threads;
+        await Promise.all([guardVip(iface, vips), threads.activate(this.publisher), missing ? this.resolveAll() : undefined]);
+        if (missing) threads.reloadHops();
         this.sync?.startSending(this.exports);
         if (known > 0) this.log.info({ flows: known }, 'forwarding with the flows the array knows of (flow sync)');
-        const cancelAnnounce = announceVip(iface, vips);
-        const refresh = setInterval(() => void this.serially(() => this.refreshNeighbours()), NEIGHBOUR_REFRESH_MS);
-        this.running = { cancelAnnounce, refresh };
+        this.running = { cancelAnnounce: announceVip(iface, vips) };
       } catch (e) {
-        await this.teardownHost();
+        await this.threads.then((f) => f.deactivate(), () => undefined);
+        await unguardVip().catch(() => undefined);
         this.parked = true;
         throw e;
       }
@@ -147,7 +162,6 @@ export class SchedulerPart implements NodePart, SchedulerRole {
       const r = this.running;
       if (!r) return;
       this.running = null;
-      clearInterval(r.refresh);
       r.cancelAnnounce();
       await (await this.threads).deactivate();
       this.sync?.stopSending();
@@ -161,7 +175,7 @@ export class SchedulerPart implements NodePart, SchedulerRole {
       // Leaving: until the new scheduler's ARP reaches the clients their frames still come here;
       // the guard stays so this host drops them (the client retransmits) rather than its kernel
       // answering with the closing listener (a reset). afterStop() removes it.
-      await (this.leaving ? closeSelfPath() : this.teardownHost());
+      if (!this.leaving) await unguardVip();
       this.log.info('scheduler inactive');
     });
   }
@@ -184,6 +198,10 @@ export class SchedulerPart implements NodePart, SchedulerRole {
 
   async stop(): Promise<void> {
     await this.deactivate();
+    if (this.refresh) clearInterval(this.refresh);
+    this.refresh = null;
+    if (this.selfPath) await closeSelfPath();
+    this.selfPath = null;
     this.sync?.close();
     await this.threads.then((f) => f.close(), () => undefined);
   }
@@ -311,13 +329,9 @@ export class SchedulerPart implements NodePart, SchedulerRole {
     return changed;
   }
 
+  // On every node, not only the scheduler: a takeover then finds the MACs known.
   private async refreshNeighbours(): Promise<void> {
-    if (!this.running) return;
     if (await this.resolveAll() && this.running) (await this.threads).reloadHops();
-  }
-
-  private async teardownHost(): Promise<void> {
-    await Promise.allSettled([unguardVip(), closeSelfPath()]);
   }
 
   private snapshot() {
