@@ -148,7 +148,7 @@ export function failoverMarkdown(s: FailoverSummary, lb: readonly LbTrial[], ka:
     `| first advert → first gratuitous ARP (wire) | ${ms(s.advertToGarpMs)} |`,
     `| first advert → first forwarded frame (wire) | ${ms(s.advertToForwardMs)} |`,
     '',
-    `Connections lost (downloads held by surviving nodes that were reset, from a kill to the end of its trial): **${s.lost.connections}**; ${s.lost.streamsOnSurvivors} were open on them at the kills, over all trials (target ${targets.lost}: ${yes(s.met.lost)}). ` +
+    `Connections lost (resets of downloads held by surviving nodes, from a kill to the end of its trial, all trials; the client reopens a reset download 200 ms later, so one that keeps failing counts each time): **${s.lost.connections}** (target ${targets.lost}: ${yes(s.met.lost)}). ` +
       `Downloads on the killed node (they die with it): ${s.lost.resetOnKilled}. New requests failed from a kill to the end of its trial: ${s.lost.failedRequests}. ` +
       `Between trials, with no lbarray failover under way (the keepalived trial, the array settling): ${s.lost.resetBeforeKill} downloads reset, ${s.lost.failedBeforeKill} requests failed.`,
     '',

@@ -88,7 +88,7 @@ function failover(r: Json): string {
       ms('first advert → first gratuitous ARP', col(t, 'advertToGarpMs')),
       ms('first advert → first forwarded packet', col(t, 'advertToForwardMs')),
     ] },
-  ], `${t.length} trials; lost connections ${r.lost?.connections ?? '?'}; ${r.date}`);
+  ], `${t.length} trials, a forwarded frame seen in ${col(t, 'forwardedMs').length}; lost connections ${r.lost?.connections ?? '?'}; ${r.date}`);
 }
 
 /** The figure of each benchmark that has one. */
