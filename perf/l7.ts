@@ -203,18 +203,24 @@ async function main(): Promise<void> {
   await stop(backend);
 
   const by = (n: string) => results.find((r) => r.name === n);
-  const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : +(a / b).toFixed(3));
-  const ratiosOf = (lb: Result) => ({
-    rpsVsNginx: ratio(lb.keepAliveRps, by('nginx')?.keepAliveRps),
-    rpsVsHaproxy: ratio(lb.keepAliveRps, by('haproxy')?.keepAliveRps),
-    rpsVsNodeHttpProxy: ratio(lb.keepAliveRps, by('node-http-proxy')?.keepAliveRps),
-    p99VsNginx: ratio(lb.p99Ms, by('nginx')?.p99Ms),
-    cpuPerRequestVsNginx: ratio(lb.cpuUsPerRequest, by('nginx')?.cpuUsPerRequest),
-    tlsHandshakesVsNginx: ratio(lb.tlsHandshakesPerSec, by('nginx')?.tlsHandshakesPerSec),
-    tlsResumedVsNginx: ratio(lb.tlsResumedPerSec, by('nginx')?.tlsResumedPerSec),
+  // A ratio is the median of the per-round ratios: each pairs two measurements seconds apart,
+  // so load that comes and goes over the run cancels out better than in a ratio of medians.
+  const paired = (a: string, b: string, f: (x: Result) => number): number | undefined => {
+    const xs = samples.get(a);
+    const ys = samples.get(b);
+    return xs === undefined || ys === undefined ? undefined : +median(xs.map((x, i) => f(x) / f(ys[i]))).toFixed(3);
+  };
+  const ratiosOf = (lb: string) => ({
+    rpsVsNginx: paired(lb, 'nginx', (x) => x.keepAliveRps),
+    rpsVsHaproxy: paired(lb, 'haproxy', (x) => x.keepAliveRps),
+    rpsVsNodeHttpProxy: paired(lb, 'node-http-proxy', (x) => x.keepAliveRps),
+    p99VsNginx: paired(lb, 'nginx', (x) => x.p99Ms),
+    cpuPerRequestVsNginx: paired(lb, 'nginx', (x) => x.cpuUsPerRequest),
+    tlsHandshakesVsNginx: paired(lb, 'nginx', (x) => x.tlsHandshakesPerSec),
+    tlsResumedVsNginx: paired(lb, 'nginx', (x) => x.tlsResumedPerSec),
   });
   const lbs = results.filter((r) => r.name.startsWith('lbarray'));
-  const ratios = by('lbarray') === undefined ? {} : ratiosOf(by('lbarray')!);
+  const ratios = by('lbarray') === undefined ? {} : ratiosOf('lbarray');
   const targets = { rpsVsNginx: '>= 1.0', rpsVsNodeHttpProxy: '>= 4.0', tlsHandshakesVsNginx: '>= 1.0', p99VsNginx: '<= 1.5' };
   console.log('\nL7, 1 KiB responses, keep-alive, one proxy core, wrk -t1 -c%d -d%ds, median of %d rounds; load average %s -> %s on %d CPUs',
     connections, duration, rounds, load[0].toFixed(1), load[1].toFixed(1), cpus);
@@ -230,12 +236,11 @@ async function main(): Promise<void> {
   const unlike = Object.entries(tls).filter(([, t]) => t.full.resumes || !t.resumed.resumes || t.full.protocol !== 'TLSv1.3' || t.resumed.protocol !== 'TLSv1.3'
     || t.full.group !== 'X25519' || t.resumed.group !== 'X25519');
   if (unlike.length > 0) console.log(`  NOT like for like: ${unlike.map(([n]) => n).join(', ')}`);
-  for (const lb of lbs) console.log(`ratios (${lb.name} / baseline):`, JSON.stringify(ratiosOf(lb)));
-  const now = by('lbarray');
-  const was = by('lbarray-before');
-  const vsBefore = now === undefined || was === undefined ? undefined : {
-    rps: ratio(now.keepAliveRps, was.keepAliveRps), cpuPerRequest: ratio(now.cpuUsPerRequest, was.cpuUsPerRequest), p99: ratio(now.p99Ms, was.p99Ms),
-    tlsFull: ratio(now.tlsHandshakesPerSec, was.tlsHandshakesPerSec), tlsResumed: ratio(now.tlsResumedPerSec, was.tlsResumedPerSec),
+  for (const lb of lbs) console.log(`ratios (${lb.name} / baseline, median of per-round ratios):`, JSON.stringify(ratiosOf(lb.name)));
+  const vsBefore = by('lbarray') === undefined || by('lbarray-before') === undefined ? undefined : {
+    rps: paired('lbarray', 'lbarray-before', (x) => x.keepAliveRps), cpuPerRequest: paired('lbarray', 'lbarray-before', (x) => x.cpuUsPerRequest),
+    p99: paired('lbarray', 'lbarray-before', (x) => x.p99Ms), tlsFull: paired('lbarray', 'lbarray-before', (x) => x.tlsHandshakesPerSec),
+    tlsResumed: paired('lbarray', 'lbarray-before', (x) => x.tlsResumedPerSec),
   };
   if (vsBefore !== undefined) console.log('lbarray / lbarray-before:', JSON.stringify(vsBefore));
   console.log('targets:', JSON.stringify(targets));
@@ -243,7 +248,7 @@ async function main(): Promise<void> {
   fs.mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, `l7-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   fs.writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), cpus, proxyCpu, loadCpu, loadAverage: load, connections, duration, rounds, results, ratios,
-    ratiosPerVariant: Object.fromEntries(lbs.map((lb) => [lb.name, ratiosOf(lb)])), vsBefore, before: before === '' ? undefined : path.resolve(before), targets, tls, samples: Object.fromEntries(samples) }, null, 2) + '\n');
+    ratiosPerVariant: Object.fromEntries(lbs.map((lb) => [lb.name, ratiosOf(lb.name)])), vsBefore, before: before === '' ? undefined : path.resolve(before), targets, tls, samples: Object.fromEntries(samples) }, null, 2) + '\n');
   console.log(`written ${path.relative(process.cwd(), file)}`);
 }
 
