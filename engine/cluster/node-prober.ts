@@ -61,11 +61,23 @@ export interface ProberCounters {
 
 const EPHEMERAL = 49152;
 
-function connectCheck(host: string, port: number, timeoutMs: number): Promise<boolean> {
+/**
+ * A TCP connect to host:port within `timeoutMs`. The verdict "timed out" waits for one turn of
+ * the event loop's I/O phase: after a stall of this process (a loaded machine) the timer and the
+ * connection's completion are due together, and the timer, run first, must not win.
+ */
+export function connectCheck(host: string, port: number, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = net.connect({ host, port });
-    const done = (ok: boolean) => { s.destroy(); resolve(ok); };
-    s.setTimeout(timeoutMs, () => done(false));
+    let settled = false;
+    const done = (ok: boolean) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      s.destroy();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => setImmediate(() => done(false)), timeoutMs);
     s.once('connect', () => done(true));
     s.once('error', () => done(false));
   });
@@ -130,6 +142,9 @@ export class NodeProber {
     const seq = crypto.randomBytes(4).readUInt32BE(0);
     const ends: ProbeEnds = { srcMac: this.link.mac, dstMac: mac, src: this.o.source, dst: this.o.vip, sport, dport: this.o.port };
     const timer = setTimeout(() => {
+      // Answers already in the ring count: after a stall the timer and the answer are due together.
+      this.link.poll();
+      if (!this.#pending.has(sport)) return;
       this.#pending.delete(sport);
       this.counters.timeouts++;
       // A node whose MAC moved (replaced box) is looked up again.

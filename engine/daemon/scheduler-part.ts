@@ -95,6 +95,9 @@ export class SchedulerPart implements NodePart, SchedulerRole {
     this.threads.catch((e: unknown) => { this.lost = `forwarding threads did not start: ${(e as Error).message}`; });
     // Without the interface (a misconfigured node) nothing is made: activation will say why.
     if (fs.existsSync(`/sys/class/net/${this.self.interface}`)) {
+      // A node that starts is not the scheduler: a guard left by a killed run would keep the VIP
+      // from its own service.
+      await unguardVip();
       await this.openSelf();
       this.refresh = setInterval(() => void this.serially(() => this.refreshNeighbours()), NEIGHBOUR_REFRESH_MS);
       void this.serially(() => this.refreshNeighbours());
@@ -301,11 +304,12 @@ export class SchedulerPart implements NodePart, SchedulerRole {
   }
 
   // A flow the scheduler reported: into every parked thread's table (the fanout decides which
-  // thread will see it), with its node's current state word; a flow of a down node is not kept.
+  // thread will see it). Its node is up by the scheduler's word, whatever this node's view says
+  // now: kept with the "up" state word of the node's current generation, so it stays with that
+  // node unless this node sees it go down after this (then the flow is re-hashed, as any other).
   private learned(key: Int32Array, hash: number, node: number): void {
     if (!this.parked) return;
-    const state = this.publisher.nodeStates[node] ?? 0;
-    if ((state & 1) === 0) return;
+    const state = (this.publisher.nodeStates[node] ?? 0) | 1;
     const now = Date.now() | 0;
     for (const t of this.flowTables) t.upsert(key, hash, node, state, now);
   }
