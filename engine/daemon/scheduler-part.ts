@@ -60,6 +60,7 @@ export class SchedulerPart implements NodePart, SchedulerRole {
   private running: Active | null = null;
   private selfPath: SelfPath | null = null;
   private refresh: NodeJS.Timeout | null = null;
+  private refreshing = false;
   /** The forwarding threads, parked until activation (started with the part: they load slowly). */
   private threads!: Promise<Forwarders>;
   private transition: Promise<void> = Promise.resolve();
@@ -99,8 +100,9 @@ export class SchedulerPart implements NodePart, SchedulerRole {
       // from its own service.
       await unguardVip();
       await this.openSelf();
-      this.refresh = setInterval(() => void this.serially(() => this.refreshNeighbours()), NEIGHBOUR_REFRESH_MS);
-      void this.serially(() => this.refreshNeighbours());
+      // Not in the serial queue: a takeover must not wait behind `ip neigh` lookups.
+      this.refresh = setInterval(() => void this.refreshNeighbours(), NEIGHBOUR_REFRESH_MS);
+      void this.refreshNeighbours();
     }
   }
 
@@ -335,7 +337,15 @@ export class SchedulerPart implements NodePart, SchedulerRole {
 
   // On every node, not only the scheduler: a takeover then finds the MACs known.
   private async refreshNeighbours(): Promise<void> {
-    if (await this.resolveAll() && this.running) (await this.threads).reloadHops();
+    if (this.refreshing) return;
+    this.refreshing = true;
+    try {
+      if (await this.resolveAll() && this.running) (await this.threads).reloadHops();
+    } catch (e) {
+      this.log.warn({ err: (e as Error).message }, 'refreshing the other nodes\' MACs failed');
+    } finally {
+      this.refreshing = false;
+    }
   }
 
   private snapshot() {
