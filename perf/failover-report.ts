@@ -13,8 +13,6 @@ export interface LbTrial {
   forwardedMs: number | null;
   /** From the kill to the new master's own log lines (its clock, ms resolution). */
   masterLogMs: number | null;
-  /** ... to its log line "flow tables seeded" (the flows the array knows of, before it forwards). */
-  seededLogMs: number | null;
   activeLogMs: number | null;
   /** How long the new master's activation took, as it logs it. */
   activationMs: number | null;
@@ -62,7 +60,6 @@ export interface FailoverSummary {
   advertToGarpMs: Summary;
   advertToForwardMs: Summary;
   masterLogMs: Summary;
-  seededLogMs: Summary;
   activeLogMs: Summary;
   activationMs: Summary;
   keepalived: { trials: number; unseen: number; garpMs: Summary; advertMs: Summary } | null;
@@ -97,7 +94,6 @@ export function summarizeFailover(lb: readonly LbTrial[], ka: readonly Keepalive
     advertToGarpMs: col(lb, (t) => breakdown(t).advertToGarpMs!),
     advertToForwardMs: col(lb, (t) => breakdown(t).advertToForwardMs!),
     masterLogMs: col(lb, (t) => t.masterLogMs),
-    seededLogMs: col(lb, (t) => t.seededLogMs),
     activeLogMs: col(lb, (t) => t.activeLogMs),
     activationMs: col(lb, (t) => t.activationMs),
     keepalived: ka ? { trials: ka.length, unseen: ka.filter((t) => t.garpMs === null).length, garpMs: kaGarp!, advertMs: col(ka, (t) => t.advertMs) } : null,
@@ -142,8 +138,7 @@ export function failoverMarkdown(s: FailoverSummary, lb: readonly LbTrial[], ka:
     '| --- | --- |',
     `| kill → new master's first advert (wire) | ${ms(s.advertMs)} |`,
     `| kill → its log line "VRRP backup → master" (its clock) | ${ms(s.masterLogMs)} |`,
-    `| kill → its log line "flow tables seeded" | ${ms(s.seededLogMs)} |`,
-    `| activation as the node logs it (nftables guard, neighbours, self-delivery veth, flow tables seeded, forwarding threads, announce) | ${ms(s.activationMs)} |`,
+    `| activation as the node logs it (nftables guard and forwarding threads together, then the announce) | ${ms(s.activationMs)} |`,
     `| kill → its log line "scheduler active" | ${ms(s.activeLogMs)} |`,
     `| first advert → first gratuitous ARP (wire) | ${ms(s.advertToGarpMs)} |`,
     `| first advert → first forwarded frame (wire) | ${ms(s.advertToForwardMs)} |`,

@@ -86,7 +86,6 @@ async function lbarrayTrial(array: FailoverArray, killed: string, since: DriverS
   const killMs = killUs / 1000;
   const out = master ? array.processes.get(master.id)!.output : '';
   const masterLog = logLine(out, Math.floor(killMs), /→ master/);
-  const seededLog = logLine(out, Math.floor(killMs), /flow tables seeded/);
   const activeLog = logLine(out, Math.floor(killMs), /scheduler active/);
 
   log(`  killed ${killed}: ${master?.id ?? '?'} advert ${fmt(seen.advertMs)}, GARP ${fmt(seen.garpMs)}, forwarded ${fmt(seen.forwardedMs)}; restarting ${killed}`);
@@ -98,7 +97,7 @@ async function lbarrayTrial(array: FailoverArray, killed: string, since: DriverS
   const resets = end.resets.slice(atKill.resets.length);
   const trial: LbTrial = {
     killed, master: master?.id ?? null, advertMs: seen.advertMs, garpMs: seen.garpMs, forwardedMs: seen.forwardedMs,
-    masterLogMs: masterLog ? masterLog.time - killMs : null, seededLogMs: seededLog ? seededLog.time - killMs : null, activeLogMs: activeLog ? activeLog.time - killMs : null, activationMs: activeLog?.ms ?? null,
+    masterLogMs: masterLog ? masterLog.time - killMs : null, activeLogMs: activeLog ? activeLog.time - killMs : null, activationMs: activeLog?.ms ?? null,
     streamsOnSurvivors: survivors.reduce((n, x) => n + (atKill.streams[x.id]?.open ?? 0), 0),
     lost: resets.filter((r) => r.node !== killed).length, resetOnKilled: resets.filter((r) => r.node === killed).length,
     failedRequests: failed(end) - failed(atKill), settled,

@@ -31,7 +31,7 @@ export interface ForwarderData {
   services: ServiceSpec[];
   flowCapacity: number;
   flowIdleMs: number;
-  /** This thread's flow table memory (FlowTable.bytesFor(flowCapacity)): the control plane seeds it before each session. */
+  /** This thread's flow table memory (FlowTable.bytesFor(flowCapacity)): the control plane writes learned flows into it while the thread is parked. */
   flowTable: SharedArrayBuffer;
   /** This thread's FlowExport ring: flows it sees established, for flow sync. */
   flowExport: SharedArrayBuffer;

@@ -25,9 +25,9 @@ const services = new ServiceSet(d.services);
 const macs = new Uint8Array(d.macs);
 const flowExport = new FlowExport(d.flowExport);
 
-// One activation: open, forward until STOP, close. The flow table is the one the control plane
-// seeded for this session (flow sync: the flows the array knows of); each flow it sees established
-// goes to the export ring.
+// One activation: open, forward until STOP, close. The flow table lives in shared memory the
+// control plane fills while the thread is parked (flow sync: the flows the array knows of); each
+// flow it sees established goes to the export ring.
 function session(): ForwarderMessage {
   const ports: PacketPort[] = [];
   let reader: TableReader | null = null;

@@ -20,7 +20,7 @@
 // Flow sync: the first time an entry is ESTABLISHED (or re-homed as such), it is handed to the
 // optional `exporter` once, so the other nodes learn which node holds the flow (flow-sync.ts).
 // A bare SYN is never exported: a flood stays local. The memory may be a SharedArrayBuffer, so
-// the control plane can seed a forwarding thread's table before the thread starts.
+// the control plane can write flows into a parked forwarding thread's table.
 import { LbError } from '../errors.js';
 
 /** Int32 words of a flow key: src address (4), dst address (4), sport << 16 | dport, kind. */
@@ -191,7 +191,7 @@ export class FlowTable {
   /**
    * Calls `fn` for each established entry in slots [from, to): `entry[at..]` holds its key,
    * `entry[at + FLOW_KEY_WORDS]` its node; `hash` is its flow hash. For copying flows elsewhere
-   * (a dump, seeding a table); a range lets a caller do it in slices.
+   * (a dump); a range lets a caller do it in slices.
    */
   forEachEstablished(fn: (entry: Int32Array, at: number, hash: number) => void, from = 0, to = this.capacity): void {
     const e = this.entries;

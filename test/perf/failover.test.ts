@@ -49,7 +49,7 @@ t.test('takeover: the new master\'s first advert, GARP and forwarded frame after
 });
 
 const trial = (o: Partial<LbTrial>): LbTrial => ({
-  killed: 'lb1', master: 'lb2', advertMs: 290, garpMs: 360, forwardedMs: 370, masterLogMs: 338, seededLogMs: 350, activeLogMs: 365, activationMs: 25,
+  killed: 'lb1', master: 'lb2', advertMs: 290, garpMs: 360, forwardedMs: 370, masterLogMs: 338, activeLogMs: 365, activationMs: 25,
   streamsOnSurvivors: 33, lost: 0, resetOnKilled: 17, failedRequests: 2, settled: true, resetBeforeKill: 1, failedBeforeKill: 0, ...o,
 });
 const ka = (garpMs: number | null): KeepalivedTrial => ({ killed: 'lb1', master: 'lb2', advertMs: garpMs, garpMs });
