@@ -14,6 +14,7 @@
 // Datagrams are accepted only from the configured node addresses; sync is best effort (UDP).
 import dgram from 'node:dgram';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { canonicalAddress } from '../config/address.js';
 import { LbError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { FlowExport } from '../scheduler/flow-export.js';
@@ -55,11 +56,12 @@ export class FlowSync {
   private markSynced!: () => void;
   private timer: NodeJS.Timeout | null = null;
   private exports: readonly FlowExport[] = [];
-  private readonly peerIndex: Map<string, number>;
+  /** The other nodes' addresses, canonical (as the socket reports a sender's). */
+  private readonly peers: Set<string>;
 
   private constructor(private readonly socket: dgram.Socket, private readonly o: FlowSyncOptions) {
     this.replica = new FlowTable({ capacity: o.capacity, idleMs: o.idleMs });
-    this.peerIndex = new Map(o.peers.flatMap((a, i) => (a === undefined ? [] : [[a, i] as [string, number]])));
+    this.peers = new Set(o.peers.flatMap((a) => (a === undefined ? [] : [canonicalAddress(a)])));
     this.synced = new Promise((resolve) => { this.markSynced = resolve; });
     const wait = setTimeout(() => this.markSynced(), o.waitMs);
     void this.synced.then(() => clearTimeout(wait));
@@ -116,7 +118,7 @@ export class FlowSync {
 
   private toPeers(datagrams: readonly Buffer[]): void {
     for (const d of datagrams) {
-      for (const address of this.peerIndex.keys()) this.send(d, address);
+      for (const address of this.peers) this.send(d, address);
     }
   }
 
@@ -126,7 +128,7 @@ export class FlowSync {
   }
 
   private receive(msg: Buffer, from: string): void {
-    if (!this.peerIndex.has(from)) {
+    if (!this.peers.has(canonicalAddress(from))) {
       this.counters.foreign++;
       return;
     }
