@@ -129,7 +129,7 @@ export const schedulerSchema = z.strictObject({
   workers: intIn(1, 64).default(1).describe('Forwarding threads (one ring each, in a PACKET_FANOUT hash group).'),
   flowSync: z.strictObject({
     enabled: z.boolean().default(true).describe('The scheduler sends each established flow (and its node) to the other nodes.'),
-    port: port().default(9181).describe("UDP port of flow sync on each node's own address."),
+    port: port().default(9181).describe("UDP port of flow sync (bound on every address of the node; datagrams are taken only from the nodes' addresses)."),
     interval: duration(1, 10_000).prefault('20ms').describe('How often the scheduler sends the flows established since the last time.'),
     wait: duration(0, 600_000).prefault('2s').describe('How long a starting node waits for the scheduler\'s flows before it may preempt.'),
   }).prefault({}).describe('Flow sync: whichever node becomes the scheduler knows where every established flow is.'),
