@@ -72,6 +72,7 @@ export interface NativePort {
   setNextHops(ports: NativePort[], portIndex: Int32Array, macs: Uint8Array): void;
   sendFrames(buf: Uint8Array, offsets: Int32Array, lengths: Int32Array, count: number): number;
   stats(): NativeStats;
+  setFilter(filter: Uint32Array | null): void;
   close(): void;
 }
 

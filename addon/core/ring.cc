@@ -95,6 +95,33 @@ std::unique_ptr<PacketRing> PacketRing::open(const RingOptions& options, Error* 
   return r;
 }
 
+// Attach (replacing any filter) or, with no words, detach. The kernel swaps the program in one
+// step, so a ring can sit on the interface refusing everything and start taking frames at once.
+bool PacketRing::set_filter(const std::vector<uint32_t>& words, Error* err) {
+  if (words.empty()) {
+    int unused = 0;  // the kernel wants an int's worth of option, and ignores it
+    if (setsockopt(fd_, SOL_SOCKET, SO_DETACH_FILTER, &unused, sizeof unused) != 0 && errno != ENOENT) {
+      return socket_failed(err, "SO_DETACH_FILTER", errno);
+    }
+    return true;
+  }
+  if (words.size() % 4 != 0 || words.size() / 4 > BPF_MAXINSNS) {
+    return err->set("ERR_INVALID_ARG", "a socket filter is 1 to 4096 instructions of 4 words each.");
+  }
+  std::vector<sock_filter> code(words.size() / 4);
+  for (size_t i = 0; i < code.size(); ++i) {
+    const uint32_t* w = &words[i * 4];
+    code[i] = sock_filter{static_cast<uint16_t>(w[0]), static_cast<uint8_t>(w[1]), static_cast<uint8_t>(w[2]), w[3]};
+  }
+  sock_fprog prog{static_cast<unsigned short>(code.size()), code.data()};
+  if (setsockopt(fd_, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) != 0) {
+    int e = errno;
+    if (e == EINVAL) return err->set("ERR_INVALID_ARG", "the kernel refused the socket filter (an invalid BPF program).");
+    return socket_failed(err, "SO_ATTACH_FILTER", e);
+  }
+  return true;
+}
+
 bool PacketRing::setup(Error* err) {
   const RingOptions& o = options_;
   const std::string& name = o.interface;
@@ -168,22 +195,7 @@ bool PacketRing::setup(Error* err) {
   if (o.qdisc_bypass && !set_opt(fd_, PACKET_QDISC_BYPASS, 1)) return socket_failed(err, "PACKET_QDISC_BYPASS", errno);
   if (o.ignore_outgoing && !set_opt(fd_, PACKET_IGNORE_OUTGOING, 1)) return socket_failed(err, "PACKET_IGNORE_OUTGOING", errno);
 
-  if (!o.filter.empty()) {
-    if (o.filter.size() % 4 != 0 || o.filter.size() / 4 > BPF_MAXINSNS) {
-      return err->set("ERR_INVALID_ARG", "a socket filter is 1 to 4096 instructions of 4 words each.");
-    }
-    std::vector<sock_filter> code(o.filter.size() / 4);
-    for (size_t i = 0; i < code.size(); ++i) {
-      const uint32_t* w = &o.filter[i * 4];
-      code[i] = sock_filter{static_cast<uint16_t>(w[0]), static_cast<uint8_t>(w[1]), static_cast<uint8_t>(w[2]), w[3]};
-    }
-    sock_fprog prog{static_cast<unsigned short>(code.size()), code.data()};
-    if (setsockopt(fd_, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) != 0) {
-      int e = errno;
-      if (e == EINVAL) return err->set("ERR_INVALID_ARG", "the kernel refused the socket filter (an invalid BPF program).");
-      return socket_failed(err, "SO_ATTACH_FILTER", e);
-    }
-  }
+  if (!o.filter.empty() && !set_filter(o.filter, err)) return false;
 
   sockaddr_ll sll{};
   sll.sll_family = AF_PACKET;

@@ -105,6 +105,8 @@ class PacketRing {
 
   RingStats stats();
   void close();
+  // Replaces the socket filter (words as RingOptions::filter); empty detaches it. false + *err on failure.
+  bool set_filter(const std::vector<uint32_t>& words, Error* err);
 
   bool closed() const { return fd_ < 0; }
   int fd() const { return fd_; }

@@ -27,6 +27,7 @@ class PortWrap : public Napi::ObjectWrap<PortWrap> {
       InstanceMethod<&PortWrap::SetNextHops>("setNextHops"),
       InstanceMethod<&PortWrap::SendFrames>("sendFrames"),
       InstanceMethod<&PortWrap::Stats>("stats"),
+      InstanceMethod<&PortWrap::SetFilter>("setFilter"),
       InstanceMethod<&PortWrap::Close>("close"),
     });
   }
@@ -125,6 +126,23 @@ class PortWrap : public Napi::ObjectWrap<PortWrap> {
     if (!ring_->closed()) ring_->release();
     count_ = 0;
     return info.Env().Undefined();
+  }
+
+  // setFilter(words: Uint32Array | null): replaces the socket filter; null detaches it.
+  Napi::Value SetFilter(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::vector<uint32_t> words;
+    Napi::Value f = info[0];
+    if (f.IsTypedArray() && f.As<Napi::TypedArray>().TypedArrayType() == napi_uint32_array) {
+      Napi::Uint32Array w = f.As<Napi::Uint32Array>();
+      words.assign(w.Data(), w.Data() + w.ElementLength());
+    } else if (!f.IsNull()) {
+      throw_coded(env, "ERR_INVALID_ARG", "Expected filter to be a Uint32Array or null.");
+      return env.Undefined();
+    }
+    lb::Error err;
+    if (!ring_->set_filter(words, &err)) throw_error(env, err);
+    return env.Undefined();
   }
 
   // forward(decisions: Int32Array, count) -> frames queued

@@ -67,6 +67,10 @@ export interface PacketPortOptions {
   filter?: Uint32Array;
 }
 
+/** A socket filter that refuses every frame (BPF "ret #0"): the ring stays mapped and in its
+ *  fanout group, and costs nothing per frame until the filter is replaced. */
+export const DROP_ALL: Uint32Array = Uint32Array.of(0x06, 0, 0, 0);
+
 /** One next hop: the port to send on and the MACs to write. */
 export interface NextHop {
   port: PacketPort;
@@ -237,6 +241,15 @@ export class PacketPort {
   /** Sends one frame (convenience for control-plane code). */
   send(frame: Uint8Array): number {
     return this.sendFrames(frame, Int32Array.of(0), Int32Array.of(frame.length), 1);
+  }
+
+  /** Replaces the socket filter (as the `filter` option), or removes it with null. The kernel swaps
+   *  it in one step: a ring opened with DROP_ALL stands by on the interface and starts taking
+   *  frames the moment the filter goes. */
+  setFilter(filter: Uint32Array | null): void {
+    this.#open();
+    if (this.txOnly) throw new LbError('ERR_INVALID_ARG', `The packet port on ${this.interface} is TX-only: it has no filter.`);
+    callNative(() => this.#native.setFilter(filter === null ? null : socketFilter(filter)));
   }
 
   stats(): PortStats {

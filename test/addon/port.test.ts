@@ -5,7 +5,7 @@ import t, { type Test } from 'tap';
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { PacketPort, type PacketPortOptions } from '../../engine/ring/port.js';
+import { DROP_ALL, PacketPort, type PacketPortOptions } from '../../engine/ring/port.js';
 import { Decision, DESCRIPTOR_STRIDE, FrameFlag } from '../../engine/ring/constants.js';
 import { parseMac } from '../../engine/ring/mac.js';
 import { childEnv, inNs, macOf, privateNetns, vethBetween, vethPair } from './fixtures/netns.js';
@@ -118,6 +118,29 @@ t.test('a fanout group of two sockets shares the traffic', async (t) => {
   t.ok(n1 > 0 && n2 > 0, `both members received (${n1} + ${n2})`);
   t.throws(() => PacketPort.open({ interface: 'va', netns: ns, fanout: { group: 4242, mode: 'cpu' } }),
     { code: 'ERR_INVALID_ARG' }, 'a group id in use with another mode is refused');
+});
+
+t.test('a ring opened with DROP_ALL stands by: no frame until setFilter(null), none again after DROP_ALL', async (t) => {
+  const a = open({ interface: 'va' });
+  const b = open({ interface: 'vb', filter: DROP_ALL, fanout: { group: 4343 } });
+  const send = (tag: number) => {
+    const frames = testFrames(a, b, 50, tag);
+    const p = pack(frames);
+    a.sendFrames(p.buf, p.offsets, p.lengths, frames.length);
+    return frames;
+  };
+  send(10);
+  t.same(collect(b, 1, udpTo(9010)), [], 'a standing-by ring receives nothing');
+  b.setFilter(null);
+  const frames = send(11);
+  t.same(collect(b, frames.length, udpTo(9011)), frames, 'with the filter gone every frame arrives, intact and in order');
+  b.setFilter(DROP_ALL);
+  send(12);
+  t.same(collect(b, 1, udpTo(9012)), [], 'refused again once DROP_ALL is back');
+  t.throws(() => b.setFilter(new Uint32Array(3)), { code: 'ERR_INVALID_ARG' }, 'a filter of part of an instruction is refused');
+  t.throws(() => b.setFilter(Uint32Array.of(0xffff, 0, 0, 0)), { code: 'ERR_INVALID_ARG', message: /refused the socket filter/ },
+    'an invalid BPF program is refused by the kernel, with the reason');
+  t.throws(() => open({ interface: 'va', txOnly: true }).setFilter(null), { code: 'ERR_INVALID_ARG' }, 'a TX-only port has no filter');
 });
 
 /** Receives on `port` until `want` frames matching `match` were seen (or 2 s), deciding each with
