@@ -1,13 +1,13 @@
 // What the scheduler part and its forwarding threads share: the worker's start data, its
-// messages, and its control words. A thread is started once per daemon and parked until this
-// node becomes the scheduler, so taking over costs opening rings, not starting a thread.
+// messages, and its control words. A thread is started once per daemon with its ring standing by,
+// and parked until this node becomes the scheduler, so taking over costs a filter swap.
 import type { ServiceSpec } from '../scheduler/service-set.js';
 
 /** Values of control word 0, read between batches (the loop runs while it is RUN). */
 export const Control = {
   /** Keep forwarding (or: start forwarding, when set on a parked thread). */
   RUN: 0,
-  /** Leave the loop, close the rings, park. */
+  /** Leave the loop, make the ring refuse frames again, park. */
   STOP: 1,
   /** Leave the loop, install the next hops again (MACs changed), continue. */
   RELOAD_HOPS: 2,
@@ -48,7 +48,8 @@ export interface ForwarderData {
 }
 
 export type ForwarderMessage =
-  | { type: 'parked' }
+  /** standbyError: why the thread's ring could not be opened at start (the first activation tries again). */
+  | { type: 'parked'; standbyError: string | null }
   | { type: 'ready' }
   | { type: 'failed'; code: string; message: string }
   | { type: 'stopped'; received: number; forwarded: number };

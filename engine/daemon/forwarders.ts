@@ -1,6 +1,6 @@
-// The scheduler's forwarding threads: one per configured worker, started with the daemon and
-// parked; on activation each opens its own ring in one PACKET_FANOUT hash group and reads the one
-// published table. The control plane talks to a running thread only through its control words
+// The scheduler's forwarding threads: one per configured worker, started with the daemon, each
+// with its own ring in one PACKET_FANOUT hash group standing by (refusing every frame), parked; on
+// activation each lets frames in and reads the one published table. The control plane talks to a running thread only through its control words
 // (the loop blocks; it reads no messages); the thread answers by message.
 import type { Worker } from 'node:worker_threads';
 import { LbError } from '../errors.js';
@@ -62,6 +62,8 @@ class Thread {
 
 export class Forwarders {
   private closing = false;
+  /** Why a thread's ring could not stand by from the start (the interface missing...): activation opens it then, or fails with the reason. */
+  standbyError: string | null = null;
 
   private constructor(private readonly threads: Thread[], private readonly table: SharedArrayBuffer) {}
 
@@ -74,7 +76,8 @@ export class Forwarders {
     }));
     self = new Forwarders(threads, setup.table);
     try {
-      await Promise.all(threads.map((t) => t.next(['parked'], startMs)));
+      const parked = await Promise.all(threads.map((t) => t.next(['parked'], startMs)));
+      self.standbyError = parked.map((m) => (m.type === 'parked' ? m.standbyError : null)).find((e) => e) ?? null;
     } catch (e) {
       await self.close();
       throw e;
@@ -82,7 +85,7 @@ export class Forwarders {
     return self;
   }
 
-  /** Every thread opens its rings and forwards; resolves once all do (else stops them and throws). */
+  /** Every thread lets frames into its ring and forwards; resolves once all do (else stops them and throws). */
   async activate(publisher: TablePublisher): Promise<void> {
     const started = this.threads.map(async (t) => {
       Atomics.store(t.control, CONTROL_READER, publisher.addReader());
@@ -107,7 +110,7 @@ export class Forwarders {
     for (const t of this.threads) if (t.running) Atomics.compareExchange(t.control, 0, Control.RUN, Control.RELOAD_HOPS);
   }
 
-  /** Stops forwarding (each thread leaves its loop within one receive wait), rings closed, threads parked. */
+  /** Stops forwarding (each thread leaves its loop within one receive wait); rings refuse frames again, threads parked. */
   async deactivate(): Promise<void> {
     await Promise.all(this.threads.filter((t) => t.running).map(async (t) => {
       t.running = false;

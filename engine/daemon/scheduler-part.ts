@@ -1,9 +1,10 @@
 // The scheduler role of a node (engine/cluster/role.ts), as a part of the daemon. Every node keeps
 // the Maglev table current (configured node order, weights, the health view the cluster part
 // reports), so the node that is elected forwards each flow where the last scheduler did. Only the
-// active node opens rings and guards the VIP: forwarding threads, VIP guard, VIP announcements.
-// What a takeover would otherwise wait for is ready on every node from the start: the threads
-// (parked), the self-delivery veth, the other nodes' MACs (refreshed every 2 s), the flow tables.
+// active node forwards and announces the VIP. What a takeover would otherwise wait for is ready on
+// every node from the start: the threads (parked) with their rings standing by, the VIP guard
+// (vip-guard.ts: the same rule whatever the role), the self-delivery veth, the other nodes' MACs
+// (refreshed every 2 s), the flow tables.
 // Flow sync (flow-sync.ts): while this node is not the scheduler, every flow the scheduler reports
 // goes straight into the parked threads' flow tables, so established flows keep their nodes
 // across schedulers and an activation loads nothing.
@@ -15,7 +16,7 @@ import type { SchedulerRole } from '../cluster/role.js';
 import { requireInterface } from '../cli/preflight.js';
 import { schedulerServices, vipAddresses, type Config, type NodeConfig } from '../config/index.js';
 import type { Logger } from '../log.js';
-import { parseMac } from '../ring/mac.js';
+import { formatMac, parseMac } from '../ring/mac.js';
 import { DROP_REASON_NAMES, SchedulerCounters } from '../scheduler/counters.js';
 import { FlowExport } from '../scheduler/flow-export.js';
 import { FlowTable } from '../scheduler/flow-table.js';
@@ -53,8 +54,9 @@ export class SchedulerPart implements NodePart, SchedulerRole {
   private macs!: Uint8Array;
   private up = new Set<string>();
   private draining = false;
-  /** SIGTERM: the VIP guard outlives the role until every part has stopped. */
-  private leaving = false;
+  /** Guard installs, one at a time (each with the MACs known when it runs); null: none installed. */
+  private guarding: Promise<void> | null = null;
+  private stopped = false;
   /** Peers that said they drain (lbarray drain, or a SIGTERM): weight 0 in our table. */
   private readonly drainedPeers = new Set<string>();
   private running: Active | null = null;
@@ -93,12 +95,13 @@ export class SchedulerPart implements NodePart, SchedulerRole {
     await this.publish();
     this.sync = await this.openSync();
     this.threads = this.spawnThreads();
-    this.threads.catch((e: unknown) => { this.lost = `forwarding threads did not start: ${(e as Error).message}`; });
+    this.threads.then((f) => {
+      if (f.standbyError) this.log.warn({ why: f.standbyError }, 'forwarding rings not standing by: a takeover opens them');
+    }, (e: unknown) => { this.lost = `forwarding threads did not start: ${(e as Error).message}`; });
     // Without the interface (a misconfigured node) nothing is made: activation will say why.
     if (fs.existsSync(`/sys/class/net/${this.self.interface}`)) {
-      // A node that starts is not the scheduler: a guard left by a killed run would keep the VIP
-      // from its own service.
-      await unguardVip();
+      // Replaces a guard left by a killed run (whose node MACs may be stale).
+      await this.guard();
       await this.openSelf();
       // Not in the serial queue: a takeover must not wait behind `ip neigh` lookups.
       this.refresh = setInterval(() => void this.refreshNeighbours(), NEIGHBOUR_REFRESH_MS);
@@ -144,17 +147,17 @@ export class SchedulerPart implements NodePart, SchedulerRole {
         if (!this.selfPath) await this.openSelf();
         const known = this.flowTables[0]!.size;
         this.parked = false;
-        // The guard and the rings at once; the VIP is announced only when both are in place.
+        // The rings stand by and the guard is in place: letting frames in is all; the VIP is
+        // announced once every thread forwards.
         const missing = this.config.nodes.some((n, i) => n.id !== this.self.id && this.macs.subarray(6 * i, 6 * i + 6).every((b) => b === 0));
         const threads = await this.threads;
-        await Promise.all([guardVip(iface, vips), threads.activate(this.publisher), missing ? this.resolveAll() : undefined]);
+        await Promise.all([threads.activate(this.publisher), missing ? this.resolveAll() : undefined]);
         if (missing) threads.reloadHops();
         this.sync?.startSending(this.exports);
         if (known > 0) this.log.info({ flows: known }, 'forwarding with the flows the array knows of (flow sync)');
         this.running = { cancelAnnounce: announceVip(iface, vips) };
       } catch (e) {
         await this.threads.then((f) => f.deactivate(), () => undefined);
-        await unguardVip().catch(() => undefined);
         this.parked = true;
         throw e;
       }
@@ -177,10 +180,6 @@ export class SchedulerPart implements NodePart, SchedulerRole {
         else t.clear();
       }
       this.parked = true;
-      // Leaving: until the new scheduler's ARP reaches the clients their frames still come here;
-      // the guard stays so this host drops them (the client retransmits) rather than its kernel
-      // answering with the closing listener (a reset). afterStop() removes it.
-      if (!this.leaving) await unguardVip();
       this.log.info('scheduler inactive');
     });
   }
@@ -193,15 +192,16 @@ export class SchedulerPart implements NodePart, SchedulerRole {
 
   // ---- NodePart ----
 
-  leave(): void {
-    this.leaving = true;
-  }
-
+  // After every part: while the L7 service closes, clients whose ARP entry still names this node
+  // keep being dropped (they retransmit) rather than reset by the closing listener.
   async afterStop(): Promise<void> {
-    if (this.leaving) await unguardVip();
+    const g = this.guarding;
+    this.guarding = null;
+    if (g) await g.then(unguardVip);
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.deactivate();
     if (this.refresh) clearInterval(this.refresh);
     this.refresh = null;
@@ -247,7 +247,7 @@ export class SchedulerPart implements NodePart, SchedulerRole {
     s.counters['scheduler.pmtuSteered'] = snap.pmtuSteered;
     s.counters['scheduler.flows'] = snap.flows;
     s.counters['scheduler.flowEvictions'] = snap.flowEvictions;
-    if (this.running) s.counters['scheduler.vipGuardDrops'] = await guardDrops();
+    if (this.guarding) s.counters['scheduler.vipGuardDrops'] = await guardDrops();
     if (this.sync) {
       const c = this.sync.counters;
       s.counters['flowSync.sent'] = c.sent;
@@ -331,11 +331,24 @@ export class SchedulerPart implements NodePart, SchedulerRole {
         if (mac === null) this.log.warn({ node: n.id, address }, 'no MAC for this node yet: it takes no new flows');
       }
     }));
-    if (changed) await this.publish();
+    if (changed) await Promise.all([this.publish(), this.guard()]);
     return changed;
   }
 
   // On every node, not only the scheduler: a takeover then finds the MACs known.
+  /** (Re)installs the VIP guard with the other nodes' MACs known now; after stop, nothing. */
+  private guard(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    const macs = this.config.nodes.flatMap((n, i) => {
+      const mac = this.macs.subarray(6 * i, 6 * i + 6);
+      return n.id === this.self.id || mac.every((b) => b === 0) ? [] : [formatMac(mac)];
+    });
+    const next = (this.guarding ?? Promise.resolve()).catch(() => undefined)
+      .then(() => guardVip(this.self.interface, vipAddresses(this.config), macs));
+    this.guarding = next.catch(() => undefined);
+    return next;
+  }
+
   private async refreshNeighbours(): Promise<void> {
     if (this.refreshing) return;
     this.refreshing = true;

@@ -1,11 +1,12 @@
-// One forwarding thread of the scheduler. Parked until the node becomes the scheduler; then its
-// own ring on the interface in the PACKET_FANOUT hash group (a flow stays on one thread, so each
-// thread keeps its own flow table), the published Maglev table and the blocking loop, until told
-// to stop; then it closes its rings and parks again. ARP/NDP requests for the VIP are answered
-// here (slow path, from the same socket).
+// One forwarding thread of the scheduler. Its ring on the interface is opened when the thread
+// starts, in the PACKET_FANOUT hash group (a flow stays on one thread, so each thread keeps its
+// own flow table), and stands by refusing every frame (DROP_ALL) while the node is not the
+// scheduler: a takeover swaps the filter off and forwards, with nothing to open or map. Then the
+// published Maglev table and the blocking loop, until told to stop; the ring refuses frames again
+// and the thread parks. ARP/NDP requests for the VIP are answered here (slow path, same socket).
 import { parentPort, workerData } from 'node:worker_threads';
 import { isLbError } from '../errors.js';
-import { PacketPort, type NextHop } from '../ring/port.js';
+import { DROP_ALL, PacketPort, type NextHop } from '../ring/port.js';
 import { SchedulerCounters } from '../scheduler/counters.js';
 import { Decider } from '../scheduler/decide.js';
 import { FlowExport } from '../scheduler/flow-export.js';
@@ -25,29 +26,51 @@ const services = new ServiceSet(d.services);
 const macs = new Uint8Array(d.macs);
 const flowExport = new FlowExport(d.flowExport);
 
-// One activation: open, forward until STOP, close. The flow table lives in shared memory the
-// control plane fills while the thread is parked (flow sync: the flows the array knows of); each
-// flow it sees established goes to the export ring.
+/** How long the ring is read, once it refuses frames again, for frames that arrived before (a
+ *  V3 block is handed over up to one retire timeout later). */
+const SETTLE_MS = 5;
+
+const openRing = () => PacketPort.open({ interface: d.iface, fanout: { group: d.fanoutGroup, mode: 'hash' }, ...d.ring, filter: DROP_ALL });
+
+// Opened at start; if the interface is not there yet, the first activation tries again (and fails
+// with the reason).
+let ring: PacketPort | null = null;
+let standbyError: string | null = null;
+try {
+  ring = openRing();
+} catch (e) {
+  standbyError = (e as Error).message;
+}
+
+/** Frames left in the ring are from before this session: handed back unread. */
+function discard(port: PacketPort, waitMs: number): void {
+  while (port.receive(port.batchSize, waitMs) > 0);
+  port.release();
+}
+
+// One activation: forward until STOP. The flow table lives in shared memory the control plane
+// fills while the thread is parked (flow sync: the flows the array knows of); each flow it sees
+// established goes to the export ring.
 function session(): ForwarderMessage {
-  const ports: PacketPort[] = [];
+  let self: PacketPort | null = null;
   let reader: TableReader | null = null;
   try {
     // The reader first: the slot the control plane reserved goes back whatever fails below.
     reader = new TableReader(d.table, Atomics.load(control, CONTROL_READER));
-    const port = PacketPort.open({ interface: d.iface, fanout: { group: d.fanoutGroup, mode: 'hash' }, ...d.ring });
-    ports.push(port);
-    const self = PacketPort.open({ interface: d.selfIface, txOnly: true });
-    ports.push(self);
+    const port = ring ??= openRing();
+    self = PacketPort.open({ interface: d.selfIface, txOnly: true });
     const flows = new FlowTable({ capacity: d.flowCapacity, idleMs: d.flowIdleMs, buffer: d.flowTable });
     flows.exporter = flowExport;
     const decider = new Decider(services, new FlowRouter(flows, reader!), counters);
     const hops = (): NextHop[] => Array.from({ length: d.nodeCount }, (_, i) => ({
-      port: i === d.selfIndex ? self : port, dstMac: macs.slice(6 * i, 6 * i + 6),
+      port: i === d.selfIndex ? self! : port, dstMac: macs.slice(6 * i, 6 * i + 6),
     }));
     const answer = (frame: Uint8Array): void => {
       const reply = answerFor(frame, port.mac);
       if (reply) port.send(reply);
     };
+    discard(port, 0);
+    port.setFilter(null);
     send({ type: 'ready' });
     const total = { received: 0, forwarded: 0 };
     for (;;) {
@@ -60,12 +83,26 @@ function session(): ForwarderMessage {
   } catch (e) {
     return { type: 'failed', code: isLbError(e) ? e.code : 'ERR_SCHEDULER_WORKER', message: (e as Error).message };
   } finally {
-    for (const p of ports) p.close();
+    self?.close();
+    standBy();
     reader?.release();
   }
 }
 
-send({ type: 'parked' });
+// Back to refusing frames; a ring that cannot (closed under us, say) is dropped and opened again
+// at the next activation.
+function standBy(): void {
+  if (!ring) return;
+  try {
+    ring.setFilter(DROP_ALL);
+    discard(ring, SETTLE_MS);
+  } catch {
+    ring.close();
+    ring = null;
+  }
+}
+
+send({ type: 'parked', standbyError });
 for (;;) {
   Atomics.wait(control, 0, Control.PARKED);
   const c = Atomics.load(control, 0);
@@ -77,3 +114,4 @@ for (;;) {
   if (now !== Control.EXIT) Atomics.compareExchange(control, 0, now, Control.PARKED);
   if (result) send(result);
 }
+ring?.close();
