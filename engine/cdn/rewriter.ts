@@ -16,7 +16,7 @@ import { CdnStats } from './stats.js';
 import { FastTokenizer } from './tokenizer.js';
 import { urlScope, type UrlPolicy } from './url-policy.js';
 import { cssUrlSpans, srcsetSpans, type Span } from './url-spans.js';
-import { Quoting, rewriteUrlText, type UrlContext } from './url-value.js';
+import { Quoting, rewriteUrlText, type UrlContext, type UrlEdit } from './url-value.js';
 
 export interface RewriterOptions {
   policy: UrlPolicy;
@@ -30,8 +30,6 @@ export interface RewriterOptions {
   /** Called for every rewrite (input offsets, replacement): tests and tracing. */
   onEdit?: (start: number, end: number, replacement: string) => void;
 }
-
-interface Edit { start: number; end: number; text: string }
 
 // Read once: htmlparser2's exports are getters, and every attribute passes here.
 const DOUBLE_QUOTE = QuoteType.Double;
@@ -50,25 +48,35 @@ function loadsResource(rel: string): boolean {
   return false;
 }
 
-// The attribute names the rewriter looks at, by length: matched on the tokenizer's string without
-// slicing or lower-casing (every attribute of the page passes here).
-const NAMES_BY_LENGTH: Array<Array<[string, Attr]>> = [];
-for (const [name, kind] of [['src', Attr.Url], ['data-src', Attr.Url], ['poster', Attr.Url], ['href', Attr.Href], ['srcset', Attr.Srcset],
-  ['data-srcset', Attr.Srcset], ['style', Attr.Style], ['charset', Attr.Charset], ['http-equiv', Attr.HttpEquiv], ['content', Attr.Content],
-  ['rel', Attr.Rel]] as Array<[string, Attr]>) (NAMES_BY_LENGTH[name.length] ??= []).push([name, kind]);
-
 /** Case-insensitive match of an ASCII lower-case `word` at `at` in `s` (letters and '-' only). */
 function matchesAt(s: string, at: number, word: string): boolean {
   for (let i = 0; i < word.length; i++) if ((s.charCodeAt(at + i) | 0x20) !== word.charCodeAt(i)) return false;
   return true;
 }
 
-function attrKindIn(s: string, at: number, length: number): Attr {
-  const names = NAMES_BY_LENGTH[length];
-  if (names === undefined) return Attr.Other;
-  for (const [name, kind] of names) if (matchesAt(s, at, name)) return kind;
-  return Attr.Other;
+/**
+ * The kind (0: none) of a name of `length` chars at `at` in `s`, among lower-case ASCII names,
+ * matched in place without slicing or lower-casing: every tag and attribute of the page passes
+ * here. Names are bucketed by length and first letter, so most names fail on one lookup.
+ */
+function nameKinds<K extends number>(names: Array<[string, K]>): (s: string, at: number, length: number) => K | 0 {
+  const buckets: Array<Array<[string, K]>> = [];
+  const key = (length: number, first: number) => length * 32 + (first & 31);
+  for (const [name, kind] of names) (buckets[key(name.length, name.charCodeAt(0))] ??= []).push([name, kind]);
+  return (s, at, length) => {
+    const bucket = buckets[key(length, s.charCodeAt(at))];
+    if (bucket !== undefined) for (const [name, kind] of bucket) if (matchesAt(s, at, name)) return kind;
+    return 0;
+  };
 }
+
+const attrKindIn = nameKinds([['src', Attr.Url], ['data-src', Attr.Url], ['poster', Attr.Url], ['href', Attr.Href], ['srcset', Attr.Srcset],
+  ['data-srcset', Attr.Srcset], ['style', Attr.Style], ['charset', Attr.Charset], ['http-equiv', Attr.HttpEquiv], ['content', Attr.Content],
+  ['rel', Attr.Rel]]);
+
+const enum Tag { Other, A, Area, Base, Link, Meta, Style }
+
+const tagKindIn = nameKinds([['a', Tag.A], ['area', Tag.Area], ['base', Tag.Base], ['link', Tag.Link], ['meta', Tag.Meta], ['style', Tag.Style]]);
 
 function fatalDecoder(charset: string): TextDecoder | undefined {
   try { return new TextDecoder(charset, { fatal: true }); } catch { return undefined; }
@@ -82,18 +90,22 @@ export class HtmlRewriter implements TokenizerCallbacks {
   private readonly onEdit: RewriterOptions['onEdit'];
   private readonly charsetFixed: boolean;
 
-  /** The input from `emitted` on, as latin1 (one char a byte): the bytes that may still change. */
-  private pending = '';
+  // The bytes that may still change, as latin1 (one char a byte): `held`, from `emitted` to
+  // `chunkStart` (what earlier chunks left, usually a tag's beginning or nothing), then the
+  // current chunk. Kept apart, not joined: most reads fall in the chunk, a flat string.
+  private held = '';
+  private chunk = '';
+  private chunkStart = 0;
   /** First input byte not yet emitted. */
   private emitted = 0;
   private total = 0;
-  private edits: Edit[] = [];
+  private edits: UrlEdit[] = [];
+  /** The result of the URL being looked at (reused: one object per page, not per URL). */
+  private readonly found: UrlEdit = { start: 0, end: 0, text: '' };
 
   private tagStart = -1;
   private openLt = -1;
-  private tagName = '';
-  private tagNameStart = 0;
-  private tagNameEnd = 0;
+  private tag = Tag.Other;
   private attrNameStart = 0;
   private attrNameEnd = 0;
   private valueStart = -1;
@@ -125,7 +137,8 @@ export class HtmlRewriter implements TokenizerCallbacks {
   /** Feeds a chunk; returns the bytes that can be sent now (maybe empty). */
   write(chunk: Buffer): Buffer {
     const text = chunk.toString('latin1');
-    this.pending += text;
+    this.chunk = text;
+    this.chunkStart = this.total;
     this.total += chunk.length;
     this.stats.bytes += chunk.length;
     if (!this.passThrough) {
@@ -159,7 +172,7 @@ export class HtmlRewriter implements TokenizerCallbacks {
       this.tagStart = -1;
       this.openLt = -1;
       this.styleStart = -1;
-      this.tagName = '';
+      this.tag = Tag.Other;
       return this.total;
     }
     return from;
@@ -173,7 +186,10 @@ export class HtmlRewriter implements TokenizerCallbacks {
 
   private flushTo(upTo: number): Buffer {
     const to = Math.max(upTo, this.emitted);
-    if (to === this.emitted) return EMPTY;
+    if (to === this.emitted) {
+      this.holdFromNowOn(to);
+      return EMPTY;
+    }
     let out = '';
     let pos = this.emitted;
     let done = 0;
@@ -185,15 +201,29 @@ export class HtmlRewriter implements TokenizerCallbacks {
     }
     if (done > 0) this.edits.splice(0, done);
     if (pos < to) out += this.text(pos, to);
-    const emitted = Math.max(to, pos);
-    this.pending = this.pending.slice(emitted - this.emitted);
-    this.emitted = emitted;
+    this.holdFromNowOn(Math.max(to, pos));
     return Buffer.from(out, 'latin1');
+  }
+
+  /** Everything before `emitted` is sent; the rest of the chunk joins `held`: the chunk is done with. */
+  private holdFromNowOn(emitted: number): void {
+    this.held = this.text(emitted, this.total);
+    this.emitted = emitted;
+    this.chunk = '';
+    this.chunkStart = this.total;
   }
 
   /** The input between two absolute offsets, as latin1 (they are never before `emitted`). */
   private text(start: number, end: number): string {
-    return this.pending.slice(start - this.emitted, end - this.emitted);
+    const inChunk = start - this.chunkStart;
+    if (inChunk >= 0) return this.chunk.slice(inChunk, end - this.chunkStart);
+    if (end <= this.chunkStart) return this.held.slice(start - this.emitted, end - this.emitted);
+    return this.held.slice(start - this.emitted) + this.chunk.slice(0, end - this.chunkStart);
+  }
+
+  /** The kind of the tag or attribute name at [start, end), read in place when it is in the chunk. */
+  private nameKind<K extends number>(kindIn: (s: string, at: number, length: number) => K | 0, start: number, end: number): K | 0 {
+    return start >= this.chunkStart ? kindIn(this.chunk, start - this.chunkStart, end - start) : kindIn(this.text(start, end), 0, end - start);
   }
 
   private addEdit(start: number, end: number, replacement: string): void {
@@ -204,17 +234,12 @@ export class HtmlRewriter implements TokenizerCallbacks {
 
   /** Rewrites the URL `raw` found at input offset `at`. */
   private rewriteUrl(at: number, raw: string, quoting: Quoting, entities: boolean): void {
-    const r = rewriteUrlText(raw, this.ctx, quoting, entities);
-    if (r !== undefined) this.addEdit(at, at + raw.length, r);
+    const f = this.found;
+    if (rewriteUrlText(raw, this.ctx, quoting, entities, f)) this.addEdit(at + f.start, at + f.end, f.text);
   }
 
   private rewriteSpans(at: number, raw: string, spans: Span[], quoting: Quoting, entities: boolean): void {
     for (const [s, e] of spans) this.rewriteUrl(at + s, raw.slice(s, e), quoting, entities);
-  }
-
-  private currentTag(): string {
-    if (this.tagName === '') this.tagName = this.text(this.tagNameStart, this.tagNameEnd).toLowerCase();
-    return this.tagName;
   }
 
   private setBase(raw: string): void {
@@ -251,9 +276,7 @@ export class HtmlRewriter implements TokenizerCallbacks {
     this.tagStart = start - 1;
     this.linkHref = undefined;
     this.linkRel = '';
-    this.tagNameStart = start;
-    this.tagNameEnd = end;
-    this.tagName = '';
+    this.tag = this.nameKind(tagKindIn, start, end);
   }
 
   onattribname(start: number, end: number): void {
@@ -269,9 +292,7 @@ export class HtmlRewriter implements TokenizerCallbacks {
 
   onattribend(quote: QuoteType): void {
     if (this.tagStart < 0 || this.valueStart < 0) return;
-    const length = this.attrNameEnd - this.attrNameStart;
-    if (NAMES_BY_LENGTH[length] === undefined) return;
-    const kind = attrKindIn(this.pending, this.attrNameStart - this.emitted, length);
+    const kind = this.nameKind(attrKindIn, this.attrNameStart, this.attrNameEnd);
     if (kind === Attr.Other) return;
     const at = this.valueStart;
     const raw = this.text(at, this.valueEnd);
@@ -281,10 +302,10 @@ export class HtmlRewriter implements TokenizerCallbacks {
         this.rewriteUrl(at, raw, quoting, true);
         break;
       case Attr.Href: {
-        const tag = this.currentTag();
-        if (tag === 'base') this.setBase(raw);
-        else if (tag === 'link') this.linkHref = { at, raw, quoting };
-        else if (this.ctx.scope.policy.rewriteAnchors && (tag === 'a' || tag === 'area')) this.rewriteUrl(at, raw, quoting, true);
+        const tag = this.tag;
+        if (tag === Tag.Base) this.setBase(raw);
+        else if (tag === Tag.Link) this.linkHref = { at, raw, quoting };
+        else if (this.ctx.scope.policy.rewriteAnchors && (tag === Tag.A || tag === Tag.Area)) this.rewriteUrl(at, raw, quoting, true);
         break;
       }
       case Attr.Srcset:
@@ -297,7 +318,7 @@ export class HtmlRewriter implements TokenizerCallbacks {
         this.linkRel = raw;
         break;
       default:
-        if (this.metaSeen || this.currentTag() !== 'meta') break;
+        if (this.metaSeen || this.tag !== Tag.Meta) break;
         this.meta ??= {};
         if (kind === Attr.Charset) this.meta.charset = raw;
         else if (kind === Attr.HttpEquiv) this.meta.httpEquiv = raw;
@@ -317,7 +338,7 @@ export class HtmlRewriter implements TokenizerCallbacks {
     if (this.tagStart < 0) return;
     if (this.meta !== undefined) this.applyMeta();
     if (this.linkHref !== undefined) this.endOfLink();
-    if (!selfClosing && this.tagNameEnd - this.tagNameStart === 5 && this.currentTag() === 'style') this.styleStart = endIndex + 1;
+    if (!selfClosing && this.tag === Tag.Style) this.styleStart = endIndex + 1;
     this.tagStart = -1;
   }
 

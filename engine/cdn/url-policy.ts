@@ -101,9 +101,8 @@ function hostVerdict(policy: UrlPolicy, url: Omit<ResolvedUrl, 'pathname'>, page
   return listed ? HostVerdict.Listed : HostVerdict.ByPath;
 }
 
-function pathGoes(policy: UrlPolicy, host: HostVerdict, pathname: string): boolean {
+function pathGoes(policy: UrlPolicy, host: HostVerdict, pathname: string, ext = extensionOf(pathname)): boolean {
   if (host === HostVerdict.Stays) return false;
-  const ext = extensionOf(pathname);
   if (policy.exclude.extensions.has(ext) || hasPrefix(policy.exclude.prefixes, pathname)) return false;
   return host === HostVerdict.Listed || policy.include.extensions.has(ext) || hasPrefix(policy.include.prefixes, pathname);
 }
@@ -113,19 +112,22 @@ export function shouldRewrite(policy: UrlPolicy, url: ResolvedUrl, pageHost: str
   return pathGoes(policy, hostVerdict(policy, url, pageHost), url.pathname);
 }
 
-/** FNV-1a over the path: the same path always goes to the same shard, in every process. */
+// FNV-1a over the path: the same path always goes to the same shard, in every process.
+const FNV_OFFSET = 0x811c9dc5;
+const fnvStep = (h: number, c: number): number => Math.imul(h ^ c, 0x01000193);
+
+function fnv(s: string, h = FNV_OFFSET): number {
+  for (let i = 0; i < s.length; i++) h = fnvStep(h, s.charCodeAt(i));
+  return h;
+}
+
 export function shardIndex(pathname: string, shards: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < pathname.length; i++) {
-    h ^= pathname.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0) % shards;
+  return (fnv(pathname) >>> 0) % shards;
 }
 
 /** The CDN URL (base + path) of an absolute URL's path; its query and fragment are not part of it. */
-export function cdnPathUrl(policy: UrlPolicy, pathname: string): string {
-  return policy.bases[shardIndex(pathname, policy.bases.length)] + pathname;
+export function cdnPathUrl(policy: UrlPolicy, pathname: string, hash = fnv(pathname)): string {
+  return policy.bases[(hash >>> 0) % policy.bases.length] + pathname;
 }
 
 /**
@@ -138,6 +140,8 @@ export interface UrlScope {
   pageHost: string;
   /** The base's directory, when it is http(s): plain paths resolve against it. */
   baseDir: string | undefined;
+  /** The FNV hash state after `baseDir`: a relative plain path's shard hash goes on from it. */
+  baseDirHash: number;
   /** What the base's scheme and host decide for the URLs that resolve against it. */
   baseHost: HostVerdict;
 }
@@ -145,17 +149,47 @@ export interface UrlScope {
 export function urlScope(policy: UrlPolicy, base: URL, pageHost: string): UrlScope {
   const { protocol, pathname } = base;
   const http = protocol === 'http:' || protocol === 'https:';
-  return { policy, base, pageHost, baseDir: http ? pathname.slice(0, pathname.lastIndexOf('/') + 1) : undefined, baseHost: hostVerdict(policy, base, pageHost) };
+  const baseDir = http ? pathname.slice(0, pathname.lastIndexOf('/') + 1) : undefined;
+  return { policy, base, pageHost, baseDir, baseDirHash: fnv(baseDir ?? ''), baseHost: hostVerdict(policy, base, pageHost) };
 }
 
-// Characters a WHATWG URL keeps as they are in a path: a path made of these (without dot
-// segments) resolves by plain concatenation, which costs far less than `new URL`.
-const PLAIN_PATH = /^[A-Za-z0-9\-_~!$&'()*+,;=@/.]+$/;
+// Characters a WHATWG URL keeps as they are in a path (A-Z a-z 0-9 -_~!$&'()*+,;=@/.): a path
+// made of these, without dot segments, resolves by plain concatenation, which costs far less than
+// `new URL`. Read by char code: every URL of a page passes here.
+const PLAIN_PATH_CHAR = new Uint8Array(128);
+for (const c of "-_~!$&'()*+,;=@/.") PLAIN_PATH_CHAR[c.charCodeAt(0)] = 1;
+for (let c = 0; c < 128; c++) if (/[A-Za-z0-9]/.test(String.fromCharCode(c))) PLAIN_PATH_CHAR[c] = 1;
 
-/** The pathname `s` resolves to on the base's host, when it is such a plain path. */
-function plainPathname(s: string, scope: UrlScope): string | undefined {
-  if (scope.baseDir === undefined || !PLAIN_PATH.test(s) || s.startsWith('.') || s.includes('/.') || s.startsWith('//')) return undefined;
-  return s.charCodeAt(0) === 0x2f ? s : scope.baseDir + s;
+const SLASH = 0x2f;
+const DOT = 0x2e;
+
+/**
+ * The CDN URL of `s` when it is a plain path on the base's host (null when such a path stays),
+ * or undefined when it is not a plain path. One pass over `s` checks it, finds its extension and
+ * hashes it for the shard.
+ */
+export function plainCdnUrl(scope: UrlScope, s: string): string | null | undefined {
+  if (scope.baseDir === undefined || s.length === 0) return undefined;
+  const absolute = s.charCodeAt(0) === SLASH;
+  if (absolute && s.charCodeAt(1) === SLASH) return undefined; // "//host/...": another authority
+  let hash = absolute ? FNV_OFFSET : scope.baseDirHash;
+  let prev = SLASH; // a '.' first or after a '/' starts a dot segment
+  let dot = -1; // the last segment's last '.'
+  let upper = -1;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || PLAIN_PATH_CHAR[c] === 0) return undefined;
+    if (c === DOT) {
+      if (prev === SLASH) return undefined;
+      dot = i;
+    } else if (c === SLASH) dot = -1;
+    else if (c >= 0x41 && c <= 0x5a) upper = i;
+    hash = fnvStep(hash, c);
+    prev = c;
+  }
+  const pathname = absolute ? s : scope.baseDir + s;
+  const ext = dot < 0 ? '' : upper > dot ? s.slice(dot).toLowerCase() : s.slice(dot);
+  return pathGoes(scope.policy, scope.baseHost, pathname, ext) ? cdnPathUrl(scope.policy, pathname, hash) : null;
 }
 
 // A scheme written at the very start (no whitespace, tab or newline in it, which the URL parser
@@ -176,8 +210,8 @@ function resolveUrl(raw: string, scope: UrlScope): URL | undefined {
  * stays. The caller keeps the query and fragment bytes as they were.
  */
 export function cdnUrlIn(scope: UrlScope, rawHead: string): string | undefined {
-  const plain = plainPathname(rawHead, scope);
-  if (plain !== undefined) return pathGoes(scope.policy, scope.baseHost, plain) ? cdnPathUrl(scope.policy, plain) : undefined;
+  const plain = plainCdnUrl(scope, rawHead);
+  if (plain !== undefined) return plain ?? undefined;
   if (LEADING_SCHEME.test(rawHead) && !HTTP_SCHEME.test(rawHead)) return undefined;
   const url = resolveUrl(rawHead, scope);
   if (url === undefined || !shouldRewrite(scope.policy, url, scope.pageHost)) return undefined;

@@ -2,7 +2,7 @@
 // the query or fragment are replaced by the CDN URL; the query and fragment bytes stay as they
 // were, so entities, charset-specific bytes and odd quoting there are never re-serialized.
 import { decodeHTMLAttribute } from 'entities';
-import { cdnUrlIn, type UrlScope } from './url-policy.js';
+import { cdnUrlIn, plainCdnUrl, type UrlScope } from './url-policy.js';
 
 export interface UrlContext {
   /** The policy, the page host, and the base for relative URLs (the page URL, or `<base href>`). */
@@ -10,8 +10,9 @@ export interface UrlContext {
   /** The page's charset decoder (to read non-ASCII bytes of a path). */
   decoder: TextDecoder;
   /**
-   * CDN URL (or null: stays) by raw URL head, for this page: the same URL comes back in src,
-   * srcset, preload links... Cleared when the base or the charset changes.
+   * CDN URL (or null: stays) by raw URL head, for this page, for the URLs that need the URL
+   * parser: the same URL comes back in src, srcset, preload links... Cleared when the base or
+   * the charset changes.
    */
   memo: Map<string, string | null>;
 }
@@ -59,21 +60,27 @@ function cdnHead(rawHead: string, ctx: UrlContext, entities: boolean): string | 
   return cdnUrlIn(ctx.scope, head);
 }
 
+/** Where the replaced part of a URL is (offsets into its raw text) and what replaces it. */
+export interface UrlEdit { start: number; end: number; text: string }
+
 /**
- * The replacement text for the raw URL `raw`, or undefined when it stays.
+ * Finds the replacement of the raw URL `raw`: true when it is rewritten, with `out` set to the
+ * span of its head (surrounding whitespace, query and fragment excluded: they stay byte for byte)
+ * and the escaped CDN URL. `out` is the caller's, reused: no allocation per URL.
  * `entities`: the text is an attribute value (character references are decoded to read it).
  */
-export function rewriteUrlText(raw: string, ctx: UrlContext, quoting: Quoting, entities: boolean): string | undefined {
+export function rewriteUrlText(raw: string, ctx: UrlContext, quoting: Quoting, entities: boolean, out: UrlEdit): boolean {
   const cut = headEnd(raw, entities);
-  // Whitespace around the URL is not part of it: it stays, byte for byte.
   let from = 0;
   while (from < cut && isSpace(raw.charCodeAt(from))) from++;
   let to = cut;
   if (cut === raw.length) while (to > from && isSpace(raw.charCodeAt(to - 1))) to--;
   const rawHead = from === 0 && to === raw.length ? raw : raw.slice(from, to);
-  // With a character reference the result depends on `entities`: not memoised (rare).
+  // With a character reference the result depends on `entities`: not memoised (rare). A plain
+  // path (most URLs) is judged in one pass over it, cheaper than a lookup: not memoised either.
   const memoise = !rawHead.includes('&');
-  let cdn = memoise ? ctx.memo.get(rawHead) : undefined;
+  let cdn = memoise ? plainCdnUrl(ctx.scope, rawHead) : undefined;
+  if (cdn === undefined && memoise) cdn = ctx.memo.get(rawHead);
   if (cdn === undefined) {
     cdn = cdnHead(rawHead, ctx, entities) ?? null;
     if (memoise) {
@@ -81,7 +88,9 @@ export function rewriteUrlText(raw: string, ctx: UrlContext, quoting: Quoting, e
       ctx.memo.set(rawHead, cdn);
     }
   }
-  if (cdn === null) return undefined;
-  const url = escapeFor(cdn, quoting);
-  return from === 0 && to === raw.length ? url : raw.slice(0, from) + url + raw.slice(to);
+  if (cdn === null) return false;
+  out.start = from;
+  out.end = to;
+  out.text = escapeFor(cdn, quoting);
+  return true;
 }
