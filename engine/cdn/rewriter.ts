@@ -55,28 +55,36 @@ function matchesAt(s: string, at: number, word: string): boolean {
 }
 
 /**
- * The kind (0: none) of a name of `length` chars at `at` in `s`, among lower-case ASCII names,
- * matched in place without slicing or lower-casing: every tag and attribute of the page passes
- * here. Names are bucketed by length and first letter, so most names fail on one lookup.
+ * Kinds of lower-case ASCII names, matched in place (case-insensitively, without slicing or
+ * lower-casing): every tag and attribute of the page passes here. Names are bucketed by length
+ * and first letter, so most names fail on one lookup.
  */
-function nameKinds<K extends number>(names: Array<[string, K]>): (s: string, at: number, length: number) => K | 0 {
-  const buckets: Array<Array<[string, K]>> = [];
-  const key = (length: number, first: number) => length * 32 + (first & 31);
-  for (const [name, kind] of names) (buckets[key(name.length, name.charCodeAt(0))] ??= []).push([name, kind]);
-  return (s, at, length) => {
-    const bucket = buckets[key(length, s.charCodeAt(at))];
+class NameKinds<K extends number> {
+  private readonly buckets: Array<Array<[string, K]>> = [];
+
+  constructor(names: Array<[string, K]>) {
+    for (const [name, kind] of names) (this.buckets[NameKinds.key(name.length, name.charCodeAt(0))] ??= []).push([name, kind]);
+  }
+
+  private static key(length: number, first: number): number {
+    return length * 32 + (first & 31);
+  }
+
+  /** The kind (0: none) of the name of `length` chars at `at` in `s`. */
+  kindIn(s: string, at: number, length: number): K | 0 {
+    const bucket = this.buckets[NameKinds.key(length, s.charCodeAt(at))];
     if (bucket !== undefined) for (const [name, kind] of bucket) if (matchesAt(s, at, name)) return kind;
     return 0;
-  };
+  }
 }
 
-const attrKindIn = nameKinds([['src', Attr.Url], ['data-src', Attr.Url], ['poster', Attr.Url], ['href', Attr.Href], ['srcset', Attr.Srcset],
+const ATTRIBUTES = new NameKinds([['src', Attr.Url], ['data-src', Attr.Url], ['poster', Attr.Url], ['href', Attr.Href], ['srcset', Attr.Srcset],
   ['data-srcset', Attr.Srcset], ['style', Attr.Style], ['charset', Attr.Charset], ['http-equiv', Attr.HttpEquiv], ['content', Attr.Content],
   ['rel', Attr.Rel]]);
 
 const enum Tag { Other, A, Area, Base, Link, Meta, Style }
 
-const tagKindIn = nameKinds([['a', Tag.A], ['area', Tag.Area], ['base', Tag.Base], ['link', Tag.Link], ['meta', Tag.Meta], ['style', Tag.Style]]);
+const TAGS = new NameKinds([['a', Tag.A], ['area', Tag.Area], ['base', Tag.Base], ['link', Tag.Link], ['meta', Tag.Meta], ['style', Tag.Style]]);
 
 function fatalDecoder(charset: string): TextDecoder | undefined {
   try { return new TextDecoder(charset, { fatal: true }); } catch { return undefined; }
@@ -222,8 +230,8 @@ export class HtmlRewriter implements TokenizerCallbacks {
   }
 
   /** The kind of the tag or attribute name at [start, end), read in place when it is in the chunk. */
-  private nameKind<K extends number>(kindIn: (s: string, at: number, length: number) => K | 0, start: number, end: number): K | 0 {
-    return start >= this.chunkStart ? kindIn(this.chunk, start - this.chunkStart, end - start) : kindIn(this.text(start, end), 0, end - start);
+  private nameKind<K extends number>(names: NameKinds<K>, start: number, end: number): K | 0 {
+    return start >= this.chunkStart ? names.kindIn(this.chunk, start - this.chunkStart, end - start) : names.kindIn(this.text(start, end), 0, end - start);
   }
 
   private addEdit(start: number, end: number, replacement: string): void {
@@ -276,7 +284,7 @@ export class HtmlRewriter implements TokenizerCallbacks {
     this.tagStart = start - 1;
     this.linkHref = undefined;
     this.linkRel = '';
-    this.tag = this.nameKind(tagKindIn, start, end);
+    this.tag = this.nameKind(TAGS, start, end);
   }
 
   onattribname(start: number, end: number): void {
@@ -292,7 +300,7 @@ export class HtmlRewriter implements TokenizerCallbacks {
 
   onattribend(quote: QuoteType): void {
     if (this.tagStart < 0 || this.valueStart < 0) return;
-    const kind = this.nameKind(attrKindIn, this.attrNameStart, this.attrNameEnd);
+    const kind = this.nameKind(ATTRIBUTES, this.attrNameStart, this.attrNameEnd);
     if (kind === Attr.Other) return;
     const at = this.valueStart;
     const raw = this.text(at, this.valueEnd);

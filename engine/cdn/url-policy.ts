@@ -138,7 +138,10 @@ export interface UrlScope {
   policy: UrlPolicy;
   base: URL;
   pageHost: string;
-  /** The base's directory, when it is http(s): plain paths resolve against it. */
+  /**
+   * The base's directory, when plain paths resolve against it by concatenation: the base is
+   * http(s), and neither it nor a CDN base holds a character HTML escapes ('&', "'").
+   */
   baseDir: string | undefined;
   /** The FNV hash state after `baseDir`: a relative plain path's shard hash goes on from it. */
   baseDirHash: number;
@@ -149,15 +152,19 @@ export interface UrlScope {
 export function urlScope(policy: UrlPolicy, base: URL, pageHost: string): UrlScope {
   const { protocol, pathname } = base;
   const http = protocol === 'http:' || protocol === 'https:';
-  const baseDir = http ? pathname.slice(0, pathname.lastIndexOf('/') + 1) : undefined;
+  const dir = pathname.slice(0, pathname.lastIndexOf('/') + 1);
+  const baseDir = http && !hasHtmlSpecial(dir) && !policy.bases.some(hasHtmlSpecial) ? dir : undefined;
   return { policy, base, pageHost, baseDir, baseDirHash: fnv(baseDir ?? ''), baseHost: hostVerdict(policy, base, pageHost) };
 }
 
-// Characters a WHATWG URL keeps as they are in a path (A-Z a-z 0-9 -_~!$&'()*+,;=@/.): a path
-// made of these, without dot segments, resolves by plain concatenation, which costs far less than
-// `new URL`. Read by char code: every URL of a page passes here.
+const hasHtmlSpecial = (s: string): boolean => s.includes('&') || s.includes("'");
+
+// Characters a WHATWG URL keeps as they are in a path, less the two HTML escapes in attribute
+// values (A-Z a-z 0-9 -_~!$()*+,;=@/.): a path made of these, without dot segments, resolves by
+// plain concatenation, which costs far less than `new URL`, and its CDN URL goes into the page
+// as it is. Read by char code: every URL of a page passes here.
 const PLAIN_PATH_CHAR = new Uint8Array(128);
-for (const c of "-_~!$&'()*+,;=@/.") PLAIN_PATH_CHAR[c.charCodeAt(0)] = 1;
+for (const c of '-_~!$()*+,;=@/.') PLAIN_PATH_CHAR[c.charCodeAt(0)] = 1;
 for (let c = 0; c < 128; c++) if (/[A-Za-z0-9]/.test(String.fromCharCode(c))) PLAIN_PATH_CHAR[c] = 1;
 
 const SLASH = 0x2f;
@@ -166,7 +173,7 @@ const DOT = 0x2e;
 /**
  * The CDN URL of `s` when it is a plain path on the base's host (null when such a path stays),
  * or undefined when it is not a plain path. One pass over `s` checks it, finds its extension and
- * hashes it for the shard.
+ * hashes it for the shard. The URL holds no '&' or "'": it needs no escaping in HTML.
  */
 export function plainCdnUrl(scope: UrlScope, s: string): string | null | undefined {
   if (scope.baseDir === undefined || s.length === 0) return undefined;

@@ -76,11 +76,21 @@ export function rewriteUrlText(raw: string, ctx: UrlContext, quoting: Quoting, e
   let to = cut;
   if (cut === raw.length) while (to > from && isSpace(raw.charCodeAt(to - 1))) to--;
   const rawHead = from === 0 && to === raw.length ? raw : raw.slice(from, to);
-  // With a character reference the result depends on `entities`: not memoised (rare). A plain
-  // path (most URLs) is judged in one pass over it, cheaper than a lookup: not memoised either.
+  // A plain path (most URLs) is judged in one pass over it, cheaper than a lookup, and its CDN
+  // URL needs no escaping.
+  const plain = plainCdnUrl(ctx.scope, rawHead);
+  const cdn = plain === undefined ? memoisedCdnHead(rawHead, ctx, entities) : plain;
+  if (cdn === null) return false;
+  out.start = from;
+  out.end = to;
+  out.text = plain === undefined ? escapeFor(cdn, quoting) : cdn;
+  return true;
+}
+
+function memoisedCdnHead(rawHead: string, ctx: UrlContext, entities: boolean): string | null {
+  // With a character reference the result depends on `entities`: not memoised (rare).
   const memoise = !rawHead.includes('&');
-  let cdn = memoise ? plainCdnUrl(ctx.scope, rawHead) : undefined;
-  if (cdn === undefined && memoise) cdn = ctx.memo.get(rawHead);
+  let cdn = memoise ? ctx.memo.get(rawHead) : undefined;
   if (cdn === undefined) {
     cdn = cdnHead(rawHead, ctx, entities) ?? null;
     if (memoise) {
@@ -88,9 +98,5 @@ export function rewriteUrlText(raw: string, ctx: UrlContext, quoting: Quoting, e
       ctx.memo.set(rawHead, cdn);
     }
   }
-  if (cdn === null) return false;
-  out.start = from;
-  out.end = to;
-  out.text = escapeFor(cdn, quoting);
-  return true;
+  return cdn;
 }
