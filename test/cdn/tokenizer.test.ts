@@ -15,6 +15,8 @@ const edgeCases: Array<[string, string]> = [
   ['quotes and > in values', `<a title='x>"y' href="/a?b='c'">z</a>`],
   ['CDATA and processing instruction', '<svg><![CDATA[ <x> ]]></svg><?xml x?>'],
   ['empty', ''],
+  ['names ended every way', '<IMG\tSRC=/a.png\nALT/><br/><a\rhref="x"data-x=y =z/>< p></DIV\f><x=y>'],
+  ['a long name cut by every chunking', `<div ${'data-'.repeat(40)}x="1" ${'a'.repeat(300)}></${'b'.repeat(200)}>`],
 ];
 
 t.not(FastTokenizer, Tokenizer, 'the indexOf override passed its load-time check with the installed htmlparser2');
