@@ -19,7 +19,10 @@ export const Control = {
 
 /** Control word 1: the table reader slot of the current session. */
 export const CONTROL_READER = 1;
-export const CONTROL_WORDS = 2;
+/** Control word 2: the entries in the thread's flow table at RUN (the control plane counts them as
+ *  it writes; a count by the thread would scan the whole table on the takeover path). */
+export const CONTROL_FLOWS = 2;
+export const CONTROL_WORDS = 3;
 
 export interface ForwarderData {
   index: number;

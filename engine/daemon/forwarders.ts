@@ -7,7 +7,7 @@ import { LbError } from '../errors.js';
 import type { TablePublisher } from '../scheduler/table-publisher.js';
 import { TableReader } from '../scheduler/table-publisher.js';
 import { siblingEntry, startWorker } from '../worker-thread.js';
-import { Control, CONTROL_READER, CONTROL_WORDS, type ForwarderData, type ForwarderMessage } from './forwarder-protocol.js';
+import { Control, CONTROL_FLOWS, CONTROL_READER, CONTROL_WORDS, type ForwarderData, type ForwarderMessage } from './forwarder-protocol.js';
 
 const entry = siblingEntry(import.meta.url, 'scheduler-worker');
 /** How long a thread may take to leave its loop (one receive wait) or to exit. */
@@ -85,10 +85,12 @@ export class Forwarders {
     return self;
   }
 
-  /** Every thread lets frames into its ring and forwards; resolves once all do (else stops them and throws). */
-  async activate(publisher: TablePublisher): Promise<void> {
-    const started = this.threads.map(async (t) => {
+  /** Every thread lets frames into its ring and forwards; resolves once all do (else stops them and
+   *  throws). flows[i]: the entries in thread i's flow table. */
+  async activate(publisher: TablePublisher, flows: readonly number[]): Promise<void> {
+    const started = this.threads.map(async (t, i) => {
       Atomics.store(t.control, CONTROL_READER, publisher.addReader());
+      Atomics.store(t.control, CONTROL_FLOWS, flows[i] ?? 0);
       t.running = true;
       t.set(Control.RUN);
       const m = await t.next(['ready', 'failed'], STOP_WAIT_MS * 5);

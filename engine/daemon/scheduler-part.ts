@@ -100,12 +100,12 @@ export class SchedulerPart implements NodePart, SchedulerRole {
     }, (e: unknown) => { this.lost = `forwarding threads did not start: ${(e as Error).message}`; });
     // Without the interface (a misconfigured node) nothing is made: activation will say why.
     if (fs.existsSync(`/sys/class/net/${this.self.interface}`)) {
-      // Replaces a guard left by a killed run (whose node MACs may be stale).
-      await this.guard();
       await this.openSelf();
+      // The MACs before the guard: a guard that knew none would drop what the scheduler forwards
+      // here (and its probes) until the next refresh. It replaces a guard left by a killed run.
+      if (!(await this.resolveAll())) await this.guard();
       // Not in the serial queue: a takeover must not wait behind `ip neigh` lookups.
       this.refresh = setInterval(() => void this.refreshNeighbours(), NEIGHBOUR_REFRESH_MS);
-      void this.refreshNeighbours();
     }
   }
 
@@ -151,7 +151,7 @@ export class SchedulerPart implements NodePart, SchedulerRole {
         // announced once every thread forwards.
         const missing = this.config.nodes.some((n, i) => n.id !== this.self.id && this.macs.subarray(6 * i, 6 * i + 6).every((b) => b === 0));
         const threads = await this.threads;
-        await Promise.all([threads.activate(this.publisher), missing ? this.resolveAll() : undefined]);
+        await Promise.all([threads.activate(this.publisher, this.flowTables.map((t) => t.size)), missing ? this.resolveAll() : undefined]);
         if (missing) threads.reloadHops();
         this.sync?.startSending(this.exports);
         if (known > 0) this.log.info({ flows: known }, 'forwarding with the flows the array knows of (flow sync)');
@@ -182,6 +182,12 @@ export class SchedulerPart implements NodePart, SchedulerRole {
       this.parked = true;
       this.log.info('scheduler inactive');
     });
+  }
+
+  reannounce(): void {
+    if (!this.running) return;
+    this.running.cancelAnnounce();
+    this.running = { cancelAnnounce: announceVip(this.self.interface, vipAddresses(this.config)) };
   }
 
   setNodesUp(up: ReadonlySet<string>): void {

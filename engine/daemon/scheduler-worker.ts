@@ -16,7 +16,7 @@ import { runForwardLoop } from '../scheduler/forward-loop.js';
 import { answerFor } from '../scheduler/responder.js';
 import { ServiceSet } from '../scheduler/service-set.js';
 import { TableReader } from '../scheduler/table-publisher.js';
-import { Control, CONTROL_READER, type ForwarderData, type ForwarderMessage } from './forwarder-protocol.js';
+import { Control, CONTROL_FLOWS, CONTROL_READER, type ForwarderData, type ForwarderMessage } from './forwarder-protocol.js';
 
 const d = workerData as ForwarderData;
 const send = (m: ForwarderMessage) => parentPort!.postMessage(m);
@@ -42,6 +42,11 @@ try {
   standbyError = (e as Error).message;
 }
 
+// One view of the shared flow table for the thread's life (made now, off the takeover path: it
+// counts the table once); the control plane says how many entries it holds at each activation.
+const flows = new FlowTable({ capacity: d.flowCapacity, idleMs: d.flowIdleMs, buffer: d.flowTable });
+flows.exporter = flowExport;
+
 /** Frames left in the ring are from before this session: handed back unread. */
 function discard(port: PacketPort, waitMs: number): void {
   while (port.receive(port.batchSize, waitMs) > 0);
@@ -59,8 +64,7 @@ function session(): ForwarderMessage {
     reader = new TableReader(d.table, Atomics.load(control, CONTROL_READER));
     const port = ring ??= openRing();
     self = PacketPort.open({ interface: d.selfIface, txOnly: true });
-    const flows = new FlowTable({ capacity: d.flowCapacity, idleMs: d.flowIdleMs, buffer: d.flowTable });
-    flows.exporter = flowExport;
+    flows.size = Atomics.load(control, CONTROL_FLOWS);
     const decider = new Decider(services, new FlowRouter(flows, reader!), counters);
     const hops = (): NextHop[] => Array.from({ length: d.nodeCount }, (_, i) => ({
       port: i === d.selfIndex ? self! : port, dstMac: macs.slice(6 * i, 6 * i + 6),
