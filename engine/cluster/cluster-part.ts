@@ -78,6 +78,10 @@ export class ClusterPart implements NodePart {
       vrid: el.vrid, priority: node.priority, intervalCs: Math.round(el.advertInterval / 10), preempt: el.preempt,
       source, addresses: [vip], onState: (s, prev) => this.#onState(s, prev),
       onPrepare: () => this.#prepare(),
+      onReclaim: () => {
+        this.#log.warn('a lower-priority node claimed the scheduler role: announcing the VIP again');
+        this.role.reannounce?.();
+      },
     });
     const checks = config.healthChecks.nodes;
     const others = config.nodes.filter((n) => n.id !== node.id && nodeAddress(n, fam.v6) !== undefined);
@@ -171,6 +175,7 @@ export class ClusterPart implements NodePart {
     s.counters.vrrp_adverts_other_family = c.otherFamily;
     for (const [reason, n] of Object.entries(c.bad)) s.counters[`vrrp_adverts_bad_${reason}`] = n;
     s.counters.vrrp_transitions = c.transitions;
+    s.counters.vrrp_reclaims = c.reclaims;
     const p = this.#prober.counters;
     s.counters.node_probes = p.probes;
     s.counters.node_probe_passes = p.passes;

@@ -19,6 +19,8 @@ export interface ElectionOptions {
   onState: (state: VrrpState, previous: VrrpState) => void;
   /** Preempting a live master: get ready, then call prepared(). Absent: advertise at once (RFC). */
   onPrepare?: () => void;
+  /** Master: another router claimed the role; announce the VIP again. */
+  onReclaim?: () => void;
 }
 
 export interface ElectionCounters {
@@ -30,11 +32,13 @@ export interface ElectionCounters {
   otherFamily: number;
   bad: Partial<Record<Exclude<DecodeReason, 'not_vrrp'>, number>>;
   transitions: number;
+  /** Lower-priority masters heard while master (each answered with an advert and the VIP announced again). */
+  reclaims: number;
 }
 
 export class Election {
   readonly machine: VrrpMachine;
-  readonly counters: ElectionCounters = { sent: 0, received: 0, otherVrid: 0, otherFamily: 0, bad: {}, transitions: 0 };
+  readonly counters: ElectionCounters = { sent: 0, received: 0, otherVrid: 0, otherFamily: 0, bad: {}, transitions: 0, reclaims: 0 };
   #timer: NodeJS.Timeout | null = null;
   readonly #off: () => void;
 
@@ -99,6 +103,9 @@ export class Election {
         this.counters.sent++;
       } else if (a.do === 'prepare') {
         this.opts.onPrepare?.();
+      } else if (a.do === 'reclaim') {
+        this.counters.reclaims++;
+        this.opts.onReclaim?.();
       } else {
         this.counters.transitions++;
         this.opts.onState(a.state, this.#previous);

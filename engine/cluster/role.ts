@@ -13,6 +13,8 @@ export interface SchedulerRole {
    * node (not only the scheduler), so a newly elected scheduler starts with the right table.
    */
   setNodesUp(up: ReadonlySet<string>): void;
+  /** Announce the VIP again (another router claimed it for a while); nothing if not active. */
+  reannounce?(): void;
   /** True while this node forwards. */
   readonly active: boolean;
   /**

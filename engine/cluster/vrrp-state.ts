@@ -7,7 +7,10 @@
 // stand: it never leaves Backup on its own timer, and a master that becomes ineligible resigns
 // with a priority-0 advert, exactly as on shutdown; and `preemptReady`, which holds preemption
 // back (as keepalived's preempt_delay does) until the node has the array's flow state; and
-// `prepareToPreempt`, so a node taking the role from a live master is ready before it says so.
+// `prepareToPreempt`, so a node taking the role from a live master is ready before it says so;
+// and `reclaim`: a master that hears a lower-priority master (one that did not hear it for a
+// while, and may have sent gratuitous ARP) advertises at once and announces the VIP again, as
+// keepalived does, where the RFC only discards the advert. At most once per RECLAIM_MS.
 import { compareAddresses } from '../packet/index.js';
 
 export type VrrpState = 'initialize' | 'backup' | 'master';
@@ -16,7 +19,9 @@ export type VrrpAction =
   | { do: 'send'; priority: number }
   | { do: 'become'; state: VrrpState }
   /** Preempting (prepareToPreempt): get ready to serve, then call prepared(). */
-  | { do: 'prepare' };
+  | { do: 'prepare' }
+  /** Master: another router claimed the role (it may have announced the VIP): announce it again. */
+  | { do: 'reclaim' };
 
 export interface VrrpOptions {
   /** 1-254 (255, the address owner, is not used here). */
@@ -42,6 +47,8 @@ export interface AdvertIn {
 }
 
 const CS = 10; // ms per centisecond
+/** A master reclaims at most this often (a router that keeps claiming must not flood the link). */
+export const RECLAIM_MS = 1000;
 
 export class VrrpMachine {
   state: VrrpState = 'initialize';
@@ -57,6 +64,7 @@ export class VrrpMachine {
   /** When a lower-priority master was last ignored (preemption), or null. */
   #lowerMasterAt: number | null = null;
   #preparing = false;
+  #reclaimedAt = -Infinity;
 
   constructor(readonly options: VrrpOptions) {
     this.masterIntervalCs = options.intervalCs;
@@ -180,7 +188,12 @@ export class VrrpMachine {
     }
     const higher = a.priority > this.options.priority
       || (a.priority === this.options.priority && compareAddresses(a.source, this.options.address) > 0);
-    if (!higher) return [];
+    if (!higher) {
+      if (now - this.#reclaimedAt < RECLAIM_MS) return [];
+      this.#reclaimedAt = now;
+      this.#adverAt = now + this.options.intervalCs * CS;
+      return [{ do: 'send', priority: this.options.priority }, { do: 'reclaim' }];
+    }
     this.masterIntervalCs = a.intervalCs;
     this.masterAddress = a.source;
     return this.#toBackup(now + this.masterDownMs);

@@ -2,7 +2,7 @@
 // events (time in ms) with the actions each must produce.
 import t from 'tap';
 import { ipBytes } from '../../engine/packet/index.js';
-import { VrrpMachine, type VrrpAction, type VrrpOptions } from '../../engine/cluster/vrrp-state.js';
+import { RECLAIM_MS, VrrpMachine, type VrrpAction, type VrrpOptions } from '../../engine/cluster/vrrp-state.js';
 
 const ME = ipBytes('198.18.0.12');
 const LOWER_ADDR = ipBytes('198.18.0.11');
@@ -21,6 +21,7 @@ type Event =
 interface Case { rule: string; options?: Partial<VrrpOptions>; events: Array<Event & { want: VrrpAction[] }>; state: string; deadline?: number | null }
 
 const send = (priority: number): VrrpAction => ({ do: 'send', priority });
+const reclaim: VrrpAction = { do: 'reclaim' };
 const become = (state: 'backup' | 'master' | 'initialize'): VrrpAction => ({ do: 'become', state });
 const asMaster = [{ at: 0, start: true, want: [become('backup')] }, { at: MDI, tick: true, want: [send(100), become('master')] }] as const;
 
@@ -56,10 +57,14 @@ const cases: Case[] = [
     events: [...asMaster, { at: 400, advert: { priority: 101 }, want: [become('backup')] }], state: 'backup', deadline: 400 + MDI },
   { rule: '§6.4.3: equal priority, higher primary address wins: the master steps down',
     events: [...asMaster, { at: 400, advert: { priority: 100, source: HIGHER_ADDR }, want: [become('backup')] }], state: 'backup' },
-  { rule: '§6.4.3: equal priority, lower primary address: the master stays',
-    events: [...asMaster, { at: 400, advert: { priority: 100, source: LOWER_ADDR }, want: [] }], state: 'master' },
-  { rule: '§6.4.3: a master ignores a lower priority',
-    events: [...asMaster, { at: 400, advert: { priority: 99 }, want: [] }], state: 'master' },
+  { rule: '§6.4.3: equal priority, lower primary address: the master stays (and reclaims: the other claimed the role)',
+    events: [...asMaster, { at: 400, advert: { priority: 100, source: LOWER_ADDR }, want: [send(100), reclaim] }], state: 'master' },
+  { rule: '§6.4.3: a master stays master when it hears a lower priority; it advertises at once and reclaims the VIP (as keepalived)',
+    events: [...asMaster, { at: 400, advert: { priority: 99 }, want: [send(100), reclaim] }], state: 'master', deadline: 500 },
+  { rule: 'reclaims at most once per RECLAIM_MS: a router that keeps claiming does not flood the link',
+    events: [...asMaster, { at: 400, advert: { priority: 99 }, want: [send(100), reclaim] }, { at: 500, advert: { priority: 99 }, want: [] },
+      { at: 400 + RECLAIM_MS - 1, advert: { priority: 99 }, want: [] }, { at: 400 + RECLAIM_MS, advert: { priority: 99 }, want: [send(100), reclaim] }],
+    state: 'master' },
   { rule: '§6.4.3: a master hearing priority 0 advertises at once',
     events: [...asMaster, { at: 380, advert: { priority: 0 }, want: [send(100)] }], state: 'master', deadline: 480 },
   { rule: '§6.4.3: a master that shuts down sends priority 0, then Initialize',
