@@ -21,8 +21,10 @@ export interface LbTrial {
   lost: number;
   /** Downloads reset on the killed node (they die with it: not counted as lost). */
   resetOnKilled: number;
-  /** New requests that failed from the kill to the end of the trial. */
+  /** New requests that failed from the kill to the end of the trial; by reason; and when they started, in s after the driver's last sample before the kill (first, last). */
   failedRequests: number;
+  failedBy?: Record<string, number>;
+  failedSpanS?: [number, number] | null;
   /** Downloads reset and requests failed between the previous trial's end and this kill (no lbarray failover under way). */
   resetBeforeKill: number;
   failedBeforeKill: number;

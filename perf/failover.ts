@@ -7,6 +7,8 @@
 // with the same interval and priorities in the same lab (its own VRID and address), SIGKILL of its
 // master, time to the backup's first gratuitous ARP. Needs root.
 //   node --import tsx perf/failover.ts [--trials 20] [--streams 50] [--rate 50] [--no-keepalived] [--out perf/results]
+//     [--node-log FILE: every node's log lines around each trial, appended]
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -68,8 +70,22 @@ async function untilActive(array: FailoverArray, killed: string, sinceMs: number
   return null;
 }
 
+/** --node-log: where each trial's node log lines go (null: nowhere). */
+let nodeLog: string | null = null;
+
 const fmt = (v: number | null): string => (v === null ? 'unseen' : `${v.toFixed(1)} ms`);
 const failed = (s: DriverSample): number => s.http.failed + s.https.failed;
+/** Failed requests by reason between two samples of the driver. */
+function errorsSince(a: DriverSample, b: DriverSample): Record<string, number> {
+  return Object.fromEntries(Object.entries(b.errors).map(([k, n]) => [k, n - (a.errors[k] ?? 0)]).filter(([, n]) => (n as number) > 0));
+}
+/** When the requests that failed between two samples were started, in s after the first sample (taken just before the kill). */
+function failedSpan(a: DriverSample, b: DriverSample): [number, number] | null {
+  const at = b.failedAt.slice(a.failedAt.length);
+  if (at.length === 0) return null;
+  const round = (x: number) => Math.round((x - a.t) * 10) / 10;
+  return [round(Math.min(...at)), round(Math.max(...at))];
+}
 
 async function lbarrayTrial(array: FailoverArray, killed: string, since: DriverSample, query: Omit<TakeoverQuery, 'killUs' | 'killed' | 'macs'>): Promise<{ trial: LbTrial; end: DriverSample }> {
   const survivors = array.nodes.filter((n) => n.id !== killed);
@@ -89,9 +105,16 @@ async function lbarrayTrial(array: FailoverArray, killed: string, since: DriverS
   const activeLog = logLine(out, Math.floor(killMs), /scheduler active/);
 
   log(`  killed ${killed}: ${master?.id ?? '?'} advert ${fmt(seen.advertMs)}, GARP ${fmt(seen.garpMs)}, forwarded ${fmt(seen.forwardedMs)}; restarting ${killed}`);
+  const beforeRestart = array.processes.get(killed)!.output;
   array.start(killed);
   const { settled } = await array.settled(SETTLE_MS);
   const end = array.last!;
+  if (nodeLog) {
+    const since = Math.floor(killUs / 1000) - 1000;
+    const lines = (id: string, out: string) => out.split('\n').filter((l) => (logLine(l, since, /./) !== undefined)).map((l) => `${id} ${l}`);
+    fs.appendFileSync(nodeLog, [`== trial: killed ${killed} at ${new Date(killUs / 1000).toISOString()}`,
+      ...lines(`${killed}(killed)`, beforeRestart), ...array.nodes.flatMap((n) => lines(n.id, array.processes.get(n.id)!.output)), ''].join('\n'));
+  }
   // From the kill to the end of the trial; and, apart, since the previous trial ended (no reset
   // falls between two windows): what was lost while no lbarray failover was under way.
   const resets = end.resets.slice(atKill.resets.length);
@@ -100,7 +123,7 @@ async function lbarrayTrial(array: FailoverArray, killed: string, since: DriverS
     masterLogMs: masterLog ? masterLog.time - killMs : null, activeLogMs: activeLog ? activeLog.time - killMs : null, activationMs: activeLog?.ms ?? null,
     streamsOnSurvivors: survivors.reduce((n, x) => n + (atKill.streams[x.id]?.open ?? 0), 0),
     lost: resets.filter((r) => r.node !== killed).length, resetOnKilled: resets.filter((r) => r.node === killed).length,
-    failedRequests: failed(end) - failed(atKill), settled,
+    failedRequests: failed(end) - failed(atKill), failedBy: errorsSince(atKill, end), failedSpanS: failedSpan(atKill, end), settled,
     resetBeforeKill: atKill.resets.length - since.resets.length, failedBeforeKill: failed(atKill) - failed(since),
   };
   return { trial, end };
@@ -153,7 +176,7 @@ export async function runFailoverBenchmark(o: FailoverOptions): Promise<ReturnTy
       since = r.end;
       scheduler = electedScheduler(r.end)!;
       const t = r.trial;
-      let line = `trial ${i + 1}/${o.trials}: killed ${t.killed}, ${t.master ?? '?'} advert ${fmt(t.advertMs)}, GARP ${fmt(t.garpMs)}, forwarded ${fmt(t.forwardedMs)}; lost ${t.lost}, failed requests ${t.failedRequests}${t.settled ? '' : `; not settled within ${SETTLE_MS / 1000} s`}`;
+      let line = `trial ${i + 1}/${o.trials}: killed ${t.killed}, ${t.master ?? '?'} advert ${fmt(t.advertMs)}, GARP ${fmt(t.garpMs)}, forwarded ${fmt(t.forwardedMs)}; lost ${t.lost}, failed requests ${t.failedRequests}${t.failedSpanS ? ` (${Object.entries(t.failedBy ?? {}).map(([k, n]) => `${k} ${n}`).join(', ')}; started ${t.failedSpanS[0]}–${t.failedSpanS[1]} s after the kill)` : ''}${t.settled ? '' : `; not settled within ${SETTLE_MS / 1000} s`}`;
       if (ka) {
         const k = await keepalivedTrial(array, ka, vrid === 255 ? 254 : vrid + 1, clients);
         kaTrials.push(k);
@@ -199,6 +222,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
       'no-keepalived': { type: 'boolean', default: false },
       config: { type: 'string', default: path.join(root, 'examples/lab.yaml') },
       out: { type: 'string', default: path.join(root, 'perf/results') },
+      'node-log': { type: 'string' },
     },
   });
   const num = (name: 'trials' | 'streams' | 'rate', min: number): number => {
@@ -209,6 +233,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     }
     return v;
   };
+  if (values['node-log']) nodeLog = path.resolve(values['node-log']);
   await runFailoverBenchmark({
     trials: num('trials', 1), streams: num('streams', 0), rate: num('rate', 1), keepalived: !values['no-keepalived'],
     configFile: path.resolve(values.config!), out: path.resolve(values.out!),
