@@ -205,6 +205,14 @@ export function plainCdnUrl(scope: UrlScope, s: string): string | null | undefin
 const LEADING_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 const HTTP_SCHEME = /^https?:/i;
 
+/**
+ * Does `s` start with a scheme other than http(s)? Such a URL stays. Character references and
+ * non-ASCII bytes cannot be part of a scheme, so this holds for raw text as for decoded text.
+ */
+export function hasOtherScheme(s: string): boolean {
+  return LEADING_SCHEME.test(s) && !HTTP_SCHEME.test(s);
+}
+
 /** Resolves `raw` (already entity-decoded) in `scope` with the URL parser; undefined when it is no URL. */
 function resolveUrl(raw: string, scope: UrlScope): URL | undefined {
   const s = raw.trim();
@@ -219,7 +227,7 @@ function resolveUrl(raw: string, scope: UrlScope): URL | undefined {
 export function cdnUrlIn(scope: UrlScope, rawHead: string): string | undefined {
   const plain = plainCdnUrl(scope, rawHead);
   if (plain !== undefined) return plain ?? undefined;
-  if (LEADING_SCHEME.test(rawHead) && !HTTP_SCHEME.test(rawHead)) return undefined;
+  if (hasOtherScheme(rawHead)) return undefined;
   const url = resolveUrl(rawHead, scope);
   if (url === undefined || !shouldRewrite(scope.policy, url, scope.pageHost)) return undefined;
   return cdnPathUrl(scope.policy, url.pathname);

@@ -2,7 +2,7 @@
 // the query or fragment are replaced by the CDN URL; the query and fragment bytes stay as they
 // were, so entities, charset-specific bytes and odd quoting there are never re-serialized.
 import { decodeHTMLAttribute } from 'entities';
-import { cdnUrlIn, plainCdnUrl, type UrlScope } from './url-policy.js';
+import { cdnUrlIn, hasOtherScheme, plainCdnUrl, type UrlScope } from './url-policy.js';
 
 export interface UrlContext {
   /** The policy, the page host, and the base for relative URLs (the page URL, or `<base href>`). */
@@ -88,6 +88,7 @@ export function rewriteUrlText(raw: string, ctx: UrlContext, quoting: Quoting, e
 }
 
 function memoisedCdnHead(rawHead: string, ctx: UrlContext, entities: boolean): string | null {
+  if (hasOtherScheme(rawHead)) return null; // data:, mailto:...: no lookup of a long key
   // With a character reference the result depends on `entities`: not memoised (rare).
   const memoise = !rawHead.includes('&');
   let cdn = memoise ? ctx.memo.get(rawHead) : undefined;
