@@ -3,9 +3,19 @@
 
 const NOT_ASCII_COMPATIBLE = new Set(['utf-16le', 'utf-16be', 'iso-2022-jp', 'replacement']);
 
+// Labels seen, with their WHATWG names: asking costs a TextDecoder (microseconds), and nearly every
+// page names its charset, once in the headers and once in a <meta>. Bounded: labels come from pages.
+const CANONICAL = new Map<string, string | undefined>();
+const CANONICAL_MAX = 256;
+
 /** The WHATWG name of a charset label, or undefined when unknown. */
 export function canonicalCharset(label: string): string | undefined {
-  try { return new TextDecoder(label.trim()).encoding; } catch { return undefined; }
+  if (CANONICAL.has(label)) return CANONICAL.get(label);
+  let name: string | undefined;
+  try { name = new TextDecoder(label.trim()).encoding; } catch { name = undefined; }
+  if (CANONICAL.size >= CANONICAL_MAX) CANONICAL.clear();
+  CANONICAL.set(label, name);
+  return name;
 }
 
 /** Can the rewriter scan bytes of this charset as if they were ASCII? */

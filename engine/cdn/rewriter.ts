@@ -16,7 +16,7 @@ import { CdnStats } from './stats.js';
 import { FastTokenizer } from './tokenizer.js';
 import { urlScope, type UrlPolicy } from './url-policy.js';
 import { cssUrlSpans, srcsetSpans, type Span } from './url-spans.js';
-import { Quoting, rewriteUrlText, type UrlContext, type UrlEdit } from './url-value.js';
+import { pageDecoder, Quoting, rewriteUrlText, type UrlContext, type UrlEdit } from './url-value.js';
 
 export interface RewriterOptions {
   policy: UrlPolicy;
@@ -86,10 +86,6 @@ const enum Tag { Other, A, Area, Base, Link, Meta, Style }
 
 const TAGS = new NameKinds([['a', Tag.A], ['area', Tag.Area], ['base', Tag.Base], ['link', Tag.Link], ['meta', Tag.Meta], ['style', Tag.Style]]);
 
-function fatalDecoder(charset: string): TextDecoder | undefined {
-  try { return new TextDecoder(charset, { fatal: true }); } catch { return undefined; }
-}
-
 export class HtmlRewriter implements TokenizerCallbacks {
   private readonly tokenizer: Tokenizer;
   private readonly ctx: UrlContext;
@@ -136,7 +132,7 @@ export class HtmlRewriter implements TokenizerCallbacks {
     this.charsetFixed = headerCharset !== undefined;
     this.ctx = {
       scope: urlScope(options.policy, options.pageUrl, options.pageUrl.host),
-      decoder: fatalDecoder(headerCharset ?? 'utf-8') ?? new TextDecoder('utf-8', { fatal: true }),
+      charset: headerCharset ?? 'utf-8',
       memo: new Map(),
     };
     this.stats.pages++;
@@ -254,7 +250,7 @@ export class HtmlRewriter implements TokenizerCallbacks {
     if (this.baseSeen) return;
     this.baseSeen = true;
     try {
-      const href = decodeHTMLAttribute(this.ctx.decoder.decode(Buffer.from(raw, 'latin1'))).trim();
+      const href = decodeHTMLAttribute(pageDecoder(this.ctx).decode(Buffer.from(raw, 'latin1'))).trim();
       const { policy, base, pageHost } = this.ctx.scope;
       this.ctx.scope = urlScope(policy, new URL(href, base), pageHost);
       this.ctx.memo.clear();
@@ -271,9 +267,9 @@ export class HtmlRewriter implements TokenizerCallbacks {
     this.metaSeen = true;
     if (this.charsetFixed) return;
     const enc = metaCharset(label);
-    const dec = enc === undefined ? undefined : fatalDecoder(enc);
-    if (dec !== undefined) {
-      this.ctx.decoder = dec;
+    if (enc !== undefined && enc !== this.ctx.charset) {
+      this.ctx.charset = enc;
+      this.ctx.decoder = undefined;
       this.ctx.memo.clear();
     }
   }

@@ -7,8 +7,10 @@ import { cdnUrlIn, hasOtherScheme, plainCdnUrl, type UrlScope } from './url-poli
 export interface UrlContext {
   /** The policy, the page host, and the base for relative URLs (the page URL, or `<base href>`). */
   scope: UrlScope;
-  /** The page's charset decoder (to read non-ASCII bytes of a path). */
-  decoder: TextDecoder;
+  /** The page's charset (to read non-ASCII bytes of a path). */
+  charset: string;
+  /** Its decoder, made on first use (see `pageDecoder`): most pages never need it. */
+  decoder?: TextDecoder;
   /**
    * CDN URL (or null: stays) by raw URL head, for this page, for the URLs that need the URL
    * parser: the same URL comes back in src, srcset, preload links... Cleared when the base or
@@ -24,8 +26,17 @@ export const enum Quoting { None, Single, Double, RawText }
 
 const NON_ASCII = /[\x80-\xff]/;
 
+function fatalDecoder(charset: string): TextDecoder | undefined {
+  try { return new TextDecoder(charset, { fatal: true }); } catch { return undefined; }
+}
+
+/** The page's decoder, strict (invalid bytes throw). Made when first needed: it costs microseconds. */
+export function pageDecoder(ctx: UrlContext): TextDecoder {
+  return ctx.decoder ??= fatalDecoder(ctx.charset) ?? new TextDecoder('utf-8', { fatal: true });
+}
+
 function decodeBytes(raw: string, ctx: UrlContext): string {
-  return NON_ASCII.test(raw) ? ctx.decoder.decode(Buffer.from(raw, 'latin1')) : raw;
+  return NON_ASCII.test(raw) ? pageDecoder(ctx).decode(Buffer.from(raw, 'latin1')) : raw;
 }
 
 function escapeFor(url: string, quoting: Quoting): string {
