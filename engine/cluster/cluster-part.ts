@@ -111,6 +111,11 @@ export class ClusterPart implements NodePart {
     this.#ctx.metrics.role.set(s === 'master' ? 1 : 0);
     if (s === 'master') {
       this.#ctx.metrics.failovers.inc();
+      const gone = this.#election?.machine.replaced;
+      if (gone) {
+        const checks = this.#ctx.config.healthChecks.nodes;
+        this.role.suspect?.(this.#nodeOf(gone), checks.fall * checks.interval + checks.timeout);
+      }
       this.#queue(() => this.role.activate(), 'activate');
     } else if (prev === 'master') {
       this.#queue(() => this.role.deactivate(), 'deactivate');

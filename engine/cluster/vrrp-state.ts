@@ -56,6 +56,10 @@ export class VrrpMachine {
   masterIntervalCs: number;
   /** The current master's address as last heard; null while this router is master or none is known. */
   masterAddress: Uint8Array | null = null;
+  /** Set on becoming master because the master fell silent (its Master_Down_Timer ran out): the
+   *  address of that master, which is probably gone. Null after a resignation (priority 0), a
+   *  preemption, or when no master was known. */
+  replaced: Uint8Array | null = null;
   /** False holds preemption back (a returning node that does not yet have the flow state). */
   preemptReady = true;
   #eligible = true;
@@ -125,7 +129,10 @@ export class VrrpMachine {
         this.#preparing = true;
         return [{ do: 'prepare' }];
       }
-      return this.#toMaster(now);
+      const silent = preempting ? null : this.masterAddress;
+      const out = this.#toMaster(now);
+      this.replaced = silent;
+      return out;
     }
     return [];
   }
@@ -208,6 +215,7 @@ export class VrrpMachine {
 
   #toMaster(now: number): VrrpAction[] {
     this.state = 'master';
+    this.replaced = null;
     this.#lowerMasterAt = null;
     this.masterAddress = null;
     this.#masterDownAt = null;

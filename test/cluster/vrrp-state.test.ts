@@ -142,3 +142,31 @@ t.test('prepareToPreempt: a live lower-priority master is replaced only once thi
   resigned.receive({ priority: 0, intervalCs: 10, source: LOWER_ADDR }, 150);
   t.same(resigned.tick(150 + SKEW), [send(100), become('master')], 'the lower master resigned (priority 0): immediate takeover');
 });
+
+t.test('replaced: the master that fell silent, and only that one', async (t) => {
+  const silent = new VrrpMachine(base);
+  silent.start(0);
+  silent.receive({ priority: 150, intervalCs: 10, source: HIGHER_ADDR }, 100);
+  t.same(silent.tick(100 + MDI), [send(100), become('master')], 'no advert for Master_Down_Interval: takes over');
+  t.same(silent.replaced, HIGHER_ADDR, 'the silent master is named');
+
+  const resigned = new VrrpMachine(base);
+  resigned.start(0);
+  resigned.receive({ priority: 150, intervalCs: 10, source: HIGHER_ADDR }, 100);
+  resigned.receive({ priority: 0, intervalCs: 10, source: HIGHER_ADDR }, 150);
+  resigned.tick(150 + SKEW);
+  t.equal(resigned.state, 'master');
+  t.equal(resigned.replaced, null, 'a master that resigned (priority 0) is not suspect');
+
+  const preempting = new VrrpMachine(base);
+  preempting.start(0);
+  preempting.receive({ priority: 50, intervalCs: 10, source: LOWER_ADDR }, 100);
+  preempting.tick(100 + MDI);
+  t.equal(preempting.state, 'master');
+  t.equal(preempting.replaced, null, 'a live master we preempted is not suspect');
+
+  const none = new VrrpMachine(base);
+  none.start(0);
+  none.tick(MDI);
+  t.equal(none.replaced, null, 'no master was known');
+});
