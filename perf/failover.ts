@@ -8,7 +8,9 @@
 // master, time to the backup's first gratuitous ARP. Needs root.
 //   node --import tsx perf/failover.ts [--trials 20] [--streams 50] [--rate 50] [--no-keepalived] [--out perf/results]
 //     [--node-log FILE: every node's log lines around each trial, appended]
+//     [--preempt: the config with election.preempt on, so each killed node returns and takes the role back under the same load]
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -68,6 +70,22 @@ async function untilActive(array: FailoverArray, killed: string, sinceMs: number
     await sleep(50);
   }
   return null;
+}
+
+/**
+ * A copy of a YAML config with `preempt: false` turned on, in a temporary directory beside links to
+ * everything next to the original (its certificates and keys are named relative to it).
+ */
+function withPreempt(file: string): string {
+  const text = fs.readFileSync(file, 'utf8');
+  const on = text.replace(/^(\s*preempt:\s*)false\b/m, '$1true');
+  if (on === text) throw new Error(`${file}: no "preempt: false" line to turn on`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lbarray-failover-config-'));
+  const from = path.dirname(file);
+  for (const entry of fs.readdirSync(from)) if (entry !== path.basename(file)) fs.symlinkSync(path.join(from, entry), path.join(dir, entry));
+  const copy = path.join(dir, path.basename(file));
+  fs.writeFileSync(copy, on);
+  return copy;
 }
 
 /** --node-log: where each trial's node log lines go (null: nowhere). */
@@ -223,6 +241,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
       config: { type: 'string', default: path.join(root, 'examples/lab.yaml') },
       out: { type: 'string', default: path.join(root, 'perf/results') },
       'node-log': { type: 'string' },
+      preempt: { type: 'boolean', default: false },
     },
   });
   const num = (name: 'trials' | 'streams' | 'rate', min: number): number => {
@@ -236,6 +255,6 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   if (values['node-log']) nodeLog = path.resolve(values['node-log']);
   await runFailoverBenchmark({
     trials: num('trials', 1), streams: num('streams', 0), rate: num('rate', 1), keepalived: !values['no-keepalived'],
-    configFile: path.resolve(values.config!), out: path.resolve(values.out!),
+    configFile: values.preempt ? withPreempt(path.resolve(values.config!)) : path.resolve(values.config!), out: path.resolve(values.out!),
   });
 }
