@@ -78,6 +78,7 @@ export class ClusterPart implements NodePart {
       vrid: el.vrid, priority: node.priority, intervalCs: Math.round(el.advertInterval / 10), preempt: el.preempt,
       source, addresses: [vip], onState: (s, prev) => this.#onState(s, prev),
       onPrepare: () => this.#prepare(),
+      onLate: (ms) => this.#log.warn({ ms: Math.round(ms) }, 'the VRRP timer ran late: this process was stalled (adverts late, or a backup stood for nothing)'),
       onReclaim: () => {
         this.#log.warn('a lower-priority node claimed the scheduler role: announcing the VIP again');
         this.role.reannounce?.();
@@ -181,6 +182,8 @@ export class ClusterPart implements NodePart {
     for (const [reason, n] of Object.entries(c.bad)) s.counters[`vrrp_adverts_bad_${reason}`] = n;
     s.counters.vrrp_transitions = c.transitions;
     s.counters.vrrp_reclaims = c.reclaims;
+    s.counters.vrrp_late_timers = c.lateTimers;
+    s.counters.vrrp_max_late_ms = c.maxLateMs;
     const p = this.#prober.counters;
     s.counters.node_probes = p.probes;
     s.counters.node_probe_passes = p.passes;

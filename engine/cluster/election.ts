@@ -15,6 +15,9 @@ export interface ElectionOptions {
   source: Uint8Array;
   /** The virtual router's addresses we advertise (the VIP of the same family). */
   addresses: Uint8Array[];
+  /** A timer of the machine ran `ms` late, more than one advert interval: this process was stalled
+   *  (a master's adverts went out late; a backup may have stood for nothing). */
+  onLate?: (ms: number) => void;
   /** Called after every change of state (not awaited; the speaker keeps its own timing). */
   onState: (state: VrrpState, previous: VrrpState) => void;
   /** Preempting a live master: get ready, then call prepared(). Absent: advertise at once (RFC). */
@@ -34,11 +37,14 @@ export interface ElectionCounters {
   transitions: number;
   /** Lower-priority masters heard while master (each answered with an advert and the VIP announced again). */
   reclaims: number;
+  /** Timers that ran more than one advert interval late, and the latest by the most (ms). */
+  lateTimers: number;
+  maxLateMs: number;
 }
 
 export class Election {
   readonly machine: VrrpMachine;
-  readonly counters: ElectionCounters = { sent: 0, received: 0, otherVrid: 0, otherFamily: 0, bad: {}, transitions: 0, reclaims: 0 };
+  readonly counters: ElectionCounters = { sent: 0, received: 0, otherVrid: 0, otherFamily: 0, bad: {}, transitions: 0, reclaims: 0, lateTimers: 0, maxLateMs: 0 };
   #timer: NodeJS.Timeout | null = null;
   readonly #off: () => void;
 
@@ -124,6 +130,12 @@ export class Election {
     if (at === null) return;
     this.#timer = setTimeout(() => {
       this.#timer = null;
+      const late = performance.now() - at;
+      if (late > this.opts.intervalCs * 10) {
+        this.counters.lateTimers++;
+        this.counters.maxLateMs = Math.max(this.counters.maxLateMs, Math.round(late));
+        this.opts.onLate?.(late);
+      }
       // Adverts that reached the ring since the last poll count before the deadline: a backup
       // whose skew is a few ms longer than another's must hear that one's first advert.
       this.link.poll();
