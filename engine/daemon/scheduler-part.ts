@@ -30,6 +30,8 @@ import { guardDrops, guardVip, unguardVip } from './vip-guard.js';
 
 /** How often an active scheduler re-reads the other nodes' MACs (and retries unresolved ones). */
 const NEIGHBOUR_REFRESH_MS = 2000;
+/** How long status reuses the VIP guard's drop count. */
+const GUARD_COUNT_MS = 5000;
 /** Flows a forwarding thread can queue for flow sync between two sends. */
 const EXPORT_RING_RECORDS = 1 << 16;
 
@@ -57,6 +59,7 @@ export class SchedulerPart implements NodePart, SchedulerRole {
   /** Guard installs, one at a time (each with the MACs known when it runs); null: none installed. */
   private guarding: Promise<void> | null = null;
   private stopped = false;
+  private guardCount = { at: -Infinity, drops: 0 };
   /** Peers that said they drain (lbarray drain, or a SIGTERM): weight 0 in our table. */
   private readonly drainedPeers = new Set<string>();
   /** A former scheduler that fell silent: weight 0 until its timer ends (suspect()). */
@@ -267,7 +270,12 @@ export class SchedulerPart implements NodePart, SchedulerRole {
     s.counters['scheduler.pmtuSteered'] = snap.pmtuSteered;
     s.counters['scheduler.flows'] = snap.flows;
     s.counters['scheduler.flowEvictions'] = snap.flowEvictions;
-    if (this.guarding) s.counters['scheduler.vipGuardDrops'] = await guardDrops();
+    // Only on the scheduler, and read at most every GUARD_COUNT_MS: it spawns nft, which stalls
+    // this event loop (the fork), and status is polled often.
+    if (this.running) {
+      if (Date.now() - this.guardCount.at >= GUARD_COUNT_MS) this.guardCount = { at: Date.now(), drops: await guardDrops() };
+      s.counters['scheduler.vipGuardDrops'] = this.guardCount.drops;
+    }
     if (this.sync) {
       const c = this.sync.counters;
       s.counters['flowSync.sent'] = c.sent;
