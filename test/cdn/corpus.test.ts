@@ -85,6 +85,15 @@ t.test('a Content-Type charset wins over the meta declaration', async (t) => {
   t.match(asMeta, /static\/%C3%83%C2%A9\.png/, 'no header: the meta latin1 reads the bytes as Ã©');
 });
 
+t.test("an '&' in the page's directory or in a CDN base is escaped in the attribute", async (t) => {
+  const page = Buffer.from('<img src="x.png"><img src=\'/static/y.png\'>');
+  const inDir = rewriteHtml(page, { policy, pageUrl: new URL('http://x.example/a&b/p.html') }).toString('latin1');
+  t.match(inDir, /<img src="https:\/\/cdn[12]\.example\.net(\/edge)?\/a&amp;b\/x\.png">/, 'relative URL under a directory with &');
+  const odd = compilePolicy({ ...loadRules(), baseUrls: ["https://cdn.example.net/a&b'c"] });
+  const inBase = rewriteHtml(page, { policy: odd, pageUrl: new URL('http://x.example/') }).toString('latin1');
+  t.equal(inBase, '<img src="https://cdn.example.net/a&amp;b\'c/x.png"><img src=\'https://cdn.example.net/a&amp;b&#39;c/static/y.png\'>');
+});
+
 t.test('single-quoted values get quotes escaped; unknown meta charsets are ignored', async (t) => {
   const out = rewriteHtml(Buffer.from("<meta charset=klingon><img src='/static/it&apos;s.png'>"), { policy, pageUrl: new URL('http://x.example/') });
   t.equal(out.toString(), "<meta charset=klingon><img src='https://cdn2.example.net/edge/static/it&#39;s.png'>");
