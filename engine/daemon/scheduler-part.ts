@@ -351,19 +351,24 @@ export class SchedulerPart implements NodePart, SchedulerRole {
       if (n.id === this.self.id) return;
       const address = n.ipv4 ?? n.ipv6;
       const mac = n.mac ?? (address ? await resolveMac(address, iface) : null);
-      const bytes = mac === null ? new Uint8Array(6) : parseMac(mac, `node ${n.id} MAC`);
       const slot = this.macs.subarray(6 * i, 6 * i + 6);
+      // A MAC once known is kept when a lookup fails (a node that is down, an entry being
+      // revalidated): forgetting it would take the node out of new flows and out of the VIP guard,
+      // which then drops what it forwards here. Node health decides whether it is up.
+      if (mac === null) {
+        if (slot.every((b) => b === 0)) this.log.warn({ node: n.id, address }, 'no MAC for this node yet: it takes no new flows');
+        return;
+      }
+      const bytes = parseMac(mac, `node ${n.id} MAC`);
       if (slot.some((b, k) => b !== bytes[k])) {
         slot.set(bytes);
         changed = true;
-        if (mac === null) this.log.warn({ node: n.id, address }, 'no MAC for this node yet: it takes no new flows');
       }
     }));
     if (changed) await Promise.all([this.publish(), this.guard()]);
     return changed;
   }
 
-  // On every node, not only the scheduler: a takeover then finds the MACs known.
   /** (Re)installs the VIP guard with the other nodes' MACs known now; after stop, nothing. */
   private guard(): Promise<void> {
     if (this.stopped) return Promise.resolve();
@@ -377,6 +382,7 @@ export class SchedulerPart implements NodePart, SchedulerRole {
     return next;
   }
 
+  // On every node, not only the scheduler: a takeover then finds the MACs known.
   private async refreshNeighbours(): Promise<void> {
     if (this.refreshing) return;
     this.refreshing = true;
