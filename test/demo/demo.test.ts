@@ -1,6 +1,7 @@
 // The main job, end to end: `lbarray demo` builds the lab, runs three real nodes, drives HTTP and
 // HTTPS with long-lived downloads, SIGKILLs the scheduler, and tears everything down. What the
-// operator is promised: a new scheduler within a second or two, no download held by a surviving
+// operator is promised (issue 5, with its 200 long-lived downloads): a new scheduler within a
+// second or two, no download held by a surviving
 // node reset, no request failing outside the failover, every node serving, nothing left behind.
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
@@ -9,7 +10,7 @@ import { demoArray } from '../../engine/demo/demo.js';
 
 t.test('demo: traffic over three nodes, the scheduler killed, nothing lost on the survivors', { timeout: 240_000 }, async (t) => {
   const io = bufferIo();
-  const { summary, prefix } = await demoArray({ seconds: 24, io, tty: false, streams: 30 });
+  const { summary, prefix } = await demoArray({ seconds: 24, io, tty: false, streams: 200 });
   const log = `${io.stdout.slice(-3000)}\n${JSON.stringify(summary)}`;
   const kills = summary.failovers.filter((x) => x.cause === 'kill');
   t.equal(kills.length, 1, 'the scheduler was killed once');
