@@ -1,8 +1,8 @@
 // The main job, end to end: `lbarray demo` builds the lab, runs three real nodes, drives HTTP and
 // HTTPS with long-lived downloads, SIGKILLs the scheduler, and tears everything down. What the
 // operator is promised (issue 5, with its 200 long-lived downloads): a new scheduler within a
-// second or two, no download held by a surviving
-// node reset, no request failing outside the failover, every node serving, nothing left behind.
+// second or two, no download held by a surviving node reset, no request failing outside the
+// failover, every node serving, nothing left behind.
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import { bufferIo } from '../../engine/cli/io.js';
