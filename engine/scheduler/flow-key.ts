@@ -17,6 +17,12 @@ import { FLOW_KEY_WORDS, KEY_KIND, KEY_PORTS } from './flow-table.js';
 
 export const KIND_IPV6 = 1 << 8;
 export const KIND_FRAGMENT = 1 << 9;
+// Local consts for the packet path: V8 reads an exported or imported binding through a Cell,
+// with a TDZ check, at every use, and folds a local const into the optimized code.
+const V6 = KIND_IPV6;
+const FRAGMENT = KIND_FRAGMENT;
+const PORTS = KEY_PORTS;
+const KIND = KEY_KIND;
 
 // Reads go through a DataView (one load and a byte swap once optimized). 32-bit words are read
 // as int32: int32s stay small integers in V8, never boxed.
@@ -43,8 +49,8 @@ export function fillKey(key: Int32Array, dv: DataView, l3: number, v6: boolean, 
     key[4] = dv.getInt32(l3 + 16);
     key[5] = 0; key[6] = 0; key[7] = 0;
   }
-  key[KEY_PORTS] = ports ? dv.getInt32(l4) : 0;
-  key[KEY_KIND] = proto | (v6 ? KIND_IPV6 : 0) | (fragment ? KIND_FRAGMENT : 0);
+  key[PORTS] = ports ? dv.getInt32(l4) : 0;
+  key[KIND] = proto | (v6 ? V6 : 0) | (fragment ? FRAGMENT : 0);
 }
 
 /**
@@ -77,8 +83,8 @@ export function fillQuotedKey(key: Int32Array, dv: DataView, inner: number, avai
   }
   if (proto !== 6 && proto !== 17) return -1;
   // Quoted sport (VIP side) becomes the key's dport.
-  key[KEY_PORTS] = (dv.getUint16(l4 + 2) << 16) | dv.getUint16(l4);
-  key[KEY_KIND] = proto | (v6 ? KIND_IPV6 : 0);
+  key[PORTS] = (dv.getUint16(l4 + 2) << 16) | dv.getUint16(l4);
+  key[KIND] = proto | (v6 ? V6 : 0);
   return proto;
 }
 

@@ -31,9 +31,14 @@ export class FlowRouter {
 
   /** The node for a packet of the flow `key`/`hash` whose class is `cls` (FlowClass), or -1. */
   route(key: Int32Array, hash: number, cls: number, now: number): number {
+    const held = this.flows.lookup(key, hash, now, cls, this.nodeStates);
+    return held >= 0 ? held : this.place(key, hash, cls, now);
+  }
+
+  // A flow the table does not hold on a live node (most packets are hits: this stays out of
+  // route, so route stays small enough for the packet path to inline).
+  private place(key: Int32Array, hash: number, cls: number, now: number): number {
     const flows = this.flows;
-    const held = flows.lookup(key, hash, now, cls, this.nodeStates);
-    if (held >= 0) return held;
     const slot = flows.slot;
     const node = this.table[maglevSlot(hash, this.table.length)];
     if (slot >= 0) { // tracked, but its node went down: re-hash

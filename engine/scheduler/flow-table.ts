@@ -50,6 +50,13 @@ const E_SEEN = FLOW_KEY_WORDS + 2;
 const E_CLASS = FLOW_KEY_WORDS + 3;
 /** 1 once the entry was handed to the exporter as established. */
 const E_EXPORTED = FLOW_KEY_WORDS + 4;
+// What the packet path reads, as local consts: V8 reads an exported binding through a Cell, with
+// a TDZ check, at every use, and folds a local const into the optimized code.
+const WAYS = FLOW_WAYS;
+const KEY_WORDS = FLOW_KEY_WORDS;
+const EMPTY = FlowClass.EMPTY;
+const EMBRYONIC = FlowClass.EMBRYONIC;
+const ESTABLISHED = FlowClass.ESTABLISHED;
 
 /** Receives each flow once, when it is first established (or re-homed): its entry's words at `at`. */
 export interface FlowExporter {
@@ -84,15 +91,15 @@ export class FlowTable {
 
   /** Bytes of a table of `capacity` entries (rounded as the constructor does). */
   static bytesFor(capacity: number): number {
-    return 4 * (roundCapacity(capacity) / FLOW_WAYS) * BUCKET_WORDS;
+    return 4 * (roundCapacity(capacity) / WAYS) * BUCKET_WORDS;
   }
 
   constructor(options: FlowTableOptions = {}) {
     const capacity = roundCapacity(options.capacity ?? DEFAULT_FLOW_CAPACITY);
     this.capacity = capacity;
     this.idleMs = options.idleMs ?? 120_000;
-    this.bucketMask = capacity / FLOW_WAYS - 1;
-    const words = (capacity / FLOW_WAYS) * BUCKET_WORDS;
+    this.bucketMask = capacity / WAYS - 1;
+    const words = (capacity / WAYS) * BUCKET_WORDS;
     if (options.buffer !== undefined && options.buffer.byteLength !== 4 * words) {
       throw new LbError('ERR_FLOW_TABLE_BUFFER',
         `Expected a flow table buffer of ${4 * words} bytes for ${capacity} entries, but received ${options.buffer.byteLength}.`);
@@ -104,10 +111,10 @@ export class FlowTable {
 
   /** The slot holding `key` (whose hash is `hash`), or -1. */
   find(key: Int32Array, hash: number): number {
-    const base = (hash & this.bucketMask) * FLOW_WAYS;
+    const bucket = (hash & this.bucketMask) * BUCKET_WORDS;
     const e = this.entries;
-    for (let s = base; s < base + FLOW_WAYS; s++) {
-      if (e[hashIndex(s)] === hash && this.matches(s, key)) return s;
+    for (let w = 0; w < WAYS; w++) {
+      if (e[bucket + w] === hash && holds(e, bucket + 16 + w * ENTRY_WORDS, key)) return (hash & this.bucketMask) * WAYS + w;
     }
     return -1;
   }
@@ -121,24 +128,17 @@ export class FlowTable {
    * otherwise. Either way `slot` tells where the entry is (-1: not tracked).
    */
   lookup(key: Int32Array, hash: number, now: number, cls: number, nodeStates: Int32Array): number {
-    const bucket = (hash & this.bucketMask) * BUCKET_WORDS;
+    const slot = this.find(key, hash);
+    this.slot = slot;
+    if (slot < 0) return -1;
     const e = this.entries;
-    for (let w = 0; w < FLOW_WAYS; w++) {
-      if (e[bucket + w] !== hash) continue;
-      const at = bucket + 16 + w * ENTRY_WORDS;
-      if (e[at + E_CLASS] === FlowClass.EMPTY || e[at] !== key[0] || e[at + 4] !== key[4] || e[at + 8] !== key[8] ||
-        e[at + 9] !== key[9] || e[at + 1] !== key[1] || e[at + 2] !== key[2] || e[at + 3] !== key[3] ||
-        e[at + 5] !== key[5] || e[at + 6] !== key[6] || e[at + 7] !== key[7]) continue;
-      this.slot = (hash & this.bucketMask) * FLOW_WAYS + w;
-      const node = e[at + E_NODE];
-      if (nodeStates[node] !== e[at + E_STATE]) return -1;
-      e[at + E_SEEN] = now;
-      e[at + E_CLASS] = cls;
-      if (cls === FlowClass.ESTABLISHED && e[at + E_EXPORTED] === 0) this.established(at, hash);
-      return node;
-    }
-    this.slot = -1;
-    return -1;
+    const at = entryIndex(slot);
+    const node = e[at + E_NODE];
+    if (nodeStates[node] !== e[at + E_STATE]) return -1;
+    e[at + E_SEEN] = now;
+    e[at + E_CLASS] = cls;
+    if (cls === ESTABLISHED && e[at + E_EXPORTED] === 0) this.established(at, hash);
+    return node;
   }
 
   nodeAt(slot: number): number { return this.entries[entryIndex(slot) + E_NODE]; }
@@ -154,12 +154,12 @@ export class FlowTable {
     e[at + E_SEEN] = now;
     e[at + E_CLASS] = cls;
     e[at + E_EXPORTED] = 0;
-    if (cls === FlowClass.ESTABLISHED) this.established(at, e[hashIndex(slot)]);
+    if (cls === ESTABLISHED) this.established(at, e[hashIndex(slot)]);
   }
 
   /** Tracks a new flow (not present: call find first). Returns its slot, or -1 if there was no room. */
   insert(key: Int32Array, hash: number, node: number, state: number, now: number, cls: number): number {
-    const slot = this.victim((hash & this.bucketMask) * FLOW_WAYS, now, cls);
+    const slot = this.victim((hash & this.bucketMask) * WAYS, now, cls);
     if (slot < 0) {
       this.refused++;
       return -1;
@@ -167,25 +167,25 @@ export class FlowTable {
     const e = this.entries;
     const at = entryIndex(slot);
     const old = e[at + E_CLASS];
-    if (old === FlowClass.EMPTY) this.size++;
-    else if (old === FlowClass.EMBRYONIC) this.evictedEmbryonic++;
+    if (old === EMPTY) this.size++;
+    else if (old === EMBRYONIC) this.evictedEmbryonic++;
     else this.evictedEstablished++;
     e[hashIndex(slot)] = hash;
-    for (let k = 0; k < FLOW_KEY_WORDS; k++) e[at + k] = key[k];
+    for (let k = 0; k < KEY_WORDS; k++) e[at + k] = key[k];
     e[at + E_NODE] = node;
     e[at + E_STATE] = state;
     e[at + E_SEEN] = now;
     e[at + E_CLASS] = cls;
     e[at + E_EXPORTED] = 0;
-    if (cls === FlowClass.ESTABLISHED) this.established(at, hash);
+    if (cls === ESTABLISHED) this.established(at, hash);
     return slot;
   }
 
   /** Tracks `key` as established on `node` (a flow another node reported), new or re-homed. */
   upsert(key: Int32Array, hash: number, node: number, state: number, now: number): void {
     const slot = this.find(key, hash);
-    if (slot >= 0) this.reassign(slot, node, state, now, FlowClass.ESTABLISHED);
-    else this.insert(key, hash, node, state, now, FlowClass.ESTABLISHED);
+    if (slot >= 0) this.reassign(slot, node, state, now, ESTABLISHED);
+    else this.insert(key, hash, node, state, now, ESTABLISHED);
   }
 
   /**
@@ -197,15 +197,15 @@ export class FlowTable {
     const e = this.entries;
     for (let s = from; s < to; s++) {
       const at = entryIndex(s);
-      if (e[at + E_CLASS] === FlowClass.ESTABLISHED) fn(e, at, e[hashIndex(s)]);
+      if (e[at + E_CLASS] === ESTABLISHED) fn(e, at, e[hashIndex(s)]);
     }
   }
 
   /** Forgets the flow in `slot`. */
   remove(slot: number): void {
     const at = entryIndex(slot) + E_CLASS;
-    if (this.entries[at] === FlowClass.EMPTY) return;
-    this.entries[at] = FlowClass.EMPTY;
+    if (this.entries[at] === EMPTY) return;
+    this.entries[at] = EMPTY;
     this.size--;
   }
 
@@ -224,16 +224,8 @@ export class FlowTable {
   /** Counts the entries again (`size`), after another thread changed the shared memory. */
   recount(): void {
     let n = 0;
-    for (let s = 0; s < this.capacity; s++) if (this.entries[entryIndex(s) + E_CLASS] !== FlowClass.EMPTY) n++;
+    for (let s = 0; s < this.capacity; s++) if (this.entries[entryIndex(s) + E_CLASS] !== EMPTY) n++;
     this.size = n;
-  }
-
-  private matches(slot: number, key: Int32Array): boolean {
-    const e = this.entries;
-    const at = entryIndex(slot);
-    if (e[at + E_CLASS] === FlowClass.EMPTY) return false;
-    for (let k = 0; k < FLOW_KEY_WORDS; k++) if (e[at + k] !== key[k]) return false;
-    return true;
   }
 
   // The slot a new entry of class `cls` may take in the bucket at `base`, or -1.
@@ -243,12 +235,12 @@ export class FlowTable {
     let oldestEmbryonicAge = -1;
     let oldestEstablished = -1;
     let oldestEstablishedAge = -1;
-    for (let s = base; s < base + FLOW_WAYS; s++) {
+    for (let s = base; s < base + WAYS; s++) {
       const at = entryIndex(s);
       const c = e[at + E_CLASS];
-      if (c === FlowClass.EMPTY) return s;
+      if (c === EMPTY) return s;
       const age = (now - e[at + E_SEEN]) >>> 0; // wrap-safe
-      if (c === FlowClass.EMBRYONIC) {
+      if (c === EMBRYONIC) {
         if (age > oldestEmbryonicAge) { oldestEmbryonic = s; oldestEmbryonicAge = age; }
       } else if (age > oldestEstablishedAge) {
         oldestEstablished = s;
@@ -256,9 +248,17 @@ export class FlowTable {
       }
     }
     if (oldestEmbryonic >= 0) return oldestEmbryonic;
-    if (cls === FlowClass.ESTABLISHED || oldestEstablishedAge >= this.idleMs) return oldestEstablished;
+    if (cls === ESTABLISHED || oldestEstablishedAge >= this.idleMs) return oldestEstablished;
     return -1;
   }
+}
+
+// Does the entry at `at` hold `key`? Unrolled (a loop costs more than the compares on the hot
+// path); the words that differ most often first.
+function holds(e: Int32Array, at: number, key: Int32Array): boolean {
+  return e[at + E_CLASS] !== EMPTY && e[at] === key[0] && e[at + 4] === key[4] && e[at + 8] === key[8] &&
+    e[at + 9] === key[9] && e[at + 1] === key[1] && e[at + 2] === key[2] && e[at + 3] === key[3] &&
+    e[at + 5] === key[5] && e[at + 6] === key[6] && e[at + 7] === key[7];
 }
 
 function roundCapacity(wanted: number): number {
@@ -266,7 +266,7 @@ function roundCapacity(wanted: number): number {
     throw new LbError('ERR_FLOW_TABLE_CAPACITY',
       `Expected a flow table capacity between 1 and ${2 ** 26} entries, but received ${wanted}.`);
   }
-  let capacity = FLOW_WAYS;
+  let capacity = WAYS;
   while (capacity < wanted) capacity *= 2;
   return capacity;
 }

@@ -42,6 +42,14 @@ export function addressWords(address: string): Uint32Array {
   return w;
 }
 
+// A cheap mix is enough: the keys are few and chosen by the operator, not by clients. A module
+// const, not a static method: the packet path then calls a known function (a static method is
+// looked up on the class binding, with a TDZ check, at every call).
+const serviceHash = (a0: number, a1: number, a2: number, a3: number, kind: number): number => {
+  const h = Math.imul(a0 ^ Math.imul(a1 ^ a2 ^ a3, 0x9e3779b1) ^ Math.imul(kind, 0x85ebca6b), 0xc2b2ae35);
+  return h ^ (h >>> 15);
+};
+
 export class ServiceSet {
   private readonly mask: number;
   private readonly slots: Int32Array;
@@ -76,17 +84,11 @@ export class ServiceSet {
     this.slots = new Int32Array(capacity * WORDS);
     this.used = new Uint8Array(capacity);
     for (const e of entries) {
-      let i = ServiceSet.hash(e[0], e[1], e[2], e[3], e[4]) & this.mask;
+      let i = serviceHash(e[0], e[1], e[2], e[3], e[4]) & this.mask;
       while (this.used[i] === 1) i = (i + 1) & this.mask;
       this.used[i] = 1;
       this.slots.set(e, i * WORDS);
     }
-  }
-
-  // A cheap mix is enough: the keys are few and chosen by the operator, not by clients.
-  private static hash(a0: number, a1: number, a2: number, a3: number, kind: number): number {
-    const h = Math.imul(a0 ^ Math.imul(a1 ^ a2 ^ a3, 0x9e3779b1) ^ Math.imul(kind, 0x85ebca6b), 0xc2b2ae35);
-    return h ^ (h >>> 15);
   }
 
   /** Every entry as 5 words (address 4, kind), e.g. for the C++ replay baseline. */
@@ -99,7 +101,7 @@ export class ServiceSet {
   /** Is (address words as int32, kind) configured? kind = proto | IPv6 << 8 | port << 16 (port 0, proto 0: see above). */
   has(a0: number, a1: number, a2: number, a3: number, kind: number): boolean {
     const slots = this.slots;
-    let i = ServiceSet.hash(a0, a1, a2, a3, kind) & this.mask;
+    let i = serviceHash(a0, a1, a2, a3, kind) & this.mask;
     while (this.used[i] === 1) {
       const at = i * WORDS;
       if (slots[at] === a0 && slots[at + 1] === a1 && slots[at + 2] === a2 && slots[at + 3] === a3 && slots[at + 4] === kind) return true;
