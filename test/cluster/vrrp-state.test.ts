@@ -144,29 +144,18 @@ t.test('prepareToPreempt: a live lower-priority master is replaced only once thi
 });
 
 t.test('replaced: the master that fell silent, and only that one', async (t) => {
-  const silent = new VrrpMachine(base);
-  silent.start(0);
-  silent.receive({ priority: 150, intervalCs: 10, source: HIGHER_ADDR }, 100);
-  t.same(silent.tick(100 + MDI), [send(100), become('master')], 'no advert for Master_Down_Interval: takes over');
-  t.same(silent.replaced, HIGHER_ADDR, 'the silent master is named');
-
-  const resigned = new VrrpMachine(base);
-  resigned.start(0);
-  resigned.receive({ priority: 150, intervalCs: 10, source: HIGHER_ADDR }, 100);
-  resigned.receive({ priority: 0, intervalCs: 10, source: HIGHER_ADDR }, 150);
-  resigned.tick(150 + SKEW);
-  t.equal(resigned.state, 'master');
-  t.equal(resigned.replaced, null, 'a master that resigned (priority 0) is not suspect');
-
-  const preempting = new VrrpMachine(base);
-  preempting.start(0);
-  preempting.receive({ priority: 50, intervalCs: 10, source: LOWER_ADDR }, 100);
-  preempting.tick(100 + MDI);
-  t.equal(preempting.state, 'master');
-  t.equal(preempting.replaced, null, 'a live master we preempted is not suspect');
-
-  const none = new VrrpMachine(base);
-  none.start(0);
-  none.tick(MDI);
-  t.equal(none.replaced, null, 'no master was known');
+  const advert = (priority: number, source: Uint8Array, at: number) => ({ priority, source, at });
+  const cases = [
+    { name: 'a master that fell silent is named', adverts: [advert(150, HIGHER_ADDR, 100)], tickAt: 100 + MDI, replaced: HIGHER_ADDR },
+    { name: 'a master that resigned (priority 0) is not suspect', adverts: [advert(150, HIGHER_ADDR, 100), advert(0, HIGHER_ADDR, 150)], tickAt: 150 + SKEW, replaced: null },
+    { name: 'a live master we preempted is not suspect', adverts: [advert(50, LOWER_ADDR, 100)], tickAt: 100 + MDI, replaced: null },
+    { name: 'no master was known', adverts: [], tickAt: MDI, replaced: null },
+  ];
+  for (const c of cases) {
+    const m = new VrrpMachine(base);
+    m.start(0);
+    for (const a of c.adverts) m.receive({ priority: a.priority, intervalCs: 10, source: a.source }, a.at);
+    t.same(m.tick(c.tickAt), [send(100), become('master')], `${c.name}: took over`);
+    t.same(m.replaced, c.replaced, c.name);
+  }
 });
