@@ -64,6 +64,7 @@ export interface NativePort {
   readonly ifindex: number;
   readonly mac: Uint8Array;
   readonly mtu: number;
+  readonly fd: number;
   readonly ring: ArrayBuffer;
   readonly descriptors: Int32Array;
   receive(maxFrames: number, timeoutMs: number): number;
@@ -79,6 +80,7 @@ export interface NativePort {
 export interface NativeAddon {
   version(): string;
   PacketPort: new (options: NativePortOptions) => NativePort;
+  setSocketFilter(fd: number, filter: Uint32Array | null): void;
   openReusePortListener(host: string, port: number, backlog: number): number;
   checksum(buf: Uint8Array): number;
   ipv4HeaderChecksum(buf: Uint8Array, offset: number): number;

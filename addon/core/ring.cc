@@ -95,12 +95,14 @@ std::unique_ptr<PacketRing> PacketRing::open(const RingOptions& options, Error* 
   return r;
 }
 
+bool PacketRing::set_filter(const std::vector<uint32_t>& words, Error* err) { return set_socket_filter(fd_, words, err); }
+
 // Attach (replacing any filter) or, with no words, detach. The kernel swaps the program in one
 // step, so a ring can sit on the interface refusing everything and start taking frames at once.
-bool PacketRing::set_filter(const std::vector<uint32_t>& words, Error* err) {
+bool set_socket_filter(int fd, const std::vector<uint32_t>& words, Error* err) {
   if (words.empty()) {
     int unused = 0;  // the kernel wants an int's worth of option, and ignores it
-    if (setsockopt(fd_, SOL_SOCKET, SO_DETACH_FILTER, &unused, sizeof unused) != 0 && errno != ENOENT) {
+    if (setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, &unused, sizeof unused) != 0 && errno != ENOENT) {
       return socket_failed(err, "SO_DETACH_FILTER", errno);
     }
     return true;
@@ -114,7 +116,7 @@ bool PacketRing::set_filter(const std::vector<uint32_t>& words, Error* err) {
     code[i] = sock_filter{static_cast<uint16_t>(w[0]), static_cast<uint8_t>(w[1]), static_cast<uint8_t>(w[2]), w[3]};
   }
   sock_fprog prog{static_cast<unsigned short>(code.size()), code.data()};
-  if (setsockopt(fd_, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) != 0) {
+  if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) != 0) {
     int e = errno;
     if (e == EINVAL) return err->set("ERR_INVALID_ARG", "the kernel refused the socket filter (an invalid BPF program).");
     return socket_failed(err, "SO_ATTACH_FILTER", e);

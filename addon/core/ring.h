@@ -81,6 +81,10 @@ struct RingStats {
   uint64_t tx_syscalls = 0;
 };
 
+// The socket filter of any socket (words as RingOptions::filter; empty detaches it): lets a control
+// thread swap the filter of a ring that another thread reads. false + *err on failure.
+bool set_socket_filter(int fd, const std::vector<uint32_t>& words, Error* err);
+
 class PacketRing {
  public:
   // Opens, sizes and maps the rings, binds to the interface. nullptr + *err on failure:

@@ -60,6 +60,7 @@ class PortWrap : public Napi::ObjectWrap<PortWrap> {
       Napi::PropertyDescriptor::Value("mac", mac, napi_enumerable),
       Napi::PropertyDescriptor::Value("ifindex", Napi::Number::New(env, ring_->ifindex()), napi_enumerable),
       Napi::PropertyDescriptor::Value("mtu", Napi::Number::New(env, ring_->mtu()), napi_enumerable),
+      Napi::PropertyDescriptor::Value("fd", Napi::Number::New(env, ring_->fd()), napi_enumerable),
     });
   }
 
@@ -129,10 +130,12 @@ class PortWrap : public Napi::ObjectWrap<PortWrap> {
   }
 
   // setFilter(words: Uint32Array | null): replaces the socket filter; null detaches it.
-  Napi::Value SetFilter(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
+  Napi::Value SetFilter(const Napi::CallbackInfo& info) { return ApplyFilter(info.Env(), ring_->fd(), info[0]); }
+
+ public:
+  // words: a Uint32Array (4 per instruction) or null (detach), applied to socket fd.
+  static Napi::Value ApplyFilter(Napi::Env env, int fd, Napi::Value f) {
     std::vector<uint32_t> words;
-    Napi::Value f = info[0];
     if (f.IsTypedArray() && f.As<Napi::TypedArray>().TypedArrayType() == napi_uint32_array) {
       Napi::Uint32Array w = f.As<Napi::Uint32Array>();
       words.assign(w.Data(), w.Data() + w.ElementLength());
@@ -141,9 +144,11 @@ class PortWrap : public Napi::ObjectWrap<PortWrap> {
       return env.Undefined();
     }
     lb::Error err;
-    if (!ring_->set_filter(words, &err)) throw_error(env, err);
+    if (!lb::set_socket_filter(fd, words, &err)) throw_error(env, err);
     return env.Undefined();
   }
+
+ private:
 
   // forward(decisions: Int32Array, count) -> frames queued
   Napi::Value Forward(const Napi::CallbackInfo& info) {
@@ -269,6 +274,14 @@ void InitPacketPort(Napi::Env env, Napi::Object exports) {
   Napi::Function ctor = PortWrap::Define(env);
   env.SetInstanceData(new Napi::FunctionReference(Napi::Persistent(ctor)));
   exports.Set("PacketPort", ctor);
+  // setSocketFilter(fd, words | null): a port's filter from another thread than the one that reads it.
+  exports.Set("setSocketFilter", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+    if (!info[0].IsNumber()) {
+      throw_coded(info.Env(), "ERR_INVALID_ARG", "Expected fd to be a number.");
+      return info.Env().Undefined();
+    }
+    return PortWrap::ApplyFilter(info.Env(), info[0].As<Napi::Number>().Int32Value(), info[1]);
+  }));
 }
 
 }  // namespace lbnapi

@@ -113,11 +113,13 @@ export class ClusterPart implements NodePart {
     if (s === 'master') {
       this.#ctx.metrics.failovers.inc();
       const gone = this.#election?.machine.replaced;
-      if (gone) {
+      // Suspect after activating: its table rebuild must not delay the takeover.
+      this.#queue(async () => {
+        await this.role.activate();
+        if (!gone) return;
         const checks = this.#ctx.config.healthChecks.nodes;
         this.role.suspect?.(this.#nodeOf(gone), checks.fall * checks.interval + checks.timeout);
-      }
-      this.#queue(() => this.role.activate(), 'activate');
+      }, 'activate');
     } else if (prev === 'master') {
       this.#queue(() => this.role.deactivate(), 'deactivate');
     }

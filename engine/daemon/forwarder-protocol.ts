@@ -22,7 +22,11 @@ export const CONTROL_READER = 1;
 /** Control word 2: the entries in the thread's flow table at RUN (the control plane counts them as
  *  it writes; a count by the thread would scan the whole table on the takeover path). */
 export const CONTROL_FLOWS = 2;
-export const CONTROL_WORDS = 3;
+/** Control word 3: the thread's standing-by ring socket, or -1. Written by the thread while it is
+ *  parked or starting; the control plane lifts its filter on activation (setSocketFilter), so
+ *  frames wait in the ring while the thread wakes. */
+export const CONTROL_RING_FD = 3;
+export const CONTROL_WORDS = 4;
 
 export interface ForwarderData {
   index: number;

@@ -6,8 +6,9 @@ import type { Worker } from 'node:worker_threads';
 import { LbError } from '../errors.js';
 import type { TablePublisher } from '../scheduler/table-publisher.js';
 import { TableReader } from '../scheduler/table-publisher.js';
+import { DROP_ALL, setSocketFilter } from '../ring/port.js';
 import { siblingEntry, startWorker } from '../worker-thread.js';
-import { Control, CONTROL_FLOWS, CONTROL_READER, CONTROL_WORDS, type ForwarderData, type ForwarderMessage } from './forwarder-protocol.js';
+import { Control, CONTROL_FLOWS, CONTROL_READER, CONTROL_RING_FD, CONTROL_WORDS, type ForwarderData, type ForwarderMessage } from './forwarder-protocol.js';
 
 const entry = siblingEntry(import.meta.url, 'scheduler-worker');
 /** How long a thread may take to leave its loop (one receive wait) or to exit. */
@@ -85,9 +86,23 @@ export class Forwarders {
     return self;
   }
 
-  /** Every thread lets frames into its ring and forwards; resolves once all do (else stops them and
-   *  throws). flows[i]: the entries in thread i's flow table. */
-  async activate(publisher: TablePublisher, flows: readonly number[]): Promise<void> {
+  /**
+   * Lets frames into every standing-by ring now (they wait there until the thread reads them) and
+   * wakes the threads; the promise resolves once all forward (else stops them and throws), so the
+   * VIP can be announced before that. flows[i]: the entries in thread i's flow table.
+   */
+  activate(publisher: TablePublisher, flows: readonly number[]): Promise<void> {
+    const fds = this.threads.map((t) => Atomics.load(t.control, CONTROL_RING_FD)).filter((fd) => fd >= 0);
+    try {
+      for (const fd of fds) setSocketFilter(fd, null);
+    } catch (e) {
+      for (const fd of fds) try { setSocketFilter(fd, DROP_ALL); } catch { /* the thread reopens it */ }
+      return Promise.reject(e);
+    }
+    return this.whenStarted(publisher, flows);
+  }
+
+  private async whenStarted(publisher: TablePublisher, flows: readonly number[]): Promise<void> {
     const started = this.threads.map(async (t, i) => {
       Atomics.store(t.control, CONTROL_READER, publisher.addReader());
       Atomics.store(t.control, CONTROL_FLOWS, flows[i] ?? 0);

@@ -152,16 +152,19 @@ export class SchedulerPart implements NodePart, SchedulerRole {
         if (!this.selfPath) await this.openSelf();
         const known = this.flowTables[0]!.size;
         this.parked = false;
-        // The rings stand by and the guard is in place: letting frames in is all; the VIP is
-        // announced once every thread forwards.
+        // The rings stand by and the guard is in place: letting frames in is all. The VIP is
+        // announced at once: client frames wait in the rings while the threads wake.
         const missing = this.config.nodes.some((n, i) => n.id !== this.self.id && this.macs.subarray(6 * i, 6 * i + 6).every((b) => b === 0));
         const threads = await this.threads;
-        await Promise.all([threads.activate(this.publisher, this.flowTables.map((t) => t.size)), missing ? this.resolveAll() : undefined]);
+        const started = threads.activate(this.publisher, this.flowTables.map((t) => t.size));
+        this.running = { cancelAnnounce: announceVip(iface, vips) };
+        await Promise.all([started, missing ? this.resolveAll() : undefined]);
         if (missing) threads.reloadHops();
         this.sync?.startSending(this.exports);
         if (known > 0) this.log.info({ flows: known }, 'forwarding with the flows the array knows of (flow sync)');
-        this.running = { cancelAnnounce: announceVip(iface, vips) };
       } catch (e) {
+        this.running?.cancelAnnounce();
+        this.running = null;
         await this.threads.then((f) => f.deactivate(), () => undefined);
         this.parked = true;
         throw e;
@@ -270,10 +273,14 @@ export class SchedulerPart implements NodePart, SchedulerRole {
     s.counters['scheduler.pmtuSteered'] = snap.pmtuSteered;
     s.counters['scheduler.flows'] = snap.flows;
     s.counters['scheduler.flowEvictions'] = snap.flowEvictions;
-    // Only on the scheduler, and read at most every GUARD_COUNT_MS: it spawns nft, which stalls
-    // this event loop (the fork), and status is polled often.
+    // Only on the scheduler, read at most every GUARD_COUNT_MS and in the background (the figure
+    // may lag by that much): it spawns nft, which stalls this event loop (the fork), and status
+    // is polled often.
     if (this.running) {
-      if (Date.now() - this.guardCount.at >= GUARD_COUNT_MS) this.guardCount = { at: Date.now(), drops: await guardDrops() };
+      if (Date.now() - this.guardCount.at >= GUARD_COUNT_MS) {
+        this.guardCount.at = Date.now();
+        void guardDrops().then((drops) => { this.guardCount.drops = drops; });
+      }
       s.counters['scheduler.vipGuardDrops'] = this.guardCount.drops;
     }
     if (this.sync) {

@@ -16,7 +16,7 @@ import { runForwardLoop } from '../scheduler/forward-loop.js';
 import { answerFor } from '../scheduler/responder.js';
 import { ServiceSet } from '../scheduler/service-set.js';
 import { TableReader } from '../scheduler/table-publisher.js';
-import { Control, CONTROL_FLOWS, CONTROL_READER, type ForwarderData, type ForwarderMessage } from './forwarder-protocol.js';
+import { Control, CONTROL_FLOWS, CONTROL_READER, CONTROL_RING_FD, type ForwarderData, type ForwarderMessage } from './forwarder-protocol.js';
 
 const d = workerData as ForwarderData;
 const send = (m: ForwarderMessage) => parentPort!.postMessage(m);
@@ -41,6 +41,8 @@ try {
 } catch (e) {
   standbyError = (e as Error).message;
 }
+const publishFd = () => Atomics.store(control, CONTROL_RING_FD, ring ? ring.fd : -1);
+publishFd();
 
 // One view of the shared flow table for the thread's life (made now, off the takeover path: it
 // counts the table once); the control plane says how many entries it holds at each activation.
@@ -62,7 +64,13 @@ function session(): ForwarderMessage {
   try {
     // The reader first: the slot the control plane reserved goes back whatever fails below.
     reader = new TableReader(d.table, Atomics.load(control, CONTROL_READER));
-    const port = ring ??= openRing();
+    // Standing by, the control plane has let frames in already (they wait here); a ring that
+    // could not stand by is opened now, and lets them in itself.
+    if (!ring) {
+      ring = openRing();
+      ring.setFilter(null);
+    }
+    const port = ring;
     self = PacketPort.open({ interface: d.selfIface, txOnly: true });
     flows.size = Atomics.load(control, CONTROL_FLOWS);
     const decider = new Decider(services, new FlowRouter(flows, reader!), counters);
@@ -73,8 +81,6 @@ function session(): ForwarderMessage {
       const reply = answerFor(frame, port.mac);
       if (reply) port.send(reply);
     };
-    discard(port, 0);
-    port.setFilter(null);
     send({ type: 'ready' });
     const total = { received: 0, forwarded: 0 };
     for (;;) {
@@ -104,6 +110,7 @@ function standBy(): void {
     ring.close();
     ring = null;
   }
+  publishFd();
 }
 
 send({ type: 'parked', standbyError });

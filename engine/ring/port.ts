@@ -71,6 +71,13 @@ export interface PacketPortOptions {
  *  fanout group, and costs nothing per frame until the filter is replaced. */
 export const DROP_ALL: Uint32Array = Uint32Array.of(0x06, 0, 0, 0);
 
+/** setFilter() for a port that another thread owns, by its `fd`: the control plane lets frames
+ *  into a standing-by ring at once, and its reader finds them there when it wakes. */
+export function setSocketFilter(fd: number, filter: Uint32Array | null): void {
+  is.integer(fd, 'fd', 0, 2 ** 31 - 1);
+  callNative(() => native.setSocketFilter(fd, filter === null ? null : socketFilter(filter)));
+}
+
 /** One next hop: the port to send on and the MACs to write. */
 export interface NextHop {
   port: PacketPort;
@@ -128,6 +135,8 @@ export class PacketPort {
   readonly mac: Uint8Array;
   readonly macText: string;
   readonly mtu: number;
+  /** The socket: for setSocketFilter() from another thread. */
+  readonly fd: number;
   /** The RX ring, mapped once (external ArrayBuffer): frames are views into it. Detached by close(). */
   readonly ring: ArrayBuffer;
   /** One DESCRIPTOR_STRIDE group of int32 per frame of the current batch: offset into `ring`,
@@ -147,6 +156,7 @@ export class PacketPort {
     this.mac = nativePort.mac;
     this.macText = formatMac(nativePort.mac);
     this.mtu = nativePort.mtu;
+    this.fd = nativePort.fd;
     this.ring = nativePort.ring;
     this.descriptors = nativePort.descriptors;
     this.batchSize = batchSize;

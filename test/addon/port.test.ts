@@ -5,7 +5,7 @@ import t, { type Test } from 'tap';
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { DROP_ALL, PacketPort, type PacketPortOptions } from '../../engine/ring/port.js';
+import { DROP_ALL, PacketPort, setSocketFilter, type PacketPortOptions } from '../../engine/ring/port.js';
 import { Decision, DESCRIPTOR_STRIDE, FrameFlag } from '../../engine/ring/constants.js';
 import { parseMac } from '../../engine/ring/mac.js';
 import { childEnv, inNs, macOf, privateNetns, vethBetween, vethPair } from './fixtures/netns.js';
@@ -137,6 +137,10 @@ t.test('a ring opened with DROP_ALL stands by: no frame until setFilter(null), n
   b.setFilter(DROP_ALL);
   send(12);
   t.same(collect(b, 1, udpTo(9012)), [], 'refused again once DROP_ALL is back');
+  setSocketFilter(b.fd, null);
+  const more = send(13);
+  t.same(collect(b, more.length, udpTo(9013)), more, 'setSocketFilter(fd) from the control side lets them in as well');
+  b.setFilter(DROP_ALL);
   t.throws(() => b.setFilter(new Uint32Array(3)), { code: 'ERR_INVALID_ARG' }, 'a filter of part of an instruction is refused');
   t.throws(() => b.setFilter(Uint32Array.of(0xffff, 0, 0, 0)), { code: 'ERR_INVALID_ARG', message: /refused the socket filter/ },
     'an invalid BPF program is refused by the kernel, with the reason');
