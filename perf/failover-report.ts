@@ -140,7 +140,7 @@ export function failoverMarkdown(s: FailoverSummary, lb: readonly LbTrial[], ka:
     '| --- | --- |',
     `| kill → new master's first advert (wire) | ${ms(s.advertMs)} |`,
     `| kill → its log line "VRRP backup → master" (its clock) | ${ms(s.masterLogMs)} |`,
-    `| activation as the node logs it (nftables guard and forwarding threads together, then the announce) | ${ms(s.activationMs)} |`,
+    `| activation as the node logs it (the rings let frames in, the VIP announced, every forwarding thread running) | ${ms(s.activationMs)} |`,
     `| kill → its log line "scheduler active" | ${ms(s.activeLogMs)} |`,
     `| first advert → first gratuitous ARP (wire) | ${ms(s.advertToGarpMs)} |`,
     `| first advert → first forwarded frame (wire) | ${ms(s.advertToForwardMs)} |`,

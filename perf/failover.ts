@@ -29,6 +29,8 @@ export interface FailoverOptions {
   rate: number;
   keepalived: boolean;
   configFile: string;
+  /** How the report names the config (default: its path); --preempt names the original. */
+  configLabel?: string;
   out: string;
 }
 
@@ -214,7 +216,7 @@ export async function runFailoverBenchmark(o: FailoverOptions): Promise<ReturnTy
   const summary = summarizeFailover(lb, ka ? kaTrials : null);
   const m = machine();
   const notes = [
-    `${o.trials} trials; ${o.streams} long-lived downloads (a 1 KiB chunk every 100 ms each) and ${o.rate} new HTTP requests/s plus ${o.rate / 5}/s HTTPS over fresh connections, half IPv4, half IPv6 (engine/demo/driver.ts); config ${path.relative(root, o.configFile)} (advert interval ${config.election.advertInterval} ms, preempt ${config.election.preempt}).`,
+    `${o.trials} trials; ${o.streams} long-lived downloads (a 1 KiB chunk every 100 ms each) and ${o.rate} new HTTP requests/s plus ${o.rate / 5}/s HTTPS over fresh connections, half IPv4, half IPv6 (engine/demo/driver.ts); config ${o.configLabel ?? path.relative(root, o.configFile)} (advert interval ${config.election.advertInterval} ms, preempt ${config.election.preempt}).`,
     'The clock: dumpcap at the switch on the surviving nodes\' ports (kernel timestamps, CLOCK_REALTIME); the kill is read on the same clock just before kill(2). A forwarded frame is a client\'s frame to the VIP whose source MAC is the new master\'s.',
     `A trial ends once the killed node is back (restarted, preempt off: it rejoins as a node) and the array is settled again (every node up in every view, one scheduler; after ${SETTLE_MS / 1000} s without that, one agreed scheduler is enough and the trial is marked not settled); lost connections and failed requests are counted from the end of the previous trial to the end of this one.`,
     ...(ka ? [`keepalived ${'(Debian)'}: one instance per node, VRRPv3, VRID ${vrid === 255 ? 254 : vrid + 1}, address ${KEEPALIVED_ADDRESS}, the same priorities, advert_int ${config.election.advertInterval / 1000} s, nopreempt; one keepalived trial after each lbarray trial, while the array's load runs.`] : []),
@@ -224,7 +226,7 @@ export async function runFailoverBenchmark(o: FailoverOptions): Promise<ReturnTy
   const machineText = Object.entries(m).map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(' ') : String(v)}`).join('; ');
   const md = failoverMarkdown(summary, lb, ka ? kaTrials : null, notes, machineText);
   const files = writeResults('failover', {
-    options: { trials: o.trials, streams: o.streams, rate: o.rate, config: path.relative(root, o.configFile), advertIntervalMs: config.election.advertInterval },
+    options: { trials: o.trials, streams: o.streams, rate: o.rate, config: o.configLabel ?? path.relative(root, o.configFile), advertIntervalMs: config.election.advertInterval },
     targets, summary, lost: summary.lost, stopped, trials: lb.map((t) => ({ ...t, ...breakdown(t) })), keepalived: ka ? { trials: kaTrials } : null, notes,
   }, md, o.out);
   process.stdout.write(`\n${md}\nwritten ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}\n`);
@@ -256,5 +258,6 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   await runFailoverBenchmark({
     trials: num('trials', 1), streams: num('streams', 0), rate: num('rate', 1), keepalived: !values['no-keepalived'],
     configFile: values.preempt ? withPreempt(path.resolve(values.config!)) : path.resolve(values.config!), out: path.resolve(values.out!),
+    ...(values.preempt ? { configLabel: `${path.relative(root, path.resolve(values.config!))} with preempt turned on (--preempt)` } : {}),
   });
 }
