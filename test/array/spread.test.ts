@@ -1,22 +1,26 @@
-// The L4 tier in the lab (issue 3): 300 requests over fresh connections through the VIP, IPv4 and
-// IPv6, all succeed and spread evenly over the three LB nodes, the scheduler (lb1) included:
+// The L4 tier in the lab (issue 3): 600 requests over fresh connections through the VIP, IPv4 and
+// IPv6, all succeed and spread evenly over the three LB nodes (each within 20 % of a third; the
+// issue's 300 are too few for that band: a perfect hash misses it in about 6 % of runs, by
+// simulation with our own Maglev table), the scheduler (lb1) included:
 // its share arrives through the self-delivery path. Direct server return: a 20 MB download
 // served by another node sends less than 5 % of its bytes through the scheduler's interface. Real processes: `lbarray run` on lb2 and lb3,
 // the same daemon with the scheduler role on lb1.
 import t from 'tap';
 import { startArray } from './fixtures/array-lab.js';
 
+const REQUESTS = 600;
+
 t.test('fresh connections through the VIP spread over all three nodes, the scheduler included', async (t) => {
   const a = await startArray(t);
   const vip = a.lab.requireVip();
   for (const [family, address] of [['IPv4', vip.v4], ['IPv6', vip.v6]] as const) {
-    const [r] = await a.client(['fresh', address, '80', '300']);
+    const [r] = await a.client(['fresh', address, '80', String(REQUESTS)]);
     const { byPeer, failures } = r as { byPeer: Record<string, number>; failures: string[] };
-    t.same(failures, [], `${family}: all 300 requests succeeded`);
+    t.same(failures, [], `${family}: all ${REQUESTS} requests succeeded`);
     const shares = Object.fromEntries(Object.entries(a.address).map(([id, addr]) => [id, byPeer[addr] ?? 0]));
-    t.equal(Object.values(shares).reduce((x, y) => x + y, 0), 300, `${family}: every response came through a known node`);
+    t.equal(Object.values(shares).reduce((x, y) => x + y, 0), REQUESTS, `${family}: every response came through a known node`);
     for (const [id, n] of Object.entries(shares)) {
-      t.ok(Math.abs(n - 100) <= 20, `${family}: ${id} served ${n} of 300 (within 20 % of a third)`);
+      t.ok(Math.abs(n - REQUESTS / 3) <= 0.2 * REQUESTS / 3, `${family}: ${id} served ${n} of ${REQUESTS} (within 20 % of a third)`);
     }
     t.ok(shares.lb1! > 0, `${family}: the scheduler served its share through self-delivery (${shares.lb1})`);
   }
