@@ -93,6 +93,8 @@ export class ClusterPart implements NodePart {
       selfCheck: this.opts.selfCheck,
       scheduler: () => this.#otherScheduler(),
       onChange: (up) => this.#onHealth(up),
+      // A suspect former scheduler that answers a probe was only slow (a stall, a start-up race).
+      onPass: (id) => this.role.alive?.(id),
     });
     for (const n of config.nodes) ctx.metrics.nodeUp.set({ node: n.id }, 1);
     ctx.metrics.role.set(0);

@@ -21,6 +21,8 @@ export interface SchedulerRole {
    * dead host, or its kernel's reset.
    */
   suspect?(id: string, ms: number): void;
+  /** Node `id` passed a probe: it is alive, no longer suspect. */
+  alive?(id: string): void;
   /** True while this node forwards. */
   readonly active: boolean;
   /**

@@ -203,6 +203,15 @@ export class SchedulerPart implements NodePart, SchedulerRole {
     void this.serially(() => this.publish());
   }
 
+  alive(id: string): void {
+    const timer = this.suspects.get(id);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    this.suspects.delete(id);
+    this.log.info({ node: id }, 'the former scheduler answered a probe: new flows again');
+    void this.serially(() => this.publish());
+  }
+
   reannounce(): void {
     if (!this.running) return;
     this.running.cancelAnnounce();
