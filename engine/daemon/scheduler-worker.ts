@@ -1,9 +1,10 @@
 // One forwarding thread of the scheduler. Its ring on the interface is opened when the thread
 // starts, in the PACKET_FANOUT hash group (a flow stays on one thread, so each thread keeps its
 // own flow table), and stands by refusing every frame (DROP_ALL) while the node is not the
-// scheduler: a takeover swaps the filter off and forwards, with nothing to open or map. Then the
-// published Maglev table and the blocking loop, until told to stop; the ring refuses frames again
-// and the thread parks. ARP/NDP requests for the VIP are answered here (slow path, same socket).
+// scheduler: on a takeover the control plane lifts the filter (setSocketFilter on CONTROL_RING_FD),
+// frames wait in the ring while this thread wakes, and nothing is opened or mapped. Then the
+// published Maglev table and the blocking loop, until told to stop; the ring refuses frames again,
+// what arrived before that is discarded, and the thread parks. ARP/NDP requests for the VIP are answered here (slow path, same socket).
 import { parentPort, workerData } from 'node:worker_threads';
 import { isLbError } from '../errors.js';
 import { DROP_ALL, PacketPort, type NextHop } from '../ring/port.js';
@@ -49,7 +50,7 @@ publishFd();
 const flows = new FlowTable({ capacity: d.flowCapacity, idleMs: d.flowIdleMs, buffer: d.flowTable });
 flows.exporter = flowExport;
 
-/** Frames left in the ring are from before this session: handed back unread. */
+/** Hands back unread what the ring holds (frames from before it refused them again). */
 function discard(port: PacketPort, waitMs: number): void {
   while (port.receive(port.batchSize, waitMs) > 0);
   port.release();
