@@ -93,8 +93,6 @@ export class ClusterPart implements NodePart {
       selfCheck: this.opts.selfCheck,
       scheduler: () => this.#otherScheduler(),
       onChange: (up) => this.#onHealth(up),
-      // A suspect former scheduler that answers a probe was only slow (a stall, a start-up race).
-      onPass: (id) => this.role.alive?.(id),
     });
     for (const n of config.nodes) ctx.metrics.nodeUp.set({ node: n.id }, 1);
     ctx.metrics.role.set(0);
@@ -114,14 +112,7 @@ export class ClusterPart implements NodePart {
     this.#ctx.metrics.role.set(s === 'master' ? 1 : 0);
     if (s === 'master') {
       this.#ctx.metrics.failovers.inc();
-      const gone = this.#election?.machine.replaced;
-      // Suspect after activating: its table rebuild must not delay the takeover.
-      this.#queue(async () => {
-        await this.role.activate();
-        if (!gone) return;
-        const checks = this.#ctx.config.healthChecks.nodes;
-        this.role.suspect?.(this.#nodeOf(gone), checks.fall * checks.interval + checks.timeout);
-      }, 'activate');
+      this.#queue(() => this.role.activate(), 'activate');
     } else if (prev === 'master') {
       this.#queue(() => this.role.deactivate(), 'deactivate');
     }

@@ -42,8 +42,6 @@ export interface NodeProberOptions {
   /** Own health; default: a TCP connect to VIP:port on this host. */
   selfCheck?: () => Promise<boolean>;
   onChange: (up: ReadonlySet<string>) => void;
-  /** A node passed a probe (or, being the scheduler, was heard): it is alive. */
-  onPass?: (id: string) => void;
 }
 
 interface Pending {
@@ -106,7 +104,6 @@ export class NodeProber {
   #record(id: string, pass: boolean): void {
     if (this.#stopped) return;
     if (this.health.record(id, pass)) this.o.onChange(this.health.upSet());
-    if (pass) this.o.onPass?.(id);
   }
 
   #round(): void {

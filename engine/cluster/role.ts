@@ -15,14 +15,6 @@ export interface SchedulerRole {
   setNodesUp(up: ReadonlySet<string>): void;
   /** Announce the VIP again (another router claimed it for a while); nothing if not active. */
   reannounce?(): void;
-  /**
-   * The former scheduler fell silent: give it no new flows for `ms` (its flows stay with it). By
-   * then node health has marked it down if it is gone; until then new connections would meet a
-   * dead host, or its kernel's reset.
-   */
-  suspect?(id: string, ms: number): void;
-  /** Node `id` passed a probe: it is alive, no longer suspect. */
-  alive?(id: string): void;
   /** True while this node forwards. */
   readonly active: boolean;
   /**

@@ -56,10 +56,6 @@ export class VrrpMachine {
   masterIntervalCs: number;
   /** The current master's address as last heard; null while this router is master or none is known. */
   masterAddress: Uint8Array | null = null;
-  /** Set on becoming master because the master fell silent (its Master_Down_Timer ran out): the
-   *  address of that master, which is probably gone. Null after a resignation (priority 0), a
-   *  preemption, or when no master was known. */
-  replaced: Uint8Array | null = null;
   /** False holds preemption back (a returning node that does not yet have the flow state). */
   preemptReady = true;
   #eligible = true;
@@ -129,10 +125,7 @@ export class VrrpMachine {
         this.#preparing = true;
         return [{ do: 'prepare' }];
       }
-      const silent = preempting ? null : this.masterAddress;
-      const out = this.#toMaster(now);
-      this.replaced = silent;
-      return out;
+      return this.#toMaster(now);
     }
     return [];
   }
@@ -215,7 +208,6 @@ export class VrrpMachine {
 
   #toMaster(now: number): VrrpAction[] {
     this.state = 'master';
-    this.replaced = null;
     this.#lowerMasterAt = null;
     this.masterAddress = null;
     this.#masterDownAt = null;

@@ -62,8 +62,6 @@ export class SchedulerPart implements NodePart, SchedulerRole {
   private guardCount = { at: -Infinity, drops: 0 };
   /** Peers that said they drain (lbarray drain, or a SIGTERM): weight 0 in our table. */
   private readonly drainedPeers = new Set<string>();
-  /** A former scheduler that fell silent: weight 0 until its timer ends (suspect()). */
-  private readonly suspects = new Map<string, NodeJS.Timeout>();
   private running: Active | null = null;
   private selfPath: SelfPath | null = null;
   private refresh: NodeJS.Timeout | null = null;
@@ -192,26 +190,6 @@ export class SchedulerPart implements NodePart, SchedulerRole {
     });
   }
 
-  suspect(id: string, ms: number): void {
-    if (!this.config.nodes.some((n) => n.id === id) || id === this.self.id) return;
-    clearTimeout(this.suspects.get(id));
-    this.suspects.set(id, setTimeout(() => {
-      this.suspects.delete(id);
-      void this.serially(() => this.publish());
-    }, ms));
-    this.log.info({ node: id, ms }, 'the former scheduler fell silent: no new flows to it until node health has had its say');
-    void this.serially(() => this.publish());
-  }
-
-  alive(id: string): void {
-    const timer = this.suspects.get(id);
-    if (timer === undefined) return;
-    clearTimeout(timer);
-    this.suspects.delete(id);
-    this.log.info({ node: id }, 'the former scheduler answered a probe: new flows again');
-    void this.serially(() => this.publish());
-  }
-
   reannounce(): void {
     if (!this.running) return;
     this.running.cancelAnnounce();
@@ -236,7 +214,6 @@ export class SchedulerPart implements NodePart, SchedulerRole {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const t of this.suspects.values()) clearTimeout(t);
     await this.deactivate();
     if (this.refresh) clearInterval(this.refresh);
     this.refresh = null;
@@ -323,7 +300,7 @@ export class SchedulerPart implements NodePart, SchedulerRole {
     const nodes: NodeHealth[] = this.config.nodes.map((n, i) => {
       const self = n.id === this.self.id;
       const reachable = self || this.macs.subarray(6 * i, 6 * i + 6).some((b) => b !== 0);
-      const weight = (self && this.draining) || this.drainedPeers.has(n.id) || this.suspects.has(n.id) ? 0 : n.weight;
+      const weight = (self && this.draining) || this.drainedPeers.has(n.id) ? 0 : n.weight;
       return { id: n.id, weight: reachable ? weight : 0, up: this.up.has(n.id) };
     });
     await this.publisher.publish(nodes);

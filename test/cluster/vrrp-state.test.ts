@@ -142,20 +142,3 @@ t.test('prepareToPreempt: a live lower-priority master is replaced only once thi
   resigned.receive({ priority: 0, intervalCs: 10, source: LOWER_ADDR }, 150);
   t.same(resigned.tick(150 + SKEW), [send(100), become('master')], 'the lower master resigned (priority 0): immediate takeover');
 });
-
-t.test('replaced: the master that fell silent, and only that one', async (t) => {
-  const advert = (priority: number, source: Uint8Array, at: number) => ({ priority, source, at });
-  const cases = [
-    { name: 'a master that fell silent is named', adverts: [advert(150, HIGHER_ADDR, 100)], tickAt: 100 + MDI, replaced: HIGHER_ADDR },
-    { name: 'a master that resigned (priority 0) is not suspect', adverts: [advert(150, HIGHER_ADDR, 100), advert(0, HIGHER_ADDR, 150)], tickAt: 150 + SKEW, replaced: null },
-    { name: 'a live master we preempted is not suspect', adverts: [advert(50, LOWER_ADDR, 100)], tickAt: 100 + MDI, replaced: null },
-    { name: 'no master was known', adverts: [], tickAt: MDI, replaced: null },
-  ];
-  for (const c of cases) {
-    const m = new VrrpMachine(base);
-    m.start(0);
-    for (const a of c.adverts) m.receive({ priority: a.priority, intervalCs: 10, source: a.source }, a.at);
-    t.same(m.tick(c.tickAt), [send(100), become('master')], `${c.name}: took over`);
-    t.same(m.replaced, c.replaced, c.name);
-  }
-});
