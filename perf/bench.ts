@@ -103,14 +103,14 @@ const commands: Record<string, Command> = {
   },
   l7: {
     about: 'L7 proxy: keep-alive req/s, p99 and TLS handshakes/s on one core (needs Debian\'s wrk, nginx, haproxy)',
-    baseline: 'nginx, HAProxy and node-http-proxy with the same back-end, load generator and core',
-    usage: 'l7 [--duration 5] [--connections 64] [--rounds 3] [--only lbarray,nginx,haproxy,node-http-proxy]',
+    baseline: 'nginx, HAProxy and node-http-proxy with the same back-end, load generator and core; a byte pump on Node\'s net module (no HTTP) as the floor of any Node proxy',
+    usage: 'l7 [--duration 5] [--connections 64] [--rounds 3] [--only lbarray,nginx,haproxy,node-http-proxy,node-net-floor]',
     async run(args) {
       await ensureDebian(['wrk', 'nginx', 'haproxy', 'openssl']);
       const out = await script('l7.ts', args); // writes perf/results/l7-<date>.json itself: its figures go into l7.json
       const written = /^written (\S+\.json)$/m.exec(out)?.[1];
       const detail = written ? JSON.parse(fs.readFileSync(written, 'utf8')) as Record<string, unknown> : {};
-      writeResults('l7', { ...detail, output: out.split('\n') }, `# L7 against nginx, HAProxy and node-http-proxy\n\n${codeBlock(out)}`);
+      writeResults('l7', { ...detail, output: out.split('\n') }, `# L7 against nginx, HAProxy, node-http-proxy and Node's net floor\n\n${codeBlock(out)}`);
       return 0;
     },
   },

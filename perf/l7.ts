@@ -8,6 +8,8 @@
 // - TLS: the same ECDSA P-256 certificate, TLS 1.3 and X25519 everywhere (checked with
 //   openssl s_client before measuring); "full" handshakes on a listener with tickets and
 //   session cache off, "resumed" on one with tickets on (wrk resumes its sessions);
+// - node-net-floor (perf/l7-net-floor.ts) pipes bytes with no HTTP at all: the least CPU per
+//   request any proxy on Node's net module can use;
 // - besides req/s, the CPU time the proxy process spent per request (/proc/PID/stat), which a
 //   busy shared machine disturbs less than throughput.
 //
@@ -30,7 +32,7 @@ const opt = (name: string, dflt: string) => { const i = args.indexOf(`--${name}`
 const duration = Number(opt('duration', '5'));
 const connections = Number(opt('connections', '64'));
 const before = opt('before', '');
-const only = opt('only', `lbarray,${before === '' ? '' : 'lbarray-before,'}nginx,haproxy,node-http-proxy`).split(',');
+const only = opt('only', `lbarray,${before === '' ? '' : 'lbarray-before,'}nginx,haproxy,node-http-proxy,node-net-floor`).split(',');
 const rounds = Number(opt('rounds', '3'));
 const cpus = os.availableParallelism();
 const proxyCpu = String(cpus - 1);
@@ -155,6 +157,7 @@ async function main(): Promise<void> {
       return start(proxyCpu, 'haproxy', ['-f', f, '-db']);
     } },
     node('node-http-proxy', path.join(here, 'l7-http-proxy.ts')),
+    node('node-net-floor', path.join(here, 'l7-net-floor.ts')),
   ];
 
   // Every proxy runs from the start (idle ones cost nothing), so one measurement of each follows
@@ -218,6 +221,8 @@ async function main(): Promise<void> {
     cpuPerRequestVsNginx: paired(lb, 'nginx', (x) => x.cpuUsPerRequest),
     tlsHandshakesVsNginx: paired(lb, 'nginx', (x) => x.tlsHandshakesPerSec),
     tlsResumedVsNginx: paired(lb, 'nginx', (x) => x.tlsResumedPerSec),
+    rpsVsNetFloor: paired(lb, 'node-net-floor', (x) => x.keepAliveRps),
+    cpuPerRequestVsNetFloor: paired(lb, 'node-net-floor', (x) => x.cpuUsPerRequest),
   });
   const lbs = results.filter((r) => r.name.startsWith('lbarray'));
   const ratios = by('lbarray') === undefined ? {} : ratiosOf('lbarray');
@@ -243,12 +248,18 @@ async function main(): Promise<void> {
     tlsResumed: paired('lbarray', 'lbarray-before', (x) => x.tlsResumedPerSec),
   };
   if (vsBefore !== undefined) console.log('lbarray / lbarray-before:', JSON.stringify(vsBefore));
+  // How far any Node proxy can go: the byte pump against nginx, same rounds.
+  const floorVsNginx = by('node-net-floor') === undefined || by('nginx') === undefined ? undefined : {
+    rps: paired('node-net-floor', 'nginx', (x) => x.keepAliveRps), cpuPerRequest: paired('node-net-floor', 'nginx', (x) => x.cpuUsPerRequest),
+    p99: paired('node-net-floor', 'nginx', (x) => x.p99Ms),
+  };
+  if (floorVsNginx !== undefined) console.log('node-net-floor / nginx (no HTTP, one back-end connection per client):', JSON.stringify(floorVsNginx));
   console.log('targets:', JSON.stringify(targets));
   const outDir = path.join(here, 'results');
   fs.mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, `l7-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   fs.writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), cpus, proxyCpu, loadCpu, loadAverage: load, connections, duration, rounds, results, ratios,
-    ratiosPerVariant: Object.fromEntries(lbs.map((lb) => [lb.name, ratiosOf(lb.name)])), vsBefore, before: before === '' ? undefined : path.resolve(before), targets, tls, samples: Object.fromEntries(samples) }, null, 2) + '\n');
+    ratiosPerVariant: Object.fromEntries(lbs.map((lb) => [lb.name, ratiosOf(lb.name)])), vsBefore, floorVsNginx, before: before === '' ? undefined : path.resolve(before), targets, tls, samples: Object.fromEntries(samples) }, null, 2) + '\n');
   console.log(`written ${path.relative(process.cwd(), file)}`);
 }
 
