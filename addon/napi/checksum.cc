@@ -65,6 +65,25 @@ Napi::Value ChecksumUpdate16(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), lb::csum_update16(static_cast<uint16_t>(hc), static_cast<uint16_t>(m), static_cast<uint16_t>(m2)));
 }
 
+// The frames of a rewriteBuffer batch: each inside buf and at least an Ethernet header, each
+// decision one the MAC table covers. Checked here, not in TypeScript: one pass in C++ per
+// batch instead of a JS loop (the replay's hot path). Throws ERR_INVALID_ARG naming the frame.
+bool frames_fit(Napi::Env env, const Span<uint8_t>& buf, const Span<int32_t>& offsets, const Span<int32_t>& lengths,
+                const Span<int32_t>& decisions, size_t n, size_t entries) {
+  for (size_t i = 0; i < n; ++i) {
+    int64_t off = offsets.data[i], len = lengths.data[i], d = decisions.data[i];
+    if (off < 0 || len < 14 || static_cast<uint64_t>(off + len) > buf.length) {
+      return invalid(env, "Expected a frame of 14 bytes or more inside buf (" + std::to_string(buf.length) + " bytes) for frame " +
+                              std::to_string(i) + " but received " + std::to_string(off) + "+" + std::to_string(len) + ".");
+    }
+    if (d < lb::kDecisionConsumed || d >= static_cast<int64_t>(entries)) {
+      return invalid(env, "Expected a decision between -2 and " + std::to_string(static_cast<int64_t>(entries) - 1) + " for decisions[" +
+                              std::to_string(i) + "] but received " + std::to_string(d) + ".");
+    }
+  }
+  return true;
+}
+
 // rewriteBuffer(buf, offsets, lengths, decisions, count, macTable, flags|null)
 Napi::Value RewriteBuffer(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -82,6 +101,7 @@ Napi::Value RewriteBuffer(const Napi::CallbackInfo& info) {
     return invalid(env, "count exceeds an array."), env.Undefined();
   }
   lb::MacTable table{macs.data, macs.length / 12};
+  if (!frames_fit(env, buf, offsets, lengths, decisions, n, table.count)) return env.Undefined();
   lb::ForwardCounters counters;
   size_t done = lb::rewrite_buffer(buf.data, buf.length, offsets.data, lengths.data, has_flags ? flags.data : nullptr,
                                    decisions.data, n, table, &counters);
