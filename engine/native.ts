@@ -19,6 +19,7 @@ export interface NativePortOptions {
   blockCount: number;
   frameSize: number;
   retireMs: number;
+  rxMode: 'blocks' | 'frames';
   txMode: 'ring' | 'sendmmsg';
   txFrameSize: number;
   txFrameCount: number;

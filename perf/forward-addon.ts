@@ -4,7 +4,7 @@
 // the live forwarding benchmark (perf/forward.ts). Stops on SIGTERM/SIGINT or after --seconds and
 // prints one JSON line with the port counters (PACKET_STATISTICS included).
 //
-//   node --import tsx perf/forward-addon.ts --in eth0 --out eth1 --dst 02:0e:00:00:00:03 [--seconds N] [--vnet-hdr on|off]
+//   node --import tsx perf/forward-addon.ts --in eth0 --out eth1 --dst 02:0e:00:00:00:03 [--seconds N] [--vnet-hdr on|off] [--rx-mode blocks|frames]
 import { parseArgs } from 'node:util';
 import { PacketPort } from '../engine/ring/index.js';
 
@@ -20,6 +20,8 @@ const { values } = parseArgs({
     // on: carry partial checksums (and GSO) to the kernel in a virtio-net header; off: complete
     // them in C++; default: the addon's own default.
     'vnet-hdr': { type: 'string' },
+    // blocks (TPACKET_V3, the default) or frames (TPACKET_V2: the latency mode).
+    'rx-mode': { type: 'string', default: 'blocks' },
   },
 });
 if (!values.in || !values.out || !values.dst) {
@@ -29,7 +31,8 @@ if (!values.in || !values.out || !values.dst) {
 
 const batch = Number(values.batch);
 const vnetHdr = values['vnet-hdr'] === undefined ? undefined : values['vnet-hdr'] === 'on';
-const rx = PacketPort.open({ interface: values.in, batchSize: batch, blockSize: Number(values['block-size']), blockCount: Number(values.blocks), vnetHdr });
+const rxMode = values['rx-mode'] === 'frames' ? 'frames' : 'blocks';
+const rx = PacketPort.open({ interface: values.in, batchSize: batch, blockSize: Number(values['block-size']), blockCount: Number(values.blocks), vnetHdr, rxMode });
 const tx = PacketPort.open({ interface: values.out, batchSize: batch, vnetHdr });
 rx.setNextHops([{ port: tx, dstMac: values.dst }]);
 const decisions = new Int32Array(batch);
@@ -59,5 +62,5 @@ function finish(): void {
   console.log(JSON.stringify(stats));
 }
 
-console.log(JSON.stringify({ ready: true, rxMac: rx.macText, txMac: tx.macText, vnetHdr: vnetHdr ?? 'addon default' }));
+console.log(JSON.stringify({ ready: true, rxMac: rx.macText, txMac: tx.macText, vnetHdr: vnetHdr ?? 'addon default', rxMode }));
 setImmediate(slice);

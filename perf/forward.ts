@@ -23,7 +23,7 @@
 // scheduler does (DESIGN.md): its IP layer does no work on them. Not for the kernel bridge, which
 // needs them.
 //
-//   node --import tsx perf/forward.ts [--rounds 5] [--seconds 2] [--rate 0] [--variants c,addon,addon-csum,kernel] [--batch 256]
+//   node --import tsx perf/forward.ts [--rounds 5] [--seconds 2] [--rate 0] [--variants c,addon,addon-csum,addon-frames,kernel] [--batch 256]
 //     [--latency-rounds 3] [--latency-rate PPS] [--out perf/results]
 // or from a harness: runForwardBenchmark({ rounds, seconds, ... }).
 import fs from 'node:fs/promises';
@@ -40,7 +40,7 @@ import { figures } from './plots.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-export type VariantName = 'c' | 'addon' | 'addon-csum' | 'kernel';
+export type VariantName = 'c' | 'addon' | 'addon-csum' | 'addon-frames' | 'kernel';
 
 export interface ForwardBenchmarkOptions {
   rounds?: number;
@@ -132,7 +132,7 @@ export async function runForwardBenchmark(options: ForwardBenchmarkOptions = {})
   const rounds = options.rounds ?? 5;
   const seconds = options.seconds ?? 2;
   const rate = options.rate ?? 0;
-  const wanted = options.variants ?? ['c', 'addon', 'addon-csum', 'kernel'];
+  const wanted = options.variants ?? ['c', 'addon', 'addon-csum', 'addon-frames', 'kernel'];
   const batch = String(options.batch ?? 256);
   const log = options.log ?? console.log;
   const pinned = os.cpus().length >= 2;
@@ -151,14 +151,16 @@ export async function runForwardBenchmark(options: ForwardBenchmarkOptions = {})
       dstMac: midIn,
       start: (lab) => ready(lab.spawn('mid', [bins.fwd, '-i', 'eth0', '-o', 'eth1', '-d', SINK_MAC, '-b', batch], onForwarderCpu)),
     },
-    ...(['addon', 'addon-csum'] as const).map((name): Variant => ({
+    ...([
+      ['addon', 'addon forwarder, virtio-net header (addon default)', []],
+      ['addon-csum', 'addon forwarder, checksums in C++ (no vnet header)', ['--vnet-hdr', 'off']],
+      ['addon-frames', 'addon forwarder, TPACKET_V2 frames RX ring (latency mode)', ['--rx-mode', 'frames']],
+    ] as const).map(([name, label, extra]): Variant => ({
       name,
-      label: name === 'addon'
-        ? 'addon forwarder, virtio-net header (addon default)'
-        : 'addon forwarder, checksums in C++ (no vnet header)',
+      label,
       dstMac: midIn,
       start: (lab) => ready(lab.spawn('mid', [process.execPath, '--import', 'tsx', path.join(root, 'perf/forward-addon.ts'),
-        '--in', 'eth0', '--out', 'eth1', '--dst', SINK_MAC, '--batch', batch, ...(name === 'addon-csum' ? ['--vnet-hdr', 'off'] : [])],
+        '--in', 'eth0', '--out', 'eth1', '--dst', SINK_MAC, '--batch', batch, ...extra],
       { ...onForwarderCpu, cwd: root })),
     })),
     {
@@ -301,10 +303,17 @@ export async function runForwardBenchmark(options: ForwardBenchmarkOptions = {})
       return x && y ? [f(x, y)] : [];
     }));
   const ratios: Record<string, Summary> = {};
-  for (const addon of ['addon', 'addon-csum'] as const) {
+  const latencyPerRound = (a: VariantName, b: VariantName, f: (x: LatencySample) => number): Summary =>
+    summarize([...Array(latencyRounds).keys()].flatMap((r) => {
+      const x = latency.find((l) => l.variant === a && l.round === r);
+      const y = latency.find((l) => l.variant === b && l.round === r);
+      return x && y ? [f(x) / f(y)] : [];
+    }));
+  for (const addon of ['addon', 'addon-csum', 'addon-frames'] as const) {
     if (!wanted.includes('c') || !wanted.includes(addon)) continue;
     ratios[`${addon} / C baseline, forwarded pps`] = perRound(addon, 'c', (x, y) => x.pps / y.pps);
     ratios[`C baseline / ${addon}, CPU per frame (capacity ratio)`] = perRound('c', addon, (x, y) => x.cpuNsPerFrame / y.cpuNsPerFrame);
+    if (latencyRounds > 0) ratios[`${addon} / C baseline, latency p50 at half load`] = latencyPerRound(addon, 'c', (x) => x.p50us);
   }
   if (wanted.includes('c') && wanted.includes('kernel')) ratios['kernel bridge / C baseline, forwarded pps'] = perRound('kernel', 'c', (x, y) => x.pps / y.pps);
 
@@ -336,7 +345,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
       rounds: { type: 'string', default: '5' },
       seconds: { type: 'string', default: '2' },
       rate: { type: 'string', default: '0' },
-      variants: { type: 'string', default: 'c,addon,addon-csum,kernel' },
+      variants: { type: 'string', default: 'c,addon,addon-csum,addon-frames,kernel' },
       batch: { type: 'string', default: '256' },
       'latency-rounds': { type: 'string', default: '3' },
       'latency-rate': { type: 'string' },

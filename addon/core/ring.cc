@@ -27,6 +27,7 @@ namespace {
 // Where the kernel puts frame data in a TPACKET_V3 slot: after the header and
 // a sockaddr_ll (RX); at the aligned header end minus the sockaddr_ll (TX).
 constexpr size_t kV3HeaderRoom = TPACKET_ALIGN(sizeof(tpacket3_hdr)) + sizeof(sockaddr_ll);
+constexpr size_t kV2HeaderRoom = TPACKET_ALIGN(sizeof(tpacket2_hdr)) + sizeof(sockaddr_ll);
 constexpr size_t kTxDataOffset = TPACKET_ALIGN(sizeof(tpacket3_hdr));
 constexpr size_t kMinTxBatch = 1024;
 
@@ -148,7 +149,10 @@ bool PacketRing::setup(Error* err) {
   if (ioctl(fd_, SIOCGIFMTU, &ifr) != 0) return socket_failed(err, "reading the MTU of " + name, errno);
   mtu_ = ifr.ifr_mtu;
 
-  if (!set_opt(fd_, PACKET_VERSION, static_cast<int>(TPACKET_V3))) return socket_failed(err, "PACKET_VERSION", errno);
+  const bool frames = o.rx_mode == RxMode::frames && !o.tx_only;
+  // The TX ring's slots have the RX ring's header version; ours are written as V3.
+  if (frames && o.tx_mode == TxMode::ring) return err->set("ERR_INVALID_ARG", "the TX ring needs the blocks RX mode: use sendmmsg TX with the frames RX mode.");
+  if (!set_opt(fd_, PACKET_VERSION, static_cast<int>(frames ? TPACKET_V2 : TPACKET_V3))) return socket_failed(err, "PACKET_VERSION", errno);
   if (o.vnet_hdr && !set_opt(fd_, PACKET_VNET_HDR, 1)) return socket_failed(err, "PACKET_VNET_HDR", errno);
   // A malformed TX frame is marked TP_STATUS_WRONG_FORMAT and skipped, not a stop of the ring.
   if (!set_opt(fd_, PACKET_LOSS, 1)) return socket_failed(err, "PACKET_LOSS", errno);
@@ -165,7 +169,10 @@ bool PacketRing::setup(Error* err) {
   rx.tp_frame_size = o.frame_size;
   rx.tp_frame_nr = o.block_size / o.frame_size * o.block_count;
   rx.tp_retire_blk_tov = o.retire_ms;
-  if (!o.tx_only && setsockopt(fd_, SOL_PACKET, PACKET_RX_RING, &rx, sizeof rx) != 0) return ring_failed(err, o, "RX", errno);
+  // tpacket_req is tpacket_req3's first four fields: V2 reads only those.
+  if (!o.tx_only && setsockopt(fd_, SOL_PACKET, PACKET_RX_RING, &rx, frames ? sizeof(tpacket_req) : sizeof rx) != 0) return ring_failed(err, o, "RX", errno);
+  slots_per_block_ = o.block_size / o.frame_size;
+  slots_ = frames ? rx.tp_frame_nr : 0;
   rx_bytes_ = rx_total;
 
   size_t tx_bytes = 0;
@@ -236,6 +243,46 @@ bool PacketRing::setup(Error* err) {
 size_t PacketRing::receive(RxFrame* out, size_t max, int timeout_ms) {
   if (fd_ < 0 || options_.tx_only) return 0;
   release();
+  return slots_ ? receive_frames(out, max, timeout_ms) : receive_blocks(out, max, timeout_ms);
+}
+
+// One slot per frame: a frame is the reader's as soon as the kernel flips its status, so the
+// reader never waits for a block to fill or retire. Slots go back in order on the next receive().
+size_t PacketRing::receive_frames(RxFrame* out, size_t max, int timeout_ms) {
+  const size_t header_room = kV2HeaderRoom + (options_.vnet_hdr ? sizeof(virtio_net_hdr) : 0);
+  size_t n = 0;
+  bool waited = false;
+  while (n < max) {
+    auto* h = reinterpret_cast<tpacket2_hdr*>(slot_address(slot_));
+    uint32_t st = load_acquire(&h->tp_status);
+    if (!(st & TP_STATUS_USER)) {
+      if (n > 0 || waited || timeout_ms == 0) break;
+      pollfd p{fd_, POLLIN | POLLERR, 0};
+      poll(&p, 1, timeout_ms);
+      waited = true;
+      continue;
+    }
+    uint8_t* slot = reinterpret_cast<uint8_t*>(h);
+    RxFrame& f = out[n++];
+    f.data = slot + h->tp_mac;
+    f.len = h->tp_snaplen;
+    f.flags = ((st & TP_STATUS_CSUMNOTREADY) ? kFlagCsumNotReady : 0) | ((st & TP_STATUS_VLAN_VALID) ? kFlagVlanValid : 0) |
+              ((st & TP_STATUS_CSUM_VALID) ? kFlagCsumValid : 0) | (h->tp_snaplen < h->tp_len ? kFlagTruncated : 0);
+    uint32_t tpid = (st & TP_STATUS_VLAN_TPID_VALID) ? h->tp_vlan_tpid : 0x8100;
+    f.vlan = (st & TP_STATUS_VLAN_VALID) ? (h->tp_vlan_tci | tpid << 16) : 0;
+    f.headroom = h->tp_mac > header_room ? static_cast<uint32_t>(h->tp_mac - header_room) : 0;
+    f.vnet = options_.vnet_hdr ? reinterpret_cast<virtio_net_hdr*>(f.data - sizeof(virtio_net_hdr)) : nullptr;
+    slot_ = slot_ + 1 == slots_ ? 0 : slot_ + 1;
+    ++held_slots_;
+  }
+  return n;
+}
+
+uint8_t* PacketRing::slot_address(uint32_t slot) const {
+  return map_ + static_cast<size_t>(slot / slots_per_block_) * options_.block_size + static_cast<size_t>(slot % slots_per_block_) * options_.frame_size;
+}
+
+size_t PacketRing::receive_blocks(RxFrame* out, size_t max, int timeout_ms) {
   const size_t header_room = kV3HeaderRoom + (options_.vnet_hdr ? sizeof(virtio_net_hdr) : 0);
   size_t n = 0;
   bool waited = false;
@@ -278,6 +325,12 @@ size_t PacketRing::receive(RxFrame* out, size_t max, int timeout_ms) {
 }
 
 void PacketRing::release() {
+  // Frames mode: the held slots are the ones right before the cursor.
+  for (uint32_t k = held_slots_, s = slot_; k > 0; --k) {
+    s = s == 0 ? slots_ - 1 : s - 1;
+    store_release(&reinterpret_cast<tpacket2_hdr*>(slot_address(s))->tp_status, TP_STATUS_KERNEL);
+  }
+  held_slots_ = 0;
   for (uint32_t b : done_blocks_) {
     auto* d = reinterpret_cast<tpacket_block_desc*>(map_ + static_cast<size_t>(b) * options_.block_size);
     store_release(&d->hdr.bh1.block_status, TP_STATUS_KERNEL);
@@ -401,6 +454,7 @@ void PacketRing::close() {
   fd_ = -1;
   done_blocks_.clear();
   in_block_ = false;
+  held_slots_ = 0;
   msg_count_ = 0;
   tx_ring_pending_ = 0;
 }

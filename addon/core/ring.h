@@ -1,5 +1,6 @@
-// An AF_PACKET socket bound to one interface: a TPACKET_V3 RX ring (blocks of
-// tightly packed frames, handed to user space whole), and a batched TX path
+// An AF_PACKET socket bound to one interface: an RX ring, either TPACKET_V3 (blocks of
+// tightly packed frames, handed to user space whole: one wakeup per block, the throughput mode)
+// or TPACKET_V2 (one slot per frame, each visible at once: the latency mode), and a batched TX path
 // (a TPACKET_V3 TX ring flushed with one send(), or one sendmmsg() per flush).
 // Plain C++, no N-API; not thread-safe: one thread owns a ring.
 #pragma once
@@ -32,14 +33,18 @@ constexpr uint8_t kVnetNeedsCsum = 1;
 constexpr uint8_t kVnetGsoNone = 0;
 
 enum class TxMode { ring, sendmmsg };
+// blocks: TPACKET_V3, a partly filled block waits up to retire_ms. frames: TPACKET_V2, slots of
+// frame_size bytes (a larger frame is truncated), each handed over as soon as it is written.
+enum class RxMode { blocks, frames };
 
 struct RingOptions {
   std::string interface;
   std::string netns;               // empty: the caller's namespace
   uint32_t block_size = 128 * 1024;  // holds a 64 KiB GSO frame; a multiple of the page size
   uint32_t block_count = 128;        // 16 MiB; at low rates block_count x retire_ms of reader stall
-  uint32_t frame_size = 2048;        // V3 packs frames; this only sizes tp_frame_nr
-  uint32_t retire_ms = 1;            // latency bound for a partly filled block
+  uint32_t frame_size = 2048;        // blocks: only sizes tp_frame_nr (V3 packs frames); frames: the slot size
+  uint32_t retire_ms = 1;            // blocks: latency bound for a partly filled block
+  RxMode rx_mode = RxMode::blocks;
   TxMode tx_mode = TxMode::sendmmsg;
   uint32_t tx_frame_size = 2048;
   uint32_t tx_frame_count = 1024;
@@ -125,6 +130,9 @@ class PacketRing {
  private:
   explicit PacketRing(const RingOptions& o);
   bool setup(Error* err);
+  size_t receive_blocks(RxFrame* out, size_t max, int timeout_ms);
+  size_t receive_frames(RxFrame* out, size_t max, int timeout_ms);
+  uint8_t* slot_address(uint32_t slot) const;
   bool enqueue_ring(const uint8_t* data, size_t len, const virtio_net_hdr* vnet);
   bool enqueue_msg(const uint8_t* data, size_t len, const virtio_net_hdr* vnet);
   void flush_ring();
@@ -145,6 +153,12 @@ class PacketRing {
   uint8_t* next_frame_ = nullptr;
   uint32_t left_in_block_ = 0;
   std::vector<uint32_t> done_blocks_;  // fully returned, released on the next receive()
+
+  // RX cursor of the frames mode: the next slot, and how many slots before it are still held.
+  uint32_t slot_ = 0;
+  uint32_t slots_ = 0;
+  uint32_t slots_per_block_ = 0;
+  uint32_t held_slots_ = 0;
 
   // TX ring.
   uint8_t* tx_base_ = nullptr;

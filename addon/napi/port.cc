@@ -82,6 +82,7 @@ class PortWrap : public Napi::ObjectWrap<PortWrap> {
     o->block_count = num("blockCount", o->block_count);
     o->frame_size = num("frameSize", o->frame_size);
     o->retire_ms = num("retireMs", o->retire_ms);
+    o->rx_mode = str("rxMode") == "frames" ? lb::RxMode::frames : lb::RxMode::blocks;
     o->tx_mode = str("txMode") == "ring" ? lb::TxMode::ring : lb::TxMode::sendmmsg;
     o->tx_frame_size = num("txFrameSize", o->tx_frame_size);
     o->tx_frame_count = num("txFrameCount", o->tx_frame_count);

@@ -125,6 +125,9 @@ export const schedulerSchema = z.strictObject({
     frameSize: byteSize(128, 65536).prefault(2048)
       .refine((n) => n % 16 === 0, { error: 'expected a multiple of 16 bytes' })
       .describe('Largest frame a ring slot holds: a multiple of 16.'),
+    rxMode: z.enum(['blocks', 'frames']).default('blocks')
+      .describe('blocks: TPACKET_V3, one wakeup per block, least CPU per frame, but at low rates a frame waits up to 1 ms for its block to retire. '
+        + 'frames: TPACKET_V2, each frame handed over at once (the latency mode); a frame longer than frameSize is dropped, so use 65536 where clients send GSO super-frames.'),
   }).prefault({}).describe('AF_PACKET ring sizes, per worker.'),
   workers: intIn(1, 64).default(1).describe('Forwarding threads (one ring each, in a PACKET_FANOUT hash group).'),
   flowSync: z.strictObject({

@@ -1,4 +1,4 @@
-// PacketPort: one AF_PACKET socket on one interface, with a TPACKET_V3 RX ring
+// PacketPort: one AF_PACKET socket on one interface, with an RX ring (TPACKET_V3 blocks or TPACKET_V2 frames)
 // mapped into JS (zero copy) and a batched TX path. The hot loop is
 //
 //   const n = port.receive(256, 10);            // one crossing, n frames
@@ -37,6 +37,13 @@ export interface PacketPortOptions {
   /** Block retire timeout in ms: how long a partly filled block waits before user space sees it
    *  (TPACKET_V3 wakes the reader per block). The added latency at low rates. Default 1. */
   retireMs?: number;
+  /** RX ring kind. "blocks" (default): TPACKET_V3, frames packed in blocks, one wakeup per block:
+   *  least CPU per frame at high rates, but a frame waits up to retireMs at low rates. "frames":
+   *  TPACKET_V2, one slot of frameSize bytes per frame, each handed over as soon as the kernel wrote
+   *  it: the latency mode. A frame longer than a slot is truncated (flagged, and the forwarder drops
+   *  it), so with vnetHdr (GSO super-frames) use slots of 64 KiB + 128 if such frames can arrive.
+   *  Needs txMode "sendmmsg". */
+  rxMode?: 'blocks' | 'frames';
   /** TX path: "ring" (TPACKET_V3 TX ring, one send() per flush) or "sendmmsg" (one sendmmsg() per flush).
    *  Default "sendmmsg": measured 7-14% less CPU per frame than the TX ring (perf/addon/ring-paths.ts). */
   txMode?: TxMode;
@@ -113,6 +120,7 @@ function nativeOptions(opts: PacketPortOptions): NativePortOptions {
     blockCount: is.integer(opts.blockCount ?? 128, 'blockCount', 2, 1 << 20),
     frameSize: is.powerOfTwo(opts.frameSize ?? 2048, 'frameSize', 128, 1 << 20),
     retireMs: is.integer(opts.retireMs ?? 1, 'retireMs', 1, 10_000),
+    rxMode: is.oneOf(opts.rxMode ?? 'blocks', 'rxMode', ['blocks', 'frames'] as const),
     txMode: is.oneOf(opts.txMode ?? 'sendmmsg', 'txMode', ['ring', 'sendmmsg'] as const),
     txFrameSize: is.powerOfTwo(opts.txFrameSize ?? 2048, 'txFrameSize', 256, 1 << 20),
     txFrameCount: is.integer(opts.txFrameCount ?? 1024, 'txFrameCount', 8, 1 << 20),

@@ -66,7 +66,7 @@ const cases: Array<{ name: string; text: string }> = [
   },
   {
     name: 'ring sizes follow the kernel rules',
-    text: file({ extra: 'scheduler:\n  ring:\n    blockSize: 6000   #! scheduler.ring.blockSize: expected a multiple of 4096 bytes (the page size)\n    frameSize: 2050   #! scheduler.ring.frameSize: expected a multiple of 16 bytes\n' }),
+    text: file({ extra: 'scheduler:\n  ring:\n    blockSize: 6000   #! scheduler.ring.blockSize: expected a multiple of 4096 bytes (the page size)\n    frameSize: 2050   #! scheduler.ring.frameSize: expected a multiple of 16 bytes\n    rxMode: frame   #! scheduler.ring.rxMode: expected "blocks" or "frames", got "frame"\n' }),
   },
   {
     name: 'a route to a pool that does not exist',

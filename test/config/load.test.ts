@@ -35,6 +35,7 @@ t.test('defaults are filled in (minimal.yaml)', async (t) => {
     ['scheduler.flowIdleTimeout', 300_000],
     ['scheduler.ring.blockSize', 1048576],
     ['scheduler.ring.frameSize', 2048],
+    ['scheduler.ring.rxMode', 'blocks'],
     ['scheduler.workers', 1],
     ['proxy.workers', 'auto'],
     ['proxy.maxHeaderBytes', 16384],
