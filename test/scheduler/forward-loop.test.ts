@@ -1,7 +1,7 @@
 // The forwarding loop on a real veth pair in a private namespace: two worker threads in one
 // PACKET_FANOUT hash group, one published table. Every VIP frame comes back out with the MAC of
 // the node Maglev picked for its flow; ARP for the VIP is handed to the responder; the rest is
-// not forwarded.
+// not forwarded. Once with each RX ring kind (TPACKET_V3 blocks, TPACKET_V2 frames).
 import t from 'tap';
 import { Worker } from 'node:worker_threads';
 import { PacketPort } from '../../engine/ring/port.js';
@@ -21,7 +21,7 @@ const nodes = ['lb1', 'lb2', 'lb3'];
 const macs = ['02:00:00:00:01:01', '02:00:00:00:01:02', '02:00:00:00:01:03'];
 const workerFile = new URL('./fixtures/forward-worker.ts', import.meta.url);
 
-t.test('two workers in a fanout group forward every VIP flow to its Maglev node', async (t) => {
+for (const rxMode of ['blocks', 'frames'] as const) t.test(`two workers in a fanout group forward every VIP flow to its Maglev node (RX ${rxMode})`, async (t) => {
   const ns = privateNetns(t, 'sched');
   vethPair(ns, 'cl', 'sch');
   inNs(ns, 'ip', 'link', 'set', 'lo', 'up');
@@ -30,7 +30,7 @@ t.test('two workers in a fanout group forward every VIP flow to its Maglev node'
   const stop = new SharedArrayBuffer(4);
   const group = 1000 + (process.pid % 60000);
   const workers = [0, 1].map(() => new Worker(workerFile, {
-    workerData: { ns, iface: 'sch', group, buffer: publisher.buffer, readerId: publisher.addReader(), services, macs, stop },
+    workerData: { ns, iface: 'sch', group, buffer: publisher.buffer, readerId: publisher.addReader(), services, macs, stop, rxMode },
   }));
   t.teardown(() => { Atomics.store(new Int32Array(stop), 0, 1); });
   const results = workers.map((w) => new Promise<{ stats: { received: number; forwarded: number }; consumed: number; nodePackets: number[] }>(
