@@ -3,9 +3,11 @@
 // (ns b, which drops the frames at L2: their destination MAC is not its own).
 //
 // Forwarders, alternating round by round:
-//   c      — perf/c/fwd.c, the minimal TPACKET_V3 forwarder (the baseline)
+//   c      — perf/c/fwd.c, the minimal TPACKET_V3 forwarder (the baseline); c-frames: the same
+//            with a TPACKET_V2 ring (fwd -2), the baseline of the addon's frames RX mode
 //   addon  — perf/forward-addon.ts: TypeScript fills the decisions, the addon rewrites and sends
-//            (addon: its default, the virtio-net header; addon-csum: checksums done in C++)
+//            (addon: its default, the virtio-net header; addon-csum: checksums done in C++;
+//            addon-frames: the TPACKET_V2 frames RX ring, the latency mode)
 //   kernel — a Linux bridge in mid (the kernel forwarding on its own), optional
 //
 // CPUs (DESIGN.md): the forwarder runs on CPU 1; the generator and the softirq that fills the
@@ -23,7 +25,7 @@
 // scheduler does (DESIGN.md): its IP layer does no work on them. Not for the kernel bridge, which
 // needs them.
 //
-//   node --import tsx perf/forward.ts [--rounds 5] [--seconds 2] [--rate 0] [--variants c,addon,addon-csum,addon-frames,kernel] [--batch 256]
+//   node --import tsx perf/forward.ts [--rounds 5] [--seconds 2] [--rate 0] [--variants c,c-frames,addon,addon-csum,addon-frames,kernel] [--batch 256]
 //     [--latency-rounds 3] [--latency-rate PPS] [--out perf/results]
 // or from a harness: runForwardBenchmark({ rounds, seconds, ... }).
 import fs from 'node:fs/promises';
@@ -40,7 +42,7 @@ import { figures } from './plots.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-export type VariantName = 'c' | 'addon' | 'addon-csum' | 'addon-frames' | 'kernel';
+export type VariantName = 'c' | 'c-frames' | 'addon' | 'addon-csum' | 'addon-frames' | 'kernel';
 
 export interface ForwardBenchmarkOptions {
   rounds?: number;
@@ -132,7 +134,7 @@ export async function runForwardBenchmark(options: ForwardBenchmarkOptions = {})
   const rounds = options.rounds ?? 5;
   const seconds = options.seconds ?? 2;
   const rate = options.rate ?? 0;
-  const wanted = options.variants ?? ['c', 'addon', 'addon-csum', 'addon-frames', 'kernel'];
+  const wanted = options.variants ?? ['c', 'c-frames', 'addon', 'addon-csum', 'addon-frames', 'kernel'];
   const batch = String(options.batch ?? 256);
   const log = options.log ?? console.log;
   const pinned = os.cpus().length >= 2;
@@ -145,12 +147,15 @@ export async function runForwardBenchmark(options: ForwardBenchmarkOptions = {})
   };
 
   const variants: Variant[] = [
-    {
-      name: 'c',
-      label: 'C TPACKET_V3 forwarder (baseline)',
+    ...([
+      ['c', 'C TPACKET_V3 forwarder (baseline)', []],
+      ['c-frames', 'C TPACKET_V2 forwarder (baseline of the frames RX mode)', ['-2']],
+    ] as const).map(([name, label, extra]): Variant => ({
+      name,
+      label,
       dstMac: midIn,
-      start: (lab) => ready(lab.spawn('mid', [bins.fwd, '-i', 'eth0', '-o', 'eth1', '-d', SINK_MAC, '-b', batch], onForwarderCpu)),
-    },
+      start: (lab) => ready(lab.spawn('mid', [bins.fwd, '-i', 'eth0', '-o', 'eth1', '-d', SINK_MAC, '-b', batch, ...extra], onForwarderCpu)),
+    })),
     ...([
       ['addon', 'addon forwarder, virtio-net header (addon default)', []],
       ['addon-csum', 'addon forwarder, checksums in C++ (no vnet header)', ['--vnet-hdr', 'off']],
@@ -222,7 +227,10 @@ export async function runForwardBenchmark(options: ForwardBenchmarkOptions = {})
 
   // One-way latency at a fixed rate: pktgen stamps each frame, the sink in b compares with the
   // kernel's receive timestamp. Small generator batches, so bursts don't queue behind each other.
+  // The forwarder first runs 1 s of the same traffic unmeasured: the steady state is what counts,
+  // not V8 compiling the addon forwarder's loop on its one CPU (a 20-50 ms stall at its start).
   const measureLatency = (lab: Lab, variant: Variant, round: number, pps: number): Promise<LatencySample> => withForwarder(lab, variant, async () => {
+    await generate(lab, variant, ['-b', '8', '-r', String(pps), '-t', '1']);
     const sink = lab.spawn('b', [bins.sink, '-i', 'eth0'], pinned ? { cpus: [GEN_CPU] } : {});
     try {
       await sink.waitFor(/"ready":true/);
@@ -309,11 +317,16 @@ export async function runForwardBenchmark(options: ForwardBenchmarkOptions = {})
       const y = latency.find((l) => l.variant === b && l.round === r);
       return x && y ? [f(x) / f(y)] : [];
     }));
-  for (const addon of ['addon', 'addon-csum', 'addon-frames'] as const) {
-    if (!wanted.includes('c') || !wanted.includes(addon)) continue;
-    ratios[`${addon} / C baseline, forwarded pps`] = perRound(addon, 'c', (x, y) => x.pps / y.pps);
-    ratios[`C baseline / ${addon}, CPU per frame (capacity ratio)`] = perRound('c', addon, (x, y) => x.cpuNsPerFrame / y.cpuNsPerFrame);
-    if (latencyRounds > 0) ratios[`${addon} / C baseline, latency p50 at half load`] = latencyPerRound(addon, 'c', (x) => x.p50us);
+  // Each addon variant against the C forwarder with the same RX ring kind.
+  for (const [addon, c] of [['addon', 'c'], ['addon-csum', 'c'], ['addon-frames', 'c-frames']] as const) {
+    if (!wanted.includes(c) || !wanted.includes(addon)) continue;
+    const base = c === 'c' ? 'C baseline' : 'C frames baseline';
+    ratios[`${addon} / ${base}, forwarded pps`] = perRound(addon, c, (x, y) => x.pps / y.pps);
+    ratios[`${base} / ${addon}, CPU per frame (capacity ratio)`] = perRound(c, addon, (x, y) => x.cpuNsPerFrame / y.cpuNsPerFrame);
+    if (latencyRounds > 0) {
+      ratios[`${addon} / ${base}, latency p50 at half load`] = latencyPerRound(addon, c, (x) => x.p50us);
+      ratios[`${addon} / ${base}, latency p99 at half load`] = latencyPerRound(addon, c, (x) => x.p99us);
+    }
   }
   if (wanted.includes('c') && wanted.includes('kernel')) ratios['kernel bridge / C baseline, forwarded pps'] = perRound('kernel', 'c', (x, y) => x.pps / y.pps);
 
@@ -323,7 +336,7 @@ export async function runForwardBenchmark(options: ForwardBenchmarkOptions = {})
       ? `Forwarder pinned to CPU ${FWD_CPU}; generator and the softirq filling the ring on CPU ${GEN_CPU}. The sink's L2 drop runs on CPU ${FWD_CPU} for every forwarder (inside each forwarder's CPU per frame). mid's kernel drops the frames at nftables netdev ingress after the ring saw them. The kernel bridge's receive work is moved to CPU ${FWD_CPU} by RPS.`
       : 'Fewer than 2 CPUs: nothing pinned.',
     'Ring drops = PACKET_STATISTICS tp_drops of the forwarder\'s RX ring. With no ring drops the forwarder kept up and pps is the generator\'s; then the capacity ratio (CPU per frame) is the figure that compares the forwarders.',
-    ...(latencyRounds > 0 ? [`Latency: ${latencyRounds} rounds per forwarder at half load, generator batches of 8 stamped frames; sink (TPACKET_V3 ring in b, CPU ${GEN_CPU}) subtracts the send time from the kernel's receive timestamp; 100 ns histogram buckets (upper edges shown).`] : []),
+    ...(latencyRounds > 0 ? [`Latency: ${latencyRounds} rounds per forwarder at half load, after 1 s of unmeasured warm-up traffic; generator batches of 8 stamped frames; sink (TPACKET_V3 ring in b, CPU ${GEN_CPU}) subtracts the send time from the kernel's receive timestamp; 100 ns histogram buckets (upper edges shown).`] : []),
     'Shared, noisy machine: only same-run ratios are claims.',
   ];
   const result = { benchmark: 'forward', started, machine: info, rounds, seconds, rate, batch: Number(batch), samples, summary: rows, ratios,
@@ -345,7 +358,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
       rounds: { type: 'string', default: '5' },
       seconds: { type: 'string', default: '2' },
       rate: { type: 'string', default: '0' },
-      variants: { type: 'string', default: 'c,addon,addon-csum,addon-frames,kernel' },
+      variants: { type: 'string', default: 'c,c-frames,addon,addon-csum,addon-frames,kernel' },
       batch: { type: 'string', default: '256' },
       'latency-rounds': { type: 'string', default: '3' },
       'latency-rate': { type: 'string' },

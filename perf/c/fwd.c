@@ -2,10 +2,12 @@
  * for every frame of a retired block: complete a partial TCP/UDP checksum if the kernel left one
  * (TP_STATUS_CSUMNOTREADY), write the destination and source MAC in place, queue it; one sendmmsg
  * per batch on OUT (PACKET_QDISC_BYPASS) straight from the ring, then the block goes back to the
- * kernel. Runs until SIGTERM/SIGINT or -t SECONDS; prints one JSON line with its counters and
- * the kernel's PACKET_STATISTICS (received, ring drops, frozen queue).
+ * kernel. With -2, a TPACKET_V2 ring instead (one 2048-byte slot per frame, each taken as soon as
+ * the kernel wrote it: the baseline of the addon's frames RX mode). Runs until SIGTERM/SIGINT or
+ * -t SECONDS; prints one JSON line with its counters and the kernel's PACKET_STATISTICS (received,
+ * ring drops, frozen queue).
  *
- *   fwd -i IN -o OUT -d DSTMAC [-s SRCMAC] [-B BLOCK_BYTES] [-N BLOCKS] [-b BATCH] [-R RETIRE_MS] [-t SECONDS]
+ *   fwd -i IN -o OUT -d DSTMAC [-s SRCMAC] [-B BLOCK_BYTES] [-N BLOCKS] [-b BATCH] [-R RETIRE_MS] [-t SECONDS] [-2]
  */
 #define _GNU_SOURCE
 #include "common.h"
@@ -18,7 +20,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define USAGE "fwd -i IN -o OUT -d DSTMAC [-s SRCMAC] [-B BLOCK_BYTES] [-N BLOCKS] [-b BATCH] [-R RETIRE_MS] [-t SECONDS]"
+#define USAGE "fwd -i IN -o OUT -d DSTMAC [-s SRCMAC] [-B BLOCK_BYTES] [-N BLOCKS] [-b BATCH] [-R RETIRE_MS] [-t SECONDS] [-2]"
 #define MAX_BATCH 1024
 
 static volatile sig_atomic_t stopping = 0;
@@ -61,12 +63,39 @@ static void complete_partial(uint8_t *f, uint32_t len) {
   completed++;
 }
 
+static struct mmsghdr msgs[MAX_BATCH];
+static struct iovec iov[MAX_BATCH];
+static long forwarded = 0, tx_errors = 0, syscalls = 0;
+
+/* Sends iov[0, queued) on tx, retrying what the kernel did not take. */
+static void send_batch(int tx, unsigned queued) {
+  unsigned done = 0;
+  while (done < queued) {
+    int r = sendmmsg(tx, msgs + done, queued - done, 0);
+    syscalls++;
+    if (r < 0) {
+      if (errno == EINTR || errno == ENOBUFS || errno == EAGAIN) { tx_errors++; if (stopping) break; continue; }
+      die("sendmmsg");
+    }
+    done += (unsigned)r;
+  }
+  forwarded += done;
+}
+
+/* The frame's checksum completed if partial, its MACs written, queued at iov[k]. */
+static void prepare(uint8_t *frame, uint32_t len, uint32_t status, const uint8_t *macs, unsigned k) {
+  if (status & TP_STATUS_CSUMNOTREADY) complete_partial(frame, len);
+  memcpy(frame, macs, 12);
+  iov[k].iov_base = frame;
+  iov[k].iov_len = len;
+}
+
 int main(int argc, char **argv) {
   const char *in_name = NULL, *out_name = NULL, *dst_text = NULL, *src_text = NULL;
   long block_size = 256 * 1024, blocks = 64, batch = 256, retire_ms = 1;
   double seconds = 0;
-  int opt;
-  while ((opt = getopt(argc, argv, "i:o:d:s:B:N:b:R:t:")) != -1) {
+  int opt, frames_mode = 0;
+  while ((opt = getopt(argc, argv, "i:o:d:s:B:N:b:R:t:2")) != -1) {
     switch (opt) {
       case 'i': in_name = optarg; break;
       case 'o': out_name = optarg; break;
@@ -77,6 +106,7 @@ int main(int argc, char **argv) {
       case 'b': batch = atol(optarg); break;
       case 'R': retire_ms = atol(optarg); break;
       case 't': seconds = atof(optarg); break;
+      case '2': frames_mode = 1; break;
       default: usage_error(USAGE, "unknown option");
     }
   }
@@ -87,7 +117,7 @@ int main(int argc, char **argv) {
   int rx = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
   int tx = socket(AF_PACKET, SOCK_RAW, 0);
   if (rx < 0 || tx < 0) die("socket(AF_PACKET)");
-  int version = TPACKET_V3, one = 1;
+  int version = frames_mode ? TPACKET_V2 : TPACKET_V3, one = 1;
   if (setsockopt(rx, SOL_PACKET, PACKET_VERSION, &version, sizeof version) < 0) die("PACKET_VERSION");
   struct tpacket_req3 req = {
     .tp_block_size = (unsigned)block_size,
@@ -96,7 +126,9 @@ int main(int argc, char **argv) {
     .tp_frame_nr = (unsigned)(block_size / 2048 * blocks),
     .tp_retire_blk_tov = (unsigned)retire_ms,
   };
-  if (setsockopt(rx, SOL_PACKET, PACKET_RX_RING, &req, sizeof req) < 0) die("PACKET_RX_RING");
+  /* tpacket_req is tpacket_req3's first four fields: V2 reads only those. */
+  if (setsockopt(rx, SOL_PACKET, PACKET_RX_RING, &req, frames_mode ? sizeof(struct tpacket_req) : sizeof req) < 0) die("PACKET_RX_RING");
+  const unsigned slots = req.tp_frame_nr, per_block = (unsigned)(block_size / 2048);
   uint8_t *ring = mmap(NULL, (size_t)block_size * (size_t)blocks, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_LOCKED, rx, 0);
   if (ring == MAP_FAILED) die("mmap");
   setsockopt(rx, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
@@ -113,19 +145,39 @@ int main(int argc, char **argv) {
 
   signal(SIGTERM, on_signal);
   signal(SIGINT, on_signal);
-  static struct mmsghdr msgs[MAX_BATCH];
-  static struct iovec iov[MAX_BATCH];
   for (long j = 0; j < batch; j++) {
     msgs[j].msg_hdr.msg_iov = &iov[j];
     msgs[j].msg_hdr.msg_iovlen = 1;
   }
-  long received = 0, forwarded = 0, tx_errors = 0, syscalls = 0;
+  long received = 0;
   unsigned current = 0;
   struct pollfd pfd = { .fd = rx, .events = POLLIN | POLLERR };
   printf("{\"ready\":true}\n");
   fflush(stdout);
   double start = now_seconds();
-  while (!stopping && (seconds <= 0 || now_seconds() - start < seconds)) {
+  while (frames_mode && !stopping && (seconds <= 0 || now_seconds() - start < seconds)) {
+    /* Up to a batch of written slots, sent, then handed back. */
+    unsigned n = 0, first = current;
+    struct tpacket2_hdr *h;
+    while (n < (unsigned)batch) {
+      h = (struct tpacket2_hdr *)(ring + (size_t)(current / per_block) * (size_t)block_size + (size_t)(current % per_block) * 2048);
+      uint32_t status = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
+      if ((status & TP_STATUS_USER) == 0) break;
+      prepare((uint8_t *)h + h->tp_mac, h->tp_snaplen, status, macs, n++);
+      current = (current + 1) % slots;
+    }
+    if (n == 0) {
+      poll(&pfd, 1, 100);
+      continue;
+    }
+    send_batch(tx, n);
+    received += n;
+    for (unsigned k = 0, s = first; k < n; k++, s = (s + 1) % slots) {
+      h = (struct tpacket2_hdr *)(ring + (size_t)(s / per_block) * (size_t)block_size + (size_t)(s % per_block) * 2048);
+      __atomic_store_n(&h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+    }
+  }
+  while (!frames_mode && !stopping && (seconds <= 0 || now_seconds() - start < seconds)) {
     struct tpacket_block_desc *block = (struct tpacket_block_desc *)(ring + (size_t)current * (size_t)block_size);
     if ((__atomic_load_n(&block->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) == 0) {
       poll(&pfd, 1, 100);
@@ -134,23 +186,9 @@ int main(int argc, char **argv) {
     unsigned n = block->hdr.bh1.num_pkts, queued = 0;
     struct tpacket3_hdr *h = (struct tpacket3_hdr *)((uint8_t *)block + block->hdr.bh1.offset_to_first_pkt);
     for (unsigned i = 0; i < n; i++) {
-      uint8_t *frame = (uint8_t *)h + h->tp_mac;
-      if (h->tp_status & TP_STATUS_CSUMNOTREADY) complete_partial(frame, h->tp_snaplen);
-      memcpy(frame, macs, 12);
-      iov[queued].iov_base = frame;
-      iov[queued].iov_len = h->tp_snaplen;
+      prepare((uint8_t *)h + h->tp_mac, h->tp_snaplen, h->tp_status, macs, queued);
       if (++queued == (unsigned)batch || i + 1 == n) {
-        unsigned done = 0;
-        while (done < queued) {
-          int r = sendmmsg(tx, msgs + done, queued - done, 0);
-          syscalls++;
-          if (r < 0) {
-            if (errno == EINTR || errno == ENOBUFS || errno == EAGAIN) { tx_errors++; if (stopping) break; continue; }
-            die("sendmmsg");
-          }
-          done += (unsigned)r;
-        }
-        forwarded += done;
+        send_batch(tx, queued);
         queued = 0;
       }
       h = (struct tpacket3_hdr *)((uint8_t *)h + h->tp_next_offset);
