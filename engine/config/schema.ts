@@ -230,7 +230,7 @@ export const poolSchema = z.strictObject({
   tls: z.union([z.literal(false), upstreamTlsSchema], { error: say('expected false or TLS settings') }).default(false)
     .describe('Re-encrypt traffic to the back-ends (`false`: clear text).'),
   healthCheck: backendCheckOverride.optional().describe('Overrides of `healthChecks.backend` for this pool.'),
-  slowStart: duration().prefault(0).describe('A server coming up ramps its weight up over this time (0: at once).'),
+  slowStart: duration().prefault(0).describe('A server that comes back up ramps its weight up over this time, in 20 steps (0: at once). Weighted round robin and least connections only: a hash policy would move keys twice, and plain round robin ignores weights.'),
 });
 
 const cdnMatchSchema = z.strictObject({

@@ -11,6 +11,7 @@ import type { Persistence } from './persistence/persistence.js';
 import { DEFAULT_SESSION_NAMES, SessionIdPersistence } from './persistence/session-id.js';
 import { createPolicy } from './policies/index.js';
 import type { PickContext, Policy } from './policies/policy.js';
+import { RAMP_STEPS, rampStep } from './slow-start.js';
 import { UpstreamPool } from './upstream-pool.js';
 import { poolDefaults, type HashOn, type PoolOptions } from './types.js';
 
@@ -18,7 +19,11 @@ export interface ServerRuntime {
   index: number;
   id: string;
   up: boolean;
+  /** The configured weight (0: drained). */
   weight: number;
+  /** Slow start: when the server came back up (-1: not ramping), and its ramp step. */
+  upSince: number;
+  step: number;
   connections: UpstreamPool;
 }
 
@@ -31,13 +36,15 @@ export class BackendPool {
   readonly responseTimeoutMs: number;
   private readonly hashOn: HashOn | undefined;
   private readonly ctx: PickContext = { key: '' };
+  /** 0 when this pool's policy does not ramp; the policy then sees the configured weights. */
+  private readonly slowStartMs: number;
 
   constructor(readonly options: PoolOptions, shared: { secret: string; groups?: SharedArrayBuffer }) {
     if (options.servers.length === 0) throw new LbError('ERR_L7_EMPTY_POOL', `Pool ${options.name} has no servers.`);
     const o = { ...poolDefaults, ...options };
     this.responseTimeoutMs = o.responseTimeoutMs;
     this.servers = options.servers.map((s, index) => ({
-      index, id: s.id, up: true, weight: s.weight ?? 1,
+      index, id: s.id, up: true, weight: s.weight ?? 1, upSince: -1, step: RAMP_STEPS,
       connections: new UpstreamPool({ host: s.host, port: s.port, max: o.maxConnectionsPerServer, idleTimeoutMs: o.idleTimeoutMs,
         connectTimeoutMs: o.connectTimeoutMs, tls: options.tls }),
     }));
@@ -45,7 +52,9 @@ export class BackendPool {
     const ids = this.servers.map((s) => s.id);
     const policy = options.policy ?? { kind: 'round-robin' };
     this.hashOn = policy.kind === 'hash' ? policy.on : undefined;
-    this.policy = createPolicy(policy, ids, this.servers.map((s) => s.weight), this.load);
+    const ramps = policy.kind === 'weighted-round-robin' || policy.kind === 'least-connections';
+    this.slowStartMs = ramps ? options.slowStartMs ?? 0 : 0;
+    this.policy = createPolicy(policy, ids, this.servers.map((s) => this.policyWeight(s)), this.load);
     this.persistence = makePersistence(options, ids, shared);
   }
 
@@ -68,10 +77,16 @@ export class BackendPool {
 
   serverById(id: string): ServerRuntime | undefined { return this.servers.find((s) => s.id === id); }
 
-  setState(id: string, up: boolean | undefined, weight: number | undefined): void {
+  setState(id: string, up: boolean | undefined, weight: number | undefined, now = Date.now()): void {
     const s = this.serverById(id);
     if (s === undefined) return;
-    if (weight !== undefined && weight !== s.weight) { s.weight = weight; this.policy.onWeight(s.index, weight); }
+    if (up !== undefined && up !== s.up && this.slowStartMs > 0) {
+      // Coming up: the ramp starts at its first step; going down: a later return ramps again.
+      s.upSince = up ? now : -1;
+      s.step = up ? 1 : RAMP_STEPS;
+      this.policy.onWeight(s.index, this.policyWeight(s));
+    }
+    if (weight !== undefined && weight !== s.weight) { s.weight = weight; this.policy.onWeight(s.index, this.policyWeight(s)); }
     if (up !== undefined && up !== s.up) {
       s.up = up;
       if (up) this.policy.onUp(s.index); else this.policy.onDown(s.index);
@@ -80,7 +95,27 @@ export class BackendPool {
     }
   }
 
-  sweep(now: number): void { for (const s of this.servers) s.connections.sweep(now); }
+  /** The weight the policy sees: scaled by the ramp steps, so a ramp's first step is still an integer weight. */
+  private policyWeight(s: ServerRuntime): number {
+    return this.slowStartMs > 0 ? s.weight * s.step : s.weight;
+  }
+
+  /** Advances slow-start ramps (from the worker's clock). */
+  private ramp(now: number): void {
+    for (const s of this.servers) {
+      if (s.upSince < 0) continue;
+      const step = rampStep(now - s.upSince, this.slowStartMs);
+      if (step === s.step) continue;
+      s.step = step;
+      if (step === RAMP_STEPS) s.upSince = -1;
+      this.policy.onWeight(s.index, this.policyWeight(s));
+    }
+  }
+
+  sweep(now: number): void {
+    if (this.slowStartMs > 0) this.ramp(now);
+    for (const s of this.servers) s.connections.sweep(now);
+  }
   close(): void { for (const s of this.servers) s.connections.close(); }
 }
 

@@ -67,6 +67,8 @@ export interface PoolOptions {
   connectTimeoutMs?: number;
   /** Wait this long for (each part of) a response or answer 504. Default 30 s. */
   responseTimeoutMs?: number;
+  /** A server that comes back up reaches its full weight over this time (weighted policies). Default 0: at once. */
+  slowStartMs?: number;
   tls?: UpstreamTlsOptions;
 }
 

@@ -200,3 +200,32 @@ t.test('start-up errors are LbErrors with codes', async (t) => {
   await t.rejects(L7Node.start({ workers: 1, services: [{ name: 'w', host: '127.0.0.1', port: 0, defaultPool: 'p', routes: [{ pathRegex: '(', pool: 'p' }] }],
     pools: [{ name: 'p', servers: [{ id: 'a', host: '127.0.0.1', port: 1 }] }] }), { code: 'ERR_L7_ROUTE_REGEX' });
 });
+
+t.test('slow start: a back-end that comes back up gets a small share first, its full share after slowStart', async (t) => {
+  const bs = await backends(t, ['a', 'b']);
+  const interval = 100;
+  const slowStartMs = 3000;
+  const { port, health } = await node(t, 2, {
+    policy: { kind: 'weighted-round-robin' }, slowStartMs,
+    health: { path: '/health', intervalMs: interval, timeoutMs: 100, fall: 2, rise: 2 },
+  }, bs);
+  const shareOfA = async (n: number) => {
+    let a = 0;
+    for (let i = 0; i < n; i++) if (serverOf(await get(port, '/')) === 'a') a++;
+    return a;
+  };
+  await bs[0].close();
+  await sleep(5 * interval);
+  t.match(health, [/^a down/]);
+  const again = await startBackend('a', bs[0].port);
+  t.teardown(() => again.close());
+  for (let i = 0; i < 50 && !health.some((h) => /^a up/.test(h)); i++) await sleep(20);
+  const upAt = Date.now();
+  const early = await shareOfA(40);
+  const earlyMs = Date.now() - upAt;
+  // Each worker's cycle starts at weights 20:1 and gains a step every slowStart / 20.
+  t.ok(early <= 8, `a served ${early} of the first 40 requests (within ${earlyMs} ms of coming up)`);
+  await sleep(Math.max(0, upAt + slowStartMs + 4 * interval - Date.now()));
+  const late = await shareOfA(40);
+  t.ok(late >= 16 && late <= 24, `after slowStart a served ${late} of 40 (an equal share is 20)`);
+});
