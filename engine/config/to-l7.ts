@@ -32,7 +32,7 @@ function l7Persistence(c: Config, pool: PoolConfig): PersistenceOptions | undefi
 
 function l7Health(pool: PoolConfig): HealthCheckOptions {
   const h = pool.healthCheck;
-  return { path: h.path, expectStatus: h.status[0], intervalMs: h.interval, timeoutMs: h.timeout, rise: h.rise, fall: h.fall };
+  return { path: h.path, expectStatus: [...h.status], intervalMs: h.interval, timeoutMs: h.timeout, rise: h.rise, fall: h.fall };
 }
 
 function l7Pool(c: Config, name: string, pool: PoolConfig, policy: Policy): PoolOptions {

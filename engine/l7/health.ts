@@ -9,7 +9,7 @@ import https from 'node:https';
 import net from 'node:net';
 import type { HealthCheckOptions, PoolOptions } from './types.js';
 
-export const healthDefaults = { expectStatus: 200, intervalMs: 2000, timeoutMs: 1000, rise: 2, fall: 3, passiveErrors: 3, fiveXxBurst: 20, fiveXxWindowMs: 10_000 };
+export const healthDefaults = { expectStatus: [200] as readonly number[], intervalMs: 2000, timeoutMs: 1000, rise: 2, fall: 3, passiveErrors: 3, fiveXxBurst: 20, fiveXxWindowMs: 10_000 };
 
 interface ServerHealth {
   pool: string;
@@ -125,7 +125,7 @@ function probe(s: ServerHealth): Promise<string | undefined> {
     const req = get({ host: s.host, port: s.port, path: o.path, timeout: o.timeoutMs, agent: false, rejectUnauthorized: false,
       headers: { 'User-Agent': 'lbarray-health', Connection: 'close' } }, (res) => {
       res.resume();
-      finish(res.statusCode === o.expectStatus ? undefined : `status ${res.statusCode}`);
+      finish(o.expectStatus.includes(res.statusCode ?? 0) ? undefined : `status ${res.statusCode}`);
     });
     req.on('timeout', () => { req.destroy(); finish('timeout'); });
     req.on('error', (e: Error & { code?: string }) => finish(e.code ?? e.message));

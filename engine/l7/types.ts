@@ -31,7 +31,8 @@ export type PersistenceOptions =
 export interface HealthCheckOptions {
   /** Active check: HTTP GET of this path on every server. */
   path?: string;
-  expectStatus?: number;
+  /** Statuses that pass the check (any of them). Default [200]. */
+  expectStatus?: readonly number[];
   intervalMs?: number;
   timeoutMs?: number;
   /** Consecutive successes to come back up. */

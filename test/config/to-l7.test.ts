@@ -55,7 +55,7 @@ t.test('pools: servers, persistence, health, upstream TLS', async (t) => {
   t.same(app.persistence, { kind: 'cookie', name: 'LBSERVER' });
   t.same(opts.pools[2].persistence, { kind: 'session-id', names: ['JSESSIONID', 'PHPSESSID'], groups: 4096 });
   t.equal(opts.pools[1].persistence, undefined);
-  t.same(app.health, { path: '/healthz', expectStatus: 200, intervalMs: 500, timeoutMs: 300, rise: 2, fall: 2 });
+  t.same(app.health, { path: '/healthz', expectStatus: [200, 204], intervalMs: 500, timeoutMs: 300, rise: 2, fall: 2 });
   t.equal(app.connectTimeoutMs, 3000);
   t.equal(app.tls, undefined);
 
