@@ -21,11 +21,11 @@ export function l7Policy(p: Policy): PolicyOptions {
 
 function l7Persistence(c: Config, pool: PoolConfig): PersistenceOptions | undefined {
   if (pool.persistence === 'cookie') {
-    const { name, maxAge } = c.persistence.cookie;
-    return { kind: 'cookie', name, ...(maxAge !== undefined ? { maxAgeSeconds: Math.round(maxAge / 1000) } : {}) };
+    const { name, maxAge, secure } = c.persistence.cookie;
+    return { kind: 'cookie', name, secure, ...(maxAge !== undefined ? { maxAgeSeconds: Math.round(maxAge / 1000) } : {}) };
   }
   if (pool.persistence === 'session-id') {
-    return { kind: 'session-id', names: [...c.persistence.sessionIds.names], groups: c.persistence.hashGroups };
+    return { kind: 'session-id', names: [...c.persistence.sessionIds.names], groups: c.persistence.hashGroups, inUrl: c.persistence.sessionIds.inUrl };
   }
   return undefined;
 }

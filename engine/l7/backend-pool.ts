@@ -133,8 +133,10 @@ function hashKey(on: HashOn, req: RequestHead, clientAddress: string): string {
 function makePersistence(options: PoolOptions, ids: string[], shared: { secret: string; groups?: SharedArrayBuffer }): Persistence | undefined {
   const p = options.persistence;
   if (p === undefined) return undefined;
-  if (p.kind === 'cookie') return new CookieInjection(p.name ?? 'LBSERVER', p.secret ?? shared.secret, options.name, ids, p.maxAgeSeconds);
+  if (p.kind === 'cookie') {
+    return new CookieInjection(p.name ?? 'LBSERVER', p.secret ?? shared.secret, options.name, ids, { maxAgeSeconds: p.maxAgeSeconds, secure: p.secure });
+  }
   const table = shared.groups !== undefined ? new HashGroupTable(shared.groups) : HashGroupTable.create(p.groups);
-  if (p.kind === 'session-id') return new SessionIdPersistence(p.names ?? DEFAULT_SESSION_NAMES, table);
+  if (p.kind === 'session-id') return new SessionIdPersistence(p.names ?? DEFAULT_SESSION_NAMES, table, p.inUrl ?? true);
   return new ClientAddressPersistence(table);
 }

@@ -22,9 +22,9 @@ export type PolicyOptions =
 
 export type PersistenceOptions =
   /** Cookie injection: the LB sets an opaque cookie naming the chosen server. */
-  | { kind: 'cookie'; name?: string; secret?: string; maxAgeSeconds?: number }
+  | { kind: 'cookie'; name?: string; secret?: string; maxAgeSeconds?: number; secure?: boolean }
   /** The back-end's own session ID, learned from responses (Set-Cookie, Location ;jsessionid=). */
-  | { kind: 'session-id'; names?: string[]; groups?: number }
+  | { kind: 'session-id'; names?: string[]; groups?: number; inUrl?: boolean }
   /** Client address → server, kept in hash groups. */
   | { kind: 'client-address'; groups?: number };
 

@@ -14,11 +14,14 @@ export function serverToken(secret: string, pool: string, serverId: string): str
 export class CookieInjection implements Persistence {
   private readonly byToken = new Map<string, number>();
   private readonly setCookie: string[];
-  constructor(private readonly name: string, secret: string, pool: string, ids: readonly string[], maxAgeSeconds?: number) {
+  constructor(private readonly name: string, secret: string, pool: string, ids: readonly string[],
+    attributes: { maxAgeSeconds?: number; secure?: boolean } = {}) {
     const tokens = ids.map((id) => serverToken(secret, pool, id));
     tokens.forEach((tok, i) => this.byToken.set(tok, i));
-    const age = maxAgeSeconds === undefined ? '' : `; Max-Age=${maxAgeSeconds}`;
-    this.setCookie = tokens.map((tok) => `Set-Cookie: ${name}=${tok}; Path=/; HttpOnly${age}\r\n`);
+    const age = attributes.maxAgeSeconds === undefined ? '' : `; Max-Age=${attributes.maxAgeSeconds}`;
+    // Secure: the browser sends it back over HTTPS only (a site served only through TLS listeners).
+    const secure = attributes.secure === true ? '; Secure' : '';
+    this.setCookie = tokens.map((tok) => `Set-Cookie: ${name}=${tok}; Path=/; HttpOnly${secure}${age}\r\n`);
     this.tokens = tokens;
   }
   private readonly tokens: string[];

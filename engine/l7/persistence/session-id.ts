@@ -23,11 +23,12 @@ export function pathParameter(url: string, name: string): string | undefined {
 }
 
 export class SessionIdPersistence implements Persistence {
-  constructor(private readonly names: readonly string[], private readonly table: HashGroupTable) {}
+  /** `inUrl`: also `;name=` path parameters (of request targets and of Location answers). */
+  constructor(private readonly names: readonly string[], private readonly table: HashGroupTable, private readonly inUrl = true) {}
 
   private requestSession(req: RequestHead): string | undefined {
     for (const n of this.names) {
-      const v = cookieValue(req.cookie, n) ?? pathParameter(req.target, n);
+      const v = cookieValue(req.cookie, n) ?? (this.inUrl ? pathParameter(req.target, n) : undefined);
       if (v !== undefined && v !== '') return v;
     }
     return undefined;
@@ -51,7 +52,7 @@ export class SessionIdPersistence implements Persistence {
         if (pair !== undefined && pair[1] !== '' && this.names.includes(pair[0])) this.table.assign(pair[1], server);
       }
     }
-    if (res.location !== undefined) {
+    if (this.inUrl && res.location !== undefined) {
       for (const n of this.names) {
         const v = pathParameter(res.location, n);
         if (v !== undefined) this.table.assign(v, server);

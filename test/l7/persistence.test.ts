@@ -1,0 +1,29 @@
+// Persistence options as the proxy applies them: the injected cookie's attributes, and whether
+// session IDs are read from URLs.
+import t from 'tap';
+import { CookieInjection } from '../../engine/l7/persistence/cookie-injection.js';
+import { HashGroupTable } from '../../engine/l7/persistence/hash-groups.js';
+import { SessionIdPersistence } from '../../engine/l7/persistence/session-id.js';
+import { parseRequestHead, parseResponseHead } from '../../engine/l7/http/parser.js';
+import { defaultHeadLimits as headLimits } from '../../engine/l7/http/limits.js';
+
+const request = (lines: string) => parseRequestHead(Buffer.from(`${lines}\r\n\r\n`, 'latin1'), 0, headLimits)!;
+const response = (lines: string) => parseResponseHead(Buffer.from(`${lines}\r\n\r\n`, 'latin1'), 0, headLimits)!;
+
+t.test('the injected cookie: HttpOnly always, Secure and Max-Age when configured', async (t) => {
+  const plain = new CookieInjection('LB', 's', 'p', ['a', 'b']).chosen(request('GET / HTTP/1.1\r\nHost: x'), '', 1);
+  t.match(plain, /^Set-Cookie: LB=[\w-]{22}; Path=\/; HttpOnly\r\n$/, 'by default: no Secure, a session cookie');
+  const secure = new CookieInjection('LB', 's', 'p', ['a', 'b'], { secure: true, maxAgeSeconds: 3600 }).chosen(request('GET / HTTP/1.1\r\nHost: x'), '', 1);
+  t.match(secure, /^Set-Cookie: LB=[\w-]{22}; Path=\/; HttpOnly; Secure; Max-Age=3600\r\n$/, 'secure: true adds Secure');
+});
+
+t.test('session IDs in URLs are learnt and honoured only with inUrl', async (t) => {
+  for (const inUrl of [true, false]) {
+    const p = new SessionIdPersistence(['JSESSIONID'], HashGroupTable.create(64), inUrl);
+    p.learn(response('HTTP/1.1 302 Found\r\nLocation: /app;jsessionid=ABC123?x=1'), 1);
+    p.learn(response('HTTP/1.1 200 OK\r\nSet-Cookie: JSESSIONID=COOKIE9; Path=/'), 1);
+    t.equal(p.lookup(request('GET /app;jsessionid=ABC123 HTTP/1.1\r\nHost: x')), inUrl ? 1 : -1,
+      `inUrl ${inUrl}: a ;jsessionid= path parameter ${inUrl ? 'finds' : 'does not find'} its server`);
+    t.equal(p.lookup(request('GET / HTTP/1.1\r\nHost: x\r\nCookie: JSESSIONID=COOKIE9')), 1, `inUrl ${inUrl}: the session cookie always does`);
+  }
+});
