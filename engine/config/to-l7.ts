@@ -44,6 +44,7 @@ function l7Pool(c: Config, name: string, pool: PoolConfig, policy: Policy): Pool
     health: l7Health(pool),
     connectTimeoutMs: c.proxy.connectTimeout,
     responseTimeoutMs: c.proxy.responseTimeout,
+    maxIdlePerServer: c.proxy.upstreamKeepAlive,
     slowStartMs: pool.slowStart,
     ...(pool.tls ? {
       tls: {

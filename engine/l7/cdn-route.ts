@@ -12,6 +12,7 @@ import { headerMapOf, type FetchOrigin, type FrontResponse, type HeaderMap, type
 import type { BackendPool, ServerRuntime } from './backend-pool.js';
 import { forwardingFields, type ForwardInfo } from './forward-head.js';
 import type { RequestHead } from './http/parser.js';
+import { poolDefaults } from './types.js';
 
 export interface CdnExchange {
   req: RequestHead;
@@ -35,7 +36,9 @@ export class OriginAgents {
     let a = this.agents.get(server);
     if (a === undefined) {
       const o = pool.options;
-      const common = { keepAlive: true, maxSockets: o.maxConnectionsPerServer ?? 256 };
+      // The same limits as the proxy's own upstream pools.
+      const maxIdle = o.maxIdlePerServer ?? poolDefaults.maxIdlePerServer;
+      const common = { keepAlive: maxIdle > 0, maxSockets: o.maxConnectionsPerServer ?? poolDefaults.maxConnectionsPerServer, maxFreeSockets: Math.max(1, maxIdle) };
       a = o.tls === undefined ? new http.Agent(common)
         : new https.Agent({ ...common, servername: o.tls.servername, ca: o.tls.ca, rejectUnauthorized: o.tls.rejectUnauthorized ?? false });
       this.agents.set(server, a);

@@ -62,6 +62,8 @@ export interface PoolOptions {
   health?: HealthCheckOptions;
   /** Upstream connections per server per worker (in use + idle). Default 256. */
   maxConnectionsPerServer?: number;
+  /** Idle keep-alive connections kept per server per worker; 0: a connection per request. Default 64. */
+  maxIdlePerServer?: number;
   /** Idle upstream keep-alive connections are closed after this long. Default 30 s. */
   idleTimeoutMs?: number;
   /** Connect to a back-end within this time or answer 504. Default 3 s. */
@@ -146,4 +148,4 @@ export interface L7Options {
 }
 
 export const defaultTimeouts: ClientTimeouts = { headersMs: 10_000, bodyMs: 30_000, keepAliveMs: 5_000 };
-export const poolDefaults = { maxConnectionsPerServer: 256, idleTimeoutMs: 30_000, connectTimeoutMs: 3_000, responseTimeoutMs: 30_000 };
+export const poolDefaults = { maxConnectionsPerServer: 256, maxIdlePerServer: 64, idleTimeoutMs: 30_000, connectTimeoutMs: 3_000, responseTimeoutMs: 30_000 };

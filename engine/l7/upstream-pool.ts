@@ -1,6 +1,7 @@
 // Keep-alive connections to one back-end server (claim 12: persistent connections in its paths).
 // Idle connections are reused most-recent first, so the least used ones age out after
-// `idleTimeoutMs`; at most `max` connections exist (in use + idle), further requests wait.
+// `idleTimeoutMs`; at most `max` connections exist (in use + idle), further requests wait, and at
+// most `maxIdle` stay open between requests (nginx's `keepalive N`): a burst's extra connections close.
 // Each connection forwards its events to its current owner: no listener churn per request.
 import net from 'node:net';
 import tls from 'node:tls';
@@ -71,6 +72,8 @@ export interface UpstreamPoolOptions {
   host: string;
   port: number;
   max: number;
+  /** Idle connections kept for reuse; more are closed when their exchange ends (0: no upstream keep-alive). */
+  maxIdle: number;
   idleTimeoutMs: number;
   connectTimeoutMs: number;
   tls?: UpstreamTlsOptions;
@@ -143,6 +146,10 @@ export class UpstreamPool {
       conn.owner = next;
       this.reuses++;
       next.onUpstreamGranted(conn);
+      return;
+    }
+    if (this.idle.length >= this.options.maxIdle) {
+      discard(conn);
       return;
     }
     conn.idleSince = now;

@@ -275,3 +275,20 @@ t.test('hash scheduling on the URL and client-address persistence through a live
     if (users.has(user)) t.equal(users.get(user), s, `${user} stays`); else users.set(user, s);
   }
 });
+
+t.test('upstream keep-alive: at most maxIdlePerServer idle connections stay open after a burst; 0 means one connection per request', async (t) => {
+  const burst = (port: number) => Promise.all(Array.from({ length: 4 }, () => rawExchange(port, 'GET /slow/150 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')));
+  for (const maxIdlePerServer of [64, 1]) {
+    const { a, b, port } = await setup(t, {}, { maxIdlePerServer });
+    await burst(port);
+    const first = a.accepts + b.accepts;
+    await burst(port);
+    const opened = a.accepts + b.accepts - first;
+    // 4 concurrent requests over two servers need 2 connections each.
+    t.equal(first, 4, `maxIdlePerServer ${maxIdlePerServer}: the first burst opened 4 connections`);
+    t.equal(opened, maxIdlePerServer === 1 ? 2 : 0, `maxIdlePerServer ${maxIdlePerServer}: the second burst opened ${opened} more`);
+  }
+  const { a, b, port } = await setup(t, {}, { maxIdlePerServer: 0 });
+  for (let i = 0; i < 6; i++) await rawExchange(port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  t.equal(a.accepts + b.accepts, 6, 'maxIdlePerServer 0: six requests, six upstream connections');
+});
