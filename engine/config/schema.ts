@@ -173,10 +173,10 @@ const backendCheckSchema = z.strictObject({
 });
 const backendCheckOverride = z.strictObject(checkFields).partial();
 
+// A node probe is a TCP handshake on the wire (engine/cluster/tcp-probe.ts), not an HTTP request:
+// it proves the node holds the VIP and its proxy listens, which is what the scheduler needs.
 const nodeCheckSchema = z.strictObject({
-  path: z.string({ error: say('expected a path') }).startsWith('/', { error: 'expected a path starting with "/"' })
-    .default('/healthz').describe('Path of the probe sent to the VIP through the node\'s MAC.'),
-  port: port().optional().describe('Service port probed; defaults to the first http service.'),
+  port: port().optional().describe('Service port probed (a TCP SYN to the VIP through the node\'s MAC; a SYN-ACK passes); defaults to the first http service.'),
   interval: duration(10).prefault('100ms').describe('Time between probes of each node.'),
   timeout: duration(10).prefault('80ms').describe('A probe not answered in this time fails.'),
   rise: intIn(1, 100).default(3).describe('Consecutive passes that bring a node back into the Maglev table.'),
