@@ -110,6 +110,7 @@ export function l7Options(c: Config, node: NodeConfig): L7Options {
           cert: fs.readFileSync(k.cert, 'utf8'), key: fs.readFileSync(k.key, 'utf8'), servernames: [...k.names],
         })),
         minVersion: s.tls.minVersion,
+        sessionTickets: s.tls.sessionTickets,
       },
     } : {}),
   })));

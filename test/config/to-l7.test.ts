@@ -30,6 +30,7 @@ t.test('one listener per service and VIP family, with PEM text for TLS', async (
   t.equal(tls.certificates[0].cert, fs.readFileSync(path.join(examples, 'certs/lab.pem'), 'utf8'));
   t.same(tls.certificates.map((c) => c.servernames), [['www.lab.test', '*.lab.test'], ['static.lab.test']]);
   t.equal(tls.minVersion, 'TLSv1.2');
+  t.equal(tls.sessionTickets, true, 'tickets on by default');
   t.equal(opts.services[0].tls, undefined);
   t.same(opts.services[0].timeouts, { headersMs: 10_000, bodyMs: 30_000, keepAliveMs: 60_000 });
   t.equal(opts.workers, 2);
@@ -60,7 +61,12 @@ t.test('pools: servers, persistence, health, upstream TLS', async (t) => {
   t.equal(app.tls, undefined);
 
   const withTls = parseConfig(`vip: { ipv6: 2001:2:0:100::1 }
-services: [{ name: web, port: 80 }]
+services:
+  - { name: web, port: 80 }
+  - name: web-tls
+    port: 443
+    protocol: https
+    tls: { certificates: [{ names: [www.lab.test], cert: certs/lab.pem, key: certs/lab.key }], minVersion: TLSv1.3, sessionTickets: false }
 nodes: [{ id: lb1, interface: eth0, ipv6: 2001:2::11 }]
 pools:
   secure:
@@ -72,7 +78,8 @@ proxy: { via: true }
 `, { baseDir: examples });
   const o = l7Options(withTls, withTls.nodes[0]);
   t.match(o.pools[0].tls, { rejectUnauthorized: false, servername: 'backend.lab.test', ca: /BEGIN CERTIFICATE/ });
-  t.same(o.services.map((s) => s.name), ['web'], 'one VIP family, one listener, no suffix');
+  t.same(o.services.map((s) => s.name), ['web', 'web-tls'], 'one VIP family, one listener per service, no suffix');
+  t.match(o.services[1].tls, { minVersion: 'TLSv1.3', sessionTickets: false }, 'the listener\'s TLS settings reach the proxy');
   t.equal(o.services[0].defaultPool, 'secure', 'without a catch-all, the last route\'s pool');
   t.equal(o.services[0].via, 'lbarray-lb1');
   t.equal(o.workers, undefined, 'auto: the proxy picks one per core');
