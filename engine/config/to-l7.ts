@@ -15,7 +15,8 @@ export function l7Policy(p: Policy): PolicyOptions {
     default:
       if (p.by === 'header') return { kind: 'hash', on: { header: p.name } };
       if (p.by === 'cookie') return { kind: 'hash', on: { cookie: p.name } };
-      return { kind: 'hash', on: p.by === 'url' ? 'url' : 'client-address' };
+      if (p.by === 'url') return { kind: 'hash', on: p.includeQuery ? 'url' : 'path' };
+      return { kind: 'hash', on: 'client-address' };
   }
 }
 

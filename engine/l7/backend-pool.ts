@@ -119,8 +119,12 @@ export class BackendPool {
   close(): void { for (const s of this.servers) s.connections.close(); }
 }
 
-function hashKey(on: HashOn, req: RequestHead, clientAddress: string): string {
+export function hashKey(on: HashOn, req: RequestHead, clientAddress: string): string {
   if (on === 'url') return req.target;
+  if (on === 'path') {
+    const q = req.target.indexOf('?');
+    return q < 0 ? req.target : req.target.slice(0, q);
+  }
   if (on === 'client-address') return clientAddress;
   if ('header' in on) {
     const want = on.header.toLowerCase();

@@ -12,7 +12,8 @@ export interface ServerOptions {
   weight?: number;
 }
 
-export type HashOn = 'url' | 'client-address' | { header: string } | { cookie: string };
+/** What a hash policy hashes: the request target, its path alone (no query), the client address, a header or a cookie. */
+export type HashOn = 'url' | 'path' | 'client-address' | { header: string } | { cookie: string };
 
 export type PolicyOptions =
   | { kind: 'round-robin' }

@@ -15,6 +15,7 @@ t.test('policies map one to one', async (t) => {
     [{ type: 'weighted' }, { kind: 'weighted-round-robin' }],
     [{ type: 'leastconn' }, { kind: 'least-connections' }],
     [{ type: 'hash', by: 'url', includeQuery: true }, { kind: 'hash', on: 'url' }],
+    [{ type: 'hash', by: 'url', includeQuery: false }, { kind: 'hash', on: 'path' }],
     [{ type: 'hash', by: 'client' }, { kind: 'hash', on: 'client-address' }],
     [{ type: 'hash', by: 'header', name: 'X-User' }, { kind: 'hash', on: { header: 'X-User' } }],
     [{ type: 'hash', by: 'cookie', name: 'sid' }, { kind: 'hash', on: { cookie: 'sid' } }],
@@ -46,7 +47,7 @@ t.test('routes in order; the catch-all is the default pool; a route policy gets 
   t.same(opts.pools.map((p) => p.name), ['app', 'static', 'api', 'static@images']);
   const images = opts.pools[3];
   t.same(images.servers, opts.pools[1].servers, 'same servers as its pool');
-  t.same(images.policy, { kind: 'hash', on: 'url' });
+  t.same(images.policy, { kind: 'hash', on: 'path' }, 'includeQuery: false hashes the path alone');
 });
 
 t.test('pools: servers, persistence, health, upstream TLS', async (t) => {

@@ -1,6 +1,7 @@
 // Persistence options as the proxy applies them: the injected cookie's attributes, and whether
 // session IDs are read from URLs.
 import t from 'tap';
+import { hashKey } from '../../engine/l7/backend-pool.js';
 import { CookieInjection } from '../../engine/l7/persistence/cookie-injection.js';
 import { HashGroupTable } from '../../engine/l7/persistence/hash-groups.js';
 import { SessionIdPersistence } from '../../engine/l7/persistence/session-id.js';
@@ -26,4 +27,15 @@ t.test('session IDs in URLs are learnt and honoured only with inUrl', async (t) 
       `inUrl ${inUrl}: a ;jsessionid= path parameter ${inUrl ? 'finds' : 'does not find'} its server`);
     t.equal(p.lookup(request('GET / HTTP/1.1\r\nHost: x\r\nCookie: JSESSIONID=COOKIE9')), 1, `inUrl ${inUrl}: the session cookie always does`);
   }
+});
+
+t.test('hash keys: the URL with or without its query, a header, a cookie, else the client address', async (t) => {
+  const req = request('GET /a/b?x=1&y=2 HTTP/1.1\r\nHost: x\r\nX-User: u7\r\nCookie: sid=s9; other=1');
+  t.equal(hashKey('url', req, '198.18.0.1'), '/a/b?x=1&y=2');
+  t.equal(hashKey('path', req, '198.18.0.1'), '/a/b', 'includeQuery: false hashes the path alone');
+  t.equal(hashKey('path', request('GET /plain HTTP/1.1\r\nHost: x'), '198.18.0.1'), '/plain');
+  t.equal(hashKey({ header: 'x-user' }, req, '198.18.0.1'), 'u7');
+  t.equal(hashKey({ cookie: 'sid' }, req, '198.18.0.1'), 's9');
+  t.equal(hashKey({ cookie: 'missing' }, req, '198.18.0.1'), '198.18.0.1', 'no such cookie: the client address');
+  t.equal(hashKey('client-address', req, '198.18.0.1'), '198.18.0.1');
 });
