@@ -121,7 +121,7 @@ export const schedulerSchema = z.strictObject({
     blockSize: byteSize(4096, 1 << 30).prefault('1MiB')
       .refine((n) => n % 4096 === 0, { error: 'expected a multiple of 4096 bytes (the page size)' })
       .describe('TPACKET_V3 block size: a multiple of the page size.'),
-    blockCount: intIn(2, 65536).default(64).describe('Blocks per ring (RX and TX each).'),
+    blockCount: intIn(2, 65536).default(64).describe('Blocks of the RX ring (TX goes out by sendmmsg, without a ring).'),
     frameSize: byteSize(128, 65536).prefault(2048)
       .refine((n) => n % 16 === 0, { error: 'expected a multiple of 16 bytes' })
       .describe('Largest frame a ring slot holds: a multiple of 16.'),
