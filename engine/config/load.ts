@@ -76,7 +76,7 @@ function flatten(issues: readonly ZIssue[], prefix: PropertyKey[] = []): RawIssu
   });
 }
 
-// Certificate, key, CA and token paths are relative to the config file's directory.
+// Certificate, key, CA, token and access log paths are relative to the config file's directory.
 function resolvePaths<C extends Partial<Config>>(c: C, baseDir: string): C {
   const abs = (p: string) => path.resolve(baseDir, p);
   const out: Partial<Config> = { ...c };
@@ -90,6 +90,7 @@ function resolvePaths<C extends Partial<Config>>(c: C, baseDir: string): C {
       p.tls && p.tls.ca ? { ...p, tls: { ...p.tls, ca: abs(p.tls.ca) } } : p]));
   }
   if (c.admin?.tokenFile) out.admin = { ...c.admin, tokenFile: abs(c.admin.tokenFile) };
+  if (c.logging?.accessLog !== undefined && c.logging.accessLog !== '-') out.logging = { ...c.logging, accessLog: abs(c.logging.accessLog) };
   return out as C;
 }
 

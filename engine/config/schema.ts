@@ -306,6 +306,8 @@ export const loggingSchema = z.strictObject({
   }).default('info').describe('Log level (`--log-level` overrides).'),
   format: z.enum(['auto', 'json', 'pretty'], { error: say('expected auto, json or pretty') }).default('auto')
     .describe('`auto`: pretty on a terminal, JSON otherwise.'),
+  accessLog: z.string({ error: say('expected a file path or "-"') }).min(1).optional()
+    .describe('Access log: one JSON line per request (time, worker, client, method, host, target, status, pool, server, ms), appended to this file (relative to the config file) or written to standard output with "-". Off when absent.'),
 }).prefault({}).describe('Logging.');
 
 export const configShape = z.strictObject({

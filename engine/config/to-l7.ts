@@ -117,5 +117,6 @@ export function l7Options(c: Config, node: NodeConfig): L7Options {
   })));
   // The page cache host hashes the same list (L7Part): pages stored under other rules are dropped.
   const cdn = c.routes.some((r) => r.cdn) ? { cdnRules: c.routes.map(cdnRules) } : {};
-  return { ...(c.proxy.workers === 'auto' ? {} : { workers: c.proxy.workers }), services, pools, ...cdn };
+  return { ...(c.proxy.workers === 'auto' ? {} : { workers: c.proxy.workers }), services, pools, ...cdn,
+    ...(c.logging.accessLog !== undefined ? { accessLog: c.logging.accessLog } : {}) };
 }

@@ -23,6 +23,8 @@ export interface CdnExchange {
   addHeaders: string;
   socket: net.Socket;
   onPassive(pool: string, server: string, kind: 'error' | '5xx'): void;
+  /** The status sent to the client (0 until a head was sent), for the access log. */
+  status: number;
 }
 
 /** Sent (keep the connection or close it), cut mid-body, or nothing sent: answer with this status. */
@@ -114,6 +116,7 @@ async function sendFront(x: CdnExchange, front: FrontResponse): Promise<CdnOutco
   const { req, socket } = x;
   const body = front.body;
   const stream = body !== null && !Buffer.isBuffer(body) ? body : null;
+  x.status = front.status;
   const bodiless = req.method === 'HEAD' || front.status === 204 || front.status === 304 || front.status < 200;
   // A stream whose length the back-end stated keeps it; otherwise chunked (1.1) or close-delimited (1.0).
   const length = bodiless ? undefined : Buffer.isBuffer(body) ? String(body.length) : front.headers['content-length'];

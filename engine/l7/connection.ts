@@ -5,7 +5,8 @@
 // Bodies are forwarded as the Buffers that arrived (slices, no copies); only framing is counted.
 import type net from 'node:net';
 import type { BackendPool, ServerRuntime } from './backend-pool.js';
-import type { CdnOutcome, CdnRoute } from './cdn-route.js';
+import type { CdnExchange, CdnOutcome, CdnRoute } from './cdn-route.js';
+import type { AccessLog } from './access-log.js';
 import type { Clock, Timed } from './clock.js';
 import { errorPage } from './error-pages.js';
 import { forwardInfo, forwardRequestHead, forwardResponseHead, forwardSwitchingHead, type ForwardInfo } from './forward-head.js';
@@ -37,6 +38,8 @@ export interface ServiceContext {
   draining: boolean;
   /** The forwarding facts of the last client connection: the next one from the same address shares them. */
   lastForward?: ForwardInfo;
+  /** One line per request when set. */
+  accessLog: AccessLog | undefined;
 }
 
 // CDN: a CDN route's page is being served by cdn-route.ts (no upstream connection of ours).
@@ -72,6 +75,10 @@ export class ClientConnection implements UpstreamOwner, Timed {
   private resStarted = false;
   private closeAfter = false;
   private decoding = false;
+  /** When the request head was complete (performance.now()), for the access log. */
+  private started = 0;
+  /** The status a CDN route answered with, for the access log. */
+  private cdn: CdnExchange | null = null;
   private readonly fwd: ForwardInfo;
   private readonly onData = (d: Buffer) => this.receive(d);
 
@@ -198,15 +205,16 @@ export class ClientConnection implements UpstreamOwner, Timed {
     const ctx = this.ctx;
     ctx.stats.requests++;
     this.req = head;
+    if (ctx.accessLog !== undefined) this.started = performance.now();
     const route = ctx.router.pick(head.host, head.target);
     const pool = ctx.pools.get(route.pool)!;
     const choice = pool.choose(head, this.fwd.address);
     this.reqBody = requestBody(head);
+    this.pool = pool;
     if (choice === undefined) {
       this.fail(503, !this.reqBody.done);
       return;
     }
-    this.pool = pool;
     this.server = choice.server;
     this.addHeaders = choice.addHeaders;
     pool.load[choice.server.index]++;
@@ -256,13 +264,17 @@ export class ClientConnection implements UpstreamOwner, Timed {
     this.deadline = 0;
     this.timer = T_NONE;
     this.resStarted = false;
-    void route.serve({ req: this.req!, fwd: this.fwd, pool: this.pool!, server: this.server!, addHeaders: this.addHeaders, socket: this.socket,
-      onPassive: this.ctx.onPassive }).then((outcome) => this.cdnServed(outcome));
+    this.cdn = { req: this.req!, fwd: this.fwd, pool: this.pool!, server: this.server!, addHeaders: this.addHeaders, socket: this.socket,
+      onPassive: this.ctx.onPassive, status: 0 };
+    void route.serve(this.cdn).then((outcome) => this.cdnServed(outcome));
   }
 
   private cdnServed(outcome: CdnOutcome): void {
     if (this.state !== CDN) return; // the client went away meanwhile
-    if (outcome === 'cut') this.destroyBoth();
+    if (outcome === 'cut') {
+      if (this.ctx.accessLog !== undefined) this.logExchange(this.cdn?.status ?? 0);
+      this.destroyBoth();
+    }
     else if (typeof outcome === 'number') this.fail(outcome, false);
     else {
       this.closeAfter = outcome === 'close' || this.clientEnded || this.ctx.draining;
@@ -385,6 +397,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
   }
 
   private finishExchange(reusable = true): void {
+    if (this.ctx.accessLog !== undefined) this.logExchange(this.res?.status ?? this.cdn?.status ?? 0);
     const up = this.up;
     this.up = null;
     if (up !== null) {
@@ -403,6 +416,16 @@ export class ClientConnection implements UpstreamOwner, Timed {
     else if (this.clientEnded) this.endClient();
   }
 
+  /** The access log line of the exchange that ends (before endExchange forgets it). */
+  private logExchange(status: number): void {
+    const req = this.req;
+    this.ctx.accessLog!.write({
+      client: this.fwd.address, method: req?.method ?? '-', host: req?.host, target: req?.target ?? '-', status,
+      pool: req === null ? undefined : this.pool?.options.name, server: req === null ? undefined : this.server?.id,
+      ms: req === null ? 0 : performance.now() - this.started,
+    });
+  }
+
   /** Releases per-exchange accounting (the in-flight count). */
   private endExchange(): void {
     if (this.server !== null) {
@@ -415,6 +438,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
     this.resBody = null;
     this.rbuf = null;
     this.resStarted = false;
+    this.cdn = null;
   }
 
   onUpstreamEnd(): void {
@@ -481,6 +505,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
 
   /** Answers with an error page; closes when the framing is unknown or the client asked to. */
   private fail(status: number, close: boolean): void {
+    if (this.ctx.accessLog !== undefined) this.logExchange(status);
     const stats = this.ctx.stats;
     stats.errors[status] = (stats.errors[status] ?? 0) + 1;
     if (this.up !== null) { discard(this.up); this.up = null; }
@@ -514,6 +539,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
     if (rest !== null) client.write(rest);
     client.removeListener('data', this.onData);
     if (this.buf !== null) { upstream.write(this.buf); this.buf = null; }
+    if (this.ctx.accessLog !== undefined) this.logExchange(101);
     this.endExchange();
     client.pipe(upstream);
     upstream.pipe(client);
@@ -551,6 +577,8 @@ export class ClientConnection implements UpstreamOwner, Timed {
     if (this.state === TUNNEL) return;
     if (this.state === QUEUED && this.server !== null) this.server.connections.cancel(this);
     if (this.up !== null) { discard(this.up); this.up = null; }
+    // The client went away before its response was complete (nginx's 499).
+    if (this.ctx.accessLog !== undefined && this.req !== null && this.state !== CLOSED) this.logExchange(499);
     this.endExchange();
     this.state = CLOSED;
   }

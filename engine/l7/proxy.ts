@@ -8,6 +8,7 @@ import { LbError } from '../errors.js';
 import { RouteCdn, type PageCacheApi } from '../cdn/index.js';
 import { BackendPool } from './backend-pool.js';
 import { CdnRoute, OriginAgents } from './cdn-route.js';
+import { AccessLog } from './access-log.js';
 import { Clock } from './clock.js';
 import { ClientConnection, type ServiceContext } from './connection.js';
 import { defaultHeadLimits } from './http/limits.js';
@@ -37,6 +38,8 @@ export interface ProxyHooks {
   onPassive?(pool: string, server: string, kind: 'error' | '5xx'): void;
   /** The node's page cache (a PageCacheClient in a worker); without it CDN routes only rewrite. */
   pageCache?: PageCacheApi;
+  /** Worker number in access log lines. Default 0. */
+  workerIndex?: number;
 }
 
 /** The CDN rules of the node's routes, in order, as its page cache host must be configured. */
@@ -54,6 +57,7 @@ export class L7Proxy {
   private readonly origins = new OriginAgents();
   private readonly contexts: ServiceContext[] = [];
   private readonly clients = new Set<ClientConnection>();
+  private readonly accessLog: AccessLog | undefined;
 
   constructor(readonly options: L7Options, readonly shared: SharedL7State = createSharedState(options), hooks: ProxyHooks = {}) {
     for (const p of options.pools) {
@@ -66,6 +70,7 @@ export class L7Proxy {
     this.clock.every((now) => { for (const p of this.pools.values()) p.sweep(now); });
     const names = new Set(this.pools.keys());
     const onPassive = hooks.onPassive ?? (() => {});
+    this.accessLog = options.accessLog === undefined ? undefined : new AccessLog(options.accessLog, hooks.workerIndex ?? 0);
     const rules = nodeCdnRules(options);
     const cdnOf = (o: RouteCdnOptions) => new CdnRoute(new RouteCdn(o, rules, hooks.pageCache), this.origins);
     for (const service of options.services) {
@@ -80,6 +85,7 @@ export class L7Proxy {
         onPassive,
         clients: this.clients,
         draining: false,
+        accessLog: this.accessLog,
       };
       this.contexts.push(ctx);
       let server: net.Server;
@@ -154,5 +160,6 @@ export class L7Proxy {
     this.clock.stop();
     for (const p of this.pools.values()) p.close();
     this.origins.close();
+    await this.accessLog?.flush();
   }
 }

@@ -146,6 +146,8 @@ export interface L7Options {
    * (their hash tags stored pages). Default: the routes' own `cdn` blocks.
    */
   cdnRules?: readonly (RewriteRules | undefined)[];
+  /** Access log: a file path (appended to by every worker) or "-" (standard output). Off when absent. */
+  accessLog?: string;
 }
 
 export const defaultTimeouts: ClientTimeouts = { headersMs: 10_000, bodyMs: 30_000, keepAliveMs: 5_000 };

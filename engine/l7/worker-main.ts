@@ -14,7 +14,9 @@ const send = (m: FromWorker) => port.postMessage(m);
 async function main(): Promise<void> {
   const shared = { ...data.shared, ticketKeys: Buffer.from(data.shared.ticketKeys) };
   const pageCache = data.pageCache === undefined ? undefined : new PageCacheClient(data.pageCache);
-  const proxy = new L7Proxy(data.options, shared, { onPassive: (pool, server, kind) => send({ type: 'passive', pool, server, kind }), pageCache });
+  const proxy = new L7Proxy(data.options, shared, {
+    onPassive: (pool, server, kind) => send({ type: 'passive', pool, server, kind }), pageCache, workerIndex: data.index,
+  });
   for (const s of data.states) proxy.setServerState(s.pool, s.server, s.up, s.weight);
   const fds: Record<string, number> = {};
   if (data.reusePort) {

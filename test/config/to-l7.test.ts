@@ -76,6 +76,7 @@ pools:
 routes: [{ pool: secure, match: { host: www.lab.test } }]
 persistence: { cookie: { maxAge: 1h } }
 proxy: { via: true }
+logging: { accessLog: logs/access.log }
 `, { baseDir: examples });
   const o = l7Options(withTls, withTls.nodes[0]);
   t.match(o.pools[0].tls, { rejectUnauthorized: false, servername: 'backend.lab.test', ca: /BEGIN CERTIFICATE/ });
@@ -84,6 +85,8 @@ proxy: { via: true }
   t.equal(o.services[0].defaultPool, 'secure', 'without a catch-all, the last route\'s pool');
   t.equal(o.services[0].via, 'lbarray-lb1');
   t.equal(o.workers, undefined, 'auto: the proxy picks one per core');
+  t.equal(o.accessLog, path.join(examples, 'logs/access.log'), 'the access log path is relative to the config file');
+  t.equal(opts.accessLog, undefined, 'no access log unless asked');
 });
 
 t.test('scheduler services, Maglev nodes, CDN rules and cache of lab.yaml', async (t) => {

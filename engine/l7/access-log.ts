@@ -1,0 +1,39 @@
+// The access log (what nginx's access_log and HAProxy's httplog give operators): one JSON line per
+// request, written by the worker that served it straight to the file (pino over its own
+// SonicBoom, asynchronous, so the request path only formats a line). All workers append to the
+// same file with O_APPEND: each write is whole lines, so lines never interleave.
+import pino, { type Logger } from 'pino';
+
+/** One finished request: what was asked, who served it, how it ended and how long it took. */
+export interface AccessRecord {
+  client: string;
+  method: string;
+  host: string | undefined;
+  target: string;
+  /** The status sent; 499 when the client went away first, 101 for an upgrade. */
+  status: number;
+  pool: string | undefined;
+  server: string | undefined;
+  /** Milliseconds from the complete request head to the end of the response. */
+  ms: number;
+}
+
+export class AccessLog {
+  private readonly log: Logger;
+  /** `dest`: a file path (appended to), or "-" for standard output. */
+  constructor(dest: string, private readonly worker: number) {
+    // "log": "access" in place of pino's level: the lines stand apart on a shared standard output.
+    this.log = pino({ base: undefined, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: () => ({ log: 'access' }) } },
+      pino.destination({ dest: dest === '-' ? 1 : dest, sync: false, mkdir: true }));
+  }
+
+  write(r: AccessRecord): void {
+    this.log.info({ worker: this.worker, client: r.client, method: r.method, host: r.host, target: r.target, status: r.status,
+      pool: r.pool, server: r.server, ms: Math.round(r.ms * 10) / 10 });
+  }
+
+  /** Writes what is buffered (a graceful stop). */
+  flush(): Promise<void> {
+    return new Promise((resolve) => this.log.flush(() => resolve()));
+  }
+}

@@ -1,0 +1,80 @@
+// The access log: one JSON line per request, from real clients through a real proxy, including
+// the requests the proxy answers itself and the ones whose client left.
+import t from 'tap';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import net from 'node:net';
+import { promisify } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { L7Proxy } from '../../engine/l7/proxy.js';
+import { L7Node } from '../../engine/l7/workers.js';
+import { rawExchange, startBackend } from './fixtures/backends.js';
+
+const exec = promisify(execFile);
+
+function tmpLog(t: Tap.Test): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lbarray-access-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return path.join(dir, 'logs', 'access.log');
+}
+const lines = (file: string) => fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+declare global { namespace Tap { type Test = import('tap').Test } }
+
+t.test('every request gets a line: served, answered by the proxy, and left by its client', async (t) => {
+  const a = await startBackend('a');
+  t.teardown(() => a.close());
+  const file = tmpLog(t);
+  const proxy = new L7Proxy({
+    accessLog: file,
+    services: [{ name: 'web', host: '127.0.0.1', port: 0, defaultPool: 'p' }],
+    pools: [{ name: 'p', servers: [{ id: 'a', host: '127.0.0.1', port: a.port }] }],
+  });
+  await proxy.listen();
+  const port = proxy.port('web');
+  await exec('curl', ['-sS', '-o', '/dev/null', `http://127.0.0.1:${port}/hello?x=1`]);
+  await exec('curl', ['-sS', '-o', '/dev/null', '-H', 'Host: site.test', `http://127.0.0.1:${port}/status/404`]);
+  await rawExchange(port, 'GET /bad path HTTP/1.1\r\nHost: x\r\n\r\n');
+  // A client that gives up (a reset) while the back-end is still working.
+  const quitter = net.connect(port, '127.0.0.1');
+  quitter.on('error', () => {});
+  await once(quitter, 'connect');
+  quitter.write('GET /slow/400 HTTP/1.1\r\nHost: x\r\n\r\n');
+  await sleep(100);
+  quitter.resetAndDestroy();
+  await sleep(500);
+  proxy.setServerState('p', 'a', false);
+  await rawExchange(port, 'GET /none HTTP/1.1\r\nHost: x\r\n\r\n');
+  await proxy.close();
+  const got = lines(file);
+  t.equal(got.length, 5, 'five requests, five lines');
+  t.match(got[0], { log: 'access', worker: 0, client: '127.0.0.1', method: 'GET', host: `127.0.0.1:${port}`, target: '/hello?x=1', status: 200, pool: 'p', server: 'a' });
+  t.ok(typeof got[0].ms === 'number' && (got[0].ms as number) >= 0 && typeof got[0].time === 'string', 'a duration in ms and a timestamp');
+  t.match(got[1], { host: 'site.test', target: '/status/404', status: 404, server: 'a' }, 'the back-end\'s status');
+  t.match(got[2], { method: '-', target: '-', status: 400 }, 'a malformed request: 400, nothing of it trusted');
+  t.match(got[3], { target: '/slow/400', status: 499, server: 'a' }, 'the client left first: 499');
+  t.ok((got[3].ms as number) >= 90 && (got[3].ms as number) < 390, `the 499 line says how long the client waited (${got[3].ms} ms), not the back-end`);
+  t.match(got[4], { target: '/none', status: 503, pool: 'p' }, 'no server up: 503');
+  t.notOk('server' in got[4], 'and no server');
+});
+
+t.test('workers append to one file; a stop writes every line', async (t) => {
+  const a = await startBackend('a');
+  t.teardown(() => a.close());
+  const file = tmpLog(t);
+  const l7 = await L7Node.start({
+    workers: 2, accessLog: file,
+    services: [{ name: 'web', host: '127.0.0.1', port: 0, defaultPool: 'p' }],
+    pools: [{ name: 'p', servers: [{ id: 'a', host: '127.0.0.1', port: a.port }] }],
+  });
+  const port = l7.ports.web;
+  const n = 60;
+  for (let i = 0; i < n; i++) await exec('curl', ['-sS', '-o', '/dev/null', `http://127.0.0.1:${port}/r${i}`]);
+  await l7.stop();
+  const got = lines(file);
+  t.equal(got.length, n, `${n} requests, ${n} whole lines`);
+  t.same(new Set(got.map((l) => l.target)).size, n, 'each request once');
+  t.same([...new Set(got.map((l) => l.worker))].sort(), [0, 1], 'lines from both workers');
+});
