@@ -13,18 +13,18 @@ const PORTS = KEY_PORTS;
 const KIND = KEY_KIND;
 
 /**
- * The hash of a flow key (int32). IPv4 keys hash 4 words (src, dst, ports, kind), IPv6 keys
- * all 10 (src 4, dst 4, ports, kind).
+ * The hash of the flow key in key[at, +FLOW_KEY_WORDS) (int32). IPv4 keys hash 4 words (src,
+ * dst, ports, kind), IPv6 keys all 10 (src 4, dst 4, ports, kind).
  */
-export function hashFlowKey(key: Int32Array): number {
+export function hashFlowKey(key: Int32Array, at = 0): number {
   // One loop for both: words 0, 4, 8, 9 of an IPv4 key (its address words 1-3 and 5-7 are
   // padding), every word of an IPv6 one. Written once and small, so that the packet path
   // inlines it whole (TurboFan's inlining budget is counted in bytecode).
-  const step = (key[KIND] & KIND_IPV6) === 0 ? 4 : 1;
+  const step = (key[at + KIND] & KIND_IPV6) === 0 ? 4 : 1;
   let h = SEED;
   let bytes = 0;
   for (let i = 0; i < KEY_WORDS; i = i < PORTS ? i + step : i + 1, bytes += 4) {
-    let k = Math.imul(key[i], 0xcc9e2d51);
+    let k = Math.imul(key[at + i], 0xcc9e2d51);
     k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
     h ^= k;
     h = (h << 13) | (h >>> 19);

@@ -29,15 +29,15 @@ export class FlowRouter {
     this.nodeStates = view.nodeStates;
   }
 
-  /** The node for a packet of the flow `key`/`hash` whose class is `cls` (FlowClass), or -1. */
-  route(key: Int32Array, hash: number, cls: number, now: number): number {
-    const held = this.flows.lookup(key, hash, now, cls, this.nodeStates);
-    return held >= 0 ? held : this.place(key, hash, cls, now);
+  /** The node for a packet of the flow key[keyAt, +FLOW_KEY_WORDS) (hash `hash`) whose class is `cls` (FlowClass), or -1. */
+  route(key: Int32Array, hash: number, cls: number, now: number, keyAt = 0): number {
+    const held = this.flows.lookup(key, hash, now, cls, this.nodeStates, keyAt);
+    return held >= 0 ? held : this.place(key, hash, cls, now, keyAt);
   }
 
   // A flow the table does not hold on a live node (most packets are hits: this stays out of
   // route, so route stays small enough for the packet path to inline).
-  private place(key: Int32Array, hash: number, cls: number, now: number): number {
+  private place(key: Int32Array, hash: number, cls: number, now: number, keyAt: number): number {
     const flows = this.flows;
     const slot = flows.slot;
     const node = this.table[maglevSlot(hash, this.table.length)];
@@ -50,7 +50,7 @@ export class FlowRouter {
       flows.reassign(slot, node, this.nodeStates[node], now, cls);
       return node;
     }
-    if (node >= 0) flows.insert(key, hash, node, this.nodeStates[node], now, cls);
+    if (node >= 0) flows.insert(key, hash, node, this.nodeStates[node], now, cls, keyAt);
     return node;
   }
 

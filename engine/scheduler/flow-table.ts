@@ -109,12 +109,12 @@ export class FlowTable {
     if (options.buffer) this.recount();
   }
 
-  /** The slot holding `key` (whose hash is `hash`), or -1. */
-  find(key: Int32Array, hash: number): number {
+  /** The slot holding the key in key[keyAt, +FLOW_KEY_WORDS) (whose hash is `hash`), or -1. */
+  find(key: Int32Array, hash: number, keyAt = 0): number {
     const bucket = (hash & this.bucketMask) * BUCKET_WORDS;
     const e = this.entries;
     for (let w = 0; w < WAYS; w++) {
-      if (e[bucket + w] === hash && holds(e, bucket + 16 + w * ENTRY_WORDS, key)) return (hash & this.bucketMask) * WAYS + w;
+      if (e[bucket + w] === hash && holds(e, bucket + 16 + w * ENTRY_WORDS, key, keyAt)) return (hash & this.bucketMask) * WAYS + w;
     }
     return -1;
   }
@@ -125,10 +125,10 @@ export class FlowTable {
   /**
    * The hot-path lookup: the node holding `key` if it is tracked and that node's state word in
    * `nodeStates` still equals the entry's (then the entry is touched with `now` and `cls`); -1
-   * otherwise. Either way `slot` tells where the entry is (-1: not tracked).
+   * otherwise. Either way `slot` tells where the entry is (-1: not tracked). The key: key[keyAt, +FLOW_KEY_WORDS).
    */
-  lookup(key: Int32Array, hash: number, now: number, cls: number, nodeStates: Int32Array): number {
-    const slot = this.find(key, hash);
+  lookup(key: Int32Array, hash: number, now: number, cls: number, nodeStates: Int32Array, keyAt = 0): number {
+    const slot = this.find(key, hash, keyAt);
     this.slot = slot;
     if (slot < 0) return -1;
     const e = this.entries;
@@ -157,8 +157,8 @@ export class FlowTable {
     if (cls === ESTABLISHED) this.established(at, e[hashIndex(slot)]);
   }
 
-  /** Tracks a new flow (not present: call find first). Returns its slot, or -1 if there was no room. */
-  insert(key: Int32Array, hash: number, node: number, state: number, now: number, cls: number): number {
+  /** Tracks a new flow, key[keyAt, +FLOW_KEY_WORDS) (not present: call find first). Returns its slot, or -1 if there was no room. */
+  insert(key: Int32Array, hash: number, node: number, state: number, now: number, cls: number, keyAt = 0): number {
     const slot = this.victim((hash & this.bucketMask) * WAYS, now, cls);
     if (slot < 0) {
       this.refused++;
@@ -171,7 +171,7 @@ export class FlowTable {
     else if (old === EMBRYONIC) this.evictedEmbryonic++;
     else this.evictedEstablished++;
     e[hashIndex(slot)] = hash;
-    for (let k = 0; k < KEY_WORDS; k++) e[at + k] = key[k];
+    for (let k = 0; k < KEY_WORDS; k++) e[at + k] = key[keyAt + k];
     e[at + E_NODE] = node;
     e[at + E_STATE] = state;
     e[at + E_SEEN] = now;
@@ -253,12 +253,12 @@ export class FlowTable {
   }
 }
 
-// Does the entry at `at` hold `key`? Unrolled (a loop costs more than the compares on the hot
-// path); the words that differ most often first.
-function holds(e: Int32Array, at: number, key: Int32Array): boolean {
-  return e[at + E_CLASS] !== EMPTY && e[at] === key[0] && e[at + 4] === key[4] && e[at + 8] === key[8] &&
-    e[at + 9] === key[9] && e[at + 1] === key[1] && e[at + 2] === key[2] && e[at + 3] === key[3] &&
-    e[at + 5] === key[5] && e[at + 6] === key[6] && e[at + 7] === key[7];
+// Does the entry at `at` hold the key at key[k]? Unrolled (a loop costs more than the compares
+// on the hot path); the words that differ most often first.
+function holds(e: Int32Array, at: number, key: Int32Array, k: number): boolean {
+  return e[at + E_CLASS] !== EMPTY && e[at] === key[k] && e[at + 4] === key[k + 4] && e[at + 8] === key[k + 8] &&
+    e[at + 9] === key[k + 9] && e[at + 1] === key[k + 1] && e[at + 2] === key[k + 2] && e[at + 3] === key[k + 3] &&
+    e[at + 5] === key[k + 5] && e[at + 6] === key[k + 6] && e[at + 7] === key[k + 7];
 }
 
 function roundCapacity(wanted: number): number {
