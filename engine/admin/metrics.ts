@@ -1,7 +1,9 @@
 // The node's Prometheus metrics (prom-client). One registry per node process; each part of the
 // engine updates its own metrics here. Hot paths keep their own counters (addon stats, shared
 // arrays) and copy them in from a `beforeScrape` hook, so a scrape costs nothing per packet.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { LATENCY_BUCKETS } from '../l7/request-metrics.js';
+import { MergedHistogram } from './merged-histogram.js';
 
 export interface MetricsOptions {
   /** Also export process metrics (CPU, memory, event-loop lag), prefixed `lbarray_`. */
@@ -10,8 +12,6 @@ export interface MetricsOptions {
   defaultLabels?: Record<string, string>;
 }
 
-/** Seconds; from 100 µs to 10 s (proxy latency). */
-const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export function createMetrics(opts: MetricsOptions = {}) {
   const registry = new Registry();
@@ -44,10 +44,9 @@ export function createMetrics(opts: MetricsOptions = {}) {
       name: 'lbarray_requests_total', help: 'HTTP requests answered, by pool and status code.',
       labelNames: ['pool', 'status'] as const, registers,
     }),
-    requestDuration: new Histogram({
-      name: 'lbarray_request_duration_seconds', help: 'Time from request headers received to response completed.',
-      labelNames: ['pool'] as const, buckets: LATENCY_BUCKETS, registers,
-    }),
+    // Fed with the workers' bucket counts on each scrape.
+    requestDuration: new MergedHistogram('lbarray_request_duration_seconds', 'Time from request headers received to response completed, by pool.',
+      LATENCY_BUCKETS, registers),
     tlsHandshakes: new Counter({
       name: 'lbarray_tls_handshakes_total', help: 'TLS handshakes, by result (ok, error) and whether the session was resumed.',
       labelNames: ['result', 'resumed'] as const, registers,

@@ -7,6 +7,7 @@ import type net from 'node:net';
 import type { BackendPool, ServerRuntime } from './backend-pool.js';
 import type { CdnExchange, CdnOutcome, CdnRoute } from './cdn-route.js';
 import type { AccessLog } from './access-log.js';
+import type { RequestMetrics } from './request-metrics.js';
 import type { Clock, Timed } from './clock.js';
 import { errorPage } from './error-pages.js';
 import { forwardInfo, forwardRequestHead, forwardResponseHead, forwardSwitchingHead, type ForwardInfo } from './forward-head.js';
@@ -40,6 +41,10 @@ export interface ServiceContext {
   lastForward?: ForwardInfo;
   /** One line per request when set. */
   accessLog: AccessLog | undefined;
+  /** Counts for the node's metrics (this proxy's, all services). */
+  metrics: RequestMetrics;
+  /** The service's name (the connections gauge's label). */
+  service: string;
 }
 
 // CDN: a CDN route's page is being served by cdn-route.ts (no upstream connection of ours).
@@ -75,9 +80,9 @@ export class ClientConnection implements UpstreamOwner, Timed {
   private resStarted = false;
   private closeAfter = false;
   private decoding = false;
-  /** When the request head was complete (performance.now()), for the access log. */
+  /** When the request head was complete (performance.now()): the request's duration. */
   private started = 0;
-  /** The status a CDN route answered with, for the access log. */
+  /** The status a CDN route answered with, for the metrics and the access log. */
   private cdn: CdnExchange | null = null;
   private readonly fwd: ForwardInfo;
   private readonly onData = (d: Buffer) => this.receive(d);
@@ -88,6 +93,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
     this.fwd = last !== undefined && last.address === address ? last : (ctx.lastForward = forwardInfo(address, proto, ctx.via));
     ctx.stats.connections++;
     ctx.stats.accepted++;
+    ctx.metrics.connections[ctx.service] = (ctx.metrics.connections[ctx.service] ?? 0) + 1;
     socket.on('data', this.onData);
     socket.on('end', () => this.onClientEnd());
     socket.on('error', () => {});
@@ -205,7 +211,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
     const ctx = this.ctx;
     ctx.stats.requests++;
     this.req = head;
-    if (ctx.accessLog !== undefined) this.started = performance.now();
+    this.started = performance.now();
     const route = ctx.router.pick(head.host, head.target);
     const pool = ctx.pools.get(route.pool)!;
     const choice = pool.choose(head, this.fwd.address);
@@ -272,7 +278,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
   private cdnServed(outcome: CdnOutcome): void {
     if (this.state !== CDN) return; // the client went away meanwhile
     if (outcome === 'cut') {
-      if (this.ctx.accessLog !== undefined) this.logExchange(this.cdn?.status ?? 0);
+      this.recordExchange(this.cdn?.status ?? 0);
       this.destroyBoth();
     }
     else if (typeof outcome === 'number') this.fail(outcome, false);
@@ -397,7 +403,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
   }
 
   private finishExchange(reusable = true): void {
-    if (this.ctx.accessLog !== undefined) this.logExchange(this.res?.status ?? this.cdn?.status ?? 0);
+    this.recordExchange(this.res?.status ?? this.cdn?.status ?? 0);
     const up = this.up;
     this.up = null;
     if (up !== null) {
@@ -416,13 +422,15 @@ export class ClientConnection implements UpstreamOwner, Timed {
     else if (this.clientEnded) this.endClient();
   }
 
-  /** The access log line of the exchange that ends (before endExchange forgets it). */
-  private logExchange(status: number): void {
+  /** Counts the exchange that ends, and logs it (before endExchange forgets it). */
+  private recordExchange(status: number): void {
     const req = this.req;
-    this.ctx.accessLog!.write({
+    const pool = req === null ? undefined : this.pool?.options.name;
+    const ms = req === null ? 0 : performance.now() - this.started;
+    this.ctx.metrics.record(pool ?? '-', status, ms / 1000);
+    this.ctx.accessLog?.write({
       client: this.fwd.address, method: req?.method ?? '-', host: req?.host, target: req?.target ?? '-', status,
-      pool: req === null ? undefined : this.pool?.options.name, server: req === null ? undefined : this.server?.id,
-      ms: req === null ? 0 : performance.now() - this.started,
+      pool, server: req === null ? undefined : this.server?.id, ms,
     });
   }
 
@@ -505,7 +513,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
 
   /** Answers with an error page; closes when the framing is unknown or the client asked to. */
   private fail(status: number, close: boolean): void {
-    if (this.ctx.accessLog !== undefined) this.logExchange(status);
+    this.recordExchange(status);
     const stats = this.ctx.stats;
     stats.errors[status] = (stats.errors[status] ?? 0) + 1;
     if (this.up !== null) { discard(this.up); this.up = null; }
@@ -539,7 +547,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
     if (rest !== null) client.write(rest);
     client.removeListener('data', this.onData);
     if (this.buf !== null) { upstream.write(this.buf); this.buf = null; }
-    if (this.ctx.accessLog !== undefined) this.logExchange(101);
+    this.recordExchange(101);
     this.endExchange();
     client.pipe(upstream);
     upstream.pipe(client);
@@ -572,13 +580,14 @@ export class ClientConnection implements UpstreamOwner, Timed {
 
   private onClientClose(): void {
     this.ctx.stats.connections--;
+    this.ctx.metrics.connections[this.ctx.service]--;
     this.ctx.clients.delete(this);
     this.ctx.clock.delete(this);
     if (this.state === TUNNEL) return;
     if (this.state === QUEUED && this.server !== null) this.server.connections.cancel(this);
     if (this.up !== null) { discard(this.up); this.up = null; }
     // The client went away before its response was complete (nginx's 499).
-    if (this.ctx.accessLog !== undefined && this.req !== null && this.state !== CLOSED) this.logExchange(499);
+    if (this.req !== null && this.state !== CLOSED) this.recordExchange(499);
     this.endExchange();
     this.state = CLOSED;
   }

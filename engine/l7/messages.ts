@@ -1,6 +1,7 @@
 // Messages between the control plane (main thread) and the proxy workers.
 import type { MessagePort } from 'node:worker_threads';
 import type { SharedL7State } from './proxy.js';
+import type { RequestMetricsDelta } from './request-metrics.js';
 import type { L7Options } from './types.js';
 
 export interface WorkerData {
@@ -21,7 +22,8 @@ export interface ServerState { pool: string; server: string; up?: boolean; weigh
 
 export type ToWorker =
   | { type: 'server'; state: ServerState }
-  | { type: 'stats'; id: number }
+  /** metrics: also the request metrics counted since the last such message (then reset). */
+  | { type: 'stats'; id: number; metrics?: boolean }
   /** graceful: stop accepting, let open connections finish (else close them now); drain: close
    *  idle keep-alive connections at once and the others after their exchange (a shutdown), rather
    *  than serving them on (a reload's old workers). */
@@ -41,4 +43,6 @@ export interface WorkerStats {
   responses: number;
   errors: Record<number, number>;
   upstream: Record<string, Record<string, { open: number; idle: number; opened: number; reuses: number; inFlight: number }>>;
+  /** When asked for: the request metrics since the previous ask. */
+  metrics?: RequestMetricsDelta;
 }

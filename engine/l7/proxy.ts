@@ -9,6 +9,7 @@ import { RouteCdn, type PageCacheApi } from '../cdn/index.js';
 import { BackendPool } from './backend-pool.js';
 import { CdnRoute, OriginAgents } from './cdn-route.js';
 import { AccessLog } from './access-log.js';
+import { RequestMetrics } from './request-metrics.js';
 import { Clock } from './clock.js';
 import { ClientConnection, type ServiceContext } from './connection.js';
 import { defaultHeadLimits } from './http/limits.js';
@@ -58,6 +59,8 @@ export class L7Proxy {
   private readonly contexts: ServiceContext[] = [];
   private readonly clients = new Set<ClientConnection>();
   private readonly accessLog: AccessLog | undefined;
+  /** Counts for the node's metrics; the control plane takes them on each scrape. */
+  readonly requestMetrics = new RequestMetrics();
 
   constructor(readonly options: L7Options, readonly shared: SharedL7State = createSharedState(options), hooks: ProxyHooks = {}) {
     for (const p of options.pools) {
@@ -86,14 +89,22 @@ export class L7Proxy {
         clients: this.clients,
         draining: false,
         accessLog: this.accessLog,
+        metrics: this.requestMetrics,
+        service: service.name,
       };
       this.contexts.push(ctx);
       let server: net.Server;
       if (service.tls !== undefined) {
         const setup = tlsServerSetup({ ...service.tls, ticketKeys: service.tls.ticketKeys ?? shared.ticketKeys });
         server = tls.createServer({ ...setup.options, allowHalfOpen: true, noDelay: true } as tls.TlsOptions);
-        server.on('secureConnection', (s: tls.TLSSocket) => new ClientConnection(s, ctx, 'https'));
-        server.on('tlsClientError', (_e, s) => s.destroy());
+        server.on('secureConnection', (s: tls.TLSSocket) => {
+          this.requestMetrics.handshake(s.isSessionReused());
+          new ClientConnection(s, ctx, 'https');
+        });
+        server.on('tlsClientError', (_e, s) => {
+          this.requestMetrics.handshakeFailed();
+          s.destroy();
+        });
       } else {
         server = net.createServer({ allowHalfOpen: true, noDelay: true }, (s) => new ClientConnection(s, ctx, 'http'));
       }

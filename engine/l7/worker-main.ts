@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     else if (m.type === 'stats') {
       const st = proxy.stats;
       send({ type: 'stats', id: m.id, stats: { index: data.index, connections: st.connections, accepted: st.accepted, requests: st.requests,
-        responses: st.responses, errors: st.errors, upstream: proxy.upstreamStats() } });
+        responses: st.responses, errors: st.errors, upstream: proxy.upstreamStats(), ...(m.metrics === true ? { metrics: proxy.requestMetrics.take() } : {}) } });
     } else if (m.type === 'stop') {
       void proxy.close(m.graceful !== true, m.drain !== false).then(() => process.exit(0));
     }

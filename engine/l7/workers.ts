@@ -126,11 +126,12 @@ export class L7Node {
   /** The live worker threads (tests use this to kill one). */
   threads(): Worker[] { return this.workers.filter((w): w is Worker => w !== null); }
 
-  async stats(): Promise<WorkerStats[]> {
+  /** Each worker's counters; `metrics`: also its request metrics since the last such call (one caller: the scrape). */
+  async stats(metrics = false): Promise<WorkerStats[]> {
     return Promise.all(this.threads().map((w) => new Promise<WorkerStats>((resolve) => {
       const id = ++this.statsId;
       this.pendingStats.set(id, resolve);
-      w.postMessage({ type: 'stats', id } satisfies ToWorker);
+      w.postMessage({ type: 'stats', id, metrics } satisfies ToWorker);
     })));
   }
 

@@ -3,6 +3,7 @@
 import net from 'node:net';
 import t from 'tap';
 import { createMetrics, METRIC_NAMES } from '../../engine/admin/metrics.js';
+import { LATENCY_BUCKETS } from '../../engine/l7/request-metrics.js';
 import { startAdminServer, type AdminServer } from '../../engine/admin/server.js';
 import type { NodeStatus, PurgeRequest, ReloadResult, StatusSource } from '../../engine/admin/status.js';
 import { configureLogging } from '../../engine/log.js';
@@ -68,8 +69,19 @@ t.test('GET /metrics is Prometheus text with every engine metric and its updates
   t.match(text, 'lbarray_requests_total{pool="app",status="200",node="lb1"} 7');
   t.match(text, 'lbarray_scheduler_drops_total{reason="malformed",node="lb1"} 1');
   t.match(text, 'lbarray_scheduler_flows{node="lb1"} 1234', 'beforeScrape hooks copy counters in first');
-  t.match(text, 'lbarray_request_duration_seconds_bucket{le="0.005",node="lb1",pool="app"} 1');
-  t.equal(scrapes, 1);
+  const line = (name: string, labels: string[], value: number) => new RegExp(`^${name}\\{${labels.map((l) => `(?=[^}]*${l})`).join('')}[^}]*\\} ${value}$`, 'm');
+  t.match(text, line('lbarray_request_duration_seconds_bucket', ['le="0.005"', 'node="lb1"', 'pool="app"'], 1));
+  // Bucket counts from the workers: 3 requests ≤ 1 ms, 1 above every bound; cumulative on export.
+  const counts = LATENCY_BUCKETS.map((_, i) => (LATENCY_BUCKETS[i] === 0.001 ? 3 : 0)).concat(1);
+  metrics.requestDuration.add({ pool: 'api' }, counts, 12.5);
+  const again = await (await fetch(`${s.url}/metrics`)).text();
+  t.match(again, line('lbarray_request_duration_seconds_bucket', ['le="0.0005"', 'pool="api"'], 0));
+  t.match(again, line('lbarray_request_duration_seconds_bucket', ['le="0.001"', 'pool="api"'], 3));
+  t.match(again, line('lbarray_request_duration_seconds_bucket', ['le="10"', 'pool="api"'], 3));
+  t.match(again, line('lbarray_request_duration_seconds_bucket', ['le="\\+Inf"', 'pool="api"'], 4));
+  t.match(again, line('lbarray_request_duration_seconds_count', ['pool="api"'], 4));
+  t.match(again, line('lbarray_request_duration_seconds_sum', ['pool="api"'], 12.5));
+  t.equal(scrapes, 2);
 }));
 
 t.test('GET /healthz: 200 when fit, 503 with the reason when not', (t) => withServer(TOKEN, async (s, node) => {

@@ -1,0 +1,20 @@
+// The proxy workers' request metrics into the node's Prometheus registry, on each scrape: the
+// workers hand over what they counted since the last scrape (deltas), so counters only grow, and
+// the connections gauge is the sum of the workers' levels.
+import type { Metrics } from '../admin/metrics.js';
+import type { WorkerStats } from '../l7/messages.js';
+
+export function applyRequestMetrics(metrics: Metrics, workers: readonly WorkerStats[]): void {
+  const connections: Record<string, number> = {};
+  for (const w of workers) {
+    const m = w.metrics;
+    if (m === undefined) continue;
+    for (const r of m.requests) metrics.requests.inc({ pool: r.pool, status: String(r.status) }, r.count);
+    for (const d of m.durations) metrics.requestDuration.add({ pool: d.pool }, d.counts, d.sum);
+    if (m.tls.full > 0) metrics.tlsHandshakes.inc({ result: 'ok', resumed: 'false' }, m.tls.full);
+    if (m.tls.resumed > 0) metrics.tlsHandshakes.inc({ result: 'ok', resumed: 'true' }, m.tls.resumed);
+    if (m.tls.failed > 0) metrics.tlsHandshakes.inc({ result: 'error', resumed: 'false' }, m.tls.failed);
+    for (const [service, n] of Object.entries(m.connections)) connections[service] = (connections[service] ?? 0) + n;
+  }
+  for (const [service, n] of Object.entries(connections)) metrics.connections.set({ service }, n);
+}
