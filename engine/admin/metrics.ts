@@ -61,7 +61,7 @@ export function createMetrics(opts: MetricsOptions = {}) {
     }),
     cacheBytes: new Gauge({ name: 'lbarray_cdn_cache_bytes', help: 'Bytes held in the page cache.', registers }),
     rewrites: new Counter({
-      name: 'lbarray_cdn_rewrites_total', help: 'HTML responses seen by the CDN rewriter, by result (rewritten, passthrough, failed).',
+      name: 'lbarray_cdn_rewrites_total', help: 'HTML pages seen by the CDN rewriter, by result (rewritten, or passthrough: passed on unmodified because the rewriter could not handle them).',
       labelNames: ['result'] as const, registers,
     }),
 

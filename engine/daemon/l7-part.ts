@@ -9,7 +9,7 @@ import type { BackendHealth, NodeStatus, PurgeRequest } from '../admin/status.js
 import { L7Node } from '../l7/workers.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../admin/metrics.js';
-import { applyRequestMetrics } from './l7-metrics.js';
+import { applyCacheMetrics, applyRequestMetrics } from './l7-metrics.js';
 import type { NodePart, PartContext } from './node-daemon.js';
 
 /** How long a replaced set of workers may take to finish its exchanges after a reload. */
@@ -24,13 +24,18 @@ export class L7Part implements NodePart {
   private metrics!: Metrics;
   private self!: NodeConfig;
   private readonly winding = new Set<Promise<void>>();
+  /** The page cache's counters at the last scrape. */
+  private readonly cacheSeen: Record<string, number> = {};
 
   async start(ctx: PartContext): Promise<void> {
     this.log = ctx.log;
     this.metrics = ctx.metrics;
     this.self = ctx.node;
     // Requests, durations, TLS handshakes and connections, as the workers counted them since the last scrape.
-    ctx.metrics.beforeScrape(async () => { if (this.node) applyRequestMetrics(this.metrics, await this.node.stats(true)); });
+    ctx.metrics.beforeScrape(async () => {
+      if (this.cdn) applyCacheMetrics(this.metrics, this.cdn.cache, this.cacheSeen);
+      if (this.node) applyRequestMetrics(this.metrics, await this.node.stats(true));
+    });
     this.configureCdn(ctx.config);
     this.node = await this.startNode(ctx.config);
     this.log.info({ ports: this.node.ports, workers: this.node.count }, 'L7 node listening on the VIP');

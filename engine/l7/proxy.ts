@@ -75,7 +75,7 @@ export class L7Proxy {
     const onPassive = hooks.onPassive ?? (() => {});
     this.accessLog = options.accessLog === undefined ? undefined : new AccessLog(options.accessLog, hooks.workerIndex ?? 0);
     const rules = nodeCdnRules(options);
-    const cdnOf = (o: RouteCdnOptions) => new CdnRoute(new RouteCdn(o, rules, hooks.pageCache), this.origins);
+    const cdnOf = (o: RouteCdnOptions) => new CdnRoute(new RouteCdn(o, rules, hooks.pageCache, this.requestMetrics.cdnStats), this.origins);
     for (const service of options.services) {
       const ctx: ServiceContext = {
         router: new Router(service.routes ?? [], service.defaultPool, names, cdnOf, service.defaultCdn),

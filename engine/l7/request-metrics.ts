@@ -2,6 +2,7 @@
 // durations in histogram buckets, TLS handshakes, open connections by service. Counted on the
 // request path as plain numbers; the control plane takes the deltas on each scrape (one message
 // per worker), so a scrape costs the request path nothing and no count is taken twice.
+import { CdnStats } from '../cdn/stats.js';
 
 /** Seconds; from 100 µs to 10 s (proxy latency). The node's histogram has the same bounds. */
 export const LATENCY_BUCKETS: readonly number[] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -16,6 +17,8 @@ export interface RequestMetricsDelta {
   tls: { full: number; resumed: number; failed: number };
   /** Open client connections now, by service (a level, not a delta). */
   connections: Record<string, number>;
+  /** HTML pages through the CDN rewriter: rewritten, or passed through unmodified. */
+  cdn: { rewritten: number; passedThrough: number };
 }
 
 /** The bucket of `seconds`: the first bound it does not exceed, else the overflow bucket. */
@@ -26,6 +29,9 @@ export function bucketOf(seconds: number): number {
 }
 
 export class RequestMetrics {
+  /** The CDN routes of this proxy count into this (read on take()). */
+  readonly cdnStats = new CdnStats();
+  private cdnTaken = { pages: 0, passedThrough: 0 };
   private requests = new Map<string, Map<number, number>>();
   private durations = new Map<string, { counts: Float64Array; sum: number }>();
   private tls = { full: 0, resumed: 0, failed: 0 };
@@ -52,7 +58,11 @@ export class RequestMetrics {
   take(): RequestMetricsDelta {
     const requests = [...this.requests].flatMap(([pool, m]) => [...m].map(([status, count]) => ({ pool, status, count })));
     const durations = [...this.durations].map(([pool, d]) => ({ pool, counts: [...d.counts], sum: d.sum }));
-    const out = { requests, durations, tls: this.tls, connections: { ...this.connections } };
+    const c = this.cdnStats;
+    const passedThrough = c.pagesPassedThrough - this.cdnTaken.passedThrough;
+    const cdn = { rewritten: c.pages - this.cdnTaken.pages - passedThrough, passedThrough };
+    this.cdnTaken = { pages: c.pages, passedThrough: c.pagesPassedThrough };
+    const out = { requests, durations, tls: this.tls, connections: { ...this.connections }, cdn };
     this.requests = new Map();
     this.durations = new Map();
     this.tls = { full: 0, resumed: 0, failed: 0 };

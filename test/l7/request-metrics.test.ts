@@ -6,7 +6,8 @@ import { once } from 'node:events';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createMetrics } from '../../engine/admin/metrics.js';
-import { applyRequestMetrics } from '../../engine/daemon/l7-metrics.js';
+import { applyCacheMetrics, applyRequestMetrics } from '../../engine/daemon/l7-metrics.js';
+import { PageCache } from '../../engine/cdn/page-cache.js';
 import { L7Node } from '../../engine/l7/workers.js';
 import { bucketOf, LATENCY_BUCKETS, RequestMetrics } from '../../engine/l7/request-metrics.js';
 import { rawExchange, startBackend } from './fixtures/backends.js';
@@ -77,4 +78,36 @@ t.test('a scrape exports what two workers served: requests by pool and status, d
   const again = await scrape();
   t.match(again, /lbarray_requests_total\{pool="p",status="200",node="lb1"\} 24\n/, 'the next scrape adds only what came since');
   t.match(again, /lbarray_requests_total\{pool="p",status="404",node="lb1"\} 5\n/, 'and counts nothing twice');
+});
+
+t.test('the page cache and the rewriter reach the registry: lookups by result, bytes, pages by result', async (t) => {
+  const metrics = createMetrics();
+  const cache = new PageCache({ maxBytes: 1 << 20 });
+  const seen: Record<string, number> = {};
+  const miss = await cache.lookup('k', {});
+  t.equal(miss.kind, 'miss');
+  const body = new Uint8Array(1000);
+  await cache.complete('k', (miss as { lease: number }).lease, {
+    kind: 'store', page: { key: 'k', vary: [], varyValues: [], status: 200, headers: {}, bodies: { identity: body }, storedAt: Date.now(), freshUntil: Date.now() + 60_000, rules: cache.configHash },
+  });
+  for (let i = 0; i < 3; i++) t.equal((await cache.lookup('k', {})).kind, 'hit');
+  applyCacheMetrics(metrics, cache, seen);
+  let text = await metrics.registry.metrics();
+  t.match(text, /lbarray_cdn_cache_lookups_total\{result="hit"\} 3\n/);
+  t.match(text, /lbarray_cdn_cache_lookups_total\{result="miss"\} 1\n/);
+  t.match(text, /lbarray_cdn_cache_bytes \d{4,}\n/, 'the stored page\'s bytes');
+  await cache.lookup('k', {});
+  applyCacheMetrics(metrics, cache, seen);
+  text = await metrics.registry.metrics();
+  t.match(text, /lbarray_cdn_cache_lookups_total\{result="hit"\} 4\n/, 'the next scrape adds one hit, not four');
+
+  const m = new RequestMetrics();
+  m.cdnStats.pages += 5;
+  m.cdnStats.pagesPassedThrough += 1;
+  applyRequestMetrics(metrics, [{ index: 0, connections: 0, accepted: 0, requests: 0, responses: 0, errors: {}, upstream: {}, metrics: m.take() }]);
+  m.cdnStats.pages += 2;
+  applyRequestMetrics(metrics, [{ index: 0, connections: 0, accepted: 0, requests: 0, responses: 0, errors: {}, upstream: {}, metrics: m.take() }]);
+  text = await metrics.registry.metrics();
+  t.match(text, /lbarray_cdn_rewrites_total\{result="rewritten"\} 6\n/, '4 + 2 pages rewritten');
+  t.match(text, /lbarray_cdn_rewrites_total\{result="passthrough"\} 1\n/, 'one passed on unmodified');
 });
