@@ -51,6 +51,8 @@ export function isPrime(n: number): boolean {
   return true;
 }
 
+const isPowerOfTwo = (n: number) => n > 0 && (n & (n - 1)) === 0;
+
 function regexCompiles(src: string): boolean {
   try { new RegExp(src); return true; } catch { return false; }
 }
@@ -118,13 +120,11 @@ export const schedulerSchema = z.strictObject({
     .describe('Most flows the scheduler tracks (LRU); an established flow keeps its node while tracked.'),
   flowIdleTimeout: duration(1000).prefault('300s').describe('A tracked flow with no packet for this long is forgotten.'),
   ring: z.strictObject({
-    blockSize: byteSize(4096, 1 << 30).prefault('1MiB')
-      .refine((n) => n % 4096 === 0, { error: 'expected a multiple of 4096 bytes (the page size)' })
-      .describe('TPACKET_V3 block size: a multiple of the page size.'),
+    blockSize: byteSize(64 << 10, 1 << 30).prefault('1MiB').refine(isPowerOfTwo, { error: 'expected a power of two (64KiB, 128KiB, ... 1GiB)' })
+      .describe('Block size of the RX ring: a power of two from 64KiB to 1GiB.'),
     blockCount: intIn(2, 65536).default(64).describe('Blocks of the RX ring (TX goes out by sendmmsg, without a ring).'),
-    frameSize: byteSize(128, 65536).prefault(2048)
-      .refine((n) => n % 16 === 0, { error: 'expected a multiple of 16 bytes' })
-      .describe('Largest frame a ring slot holds: a multiple of 16.'),
+    frameSize: byteSize(128, 65536).prefault(2048).refine(isPowerOfTwo, { error: 'expected a power of two (128, 256, ... 65536)' })
+      .describe('Largest frame a ring slot holds: a power of two from 128 to 65536.'),
     rxMode: z.enum(['blocks', 'frames']).default('blocks')
       .describe('blocks: TPACKET_V3, one wakeup per block, least CPU per frame, but at low rates a frame waits up to 1 ms for its block to retire. '
         + 'frames: TPACKET_V2, each frame handed over at once (the latency mode); a frame longer than frameSize is dropped, so use 65536 where clients send GSO super-frames.'),
@@ -281,7 +281,7 @@ export const persistenceSchema = z.strictObject({
       .describe('Session-ID cookie names learned from back-end responses.'),
     inUrl: z.boolean().default(true).describe('Also look for `;jsessionid=` style path parameters.'),
   }).prefault({}).describe('Persistence by the back-end\'s own session id (pools with `persistence: session-id`).'),
-  hashGroups: intIn(16, 1 << 20).refine((n) => (n & (n - 1)) === 0, { error: 'expected a power of two' })
+  hashGroups: intIn(16, 1 << 20).refine(isPowerOfTwo, { error: 'expected a power of two' })
     .default(4096).describe('Hash groups of the shared persistence table (a power of two).'),
 }).prefault({}).describe('Session persistence.');
 

@@ -66,7 +66,17 @@ const cases: Array<{ name: string; text: string }> = [
   },
   {
     name: 'ring sizes follow the kernel rules',
-    text: file({ extra: 'scheduler:\n  ring:\n    blockSize: 6000   #! scheduler.ring.blockSize: expected a multiple of 4096 bytes (the page size)\n    frameSize: 2050   #! scheduler.ring.frameSize: expected a multiple of 16 bytes\n    rxMode: frame   #! scheduler.ring.rxMode: expected "blocks" or "frames", got "frame"\n' }),
+    text: file({ extra: 'scheduler:\n  ring:\n    blockSize: 6000   #! scheduler.ring.blockSize: expected a value between 65536 bytes and 1073741824 bytes\n    frameSize: 2050   #! scheduler.ring.frameSize: expected a power of two (128, 256, ... 65536)\n    rxMode: frame   #! scheduler.ring.rxMode: expected "blocks" or "frames", got "frame"\n' }),
+  },
+  {
+    // The ring (engine/ring/port.ts) opens only powers of two, blocks of 64KiB or more: these
+    // once passed lbarray check, then every node's forwarding rings refused them.
+    name: 'ring sizes are ones the ring opens',
+    text: file({ extra: 'scheduler:\n  ring:\n    blockSize: 192KiB   #! scheduler.ring.blockSize: expected a power of two (64KiB, 128KiB, ... 1GiB)\n    frameSize: 2064   #! scheduler.ring.frameSize: expected a power of two (128, 256, ... 65536)\n' }),
+  },
+  {
+    name: 'a ring block under 64KiB',
+    text: file({ extra: 'scheduler:\n  ring:\n    blockSize: 8KiB   #! scheduler.ring.blockSize: expected a value between 65536 bytes and 1073741824 bytes\n' }),
   },
   {
     name: 'a route to a pool that does not exist',
