@@ -118,7 +118,8 @@ export const schedulerSchema = z.strictObject({
     .default(65537).describe('Size of the Maglev lookup table: a prime ≥ 65537 (about 100 × the number of nodes or more).'),
   flowTableCapacity: intIn(1024, 1 << 26).default(1 << 20)
     .describe('Most flows the scheduler tracks (LRU); an established flow keeps its node while tracked.'),
-  flowIdleTimeout: duration(1000).prefault('300s').describe('A tracked flow with no packet for this long is forgotten.'),
+  flowIdleTimeout: duration(1000).prefault('300s')
+    .describe('A tracked flow with no packet for this long may give its place to a new connection when the table has no other room; until then it keeps its node.'),
   ring: z.strictObject({
     blockSize: byteSize(64 << 10, 1 << 30).prefault('1MiB').refine(isPowerOfTwo, { error: 'expected a power of two (64KiB, 128KiB, ... 1GiB)' })
       .describe('Block size of the RX ring: a power of two from 64KiB to 1GiB.'),

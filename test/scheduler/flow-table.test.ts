@@ -154,6 +154,23 @@ t.test('an established flow idle longer than idleMs makes room for a new SYN', a
   t.ok(ft2.insert(syn, hashFlowKey(syn), 1, 1, 5, FlowClass.EMBRYONIC) >= 0, 'age computed across the uint32 wrap');
 });
 
+// scheduler.flowIdleTimeout: idleness alone forgets nothing (a quiet keep-alive connection keeps
+// its node through table changes); only a new flow that needs the slot may take it.
+t.test('an idle established flow keeps its node until a new flow needs its slot', async (t) => {
+  const ft = new FlowTable({ capacity: 8, idleMs: 1000 });
+  const router = new FlowRouter(ft, view(nodes3));
+  const k = client(7);
+  const h = hashFlowKey(k);
+  const node = router.route(k, h, FlowClass.ESTABLISHED, 0);
+  // Its node drains: Maglev gives it no slot, so only the flow table can still send the flow there.
+  router.use(view(nodes3.map((n, i) => (i === node ? { ...n, weight: 0 } : n))));
+  t.equal(router.route(k, h, FlowClass.ESTABLISHED, 100_000), node, 'idle 100 x idleMs, the flow still goes to its node');
+  for (let i = 0; i < 7; i++) { const o = client(100 + i); ft.insert(o, hashFlowKey(o), 0, 1, 300_000, FlowClass.ESTABLISHED); }
+  const syn = client(200);
+  t.ok(ft.insert(syn, hashFlowKey(syn), 1, 1, 300_000, FlowClass.EMBRYONIC) >= 0, 'a SYN takes the idle flow\'s slot in the full bucket');
+  t.equal(ft.find(k, h), -1, 'then the idle flow is forgotten');
+});
+
 t.test('a dead node\'s flows are re-hashed, the others keep their node', async (t) => {
   const ft = new FlowTable({ capacity: 1 << 14 });
   const router = new FlowRouter(ft, view(nodes3));
