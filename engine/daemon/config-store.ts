@@ -15,20 +15,24 @@ interface Events {
   rejected: [readonly ConfigIssue[]];
 }
 
-// Fields whose change needs a restart of the daemon: they shape sockets, rings and the election.
+// Fields whose change needs a restart of the daemon: they shape sockets, rings, tables, the
+// election and node health, all set up at start. Node weights apply live (the scheduler part).
 function restartOnly(c: Config): Record<string, unknown> {
   return {
     vip: c.vip,
-    nodes: c.nodes.map((n) => [n.id, n.interface, n.ipv4, n.ipv6, n.mac, n.adminAddress]),
+    nodes: c.nodes.map((n) => [n.id, n.interface, n.ipv4, n.ipv6, n.mac, n.adminAddress, n.priority]),
     services: c.services.map((s) => [s.name, s.port, s.protocol]),
-    scheduler: [c.scheduler.ring, c.scheduler.workers, c.scheduler.flowTableCapacity],
-    election: c.election.vrid,
+    scheduler: c.scheduler,
+    election: c.election,
+    'healthChecks.nodes': c.healthChecks.nodes,
     admin: [c.admin.port, c.admin.token],
     proxyWorkers: c.proxy.workers,
+    'logging.level': c.logging.level,
+    'logging.format': c.logging.format,
   };
 }
 
-/** Top-level names of the fields that changed but only take effect after a restart. */
+/** Names of the fields that changed but only take effect after a restart. */
 export function restartRequired(prev: Config, next: Config): string[] {
   const a = restartOnly(prev);
   const b = restartOnly(next);

@@ -83,6 +83,32 @@ t.test('restartRequired names what a reload cannot change in place', async (t) =
   t.same(restartRequired(a, a), []);
 });
 
+// What the election, node health, the scheduler's tables and logging take only at start: a reload
+// that changes them says so (they were once applied silently, which is to say not at all).
+t.test('a reload names every start-only field it changed', async (t) => {
+  const cases: Array<{ change: string; names: string[] }> = [
+    { change: 'election: { advertInterval: 200ms }', names: ['election'] },
+    { change: 'election: { preempt: false }', names: ['election'] },
+    { change: 'healthChecks: { nodes: { fall: 5 } }', names: ['healthChecks.nodes'] },
+    { change: 'healthChecks: { backend: { fall: 5 } }', names: [] },
+    { change: 'scheduler: { maglevTableSize: 65539 }', names: ['scheduler'] },
+    { change: 'scheduler: { flowIdleTimeout: 60s }', names: ['scheduler'] },
+    { change: 'scheduler: { flowSync: { interval: 50ms } }', names: ['scheduler'] },
+    { change: 'logging: { level: debug }', names: ['logging.level'] },
+    { change: 'logging: { format: json }', names: ['logging.format'] },
+  ];
+  const file = tempConfig(t);
+  const a = ConfigStore.load(file).current;
+  for (const c of cases) {
+    fs.writeFileSync(file, `${minimal}\n${c.change}\n`);
+    t.same(restartRequired(a, ConfigStore.load(file).current), c.names, c.change);
+  }
+  fs.writeFileSync(file, minimal.replace('ipv4: 198.18.0.12', 'ipv4: 198.18.0.12\n    priority: 200'));
+  t.same(restartRequired(a, ConfigStore.load(file).current), ['nodes'], 'a node priority');
+  fs.writeFileSync(file, minimal.replace('ipv4: 198.18.0.12', 'ipv4: 198.18.0.12\n    weight: 3'));
+  t.same(restartRequired(a, ConfigStore.load(file).current), [], 'a node weight applies live');
+});
+
 t.test('stop functions run last-registered first within the grace period', async (t) => {
   const stops = new StopRegistry();
   const order: string[] = [];
