@@ -279,7 +279,10 @@ export class SchedulerPart implements NodePart, SchedulerRole {
       s.counters['flowSync.replicaFlows'] = this.sync.replica.size;
       s.counters['flowSync.exportDropped'] = this.exports.reduce((n, x) => n + x.dropped, 0);
     }
-    for (const n of s.nodes) n.up = this.up.has(n.id);
+    for (const n of s.nodes) {
+      n.up = this.up.has(n.id);
+      if (this.drainedPeers.has(n.id)) n.draining = true;
+    }
   }
 
   health(): { ok: boolean; reason?: string } {

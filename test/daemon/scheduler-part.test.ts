@@ -33,9 +33,19 @@ routes: [{ pool: app }]
   t.notOk(fs.existsSync('/sys/class/net/lbsd0'), 'no self-delivery veth was made');
   t.same(part.health(), { ok: true }, 'the part itself stays healthy (the election hears of the failure)');
   part.setNodesUp(new Set(['lb2']));
-  const status = { node: 'lb1', role: 'node' as const, scheduler: null, draining: false, uptimeSeconds: 0,
-    nodes: config.nodes.map((n) => ({ id: n.id, up: true, weight: 1, draining: false })), backends: [], counters: {} };
-  await part.status(status);
+  // What the daemon hands each part: a fresh status that knows only the config.
+  const statusNow = async () => {
+    const s = { node: 'lb1', role: 'node' as const, scheduler: null, draining: false, uptimeSeconds: 0,
+      nodes: config.nodes.map((n) => ({ id: n.id, up: true, weight: 1, draining: false })), backends: [], counters: {} };
+    await part.status(s);
+    return s;
+  };
+  const status = await statusNow();
   t.same(status.nodes.map((n) => n.up), [false, true], 'the health view it was given shows in status');
   t.equal(status.role, 'node', 'an inactive role does not claim to be the scheduler');
+  // A peer's drain notice (POST /drain { node }) shows in status: that node takes no new flows here.
+  await part.drainPeer('lb2', true);
+  t.same((await statusNow()).nodes.map((n) => n.draining), [false, true], 'a peer that drains shows as draining');
+  await part.drainPeer('lb2', false);
+  t.same((await statusNow()).nodes.map((n) => n.draining), [false, false], 'and no longer once it takes flows again');
 });
