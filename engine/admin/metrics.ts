@@ -40,6 +40,9 @@ export function createMetrics(opts: MetricsOptions = {}) {
     nodeUp: new Gauge({ name: 'lbarray_node_up', help: 'LB node health as this node sees it (1 up, 0 down).', labelNames: ['node'] as const, registers }),
     // L7 proxy
     connections: new Gauge({ name: 'lbarray_client_connections', help: 'Open client connections.', labelNames: ['service'] as const, registers }),
+    connectionsDropped: new Counter({
+      name: 'lbarray_client_connections_dropped_total', help: 'Client connections closed as soon as accepted: the node was at proxy.maxConnections.', registers,
+    }),
     requests: new Counter({
       name: 'lbarray_requests_total', help: 'HTTP requests answered, by pool and status code.',
       labelNames: ['pool', 'status'] as const, registers,
@@ -85,7 +88,7 @@ export type Metrics = ReturnType<typeof createMetrics>;
 export const METRIC_NAMES = [
   'lbarray_scheduler_packets_total', 'lbarray_scheduler_drops_total', 'lbarray_scheduler_flows',
   'lbarray_scheduler_flow_evictions_total', 'lbarray_scheduler_maglev_rebuilds_total', 'lbarray_scheduler_role',
-  'lbarray_failovers_total', 'lbarray_node_up', 'lbarray_client_connections', 'lbarray_requests_total',
+  'lbarray_failovers_total', 'lbarray_node_up', 'lbarray_client_connections', 'lbarray_client_connections_dropped_total', 'lbarray_requests_total',
   'lbarray_request_duration_seconds', 'lbarray_tls_handshakes_total', 'lbarray_backend_up',
   'lbarray_cdn_cache_lookups_total', 'lbarray_cdn_cache_bytes', 'lbarray_cdn_rewrites_total',
 ] as const;

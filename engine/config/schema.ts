@@ -149,6 +149,8 @@ export const proxySchema = z.strictObject({
   connectTimeout: duration(10).prefault('3s').describe('Back-end connect timeout (then 502 or another server).'),
   responseTimeout: duration(100).prefault('30s').describe('Back-end response timeout (then 504).'),
   upstreamKeepAlive: intIn(0, 10000).default(64).describe('Idle kept-alive connections kept per back-end server and worker.'),
+  maxConnections: intIn(1, 100_000_000).optional()
+    .describe('Most open client connections of the node (shared out among the workers); a connection beyond it is closed as soon as it is accepted, and counted (lbarray_client_connections_dropped_total). Default: no limit.'),
   via: z.boolean({ error: say('expected true or false') }).default(false).describe('Add a `Via` header.'),
 }).prefault({}).describe('The L7 proxy on every node.');
 
@@ -215,6 +217,8 @@ const serverSchema = z.strictObject({
   address: ipAny().describe('Back-end IPv4 or IPv6 address.'),
   port: port().describe('Back-end port.'),
   weight: intIn(0, 1000).default(1).describe('Relative weight (weighted policies); 0 drains the server.'),
+  maxConnections: intIn(1, 1_000_000).optional()
+    .describe('Most connections from this node to the server, in use and idle (shared out among the proxy workers); requests beyond it wait for one (then 504 after proxy.responseTimeout). Default 256 per worker.'),
 });
 
 const upstreamTlsSchema = z.strictObject({

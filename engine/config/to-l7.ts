@@ -39,7 +39,8 @@ function l7Health(pool: PoolConfig): HealthCheckOptions {
 function l7Pool(c: Config, name: string, pool: PoolConfig, policy: Policy): PoolOptions {
   return {
     name,
-    servers: pool.servers.map((s) => ({ id: `${s.address.includes(':') ? `[${s.address}]` : s.address}:${s.port}`, host: s.address, port: s.port, weight: s.weight })),
+    servers: pool.servers.map((s) => ({ id: `${s.address.includes(':') ? `[${s.address}]` : s.address}:${s.port}`, host: s.address, port: s.port, weight: s.weight,
+      ...(s.maxConnections !== undefined ? { maxConnections: s.maxConnections } : {}) })),
     policy: l7Policy(policy),
     persistence: l7Persistence(c, pool),
     health: l7Health(pool),
@@ -118,5 +119,6 @@ export function l7Options(c: Config, node: NodeConfig): L7Options {
   // The page cache host hashes the same list (L7Part): pages stored under other rules are dropped.
   const cdn = c.routes.some((r) => r.cdn) ? { cdnRules: c.routes.map(cdnRules) } : {};
   return { ...(c.proxy.workers === 'auto' ? {} : { workers: c.proxy.workers }), services, pools, ...cdn,
-    ...(c.logging.accessLog !== undefined ? { accessLog: c.logging.accessLog } : {}) };
+    ...(c.logging.accessLog !== undefined ? { accessLog: c.logging.accessLog } : {}),
+    ...(c.proxy.maxConnections !== undefined ? { maxConnections: c.proxy.maxConnections } : {}) };
 }

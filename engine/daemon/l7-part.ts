@@ -97,6 +97,7 @@ export class L7Part implements NodePart {
     const sum = (pick: (w: (typeof stats)[number]) => number) => stats.reduce((n, w) => n + pick(w), 0);
     s.counters['l7.connections'] = sum((w) => w.connections);
     s.counters['l7.accepted'] = sum((w) => w.accepted);
+    s.counters['l7.dropped'] = sum((w) => w.dropped);
     s.counters['l7.requests'] = sum((w) => w.requests);
     s.counters['l7.responses'] = sum((w) => w.responses);
     s.counters['l7.workersReplaced'] = node.replaced;

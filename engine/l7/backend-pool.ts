@@ -45,7 +45,7 @@ export class BackendPool {
     this.responseTimeoutMs = o.responseTimeoutMs;
     this.servers = options.servers.map((s, index) => ({
       index, id: s.id, up: true, weight: s.weight ?? 1, upSince: -1, step: RAMP_STEPS,
-      connections: new UpstreamPool({ host: s.host, port: s.port, max: o.maxConnectionsPerServer, maxIdle: o.maxIdlePerServer, idleTimeoutMs: o.idleTimeoutMs,
+      connections: new UpstreamPool({ host: s.host, port: s.port, max: s.maxConnections ?? o.maxConnectionsPerServer, maxIdle: o.maxIdlePerServer, idleTimeoutMs: o.idleTimeoutMs,
         connectTimeoutMs: o.connectTimeoutMs, tls: options.tls }),
     }));
     this.load = new Int32Array(this.servers.length);

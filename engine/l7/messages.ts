@@ -39,6 +39,7 @@ export interface WorkerStats {
   index: number;
   connections: number;
   accepted: number;
+  dropped: number;
   requests: number;
   responses: number;
   errors: Record<number, number>;

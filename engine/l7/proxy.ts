@@ -109,6 +109,10 @@ export class L7Proxy {
         server = net.createServer({ allowHalfOpen: true, noDelay: true }, (s) => new ClientConnection(s, ctx, 'http'));
       }
       server.on('error', () => {});
+      if (options.maxConnections !== undefined) {
+        server.maxConnections = options.maxConnections;
+        server.on('drop', () => { this.stats.dropped++; this.requestMetrics.dropped++; });
+      }
       server.on('connection', (sock: net.Socket) => {
         this.sockets.add(sock);
         sock.once('close', () => this.sockets.delete(sock));

@@ -19,6 +19,8 @@ export interface RequestMetricsDelta {
   connections: Record<string, number>;
   /** HTML pages through the CDN rewriter: rewritten, or passed through unmodified. */
   cdn: { rewritten: number; passedThrough: number };
+  /** Client connections closed when accepted: the proxy's connection limit was reached. */
+  dropped: number;
 }
 
 /** The bucket of `seconds`: the first bound it does not exceed, else the overflow bucket. */
@@ -36,6 +38,8 @@ export class RequestMetrics {
   private durations = new Map<string, { counts: Float64Array; sum: number }>();
   private tls = { full: 0, resumed: 0, failed: 0 };
   readonly connections: Record<string, number> = {};
+  /** Connections over the limit, closed when accepted (since the last take()). */
+  dropped = 0;
 
   /** An answered request: its pool ("-" when none was chosen), status and duration. */
   record(pool: string, status: number, seconds: number): void {
@@ -62,7 +66,8 @@ export class RequestMetrics {
     const passedThrough = c.pagesPassedThrough - this.cdnTaken.passedThrough;
     const cdn = { rewritten: c.pages - this.cdnTaken.pages - passedThrough, passedThrough };
     this.cdnTaken = { pages: c.pages, passedThrough: c.pagesPassedThrough };
-    const out = { requests, durations, tls: this.tls, connections: { ...this.connections }, cdn };
+    const out = { requests, durations, tls: this.tls, connections: { ...this.connections }, cdn, dropped: this.dropped };
+    this.dropped = 0;
     this.requests = new Map();
     this.durations = new Map();
     this.tls = { full: 0, resumed: 0, failed: 0 };

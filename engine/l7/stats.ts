@@ -1,8 +1,9 @@
 // Counters of one proxy instance (STYLE 11: counters, not logs, on the hot path).
 export class ProxyStats {
-  /** Client connections open now, and accepted since start. */
+  /** Client connections open now, accepted since start, and closed at once for the connection limit. */
   connections = 0;
   accepted = 0;
+  dropped = 0;
   requests = 0;
   responses = 0;
   tunnels = 0;

@@ -10,6 +10,8 @@ export interface ServerOptions {
   port: number;
   /** Relative share for weighted policies and hashing; default 1. 0 = drain. */
   weight?: number;
+  /** Most connections to this server (in use + idle) from this proxy; further requests wait. Default: the pool's maxConnectionsPerServer. */
+  maxConnections?: number;
 }
 
 /** What a hash policy hashes: the request target, its path alone (no query), the client address, a header or a cookie. */
@@ -148,6 +150,11 @@ export interface L7Options {
   cdnRules?: readonly (RewriteRules | undefined)[];
   /** Access log: a file path (appended to by every worker) or "-" (standard output). Off when absent. */
   accessLog?: string;
+  /**
+   * Most open client connections of this proxy; one beyond is closed when accepted (counted).
+   * L7Node shares this and every server's maxConnections out among its workers. Default: no limit.
+   */
+  maxConnections?: number;
 }
 
 export const defaultTimeouts: ClientTimeouts = { headersMs: 10_000, bodyMs: 30_000, keepAliveMs: 5_000 };

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     if (m.type === 'server') proxy.setServerState(m.state.pool, m.state.server, m.state.up, m.state.weight);
     else if (m.type === 'stats') {
       const st = proxy.stats;
-      send({ type: 'stats', id: m.id, stats: { index: data.index, connections: st.connections, accepted: st.accepted, requests: st.requests,
+      send({ type: 'stats', id: m.id, stats: { index: data.index, connections: st.connections, accepted: st.accepted, dropped: st.dropped, requests: st.requests,
         responses: st.responses, errors: st.errors, upstream: proxy.upstreamStats(), ...(m.metrics === true ? { metrics: proxy.requestMetrics.take() } : {}) } });
     } else if (m.type === 'stop') {
       void proxy.close(m.graceful !== true, m.drain !== false).then(() => process.exit(0));

@@ -26,6 +26,16 @@ export interface L7NodeEvents {
 }
 
 /** Checks what can be checked before any thread starts: a bad certificate stops start-up here. */
+/** One worker's share of the node's connection limits (rounded up: a limit never drops to 0). */
+export function shareAmongWorkers(options: L7Options, workers: number): L7Options {
+  const share = (n: number | undefined) => (n === undefined ? undefined : Math.ceil(n / workers));
+  return {
+    ...options,
+    ...(options.maxConnections === undefined ? {} : { maxConnections: share(options.maxConnections) }),
+    pools: options.pools.map((p) => ({ ...p, servers: p.servers.map((s) => (s.maxConnections === undefined ? s : { ...s, maxConnections: share(s.maxConnections) })) })),
+  };
+}
+
 export function validateL7Options(options: L7Options): void {
   const pools = new Set(options.pools.map((p) => p.name));
   for (const s of options.services) {
@@ -83,7 +93,7 @@ export class L7Node {
   }
 
   private spawn(index: number): Promise<Record<string, number>> {
-    const data: WorkerData = { index, options: this.options, shared: this.shared, ports: this.ports, states: [...this.states.values()], reusePort: this.reusePort };
+    const data: WorkerData = { index, options: shareAmongWorkers(this.options, this.workers.length), shared: this.shared, ports: this.ports, states: [...this.states.values()], reusePort: this.reusePort };
     let worker: Worker;
     if (this.pageCache === undefined) worker = startWorker(workerUrl, data);
     else {

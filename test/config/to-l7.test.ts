@@ -72,10 +72,10 @@ nodes: [{ id: lb1, interface: eth0, ipv6: 2001:2::11 }]
 pools:
   secure:
     tls: { verify: false, servername: backend.lab.test, ca: certs/lab.pem }
-    servers: [{ address: 2001:2::101, port: 8443 }]
+    servers: [{ address: 2001:2::101, port: 8443, maxConnections: 50 }]
 routes: [{ pool: secure, match: { host: www.lab.test } }]
 persistence: { cookie: { maxAge: 1h } }
-proxy: { via: true }
+proxy: { via: true, maxConnections: 20000 }
 logging: { accessLog: logs/access.log }
 `, { baseDir: examples });
   const o = l7Options(withTls, withTls.nodes[0]);
@@ -87,6 +87,9 @@ logging: { accessLog: logs/access.log }
   t.equal(o.workers, undefined, 'auto: the proxy picks one per core');
   t.equal(o.accessLog, path.join(examples, 'logs/access.log'), 'the access log path is relative to the config file');
   t.equal(opts.accessLog, undefined, 'no access log unless asked');
+  t.equal(o.maxConnections, 20000, 'the node\'s client connection limit');
+  t.equal(o.pools[0].servers[0].maxConnections, 50, 'a server\'s connection limit');
+  t.equal(opts.maxConnections, undefined, 'no limit unless asked');
 });
 
 t.test('scheduler services, Maglev nodes, CDN rules and cache of lab.yaml', async (t) => {

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { L7Proxy } from '../../engine/l7/proxy.js';
 import type { L7Options } from '../../engine/l7/types.js';
+import { once } from 'node:events';
 import { freePort, rawExchange, startBackend, statuses, type Backend } from './fixtures/backends.js';
 
 const exec = promisify(execFile);
@@ -291,4 +292,37 @@ t.test('upstream keep-alive: at most maxIdlePerServer idle connections stay open
   const { a, b, port } = await setup(t, {}, { maxIdlePerServer: 0 });
   for (let i = 0; i < 6; i++) await rawExchange(port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
   t.equal(a.accepts + b.accepts, 6, 'maxIdlePerServer 0: six requests, six upstream connections');
+});
+
+t.test('proxy maxConnections: a connection over the limit is closed at once and counted; room again once one closes', async (t) => {
+  const a = await startBackend('lim');
+  t.teardown(() => a.close());
+  const limited = new L7Proxy({ maxConnections: 2, services: [{ name: 'web', host: '127.0.0.1', port: 0, defaultPool: 'p' }],
+    pools: [{ name: 'p', servers: [{ id: 'a', host: '127.0.0.1', port: a.port }] }] });
+  await limited.listen();
+  t.teardown(() => limited.close());
+  const lport = limited.port('web');
+  const held = await Promise.all([0, 1].map(async () => { const s = net.connect(lport, '127.0.0.1'); await once(s, 'connect'); return s; }));
+  await new Promise((r) => setTimeout(r, 50));
+  const third = await rawExchange(lport, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  t.equal(third.text, '', 'the third connection got no answer');
+  t.ok(third.closed, 'and was closed');
+  t.equal(limited.stats.dropped, 1, 'one dropped, counted');
+  held[0].destroy();
+  await new Promise((r) => setTimeout(r, 50));
+  const fourth = await rawExchange(lport, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  t.match(fourth.text, /^HTTP\/1\.1 200 /, 'a slot freed: the next connection is served');
+  held[1].destroy();
+});
+
+t.test('server maxConnections: requests beyond the limit wait for a connection instead of opening more', async (t) => {
+  const a = await startBackend('one');
+  t.teardown(() => a.close());
+  const p = new L7Proxy({ services: [{ name: 'web', host: '127.0.0.1', port: 0, defaultPool: 'p' }],
+    pools: [{ name: 'p', servers: [{ id: 'a', host: '127.0.0.1', port: a.port, maxConnections: 1 }] }] });
+  await p.listen();
+  t.teardown(() => p.close());
+  const results = await Promise.all([0, 1, 2].map(() => rawExchange(p.port('web'), 'GET /slow/100 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 500)));
+  t.same(results.map((r) => statuses(r.text)[0]), [200, 200, 200], 'all three answered');
+  t.equal(a.accepts, 1, 'over one back-end connection, in turn');
 });

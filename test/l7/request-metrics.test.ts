@@ -104,9 +104,9 @@ t.test('the page cache and the rewriter reach the registry: lookups by result, b
   const m = new RequestMetrics();
   m.cdnStats.pages += 5;
   m.cdnStats.pagesPassedThrough += 1;
-  applyRequestMetrics(metrics, [{ index: 0, connections: 0, accepted: 0, requests: 0, responses: 0, errors: {}, upstream: {}, metrics: m.take() }]);
+  applyRequestMetrics(metrics, [{ index: 0, connections: 0, accepted: 0, dropped: 0, requests: 0, responses: 0, errors: {}, upstream: {}, metrics: m.take() }]);
   m.cdnStats.pages += 2;
-  applyRequestMetrics(metrics, [{ index: 0, connections: 0, accepted: 0, requests: 0, responses: 0, errors: {}, upstream: {}, metrics: m.take() }]);
+  applyRequestMetrics(metrics, [{ index: 0, connections: 0, accepted: 0, dropped: 0, requests: 0, responses: 0, errors: {}, upstream: {}, metrics: m.take() }]);
   text = await metrics.registry.metrics();
   t.match(text, /lbarray_cdn_rewrites_total\{result="rewritten"\} 6\n/, '4 + 2 pages rewritten');
   t.match(text, /lbarray_cdn_rewrites_total\{result="passthrough"\} 1\n/, 'one passed on unmodified');

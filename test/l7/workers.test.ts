@@ -4,7 +4,7 @@ import http from 'node:http';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { L7Node } from '../../engine/l7/workers.js';
+import { L7Node, shareAmongWorkers } from '../../engine/l7/workers.js';
 import type { L7Options, PoolOptions } from '../../engine/l7/types.js';
 import { startBackend, type Backend } from './fixtures/backends.js';
 import { cookieOf, get, serverOf } from './fixtures/client.js';
@@ -228,4 +228,18 @@ t.test('slow start: a back-end that comes back up gets a small share first, its 
   await sleep(Math.max(0, upAt + slowStartMs + 4 * interval - Date.now()));
   const late = await shareOfA(40);
   t.ok(late >= 16 && late <= 24, `after slowStart a served ${late} of 40 (an equal share is 20)`);
+});
+
+t.test('shareAmongWorkers: the node\'s connection limits split over the workers, rounded up', async (t) => {
+  const options: L7Options = {
+    maxConnections: 1000,
+    services: [{ name: 'web', host: '127.0.0.1', port: 0, defaultPool: 'p' }],
+    pools: [{ name: 'p', servers: [{ id: 'a', host: '127.0.0.1', port: 1, maxConnections: 5 }, { id: 'b', host: '127.0.0.1', port: 2 }] }],
+  };
+  const share = shareAmongWorkers(options, 3);
+  t.equal(share.maxConnections, 334);
+  t.equal(share.pools[0].servers[0].maxConnections, 2, '5 over 3 workers: 2 each, never 0');
+  t.equal(share.pools[0].servers[1].maxConnections, undefined, 'no limit stays none');
+  t.equal(options.maxConnections, 1000, 'the node\'s options are left alone');
+  t.equal(shareAmongWorkers({ ...options, maxConnections: undefined }, 2).maxConnections, undefined);
 });
