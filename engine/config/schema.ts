@@ -219,6 +219,8 @@ const serverSchema = z.strictObject({
   weight: intIn(0, 1000).default(1).describe('Relative weight (weighted policies); 0 drains the server.'),
   maxConnections: intIn(1, 1_000_000).optional()
     .describe('Most connections from this node to the server, in use and idle (shared out among the proxy workers); requests beyond it wait for one (then 504 after proxy.responseTimeout). Default 256 per worker.'),
+  backup: z.boolean({ error: say('expected true or false') }).default(false)
+    .describe('A backup server gets requests only while no other server of the pool is up (with weight above 0); then the first backup that is up takes them all.'),
 });
 
 const upstreamTlsSchema = z.strictObject({

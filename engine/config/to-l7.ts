@@ -40,7 +40,7 @@ function l7Pool(c: Config, name: string, pool: PoolConfig, policy: Policy): Pool
   return {
     name,
     servers: pool.servers.map((s) => ({ id: `${s.address.includes(':') ? `[${s.address}]` : s.address}:${s.port}`, host: s.address, port: s.port, weight: s.weight,
-      ...(s.maxConnections !== undefined ? { maxConnections: s.maxConnections } : {}) })),
+      ...(s.maxConnections !== undefined ? { maxConnections: s.maxConnections } : {}), ...(s.backup ? { backup: true } : {}) })),
     policy: l7Policy(policy),
     persistence: l7Persistence(c, pool),
     health: l7Health(pool),

@@ -54,7 +54,7 @@ export class BackendPool {
     this.hashOn = policy.kind === 'hash' ? policy.on : undefined;
     const ramps = policy.kind === 'weighted-round-robin' || policy.kind === 'least-connections';
     this.slowStartMs = ramps ? options.slowStartMs ?? 0 : 0;
-    this.policy = createPolicy(policy, ids, this.servers.map((s) => this.policyWeight(s)), this.load);
+    this.policy = createPolicy(policy, ids, this.servers.map((s) => this.policyWeight(s)), this.load, options.servers.map((s) => s.backup === true));
     this.persistence = makePersistence(options, ids, shared);
   }
 

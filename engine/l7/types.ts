@@ -12,6 +12,8 @@ export interface ServerOptions {
   weight?: number;
   /** Most connections to this server (in use + idle) from this proxy; further requests wait. Default: the pool's maxConnectionsPerServer. */
   maxConnections?: number;
+  /** Serves only while no other server of the pool can; the first backup up takes everything. */
+  backup?: boolean;
 }
 
 /** What a hash policy hashes: the request target, its path alone (no query), the client address, a header or a cookie. */

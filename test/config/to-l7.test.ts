@@ -72,7 +72,7 @@ nodes: [{ id: lb1, interface: eth0, ipv6: 2001:2::11 }]
 pools:
   secure:
     tls: { verify: false, servername: backend.lab.test, ca: certs/lab.pem }
-    servers: [{ address: 2001:2::101, port: 8443, maxConnections: 50 }]
+    servers: [{ address: 2001:2::101, port: 8443, maxConnections: 50 }, { address: 2001:2::102, port: 8443, backup: true }]
 routes: [{ pool: secure, match: { host: www.lab.test } }]
 persistence: { cookie: { maxAge: 1h } }
 proxy: { via: true, maxConnections: 20000 }
@@ -89,6 +89,7 @@ logging: { accessLog: logs/access.log }
   t.equal(opts.accessLog, undefined, 'no access log unless asked');
   t.equal(o.maxConnections, 20000, 'the node\'s client connection limit');
   t.equal(o.pools[0].servers[0].maxConnections, 50, 'a server\'s connection limit');
+  t.same([o.pools[0].servers[0].backup, o.pools[0].servers[1].backup], [undefined, true], 'backup servers marked');
   t.equal(opts.maxConnections, undefined, 'no limit unless asked');
 });
 

@@ -144,3 +144,29 @@ t.test('router: rules in order, host without port, bad pool names refused', asyn
   t.equal(hostOnly(undefined), '');
   t.throws(() => new Router([{ pool: 'nope' }], 'p0', new Set(['p0'])), { code: 'ERR_L7_NO_SUCH_POOL' });
 });
+
+t.test('backup servers serve only while no other server can; the first backup up takes everything', async (t) => {
+  for (const kind of ['round-robin', 'weighted-round-robin', 'least-connections'] as const) {
+    // Servers 0 and 1 are the pool's own, 2 and 3 its backups.
+    const p = createPolicy({ kind }, ['a', 'b', 'c', 'd'], [1, 1, 1, 1], new Int32Array(4), [false, false, true, true]);
+    t.same([...new Set(picks(p, 8))].sort(), [0, 1], `${kind}: the backups idle while the others are up`);
+    p.onDown(0);
+    t.same([...new Set(picks(p, 4))], [1], `${kind}: one server left, still no backup`);
+    p.onDown(1);
+    t.same(picks(p, 4), [2, 2, 2, 2], `${kind}: none left: the first backup takes everything`);
+    p.onDown(2);
+    t.same(picks(p, 2), [3, 3], `${kind}: then the next backup`);
+    p.onDown(3);
+    t.equal(p.pick({ key: '' }), -1, `${kind}: nothing up at all: -1`);
+    p.onUp(1);
+    t.same(picks(p, 3), [1, 1, 1], `${kind}: a server back: the backups idle again`);
+    p.onWeight(1, 0);
+    p.onUp(3);
+    t.same(picks(p, 2), [3, 3], `${kind}: a drained server counts as unable (weight 0)`);
+  }
+  const h = createPolicy({ kind: 'hash', on: 'url' }, ['a', 'b', 'c'], [1, 1, 1], new Int32Array(3), [false, false, true]);
+  t.same([...new Set(picks(h, 200))].sort(), [0, 1], 'hash: keys spread over the two, none to the backup');
+  h.onDown(0);
+  h.onDown(1);
+  t.same([...new Set(picks(h, 50))], [2], 'hash: both down: every key to the backup');
+});

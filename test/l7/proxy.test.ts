@@ -326,3 +326,20 @@ t.test('server maxConnections: requests beyond the limit wait for a connection i
   t.same(results.map((r) => statuses(r.text)[0]), [200, 200, 200], 'all three answered');
   t.equal(a.accepts, 1, 'over one back-end connection, in turn');
 });
+
+t.test('a backup server takes the requests only while the pool\'s own server is down', async (t) => {
+  const a = await startBackend('main');
+  const b = await startBackend('spare');
+  t.teardown(async () => { await a.close(); await b.close(); });
+  const p = new L7Proxy({ services: [{ name: 'web', host: '127.0.0.1', port: 0, defaultPool: 'p' }],
+    pools: [{ name: 'p', servers: [{ id: 'a', host: '127.0.0.1', port: a.port }, { id: 'b', host: '127.0.0.1', port: b.port, backup: true }] }] });
+  await p.listen();
+  t.teardown(() => p.close());
+  const serve = async () => /"server":"(\w+)"/.exec((await rawExchange(p.port('web'), 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).text)?.[1];
+  const seen = async (n: number) => { const out = new Set<string | undefined>(); for (let i = 0; i < n; i++) out.add(await serve()); return [...out]; };
+  t.same(await seen(6), ['main'], 'the backup idles');
+  p.setServerState('p', 'a', false);
+  t.same(await seen(4), ['spare'], 'the pool\'s server down: the backup serves');
+  p.setServerState('p', 'a', true);
+  t.same(await seen(4), ['main'], 'back: the backup idles again');
+});
