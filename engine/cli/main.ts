@@ -15,7 +15,7 @@ import { describeConfig } from './commands/check.js';
 import { runDemo } from './commands/demo.js';
 import { labDown, labUp } from './commands/lab.js';
 import { replayCapture } from './commands/replay.js';
-import { runNode } from './commands/run.js';
+import { nodeLogOptions, runNode } from './commands/run.js';
 import { showStatus } from './commands/status.js';
 import { processIo, type CliIo } from './io.js';
 import { requireCapabilities, requireInterface } from './preflight.js';
@@ -70,7 +70,7 @@ export function buildProgram(io: CliIo, exit: (code: number) => void): Command {
     .action(async (opts: { config: string; node: string }, cmd: Command) => {
       const config = loadConfig(opts.config);
       const node = nodeById(config, opts.node);
-      const log = configureLogging({ level: logLevelOf(cmd, config.logging.level), format: config.logging.format, base: { node: node.id } });
+      const log = configureLogging(nodeLogOptions(config, node, logLevelOf(cmd, config.logging.level)));
       requireCapabilities('lbarray run', ['CAP_NET_RAW', 'CAP_NET_ADMIN']);
       requireInterface(node.interface, node.id);
       exit(await runNode({ config, configFile: path.resolve(opts.config), node, log, io }));

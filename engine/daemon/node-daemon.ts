@@ -76,7 +76,7 @@ export async function startNodeDaemon(opts: NodeDaemonOptions): Promise<NodeDaem
   const store = ConfigStore.load(opts.configFile, opts.nodeId);
   const node = nodeById(store.current, opts.nodeId);
   const log = logger('daemon');
-  const metrics = createMetrics({ processMetrics: true, defaultLabels: { node: node.id } });
+  const metrics = createMetrics({ processMetrics: true, defaultLabels: { array: store.current.name, node: node.id } });
   const stops = new StopRegistry();
   const graceMs = opts.graceMs ?? 10_000;
   const started = Date.now();

@@ -34,10 +34,10 @@ t.test('fresh connections through the VIP spread over all three nodes, the sched
   }
   t.ok(drops > 0, `its own kernel was kept out of VIP frames (nftables drops counted: ${drops})`);
   const { stdout: metrics } = await a.lab.exec(a.lab.clients[0]!.name, ['curl', '-s', '--max-time', '3', `http://${a.address.lb1}:9180/metrics`]);
-  t.match(metrics, /lbarray_scheduler_packets_total\{target="lb1",node="lb1"\} [1-9]/, 'per-node packet counters reach /metrics');
-  t.match(metrics, /lbarray_scheduler_drops_total\{reason="not_vip",node="lb1"\} [1-9]/, 'drops by reason reach /metrics');
-  t.match(metrics, /lbarray_requests_total\{pool="app",status="200",node="lb1"\} [1-9]/, 'the requests lb1 answered reach /metrics, by pool and status');
-  t.match(metrics, /lbarray_request_duration_seconds_count\{pool="app",node="lb1"\} [1-9]/, 'and their durations');
+  t.match(metrics, /lbarray_scheduler_packets_total\{target="lb1",array="array-test",node="lb1"\} [1-9]/, 'per-node packet counters reach /metrics');
+  t.match(metrics, /lbarray_scheduler_drops_total\{reason="not_vip",array="array-test",node="lb1"\} [1-9]/, 'drops by reason reach /metrics');
+  t.match(metrics, /lbarray_requests_total\{pool="app",status="200",array="array-test",node="lb1"\} [1-9]/, 'the requests lb1 answered reach /metrics, by pool and status');
+  t.match(metrics, /lbarray_request_duration_seconds_count\{pool="app",array="array-test",node="lb1"\} [1-9]/, 'and their durations');
   const others = await Promise.all(['lb2', 'lb3'].map((id) => a.status(id)));
   t.same(others.map((s) => s.role), ['node', 'node'], 'the other nodes are plain LB nodes');
 

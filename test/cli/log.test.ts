@@ -2,6 +2,8 @@
 // component loggers and the level switch.
 import { Writable } from 'node:stream';
 import t from 'tap';
+import { nodeLogOptions } from '../../engine/cli/commands/run.js';
+import { parseConfig } from '../../engine/config/index.js';
 import { configureLogging, createLogger, logger, parseLogLevel, setLogLevel } from '../../engine/log.js';
 
 function capture(isTTY = false) {
@@ -20,6 +22,18 @@ t.test('JSON lines carry level name, ISO time, pid, base fields and the message'
   const line = JSON.parse(c.lines[0]);
   t.match(line, { level: 'info', pid: process.pid, node: 'lb1', pool: 'app', msg: 'server up' });
   t.match(line.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+});
+
+t.test('a node logs the array\'s name and its id on every line (lbarray run)', async (t) => {
+  const config = parseConfig(JSON.stringify({
+    name: 'shop', vip: { ipv4: '198.19.0.1' }, services: [{ name: 'web', port: 80 }],
+    nodes: [{ id: 'lb2', interface: 'eth0', ipv4: '198.18.0.12' }], pools: { app: { servers: [{ address: '198.18.0.101', port: 8080 }] } },
+    routes: [{ pool: 'app' }], logging: { format: 'json' },
+  }));
+  const c = capture(true);
+  const root = createLogger({ ...nodeLogOptions(config, config.nodes[0]!, 'info'), destination: c.stream });
+  root.child({ component: 'cluster' }).info('VRRP backup → master');
+  t.match(JSON.parse(c.lines[0]!), { array: 'shop', node: 'lb2', component: 'cluster', msg: 'VRRP backup → master' }, 'JSON (logging.format) even on a terminal');
 });
 
 t.test('pretty on a terminal (auto) or when asked', async (t) => {

@@ -90,7 +90,7 @@ t.test('the daemon serves its parts over the admin endpoint', async (t) => {
 
   const metrics = await (await fetch(`${d.admin.url}/metrics`)).text();
   t.match(metrics, 'lbarray_process_cpu_seconds_total', 'process metrics');
-  t.match(metrics, 'node="lb1"', 'labelled with the node');
+  t.match(metrics, /lbarray_process_cpu_seconds_total\{array="daemon-test",node="lb1"\} /, 'labelled with the array (its config name) and the node');
 
   // A bad file is refused; the parts see nothing and the old config stays.
   fs.writeFileSync(file, configText(port, 0));

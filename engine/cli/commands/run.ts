@@ -8,7 +8,7 @@ import type { Config, NodeConfig } from '../../config/index.js';
 import { L7Part } from '../../daemon/l7-part.js';
 import { startNodeDaemon } from '../../daemon/node-daemon.js';
 import { SchedulerPart } from '../../daemon/scheduler-part.js';
-import type { Logger } from '../../log.js';
+import type { Logger, LogLevel, LogOptions } from '../../log.js';
 import type { CliIo } from '../io.js';
 
 export interface RunContext {
@@ -18,6 +18,11 @@ export interface RunContext {
   node: NodeConfig;
   log: Logger;
   io: CliIo;
+}
+
+/** A node's logging: the config's format, and the array's name and the node's id on every line. */
+export function nodeLogOptions(config: Config, node: NodeConfig, level: LogLevel): LogOptions {
+  return { level, format: config.logging.format, base: { array: config.name, node: node.id } };
 }
 
 export async function runNode(ctx: RunContext): Promise<number> {
