@@ -19,6 +19,7 @@ interface Events {
 // election and node health, all set up at start. Node weights apply live (the scheduler part).
 function restartOnly(c: Config): Record<string, unknown> {
   return {
+    name: c.name,
     vip: c.vip,
     nodes: c.nodes.map((n) => [n.id, n.interface, n.ipv4, n.ipv6, n.mac, n.adminAddress, n.priority]),
     services: c.services.map((s) => [s.name, s.port, s.protocol]),

@@ -96,6 +96,7 @@ t.test('a reload names every start-only field it changed', async (t) => {
     { change: 'scheduler: { flowSync: { interval: 50ms } }', names: ['scheduler'] },
     { change: 'logging: { level: debug }', names: ['logging.level'] },
     { change: 'logging: { format: json }', names: ['logging.format'] },
+    { change: 'name: shop', names: ['name'] },
   ];
   const file = tempConfig(t);
   const a = ConfigStore.load(file).current;
