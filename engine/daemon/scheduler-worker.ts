@@ -36,6 +36,8 @@ const openRing = () => PacketPort.open({ interface: d.iface, fanout: { group: d.
 // Opened at start; if the interface is not there yet, the first activation tries again (and fails
 // with the reason).
 let ring: PacketPort | null = null;
+/** The ring's drops (its statistics count from its open) already in the counters. */
+let ringDropsCounted = 0;
 let standbyError: string | null = null;
 try {
   ring = openRing();
@@ -69,6 +71,7 @@ function session(): ForwarderMessage {
     // could not stand by is opened now, and lets them in itself.
     if (!ring) {
       ring = openRing();
+      ringDropsCounted = 0;
       ring.setFilter(null);
     }
     const port = ring;
@@ -85,7 +88,8 @@ function session(): ForwarderMessage {
     send({ type: 'ready' });
     const total = { received: 0, forwarded: 0 };
     for (;;) {
-      const s = runForwardLoop({ port, reader: reader!, decider, hops: hops(), stop: control, onConsumed: answer });
+      const s = runForwardLoop({ port, reader: reader!, decider, hops: hops(), stop: control, onConsumed: answer, ringDropsCounted });
+      ringDropsCounted = s.ringDrops;
       total.received += s.received;
       total.forwarded += s.forwarded;
       if (Atomics.compareExchange(control, 0, Control.RELOAD_HOPS, Control.RUN) !== Control.RELOAD_HOPS) break;

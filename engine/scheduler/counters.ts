@@ -19,6 +19,8 @@ export const DropReason = {
   NO_NODE: 6,
 } as const;
 export const DROP_REASON_NAMES = Object.keys(DropReason) as Array<keyof typeof DropReason>;
+/** Slots of SchedulerCounters.events. */
+const EVENTS = 5;
 
 export class SchedulerCounters {
   /** Per node: frames and bytes forwarded. */
@@ -27,7 +29,8 @@ export class SchedulerCounters {
   /** Per DropReason: frames. */
   readonly drops: Float64Array;
   /** [0] ARP/NDP requests for a VIP handed to the responder, [1] PMTU errors steered,
-   *  [2] flows tracked now (set by the forwarding loop), [3] flows evicted so far. */
+   *  [2] flows tracked now (set by the forwarding loop), [3] flows evicted so far,
+   *  [4] frames the kernel dropped because the RX ring was full (never decided: no DropReason). */
   readonly events: Float64Array;
 
   constructor(readonly maxNodes: number, buffer?: SharedArrayBuffer) {
@@ -36,15 +39,16 @@ export class SchedulerCounters {
     this.nodePackets = new Float64Array(b, 0, maxNodes);
     this.nodeBytes = new Float64Array(b, 8 * maxNodes, maxNodes);
     this.drops = new Float64Array(b, 16 * maxNodes, DROP_REASON_NAMES.length);
-    this.events = new Float64Array(b, 16 * maxNodes + 8 * DROP_REASON_NAMES.length, 4);
+    this.events = new Float64Array(b, 16 * maxNodes + 8 * DROP_REASON_NAMES.length, EVENTS);
   }
 
   static bytesFor(maxNodes: number): number {
-    return 8 * (2 * maxNodes + DROP_REASON_NAMES.length + 4);
+    return 8 * (2 * maxNodes + DROP_REASON_NAMES.length + EVENTS);
   }
 
   get consumed(): number { return this.events[0]; }
   get pmtuSteered(): number { return this.events[1]; }
+  get ringDrops(): number { return this.events[4]; }
 
   /** A plain snapshot for the admin endpoint and reports. */
   snapshot(nodeIds: readonly string[]): {
@@ -54,11 +58,13 @@ export class SchedulerCounters {
     pmtuSteered: number;
     flows: number;
     flowEvictions: number;
+    ringDrops: number;
   } {
     const nodes: Record<string, { packets: number; bytes: number }> = {};
     nodeIds.forEach((id, i) => { nodes[id] = { packets: this.nodePackets[i], bytes: this.nodeBytes[i] }; });
     const drops: Record<string, number> = {};
     DROP_REASON_NAMES.forEach((name, i) => { drops[name] = this.drops[i]; });
-    return { nodes, drops, consumed: this.consumed, pmtuSteered: this.pmtuSteered, flows: this.events[2], flowEvictions: this.events[3] };
+    return { nodes, drops, consumed: this.consumed, pmtuSteered: this.pmtuSteered, flows: this.events[2], flowEvictions: this.events[3],
+      ringDrops: this.ringDrops };
   }
 }

@@ -19,13 +19,20 @@ export interface ForwardLoopOptions {
   timeoutMs?: number;
   /** ARP/NDP requests for a VIP, for the responder (a copy: the ring slot is reused). */
   onConsumed?: (frame: Uint8Array) => void;
+  /** The port's ring drops (cumulative since it opened) an earlier loop on it counted already. Default 0. */
+  ringDropsCounted?: number;
 }
 
 export interface ForwardLoopStats {
   batches: number;
   received: number;
   forwarded: number;
+  /** The port's ring drops counted so far: the next loop on this port takes it as `ringDropsCounted`. */
+  ringDrops: number;
 }
+
+/** How often the loop reads the kernel's ring statistics (a getsockopt) into the counters. */
+const RING_STATS_MS = 100;
 
 /** Runs until `stop[0]` is set; returns what it did. */
 export function runForwardLoop(o: ForwardLoopOptions): ForwardLoopStats {
@@ -35,13 +42,25 @@ export function runForwardLoop(o: ForwardLoopOptions): ForwardLoopStats {
   const desc = port.descriptors;
   const decisions = new Int32Array(port.batchSize);
   const timeoutMs = o.timeoutMs ?? 10;
-  const stats: ForwardLoopStats = { batches: 0, received: 0, forwarded: 0 };
+  const stats: ForwardLoopStats = { batches: 0, received: 0, forwarded: 0, ringDrops: o.ringDropsCounted ?? 0 };
+  // Frames the kernel dropped for a full ring never reach decide: its statistics count them.
+  const countRingDrops = () => {
+    const total = port.stats().rxDrops;
+    decider.counters.events[4] += total - stats.ringDrops;
+    stats.ringDrops = total;
+  };
+  let ringStatsAt = 0;
   decider.router.use(reader);
   while (Atomics.load(stop, 0) === 0) {
     if (reader.refresh()) decider.router.use(reader);
     const n = port.receive(port.batchSize, timeoutMs);
+    const now = Date.now();
+    if (now - ringStatsAt >= RING_STATS_MS) {
+      countRingDrops();
+      ringStatsAt = now;
+    }
     if (n === 0) continue;
-    decider.decideDescriptors(ring, desc, DESCRIPTOR_STRIDE, n, decisions, Date.now() | 0);
+    decider.decideDescriptors(ring, desc, DESCRIPTOR_STRIDE, n, decisions, now | 0);
     if (o.onConsumed !== undefined) {
       for (let i = 0; i < n; i++) if (decisions[i] === DECISION_CONSUMED) o.onConsumed(port.frame(i).slice());
     }
@@ -54,5 +73,6 @@ export function runForwardLoop(o: ForwardLoopOptions): ForwardLoopStats {
     stats.received += n;
   }
   port.release();
+  countRingDrops();
   return stats;
 }

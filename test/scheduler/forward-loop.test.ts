@@ -5,14 +5,15 @@
 import t from 'tap';
 import { Worker } from 'node:worker_threads';
 import { PacketPort } from '../../engine/ring/port.js';
-import { TablePublisher } from '../../engine/scheduler/table-publisher.js';
+import { TablePublisher, TableReader } from '../../engine/scheduler/table-publisher.js';
+import { runForwardLoop } from '../../engine/scheduler/forward-loop.js';
 import { Decider } from '../../engine/scheduler/decide.js';
 import { FlowRouter } from '../../engine/scheduler/flow-router.js';
 import { FlowTable } from '../../engine/scheduler/flow-table.js';
 import { SchedulerCounters } from '../../engine/scheduler/counters.js';
 import { ServiceSet } from '../../engine/scheduler/service-set.js';
 import { buildMaglevTable, MAGLEV_MIN_SIZE } from '../../engine/scheduler/maglev.js';
-import { inNs, privateNetns, vethPair } from '../addon/fixtures/netns.js';
+import { inNs, macOf, privateNetns, vethPair } from '../addon/fixtures/netns.js';
 import { ether, tcp, ip4, arp, IPV4, ARP } from './fixtures/frames.js';
 
 const VIP = '198.18.0.100';
@@ -90,4 +91,48 @@ for (const rxMode of ['blocks', 'frames'] as const) t.test(`two workers in a fan
   t.equal(done.reduce((n, d) => n + d.stats.forwarded, 0), sent.length, 'the closed port was not forwarded');
   t.ok(done.every((d) => d.stats.received > 0), `both workers had traffic (${done.map((d) => d.stats.received).join(', ')})`);
   t.equal(done.reduce((n, d) => n + d.flows, 0), flows.length, 'the loops report every tracked flow (the admin endpoint\'s flows gauge)');
+});
+
+// Frames the kernel drops because the ring is full never reach decide: the loop counts them from
+// the ring's statistics (PACKET_STATISTICS), the `ring_full` drops of the admin endpoint. A ring
+// of two 64 KiB blocks, 300 frames of 1400 bytes waiting before the loop starts: most are dropped.
+t.test('the loop counts the frames a full ring dropped', async (t) => {
+  const ns = privateNetns(t, 'rfull');
+  vethPair(ns, 'cl', 'sch');
+  const port = PacketPort.open({ interface: 'sch', netns: ns, blockSize: 64 * 1024, blockCount: 2 });
+  t.teardown(() => port.close());
+  const client = PacketPort.open({ interface: 'cl', netns: ns });
+  t.teardown(() => client.close());
+  const publisher = new TablePublisher({ maxReaders: 1 });
+  await publisher.publish(nodes.map((id) => ({ id, weight: 1, up: true })));
+  const counters = new SchedulerCounters(3);
+  const reader = new TableReader(publisher.buffer, publisher.addReader());
+  const decider = new Decider(new ServiceSet(services), new FlowRouter(new FlowTable({ capacity: 1 << 12 }), reader), counters);
+  const hops = macs.map((dstMac) => ({ port, dstMac }));
+
+  const dst = macOf(ns, 'sch').split(':').map((h) => parseInt(h, 16));
+  const SENT = 300;
+  const frames = Array.from({ length: SENT }, (_, i) => {
+    const f = ether(IPV4, ip4(`198.18.1.${1 + (i % 200)}`, VIP, tcp(20000 + i, 80, 0x10, new Array(1340).fill(i & 0xff))));
+    f.set(dst, 0);
+    return f;
+  });
+  for (const f of frames) client.send(f);
+  await new Promise((r) => setTimeout(r, 200));
+
+  // The loop blocks this thread: another thread ends it.
+  const runFor = (ms: number, counted: number) => {
+    const stop = new Int32Array(new SharedArrayBuffer(4));
+    new Worker(`const s = new Int32Array(require('node:worker_threads').workerData); setTimeout(() => Atomics.store(s, 0, 1), ${ms});`,
+      { eval: true, workerData: stop.buffer });
+    return runForwardLoop({ port, reader, decider, hops, stop, timeoutMs: 5, ringDropsCounted: counted });
+  };
+  const first = runFor(300, 0);
+  const kernel = port.stats().rxDrops;
+  t.ok(kernel > SENT / 2, `the kernel dropped most frames for a full ring (${kernel} of ${SENT})`);
+  t.equal(counters.ringDrops, kernel, 'the loop counted every one of them');
+  t.equal(first.ringDrops, kernel, 'and says how many it counted');
+  t.equal(counters.snapshot(nodes).ringDrops, kernel, 'the snapshot (status, metrics) has them');
+  runFor(150, first.ringDrops);
+  t.equal(counters.ringDrops, kernel, 'a later loop on the same ring counts nothing twice');
 });
