@@ -2,7 +2,9 @@
 // admin server only translates HTTP to these calls.
 import type { ConfigIssue } from '../config/errors.js';
 
-export type NodeRole = 'starting' | 'node' | 'scheduler' | 'stopping';
+/** What `GET /status` says a node is: an LB node, or the elected scheduler too. (The endpoint listens only
+ *  once every part has started and closes first on a stop, so it never shows a node starting or stopping.) */
+export type NodeRole = 'node' | 'scheduler';
 
 export interface NodeHealth {
   id: string;
