@@ -8,7 +8,7 @@
 // - Own L7 health bad (this node's own VIP listener does not accept) → the node does not stand:
 //   it stays Backup, and a master resigns with priority 0. Its advertised priority never changes.
 import type { NodeStatus } from '../admin/status.js';
-import type { Config, NodeConfig } from '../config/index.js';
+import { clusterFamily, type Config, type NodeConfig } from '../config/index.js';
 import type { NodePart, PartContext } from '../daemon/node-daemon.js';
 import { LbError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -26,11 +26,14 @@ export interface ClusterPartOptions {
   selfCheck?: () => Promise<boolean>;
 }
 
-/** The address family the election and probes use: IPv4 when the node and the VIP have it. */
+/** The address family the election and probes use: the array's (clusterFamily), the same on every node. */
 function familyOf(config: Config, node: NodeConfig): { source: string; vip: string; v6: boolean } {
-  if (node.ipv4 && config.vip.ipv4) return { source: node.ipv4, vip: config.vip.ipv4, v6: false };
-  if (node.ipv6 && config.vip.ipv6) return { source: node.ipv6, vip: config.vip.ipv6, v6: true };
-  throw new LbError('ERR_CLUSTER_NO_FAMILY', `Node ${node.id} has no address of the VIP's family (the election needs one).`);
+  const family = clusterFamily(config);
+  if (family === null) {
+    throw new LbError('ERR_CLUSTER_NO_FAMILY', 'The nodes share no address family with the VIP (the election needs every node to have an address of one VIP family).');
+  }
+  const v6 = family === 6;
+  return { source: (v6 ? node.ipv6 : node.ipv4)!, vip: (v6 ? config.vip.ipv6 : config.vip.ipv4)!, v6 };
 }
 
 function nodeAddress(n: NodeConfig, v6: boolean): string | undefined {

@@ -3,6 +3,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { canonicalAddress } from './address.js';
+import { clusterFamily } from './lookup.js';
 import type { Config } from './schema.js';
 
 export interface RawIssue { path: PropertyKey[]; message: string }
@@ -35,6 +36,11 @@ const nodesHaveAddresses: Rule = (c) => c.nodes.flatMap((n, i) => {
   }
   return out;
 });
+
+const oneClusterFamily: Rule = (c) => (clusterFamily(c) !== null || c.nodes.some((n) => !n.ipv4 && !n.ipv6) ? [] : [{
+  path: ['nodes'],
+  message: `the nodes need one address family with the VIP (for the election, node probes and flow sync): give every node an ipv4 address${c.vip.ipv4 ? '' : ' and the VIP one'}, or every node an ipv6 address${c.vip.ipv6 ? '' : ' and the VIP one'}`,
+}]);
 
 const someNodeTakesFlows: Rule = (c) => (c.nodes.some((n) => n.weight > 0)
   ? [] : [{ path: ['nodes'], message: 'every node has weight 0: no node would take new flows' }]);
@@ -159,6 +165,7 @@ type Section = keyof Config;
 const RULES: Array<{ needs: Section[]; files?: true; run: Rule }> = [
   { needs: ['nodes'], run: uniqueNodes },
   { needs: ['nodes'], run: nodesHaveAddresses },
+  { needs: ['vip', 'nodes'], run: oneClusterFamily },
   { needs: ['nodes'], run: someNodeTakesFlows },
   { needs: ['services'], run: uniqueServices },
   { needs: ['services'], run: serviceTls },

@@ -22,3 +22,15 @@ export function adminEndpoint(config: Config, node: NodeConfig): { address: stri
 export function vipAddresses(config: Config): string[] {
   return [config.vip.ipv4, config.vip.ipv6].filter((a): a is string => a !== undefined);
 }
+
+/**
+ * The address family the nodes talk to each other in (VRRP adverts, node probes, flow sync), one
+ * for the whole array: IPv4 when the VIP and every node have an IPv4 address, else IPv6 when they
+ * all have IPv6; null when neither (the config check refuses that). Chosen per node, a node
+ * without IPv4 would speak IPv6 to peers that speak IPv4, and each side would elect itself.
+ */
+export function clusterFamily(config: Pick<Config, 'vip' | 'nodes'>): 4 | 6 | null {
+  if (config.vip.ipv4 !== undefined && config.nodes.every((n) => n.ipv4 !== undefined)) return 4;
+  if (config.vip.ipv6 !== undefined && config.nodes.every((n) => n.ipv6 !== undefined)) return 6;
+  return null;
+}

@@ -14,7 +14,7 @@ import type { Metrics } from '../admin/metrics.js';
 import { resolveMac } from '../cluster/neighbour.js';
 import type { SchedulerRole } from '../cluster/role.js';
 import { requireInterface } from '../cli/preflight.js';
-import { schedulerServices, vipAddresses, type Config, type NodeConfig } from '../config/index.js';
+import { clusterFamily, schedulerServices, vipAddresses, type Config, type NodeConfig } from '../config/index.js';
 import type { Logger } from '../log.js';
 import { formatMac, parseMac } from '../ring/mac.js';
 import { DROP_REASON_NAMES, SchedulerCounters } from '../scheduler/counters.js';
@@ -320,7 +320,7 @@ export class SchedulerPart implements NodePart, SchedulerRole {
     const c = this.config;
     const fs = c.scheduler.flowSync;
     if (!fs.enabled) return null;
-    const v6 = !(this.self.ipv4 && c.vip.ipv4);
+    const v6 = clusterFamily(c) === 6;
     const addressOf = (n: NodeConfig) => (v6 ? n.ipv6 : n.ipv4);
     return FlowSync.open({
       peers: c.nodes.map((n) => (n.id === this.self.id ? undefined : addressOf(n))),

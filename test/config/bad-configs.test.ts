@@ -79,6 +79,18 @@ const cases: Array<{ name: string; text: string }> = [
     text: file({ extra: 'scheduler:\n  ring:\n    blockSize: 8KiB   #! scheduler.ring.blockSize: expected a value between 65536 bytes and 1073741824 bytes\n' }),
   },
   {
+    // The election, node probes and flow sync need one family: lb2 could only speak IPv6, the VIP has none.
+    name: 'nodes that share no address family with the VIP',
+    text: file({ nodes: `nodes:   #! nodes: the nodes need one address family with the VIP (for the election, node probes and flow sync): give every node an ipv4 address, or every node an ipv6 address and the VIP one
+  - id: lb1
+    interface: eth0
+    ipv4: 198.18.0.11
+  - id: lb2
+    interface: eth0
+    ipv6: 2001:2::12
+` }),
+  },
+  {
     name: 'a route to a pool that does not exist',
     text: file({ routes: 'routes:\n  - pool: ap   #! routes[0].pool: unknown pool "ap" (pools: app)\n' }),
   },
