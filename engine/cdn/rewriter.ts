@@ -236,14 +236,20 @@ export class HtmlRewriter implements TokenizerCallbacks {
     this.onEdit?.(start, end, replacement);
   }
 
-  /** Rewrites the URL `raw` found at input offset `at`. */
-  private rewriteUrl(at: number, raw: string, quoting: Quoting, entities: boolean): void {
+  /** Rewrites the URL `s[from, to)`, where `s` is the input from offset `at`. */
+  private rewriteUrl(at: number, s: string, from: number, to: number, quoting: Quoting, entities: boolean): void {
     const f = this.found;
-    if (rewriteUrlText(raw, this.ctx, quoting, entities, f)) this.addEdit(at + f.start, at + f.end, f.text);
+    if (rewriteUrlText(s, from, to, this.ctx, quoting, entities, f)) this.addEdit(at + f.start, at + f.end, f.text);
+  }
+
+  /** Rewrites the URL that is the input [start, end), read in place when it is in the chunk. */
+  private rewriteUrlAt(start: number, end: number, quoting: Quoting): void {
+    if (start >= this.chunkStart) this.rewriteUrl(this.chunkStart, this.chunk, start - this.chunkStart, end - this.chunkStart, quoting, true);
+    else this.rewriteUrl(start, this.text(start, end), 0, end - start, quoting, true);
   }
 
   private rewriteSpans(at: number, raw: string, spans: Span[], quoting: Quoting, entities: boolean): void {
-    for (const [s, e] of spans) this.rewriteUrl(at + s, raw.slice(s, e), quoting, entities);
+    for (const [s, e] of spans) this.rewriteUrl(at, raw, s, e, quoting, entities);
   }
 
   private setBase(raw: string): void {
@@ -299,17 +305,15 @@ export class HtmlRewriter implements TokenizerCallbacks {
     const kind = this.nameKind(ATTRIBUTES, this.attrNameStart, this.attrNameEnd);
     if (kind === Attr.Other) return;
     const at = this.valueStart;
-    const raw = this.text(at, this.valueEnd);
     const quoting = quote === DOUBLE_QUOTE ? Quoting.Double : quote === SINGLE_QUOTE ? Quoting.Single : Quoting.None;
+    if (kind === Attr.Url) return this.rewriteUrlAt(at, this.valueEnd, quoting);
+    const raw = this.text(at, this.valueEnd);
     switch (kind) {
-      case Attr.Url:
-        this.rewriteUrl(at, raw, quoting, true);
-        break;
       case Attr.Href: {
         const tag = this.tag;
         if (tag === Tag.Base) this.setBase(raw);
         else if (tag === Tag.Link) this.linkHref = { at, raw, quoting };
-        else if (this.ctx.scope.policy.rewriteAnchors && (tag === Tag.A || tag === Tag.Area)) this.rewriteUrl(at, raw, quoting, true);
+        else if (this.ctx.scope.policy.rewriteAnchors && (tag === Tag.A || tag === Tag.Area)) this.rewriteUrl(at, raw, 0, raw.length, quoting, true);
         break;
       }
       case Attr.Srcset:
@@ -353,7 +357,7 @@ export class HtmlRewriter implements TokenizerCallbacks {
     this.linkRel = '';
     if (!loadsResource(rel)) return;
     const edits = this.edits.length;
-    this.rewriteUrl(at, raw, quoting, true);
+    this.rewriteUrl(at, raw, 0, raw.length, quoting, true);
     if (this.edits.length === edits) return;
     // Keep the edits in input order: later attributes of this tag may have been rewritten first.
     for (let i = this.edits.length - 1; i > 0 && this.edits[i - 1].start > at; i--) {

@@ -170,22 +170,31 @@ for (let c = 0; c < 128; c++) if (/[A-Za-z0-9]/.test(String.fromCharCode(c))) PL
 const SLASH = 0x2f;
 const DOT = 0x2e;
 
+const QUERY = 0x3f;
+const FRAGMENT = 0x23;
+
 /**
- * The CDN URL of `s` when it is a plain path on the base's host (null when such a path stays),
- * or undefined when it is not a plain path. One pass over `s` checks it, finds its extension and
- * hashes it for the shard. The URL holds no '&' or "'": it needs no escaping in HTML.
+ * The CDN URL of the plain path `s[from, to)` when it is one on the base's host (null when such
+ * a path stays), or undefined when it is not a plain path. One pass over it checks it, finds its
+ * extension and hashes it for the shard. The URL holds no '&' or "'": it needs no escaping in
+ * HTML. With `head`, the path may go on with a query or fragment ('?' or '#'), left out:
+ * `head.end` is set to where the path ends.
  */
-export function plainCdnUrl(scope: UrlScope, s: string): string | null | undefined {
-  if (scope.baseDir === undefined || s.length === 0) return undefined;
-  const absolute = s.charCodeAt(0) === SLASH;
-  if (absolute && s.charCodeAt(1) === SLASH) return undefined; // "//host/...": another authority
+export function plainCdnUrl(scope: UrlScope, s: string, from = 0, to = s.length, head?: { end: number }): string | null | undefined {
+  if (scope.baseDir === undefined || from >= to) return undefined;
+  const absolute = s.charCodeAt(from) === SLASH;
+  if (absolute && s.charCodeAt(from + 1) === SLASH && from + 1 < to) return undefined; // "//host/...": another authority
   let hash = absolute ? FNV_OFFSET : scope.baseDirHash;
   let prev = SLASH; // a '.' first or after a '/' starts a dot segment
   let dot = -1; // the last segment's last '.'
   let upper = -1;
-  for (let i = 0; i < s.length; i++) {
+  let i = from;
+  for (; i < to; i++) {
     const c = s.charCodeAt(i);
-    if (c >= 128 || PLAIN_PATH_CHAR[c] === 0) return undefined;
+    if (c >= 128 || PLAIN_PATH_CHAR[c] === 0) {
+      if (head !== undefined && i > from && (c === QUERY || c === FRAGMENT)) break;
+      return undefined;
+    }
     if (c === DOT) {
       if (prev === SLASH) return undefined;
       dot = i;
@@ -194,8 +203,10 @@ export function plainCdnUrl(scope: UrlScope, s: string): string | null | undefin
     hash = fnvStep(hash, c);
     prev = c;
   }
-  const pathname = absolute ? s : scope.baseDir + s;
-  const ext = dot < 0 ? '' : upper > dot ? s.slice(dot).toLowerCase() : s.slice(dot);
+  if (head !== undefined) head.end = i;
+  const path = s.slice(from, i);
+  const pathname = absolute ? path : scope.baseDir + path;
+  const ext = dot < 0 ? '' : upper > dot ? s.slice(dot, i).toLowerCase() : s.slice(dot, i);
   return pathGoes(scope.policy, scope.baseHost, pathname, ext) ? cdnPathUrl(scope.policy, pathname, hash) : null;
 }
 

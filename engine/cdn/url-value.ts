@@ -75,25 +75,36 @@ function cdnHead(rawHead: string, ctx: UrlContext, entities: boolean): string | 
 export interface UrlEdit { start: number; end: number; text: string }
 
 /**
- * Finds the replacement of the raw URL `raw`: true when it is rewritten, with `out` set to the
- * span of its head (surrounding whitespace, query and fragment excluded: they stay byte for byte)
- * and the escaped CDN URL. `out` is the caller's, reused: no allocation per URL.
+ * Finds the replacement of the raw URL `s[from, to)`: true when it is rewritten, with `out` set
+ * to the span (offsets in `s`) of its head (surrounding whitespace, query and fragment excluded:
+ * they stay byte for byte) and the escaped CDN URL. The URL is read in place: `s` may be the
+ * whole chunk of page it is in. `out` is the caller's, reused: no allocation per URL.
  * `entities`: the text is an attribute value (character references are decoded to read it).
  */
-export function rewriteUrlText(raw: string, ctx: UrlContext, quoting: Quoting, entities: boolean, out: UrlEdit): boolean {
+export function rewriteUrlText(s: string, from: number, to: number, ctx: UrlContext, quoting: Quoting, entities: boolean, out: UrlEdit): boolean {
+  // A plain path (most URLs), maybe with a query or fragment, is judged in one pass over it,
+  // cheaper than a lookup, and its CDN URL needs no escaping.
+  const plain = plainCdnUrl(ctx.scope, s, from, to, out);
+  if (plain === undefined) return rewriteOtherUrl(s.slice(from, to), from, ctx, quoting, entities, out);
+  if (plain === null) return false;
+  out.start = from;
+  out.text = plain;
+  return true;
+}
+
+/** `rewriteUrlText` for a URL that does not start with a plain path: `raw` is at `at` in the page text. */
+function rewriteOtherUrl(raw: string, at: number, ctx: UrlContext, quoting: Quoting, entities: boolean, out: UrlEdit): boolean {
   const cut = headEnd(raw, entities);
   let from = 0;
   while (from < cut && isSpace(raw.charCodeAt(from))) from++;
   let to = cut;
   if (cut === raw.length) while (to > from && isSpace(raw.charCodeAt(to - 1))) to--;
   const rawHead = from === 0 && to === raw.length ? raw : raw.slice(from, to);
-  // A plain path (most URLs) is judged in one pass over it, cheaper than a lookup, and its CDN
-  // URL needs no escaping.
   const plain = plainCdnUrl(ctx.scope, rawHead);
   const cdn = plain === undefined ? memoisedCdnHead(rawHead, ctx, entities) : plain;
   if (cdn === null) return false;
-  out.start = from;
-  out.end = to;
+  out.start = at + from;
+  out.end = at + to;
   out.text = plain === undefined ? escapeFor(cdn, quoting) : cdn;
   return true;
 }
