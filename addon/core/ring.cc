@@ -252,7 +252,8 @@ size_t PacketRing::receive_frames(RxFrame* out, size_t max, int timeout_ms) {
   const size_t header_room = kV2HeaderRoom + (options_.vnet_hdr ? sizeof(virtio_net_hdr) : 0);
   size_t n = 0;
   bool waited = false;
-  while (n < max) {
+  // held_slots_ == slots_: every slot is this batch's already (the next one would repeat a frame).
+  while (n < max && held_slots_ < slots_) {
     auto* h = reinterpret_cast<tpacket2_hdr*>(slot_address(slot_));
     uint32_t st = load_acquire(&h->tp_status);
     if (!(st & TP_STATUS_USER)) {
@@ -288,6 +289,8 @@ size_t PacketRing::receive_blocks(RxFrame* out, size_t max, int timeout_ms) {
   bool waited = false;
   while (n < max) {
     if (!in_block_) {
+      // Every block is this batch's already: the next one would be read a second time.
+      if (done_blocks_.size() == options_.block_count) break;
       auto* b = reinterpret_cast<tpacket_block_desc*>(map_ + static_cast<size_t>(block_) * options_.block_size);
       if (!(load_acquire(&b->hdr.bh1.block_status) & TP_STATUS_USER)) {
         if (n > 0 || waited || timeout_ms == 0) break;
