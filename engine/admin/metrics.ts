@@ -28,7 +28,7 @@ export function createMetrics(opts: MetricsOptions = {}) {
       labelNames: ['target'] as const, registers,
     }),
     drops: new Counter({
-      name: 'lbarray_scheduler_drops_total', help: 'Packets the scheduler dropped, by reason (malformed, not_a_service_port, no_node, ring_full, ...).',
+      name: 'lbarray_scheduler_drops_total', help: 'Packets the scheduler dropped, by reason (malformed, not_ip, not_vip_resolution, not_vip, not_service, icmp_not_steerable, no_node; ring_full: the forwarding ring was full).',
       labelNames: ['reason'] as const, registers,
     }),
     flows: new Gauge({ name: 'lbarray_scheduler_flows', help: 'Flows tracked in the flow table.', registers }),
