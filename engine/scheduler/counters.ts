@@ -20,7 +20,7 @@ export const DropReason = {
 } as const;
 export const DROP_REASON_NAMES = Object.keys(DropReason) as Array<keyof typeof DropReason>;
 /** Slots of SchedulerCounters.events. */
-const EVENTS = 5;
+const EVENTS = 6;
 
 export class SchedulerCounters {
   /** Per node: frames and bytes forwarded. */
@@ -30,7 +30,9 @@ export class SchedulerCounters {
   readonly drops: Float64Array;
   /** [0] ARP/NDP requests for a VIP handed to the responder, [1] PMTU errors steered,
    *  [2] flows tracked now (set by the forwarding loop), [3] flows evicted so far,
-   *  [4] frames the kernel dropped because the RX ring was full (never decided: no DropReason). */
+   *  [4] frames the kernel dropped because the RX ring was full (never decided: no DropReason),
+   *  [5] frames decided for a node that the kernel refused to send (too long for the output
+   *      interface, a device error): counted in nodePackets as decided, here as not sent. */
   readonly events: Float64Array;
 
   constructor(readonly maxNodes: number, buffer?: SharedArrayBuffer) {
@@ -49,6 +51,7 @@ export class SchedulerCounters {
   get consumed(): number { return this.events[0]; }
   get pmtuSteered(): number { return this.events[1]; }
   get ringDrops(): number { return this.events[4]; }
+  get txRefused(): number { return this.events[5]; }
 
   /** A plain snapshot for the admin endpoint and reports. */
   snapshot(nodeIds: readonly string[]): {
@@ -59,12 +62,13 @@ export class SchedulerCounters {
     flows: number;
     flowEvictions: number;
     ringDrops: number;
+    txRefused: number;
   } {
     const nodes: Record<string, { packets: number; bytes: number }> = {};
     nodeIds.forEach((id, i) => { nodes[id] = { packets: this.nodePackets[i], bytes: this.nodeBytes[i] }; });
     const drops: Record<string, number> = {};
     DROP_REASON_NAMES.forEach((name, i) => { drops[name] = this.drops[i]; });
     return { nodes, drops, consumed: this.consumed, pmtuSteered: this.pmtuSteered, flows: this.events[2], flowEvictions: this.events[3],
-      ringDrops: this.ringDrops };
+      ringDrops: this.ringDrops, txRefused: this.txRefused };
   }
 }

@@ -43,11 +43,19 @@ export function runForwardLoop(o: ForwardLoopOptions): ForwardLoopStats {
   const decisions = new Int32Array(port.batchSize);
   const timeoutMs = o.timeoutMs ?? 10;
   const stats: ForwardLoopStats = { batches: 0, received: 0, forwarded: 0, ringDrops: o.ringDropsCounted ?? 0 };
-  // Frames the kernel dropped for a full ring never reach decide: its statistics count them.
+  // Frames the kernel dropped for a full ring never reach decide, and frames it refused to send
+  // left after their decision: the ports' statistics count both. TX errors from this loop's start.
+  const txPorts = [...new Set([port, ...o.hops.map((h) => h.port)])];
+  const txSeen = txPorts.map((p) => p.stats().txErrors);
   const countRingDrops = () => {
     const total = port.stats().rxDrops;
     decider.counters.events[4] += total - stats.ringDrops;
     stats.ringDrops = total;
+    for (let k = 0; k < txPorts.length; k++) {
+      const errors = txPorts[k].stats().txErrors;
+      decider.counters.events[5] += errors - txSeen[k];
+      txSeen[k] = errors;
+    }
   };
   let ringStatsAt = 0;
   decider.router.use(reader);

@@ -136,3 +136,40 @@ t.test('the loop counts the frames a full ring dropped', async (t) => {
   runFor(150, first.ringDrops);
   t.equal(counters.ringDrops, kernel, 'a later loop on the same ring counts nothing twice');
 });
+
+// Frames decided for a node that the kernel then refuses to send are counted apart (tx_refused):
+// here the output interface's MTU is 1000 and 20 of the 50 frames are 1414 bytes long.
+t.test('the loop counts the frames the kernel refused to send', async (t) => {
+  const ns = privateNetns(t, 'txref');
+  vethPair(ns, 'cl', 'sch');
+  vethPair(ns, 'out0', 'out1');
+  inNs(ns, 'ip', 'link', 'set', 'out0', 'mtu', '1000');
+  const port = PacketPort.open({ interface: 'sch', netns: ns });
+  t.teardown(() => port.close());
+  const out = PacketPort.open({ interface: 'out0', netns: ns, txOnly: true });
+  t.teardown(() => out.close());
+  const client = PacketPort.open({ interface: 'cl', netns: ns });
+  t.teardown(() => client.close());
+  const publisher = new TablePublisher({ maxReaders: 1 });
+  await publisher.publish(nodes.map((id) => ({ id, weight: 1, up: true })));
+  const counters = new SchedulerCounters(3);
+  const reader = new TableReader(publisher.buffer, publisher.addReader());
+  const decider = new Decider(new ServiceSet(services), new FlowRouter(new FlowTable({ capacity: 1 << 12 }), reader), counters);
+  const dst = macOf(ns, 'sch').split(':').map((h) => parseInt(h, 16));
+  const frames = Array.from({ length: 50 }, (_, i) => {
+    const f = ether(IPV4, ip4(`198.18.1.${1 + i}`, VIP, tcp(30000 + i, 80, 0x10, new Array(i < 20 ? 1360 : 100).fill(1))));
+    f.set(dst, 0);
+    return f;
+  });
+  // They wait in the ring; the loop blocks this thread, so another thread ends it.
+  for (const f of frames) client.send(f);
+  await new Promise((r) => setTimeout(r, 100));
+  const stop = new Int32Array(new SharedArrayBuffer(4));
+  new Worker(`const s = new Int32Array(require('node:worker_threads').workerData); setTimeout(() => Atomics.store(s, 0, 1), 300);`,
+    { eval: true, workerData: stop.buffer });
+  runForwardLoop({ port, reader, decider, hops: macs.map((dstMac) => ({ port: out, dstMac })), stop, timeoutMs: 5 });
+  t.equal(counters.nodePackets.reduce((a, b) => a + b, 0), 50, 'all 50 were decided for a node');
+  t.equal(out.stats().txFrames, 30, 'the 30 short ones left');
+  t.equal(counters.txRefused, 20, 'the 20 long ones are counted as refused');
+  t.equal(counters.snapshot(nodes).txRefused, 20, 'the snapshot (status, metrics) has them');
+});
