@@ -93,6 +93,16 @@ for (const rxMode of ['blocks', 'frames'] as const) t.test(`two workers in a fan
   t.equal(done.reduce((n, d) => n + d.flows, 0), flows.length, 'the loops report every tracked flow (the admin endpoint\'s flows gauge)');
 });
 
+/** A published table of the three nodes, its reader, and a decider counting into fresh counters. */
+async function loopParts() {
+  const publisher = new TablePublisher({ maxReaders: 1 });
+  await publisher.publish(nodes.map((id) => ({ id, weight: 1, up: true })));
+  const counters = new SchedulerCounters(3);
+  const reader = new TableReader(publisher.buffer, publisher.addReader());
+  const decider = new Decider(new ServiceSet(services), new FlowRouter(new FlowTable({ capacity: 1 << 12 }), reader), counters);
+  return { counters, reader, decider };
+}
+
 // Frames the kernel drops because the ring is full never reach decide: the loop counts them from
 // the ring's statistics (PACKET_STATISTICS), the `ring_full` drops of the admin endpoint. A ring
 // of two 64 KiB blocks, 300 frames of 1400 bytes waiting before the loop starts: most are dropped.
@@ -103,11 +113,7 @@ t.test('the loop counts the frames a full ring dropped', async (t) => {
   t.teardown(() => port.close());
   const client = PacketPort.open({ interface: 'cl', netns: ns });
   t.teardown(() => client.close());
-  const publisher = new TablePublisher({ maxReaders: 1 });
-  await publisher.publish(nodes.map((id) => ({ id, weight: 1, up: true })));
-  const counters = new SchedulerCounters(3);
-  const reader = new TableReader(publisher.buffer, publisher.addReader());
-  const decider = new Decider(new ServiceSet(services), new FlowRouter(new FlowTable({ capacity: 1 << 12 }), reader), counters);
+  const { counters, reader, decider } = await loopParts();
   const hops = macs.map((dstMac) => ({ port, dstMac }));
 
   const dst = macOf(ns, 'sch').split(':').map((h) => parseInt(h, 16));
@@ -150,11 +156,7 @@ t.test('the loop counts the frames the kernel refused to send', async (t) => {
   t.teardown(() => out.close());
   const client = PacketPort.open({ interface: 'cl', netns: ns });
   t.teardown(() => client.close());
-  const publisher = new TablePublisher({ maxReaders: 1 });
-  await publisher.publish(nodes.map((id) => ({ id, weight: 1, up: true })));
-  const counters = new SchedulerCounters(3);
-  const reader = new TableReader(publisher.buffer, publisher.addReader());
-  const decider = new Decider(new ServiceSet(services), new FlowRouter(new FlowTable({ capacity: 1 << 12 }), reader), counters);
+  const { counters, reader, decider } = await loopParts();
   const dst = macOf(ns, 'sch').split(':').map((h) => parseInt(h, 16));
   const frames = Array.from({ length: 50 }, (_, i) => {
     const f = ether(IPV4, ip4(`198.18.1.${1 + i}`, VIP, tcp(30000 + i, 80, 0x10, new Array(i < 20 ? 1360 : 100).fill(1))));
