@@ -150,7 +150,7 @@ export const proxySchema = z.strictObject({
   responseTimeout: duration(100).prefault('30s').describe('Back-end response timeout (then 504).'),
   upstreamKeepAlive: intIn(0, 10000).default(64).describe('Idle kept-alive connections kept per back-end server and worker.'),
   maxConnections: intIn(1, 100_000_000).optional()
-    .describe('Most open client connections of the node (shared out among the workers); a connection beyond it is closed as soon as it is accepted, and counted (lbarray_client_connections_dropped_total). Default: no limit.'),
+    .describe('Most open client connections of each listener of the node (a service on one VIP family), shared out among the workers; a connection beyond it is closed as soon as it is accepted, and counted (lbarray_client_connections_dropped_total). Default: no limit.'),
   via: z.boolean({ error: say('expected true or false') }).default(false).describe('Add a `Via` header.'),
 }).prefault({}).describe('The L7 proxy on every node.');
 

@@ -153,7 +153,7 @@ export interface L7Options {
   /** Access log: a file path (appended to by every worker) or "-" (standard output). Off when absent. */
   accessLog?: string;
   /**
-   * Most open client connections of this proxy; one beyond is closed when accepted (counted).
+   * Most open client connections of each listener of this proxy; one beyond is closed when accepted (counted).
    * L7Node shares this and every server's maxConnections out among its workers. Default: no limit.
    */
   maxConnections?: number;
