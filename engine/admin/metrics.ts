@@ -41,7 +41,7 @@ export function createMetrics(opts: MetricsOptions = {}) {
     // L7 proxy
     connections: new Gauge({ name: 'lbarray_client_connections', help: 'Open client connections.', labelNames: ['service'] as const, registers }),
     connectionsDropped: new Counter({
-      name: 'lbarray_client_connections_dropped_total', help: 'Client connections closed as soon as accepted: the node was at proxy.maxConnections.', registers,
+      name: 'lbarray_client_connections_dropped_total', help: 'Client connections closed as soon as accepted: their listener was at proxy.maxConnections.', registers,
     }),
     requests: new Counter({
       name: 'lbarray_requests_total', help: 'HTTP requests answered, by pool and status code.',
