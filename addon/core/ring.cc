@@ -84,6 +84,20 @@ bool set_opt(int fd, int name, T value) {
 inline uint32_t load_acquire(const uint32_t* p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
 inline void store_release(uint32_t* p, uint32_t v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
 
+// The descriptor of a received frame, from the fields its ring header (V2 or V3) gives: status,
+// offset of the Ethernet header from the header, captured and wire lengths, the stripped tag.
+void describe(RxFrame& f, uint8_t* hdr, uint32_t st, uint32_t mac, uint32_t snaplen, uint32_t len, uint16_t tci, uint16_t tpid,
+              size_t header_room, bool vnet_hdr) {
+  f.data = hdr + mac;
+  f.len = snaplen;
+  f.flags = ((st & TP_STATUS_CSUMNOTREADY) ? kFlagCsumNotReady : 0) | ((st & TP_STATUS_VLAN_VALID) ? kFlagVlanValid : 0) |
+            ((st & TP_STATUS_CSUM_VALID) ? kFlagCsumValid : 0) | (snaplen < len ? kFlagTruncated : 0);
+  uint32_t tag_tpid = (st & TP_STATUS_VLAN_TPID_VALID) ? tpid : 0x8100;
+  f.vlan = (st & TP_STATUS_VLAN_VALID) ? (tci | tag_tpid << 16) : 0;
+  f.headroom = mac > header_room ? static_cast<uint32_t>(mac - header_room) : 0;
+  f.vnet = vnet_hdr ? reinterpret_cast<virtio_net_hdr*>(f.data - sizeof(virtio_net_hdr)) : nullptr;
+}
+
 }  // namespace
 
 PacketRing::PacketRing(const RingOptions& o) : options_(o) {}
@@ -263,16 +277,8 @@ size_t PacketRing::receive_frames(RxFrame* out, size_t max, int timeout_ms) {
       waited = true;
       continue;
     }
-    uint8_t* slot = reinterpret_cast<uint8_t*>(h);
-    RxFrame& f = out[n++];
-    f.data = slot + h->tp_mac;
-    f.len = h->tp_snaplen;
-    f.flags = ((st & TP_STATUS_CSUMNOTREADY) ? kFlagCsumNotReady : 0) | ((st & TP_STATUS_VLAN_VALID) ? kFlagVlanValid : 0) |
-              ((st & TP_STATUS_CSUM_VALID) ? kFlagCsumValid : 0) | (h->tp_snaplen < h->tp_len ? kFlagTruncated : 0);
-    uint32_t tpid = (st & TP_STATUS_VLAN_TPID_VALID) ? h->tp_vlan_tpid : 0x8100;
-    f.vlan = (st & TP_STATUS_VLAN_VALID) ? (h->tp_vlan_tci | tpid << 16) : 0;
-    f.headroom = h->tp_mac > header_room ? static_cast<uint32_t>(h->tp_mac - header_room) : 0;
-    f.vnet = options_.vnet_hdr ? reinterpret_cast<virtio_net_hdr*>(f.data - sizeof(virtio_net_hdr)) : nullptr;
+    describe(out[n++], reinterpret_cast<uint8_t*>(h), st, h->tp_mac, h->tp_snaplen, h->tp_len, h->tp_vlan_tci, h->tp_vlan_tpid,
+             header_room, options_.vnet_hdr);
     slot_ = slot_ + 1 == slots_ ? 0 : slot_ + 1;
     ++held_slots_;
   }
@@ -305,16 +311,8 @@ size_t PacketRing::receive_blocks(RxFrame* out, size_t max, int timeout_ms) {
     }
     while (left_in_block_ > 0 && n < max) {
       auto* h = reinterpret_cast<tpacket3_hdr*>(next_frame_);
-      RxFrame& f = out[n++];
-      f.data = next_frame_ + h->tp_mac;
-      f.len = h->tp_snaplen;
-      uint32_t st = h->tp_status;
-      f.flags = ((st & TP_STATUS_CSUMNOTREADY) ? kFlagCsumNotReady : 0) | ((st & TP_STATUS_VLAN_VALID) ? kFlagVlanValid : 0) |
-                ((st & TP_STATUS_CSUM_VALID) ? kFlagCsumValid : 0) | (h->tp_snaplen < h->tp_len ? kFlagTruncated : 0);
-      uint32_t tpid = (st & TP_STATUS_VLAN_TPID_VALID) ? h->hv1.tp_vlan_tpid : 0x8100;
-      f.vlan = (st & TP_STATUS_VLAN_VALID) ? (h->hv1.tp_vlan_tci | tpid << 16) : 0;
-      f.headroom = h->tp_mac > header_room ? static_cast<uint32_t>(h->tp_mac - header_room) : 0;
-      f.vnet = options_.vnet_hdr ? reinterpret_cast<virtio_net_hdr*>(f.data - sizeof(virtio_net_hdr)) : nullptr;
+      describe(out[n++], next_frame_, h->tp_status, h->tp_mac, h->tp_snaplen, h->tp_len, h->hv1.tp_vlan_tci, h->hv1.tp_vlan_tpid,
+               header_room, options_.vnet_hdr);
       next_frame_ += h->tp_next_offset;
       --left_in_block_;
     }
