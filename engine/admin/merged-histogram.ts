@@ -3,6 +3,7 @@
 // Histogram cannot take without one observe() per request. Registered like any prom-client
 // metric: the registry asks get() for the same shape a Histogram gives.
 import type { Registry } from 'prom-client';
+import { bucketOf } from '../l7/request-metrics.js';
 
 type Labels = Record<string, string>;
 
@@ -34,10 +35,8 @@ export class MergedHistogram {
   }
 
   observe(labels: Labels, value: number): void {
-    let i = 0;
-    while (i < this.buckets.length && value > this.buckets[i]) i++;
     const s = this.of(labels);
-    s.counts[i]++;
+    s.counts[bucketOf(value, this.buckets)]++;
     s.sum += value;
   }
 

@@ -23,10 +23,10 @@ export interface RequestMetricsDelta {
   dropped: number;
 }
 
-/** The bucket of `seconds`: the first bound it does not exceed, else the overflow bucket. */
-export function bucketOf(seconds: number): number {
+/** The bucket of `value` among ascending `bounds`: the first bound it does not exceed, else the overflow bucket (bounds.length). */
+export function bucketOf(value: number, bounds: readonly number[] = LATENCY_BUCKETS): number {
   let i = 0;
-  while (i < LATENCY_BUCKETS.length && seconds > LATENCY_BUCKETS[i]) i++;
+  while (i < bounds.length && value > bounds[i]) i++;
   return i;
 }
 
