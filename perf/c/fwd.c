@@ -129,6 +129,8 @@ int main(int argc, char **argv) {
   /* tpacket_req is tpacket_req3's first four fields: V2 reads only those. */
   if (setsockopt(rx, SOL_PACKET, PACKET_RX_RING, &req, frames_mode ? sizeof(struct tpacket_req) : sizeof req) < 0) die("PACKET_RX_RING");
   const unsigned slots = req.tp_frame_nr, per_block = (unsigned)(block_size / 2048);
+/* The header of frames-mode slot i: slots fill a block, then the next one. */
+#define SLOT(i) ((struct tpacket2_hdr *)(ring + (size_t)((i) / per_block) * (size_t)block_size + (size_t)((i) % per_block) * 2048))
   uint8_t *ring = mmap(NULL, (size_t)block_size * (size_t)blocks, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_LOCKED, rx, 0);
   if (ring == MAP_FAILED) die("mmap");
   setsockopt(rx, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
@@ -160,7 +162,7 @@ int main(int argc, char **argv) {
     unsigned n = 0, first = current;
     struct tpacket2_hdr *h;
     while (n < (unsigned)batch) {
-      h = (struct tpacket2_hdr *)(ring + (size_t)(current / per_block) * (size_t)block_size + (size_t)(current % per_block) * 2048);
+      h = SLOT(current);
       uint32_t status = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
       if ((status & TP_STATUS_USER) == 0) break;
       prepare((uint8_t *)h + h->tp_mac, h->tp_snaplen, status, macs, n++);
@@ -173,7 +175,7 @@ int main(int argc, char **argv) {
     send_batch(tx, n);
     received += n;
     for (unsigned k = 0, s = first; k < n; k++, s = (s + 1) % slots) {
-      h = (struct tpacket2_hdr *)(ring + (size_t)(s / per_block) * (size_t)block_size + (size_t)(s % per_block) * 2048);
+      h = SLOT(s);
       __atomic_store_n(&h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
     }
   }
