@@ -15,11 +15,24 @@ import { RAMP_STEPS, rampStep } from './slow-start.js';
 import { UpstreamPool } from './upstream-pool.js';
 import { poolDefaults, type HashOn, type PoolOptions } from './types.js';
 
+/**
+ * What the operator says of a server (HAProxy's ready, drain and maint): `drain` takes no new
+ * clients but keeps its persistent ones; `maint` takes no request at all, as if it were down.
+ */
+export type AdminState = 'ready' | 'drain' | 'maint';
+export const ADMIN_STATES: readonly AdminState[] = ['ready', 'drain', 'maint'];
+
+export interface ServerChange { up?: boolean; weight?: number; admin?: AdminState }
+
 export interface ServerRuntime {
   index: number;
   id: string;
+  /** May take requests: healthy, and not in maintenance. */
   up: boolean;
-  /** The configured weight (0: drained). */
+  /** What the health checks say. */
+  healthy: boolean;
+  admin: AdminState;
+  /** The configured weight (0: drained, like `drain`). */
   weight: number;
   /** Slow start: when the server came back up (-1: not ramping), and its ramp step. */
   upSince: number;
@@ -44,7 +57,7 @@ export class BackendPool {
     const o = { ...poolDefaults, ...options };
     this.responseTimeoutMs = o.responseTimeoutMs;
     this.servers = options.servers.map((s, index) => ({
-      index, id: s.id, up: true, weight: s.weight ?? 1, upSince: -1, step: RAMP_STEPS,
+      index, id: s.id, up: true, healthy: true, admin: 'ready', weight: s.weight ?? 1, upSince: -1, step: RAMP_STEPS,
       connections: new UpstreamPool({ host: s.host, port: s.port, max: s.maxConnections ?? o.maxConnectionsPerServer, maxIdle: o.maxIdlePerServer, idleTimeoutMs: o.idleTimeoutMs,
         connectTimeoutMs: o.connectTimeoutMs, tls: options.tls }),
     }));
@@ -63,8 +76,9 @@ export class BackendPool {
     const p = this.persistence;
     if (p !== undefined) {
       const remembered = p.lookup(req, clientAddress);
-      // A remembered server that is down is ignored: the client moves, and the record is rewritten.
-      if (remembered >= 0 && remembered < this.servers.length && this.servers[remembered].up && this.servers[remembered].weight > 0) {
+      // A remembered server that is down (or in maintenance) is ignored: the client moves, and the
+      // record is rewritten. A drained one (weight 0) keeps its persistent clients, as in HAProxy.
+      if (remembered >= 0 && remembered < this.servers.length && this.servers[remembered].up) {
         const server = this.servers[remembered];
         return { server, addHeaders: p.chosen(req, clientAddress, remembered) };
       }
@@ -77,17 +91,22 @@ export class BackendPool {
 
   serverById(id: string): ServerRuntime | undefined { return this.servers.find((s) => s.id === id); }
 
-  setState(id: string, up: boolean | undefined, weight: number | undefined, now = Date.now()): void {
+  setState(id: string, change: ServerChange, now = Date.now()): void {
     const s = this.serverById(id);
     if (s === undefined) return;
-    if (up !== undefined && up !== s.up && this.slowStartMs > 0) {
+    const weightBefore = this.policyWeight(s);
+    if (change.up !== undefined) s.healthy = change.up;
+    if (change.admin !== undefined) s.admin = change.admin;
+    if (change.weight !== undefined) s.weight = change.weight;
+    const up = s.healthy && s.admin !== 'maint';
+    if (up !== s.up && this.slowStartMs > 0) {
       // Coming up: the ramp starts at its first step; going down: a later return ramps again.
       s.upSince = up ? now : -1;
       s.step = up ? 1 : RAMP_STEPS;
-      this.policy.onWeight(s.index, this.policyWeight(s));
     }
-    if (weight !== undefined && weight !== s.weight) { s.weight = weight; this.policy.onWeight(s.index, this.policyWeight(s)); }
-    if (up !== undefined && up !== s.up) {
+    const weight = this.policyWeight(s);
+    if (weight !== weightBefore) this.policy.onWeight(s.index, weight);
+    if (up !== s.up) {
       s.up = up;
       if (up) this.policy.onUp(s.index); else this.policy.onDown(s.index);
       // Idle keep-alive connections to a server that went down are of no use.
@@ -95,8 +114,9 @@ export class BackendPool {
     }
   }
 
-  /** The weight the policy sees: scaled by the ramp steps, so a ramp's first step is still an integer weight. */
+  /** The weight the policy sees: 0 while drained; scaled by the ramp steps, so a ramp's first step is still an integer weight. */
   private policyWeight(s: ServerRuntime): number {
+    if (s.admin === 'drain') return 0;
     return this.slowStartMs > 0 ? s.weight * s.step : s.weight;
   }
 

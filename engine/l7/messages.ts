@@ -1,5 +1,6 @@
 // Messages between the control plane (main thread) and the proxy workers.
 import type { MessagePort } from 'node:worker_threads';
+import type { ServerChange } from './backend-pool.js';
 import type { SharedL7State } from './proxy.js';
 import type { RequestMetricsDelta } from './request-metrics.js';
 import type { L7Options } from './types.js';
@@ -18,7 +19,8 @@ export interface WorkerData {
   pageCache?: MessagePort;
 }
 
-export interface ServerState { pool: string; server: string; up?: boolean; weight?: number }
+/** A change of one server: health (`up`), weight, or the operator's state. */
+export interface ServerState extends ServerChange { pool: string; server: string }
 
 export type ToWorker =
   | { type: 'server'; state: ServerState }

@@ -14,6 +14,7 @@ import { Clock } from './clock.js';
 import { ClientConnection, type ServiceContext } from './connection.js';
 import { defaultHeadLimits } from './http/limits.js';
 import { Router } from './routing.js';
+import type { ServerState } from './messages.js';
 import { ProxyStats } from './stats.js';
 import { tlsServerSetup } from './tls.js';
 import { defaultTimeouts, type L7Options, type RouteCdnOptions, type ServiceOptions } from './types.js';
@@ -142,8 +143,8 @@ export class L7Proxy {
     return a.port;
   }
 
-  setServerState(pool: string, server: string, up?: boolean, weight?: number): void {
-    this.pools.get(pool)?.setState(server, up, weight);
+  setServerState(state: ServerState): void {
+    this.pools.get(state.pool)?.setState(state.server, state);
   }
 
   /** Upstream connection counters per pool and server. */
@@ -158,10 +159,6 @@ export class L7Proxy {
     return out;
   }
 
-  /**
-   * Stops accepting; open client connections finish their exchange and close, idle keep-alive
-   * ones at once (closeAll ends them all now).
-   */
   /** closeAll: cut every connection now; else stop accepting and, with `drain`, end the kept-alive ones. */
   async close(closeAll = true, drain = true): Promise<void> {
     if (closeAll) for (const s of this.sockets) s.destroy();

@@ -17,14 +17,14 @@ async function main(): Promise<void> {
   const proxy = new L7Proxy(data.options, shared, {
     onPassive: (pool, server, kind) => send({ type: 'passive', pool, server, kind }), pageCache, workerIndex: data.index,
   });
-  for (const s of data.states) proxy.setServerState(s.pool, s.server, s.up, s.weight);
+  for (const s of data.states) proxy.setServerState(s);
   const fds: Record<string, number> = {};
   if (data.reusePort) {
     for (const s of data.options.services) fds[s.name] = openReusePortListener(s.host, data.ports[s.name] ?? s.port, 1024);
   }
   await proxy.listen(fds);
   port.on('message', (m: ToWorker) => {
-    if (m.type === 'server') proxy.setServerState(m.state.pool, m.state.server, m.state.up, m.state.weight);
+    if (m.type === 'server') proxy.setServerState(m.state);
     else if (m.type === 'stats') {
       const st = proxy.stats;
       send({ type: 'stats', id: m.id, stats: { index: data.index, connections: st.connections, accepted: st.accepted, dropped: st.dropped, requests: st.requests,

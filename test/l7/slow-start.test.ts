@@ -23,9 +23,9 @@ t.test('rampStep: the first step at once, then linear, all of it at the end', as
 t.test('weighted round robin: a returning server ramps from 1/20 of its share to all of it', async (t) => {
   const p = pool({ kind: 'weighted-round-robin' }, 10_000);
   t.equal(picksOfB(p, 40), 20, 'at start both servers are up at full weight: no ramp');
-  p.setState('b', false, undefined, 0);
+  p.setState('b', { up: false }, 0);
   t.equal(picksOfB(p, 40), 0, 'down: no picks');
-  p.setState('b', true, undefined, 1_000);
+  p.setState('b', { up: true }, 1_000);
   t.equal(picksOfB(p, 21), 1, 'just up: 1 pick in 21 (weights 20:1)');
   p.sweep(6_000);
   t.equal(picksOfB(p, 30), 10, 'half way: 10 in 30 (weights 20:10)');
@@ -37,8 +37,8 @@ t.test('weighted round robin: a returning server ramps from 1/20 of its share to
 
 t.test('least connections: a ramping server counts its load against its ramped weight', async (t) => {
   const p = pool({ kind: 'least-connections' }, 10_000);
-  p.setState('b', false, undefined, 0);
-  p.setState('b', true, undefined, 0);
+  p.setState('b', { up: false }, 0);
+  p.setState('b', { up: true }, 0);
   p.load[0] = 10;
   p.load[1] = 1;
   // a: 10 / 20 = 0.5; b at its first step: 1 / 1 = 1. Without the ramp b (1 / 20) would win.
@@ -51,8 +51,8 @@ t.test('hash and plain round robin do not ramp: a hash key does not move twice',
   for (const policy of [{ kind: 'hash', on: 'url' }, { kind: 'round-robin' }] as const) {
     const p = pool(policy, 10_000);
     const before = Array.from({ length: 200 }, (_, i) => p.policy.pick({ key: `/k${i}` }));
-    p.setState('b', false, undefined, 0);
-    p.setState('b', true, undefined, 0);
+    p.setState('b', { up: false }, 0);
+    p.setState('b', { up: true }, 0);
     const after = Array.from({ length: 200 }, (_, i) => p.policy.pick({ key: `/k${i}` }));
     t.same(after.filter((x) => x === 1).length, before.filter((x) => x === 1).length, `${policy.kind}: the returning server has its full share at once`);
   }
