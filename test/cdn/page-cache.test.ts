@@ -3,112 +3,15 @@
 // coalescing (in one thread and across worker threads), byte bound.
 import t from 'tap';
 import http from 'node:http';
-import zlib from 'node:zlib';
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import { CachingRewriter } from '../../engine/cdn/cache-front.js';
 import { PageCache, rulesHash } from '../../engine/cdn/page-cache.js';
 import { PageCacheHost } from '../../engine/cdn/cache-channel.js';
-import { serveThroughCache } from '../../engine/cdn/http-adapter.js';
-import { compilePolicy, type RewriteRules } from '../../engine/cdn/url-policy.js';
 import { CdnNode, RouteCdn } from '../../engine/cdn/index.js';
+import { clientAgent, expected, get, rules, setup, startBackend } from '../fixtures/cdn/cache-rig.js';
 
-const rules: RewriteRules = { baseUrls: ['https://cdn.example.net'], include: { prefixes: ['/static/'] } };
-const HASH = rulesHash([rules]);
-const PAGE = '<html><head><link rel=stylesheet href="/static/site.css"></head><body><img src="/static/a.png">{{n}}</body></html>';
-const REWRITTEN = '<html><head><link rel=stylesheet href="https://cdn.example.net/static/site.css"></head><body><img src="https://cdn.example.net/static/a.png">{{n}}</body></html>';
-
-/** What the back-end sends for a path; `n` in the body counts its requests for that path. */
-interface Behaviour { headers?: Record<string, string | string[]>; delayMs?: number; status?: number; type?: string; gzip?: boolean; corrupt?: boolean }
-
-interface Backend {
-  port: number;
-  hits: Map<string, number>;
-  conditionals: Array<{ path: string; inm?: string; ims?: string }>;
-  behave: Map<string, Behaviour>;
-  close(): void;
-}
-
-async function listen(server: http.Server): Promise<number> {
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return (server.address() as AddressInfo).port;
-}
-
-async function startBackend(): Promise<Backend> {
-  const hits = new Map<string, number>();
-  const conditionals: Backend['conditionals'] = [];
-  const behave = new Map<string, Behaviour>();
-  const server = http.createServer((req, res) => {
-    const path = req.url ?? '/';
-    const n = (hits.get(path) ?? 0) + 1;
-    hits.set(path, n);
-    const b = behave.get(path.replace(/\?.*/, '')) ?? {};
-    const inm = req.headers['if-none-match'];
-    const ims = req.headers['if-modified-since'];
-    if (inm !== undefined || ims !== undefined) conditionals.push({ path, inm, ims });
-    const respond = () => {
-      const headers = { 'content-type': b.type ?? 'text/html; charset=utf-8', ...(b.headers ?? {}) };
-      const etag = headers['etag'];
-      if (inm !== undefined && etag !== undefined && inm === etag) {
-        res.writeHead(304, { etag, 'cache-control': String(headers['cache-control'] ?? '') });
-        res.end();
-        return;
-      }
-      let body: Buffer = Buffer.from(PAGE.replace('{{n}}', `${path} #${n} lang=${req.headers['accept-language'] ?? ''}`));
-      if (b.gzip) { body = zlib.gzipSync(body); (headers as Record<string, string>)['content-encoding'] = 'gzip'; }
-      if (b.corrupt) { body = Buffer.from('definitely not gzip'); (headers as Record<string, string>)['content-encoding'] = 'gzip'; }
-      res.writeHead(b.status ?? 200, headers);
-      res.end(body);
-    };
-    if (b.delayMs) setTimeout(respond, b.delayMs); else respond();
-  });
-  const port = await listen(server);
-  return { port, hits, conditionals, behave, close: () => server.close() };
-}
-
-interface Front { port: number; cache: PageCache; clock: { t: number }; close(): void }
-
-async function startFront(backend: Backend, maxBytes = 1 << 20, maxPageBytes?: number): Promise<Front> {
-  const clock = { t: Date.parse('2026-11-25T08:00:00Z') };
-  const now = () => clock.t;
-  const cache = new PageCache({ maxBytes, now });
-  cache.setConfigHash(HASH);
-  const caching = new CachingRewriter({ cache, policy: compilePolicy(rules), rules: HASH, now, maxPageBytes });
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-  const server = http.createServer((req, res) => void serveThroughCache(caching, req, res, { host: '127.0.0.1', port: backend.port, agent }));
-  const port = await listen(server);
-  return { port, cache, clock, close: () => { server.close(); agent.destroy(); } };
-}
-
-interface Got { status: number; headers: http.IncomingHttpHeaders; body: string }
-
-const clientAgent = new http.Agent({ keepAlive: true, maxSockets: 200 });
-
-async function get(port: number, path: string, headers: http.OutgoingHttpHeaders = {}): Promise<Got> {
-  const res = await new Promise<http.IncomingMessage>((resolve, reject) =>
-    http.get({ host: '127.0.0.1', port, path, agent: clientAgent, headers: { host: 'www.example.com', ...headers } }, resolve).on('error', reject));
-  const chunks: Buffer[] = [];
-  for await (const c of res) chunks.push(c as Buffer);
-  let body = Buffer.concat(chunks);
-  if (res.headers['content-encoding'] === 'gzip' && body[0] === 0x1f) body = zlib.gunzipSync(body);
-  if (res.headers['content-encoding'] === 'br') body = zlib.brotliDecompressSync(body);
-  return { status: res.statusCode ?? 0, headers: res.headers, body: body.toString() };
-}
-
-async function setup(t: Tap.Test, maxBytes?: number, maxPageBytes?: number) {
-  const backend = await startBackend();
-  const front = await startFront(backend, maxBytes, maxPageBytes);
-  t.teardown(() => { front.close(); backend.close(); });
-  return { backend, front };
-}
-
-declare global { namespace Tap { type Test = import('tap').Test } }
 t.teardown(() => clientAgent.destroy());
-
-const expected = (path: string, n: number, lang = '') => REWRITTEN.replace('{{n}}', `${path} #${n} lang=${lang}`);
 
 t.test('miss, then hits from the cache in the coding each client accepts', async (t) => {
   const { backend, front } = await setup(t);
@@ -258,7 +161,7 @@ t.test('a change of the rewrite rules empties the cache; pages of old rules are 
 
 t.test('100 concurrent misses for a key make one back-end request', async (t) => {
   const { backend, front } = await setup(t);
-  backend.behave.set('/hot', { delayMs: 150, headers: { 'cache-control': 'max-age=60' } });
+  backend.behave.set('/hot', { delayMs: 500, headers: { 'cache-control': 'max-age=60' } });
   const all = await Promise.all(Array.from({ length: 100 }, () => get(front.port, '/hot')));
   t.equal(backend.hits.get('/hot'), 1, 'one back-end request');
   t.ok(all.every((r) => r.status === 200 && r.body === expected('/hot', 1)), 'every client got the page');
@@ -277,7 +180,7 @@ t.test('concurrent requests for a page that turns out not storable are not seria
 });
 
 t.test('the cache is bounded by bytes, least recently used first', async (t) => {
-  const { backend, front } = await setup(t, 6_000);
+  const { backend, front } = await setup(t, { maxBytes: 6_000 });
   for (let i = 0; i < 10; i++) backend.behave.set(`/l${i}`, { headers: { 'cache-control': 'max-age=600' } });
   for (let i = 0; i < 10; i++) await get(front.port, `/l${i}`);
   t.ok(front.cache.store.bytes <= 6_000, `bytes ${front.cache.store.bytes} within the bound`);
@@ -299,7 +202,7 @@ t.test('a back-end error is passed on and nothing is stored', async (t) => {
 });
 
 t.test('pages over the size limit are streamed (rewritten, not stored); undecodable bodies pass as they came', async (t) => {
-  const { backend, front } = await setup(t, 1 << 20, 64);
+  const { backend, front } = await setup(t, { maxPageBytes: 64 });
   backend.behave.set('/big', { headers: { 'cache-control': 'max-age=60' } });
   const big = await get(front.port, '/big');
   t.equal(big.headers['x-cache'], 'PASS');
