@@ -1,17 +1,20 @@
 // Serving HTML pages through the page cache (worker side): fresh hits straight from the store
-// (with 304 for clients' conditional requests), stale pages revalidated with the back-end's
-// validators, misses fetched once per key (the lease), rewritten, stored in every coding a client
-// may ask for, and anything not storable streamed through the rewriter as usual.
+// (with 304 for clients' conditional requests, 206 for a byte range), stale pages revalidated
+// with the back-end's validators, misses fetched once per key (the lease; always a GET, so a HEAD
+// fills the cache too, as in nginx and Varnish), rewritten, stored in every coding a client may
+// ask for, and anything not storable streamed through the rewriter as usual. Requests with
+// Authorization skip the cache: a signed-in user's page is never shared, nor theirs replaced.
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
+import { byteRange, ifRangeHolds } from './byte-range.js';
 import { cacheKey, varyNames, varyValue } from './cache-key.js';
 import { charsetOfContentType } from './charset.js';
 import { chooseCoding, decodeSync, encodeSync, parseContentEncoding, type Coding } from './content-coding.js';
 import { passReason, planRewrite, rewrittenHeaders } from './encoding.js';
-import { storability } from './freshness.js';
+import { ageOnArrival, storability } from './freshness.js';
 import { headerValue, type HeaderMap } from './headers.js';
 import type { Lookup, PageCacheApi } from './page-cache.js';
-import { sharedCopy, type StoredPage } from './page-store.js';
+import { sharedCopy, type Renewal, type StoredPage } from './page-store.js';
 import { rewriteHtml } from './rewriter.js';
 import { CdnStats } from './stats.js';
 import type { UrlPolicy } from './url-policy.js';
@@ -19,10 +22,11 @@ import type { UrlPolicy } from './url-policy.js';
 export interface OriginResponse { status: number; headers: HeaderMap; body: Readable }
 
 /**
- * Fetches the page from a back-end with `conditional` headers added. The caller sends the
- * client's request without the client's own If-None-Match, If-Modified-Since and Range.
+ * Fetches the page from a back-end with `conditional` headers added, with `method` (default: the
+ * client's). The caller sends the client's request without the client's own If-None-Match,
+ * If-Modified-Since and Range.
  */
-export type FetchOrigin = (conditional: HeaderMap) => Promise<OriginResponse>;
+export type FetchOrigin = (conditional: HeaderMap, method?: string) => Promise<OriginResponse>;
 
 export interface PageRequestInfo { method: string; url: URL; headers: HeaderMap }
 
@@ -53,11 +57,12 @@ export interface CachingRewriterOptions {
 
 const HOP_BY_HOP = ['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection'];
 const NOT_MODIFIED_FIELDS = ['cache-control', 'content-location', 'date', 'etag', 'expires', 'vary', 'last-modified', 'age', 'x-cache'];
-const REFRESHED_BY_304 = ['cache-control', 'expires', 'date', 'age', 'etag', 'last-modified'];
+const REFRESHED_BY_304 = ['cache-control', 'expires', 'date', 'etag', 'last-modified'];
 
 function replayHeaders(headers: HeaderMap): Record<string, string | string[]> {
   const out = rewrittenHeaders(headers, 'identity');
   for (const h of HOP_BY_HOP) delete out[h];
+  delete out['age']; // stated afresh at every answer (fromPage)
   const clean: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(out)) if (v !== undefined) clean[k] = v;
   return clean;
@@ -86,8 +91,13 @@ function asBuffer(u: Uint8Array): Buffer {
 
 /** A back-end response on its way to the client, rewritten as it streams when it is an HTML page. */
 export function streamThrough(policy: UrlPolicy, req: PageRequestInfo, res: OriginResponse, stats?: CdnStats): FrontResponse {
+  if (req.method === 'HEAD') {
+    // Read to its end (nothing, or the body of a GET made for the HEAD): an unread response holds its connection.
+    res.body.resume();
+    return { status: res.status, headers: res.headers, body: null, cache: 'PASS' };
+  }
   const plan = planRewrite(policy, { method: req.method, url: req.url, acceptEncoding: headerValue(req.headers, 'accept-encoding') }, res, stats);
-  if (plan === null) return { status: res.status, headers: res.headers, body: req.method === 'HEAD' ? null : res.body, cache: 'PASS' };
+  if (plan === null) return { status: res.status, headers: res.headers, body: res.body, cache: 'PASS' };
   const body = plan.transform;
   pipeline(res.body, body, () => {});
   return { status: res.status, headers: plan.headers, body, cache: 'PASS' };
@@ -109,7 +119,7 @@ export class CachingRewriter {
   }
 
   async handle(req: PageRequestInfo, fetchOrigin: FetchOrigin): Promise<FrontResponse> {
-    if (req.method !== 'GET' && req.method !== 'HEAD') return this.pass(req, await fetchOrigin({}));
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || req.headers['authorization'] !== undefined) return this.pass(req, await fetchOrigin({}));
     const key = cacheKey(req.url);
     const found: Lookup = await this.options.cache.lookup(key, req.headers);
     switch (found.kind) {
@@ -120,7 +130,7 @@ export class CachingRewriter {
       case 'stale':
         return this.revalidate(req, key, found.lease, found.page, fetchOrigin);
       default:
-        return this.fill(req, key, found.lease, fetchOrigin, {});
+        return this.fill(req, key, found.lease, fetchOrigin);
     }
   }
 
@@ -130,7 +140,8 @@ export class CachingRewriter {
   }
 
   private fromPage(req: PageRequestInfo, page: StoredPage, state: CacheState): FrontResponse {
-    const headers: HeaderMap = { ...page.headers, age: String(Math.max(0, Math.floor((this.now() - page.storedAt) / 1000))), 'x-cache': state };
+    const age = (page.ageOnArrival ?? 0) + this.now() - page.storedAt;
+    const headers: HeaderMap = { ...page.headers, age: String(Math.max(0, Math.floor(age / 1000))), 'x-cache': state };
     if (notModified(req.headers, page)) {
       const h: HeaderMap = {};
       for (const n of NOT_MODIFIED_FIELDS) if (headers[n] !== undefined) h[n] = headers[n];
@@ -139,6 +150,18 @@ export class CachingRewriter {
     const coding = chooseCoding(headerValue(req.headers, 'accept-encoding'), page.bodies.br !== undefined ? 'br' : 'gzip');
     const bytes = page.bodies[coding] ?? page.bodies.identity!;
     if (page.bodies[coding] !== undefined && coding !== 'identity') headers['content-encoding'] = coding;
+    headers['accept-ranges'] = 'bytes';
+    const range = req.method === 'GET' && page.status === 200 && ifRangeHolds(headerValue(req.headers, 'if-range'), headerValue(page.headers, 'etag'), page.lastModified)
+      ? byteRange(headerValue(req.headers, 'range'), bytes.byteLength)
+      : undefined;
+    if (range === 'unsatisfiable') {
+      headers['content-range'] = `bytes */${bytes.byteLength}`;
+      return { status: 416, headers, body: Buffer.alloc(0), cache: state };
+    }
+    if (range !== undefined) {
+      headers['content-range'] = `bytes ${range.start}-${range.end}/${bytes.byteLength}`;
+      return { status: 206, headers, body: asBuffer(bytes.subarray(range.start, range.end + 1)), cache: state };
+    }
     headers['content-length'] = String(bytes.byteLength);
     return { status: page.status, headers, body: req.method === 'HEAD' ? null : asBuffer(bytes), cache: state };
   }
@@ -148,36 +171,37 @@ export class CachingRewriter {
     if (page.originEtag !== undefined) conditional['if-none-match'] = page.originEtag;
     if (page.lastModified !== undefined) conditional['if-modified-since'] = page.lastModified;
     let res: OriginResponse;
-    try { res = await fetchOrigin(conditional); } catch (e) {
+    try { res = await fetchOrigin(conditional, 'GET'); } catch (e) {
       await this.options.cache.complete(key, lease, { kind: 'abandon' });
       throw e;
     }
-    if (res.status !== 304) return this.fill(req, key, lease, fetchOrigin, {}, res);
+    if (res.status !== 304) return this.fill(req, key, lease, fetchOrigin, res);
     res.body.resume();
     const headers = { ...page.headers };
     for (const n of REFRESHED_BY_304) {
       const v = res.headers[n];
       if (v !== undefined) headers[n] = n === 'etag' ? `W/${String(v).replace(/^W\//, '')}` : v;
     }
-    const verdict = storability(req.headers, { ...headers, etag: page.originEtag }, this.now());
-    const refreshed: StoredPage = { ...page, headers, storedAt: this.now(), freshUntil: verdict.storable ? verdict.freshUntil : 0 };
+    const verdict = storability(req.headers, { ...headers, etag: page.originEtag, age: res.headers['age'] }, this.now());
+    const renewal: Renewal = { headers, storedAt: this.now(), ageOnArrival: ageOnArrival(res.headers), freshUntil: verdict.storable ? verdict.freshUntil : 0 };
     await this.options.cache.complete(key, lease, verdict.storable
-      ? { kind: 'refresh', varyValues: page.varyValues, freshUntil: refreshed.freshUntil, headers }
+      ? { kind: 'refresh', varyValues: page.varyValues, renewal }
       : { kind: 'abandon' });
-    return this.fromPage(req, refreshed, 'REVALIDATED');
+    return this.fromPage(req, { ...page, ...renewal }, 'REVALIDATED');
   }
 
-  private async fill(req: PageRequestInfo, key: string, lease: number, fetchOrigin: FetchOrigin, conditional: HeaderMap, got?: OriginResponse): Promise<FrontResponse> {
+  /** Fetches (with a GET, also for a HEAD) and stores the page, or `got`, a response already fetched. */
+  private async fill(req: PageRequestInfo, key: string, lease: number, fetchOrigin: FetchOrigin, got?: OriginResponse): Promise<FrontResponse> {
     const cache = this.options.cache;
     let res: OriginResponse;
-    try { res = got ?? await fetchOrigin(conditional); } catch (e) {
+    try { res = got ?? await fetchOrigin({}, 'GET'); } catch (e) {
       await cache.complete(key, lease, { kind: 'abandon' });
       throw e;
     }
     const now = this.now();
     const verdict = storability(req.headers, res.headers, now);
-    const view = { method: req.method, url: req.url, acceptEncoding: headerValue(req.headers, 'accept-encoding') };
-    if (req.method !== 'GET' || !verdict.storable || passReason(view, res) !== undefined) {
+    const view = { method: 'GET', url: req.url, acceptEncoding: headerValue(req.headers, 'accept-encoding') };
+    if (!verdict.storable || passReason(view, res) !== undefined) {
       // Only a definite "not storable" answer earns a pass mark; errors and odd statuses retry.
       await cache.complete(key, lease, res.status === 200 ? { kind: 'pass', forMs: this.passMs } : { kind: 'abandon' });
       return this.pass(req, res);
@@ -219,6 +243,7 @@ export class CachingRewriter {
       originEtag: headerValue(res.headers, 'etag'),
       lastModified: headerValue(res.headers, 'last-modified'),
       storedAt: now,
+      ageOnArrival: ageOnArrival(res.headers),
       freshUntil: verdict.freshUntil,
       rules: this.options.rules,
     };

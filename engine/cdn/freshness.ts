@@ -4,7 +4,7 @@ import { cacheControl, headerValue, type HeaderMap } from './headers.js';
 
 export type Storability =
   | { storable: true; freshUntil: number }
-  | { storable: false; reason: 'request-no-store' | 'no-store' | 'private' | 'authorization' | 'set-cookie' | 'vary-star' | 'no-freshness' };
+  | { storable: false; reason: 'request-no-store' | 'no-store' | 'private' | 'set-cookie' | 'vary-star' | 'no-freshness' };
 
 function seconds(v: string | undefined): number | undefined {
   if (v === undefined || !/^\d+$/.test(v)) return undefined;
@@ -32,24 +32,26 @@ export function freshnessLifetime(res: HeaderMap, now: number): number | undefin
   return undefined;
 }
 
+/** The Age a response arrived with, in ms (0 when it states none). */
+export function ageOnArrival(res: HeaderMap): number {
+  return (seconds(headerValue(res, 'age')) ?? 0) * 1000;
+}
+
 function hasValidator(res: HeaderMap): boolean {
   return res['etag'] !== undefined || res['last-modified'] !== undefined;
 }
 
+/** Requests with Authorization never get this far: the cache front passes them (cache-front.ts). */
 export function storability(req: HeaderMap, res: HeaderMap, now: number): Storability {
   if (cacheControl(headerValue(req, 'cache-control')).has('no-store')) return { storable: false, reason: 'request-no-store' };
   const cc = cacheControl(headerValue(res, 'cache-control'));
   if (cc.has('no-store')) return { storable: false, reason: 'no-store' };
   if (cc.has('private')) return { storable: false, reason: 'private' };
-  if (req['authorization'] !== undefined && !cc.has('public') && !cc.has('s-maxage') && !cc.has('must-revalidate')) {
-    return { storable: false, reason: 'authorization' };
-  }
   // A page that sets a cookie is somebody's page: never shared.
   if (res['set-cookie'] !== undefined) return { storable: false, reason: 'set-cookie' };
   if ((headerValue(res, 'vary') ?? '').split(',').some((v) => v.trim() === '*')) return { storable: false, reason: 'vary-star' };
   const lifetime = freshnessLifetime(res, now);
   // Without a lifetime, or with none left, a stored page is only useful if it can be revalidated.
   if ((lifetime === undefined || lifetime === 0) && !hasValidator(res)) return { storable: false, reason: 'no-freshness' };
-  const age = (seconds(headerValue(res, 'age')) ?? 0) * 1000;
-  return { storable: true, freshUntil: now + Math.max(0, (lifetime ?? 0) - age) };
+  return { storable: true, freshUntil: now + Math.max(0, (lifetime ?? 0) - ageOnArrival(res)) };
 }

@@ -23,11 +23,11 @@ export interface OriginServer {
 /** A FetchOrigin for `req` against a back-end at host:port (the client's conditionals dropped). */
 export function httpOrigin(req: PageRequestInfo, backend: OriginServer): FetchOrigin {
   const request = backend.agent instanceof https.Agent ? https.request : http.request;
-  return (conditional) => new Promise<OriginResponse>((resolve, reject) => {
+  return (conditional, method = req.method) => new Promise<OriginResponse>((resolve, reject) => {
     const headers: http.OutgoingHttpHeaders = {};
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !NOT_FORWARDED.has(k)) headers[k] = v;
     for (const added of [backend.headers ?? {}, conditional]) for (const [k, v] of Object.entries(added)) if (v !== undefined) headers[k] = v;
-    const r = request({ host: backend.host, port: backend.port, method: req.method, path: req.url.pathname + req.url.search, headers, agent: backend.agent }, (res) => {
+    const r = request({ host: backend.host, port: backend.port, method, path: req.url.pathname + req.url.search, headers, agent: backend.agent }, (res) => {
       resolve({ status: res.statusCode ?? 502, headers: res.headers as HeaderMap, body: res });
     });
     if (backend.timeoutMs !== undefined) {

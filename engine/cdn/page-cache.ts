@@ -4,7 +4,7 @@
 // cache-channel.ts with the same PageCacheApi.
 import { createHash } from 'node:crypto';
 import type { HeaderMap } from './headers.js';
-import { PageStore, type StoredPage } from './page-store.js';
+import { PageStore, type Renewal, type StoredPage } from './page-store.js';
 
 export type Lookup =
   | { kind: 'hit'; page: StoredPage }
@@ -17,7 +17,7 @@ export type Lookup =
 
 export type Outcome =
   | { kind: 'store'; page: StoredPage }
-  | { kind: 'refresh'; varyValues: string[]; freshUntil: number; headers?: Record<string, string | string[]> }
+  | { kind: 'refresh'; varyValues: string[]; renewal: Renewal }
   | { kind: 'pass'; forMs: number }
   | { kind: 'abandon' };
 
@@ -133,7 +133,7 @@ export class PageCache implements PageCacheApi {
         }
         break;
       case 'refresh':
-        this.store.refresh(key, outcome.varyValues, outcome.freshUntil, outcome.headers);
+        this.store.refresh(key, outcome.varyValues, outcome.renewal);
         break;
       case 'pass':
         this.passUntil.set(key, this.now() + outcome.forMs);

@@ -19,10 +19,15 @@ export interface StoredPage {
   originEtag?: string;
   lastModified?: string;
   storedAt: number;
+  /** The Age (ms) the back-end's response came with: a page's Age is this plus its time stored. */
+  ageOnArrival?: number;
   freshUntil: number;
   /** Hash of the rewrite rules the page was rewritten under (see rulesHash). */
   rules: string;
 }
+
+/** What a revalidation (the back-end's 304) renews in a stored page. */
+export type Renewal = Pick<StoredPage, 'freshUntil' | 'storedAt' | 'ageOnArrival' | 'headers'>;
 
 export function pageSize(p: StoredPage): number {
   let n = 512 + p.key.length;
@@ -96,12 +101,12 @@ export class PageStore {
     return true;
   }
 
-  /** Replaces the freshness (and replayed headers) of a stored variant after a 304. */
-  refresh(key: string, varyValues: readonly string[], freshUntil: number, headers?: Record<string, string | string[]>): StoredPage | undefined {
+  /** Renews the freshness, age and replayed headers of a stored variant after a 304. */
+  refresh(key: string, varyValues: readonly string[], renewal: Renewal): StoredPage | undefined {
     const id = variantId(key, varyValues);
     const page = this.entries.get(id);
     if (page === undefined) return undefined;
-    const next = { ...page, freshUntil, headers: headers ?? page.headers };
+    const next = { ...page, ...renewal };
     this.entries.set(id, next);
     return next;
   }

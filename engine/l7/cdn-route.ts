@@ -73,9 +73,9 @@ export class CdnRoute {
       headers: forwardingFields(x.req, x.fwd), timeoutMs: x.pool.responseTimeoutMs,
     });
     const pool = x.pool.options.name;
-    const origin: FetchOrigin = async (conditional) => {
+    const origin: FetchOrigin = async (conditional, method) => {
       try {
-        const res = await fetch(conditional);
+        const res = await fetch(conditional, method);
         if (res.status >= 500) x.onPassive(pool, x.server.id, '5xx');
         return res;
       } catch (e) {

@@ -32,8 +32,9 @@ t.test('a changed Vary drops the old variants', async (t) => {
   t.equal(s.size, 1, 'only the new variant');
   t.ok(s.find('h/v', { cookie: 'x=1' }));
   t.equal(s.find('h/v', { 'accept-language': 'de' }), undefined);
-  t.equal(s.refresh('h/v', ['nope'], 5), undefined, 'refreshing a missing variant is a no-op');
-  t.equal(s.refresh('h/v', ['x=1'], 5)?.freshUntil, 5);
+  const renewal = { freshUntil: 5, storedAt: 3, ageOnArrival: 0, headers: {} };
+  t.equal(s.refresh('h/v', ['nope'], renewal), undefined, 'refreshing a missing variant is a no-op');
+  t.equal(s.refresh('h/v', ['x=1'], renewal)?.freshUntil, 5);
 });
 
 const purges: Array<[string, boolean, string, boolean]> = [

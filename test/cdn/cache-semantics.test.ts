@@ -1,0 +1,113 @@
+// What a user of nginx's proxy_cache or Varnish expects of the page cache, through real HTTP on
+// loopback: HEAD served from (and filling) the cache, an Age that counts the back-end's own, no
+// shared pages for Authorization requests, Range requests on cached pages, Vary: * not stored.
+import t from 'tap';
+import { clientAgent, expected, request, get, setup } from '../fixtures/cdn/cache-rig.js';
+
+t.teardown(() => clientAgent.destroy());
+
+t.test('a HEAD on a cold page fills the cache with a GET (as nginx and Varnish do); the GET after it is a hit', async (t) => {
+  const { backend, front } = await setup(t);
+  backend.behave.set('/h', { headers: { 'cache-control': 'max-age=60' } });
+  const head = await request(front.port, '/h', {}, 'HEAD');
+  t.equal(head.status, 200);
+  t.equal(head.raw.length, 0, 'no body');
+  t.equal(head.headers['content-length'], String(Buffer.byteLength(expected('/h', 1))), 'the length of the rewritten page');
+  t.same(backend.requests, ['GET /h'], 'the back-end was asked for the page, not its head');
+  const page = await get(front.port, '/h');
+  t.equal(page.headers['x-cache'], 'HIT', 'the GET after the HEAD is served from the cache');
+  t.equal(page.body, expected('/h', 1));
+});
+
+t.test('HEADs of pages that are not stored do not hold connections to the back-end', async (t) => {
+  // One connection to the back-end: a HEAD whose back-end response is never read would keep it.
+  const { backend, front } = await setup(t, { originSockets: 1 });
+  backend.behave.set('/ns', { headers: { 'cache-control': 'no-store' } });
+  for (let i = 0; i < 3; i++) t.equal((await request(front.port, '/ns', {}, 'HEAD')).status, 200, `HEAD ${i + 1}`);
+  const timeout = new Promise<string>((resolve) => setTimeout(() => resolve('timeout'), 3000).unref());
+  const got = await Promise.race([get(front.port, '/ns').then((r) => r.body), timeout]);
+  t.equal(got, expected('/ns', 4), 'a GET after them gets its page');
+});
+
+t.test("Age counts the age the back-end's response arrived with", async (t) => {
+  const { backend, front } = await setup(t);
+  backend.behave.set('/a', { headers: { 'cache-control': 'max-age=60', age: '30' } });
+  t.equal((await get(front.port, '/a')).headers['age'], '30', 'on the miss: the age it came with');
+  front.clock.t += 10_000;
+  const hit = await get(front.port, '/a');
+  t.equal(hit.headers['x-cache'], 'HIT');
+  t.equal(hit.headers['age'], '40', '30 s old on arrival, 10 s in the cache');
+  front.clock.t += 25_000;
+  t.equal((await get(front.port, '/a')).headers['x-cache'], 'MISS', 'stale once Age passes max-age (65 > 60), not 35 s after storing');
+
+  backend.behave.set('/rv', { headers: { 'cache-control': 'max-age=10', etag: '"rv"' } });
+  await get(front.port, '/rv');
+  front.clock.t += 15_000;
+  const revalidated = await get(front.port, '/rv');
+  t.equal(revalidated.headers['x-cache'], 'REVALIDATED');
+  t.equal(revalidated.headers['age'], '0', 'the back-end has just confirmed it: Age starts again');
+  front.clock.t += 3_000;
+  t.equal((await get(front.port, '/rv')).headers['age'], '3', 'and counts from the revalidation');
+});
+
+t.test('requests with Authorization are neither answered from the cache nor stored, and do not disturb it', async (t) => {
+  const { backend, front } = await setup(t);
+  backend.behave.set('/acct', { headers: { 'cache-control': 'max-age=60, s-maxage=60' } });
+  t.equal((await get(front.port, '/acct')).headers['x-cache'], 'MISS');
+  const authed = await get(front.port, '/acct', { authorization: 'Basic dTpw' });
+  t.equal(authed.headers['x-cache'], 'PASS', 'the signed-in user is not given the shared page');
+  t.equal(authed.body, expected('/acct', 2), "the back-end's answer for that user, rewritten");
+  t.equal((await get(front.port, '/acct')).headers['x-cache'], 'HIT', 'the shared page is still served to others');
+
+  backend.behave.set('/cold', { headers: { 'cache-control': 'max-age=60' } });
+  t.equal((await get(front.port, '/cold', { authorization: 'Bearer x' })).headers['x-cache'], 'PASS');
+  t.equal((await get(front.port, '/cold')).headers['x-cache'], 'MISS', 'an anonymous request after it fills the cache (no pass mark left)');
+  t.equal((await get(front.port, '/cold')).headers['x-cache'], 'HIT');
+});
+
+t.test('Range requests on a cached page: one range 206, an unsatisfiable one 416, several or a stale If-Range the whole page', async (t) => {
+  const { backend, front } = await setup(t);
+  const lm = 'Tue, 24 Nov 2026 10:00:00 GMT';
+  backend.behave.set('/r', { headers: { 'cache-control': 'max-age=60', etag: '"r"', 'last-modified': lm } });
+  const whole = Buffer.from(expected('/r', 1));
+  const size = whole.length;
+  const first = await get(front.port, '/r', { range: 'bytes=0-9' });
+  t.equal(first.status, 206, 'a range on the miss that stored the page');
+  t.equal(first.raw.toString(), whole.subarray(0, 10).toString());
+  const cases: Array<{ name: string; headers: Record<string, string>; status: number; range?: string; body?: Buffer }> = [
+    { name: 'first bytes', headers: { range: 'bytes=0-9' }, status: 206, range: `bytes 0-9/${size}`, body: whole.subarray(0, 10) },
+    { name: 'open-ended', headers: { range: 'bytes=100-' }, status: 206, range: `bytes 100-${size - 1}/${size}`, body: whole.subarray(100) },
+    { name: 'suffix', headers: { range: 'bytes=-7' }, status: 206, range: `bytes ${size - 7}-${size - 1}/${size}`, body: whole.subarray(size - 7) },
+    { name: 'end past the length is cut', headers: { range: `bytes=5-${size + 100}` }, status: 206, range: `bytes 5-${size - 1}/${size}`, body: whole.subarray(5) },
+    { name: 'past the end', headers: { range: `bytes=${size}-` }, status: 416, range: `bytes */${size}`, body: Buffer.alloc(0) },
+    { name: 'several ranges: the whole page', headers: { range: 'bytes=0-1,5-6' }, status: 200, body: whole },
+    { name: 'not bytes: the whole page', headers: { range: 'lines=1-2' }, status: 200, body: whole },
+    { name: 'If-Range with the Last-Modified date', headers: { range: 'bytes=0-3', 'if-range': lm }, status: 206, range: `bytes 0-3/${size}`, body: whole.subarray(0, 4) },
+    { name: 'If-Range with another date', headers: { range: 'bytes=0-3', 'if-range': 'Mon, 23 Nov 2026 10:00:00 GMT' }, status: 200, body: whole },
+    { name: 'If-Range with the (weak) ETag: never a strong match', headers: { range: 'bytes=0-3', 'if-range': 'W/"r"' }, status: 200, body: whole },
+  ];
+  for (const c of cases) {
+    const r = await get(front.port, '/r', c.headers);
+    t.equal(r.status, c.status, `${c.name}: ${c.status}`);
+    t.equal(r.headers['content-range'], c.range, `${c.name}: Content-Range`);
+    t.equal(r.raw.toString(), c.body?.toString(), `${c.name}: the bytes`);
+    t.equal(r.headers['x-cache'], 'HIT', `${c.name}: from the cache`);
+  }
+  const gz = await get(front.port, '/r', { range: 'bytes=0-1', 'accept-encoding': 'gzip' });
+  t.equal(gz.status, 206);
+  t.same([...gz.raw], [0x1f, 0x8b], 'a range of the gzip body a gzip client is sent');
+  t.equal((await get(front.port, '/r')).headers['accept-ranges'], 'bytes', 'cached pages say they take ranges');
+  t.equal(backend.hits.get('/r'), 1, 'the back-end saw one request');
+  t.same(backend.requests, ['GET /r'], 'and no Range');
+});
+
+t.test('Vary: * is never stored', async (t) => {
+  const { backend, front } = await setup(t);
+  backend.behave.set('/vs', { headers: { 'cache-control': 'max-age=60', vary: '*' } });
+  for (let i = 1; i <= 2; i++) {
+    const r = await get(front.port, '/vs');
+    t.equal(r.headers['x-cache'], 'PASS');
+    t.equal(r.body, expected('/vs', i), 'rewritten, fetched each time');
+  }
+  t.equal(front.cache.store.size, 0);
+});
