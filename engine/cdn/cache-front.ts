@@ -24,7 +24,7 @@ export interface OriginResponse { status: number; headers: HeaderMap; body: Read
 /**
  * Fetches the page from a back-end with `conditional` headers added, with `method` (default: the
  * client's). The caller sends the client's request without the client's own If-None-Match,
- * If-Modified-Since and Range.
+ * If-Modified-Since, Range and If-Range: those are in `conditional` when they are meant to go.
  */
 export type FetchOrigin = (conditional: HeaderMap, method?: string) => Promise<OriginResponse>;
 
@@ -103,6 +103,27 @@ export function streamThrough(policy: UrlPolicy, req: PageRequestInfo, res: Orig
   return { status: res.status, headers: plan.headers, body, cache: 'PASS' };
 }
 
+// The client's own validators and Range, sent on when the answer is for this client alone (not
+// from or for the cache): a video on a CDN route still seeks, a CDN revalidating a file gets its 304.
+const CLIENT_OWN = ['if-none-match', 'if-modified-since', 'range', 'if-range'];
+
+/**
+ * Fetches for this client alone and streams the answer through the rewriter. A byte range of a
+ * page that would be rewritten cannot be sent (its offsets count the back-end's bytes): the
+ * whole page is fetched instead.
+ */
+export async function fetchThrough(policy: UrlPolicy, req: PageRequestInfo, fetchOrigin: FetchOrigin, stats?: CdnStats): Promise<FrontResponse> {
+  const own: HeaderMap = {};
+  for (const n of CLIENT_OWN) if (req.headers[n] !== undefined) own[n] = req.headers[n];
+  let res = await fetchOrigin(own);
+  const view = { method: req.method, url: req.url };
+  if (res.status === 206 && passReason(view, { status: 200, headers: res.headers }) === undefined) {
+    res.body.destroy();
+    res = await fetchOrigin({});
+  }
+  return streamThrough(policy, req, res, stats);
+}
+
 export class CachingRewriter {
   readonly stats: CdnStats;
   private readonly maxPageBytes: number;
@@ -119,14 +140,14 @@ export class CachingRewriter {
   }
 
   async handle(req: PageRequestInfo, fetchOrigin: FetchOrigin): Promise<FrontResponse> {
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || req.headers['authorization'] !== undefined) return this.pass(req, await fetchOrigin({}));
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || req.headers['authorization'] !== undefined) return fetchThrough(this.options.policy, req, fetchOrigin, this.stats);
     const key = cacheKey(req.url);
     const found: Lookup = await this.options.cache.lookup(key, req.headers);
     switch (found.kind) {
       case 'hit':
         return this.fromPage(req, found.page, 'HIT');
       case 'pass':
-        return this.pass(req, await fetchOrigin({}));
+        return fetchThrough(this.options.policy, req, fetchOrigin, this.stats);
       case 'stale':
         return this.revalidate(req, key, found.lease, found.page, fetchOrigin);
       default:

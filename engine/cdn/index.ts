@@ -9,14 +9,14 @@
 //   per HTML-eligible request: route.serve(req, fetchOrigin)   (GET/HEAD through the cache when it has one)
 //   or, for a response already in hand: route.plan(req, head) → null | { transform, headers }
 import type { MessagePort } from 'node:worker_threads';
-import { CachingRewriter, streamThrough, type FetchOrigin, type FrontResponse, type PageRequestInfo } from './cache-front.js';
+import { CachingRewriter, fetchThrough, type FetchOrigin, type FrontResponse, type PageRequestInfo } from './cache-front.js';
 import { planRewrite, type PageRequest, type ResponseHeadView, type RewritePlan } from './encoding.js';
 import { PageCache, rulesHash, type PageCacheApi } from './page-cache.js';
 import { PageCacheHost } from './cache-channel.js';
 import { CdnStats } from './stats.js';
 import { compilePolicy, type RewriteRules, type UrlPolicy } from './url-policy.js';
 
-export { CachingRewriter, notModified, streamThrough, type FetchOrigin, type FrontResponse, type OriginResponse, type PageRequestInfo } from './cache-front.js';
+export { CachingRewriter, fetchThrough, notModified, streamThrough, type FetchOrigin, type FrontResponse, type OriginResponse, type PageRequestInfo } from './cache-front.js';
 export { PageCacheClient, PageCacheHost } from './cache-channel.js';
 export { PageCache, rulesHash, type PageCacheApi } from './page-cache.js';
 export { planRewrite, type PageRequest, type ResponseHeadView, type RewritePlan } from './encoding.js';
@@ -74,7 +74,7 @@ export class RouteCdn {
   /** One page request: through the shared cache, or fetched and rewritten as it streams. */
   async serve(req: PageRequestInfo, fetchOrigin: FetchOrigin): Promise<FrontResponse> {
     if (this.caching !== undefined) return this.caching.handle(req, fetchOrigin);
-    return streamThrough(this.policy, req, await fetchOrigin({}), this.stats);
+    return fetchThrough(this.policy, req, fetchOrigin, this.stats);
   }
 
   /** The streaming rewrite of a response head, or null to forward it untouched. */

@@ -111,3 +111,23 @@ t.test('Vary: * is never stored', async (t) => {
   }
   t.equal(front.cache.store.size, 0);
 });
+
+t.test("what the cache does not answer goes to the back-end with the client's Range and validators", async (t) => {
+  const { backend, front } = await setup(t);
+  backend.behave.set('/v.mp4', { type: 'video/mp4', ranges: true, headers: { etag: '"m"', 'cache-control': 'max-age=60' } });
+  const whole = await get(front.port, '/v.mp4');
+  t.equal(whole.status, 200, 'the first request: the whole file (the cache learns it is not a page)');
+  const range = await get(front.port, '/v.mp4', { range: 'bytes=2-5' });
+  t.equal(range.status, 206, "a seek gets the back-end's 206");
+  t.equal(range.headers['content-range'], `bytes 2-5/${whole.raw.length}`);
+  t.equal(range.raw.toString(), whole.raw.subarray(2, 6).toString());
+  const cond = await get(front.port, '/v.mp4', { 'if-none-match': '"m"' });
+  t.equal(cond.status, 304, "a revalidation gets the back-end's 304");
+
+  backend.behave.set('/ns', { ranges: true, headers: { 'cache-control': 'no-store' } });
+  await get(front.port, '/ns');
+  const page = await get(front.port, '/ns', { range: 'bytes=0-3' });
+  t.equal(page.status, 200, 'a range of a page that is rewritten: the whole page (offsets would be wrong)');
+  t.equal(page.body, expected('/ns', 3), 'rewritten');
+  t.same(backend.requests.slice(-2), ['GET /ns', 'GET /ns'], 'asked again without the range');
+});

@@ -145,3 +145,21 @@ t.test('a route without a cdn block passes HTML through untouched', async (t) =>
   }
   t.equal(hits.get('/raw/page'), 2, 'nothing cached');
 });
+
+t.test('through the live proxy: a HEAD fills the cache, a Range of a cached page is 206, Authorization skips the cache', async (t) => {
+  const { port, hits } = await cdnNode(t);
+  const head = await new Promise<http.IncomingMessage>((resolve, reject) => {
+    http.request({ host: '127.0.0.1', port, path: '/cold', method: 'HEAD', agent: false }, resolve).on('error', reject).end();
+  });
+  head.resume();
+  await once(head, 'end');
+  t.equal(head.headers['content-length'], String(Buffer.byteLength(REWRITTEN)), 'HEAD: the length of the rewritten page');
+  t.equal((await get(port, '/cold')).headers['x-cache'], 'HIT', 'the GET after the HEAD is a hit');
+  const range = await get(port, '/cold', { headers: { range: 'bytes=10-19' } });
+  t.equal(range.status, 206);
+  t.equal(range.headers['content-range'], `bytes 10-19/${Buffer.byteLength(REWRITTEN)}`);
+  t.equal(range.body, Buffer.from(REWRITTEN).subarray(10, 20).toString('latin1'));
+  const authed = await get(port, '/cold', { headers: { authorization: 'Basic dTpw' } });
+  t.equal(authed.headers['x-cache'], 'PASS', 'a signed-in request goes to the back-end');
+  t.equal(hits.get('/cold'), 2, 'the back-end saw the fill and the signed-in request');
+});
