@@ -223,8 +223,10 @@ export class CachingRewriter {
     const verdict = storability(req.headers, res.headers, now);
     const view = { method: 'GET', url: req.url, acceptEncoding: headerValue(req.headers, 'accept-encoding') };
     if (!verdict.storable || passReason(view, res) !== undefined) {
-      // Only a definite "not storable" answer earns a pass mark; errors and odd statuses retry.
-      await cache.complete(key, lease, res.status === 200 ? { kind: 'pass', forMs: this.passMs } : { kind: 'abandon' });
+      // Only the page's own "not storable" earns a pass mark; errors, odd statuses and a client's
+      // Cache-Control: no-store (this request's business, not the page's) leave the key to the next.
+      const clientsChoice = !verdict.storable && verdict.reason === 'request-no-store';
+      await cache.complete(key, lease, res.status === 200 && !clientsChoice ? { kind: 'pass', forMs: this.passMs } : { kind: 'abandon' });
       return this.pass(req, res);
     }
     const chunks: Buffer[] = [];

@@ -131,3 +131,12 @@ t.test("what the cache does not answer goes to the back-end with the client's Ra
   t.equal(page.body, expected('/ns', 3), 'rewritten');
   t.same(backend.requests.slice(-2), ['GET /ns', 'GET /ns'], 'asked again without the range');
 });
+
+t.test("a client's Cache-Control: no-store keeps its answer out of the cache, and only its answer", async (t) => {
+  const { backend, front } = await setup(t);
+  backend.behave.set('/q', { headers: { 'cache-control': 'max-age=60' } });
+  t.equal((await get(front.port, '/q', { 'cache-control': 'no-store' })).headers['x-cache'], 'PASS');
+  t.equal(front.cache.store.size, 0, 'not stored');
+  t.equal((await get(front.port, '/q')).headers['x-cache'], 'MISS', 'the next client fills the cache (no pass mark for the page)');
+  t.equal((await get(front.port, '/q')).headers['x-cache'], 'HIT');
+});
