@@ -162,12 +162,12 @@ t.test('error pages: each bad input gets its status, a short page, and a close',
 
 t.test('503 when no server is up; the connection stays usable', async (t) => {
   const { port, proxy } = await setup(t);
-  proxy.setServerState('p', 'a', false);
-  proxy.setServerState('p', 'b', false);
+  proxy.setServerState({ pool: 'p', server: 'a', up: false });
+  proxy.setServerState({ pool: 'p', server: 'b', up: false });
   const { text, closed } = await rawExchange(port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n');
   t.same(statuses(text), [503, 503]);
   t.notOk(closed);
-  proxy.setServerState('p', 'b', true);
+  proxy.setServerState({ pool: 'p', server: 'b', up: true });
   const ok = await rawExchange(port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n');
   t.match(ok.text, /"server":"b"/);
 });
@@ -265,7 +265,7 @@ t.test('hash scheduling on the URL and client-address persistence through a live
   for (let i = 0; i < 6; i++) servers.add(/"server":"(\w)"/.exec((await rawExchange(sticky.port, 'GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n')).text)![1]);
   t.equal(servers.size, 1, 'one client address, one server, across connections');
   const [only] = servers;
-  sticky.proxy.setServerState('p', only, false);
+  sticky.proxy.setServerState({ pool: 'p', server: only, up: false });
   const moved = /"server":"(\w)"/.exec((await rawExchange(sticky.port, 'GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n')).text)![1];
   t.not(moved, only, 'the client moves when its server goes down');
   const header = await setup(t, {}, { policy: { kind: 'hash', on: { header: 'X-User' } } });
@@ -338,8 +338,8 @@ t.test('a backup server takes the requests only while the pool\'s own server is 
   const serve = async () => /"server":"(\w+)"/.exec((await rawExchange(p.port('web'), 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).text)?.[1];
   const seen = async (n: number) => { const out = new Set<string | undefined>(); for (let i = 0; i < n; i++) out.add(await serve()); return [...out]; };
   t.same(await seen(6), ['main'], 'the backup idles');
-  p.setServerState('p', 'a', false);
+  p.setServerState({ pool: 'p', server: 'a', up: false });
   t.same(await seen(4), ['spare'], 'the pool\'s server down: the backup serves');
-  p.setServerState('p', 'a', true);
+  p.setServerState({ pool: 'p', server: 'a', up: true });
   t.same(await seen(4), ['main'], 'back: the backup idles again');
 });
