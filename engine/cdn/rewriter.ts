@@ -79,7 +79,7 @@ class NameKinds<K extends number> {
 }
 
 const ATTRIBUTES = new NameKinds([['src', Attr.Url], ['data-src', Attr.Url], ['poster', Attr.Url], ['href', Attr.Href], ['srcset', Attr.Srcset],
-  ['data-srcset', Attr.Srcset], ['style', Attr.Style], ['charset', Attr.Charset], ['http-equiv', Attr.HttpEquiv], ['content', Attr.Content],
+  ['data-srcset', Attr.Srcset], ['imagesrcset', Attr.Srcset], ['style', Attr.Style], ['charset', Attr.Charset], ['http-equiv', Attr.HttpEquiv], ['content', Attr.Content],
   ['rel', Attr.Rel]]);
 
 const enum Tag { Other, A, Area, Base, Link, Meta, Style }

@@ -77,6 +77,12 @@ t.test('anchors are rewritten when the rules say so', async (t) => {
   t.equal(out.toString(), '<a href="https://cdn2.example.net/edge/wp-content/big.png">x</a><A HREF=https://cdn2.example.net/edge/media/y.jpg>y</A><area href="https://cdn2.example.net/edge/static/m.png"><a href="/about/">z</a>');
 });
 
+t.test("a preload link's imagesrcset is rewritten with its href (else the browser preloads images it will not use)", async (t) => {
+  const out = rewriteHtml(Buffer.from('<link rel=preload as=image href="/static/a.png" imagesrcset="/static/a.png 1x, /static/a2.png 2x">'), { policy, pageUrl: new URL('http://x.example/') });
+  t.notMatch(out.toString(), /["\s]\/static\//, 'no URL left on the page host');
+  t.equal(out.toString().match(/https:\/\/cdn[12]\.example\.net(\/edge)?\/static\/a2?\.png/g)?.length, 3, 'href and both candidates');
+});
+
 t.test('a Content-Type charset wins over the meta declaration', async (t) => {
   const page = Buffer.concat([latin1('<meta charset="iso-8859-1"><img src="/static/'), Buffer.from('é', 'utf8'), latin1('.png">')]);
   const asUtf8 = rewriteHtml(page, { policy, pageUrl: new URL('http://x.example/'), charset: 'utf-8' }).toString('latin1');
