@@ -18,7 +18,8 @@ export function parseContentEncoding(value: string | undefined): Coding | undefi
 function acceptedCodings(header: string | undefined): Map<string, number> {
   const out = new Map<string, number>();
   for (const part of (header ?? '').split(',')) {
-    const [name, ...params] = part.trim().toLowerCase().split(';');
+    const [padded, ...params] = part.toLowerCase().split(';');
+    const name = padded.trim();
     if (name === '') continue;
     let q = 1;
     for (const p of params) {

@@ -164,6 +164,8 @@ const choices: Array<[string | undefined, string, string]> = [
   ['*', 'identity', 'gzip'],
   ['gzip;q=0, *;q=0', 'gzip', 'identity'],
   ['deflate', 'gzip', 'identity'],
+  ['gzip ;q=1', 'identity', 'gzip'], // whitespace before the ';' is allowed (RFC 9110 §12.4.2)
+  ['br ; q=0.5, gzip;q=0', 'identity', 'br'],
 ];
 for (const [accept, preferred, want] of choices) {
   t.equal(chooseCoding(accept, preferred as 'identity'), want, `Accept-Encoding ${accept} with ${preferred} preferred → ${want}`);
