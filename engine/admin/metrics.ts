@@ -57,6 +57,10 @@ export function createMetrics(opts: MetricsOptions = {}) {
     backendUp: new Gauge({
       name: 'lbarray_backend_up', help: 'Back-end server health (1 up, 0 down).', labelNames: ['pool', 'server'] as const, registers,
     }),
+    backendState: new Gauge({
+      name: 'lbarray_backend_admin_state', help: "The operator's state of a back-end server: 1 for its state (ready, drain, maint), 0 for the others.",
+      labelNames: ['pool', 'server', 'state'] as const, registers,
+    }),
     // CDN
     cacheLookups: new Counter({
       name: 'lbarray_cdn_cache_lookups_total', help: 'Page cache lookups, by result (hit, miss, revalidated, uncacheable).',
@@ -89,6 +93,6 @@ export const METRIC_NAMES = [
   'lbarray_scheduler_packets_total', 'lbarray_scheduler_drops_total', 'lbarray_scheduler_flows',
   'lbarray_scheduler_flow_evictions_total', 'lbarray_scheduler_maglev_rebuilds_total', 'lbarray_scheduler_role',
   'lbarray_failovers_total', 'lbarray_node_up', 'lbarray_client_connections', 'lbarray_client_connections_dropped_total', 'lbarray_requests_total',
-  'lbarray_request_duration_seconds', 'lbarray_tls_handshakes_total', 'lbarray_backend_up',
+  'lbarray_request_duration_seconds', 'lbarray_tls_handshakes_total', 'lbarray_backend_up', 'lbarray_backend_admin_state',
   'lbarray_cdn_cache_lookups_total', 'lbarray_cdn_cache_bytes', 'lbarray_cdn_rewrites_total',
 ] as const;

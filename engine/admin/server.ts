@@ -6,6 +6,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { canonicalAddress } from '../config/address.js';
 import { LbError } from '../errors.js';
+import { ADMIN_STATES, type AdminState } from '../l7/admin-state.js';
 import { logger } from '../log.js';
 import type { Metrics } from './metrics.js';
 import type { PurgeRequest, StatusSource } from './status.js';
@@ -73,6 +74,14 @@ function purgeRequest(body: Record<string, unknown>): PurgeRequest {
   return url !== undefined ? { url: url as string } : { prefix: prefix as string };
 }
 
+function serverRequest(body: Record<string, unknown>): { pool: string; server: string; state: AdminState } {
+  const { pool, server, state } = body;
+  if (typeof pool !== 'string' || pool === '') throw new HttpError(400, '"pool" must be a pool name');
+  if (typeof server !== 'string' || server === '') throw new HttpError(400, '"server" must be a server as address:port, e.g. "198.18.2.1:8080"');
+  if (!ADMIN_STATES.includes(state as AdminState)) throw new HttpError(400, `"state" must be one of ${ADMIN_STATES.join(', ')}`);
+  return { pool, server, state: state as AdminState };
+}
+
 function tokenMatches(header: string | undefined, token: string): boolean {
   const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
   if (!m) return false;
@@ -124,6 +133,16 @@ function routes(opts: AdminOptions): Record<string, Record<string, { action: boo
           const on = body.drain !== false;
           if (await source.drain(on, body.node) === false) throw new HttpError(404, `there is no node "${String(body.node)}" in the config`);
           send(res, 200, body.node === undefined ? { draining: on } : { node: body.node, draining: on });
+        },
+      },
+    },
+    '/server': {
+      POST: {
+        action: true,
+        handle: async (req, res) => {
+          const r = serverRequest(await readJson(req));
+          if (await source.server(r.pool, r.server, r.state) === false) throw new HttpError(404, `there is no server "${r.server}" in pool "${r.pool}"`);
+          send(res, 200, r);
         },
       },
     },

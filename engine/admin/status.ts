@@ -1,6 +1,7 @@
 // What the admin endpoint asks of the running node. The daemon implements StatusSource; the
 // admin server only translates HTTP to these calls.
 import type { ConfigIssue } from '../config/errors.js';
+import type { AdminState } from '../l7/admin-state.js';
 
 /** What `GET /status` says a node is: an LB node, or the elected scheduler too. (The endpoint listens only
  *  once every part has started and closes first on a stop, so it never shows a node starting or stopping.) */
@@ -17,7 +18,10 @@ export interface BackendHealth {
   pool: string;
   address: string;
   port: number;
+  /** What the health checks say. */
   up: boolean;
+  /** What the operator says (`lbarray server`): ready, drain or maint. */
+  state: AdminState;
 }
 
 export interface NodeStatus {
@@ -52,6 +56,11 @@ export interface StatusSource {
    * False: no such node.
    */
   drain(on: boolean, node?: string): boolean | void | Promise<boolean | void>;
+  /**
+   * Sets the operator's state of one back-end server of this node (`server`: address:port, as
+   * in the status): kept across reloads while the config has the server. False: no such server.
+   */
+  server(pool: string, server: string, state: AdminState): boolean | Promise<boolean>;
   /** Re-reads the config; a bad one is refused and the running one stays. */
   reload(): Promise<ReloadResult>;
 }

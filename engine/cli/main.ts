@@ -10,13 +10,14 @@ import { configJsonSchema } from '../config/docs.js';
 import { loadConfig, nodeById } from '../config/index.js';
 import { isLbError } from '../errors.js';
 import { configureLogging, LOG_LEVELS, parseLogLevel, type LogLevel } from '../log.js';
-import { drainNode, purgeCache, reloadNodes } from './commands/actions.js';
+import { drainNode, purgeCache, reloadNodes, setServerState } from './commands/actions.js';
 import { describeConfig } from './commands/check.js';
 import { runDemo } from './commands/demo.js';
 import { labDown, labUp } from './commands/lab.js';
 import { replayCapture } from './commands/replay.js';
 import { nodeLogOptions, runNode } from './commands/run.js';
 import { showStatus } from './commands/status.js';
+import { ADMIN_STATES, type AdminState } from '../l7/admin-state.js';
 import { processIo, type CliIo } from './io.js';
 import { requireCapabilities, requireInterface } from './preflight.js';
 
@@ -156,6 +157,17 @@ export function buildProgram(io: CliIo, exit: (code: number) => void): Command {
     .option('-n, --node <id>', 'only this node')
     .action(async (url: string, opts: { config: string; prefix?: boolean; node?: string }) => {
       exit(await purgeCache(loadConfig(opts.config), io, opts.prefix ? { prefix: url } : { url }, opts.node));
+    });
+
+  program.command('server')
+    .description("set a back-end server's state on every node: ready, drain (no new clients; persistent ones stay) or maint (no requests)")
+    .argument('<pool>', 'pool name')
+    .argument('<server>', 'address:port, as `lbarray status --node ID` lists it ([v6]:port for IPv6)')
+    .addArgument(new Argument('<state>', 'the new state').choices(ADMIN_STATES))
+    .addOption(configOption())
+    .option('-n, --node <id>', 'only this node')
+    .action(async (pool: string, server: string, state: AdminState, opts: { config: string; node?: string }) => {
+      exit(await setServerState(loadConfig(opts.config), io, pool, server, state, opts.node));
     });
 
   program.command('schema')

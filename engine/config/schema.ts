@@ -216,7 +216,7 @@ export const policySchema = z
 const serverSchema = z.strictObject({
   address: ipAny().describe('Back-end IPv4 or IPv6 address.'),
   port: port().describe('Back-end port.'),
-  weight: intIn(0, 1000).default(1).describe('Relative weight (weighted policies); 0 drains the server.'),
+  weight: intIn(0, 1000).default(1).describe('Relative weight (weighted policies); 0 drains the server: no new clients, persistent ones stay (as `lbarray server POOL ADDRESS:PORT drain` does at run time).'),
   maxConnections: intIn(1, 1_000_000).optional()
     .describe('Most connections from this node to the server, in use and idle (shared out among the proxy workers); requests beyond it wait for one (then 504 after proxy.responseTimeout). Default 256 per worker.'),
   backup: z.boolean({ error: say('expected true or false') }).default(false)

@@ -6,6 +6,8 @@
 import { CdnNode } from '../cdn/index.js';
 import { cdnCacheOptions, cdnRules, l7Options, nodeById, type Config, type NodeConfig } from '../config/index.js';
 import type { BackendHealth, NodeStatus, PurgeRequest } from '../admin/status.js';
+import { ADMIN_STATES, type AdminState } from '../l7/admin-state.js';
+import type { ServerState } from '../l7/messages.js';
 import { L7Node } from '../l7/workers.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../admin/metrics.js';
@@ -24,6 +26,8 @@ export class L7Part implements NodePart {
   private metrics!: Metrics;
   private self!: NodeConfig;
   private readonly winding = new Set<Promise<void>>();
+  /** The operator's server states (`lbarray server`), kept across reloads. */
+  private adminStates: ServerState[] = [];
   /** The page cache's counters at the last scrape. */
   private readonly cacheSeen: Record<string, number> = {};
 
@@ -48,7 +52,15 @@ export class L7Part implements NodePart {
         this.log.info({ pool, server, up, reason }, up ? 'back-end up' : 'back-end down');
       },
       onWorkerReplaced: (index, code) => this.log.warn({ index, code }, 'L7 worker died and was replaced'),
-    }, { reusePort: true, pageCache: this.cdn ?? undefined });
+    }, { reusePort: true, pageCache: this.cdn ?? undefined, adminStates: this.adminStates });
+  }
+
+  setServer(pool: string, server: string, state: AdminState): boolean {
+    if (this.node?.setAdminState(pool, server, state) !== true) return false;
+    this.adminStates = this.node.adminStates();
+    for (const st of ADMIN_STATES) this.metrics.backendState.set({ pool, server, state: st }, st === state ? 1 : 0);
+    this.log.info({ pool, server, state }, `back-end ${state === 'ready' ? 'ready' : state === 'drain' ? 'draining: no new clients' : 'in maintenance: no requests'}`);
+    return true;
   }
 
   // The page cache lives as long as the node; a change of the CDN rules flushes it.
@@ -90,7 +102,7 @@ export class L7Part implements NodePart {
     for (const pool of node.options.pools) {
       for (const server of pool.servers) {
         const up = byServer.get(`${pool.name}\0${server.id}`) ?? true;
-        s.backends.push({ pool: pool.name, address: server.host, port: server.port, up } satisfies BackendHealth);
+        s.backends.push({ pool: pool.name, address: server.host, port: server.port, up, state: node.adminState(pool.name, server.id) } satisfies BackendHealth);
       }
     }
     const stats = await node.stats();

@@ -9,6 +9,7 @@ import type { NodeStatus, PurgeRequest, ReloadResult, StatusSource } from '../ad
 import { adminEndpoint, nodeById, vipAddresses, type Config, type NodeConfig } from '../config/index.js';
 import { logger } from '../log.js';
 import { askNode } from '../cli/admin-client.js';
+import type { AdminState } from '../l7/admin-state.js';
 import { ConfigStore } from './config-store.js';
 import { handleSignals } from './signals.js';
 import { StopRegistry } from './stop-registry.js';
@@ -39,6 +40,8 @@ export interface NodePart {
   health?(): { ok: boolean; reason?: string };
   purge?(req: PurgeRequest): number | Promise<number>;
   drain?(on: boolean): void | Promise<void>;
+  /** The operator's state of a back-end server; false: this part has no such server. */
+  setServer?(pool: string, server: string, state: AdminState): boolean;
   /** The node is going away (SIGTERM): called before any part stops. */
   leave?(): void;
   /**
@@ -117,6 +120,9 @@ export async function startNodeDaemon(opts: NodeDaemonOptions): Promise<NodeDaem
       await tellPeers(on);
       log.info({ draining: on }, on ? 'draining: no new flows' : 'taking new flows again');
       return true;
+    },
+    server(pool, server, state) {
+      return parts.some((p) => p.setServer?.(pool, server, state) === true);
     },
     // Answers once every part has applied the new config (or refused the file).
     async reload(): Promise<ReloadResult> {

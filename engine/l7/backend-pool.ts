@@ -2,6 +2,7 @@
 // the keep-alive connections to each server and the in-flight counts. choose() is the whole
 // scheduling decision for a request; state changes arrive from the control plane.
 import { LbError } from '../errors.js';
+import type { AdminState } from './admin-state.js';
 import type { RequestHead } from './http/parser.js';
 import { cookieValue } from './persistence/cookies.js';
 import { ClientAddressPersistence } from './persistence/client-address.js';
@@ -14,13 +15,6 @@ import type { PickContext, Policy } from './policies/policy.js';
 import { RAMP_STEPS, rampStep } from './slow-start.js';
 import { UpstreamPool } from './upstream-pool.js';
 import { poolDefaults, type HashOn, type PoolOptions } from './types.js';
-
-/**
- * What the operator says of a server (HAProxy's ready, drain and maint): `drain` takes no new
- * clients but keeps its persistent ones; `maint` takes no request at all, as if it were down.
- */
-export type AdminState = 'ready' | 'drain' | 'maint';
-export const ADMIN_STATES: readonly AdminState[] = ['ready', 'drain', 'maint'];
 
 export interface ServerChange { up?: boolean; weight?: number; admin?: AdminState }
 

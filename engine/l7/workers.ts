@@ -6,6 +6,7 @@ import os from 'node:os';
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import { LbError } from '../errors.js';
 import { siblingEntry, startWorker } from '../worker-thread.js';
+import type { AdminState } from './admin-state.js';
 import { HealthMonitor } from './health.js';
 import type { FromWorker, ServerState, ToWorker, WorkerData, WorkerStats } from './messages.js';
 import { createSharedState, type SharedL7State } from './proxy.js';
@@ -60,8 +61,9 @@ export class L7Node {
   private readonly pendingStats = new Map<number, (s: WorkerStats) => void>();
 
   private constructor(readonly options: L7Options, readonly count: number, private readonly events: L7NodeEvents,
-    private readonly reusePort: boolean, private readonly pageCache: PageCacheHostApi | undefined) {
+    private readonly reusePort: boolean, private readonly pageCache: PageCacheHostApi | undefined, adminStates: readonly ServerState[]) {
     this.shared = createSharedState(options);
+    for (const s of adminStates) if (this.hasServer(s.pool, s.server)) this.states.set(`${s.pool}\0${s.server}`, { pool: s.pool, server: s.server, admin: s.admin });
     this.workers = new Array<Worker | null>(count).fill(null);
     this.health = new HealthMonitor(options.pools, (pool, server, up, reason) => {
       this.setServerState({ pool, server, up });
@@ -72,13 +74,15 @@ export class L7Node {
   /**
    * `reusePort`: listen on SO_REUSEPORT sockets even with one worker, so that a second node (a
    * reloaded config) can listen beside this one while this one winds down. `pageCache`: the
-   * host whose cache the CDN routes of every worker share.
+   * host whose cache the CDN routes of every worker share. `adminStates`: the operator's server
+   * states to start with (a reload keeps them for the servers the new config still has).
    */
-  static async start(options: L7Options, events: L7NodeEvents = {}, start: { reusePort?: boolean; pageCache?: PageCacheHostApi } = {}): Promise<L7Node> {
+  static async start(options: L7Options, events: L7NodeEvents = {},
+    start: { reusePort?: boolean; pageCache?: PageCacheHostApi; adminStates?: readonly ServerState[] } = {}): Promise<L7Node> {
     validateL7Options(options);
     const count = options.workers ?? os.availableParallelism();
     if (!Number.isInteger(count) || count < 1) throw new LbError('ERR_L7_WORKERS', `Expected a worker count of at least 1, but received ${count}.`);
-    const node = new L7Node(options, count, events, start.reusePort === true || count > 1, start.pageCache);
+    const node = new L7Node(options, count, events, start.reusePort === true || count > 1, start.pageCache, start.adminStates ?? []);
     node.ports = Object.fromEntries(options.services.map((s) => [s.name, s.port]));
     try {
       // The first worker binds (possibly port 0); the others join the port it got.
@@ -127,6 +131,24 @@ export class L7Node {
     const key = `${s.pool}\0${s.server}`;
     this.states.set(key, { ...this.states.get(key), ...s });
     this.broadcast({ type: 'server', state: s });
+  }
+
+  /** The operator's state of a server, in every worker; false when the pool has no such server. */
+  setAdminState(pool: string, server: string, admin: AdminState): boolean {
+    if (!this.hasServer(pool, server)) return false;
+    this.setServerState({ pool, server, admin });
+    return true;
+  }
+
+  /** The operator's state of every server that is not ready. */
+  adminStates(): ServerState[] {
+    return [...this.states.values()].filter((s) => s.admin !== undefined && s.admin !== 'ready').map((s) => ({ pool: s.pool, server: s.server, admin: s.admin }));
+  }
+
+  adminState(pool: string, server: string): AdminState { return this.states.get(`${pool}\0${server}`)?.admin ?? 'ready'; }
+
+  private hasServer(pool: string, server: string): boolean {
+    return this.options.pools.some((p) => p.name === pool && p.servers.some((s) => s.id === server));
   }
 
   private broadcast(m: ToWorker): void {

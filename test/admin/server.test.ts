@@ -5,6 +5,7 @@ import t from 'tap';
 import { createMetrics, METRIC_NAMES } from '../../engine/admin/metrics.js';
 import { LATENCY_BUCKETS } from '../../engine/l7/request-metrics.js';
 import { startAdminServer, type AdminServer } from '../../engine/admin/server.js';
+import type { AdminState } from '../../engine/l7/admin-state.js';
 import type { NodeStatus, PurgeRequest, ReloadResult, StatusSource } from '../../engine/admin/status.js';
 import { configureLogging } from '../../engine/log.js';
 
@@ -22,13 +23,19 @@ class TestNode implements StatusSource {
     return {
       node: 'lb1', role: 'scheduler', scheduler: 'lb1', draining: this.draining, uptimeSeconds: 5,
       nodes: [{ id: 'lb1', up: true, weight: 1, draining: this.draining }, { id: 'lb2', up: false, weight: 1, draining: false }],
-      backends: [{ pool: 'app', address: '198.18.0.101', port: 8080, up: true }],
+      backends: [{ pool: 'app', address: '198.18.0.101', port: 8080, up: true, state: this.servers.get('app 198.18.0.101:8080') ?? 'ready' }],
       counters: { packets: 42 },
     };
   }
   health() { return this.healthy ? { ok: true } : { ok: false, reason: 'no healthy back-end' }; }
   purge(req: PurgeRequest) { this.purges.push(req); return 3; }
   drain(on: boolean) { this.draining = on; }
+  readonly servers = new Map<string, AdminState>();
+  server(pool: string, server: string, state: AdminState) {
+    if (`${pool} ${server}` !== 'app 198.18.0.101:8080') return false;
+    this.servers.set(`${pool} ${server}`, state);
+    return true;
+  }
   async reload() { return this.nextReload; }
 }
 
@@ -99,6 +106,7 @@ t.test('actions need the bearer token when one is configured', (t) => withServer
     { path: '/purge', body: { url: 'http://www.lab.test/' } },
     { path: '/drain', body: {} },
     { path: '/reload', body: {} },
+    { path: '/server', body: { pool: 'app', server: '198.18.0.101:8080', state: 'maint' } },
   ];
   for (const c of cases) {
     const none = await post(`${s.url}${c.path}`, c.body);
@@ -109,6 +117,7 @@ t.test('actions need the bearer token when one is configured', (t) => withServer
   }
   t.same(node.purges, [], 'nothing was purged');
   t.equal(node.draining, false, 'nothing was drained');
+  t.equal(node.servers.size, 0, 'no server changed state');
   const ok = await post(`${s.url}/purge`, { prefix: 'http://www.lab.test/static/' }, TOKEN);
   t.equal(ok.status, 200);
   t.same(await ok.json(), { purged: 3 });
@@ -129,6 +138,17 @@ t.test('POST /drain drains and undrains', (t) => withServer(TOKEN, async (s, nod
   t.equal((await post(`${s.url}/drain`, { drain: 'yes' }, TOKEN)).status, 400);
 }));
 
+t.test('POST /server sets a back-end server\'s state; /status shows it', (t) => withServer(TOKEN, async (s, node) => {
+  const res = await post(`${s.url}/server`, { pool: 'app', server: '198.18.0.101:8080', state: 'drain' }, TOKEN);
+  t.equal(res.status, 200);
+  t.same(await res.json(), { pool: 'app', server: '198.18.0.101:8080', state: 'drain' });
+  t.match(await (await fetch(`${s.url}/status`)).json(), { backends: [{ address: '198.18.0.101', state: 'drain' }] });
+  const unknown = await post(`${s.url}/server`, { pool: 'app', server: '198.18.0.102:8080', state: 'drain' }, TOKEN);
+  t.equal(unknown.status, 404);
+  t.same(await unknown.json(), { error: 'there is no server "198.18.0.102:8080" in pool "app"' });
+  t.same([...node.servers.values()], ['drain'], 'the unknown server changed nothing');
+}));
+
 t.test('POST /reload: 200 when applied, 422 with the issues when refused', (t) => withServer(TOKEN, async (s, node) => {
   t.equal((await post(`${s.url}/reload`, undefined, TOKEN)).status, 200);
   node.nextReload = { ok: false, issues: [{ path: 'pools.app.servers[0].port', line: 12, message: 'expected a number 1-65535' }] };
@@ -146,6 +166,9 @@ t.test('bad requests get a clear 4xx', (t) => withServer(TOKEN, async (s) => {
     { name: 'purge with url and prefix', res: () => post(`${s.url}/purge`, { url: 'http://a/', prefix: 'http://a/' }, TOKEN), status: 400, error: /exactly one/ },
     { name: 'purge with neither', res: () => post(`${s.url}/purge`, {}, TOKEN), status: 400, error: /exactly one/ },
     { name: 'purge of a relative URL', res: () => post(`${s.url}/purge`, { url: '/index.html' }, TOKEN), status: 400, error: /absolute/ },
+    { name: 'server without a pool', res: () => post(`${s.url}/server`, { server: '198.18.0.101:8080', state: 'maint' }, TOKEN), status: 400, error: /"pool" must be a pool name/ },
+    { name: 'server without a server', res: () => post(`${s.url}/server`, { pool: 'app', state: 'maint' }, TOKEN), status: 400, error: /"server" must be a server as address:port/ },
+    { name: 'server with a bad state', res: () => post(`${s.url}/server`, { pool: 'app', server: '198.18.0.101:8080', state: 'down' }, TOKEN), status: 400, error: /"state" must be one of ready, drain, maint/ },
     { name: 'body over 64 KiB', res: () => post(`${s.url}/purge`, { url: `http://a/${'x'.repeat(70_000)}` }, TOKEN), status: 413 },
   ];
   for (const c of cases) {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import t from 'tap';
 import { createMetrics } from '../../engine/admin/metrics.js';
 import { startAdminServer, type AdminServer } from '../../engine/admin/server.js';
+import type { AdminState } from '../../engine/l7/admin-state.js';
 import type { NodeStatus, PurgeRequest, ReloadResult, StatusSource } from '../../engine/admin/status.js';
 import { bufferIo } from '../../engine/cli/io.js';
 import { runCli } from '../../engine/cli/main.js';
@@ -23,7 +24,8 @@ class TestNode implements StatusSource {
     return {
       node: this.id, role: this.role, scheduler: 'lb1', draining: this.draining, uptimeSeconds: 12.4,
       nodes: [{ id: 'lb1', up: true, weight: 1, draining: false }, { id: 'lb2', up: true, weight: 1, draining: false }, { id: 'lb3', up: false, weight: 1, draining: false }],
-      backends: [{ pool: 'app', address: '198.18.0.101', port: 8080, up: true }, { pool: 'app', address: '2001:2::102', port: 8080, up: false }],
+      backends: [{ pool: 'app', address: '198.18.0.101', port: 8080, up: true, state: this.servers.get('198.18.0.101:8080') ?? 'ready' },
+        { pool: 'app', address: '2001:2::102', port: 8080, up: false, state: 'ready' }],
       counters: { requests: 1000, packets: 5000 },
     };
   }
@@ -31,6 +33,12 @@ class TestNode implements StatusSource {
   purges: PurgeRequest[] = [];
   purge(req: PurgeRequest) { this.purges.push(req); return 5; }
   drain(on: boolean) { this.draining = on; }
+  readonly servers = new Map<string, AdminState>();
+  server(pool: string, server: string, state: AdminState) {
+    if (pool !== 'app' || !['198.18.0.101:8080', '[2001:2::102]:8080'].includes(server)) return false;
+    this.servers.set(server, state);
+    return true;
+  }
   async reload() { this.reloads++; return this.reloadResult; }
 }
 
@@ -83,7 +91,8 @@ t.test('status asks every node; an unreachable node is shown and makes the exit 
 t.test('status --node shows that node\'s back-ends and counters', async (t) => {
   const r = await cli('status', '-c', configFile, '--node', 'lb1');
   t.equal(r.code, 0, r.stderr);
-  t.match(r.stdout, /198\.18\.0\.101:8080\s+app\s+up/);
+  t.match(r.stdout, /BACKEND\s+POOL\s+HEALTH\s+STATE\n/);
+  t.match(r.stdout, /198\.18\.0\.101:8080\s+app\s+up\s+ready/);
   t.match(r.stdout, /\[2001:2::102\]:8080\s+app\s+down/);
   t.match(r.stdout, /requests\s+1000/);
 });
@@ -139,6 +148,26 @@ t.test('purge: a URL or a prefix, on every node', async (t) => {
   t.match(bad.stderr, 'node lb1 answered 400: expected an absolute http(s) URL');
 });
 
+t.test('server: a back-end\'s state on every node; an unknown server or state is refused', async (t) => {
+  const r = await cli('server', 'app', '198.18.0.101:8080', 'maint', '-c', configFile);
+  t.equal(r.code, 1, 'lb3 does not answer');
+  t.match(r.stdout, 'node lb1: app 198.18.0.101:8080 in maintenance: no requests.\nnode lb2: app 198.18.0.101:8080 in maintenance: no requests.\n');
+  t.match(r.stderr, 'node lb3 does not answer');
+  t.same([lb1.servers.get('198.18.0.101:8080'), lb2.servers.get('198.18.0.101:8080')], ['maint', 'maint']);
+  const shown = await cli('status', '-c', configFile, '--node', 'lb1');
+  t.match(shown.stdout, /198\.18\.0\.101:8080\s+app\s+up\s+maint/, 'status shows the state');
+  const one = await cli('server', 'app', '[2001:2::102]:8080', 'drain', '-c', configFile, '--node', 'lb2');
+  t.equal(one.code, 0, one.stderr);
+  t.match(one.stdout, 'node lb2: app [2001:2::102]:8080 draining: no new clients, persistent ones stay.');
+  t.equal(lb1.servers.get('[2001:2::102]:8080'), undefined, 'only lb2 was asked');
+  const unknown = await cli('server', 'app', '198.18.0.250:8080', 'ready', '-c', configFile, '--node', 'lb1');
+  t.equal(unknown.code, 1);
+  t.match(unknown.stderr, 'node lb1 answered 404: there is no server "198.18.0.250:8080" in pool "app"');
+  const badState = await cli('server', 'app', '198.18.0.101:8080', 'down', '-c', configFile);
+  t.equal(badState.code, 1);
+  t.match(badState.stderr, "value 'down' is invalid for argument 'state'. Allowed choices are ready, drain, maint.");
+});
+
 t.test('the real CLI prints the status table too', async (t) => {
   const r = await lbarray(['status', '-c', configFile, '--node', 'lb2']);
   t.equal(r.code, 0, r.stderr);
@@ -158,7 +187,7 @@ t.test('in-process: schema, version, check --json, help', async (t) => {
   t.equal(JSON.parse(json.stdout).nodes[2].adminAddress, '127.0.0.3');
   const help = await cli('--help');
   t.equal(help.code, 0);
-  for (const c of ['run', 'check', 'demo', 'lab', 'replay', 'status', 'drain', 'reload', 'purge', 'schema', 'version']) t.match(help.stdout, new RegExp(`\\n  ${c}\\b`), c);
+  for (const c of ['run', 'check', 'demo', 'lab', 'replay', 'status', 'drain', 'reload', 'purge', 'server', 'schema', 'version']) t.match(help.stdout, new RegExp(`\\n  ${c}\\b`), c);
   const missing = await cli('replay', 'no-such-capture.pcap');
   t.equal(missing.code, 1, 'replay of a missing capture fails');
   t.match(missing.stderr, /no-such-capture\.pcap/, 'and names the file in one sentence');

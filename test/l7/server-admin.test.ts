@@ -1,6 +1,10 @@
-// The operator's state of a back-end server, as a pool applies it: `drain` takes no new clients
+// The operator's state of a back-end server, as a pool applies it and as two proxy workers do: `drain` takes no new clients
 // but keeps the persistent ones, `maint` takes nothing (its clients move), `ready` undoes both.
 import t from 'tap';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { L7Node } from '../../engine/l7/workers.js';
+import { startBackend } from './fixtures/backends.js';
+import { cookieOf, get, serverOf } from './fixtures/client.js';
 import { BackendPool } from '../../engine/l7/backend-pool.js';
 import { parseRequestHead } from '../../engine/l7/http/parser.js';
 import { defaultHeadLimits } from '../../engine/l7/http/limits.js';
@@ -72,4 +76,57 @@ t.test('every server drained or in maintenance: no server (503), unless a backup
   const withBackup = new BackendPool({ name: 'p', servers: [...servers, { id: 'd', host: '127.0.0.1', port: 4, backup: true }] }, { secret: 'test' });
   for (const id of ['a', 'b', 'c']) withBackup.setState(id, { admin: 'drain' });
   t.same(fresh(withBackup), new Set(['d']), 'the backup takes over');
+});
+
+t.test('two workers: drain keeps cookie clients and sends new ones elsewhere; a replaced worker and a restarted node keep the state', async (t) => {
+  const bs = await Promise.all(['a', 'b'].map((id) => startBackend(id)));
+  t.teardown(() => Promise.all(bs.map((b) => b.close())));
+  const options = {
+    workers: 2,
+    services: [{ name: 'web', host: '127.0.0.1', port: 0, defaultPool: 'p' }],
+    pools: [{ name: 'p', persistence: { kind: 'cookie' as const, name: 'LB' }, servers: bs.map((b) => ({ id: b.id, host: '127.0.0.1', port: b.port })) }],
+  };
+  const l7 = await L7Node.start(options);
+  t.teardown(() => l7.stop());
+  const port = l7.ports.web;
+  let cookie = '';
+  while (cookie === '') { const r = await get(port, '/'); if (serverOf(r) === 'a') cookie = cookieOf(r, 'LB')!; }
+
+  t.equal(l7.setAdminState('p', 'nope', 'drain'), false, 'an unknown server is refused');
+  t.equal(l7.setAdminState('p', 'a', 'drain'), true);
+  // Workers take messages in order: once they answer a stats request, they have the state.
+  await l7.stats();
+  const pinned = await Promise.all(Array.from({ length: 20 }, () => get(port, '/', { headers: { Cookie: cookie } })));
+  t.same([...new Set(pinned.map(serverOf))], ['a'], 'drained: 20 requests with the cookie still reach a');
+  const fresh = await Promise.all(Array.from({ length: 20 }, () => get(port, '/')));
+  t.same([...new Set(fresh.map(serverOf))], ['b'], 'drained: 20 new clients all get b');
+
+  // A crashed worker's replacement starts with the state.
+  await l7.threads()[0].terminate();
+  // Under a loaded test run a worker can take seconds to start; it answers stats once it listens.
+  for (let i = 0; i < 600 && l7.threads().length < 2; i++) await sleep(50);
+  t.equal(l7.replaced, 1, 'the worker was replaced');
+  const acceptedBefore = (await l7.stats()).map((w) => w.accepted);
+  const afterCrash = await Promise.all(Array.from({ length: 40 }, () => get(port, '/')));
+  const acceptedAfter = (await l7.stats()).map((w) => w.accepted);
+  t.ok(acceptedAfter.every((n, i) => n > acceptedBefore[i]), `both workers took some of 40 new connections (${acceptedBefore} -> ${acceptedAfter})`);
+  t.same([...new Set(afterCrash.map(serverOf))], ['b'], 'the replacement worker also keeps a drained');
+
+  t.equal(l7.setAdminState('p', 'a', 'maint'), true);
+  await l7.stats();
+  const moved = await get(port, '/', { headers: { Cookie: cookie } });
+  t.equal(serverOf(moved), 'b', 'maintenance: the cookie client moves to b');
+  t.ok(cookieOf(moved, 'LB'), 'with a new cookie');
+  t.same(l7.adminStates(), [{ pool: 'p', server: 'a', admin: 'maint' }]);
+
+  // A reload starts a new node with the old one's states.
+  const next = await L7Node.start({ ...options, workers: 1 }, {}, { adminStates: l7.adminStates() });
+  t.teardown(() => next.stop());
+  const onNext = await Promise.all(Array.from({ length: 20 }, () => get(next.ports.web, '/')));
+  t.same([...new Set(onNext.map(serverOf))], ['b'], 'the new node starts with a in maintenance');
+  t.equal(next.adminState('p', 'a'), 'maint');
+  next.setAdminState('p', 'a', 'ready');
+  await next.stats();
+  const ready = await Promise.all(Array.from({ length: 20 }, () => get(next.ports.web, '/')));
+  t.same(new Set(ready.map(serverOf)), new Set(['a', 'b']), 'ready: a serves again');
 });

@@ -28,8 +28,8 @@ export async function showStatus(config: Config, io: CliIo, nodeId?: string): Pr
   const one = answers.length === 1 ? answers[0].status : undefined;
   if (one) {
     io.out('\n');
-    io.out(renderTable(['BACKEND', 'POOL', 'HEALTH'], one.backends.map((b) => [
-      `${b.address.includes(':') ? `[${b.address}]` : b.address}:${b.port}`, b.pool, b.up ? 'up' : 'down',
+    io.out(renderTable(['BACKEND', 'POOL', 'HEALTH', 'STATE'], one.backends.map((b) => [
+      `${b.address.includes(':') ? `[${b.address}]` : b.address}:${b.port}`, b.pool, b.up ? 'up' : 'down', b.state ?? 'ready',
     ]), ''));
     const counters = Object.entries(one.counters);
     if (counters.length > 0) {

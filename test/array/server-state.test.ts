@@ -1,0 +1,44 @@
+// An operator takes a back-end out for maintenance with `lbarray server`, on every node of a
+// running array, without editing the config: new requests avoid it on every node, `/status`
+// says so, a reload keeps it out, and `ready` brings it back.
+import t from 'tap';
+import { startArray } from './fixtures/array-lab.js';
+
+t.test('lbarray server POOL SERVER maint|ready acts on every node and survives a reload', async (t) => {
+  const a = await startArray(t);
+  const vip = a.lab.requireVip().v4;
+  const be2 = `${a.lab.host('be2').v4!.split('/')[0]}:8080`;
+  const fresh = async () => (await a.client(['fresh', vip, '80', '60'])).find((l) => l.phase === 'fresh') as
+    { byPeer: Record<string, number>; byBackend: Record<string, number>; failures: string[] };
+
+  const before = await fresh();
+  t.ok((before.byBackend.be2 ?? 0) > 0, `be2 serves at first (${JSON.stringify(before.byBackend)})`);
+
+  const maint = await a.cli(['server', 'app', be2, 'maint']);
+  t.equal(maint.code, 0, `lbarray server … maint exits 0: ${maint.output}`);
+  for (const id of ['lb1', 'lb2', 'lb3']) t.match(maint.output, `node ${id}: app ${be2} in maintenance`);
+  const during = await fresh();
+  t.same(during.failures, [], 'no request failed');
+  t.same(during.byBackend, { be1: 60 }, 'every request went to be1');
+  t.equal(Object.keys(during.byPeer).length, 3, 'on all three nodes');
+  for (const id of ['lb1', 'lb2', 'lb3']) {
+    const b = (await a.status(id)).backends.find((x) => `${x.address}:${x.port}` === be2);
+    t.match(b, { up: true, state: 'maint' }, `${id}'s status: be2 healthy, in maintenance`);
+  }
+
+  for (const id of ['lb1', 'lb2', 'lb3']) {
+    const { stdout } = await a.lab.exec(a.lab.clients[0]!.name, ['curl', '-s', '-X', 'POST', '--max-time', '20', `http://${a.address[id]}:9180/reload`]);
+    t.same(JSON.parse(stdout), { ok: true }, `${id} reloaded`);
+  }
+  t.same((await fresh()).byBackend, { be1: 60 }, 'after a reload be2 is still in maintenance');
+
+  const unknown = await a.cli(['server', 'app', '198.18.99.99:8080', 'drain', '--node', 'lb2']);
+  t.equal(unknown.code, 1, 'an unknown server: exit 1');
+  t.match(unknown.output, 'node lb2 answered 404: there is no server "198.18.99.99:8080" in pool "app"');
+
+  const ready = await a.cli(['server', 'app', be2, 'ready']);
+  t.equal(ready.code, 0, ready.output);
+  const after = await fresh();
+  t.same(after.failures, []);
+  t.ok((after.byBackend.be2 ?? 0) >= 20, `ready: be2 serves again (${JSON.stringify(after.byBackend)})`);
+});
