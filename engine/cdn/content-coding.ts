@@ -32,15 +32,19 @@ function acceptedCodings(header: string | undefined): Map<string, number> {
 }
 
 /**
- * The coding to send: the back-end's own when the client takes it, else gzip, br, identity in
- * that order of preference (gzip first: it is cheap to produce while streaming).
+ * The coding to send: the one the client ranks highest by q-value; among equals, the back-end's
+ * own (no re-encoding), then gzip (cheap to produce while streaming), then br. Deflate only as
+ * the back-end's own (clients disagree on what it means). Identity when the client takes none.
  */
 export function chooseCoding(acceptEncoding: string | undefined, preferred: Coding = 'identity'): Coding {
   const acc = acceptedCodings(acceptEncoding);
-  const q = (c: string) => acc.get(c) ?? (c === 'identity' ? 1 : acc.get('*') ?? 0);
-  if (preferred !== 'identity' && q(preferred) > 0) return preferred;
-  for (const c of ['gzip', 'br'] as const) if (q(c) > 0) return c;
-  return 'identity';
+  const q = (c: string) => acc.get(c) ?? acc.get('*') ?? 0;
+  let best: Coding = 'identity';
+  let bestQ = 0;
+  for (const c of [preferred, 'gzip', 'br'] as const) {
+    if (c !== 'identity' && q(c) > bestQ) { best = c; bestQ = q(c); }
+  }
+  return best;
 }
 
 /** "deflate" should be zlib-wrapped, but some servers send raw deflate: look at the first bytes. */

@@ -164,6 +164,8 @@ const choices: Array<[string | undefined, string, string]> = [
   ['*', 'identity', 'gzip'],
   ['gzip;q=0, *;q=0', 'gzip', 'identity'],
   ['deflate', 'gzip', 'identity'],
+  ['br;q=0.1, gzip', 'br', 'gzip'], // the client's q-values rank first, our preference breaks ties
+  ['gzip;q=0.4, br;q=0.8', 'gzip', 'br'],
   ['gzip ;q=1', 'identity', 'gzip'], // whitespace before the ';' is allowed (RFC 9110 §12.4.2)
   ['br ; q=0.5, gzip;q=0', 'identity', 'br'],
 ];
