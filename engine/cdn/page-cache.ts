@@ -3,6 +3,7 @@
 // requests stop queueing behind each other). Lives in the main thread; workers reach it through
 // cache-channel.ts with the same PageCacheApi.
 import { createHash } from 'node:crypto';
+import { purgeMatcher } from './cache-key.js';
 import type { HeaderMap } from './headers.js';
 import { PageStore, type Renewal, type StoredPage } from './page-store.js';
 
@@ -36,7 +37,13 @@ export interface PageCacheOptions {
   now?: () => number;
 }
 
-interface Lease { id: number; waiters: Array<() => void>; timer: NodeJS.Timeout }
+interface Lease {
+  id: number;
+  waiters: Array<() => void>;
+  timer: NodeJS.Timeout;
+  /** A purge named the key while its page was being fetched: what comes back may be the old page. */
+  purged?: boolean;
+}
 
 /** Hash of the rewrite configuration: stored pages are valid only under the same hash. */
 export function rulesHash(rules: unknown): string {
@@ -125,8 +132,8 @@ export class PageCache implements PageCacheApi {
     if (current === undefined || current.id !== lease) return;
     switch (outcome.kind) {
       case 'store':
-        // A page rewritten under another configuration is not kept.
-        if (outcome.page.rules === this.hash) {
+        // A page rewritten under another configuration, or fetched before a purge, is not kept.
+        if (outcome.page.rules === this.hash && current.purged !== true) {
           const replaces = this.store.has(key, outcome.page.varyValues);
           if (this.store.put(outcome.page)) this.counters.stored++;
           if (replaces) this.bump();
@@ -150,7 +157,9 @@ export class PageCache implements PageCacheApi {
   }
 
   async purge(target: string, prefix: boolean): Promise<number> {
-    const n = this.store.purge(target, prefix);
+    const match = purgeMatcher(target, prefix);
+    for (const [key, lease] of this.leases) if (match(key)) lease.purged = true;
+    const n = this.store.purge(match);
     this.counters.purged += n;
     if (n > 0) this.bump();
     return n;

@@ -2,7 +2,7 @@
 // bytes. Bodies live in SharedArrayBuffers, so handing a page to a worker thread shares it rather
 // than copying it; a page is never changed once stored (a refresh replaces its freshness only).
 import type { Coding } from './content-coding.js';
-import { purgeMatcher, varyValue } from './cache-key.js';
+import { varyValue } from './cache-key.js';
 import type { HeaderMap } from './headers.js';
 
 export interface StoredPage {
@@ -126,9 +126,8 @@ export class PageStore {
     return n;
   }
 
-  /** Drops one URL (every variant) or, with `prefix`, every URL under it. Returns pages dropped. */
-  purge(target: string, prefix: boolean): number {
-    const match = purgeMatcher(target, prefix);
+  /** Drops every page (every variant) whose key matches (see purgeMatcher). Returns pages dropped. */
+  purge(match: (key: string) => boolean): number {
     let n = 0;
     for (const [id, p] of this.entries) if (match(p.key)) { this.remove(id, p); n++; }
     return n;

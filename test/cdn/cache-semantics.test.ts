@@ -140,3 +140,15 @@ t.test("a client's Cache-Control: no-store keeps its answer out of the cache, an
   t.equal((await get(front.port, '/q')).headers['x-cache'], 'MISS', 'the next client fills the cache (no pass mark for the page)');
   t.equal((await get(front.port, '/q')).headers['x-cache'], 'HIT');
 });
+
+t.test('a purge while the page is being fetched keeps that fetch out of the cache', async (t) => {
+  const { backend, front } = await setup(t);
+  backend.behave.set('/p', { delayMs: 400, headers: { 'cache-control': 'max-age=600' } });
+  const inFlight = get(front.port, '/p');
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  t.equal(await front.cache.purge('/p', false), 0, 'nothing stored yet');
+  t.equal((await inFlight).body, expected('/p', 1), 'the fetch still answers its client');
+  t.equal(front.cache.store.size, 0, 'but what it fetched before the purge is not stored');
+  backend.behave.set('/p', { headers: { 'cache-control': 'max-age=600' } });
+  t.equal((await get(front.port, '/p')).body, expected('/p', 2), 'the next request fetches afresh');
+});
