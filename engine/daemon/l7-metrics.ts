@@ -3,13 +3,11 @@
 // (deltas), so counters only grow, and the connections gauge is the sum of the workers' levels.
 import type { Metrics } from '../admin/metrics.js';
 import type { PageCache } from '../cdn/page-cache.js';
-import type { WorkerStats } from '../l7/messages.js';
+import type { RequestMetricsDelta } from '../l7/request-metrics.js';
 
-export function applyRequestMetrics(metrics: Metrics, workers: readonly WorkerStats[]): void {
+export function applyRequestMetrics(metrics: Metrics, deltas: readonly RequestMetricsDelta[]): void {
   const connections: Record<string, number> = {};
-  for (const w of workers) {
-    const m = w.metrics;
-    if (m === undefined) continue;
+  for (const m of deltas) {
     for (const r of m.requests) metrics.requests.inc({ pool: r.pool, status: String(r.status) }, r.count);
     for (const d of m.durations) metrics.requestDuration.add({ pool: d.pool }, d.counts, d.sum);
     if (m.tls.full > 0) metrics.tlsHandshakes.inc({ result: 'ok', resumed: 'false' }, m.tls.full);

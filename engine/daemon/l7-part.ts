@@ -26,6 +26,8 @@ export class L7Part implements NodePart {
   private metrics!: Metrics;
   private self!: NodeConfig;
   private readonly winding = new Set<Promise<void>>();
+  /** Nodes a reload replaced, until their request metrics are all in. */
+  private readonly retired = new Set<L7Node>();
   /** The operator's server states (`lbarray server`), kept across reloads. */
   private adminStates: ServerState[] = [];
   /** The page cache's counters at the last scrape. */
@@ -38,7 +40,14 @@ export class L7Part implements NodePart {
     // Requests, durations, TLS handshakes and connections, as the workers counted them since the last scrape.
     ctx.metrics.beforeScrape(async () => {
       if (this.cdn) applyCacheMetrics(this.metrics, this.cdn.cache, this.cacheSeen);
-      if (this.node) applyRequestMetrics(this.metrics, await this.node.stats(true));
+      // A reload's old workers count on until they exit; a retired node goes once it has handed over their last counts.
+      const deltas = [];
+      for (const node of [...this.retired, ...(this.node ? [this.node] : [])]) {
+        const stopped = node.stopped;
+        deltas.push(...await node.takeMetrics());
+        if (stopped) this.retired.delete(node);
+      }
+      applyRequestMetrics(this.metrics, deltas);
     });
     this.configureCdn(ctx.config);
     this.node = await this.startNode(ctx.config);
@@ -78,6 +87,7 @@ export class L7Part implements NodePart {
     this.configureCdn(next);
     this.node = await this.startNode(next);
     if (old) {
+      this.retired.add(old);
       const done = old.stop({ graceful: true, drain: false, graceMs: RELOAD_GRACE_MS }).finally(() => this.winding.delete(done));
       this.winding.add(done);
     }

@@ -35,7 +35,9 @@ export type FromWorker =
   | { type: 'ready'; ports: Record<string, number> }
   | { type: 'failed'; code: string; message: string }
   | { type: 'passive'; pool: string; server: string; kind: 'error' | '5xx' }
-  | { type: 'stats'; id: number; stats: WorkerStats };
+  | { type: 'stats'; id: number; stats: WorkerStats }
+  /** The request metrics counted since the last scrape, sent as a stopped worker exits. */
+  | { type: 'final'; metrics: RequestMetricsDelta };
 
 export interface WorkerStats {
   index: number;

@@ -30,7 +30,8 @@ async function main(): Promise<void> {
       send({ type: 'stats', id: m.id, stats: { index: data.index, connections: st.connections, accepted: st.accepted, dropped: st.dropped, requests: st.requests,
         responses: st.responses, errors: st.errors, upstream: proxy.upstreamStats(), ...(m.metrics === true ? { metrics: proxy.requestMetrics.take() } : {}) } });
     } else if (m.type === 'stop') {
-      void proxy.close(m.graceful !== true, m.drain !== false).then(() => process.exit(0));
+      // What was counted since the last scrape leaves with the thread (a reload's old workers serve on for a while).
+      void proxy.close(m.graceful !== true, m.drain !== false).then(() => { send({ type: 'final', metrics: proxy.requestMetrics.take() }); process.exit(0); });
     }
   });
   send({ type: 'ready', ports: Object.fromEntries(data.options.services.map((s) => [s.name, proxy.port(s.name)])) });

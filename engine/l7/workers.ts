@@ -9,6 +9,7 @@ import { siblingEntry, startWorker } from '../worker-thread.js';
 import type { AdminState } from './admin-state.js';
 import { HealthMonitor } from './health.js';
 import type { FromWorker, ServerState, ToWorker, WorkerData, WorkerStats } from './messages.js';
+import type { RequestMetricsDelta } from './request-metrics.js';
 import { createSharedState, type SharedL7State } from './proxy.js';
 import { Router } from './routing.js';
 import { tlsServerSetup } from './tls.js';
@@ -59,6 +60,8 @@ export class L7Node {
   private stopping = false;
   private statsId = 0;
   private readonly pendingStats = new Map<number, (s: WorkerStats) => void>();
+  /** The last request metrics of workers that exited after a stop, until takeMetrics() hands them over. */
+  private readonly unclaimed: RequestMetricsDelta[] = [];
 
   private constructor(readonly options: L7Options, readonly count: number, private readonly events: L7NodeEvents,
     private readonly reusePort: boolean, private readonly pageCache: PageCacheHostApi | undefined, adminStates: readonly ServerState[]) {
@@ -112,6 +115,7 @@ export class L7Node {
         if (m.type === 'ready') { ready = true; resolve(m.ports); } else if (m.type === 'failed') reject(new LbError(m.code, m.message));
         else if (m.type === 'passive') this.health.passive(m.pool, m.server, m.kind);
         else if (m.type === 'stats') { this.pendingStats.get(m.id)?.(m.stats); this.pendingStats.delete(m.id); }
+        else if (m.type === 'final') this.unclaimed.push(m.metrics);
       });
       worker.on('error', (e) => { if (!ready) reject(e); });
       worker.on('exit', (code) => {
@@ -158,13 +162,29 @@ export class L7Node {
   /** The live worker threads (tests use this to kill one). */
   threads(): Worker[] { return this.workers.filter((w): w is Worker => w !== null); }
 
-  /** Each worker's counters; `metrics`: also its request metrics since the last such call (one caller: the scrape). */
-  async stats(metrics = false): Promise<WorkerStats[]> {
-    return Promise.all(this.threads().map((w) => new Promise<WorkerStats>((resolve) => {
+  /** The request metrics counted since the last call (one caller: the scrape), those of stopped workers included. */
+  async takeMetrics(): Promise<RequestMetricsDelta[]> {
+    const live = (await this.ask(true)).map((w) => w.metrics!);
+    return [...live, ...this.unclaimed.splice(0)];
+  }
+
+  /** Stopped, and every worker has exited (so takeMetrics() has had their last counts). */
+  get stopped(): boolean { return this.stopping && this.threads().length === 0; }
+
+  /** Each worker's counters. */
+  stats(): Promise<WorkerStats[]> { return this.ask(false); }
+
+  /** Each worker's counters; `metrics`: also its request metrics since the last such ask. */
+  private async ask(metrics: boolean): Promise<WorkerStats[]> {
+    const answers = await Promise.all(this.threads().map((w) => new Promise<WorkerStats | undefined>((resolve) => {
       const id = ++this.statsId;
-      this.pendingStats.set(id, resolve);
+      // A worker that exits first (a stop, a crash) answers nothing; a stopped one has sent its 'final' counts.
+      const gone = () => { this.pendingStats.delete(id); resolve(undefined); };
+      w.once('exit', gone);
+      this.pendingStats.set(id, (s) => { w.off('exit', gone); resolve(s); });
       w.postMessage({ type: 'stats', id, metrics } satisfies ToWorker);
     })));
+    return answers.filter((a): a is WorkerStats => a !== undefined);
   }
 
   /**

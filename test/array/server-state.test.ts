@@ -1,6 +1,7 @@
 // An operator takes a back-end out for maintenance with `lbarray server`, on every node of a
 // running array, without editing the config: new requests avoid it on every node, `/status`
-// says so, a reload keeps it out, and `ready` brings it back.
+// says so, a reload keeps it out, and `ready` brings it back. The requests the reload's old
+// workers served still reach lbarray_requests_total.
 import t from 'tap';
 import { startArray } from './fixtures/array-lab.js';
 
@@ -41,4 +42,12 @@ t.test('lbarray server POOL SERVER maint|ready acts on every node and survives a
   const after = await fresh();
   t.same(after.failures, []);
   t.ok((after.byBackend.be2 ?? 0) >= 20, `ready: be2 serves again (${JSON.stringify(after.byBackend)})`);
+
+  // Every request is counted once by the node that served it, those served by the workers the reload replaced too.
+  let counted = 0;
+  for (const id of ['lb1', 'lb2', 'lb3']) {
+    const { stdout } = await a.lab.exec(a.lab.clients[0]!.name, ['curl', '-s', '--max-time', '5', `http://${a.address[id]}:9180/metrics`]);
+    for (const m of stdout.matchAll(/^lbarray_requests_total\{pool="app",status="200"[^}]*\} (\d+)$/gm)) counted += Number(m[1]);
+  }
+  t.equal(counted, 4 * 60, 'lbarray_requests_total over the three nodes: the 240 requests sent');
 });

@@ -55,7 +55,7 @@ t.test('a scrape exports what two workers served: requests by pool and status, d
   t.teardown(async () => { await node.stop(); await be.close(); certs.cleanup(); });
   const metrics = createMetrics({ defaultLabels: { node: 'lb1' } });
   const scrape = async () => {
-    applyRequestMetrics(metrics, await node.stats(true));
+    applyRequestMetrics(metrics, await node.takeMetrics());
     return metrics.registry.metrics();
   };
   const web = node.ports.web;
@@ -78,6 +78,26 @@ t.test('a scrape exports what two workers served: requests by pool and status, d
   const again = await scrape();
   t.match(again, /lbarray_requests_total\{pool="p",status="200",node="lb1"\} 24\n/, 'the next scrape adds only what came since');
   t.match(again, /lbarray_requests_total\{pool="p",status="404",node="lb1"\} 5\n/, 'and counts nothing twice');
+});
+
+t.test('a stopped node\'s workers hand over their last counts as they exit (a reload\'s old workers count on until then)', async (t) => {
+  const be = await startBackend('be');
+  t.teardown(() => be.close());
+  const node = await L7Node.start({
+    workers: 2,
+    services: [{ name: 'web', host: '127.0.0.1', port: 0, defaultPool: 'p' }],
+    pools: [{ name: 'p', servers: [{ id: 'be', host: '127.0.0.1', port: be.port }] }],
+  });
+  const web = node.ports.web;
+  for (let i = 0; i < 4; i++) await exec('curl', ['-sS', '-o', '/dev/null', `http://127.0.0.1:${web}/before`]);
+  const sum = (deltas: Awaited<ReturnType<L7Node['takeMetrics']>>) => deltas.flatMap((d) => d.requests).reduce((n, r) => n + r.count, 0);
+  t.equal(sum(await node.takeMetrics()), 4, 'a scrape while it runs');
+  for (let i = 0; i < 7; i++) await exec('curl', ['-sS', '-o', '/dev/null', `http://127.0.0.1:${web}/after`]);
+  t.equal(node.stopped, false);
+  await node.stop({ graceful: true });
+  t.equal(node.stopped, true, 'every worker has exited');
+  t.equal(sum(await node.takeMetrics()), 7, 'the 7 requests served after the last scrape are not lost with the threads');
+  t.same(await node.takeMetrics(), [], 'and are handed over once');
 });
 
 t.test('the page cache and the rewriter reach the registry: lookups by result, bytes, pages by result', async (t) => {
@@ -104,9 +124,9 @@ t.test('the page cache and the rewriter reach the registry: lookups by result, b
   const m = new RequestMetrics();
   m.cdnStats.pages += 5;
   m.cdnStats.pagesPassedThrough += 1;
-  applyRequestMetrics(metrics, [{ index: 0, connections: 0, accepted: 0, dropped: 0, requests: 0, responses: 0, errors: {}, upstream: {}, metrics: m.take() }]);
+  applyRequestMetrics(metrics, [m.take()]);
   m.cdnStats.pages += 2;
-  applyRequestMetrics(metrics, [{ index: 0, connections: 0, accepted: 0, dropped: 0, requests: 0, responses: 0, errors: {}, upstream: {}, metrics: m.take() }]);
+  applyRequestMetrics(metrics, [m.take()]);
   text = await metrics.registry.metrics();
   t.match(text, /lbarray_cdn_rewrites_total\{result="rewritten"\} 6\n/, '4 + 2 pages rewritten');
   t.match(text, /lbarray_cdn_rewrites_total\{result="passthrough"\} 1\n/, 'one passed on unmodified');
