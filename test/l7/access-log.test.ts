@@ -45,7 +45,7 @@ t.test('every request gets a line: served, answered by the proxy, and left by it
   await sleep(100);
   quitter.resetAndDestroy();
   await sleep(500);
-  proxy.setServerState('p', 'a', false);
+  proxy.setServerState({ pool: 'p', server: 'a', up: false });
   await rawExchange(port, 'GET /none HTTP/1.1\r\nHost: x\r\n\r\n');
   await proxy.close();
   const got = lines(file);
@@ -77,4 +77,28 @@ t.test('workers append to one file; a stop writes every line', async (t) => {
   t.equal(got.length, n, `${n} requests, ${n} whole lines`);
   t.same(new Set(got.map((l) => l.target)).size, n, 'each request once');
   t.same([...new Set(got.map((l) => l.worker))].sort(), [0, 1], 'lines from both workers');
+});
+
+t.test('rotation: move the file away, reload; the new workers write a new file, the old one keeps its lines whole', async (t) => {
+  const a = await startBackend('a');
+  t.teardown(() => a.close());
+  const file = tmpLog(t);
+  const options = (port: number) => ({
+    workers: 1, accessLog: file,
+    services: [{ name: 'web', host: '127.0.0.1', port, defaultPool: 'p' }],
+    pools: [{ name: 'p', servers: [{ id: 'a', host: '127.0.0.1', port: a.port }] }],
+  });
+  // A reload, as the daemon does it: a second node on the same port (SO_REUSEPORT), then the old one stops.
+  const old = await L7Node.start(options(0), {}, { reusePort: true });
+  const port = old.ports.web;
+  for (let i = 0; i < 5; i++) await exec('curl', ['-sS', '-o', '/dev/null', `http://127.0.0.1:${port}/old${i}`]);
+  const rotated = `${file}.1`;
+  fs.renameSync(file, rotated);
+  const next = await L7Node.start(options(port), {}, { reusePort: true });
+  t.teardown(() => next.stop());
+  await old.stop({ graceful: true });
+  for (let i = 0; i < 5; i++) await exec('curl', ['-sS', '-o', '/dev/null', `http://127.0.0.1:${port}/new${i}`]);
+  await next.stop({ graceful: true });
+  t.same(lines(rotated).map((l) => l.target), ['/old0', '/old1', '/old2', '/old3', '/old4'], 'the rotated file: the lines written before');
+  t.same(lines(file).map((l) => l.target), ['/new0', '/new1', '/new2', '/new3', '/new4'], 'a new file at the configured path: the lines after');
 });
