@@ -3,8 +3,9 @@
 // SharedArrayBuffers, so a hit moves a small header object, not the page. A worker also keeps a
 // local index of the pages it was given (references to the shared bodies: no copy), used while
 // fresh and dropped as soon as the host's generation word (shared memory) moves: purges, flushes
-// and replacements are seen by every worker at its next request. Leases of a worker that goes
-// away are abandoned, so its waiters move on.
+// and replacements are seen by every worker at its next request. A page served from the local
+// index is reported to the host now and then (at most once a second), so the LRU there still sees
+// it used. Leases of a worker that goes away are abandoned, so its waiters move on.
 import type { MessagePort } from 'node:worker_threads';
 import type { HeaderMap } from './headers.js';
 import type { Lookup, Outcome, PageCache, PageCacheApi } from './page-cache.js';
@@ -13,7 +14,9 @@ import { variantMatches, type StoredPage } from './page-store.js';
 type Call =
   | { id: number; op: 'lookup'; key: string; request: HeaderMap }
   | { id: number; op: 'complete'; key: string; lease: number; outcome: Outcome }
-  | { id: number; op: 'purge'; target: string; prefix: boolean };
+  | { id: number; op: 'purge'; target: string; prefix: boolean }
+  /** No reply: the page was used (served from a worker's local index). */
+  | { id: number; op: 'touch'; key: string; varyValues: string[] };
 
 type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
 
@@ -27,6 +30,7 @@ export class PageCacheHost {
     const held = new Map<number, string>();
     port.postMessage({ id: 0, result: this.cache.generation } satisfies Reply);
     port.on('message', (call: Call) => {
+      if (call.op === 'touch') { this.cache.store.touch(call.key, call.varyValues); return; }
       void this.answer(call, held).then(
         (result) => port.postMessage({ id: call.id, result } satisfies Reply),
         (e: unknown) => port.postMessage({ id: call.id, error: String(e) } satisfies Reply),
@@ -45,13 +49,16 @@ export class PageCacheHost {
       case 'complete':
         held.delete(call.lease);
         return this.cache.complete(call.key, call.lease, call.outcome);
-      default:
+      case 'purge':
         return this.cache.purge(call.target, call.prefix);
+      default:
+        return undefined;
     }
   }
 }
 
 const LOCAL_INDEX_MAX = 10_000;
+const TOUCH_EVERY_MS = 1000;
 
 export class PageCacheClient implements PageCacheApi {
   /** Hits answered from the local index, without a message. */
@@ -61,6 +68,8 @@ export class PageCacheClient implements PageCacheApi {
   private generation: Int32Array | undefined;
   private seen = -1;
   private readonly local = new Map<string, StoredPage[]>();
+  /** When the host last saw each page of the local index used. */
+  private readonly touchedAt = new WeakMap<StoredPage, number>();
 
   constructor(private readonly port: MessagePort, private readonly now: () => number = Date.now) {
     port.on('message', (r: Reply) => {
@@ -88,8 +97,13 @@ export class PageCacheClient implements PageCacheApi {
       this.seen = gen;
     }
     const page = this.local.get(key)?.find((p) => variantMatches(p, request));
-    if (page !== undefined && page.freshUntil > this.now()) {
+    const now = this.now();
+    if (page !== undefined && page.freshUntil > now) {
       this.localHits++;
+      if (now - (this.touchedAt.get(page) ?? 0) >= TOUCH_EVERY_MS) {
+        this.touchedAt.set(page, now);
+        this.port.postMessage({ id: 0, op: 'touch', key, varyValues: page.varyValues } satisfies Call);
+      }
       return { kind: 'hit', page };
     }
     const r = await this.call<Lookup>({ op: 'lookup', key, request });
@@ -99,6 +113,7 @@ export class PageCacheClient implements PageCacheApi {
   }
 
   private remember(page: StoredPage): void {
+    this.touchedAt.set(page, this.now()); // the host's lookup just touched it
     if (this.local.size >= LOCAL_INDEX_MAX) this.local.clear();
     const variants = (this.local.get(page.key) ?? []).filter((p) => p.varyValues.join('\u0000') !== page.varyValues.join('\u0000'));
     variants.push(page);

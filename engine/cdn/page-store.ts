@@ -72,7 +72,16 @@ export class PageStore {
   find(key: string, request: HeaderMap): StoredPage | undefined {
     const vary = this.varyOf.get(key);
     if (vary === undefined) return undefined;
-    const id = variantId(key, vary.names.map((n) => varyValue(request[n])));
+    return this.use(variantId(key, vary.names.map((n) => varyValue(request[n]))));
+  }
+
+  /** Marks a variant as just used (a worker served it from its own index). */
+  touch(key: string, varyValues: readonly string[]): void {
+    this.use(variantId(key, varyValues));
+  }
+
+  /** The variant, moved to the most recently used end. */
+  private use(id: string): StoredPage | undefined {
     const page = this.entries.get(id);
     if (page !== undefined) {
       this.entries.delete(id);

@@ -319,3 +319,31 @@ t.test('RouteCdn: streaming plan without a cache, caching with one', async (t) =
   const disabled = new RouteCdn({ ...rules, cache: { enabled: false } }, [rules], new PageCache({ maxBytes: 1000 }));
   t.equal(disabled.caching, undefined);
 });
+
+t.test("pages a worker serves from its local index stay recently used in the node's LRU", async (t) => {
+  const body = 1000;
+  const cache = new PageCache({ maxBytes: 2 * (512 + 3 + body) + 100 }); // room for two pages of this size
+  const host = new PageCacheHost(cache);
+  const { port1, port2 } = new MessageChannel();
+  host.attach(port1);
+  const { PageCacheClient } = await import('../../engine/cdn/cache-channel.js');
+  const clock = { t: Date.now() };
+  const client = new PageCacheClient(port2, () => clock.t);
+  t.teardown(() => client.close());
+  const store = async (key: string) => {
+    const r = await client.lookup(key, {});
+    const bytes = new Uint8Array(new SharedArrayBuffer(body));
+    await client.complete(key, r.kind === 'miss' ? r.lease : -1, { kind: 'store', page: { key, vary: [], varyValues: [], status: 200, headers: {}, bodies: { identity: bytes }, storedAt: clock.t, freshUntil: clock.t + 600_000, rules: '' } });
+  };
+  await store('h/a');
+  await store('h/b');
+  t.equal((await client.lookup('h/a', {})).kind, 'hit', 'a from the node (its index now has a)');
+  t.equal((await client.lookup('h/b', {})).kind, 'hit', 'b from the node: b is the most recent there');
+  clock.t += 5_000;
+  for (let i = 0; i < 3; i++) await client.lookup('h/a', {});
+  t.equal(client.localHits, 3, 'a is then served from the local index only');
+  await store('h/c'); // one page must go
+  t.equal(cache.store.size, 2);
+  t.equal((await cache.lookup('h/a', {})).kind, 'hit', 'a, used last (locally), stays');
+  t.equal((await cache.lookup('h/b', {})).kind, 'miss', 'b, used longest ago, went');
+});
