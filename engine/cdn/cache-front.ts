@@ -59,10 +59,10 @@ const HOP_BY_HOP = ['connection', 'keep-alive', 'transfer-encoding', 'te', 'trai
 const NOT_MODIFIED_FIELDS = ['cache-control', 'content-location', 'date', 'etag', 'expires', 'vary', 'last-modified', 'age', 'x-cache'];
 const REFRESHED_BY_304 = ['cache-control', 'expires', 'date', 'etag', 'last-modified'];
 
-function replayHeaders(headers: HeaderMap): Record<string, string | string[]> {
+/** The headers stored with a page: no framing, no Age (stated afresh at every answer), none of `withheld`. */
+function replayHeaders(headers: HeaderMap, withheld: readonly string[]): Record<string, string | string[]> {
   const out = rewrittenHeaders(headers, 'identity');
-  for (const h of HOP_BY_HOP) delete out[h];
-  delete out['age']; // stated afresh at every answer (fromPage)
+  for (const h of [...HOP_BY_HOP, 'age', ...withheld]) delete out[h];
   const clean: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(out)) if (v !== undefined) clean[k] = v;
   return clean;
@@ -261,7 +261,7 @@ export class CachingRewriter {
       vary,
       varyValues: vary.map((n) => varyValue(req.headers[n])),
       status: res.status,
-      headers: replayHeaders(res.headers),
+      headers: replayHeaders(res.headers, verdict.without),
       bodies,
       originEtag: headerValue(res.headers, 'etag'),
       lastModified: headerValue(res.headers, 'last-modified'),
@@ -271,6 +271,9 @@ export class CachingRewriter {
       rules: this.options.rules,
     };
     await cache.complete(key, lease, { kind: 'store', page });
-    return this.fromPage(req, page, 'MISS');
+    const answer = this.fromPage(req, page, 'MISS');
+    // What was kept out of the cache (a Set-Cookie) was meant for this client.
+    for (const n of verdict.without) if (res.headers[n] !== undefined) answer.headers[n] = res.headers[n];
+    return answer;
   }
 }

@@ -3,7 +3,8 @@
 import { cacheControl, headerValue, type HeaderMap } from './headers.js';
 
 export type Storability =
-  | { storable: true; freshUntil: number }
+  /** `without`: fields never stored nor replayed (lower case), as a qualified no-cache or private names them. */
+  | { storable: true; freshUntil: number; without: string[] }
   | { storable: false; reason: 'request-no-store' | 'no-store' | 'private' | 'set-cookie' | 'vary-star' | 'no-freshness' };
 
 function seconds(v: string | undefined): number | undefined {
@@ -17,10 +18,16 @@ function httpDate(v: string | undefined): number | undefined {
   return Number.isNaN(t) ? undefined : t;
 }
 
+/** Field names of a qualified directive (`no-cache="Set-Cookie"`), lower case; [] when it has none. */
+function fieldNames(directive: string | undefined): string[] {
+  return (directive ?? '').split(',').map((n) => n.trim().toLowerCase()).filter((n) => n !== '');
+}
+
 /** Freshness lifetime in ms from the response, or undefined when it states none. */
 export function freshnessLifetime(res: HeaderMap, now: number): number | undefined {
   const cc = cacheControl(headerValue(res, 'cache-control'));
-  if (cc.has('no-cache')) return 0;
+  // A no-cache that names fields leaves the rest of the response fresh (RFC 9111 §5.2.2.4).
+  if (cc.get('no-cache') === '') return 0;
   const s = seconds(cc.get('s-maxage')) ?? seconds(cc.get('max-age'));
   if (s !== undefined) return s * 1000;
   const expiresHeader = headerValue(res, 'expires');
@@ -46,12 +53,14 @@ export function storability(req: HeaderMap, res: HeaderMap, now: number): Storab
   if (cacheControl(headerValue(req, 'cache-control')).has('no-store')) return { storable: false, reason: 'request-no-store' };
   const cc = cacheControl(headerValue(res, 'cache-control'));
   if (cc.has('no-store')) return { storable: false, reason: 'no-store' };
-  if (cc.has('private')) return { storable: false, reason: 'private' };
-  // A page that sets a cookie is somebody's page: never shared.
-  if (res['set-cookie'] !== undefined) return { storable: false, reason: 'set-cookie' };
+  if (cc.get('private') === '') return { storable: false, reason: 'private' };
+  // Fields the back-end keeps to this client: the rest of the response may be shared (§5.2.2.4, §5.2.2.7).
+  const without = [...new Set([...fieldNames(cc.get('private')), ...fieldNames(cc.get('no-cache'))])];
+  // A page that sets a cookie is somebody's page: never shared, unless the back-end keeps the cookie out.
+  if (res['set-cookie'] !== undefined && !without.includes('set-cookie')) return { storable: false, reason: 'set-cookie' };
   if ((headerValue(res, 'vary') ?? '').split(',').some((v) => v.trim() === '*')) return { storable: false, reason: 'vary-star' };
   const lifetime = freshnessLifetime(res, now);
   // Without a lifetime, or with none left, a stored page is only useful if it can be revalidated.
   if ((lifetime === undefined || lifetime === 0) && !hasValidator(res)) return { storable: false, reason: 'no-freshness' };
-  return { storable: true, freshUntil: now + Math.max(0, (lifetime ?? 0) - ageOnArrival(res)) };
+  return { storable: true, freshUntil: now + Math.max(0, (lifetime ?? 0) - ageOnArrival(res)), without };
 }

@@ -20,11 +20,14 @@ export function headerMapOf(names: readonly string[], values: readonly string[])
   return out;
 }
 
+// A directive: anything up to a comma that is not inside a quoted string (no-cache="a, b").
+const DIRECTIVE = /(?:[^,"]|"[^"]*"?)+/g;
+
 /** Cache-Control directives, lower-case names; valueless directives map to "". */
 export function cacheControl(value: string | undefined): Map<string, string> {
   const out = new Map<string, string>();
   if (value === undefined) return out;
-  for (const part of value.split(',')) {
+  for (const part of value.match(DIRECTIVE) ?? []) {
     const eq = part.indexOf('=');
     const name = (eq < 0 ? part : part.slice(0, eq)).trim().toLowerCase();
     if (name === '') continue;

@@ -152,3 +152,15 @@ t.test('a purge while the page is being fetched keeps that fetch out of the cach
   backend.behave.set('/p', { headers: { 'cache-control': 'max-age=600' } });
   t.equal((await get(front.port, '/p')).body, expected('/p', 2), 'the next request fetches afresh');
 });
+
+t.test('a page with Set-Cookie is stored only when the back-end says to keep the cookie out, and then without it', async (t) => {
+  const { backend, front } = await setup(t);
+  backend.behave.set('/sc', { headers: { 'cache-control': 'max-age=60, private="Set-Cookie"', 'set-cookie': ['sid=first; Path=/'] } });
+  const miss = await get(front.port, '/sc');
+  t.equal(miss.headers['x-cache'], 'MISS');
+  t.same(miss.headers['set-cookie'], ['sid=first; Path=/'], 'the client whose request filled the cache gets its cookie');
+  const hit = await get(front.port, '/sc');
+  t.equal(hit.headers['x-cache'], 'HIT');
+  t.equal(hit.headers['set-cookie'], undefined, "nobody else gets that client's cookie");
+  t.equal(hit.body, expected('/sc', 1));
+});
