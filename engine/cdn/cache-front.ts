@@ -46,7 +46,7 @@ export interface CachingRewriterOptions {
   /** rulesHash() of the rules `policy` was compiled from. */
   rules: string;
   stats?: CdnStats;
-  /** Larger pages are streamed, not stored. Default 8 MiB (encoded size). */
+  /** Larger pages (encoded, or once decoded) are streamed, not stored. Default 8 MiB. */
   maxPageBytes?: number;
   /** How long a key known not storable skips the cache. Default 10 s. */
   passMs?: number;
@@ -211,6 +211,13 @@ export class CachingRewriter {
     return this.fromPage(req, { ...page, ...renewal }, 'REVALIDATED');
   }
 
+  /** A page too large to store: its key skips the cache a while, its bytes (`read`, then `rest`) stream through the rewriter. */
+  private async streamLarge(req: PageRequestInfo, key: string, lease: number, res: OriginResponse, read: Buffer[], rest?: Readable): Promise<FrontResponse> {
+    await this.options.cache.complete(key, lease, { kind: 'pass', forMs: this.passMs });
+    const body = Readable.from((async function* () { yield* read; if (rest !== undefined) yield* rest; })());
+    return this.pass(req, { ...res, body });
+  }
+
   /** Fetches (with a GET, also for a HEAD) and stores the page, or `got`, a response already fetched. */
   private async fill(req: PageRequestInfo, key: string, lease: number, fetchOrigin: FetchOrigin, got?: OriginResponse): Promise<FrontResponse> {
     const cache = this.options.cache;
@@ -234,20 +241,17 @@ export class CachingRewriter {
     for await (const c of res.body) {
       chunks.push(c as Buffer);
       size += (c as Buffer).length;
-      if (size > this.maxPageBytes) {
-        await cache.complete(key, lease, { kind: 'pass', forMs: this.passMs });
-        const rest = res.body;
-        const body = Readable.from((async function* () { yield* chunks; yield* rest; })());
-        return this.pass(req, { ...res, body });
-      }
+      if (size > this.maxPageBytes) return this.streamLarge(req, key, lease, res, chunks, res.body);
     }
     const coding = parseContentEncoding(headerValue(res.headers, 'content-encoding'))!;
     let rewritten: Buffer;
     try {
-      rewritten = rewriteHtml(decodeSync(coding, Buffer.concat(chunks)), {
+      rewritten = rewriteHtml(decodeSync(coding, Buffer.concat(chunks), this.maxPageBytes), {
         policy: this.options.policy, pageUrl: req.url, charset: charsetOfContentType(headerValue(res.headers, 'content-type')), stats: this.stats,
       });
-    } catch {
+    } catch (e) {
+      // A small body that decodes to a large page is streamed too (never inflated whole).
+      if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return this.streamLarge(req, key, lease, res, chunks);
       // A body that does not decode goes to the client as it came, and is not stored.
       this.stats.pagesPassedThrough++;
       await cache.complete(key, lease, { kind: 'abandon' });

@@ -103,12 +103,16 @@ export function encoderFor(coding: Coding): Duplex | undefined {
   }
 }
 
-/** Whole-buffer decode (the cache filler reads whole pages). */
-export function decodeSync(coding: Coding, body: Buffer): Buffer {
+/**
+ * Whole-buffer decode (the cache filler reads whole pages). A body that would decode to more than
+ * `maxBytes` throws a RangeError with code ERR_BUFFER_TOO_LARGE instead of filling the memory.
+ */
+export function decodeSync(coding: Coding, body: Buffer, maxBytes?: number): Buffer {
+  const limit = maxBytes === undefined ? {} : { maxOutputLength: maxBytes };
   switch (coding) {
-    case 'gzip': return zlib.gunzipSync(body);
-    case 'deflate': return body.length >= 2 && isZlibHeader(body) ? zlib.inflateSync(body) : zlib.inflateRawSync(body);
-    case 'br': return zlib.brotliDecompressSync(body);
+    case 'gzip': return zlib.gunzipSync(body, limit);
+    case 'deflate': return body.length >= 2 && isZlibHeader(body) ? zlib.inflateSync(body, limit) : zlib.inflateRawSync(body, limit);
+    case 'br': return zlib.brotliDecompressSync(body, limit);
     default: return body;
   }
 }

@@ -164,3 +164,12 @@ t.test('a page with Set-Cookie is stored only when the back-end says to keep the
   t.equal(hit.headers['set-cookie'], undefined, "nobody else gets that client's cookie");
   t.equal(hit.body, expected('/sc', 1));
 });
+
+t.test('a compressed page that decodes past the page limit is streamed (rewritten, not stored), never inflated whole', async (t) => {
+  const { backend, front } = await setup(t, { maxPageBytes: 4096 });
+  backend.behave.set('/z', { gzip: true, filler: 100_000, headers: { 'cache-control': 'max-age=60' } });
+  const r = await get(front.port, '/z', { 'accept-encoding': 'gzip' });
+  t.equal(r.headers['x-cache'], 'PASS', 'a few hundred bytes of gzip, 100 kB of page: over the 4 kB limit');
+  t.equal(r.body, expected('/z', 1) + ' '.repeat(100_000), 'rewritten as it streams');
+  t.equal(front.cache.store.size, 0, 'not stored');
+});
