@@ -152,6 +152,11 @@ export const proxySchema = z.strictObject({
   maxConnections: intIn(1, 100_000_000).optional()
     .describe('Most open client connections of each listener of the node (a service on one VIP family), shared out among the workers; a connection beyond it is closed as soon as it is accepted, and counted (lbarray_client_connections_dropped_total). Default: no limit.'),
   via: z.boolean({ error: say('expected true or false') }).default(false).describe('Add a `Via` header.'),
+  rateLimit: z.strictObject({
+    requests: intIn(1, 1_000_000_000).describe('Requests a client address may make per `interval`; more are answered 429 with Retry-After, and counted.'),
+    interval: duration(100, 3_600_000).prefault('1s').describe('The window of the rate (a sliding window).'),
+    groups: intIn(1, 1 << 24).default(65536).describe('Hash groups the counts live in (12 bytes each, shared by the workers): addresses in one group share a count.'),
+  }).optional().describe('Per-client request rate limit of the node (every worker and service counts together). Default: none.'),
 }).prefault({}).describe('The L7 proxy on every node.');
 
 // The back-end check's fields; `healthChecks.backend` gives them defaults, a pool's override

@@ -120,5 +120,6 @@ export function l7Options(c: Config, node: NodeConfig): L7Options {
   const cdn = c.routes.some((r) => r.cdn) ? { cdnRules: c.routes.map(cdnRules) } : {};
   return { ...(c.proxy.workers === 'auto' ? {} : { workers: c.proxy.workers }), services, pools, ...cdn,
     ...(c.logging.accessLog !== undefined ? { accessLog: c.logging.accessLog } : {}),
-    ...(c.proxy.maxConnections !== undefined ? { maxConnections: c.proxy.maxConnections } : {}) };
+    ...(c.proxy.maxConnections !== undefined ? { maxConnections: c.proxy.maxConnections } : {}),
+    ...(c.proxy.rateLimit !== undefined ? { rateLimit: { requests: c.proxy.rateLimit.requests, intervalMs: c.proxy.rateLimit.interval, groups: c.proxy.rateLimit.groups } } : {}) };
 }

@@ -15,6 +15,7 @@ import { BodyFramer, requestBody } from './http/body.js';
 import { HttpError } from './http/http-error.js';
 import type { HeadLimits } from './http/limits.js';
 import { parseRequestHead, parseResponseHead, responseBodyKind, type RequestHead, type ResponseHead } from './http/parser.js';
+import type { RateLimiter } from './rate-limit.js';
 import type { Router } from './routing.js';
 import type { ProxyStats } from './stats.js';
 import type { ClientTimeouts } from './types.js';
@@ -45,6 +46,8 @@ export interface ServiceContext {
   metrics: RequestMetrics;
   /** The service's name (the connections gauge's label). */
   service: string;
+  /** The node's per-client request rate limit, when configured. */
+  rateLimit: RateLimiter | undefined;
 }
 
 // CDN: a CDN route's page is being served by cdn-route.ts (no upstream connection of ours).
@@ -214,9 +217,15 @@ export class ClientConnection implements UpstreamOwner, Timed {
     this.started = performance.now();
     const route = ctx.router.pick(head.host, head.target);
     const pool = ctx.pools.get(route.pool)!;
-    const choice = pool.choose(head, this.fwd.address);
     this.reqBody = requestBody(head);
     this.pool = pool;
+    // Before a server is chosen: a refused request leaves no trace in the persistence tables.
+    const limit = ctx.rateLimit;
+    if (limit !== undefined && !limit.allow(this.fwd.address, Date.now())) {
+      this.fail(429, !this.reqBody.done, limit.retryAfterSeconds);
+      return;
+    }
+    const choice = pool.choose(head, this.fwd.address);
     if (choice === undefined) {
       this.fail(503, !this.reqBody.done);
       return;
@@ -512,7 +521,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
   }
 
   /** Answers with an error page; closes when the framing is unknown or the client asked to. */
-  private fail(status: number, close: boolean): void {
+  private fail(status: number, close: boolean, retryAfter?: number): void {
     this.recordExchange(status);
     const stats = this.ctx.stats;
     stats.errors[status] = (stats.errors[status] ?? 0) + 1;
@@ -523,7 +532,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
     this.endExchange();
     if (started) { this.destroyBoth(); return; }
     close = close || !keepAlive || this.clientEnded || this.ctx.draining;
-    this.socket.write(errorPage(status, close));
+    this.socket.write(errorPage(status, close, retryAfter));
     if (close) { this.endClient(); return; }
     this.state = HEAD;
     this.arm(T_IDLE, this.ctx.timeouts.keepAliveMs);

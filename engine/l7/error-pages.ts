@@ -1,11 +1,12 @@
 // Short, clear error responses, built once. Errors that leave the framing unknown close the
 // connection; the others keep it alive.
 const REASONS: Record<number, string> = {
-  400: 'Bad Request', 408: 'Request Timeout', 414: 'URI Too Long', 431: 'Request Header Fields Too Large',
+  400: 'Bad Request', 408: 'Request Timeout', 414: 'URI Too Long', 429: 'Too Many Requests', 431: 'Request Header Fields Too Large',
   501: 'Not Implemented', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout', 505: 'HTTP Version Not Supported',
 };
 const EXPLAIN: Record<number, string> = {
   400: 'The request could not be understood.', 408: 'The request did not arrive in time.', 414: 'The request line is too long.',
+  429: 'Too many requests from this address: slow down.',
   431: 'The request headers are too large.', 501: 'The request uses a feature this proxy does not support.',
   502: 'The back-end server failed to answer properly.', 503: 'No back-end server is available.',
   504: 'The back-end server did not answer in time.', 505: 'The HTTP version is not supported.',
@@ -13,14 +14,15 @@ const EXPLAIN: Record<number, string> = {
 
 const cache = new Map<string, Buffer>();
 
-export function errorPage(status: number, close: boolean): Buffer {
-  const key = `${status}/${close}`;
+/** `retryAfter`: seconds for a Retry-After header (429, 503). */
+export function errorPage(status: number, close: boolean, retryAfter?: number): Buffer {
+  const key = `${status}/${close}/${retryAfter}`;
   let page = cache.get(key);
   if (page === undefined) {
     const reason = REASONS[status] ?? 'Error';
     const body = `${status} ${reason}\n${EXPLAIN[status] ?? ''}\n`;
     page = Buffer.from(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\n`
-      + `Cache-Control: no-store\r\n${close ? 'Connection: close\r\n' : ''}\r\n${body}`, 'latin1');
+      + `Cache-Control: no-store\r\n${retryAfter !== undefined ? `Retry-After: ${retryAfter}\r\n` : ''}${close ? 'Connection: close\r\n' : ''}\r\n${body}`, 'latin1');
     cache.set(key, page);
   }
   return page;

@@ -15,6 +15,7 @@ import { ClientConnection, type ServiceContext } from './connection.js';
 import { defaultHeadLimits } from './http/limits.js';
 import { Router } from './routing.js';
 import type { ServerState } from './messages.js';
+import { createRateLimitBuffer, RateLimiter } from './rate-limit.js';
 import { ProxyStats } from './stats.js';
 import { tlsServerSetup } from './tls.js';
 import { defaultTimeouts, type L7Options, type RouteCdnOptions, type ServiceOptions } from './types.js';
@@ -25,6 +26,8 @@ export interface SharedL7State {
   /** Hash-group table of each pool that persists by session ID or client address. */
   groups: Record<string, SharedArrayBuffer>;
   ticketKeys: Buffer;
+  /** The per-client request counts (proxy.rateLimit). */
+  rateLimit?: SharedArrayBuffer;
 }
 
 export function createSharedState(options: L7Options): SharedL7State {
@@ -33,7 +36,8 @@ export function createSharedState(options: L7Options): SharedL7State {
     const per = p.persistence;
     if (per !== undefined && per.kind !== 'cookie') groups[p.name] = new SharedArrayBuffer((per.groups ?? 4096) * 4);
   }
-  return { secret: randomBytes(32).toString('base64url'), groups, ticketKeys: randomBytes(48) };
+  return { secret: randomBytes(32).toString('base64url'), groups, ticketKeys: randomBytes(48),
+    ...(options.rateLimit === undefined ? {} : { rateLimit: createRateLimitBuffer(options.rateLimit.groups) }) };
 }
 
 export interface ProxyHooks {
@@ -60,6 +64,7 @@ export class L7Proxy {
   private readonly contexts: ServiceContext[] = [];
   private readonly clients = new Set<ClientConnection>();
   private readonly accessLog: AccessLog | undefined;
+  private readonly rateLimit: RateLimiter | undefined;
   /** Counts for the node's metrics; the control plane takes them on each scrape. */
   readonly requestMetrics = new RequestMetrics();
 
@@ -75,6 +80,7 @@ export class L7Proxy {
     const names = new Set(this.pools.keys());
     const onPassive = hooks.onPassive ?? (() => {});
     this.accessLog = options.accessLog === undefined ? undefined : new AccessLog(options.accessLog, hooks.workerIndex ?? 0);
+    this.rateLimit = options.rateLimit === undefined ? undefined : new RateLimiter(options.rateLimit, shared.rateLimit);
     const rules = nodeCdnRules(options);
     const cdnOf = (o: RouteCdnOptions) => new CdnRoute(new RouteCdn(o, rules, hooks.pageCache, this.requestMetrics.cdnStats), this.origins);
     for (const service of options.services) {
@@ -92,6 +98,7 @@ export class L7Proxy {
         accessLog: this.accessLog,
         metrics: this.requestMetrics,
         service: service.name,
+        rateLimit: this.rateLimit,
       };
       this.contexts.push(ctx);
       let server: net.Server;

@@ -182,6 +182,9 @@ const cases: Array<{ name: string; text: string }> = [
 proxy:
   maxHeaderBytes: 12 bananas   #! proxy.maxHeaderBytes: expected a size like "64MiB" or a number of bytes
   headersTimeout: 50ms   #! proxy.headersTimeout: expected a value between 100ms and 86400000ms
+  rateLimit:
+    requests: 0   #! proxy.rateLimit.requests: expected an integer 1-1000000000
+    interval: 10ms   #! proxy.rateLimit.interval: expected a value between 100ms and 3600000ms
 ` }),
   },
   {
