@@ -66,11 +66,10 @@ export class CdnRoute {
   }
 
   async serve(x: CdnExchange): Promise<CdnOutcome> {
-    const page = pageRequestOf(x.req, x.fwd.proto);
+    const page = pageRequestOf(x.req, x.fwd);
     const target = x.pool.options.servers[x.server.index];
     const fetch = httpOrigin(page, {
-      host: target.host, port: target.port, agent: this.agents.of(x.pool, x.server),
-      headers: forwardingFields(x.req, x.fwd), timeoutMs: x.pool.responseTimeoutMs,
+      host: target.host, port: target.port, agent: this.agents.of(x.pool, x.server), timeoutMs: x.pool.responseTimeoutMs,
     });
     const pool = x.pool.options.name;
     const origin: FetchOrigin = async (conditional, method) => {
@@ -93,13 +92,18 @@ export class CdnRoute {
   }
 }
 
-function pageRequestOf(req: RequestHead, proto: string): PageRequestInfo {
+/**
+ * The request as the back-end gets it: the client's fields (hop-by-hop ones dropped) with the
+ * forwarding fields, so a Vary naming X-Forwarded-Proto or Forwarded tells pages apart as it should.
+ */
+function pageRequestOf(req: RequestHead, fwd: ForwardInfo): PageRequestInfo {
   const names: string[] = [];
   const values: string[] = [];
   for (let i = 0; i < req.names.length; i++) {
     if (!req.hop.includes(i)) { names.push(req.names[i]); values.push(req.values[i]); }
   }
-  return { method: req.method, url: new URL(req.target, `${proto}://${req.host || 'localhost'}`), headers: headerMapOf(names, values) };
+  const headers = { ...headerMapOf(names, values), ...forwardingFields(req, fwd) };
+  return { method: req.method, url: new URL(req.target, `${fwd.proto}://${req.host || 'localhost'}`), headers };
 }
 
 function fieldLines(headers: HeaderMap, skip: (name: string) => boolean): string {

@@ -3,6 +3,7 @@
 // as the daemon runs it.
 import t from 'tap';
 import http from 'node:http';
+import https from 'node:https';
 import zlib from 'node:zlib';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +11,7 @@ import { CdnNode } from '../../engine/cdn/index.js';
 import { nodeCdnRules } from '../../engine/l7/proxy.js';
 import type { L7Options, RouteCdnOptions } from '../../engine/l7/types.js';
 import { L7Node } from '../../engine/l7/workers.js';
+import { makeCertDir } from './fixtures/certs.js';
 import { get, type Reply } from './fixtures/client.js';
 
 const PAGE = '<!doctype html><html><head><link rel="stylesheet" href="/static/site.css"><script src="/app/main.js"></script></head>'
@@ -162,4 +164,39 @@ t.test('through the live proxy: a HEAD fills the cache, a Range of a cached page
   const authed = await get(port, '/cold', { headers: { authorization: 'Basic dTpw' } });
   t.equal(authed.headers['x-cache'], 'PASS', 'a signed-in request goes to the back-end');
   t.equal(hits.get('/cold'), 2, 'the back-end saw the fill and the signed-in request');
+});
+
+t.test("Vary names the request as the back-end got it: X-Forwarded-Proto keeps http and https pages apart", async (t) => {
+  const server = http.createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html', 'cache-control': 'max-age=60', vary: 'X-Forwarded-Proto' });
+    res.end(`<a href="${String(req.headers['x-forwarded-proto'])}://www.example.com/">home</a>`);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const certs = makeCertDir();
+  const cert = certs.make(['www.example.com']);
+  t.teardown(() => { server.close(); certs.cleanup(); });
+  const pool = { name: 'p', servers: [{ id: 'a', host: '127.0.0.1', port: (server.address() as AddressInfo).port }], health: { intervalMs: 60_000 } };
+  const options: L7Options = {
+    workers: 1,
+    services: [
+      { name: 'web', host: '127.0.0.1', port: 0, routes: [], defaultPool: 'p', defaultCdn: CDN },
+      { name: 'secure', host: '127.0.0.1', port: 0, routes: [], defaultPool: 'p', defaultCdn: CDN, tls: { certificates: [{ cert: cert.cert, key: cert.key }] } },
+    ],
+    pools: [pool],
+  };
+  const cdn = new CdnNode({ maxBytes: 1 << 20 });
+  cdn.configure(nodeCdnRules(options));
+  const l7 = await L7Node.start(options, {}, { pageCache: cdn });
+  t.teardown(() => l7.stop());
+  const plain = await get(l7.ports.web, '/', { headers: { host: 'www.example.com' } });
+  t.equal(plain.body, '<a href="http://www.example.com/">home</a>');
+  const secure = await new Promise<string>((resolve, reject) => {
+    https.get({ host: '127.0.0.1', port: l7.ports.secure, path: '/', servername: 'www.example.com', rejectUnauthorized: false, agent: false, headers: { host: 'www.example.com' } }, (res) => {
+      let body = '';
+      res.on('data', (d) => { body += String(d); });
+      res.on('end', () => resolve(body));
+    }).on('error', reject);
+  });
+  t.equal(secure, '<a href="https://www.example.com/">home</a>', 'the https client gets the page made for https, not the cached http one');
 });
