@@ -2,7 +2,7 @@
 // decode → rewrite → encode with the headers that go with it. The L7 proxy calls planRewrite
 // with the response head; null means "forward untouched".
 import * as streams from 'node:stream';
-import type { Duplex } from 'node:stream';
+import { Transform, type Duplex } from 'node:stream';
 import { charsetOfContentType, canonicalCharset, isAsciiCompatible, isHtml } from './charset.js';
 import { chooseCoding, decoderFor, encoderFor, parseContentEncoding, type Coding } from './content-coding.js';
 import { addVary, cacheControl, headerValue, weakEtag, type HeaderMap } from './headers.js';
@@ -66,6 +66,49 @@ export function rewrittenHeaders(headers: HeaderMap, coding: Coding): HeaderMap 
   return out;
 }
 
+// Input kept for a way back, until the pipeline's first output; past this, no way back.
+const FALLBACK_MAX_BYTES = 256 * 1024;
+
+/**
+ * `inner` (decode → rewrite → encode), with a way back: when it fails before it gave out a byte
+ * (a body that does not decode), the input goes on as it came. Only for a client sent the
+ * back-end's own coding: the head it got then still describes those bytes.
+ */
+function withFallback(inner: Duplex, onFallback: () => void): Transform {
+  let held: Buffer[] | undefined = [];
+  let heldBytes = 0;
+  let raw = false;
+  let finish: ((e?: Error) => void) | undefined;
+  const outer = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      if (raw) { done(null, chunk); return; }
+      if (held !== undefined) {
+        held.push(chunk);
+        heldBytes += chunk.length;
+        if (heldBytes > FALLBACK_MAX_BYTES) held = undefined;
+      }
+      inner.write(chunk, () => done());
+    },
+    flush(done) {
+      if (raw) { done(); return; }
+      finish = done;
+      inner.end();
+    },
+  });
+  inner.on('data', (d: Buffer) => { held = undefined; outer.push(d); });
+  inner.on('end', () => finish?.());
+  inner.on('error', (e) => {
+    if (held === undefined) { outer.destroy(e); return; }
+    raw = true;
+    onFallback();
+    for (const c of held) outer.push(c);
+    held = undefined;
+    finish?.();
+  });
+  outer.on('close', () => inner.destroy());
+  return outer;
+}
+
 /**
  * The rewrite pipeline for this response, or null when it passes untouched (not HTML, not 200,
  * `no-transform`, an unknown coding or a charset the byte scanner cannot read: counted).
@@ -86,6 +129,7 @@ export function planRewrite(policy: UrlPolicy, req: PageRequest, head: ResponseH
   stages.push(rewrite);
   const enc = encoderFor(to);
   if (enc !== undefined) stages.push(enc);
-  const transform = stages.length === 1 ? stages[0] : compose(...stages);
+  const pipeline = stages.length === 1 ? stages[0] : compose(...stages);
+  const transform = from !== 'identity' && from === to ? withFallback(pipeline, () => { if (stats !== undefined) stats.pagesPassedThrough++; }) : pipeline;
   return { transform, headers: rewrittenHeaders(head.headers, to), coding: to };
 }

@@ -22,7 +22,7 @@ const page = fs.readFileSync(path.join(fixturesDir, 'blog.html'));
 const pageUrl = 'http://blog.example.org/2024/05/ten-things/';
 const rewritten = rewriteHtml(page, { policy, pageUrl: new URL(pageUrl) });
 
-type BackendCoding = 'identity' | 'gzip' | 'deflate' | 'deflate-raw' | 'br' | 'zstd';
+type BackendCoding = 'identity' | 'gzip' | 'deflate' | 'deflate-raw' | 'br' | 'zstd' | 'corrupt-gzip';
 interface Served { coding: BackendCoding; chunked: boolean; type: string; status?: number; cacheControl?: string }
 
 function encode(c: BackendCoding, b: Buffer): Buffer {
@@ -32,6 +32,7 @@ function encode(c: BackendCoding, b: Buffer): Buffer {
     case 'deflate-raw': return zlib.deflateRawSync(b);
     case 'br': return zlib.brotliCompressSync(b);
     case 'zstd': return Buffer.concat([Buffer.from('not really zstd:'), b]);
+    case 'corrupt-gzip': return Buffer.concat([Buffer.from('not gzip at all:'), b]);
     default: return b;
   }
 }
@@ -51,7 +52,8 @@ function backend(): http.Server {
     res.setHeader('content-type', s.type);
     res.setHeader('etag', '"v1"');
     if (s.cacheControl !== undefined) res.setHeader('cache-control', s.cacheControl);
-    if (s.coding !== 'identity') res.setHeader('content-encoding', s.coding === 'deflate-raw' ? 'deflate' : s.coding);
+    const label: Partial<Record<BackendCoding, string>> = { 'deflate-raw': 'deflate', 'corrupt-gzip': 'gzip' };
+    if (s.coding !== 'identity') res.setHeader('content-encoding', label[s.coding] ?? s.coding);
     if (!s.chunked) {
       res.setHeader('content-length', body.length);
       res.end(body);
@@ -106,7 +108,8 @@ function decode(coding: string | undefined, b: Buffer): Buffer {
 }
 
 const html = 'text/html; charset=UTF-8';
-const cases: Array<{ name: string; served: Served; accept?: string; coding: string | undefined; rewritten: boolean }> = [
+/** `givenUpLate`: the body turned out unreadable after the head went out as a rewrite's (weak ETag). */
+const cases: Array<{ name: string; served: Served; accept?: string; coding: string | undefined; rewritten: boolean; givenUpLate?: boolean }> = [
   { name: 'identity with Content-Length', served: { coding: 'identity', chunked: false, type: html }, accept: undefined, coding: undefined, rewritten: true },
   { name: 'identity chunked in odd pieces', served: { coding: 'identity', chunked: true, type: 'text/html' }, accept: 'gzip', coding: 'gzip', rewritten: true },
   { name: 'gzip to a gzip client', served: { coding: 'gzip', chunked: false, type: html }, accept: 'gzip, deflate, br', coding: 'gzip', rewritten: true },
@@ -119,6 +122,7 @@ const cases: Array<{ name: string; served: Served; accept?: string; coding: stri
   { name: 'a 404 page: untouched', served: { coding: 'identity', chunked: false, type: html, status: 404 }, accept: undefined, coding: undefined, rewritten: false },
   { name: 'Cache-Control: no-transform: untouched', served: { coding: 'identity', chunked: false, type: html, cacheControl: 'max-age=60, no-transform' }, accept: undefined, coding: undefined, rewritten: false },
   { name: 'a coding the node cannot read: untouched, counted', served: { coding: 'zstd', chunked: false, type: html }, accept: 'zstd', coding: 'zstd', rewritten: false },
+  { name: 'a gzip body that does not decode, to a gzip client: the bytes as they came, counted', served: { coding: 'corrupt-gzip', chunked: true, type: html }, accept: 'gzip', coding: 'gzip', rewritten: false, givenUpLate: true },
   { name: 'a charset that is not ASCII-compatible: untouched, counted', served: { coding: 'identity', chunked: false, type: 'text/html; charset=utf-16le' }, accept: undefined, coding: undefined, rewritten: false },
 ];
 
@@ -139,10 +143,10 @@ t.test('compressed and chunked back-end responses through a loopback proxy', asy
       t.match(r.headers['vary'], /Accept-Encoding/, `${c.name}: Vary names Accept-Encoding`);
     } else {
       t.ok(r.body.equals(encode(c.served.coding, page)), `${c.name}: the back-end's bytes`);
-      t.equal(r.headers['etag'], '"v1"', `${c.name}: ETag as sent`);
+      t.equal(r.headers['etag'], c.givenUpLate ? 'W/"v1"' : '"v1"', `${c.name}: ETag as sent${c.givenUpLate ? ' (made weak with the head)' : ''}`);
     }
   }
-  t.equal(stats.pagesPassedThrough, 2, 'the unreadable coding and charset are counted');
+  t.equal(stats.pagesPassedThrough, 3, 'the unreadable coding, the corrupt gzip body and the charset are counted');
   t.equal(stats.urls % 12, 0, 'every rewritten page had its 12 URLs rewritten');
 });
 
@@ -175,3 +179,24 @@ for (const [accept, preferred, want] of choices) {
 t.equal(parseContentEncoding('x-gzip'), 'gzip');
 t.equal(parseContentEncoding('gzip, br'), undefined, 'stacked codings are not decoded');
 t.equal(planRewrite(policy, { method: 'PUT', url: new URL(pageUrl) }, { status: 200, headers: { 'content-type': 'text/html' } }), null, 'PUT is not rewritten');
+
+t.test('a client that does not read holds the back-end back: the pipeline buffers a bounded amount', async (t) => {
+  // Random letters: gzip shrinks them little, so what the pipeline buffers is about what went in.
+  const text = Buffer.from(Array.from({ length: 4 << 20 }, () => String.fromCharCode(97 + Math.floor(Math.random() * 26))).join(''));
+  const body = zlib.gzipSync(text, { level: 1 });
+  for (const accept of ['gzip', undefined]) {
+    const plan = planRewrite(policy, { method: 'GET', url: new URL(pageUrl), acceptEncoding: accept }, { status: 200, headers: { 'content-type': 'text/html', 'content-encoding': 'gzip' } })!;
+    plan.transform.on('error', () => {});
+    let taken = 0;
+    for (let at = 0; at < body.length; at += 16_384) {
+      const chunk = body.subarray(at, at + 16_384);
+      taken += chunk.length;
+      if (plan.transform.write(chunk)) continue;
+      // Full: it must stay full while nobody reads.
+      const drained = await Promise.race([once(plan.transform, 'drain').then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), 300))]);
+      if (!drained) break;
+    }
+    t.ok(taken < 1 << 20, `${accept ?? 'identity'} client: ${taken} of ${body.length} bytes taken while nothing is read`);
+    plan.transform.destroy();
+  }
+});
