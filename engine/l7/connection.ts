@@ -161,9 +161,8 @@ export class ClientConnection implements UpstreamOwner, Timed {
           if (this.timer !== T_HEADERS) this.arm(T_HEADERS, this.ctx.timeouts.headersMs);
           return false;
         }
-        const raw = this.buf;
         this.consume(head.headBytes);
-        this.startRequest(head, raw);
+        this.startRequest(head);
         return (this.state as number) !== CLOSED;
       }
       case BODY: {
@@ -209,8 +208,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
     if (this.readingPaused) { this.readingPaused = false; this.socket.resume(); }
   }
 
-  /** `raw` holds the request's head from offset 0. */
-  private startRequest(head: RequestHead, raw: Buffer): void {
+  private startRequest(head: RequestHead): void {
     const ctx = this.ctx;
     ctx.stats.requests++;
     this.req = head;
@@ -237,7 +235,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
       this.serveCdn(route.cdn);
       return;
     }
-    this.reqHead = forwardRequestHead(raw, 0, head, this.fwd);
+    this.reqHead = forwardRequestHead(head, this.fwd);
     this.reqBodySeen = false;
     this.retried = false;
     this.redispatches = 0;
@@ -361,7 +359,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
     const unchanged = res.hop.length === 0 && res.minor === 1 && this.addHeaders === '' && this.ctx.via === undefined && !this.closeAfter && req.minor === 1;
     const framing = { chunked: kind === 'chunked' && !decode, close: this.closeAfter, keepAlive10: req.minor === 0 && !this.closeAfter };
     if (rest === null || decode) {
-      this.socket.write(unchanged ? raw : forwardResponseHead(raw, res, framing, this.addHeaders, this.fwd.via));
+      this.socket.write(unchanged ? raw : forwardResponseHead(res, framing, this.addHeaders, this.fwd.via));
       if (rest !== null) this.forwardResponseBody(rest);
       else if (this.resBody.done) this.finishExchange();
       return;
@@ -376,10 +374,10 @@ export class ClientConnection implements UpstreamOwner, Timed {
     // Head and first body bytes leave in one write (a large body as a second one, uncopied).
     let ok: boolean;
     if (unchanged) ok = this.socket.write(n === rest.length ? raw : raw.subarray(0, res.headBytes + n));
-    else if (n <= COPY_BODY_MAX) ok = this.socket.write(forwardResponseHead(raw, res, framing, this.addHeaders, this.fwd.via, rest, 0, n));
+    else if (n <= COPY_BODY_MAX) ok = this.socket.write(forwardResponseHead(res, framing, this.addHeaders, this.fwd.via, rest, 0, n));
     else {
       this.socket.cork();
-      this.socket.write(forwardResponseHead(raw, res, framing, this.addHeaders, this.fwd.via));
+      this.socket.write(forwardResponseHead(res, framing, this.addHeaders, this.fwd.via));
       ok = this.socket.write(n === rest.length ? rest : rest.subarray(0, n));
       this.socket.uncork();
     }

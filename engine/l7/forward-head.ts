@@ -1,8 +1,8 @@
 // Heads as they leave the proxy: hop-by-hop fields dropped (Connection, Keep-Alive, Proxy-*, TE,
 // Trailer, Transfer-Encoding, Upgrade and whatever Connection names), framing restated, and the
 // forwarding fields (X-Forwarded-For, X-Forwarded-Proto, Forwarded, optional Via) set.
-// Request and response heads leave as one pre-sized Buffer copied from the bytes received (the
-// kept field lines as they came), with the proxy's own lines appended: no per-field strings.
+// Request and response heads leave as one Buffer written from the head's text (the kept field
+// lines as they came), with the proxy's own lines appended: no per-field strings.
 import type { HeadFields, RequestHead, ResponseHead } from './http/parser.js';
 
 /** Per-client-connection facts, computed once when the connection opens. */
@@ -49,41 +49,46 @@ function requestTail(h: RequestHead, f: ForwardInfo): string {
   return `${out}${f.via}\r\n`;
 }
 
+/** Where the field lines start in `h.text` (which ends, as the field lines do, with the last one's CRLF). */
+function fieldsStart(h: HeadFields): number {
+  return h.text.length - (h.headBytes - 2 - h.fieldsAt);
+}
+
 /**
  * A head as it leaves, in one Buffer: the first line (`firstLine`, or the one received), the
  * field lines received less the hop-by-hop ones, `tail`, then `body[bodyStart, bodyEnd)`.
- * `raw[start..]` holds the head as parsed into `h`.
+ * Built as one string from the head's text (slices, no per-field strings) and written once:
+ * cheaper than copying each kept run of the received bytes (each Buffer copy makes a view).
  */
-function assemble(raw: Buffer, start: number, h: HeadFields, firstLine: string | undefined, tail: string,
-  body?: Buffer, bodyStart = 0, bodyEnd = 0): Buffer {
-  const fieldsFrom = start + h.fieldsAt;
-  const fieldsTo = start + h.headBytes - 2;
-  let lineFrom = start;
-  while (raw[lineFrom] === 13) lineFrom += 2; // empty lines before a request line (RFC 9112 2.2)
-  const out = Buffer.allocUnsafe((firstLine === undefined ? fieldsFrom - lineFrom : firstLine.length) + fieldsTo - fieldsFrom + tail.length + bodyEnd - bodyStart);
-  let at = firstLine === undefined ? raw.copy(out, 0, lineFrom, fieldsFrom) : out.write(firstLine, 0, 'latin1');
-  if (h.hop.length === 0) at += raw.copy(out, at, fieldsFrom, fieldsTo);
+function assemble(h: HeadFields, firstLine: string | undefined, tail: string, body?: Buffer, bodyStart = 0, bodyEnd = 0): Buffer {
+  const text = h.text;
+  const fieldsFrom = fieldsStart(h);
+  let head = firstLine === undefined ? text.slice(0, fieldsFrom) : firstLine;
+  if (h.hop.length === 0) head += text.slice(fieldsFrom);
   else {
-    // Field i is line i after the first; runs of kept lines are copied whole.
+    // Field i is line i after the first; runs of kept lines are sliced whole.
     let kept = fieldsFrom;
-    for (let pos = fieldsFrom, i = 0; pos < fieldsTo; i++) {
-      const next = raw.indexOf(10, pos) + 1;
-      if (h.hop.includes(i)) { at += raw.copy(out, at, kept, pos); kept = next; }
+    for (let pos = fieldsFrom, i = 0; pos < text.length; i++) {
+      const next = text.indexOf('\n', pos) + 1;
+      if (h.hop.includes(i)) { head += text.slice(kept, pos); kept = next; }
       pos = next;
     }
-    at += raw.copy(out, at, kept, fieldsTo);
+    head += text.slice(kept);
   }
-  at += out.write(tail, at, 'latin1');
-  if (body !== undefined) at += body.copy(out, at, bodyStart, bodyEnd);
-  return at === out.length ? out : out.subarray(0, at);
+  head += tail;
+  if (bodyEnd === bodyStart) return Buffer.from(head, 'latin1');
+  const out = Buffer.allocUnsafe(head.length + bodyEnd - bodyStart);
+  out.write(head, 0, 'latin1');
+  body!.copy(out, head.length, bodyStart, bodyEnd);
+  return out;
 }
 
-/** The request head for the back-end; `raw[start..]` holds the head parsed into `h`. */
-export function forwardRequestHead(raw: Buffer, start: number, h: RequestHead, f: ForwardInfo): Buffer {
+/** The request head for the back-end. */
+export function forwardRequestHead(h: RequestHead, f: ForwardInfo): Buffer {
   // The request line goes as received when it says HTTP/1.1 (the parser checked its form), else restated.
-  const lineEnd = start + h.fieldsAt - 2;
-  const as11 = h.minor === 1 && raw[lineEnd - 1] === 49 && raw[lineEnd - 3] === 49;
-  return assemble(raw, start, h, as11 ? undefined : `${h.method} ${h.target} HTTP/1.1\r\n`, requestTail(h, f));
+  const lineEnd = fieldsStart(h) - 2;
+  const as11 = h.minor === 1 && h.text.charCodeAt(lineEnd - 1) === 49 && h.text.charCodeAt(lineEnd - 3) === 49;
+  return assemble(h, as11 ? undefined : `${h.method} ${h.target} HTTP/1.1\r\n`, requestTail(h, f));
 }
 
 /** The forwarding fields of a request as a map (for requests sent with node's HTTP client). */
@@ -106,16 +111,13 @@ export interface ResponseFraming {
   keepAlive10: boolean;
 }
 
-/**
- * The response head for the client, followed by `body[bodyStart, bodyEnd)` in the same Buffer;
- * `raw` starts with the head parsed into `h`.
- */
-export function forwardResponseHead(raw: Buffer, h: ResponseHead, framing: ResponseFraming, addHeaders: string, via: string,
+/** The response head for the client, followed by `body[bodyStart, bodyEnd)` in the same Buffer. */
+export function forwardResponseHead(h: ResponseHead, framing: ResponseFraming, addHeaders: string, via: string,
   body?: Buffer, bodyStart = 0, bodyEnd = 0): Buffer {
   let tail = framing.chunked ? 'Transfer-Encoding: chunked\r\n' : '';
   if (framing.close) tail += 'Connection: close\r\n';
   else if (framing.keepAlive10) tail += 'Connection: keep-alive\r\n';
-  return assemble(raw, 0, h, h.minor === 1 ? undefined : `HTTP/1.1 ${h.status} ${h.reason}\r\n`, `${tail}${addHeaders}${via}\r\n`, body, bodyStart, bodyEnd);
+  return assemble(h, h.minor === 1 ? undefined : `HTTP/1.1 ${h.status} ${h.reason}\r\n`, `${tail}${addHeaders}${via}\r\n`, body, bodyStart, bodyEnd);
 }
 
 /** The 101 answer to an upgrade: hop-by-hop fields restated for the tunnel. */

@@ -31,6 +31,9 @@ const accepted: Array<{ name: string; input: string; expect: Record<string, unkn
   { name: 'x-forwarded-for and forwarded collected', input: 'GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 1.1.1.1\r\nForwarded: for=1.1.1.1\r\n\r\n', expect: { xForwardedFor: '1.1.1.1', forwarded: 'for=1.1.1.1' } },
   { name: 'absolute-form target', input: 'GET http://a/b HTTP/1.1\r\nHost: a\r\n\r\n', expect: { target: 'http://a/b' } },
   { name: 'OPTIONS *', input: 'OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n', expect: { target: '*' } },
+  { name: 'Connection token list: case, OWS, empty elements', input: 'GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\r\nConnection: ,Keep-Alive ,\tX-a, CLOSE\r\n\r\n', expect: { keepAliveToken: true, close: true, keepAlive: false, hop: [2, 1] } },
+  { name: 'Connection: upgrade among other tokens', input: 'GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: keep-alive, Upgrade\r\n\r\n', expect: { upgrade: 'websocket', keepAliveToken: true } },
+  { name: 'TE list of one chunked with OWS', input: 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: ,CHUNKED ,\r\n\r\n', expect: { chunked: true } },
 ];
 
 for (const c of accepted) {
@@ -50,6 +53,9 @@ const refused: Array<{ name: string; input: string; status: number; code: string
   { name: 'bad method', input: 'G(T / HTTP/1.1\r\nHost: a\r\n\r\n', status: 400, code: 'ERR_HTTP_BAD_REQUEST_LINE' },
   { name: 'lowercase version', input: 'GET / http/1.1\r\nHost: a\r\n\r\n', status: 400, code: 'ERR_HTTP_BAD_REQUEST_LINE' },
   { name: 'HTTP/2.0 in a request line', input: 'GET / HTTP/2.0\r\nHost: a\r\n\r\n', status: 505, code: 'ERR_HTTP_VERSION' },
+  { name: 'two-digit minor version', input: 'GET / HTTP/1.10\r\nHost: a\r\n\r\n', status: 400, code: 'ERR_HTTP_BAD_REQUEST_LINE' },
+  { name: 'version without dot', input: 'GET / HTTP/1x1\r\nHost: a\r\n\r\n', status: 400, code: 'ERR_HTTP_BAD_REQUEST_LINE' },
+  { name: 'CL of 16 digits', input: 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1000000000000000\r\n\r\n', status: 400, code: 'ERR_HTTP_CONTENT_LENGTH' },
   { name: 'relative target', input: 'GET x HTTP/1.1\r\nHost: a\r\n\r\n', status: 400, code: 'ERR_HTTP_BAD_REQUEST_LINE' },
   { name: 'non-ASCII target', input: 'GET /\xe9 HTTP/1.1\r\nHost: a\r\n\r\n', status: 400, code: 'ERR_HTTP_BAD_REQUEST_LINE' },
   { name: 'CONNECT', input: 'CONNECT a:443 HTTP/1.1\r\nHost: a\r\n\r\n', status: 501, code: 'ERR_HTTP_METHOD' },

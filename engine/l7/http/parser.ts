@@ -27,7 +27,6 @@ function hasForbiddenByte(buf: Buffer, start: number, end: number): boolean {
   return false;
 }
 const BAD_TARGET = /[\x00-\x20\x7f-\uffff]/;
-const VERSION = /^HTTP\/(\d)\.(\d)$/;
 
 const TOKEN = new Uint8Array(128);
 for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TOKEN[c.charCodeAt(0)] = 1;
@@ -62,6 +61,8 @@ export interface HeadFields {
   headBytes: number;
   /** Offset of the first field line from the start of the head (what follows the first line's CRLF). */
   fieldsAt: number;
+  /** The head as latin1 text, from its first line through the CRLF of its last field line (heads leave rebuilt from it). */
+  text: string;
 }
 
 export interface RequestHead extends HeadFields {
@@ -129,6 +130,24 @@ function startsWithFolded(s: string, at: number, lower: string): boolean {
   return true;
 }
 
+/** s[start, end) is `lower`, ignoring case. */
+function isFolded(s: string, start: number, end: number, lower: string): boolean {
+  return end - start === lower.length && startsWithFolded(s, start, lower);
+}
+
+/** The decimal digit at s[i], or -1. */
+function digitAt(s: string, i: number): number {
+  const d = s.charCodeAt(i) - 48;
+  return d >= 0 && d <= 9 ? d : -1;
+}
+
+/** s is 1 to 15 decimal digits (a length a double holds exactly). */
+function isLength(s: string): boolean {
+  if (s.length === 0 || s.length > 15) return false;
+  for (let i = 0; i < s.length; i++) if (digitAt(s, i) < 0) return false;
+  return true;
+}
+
 /** The kind of the field named head[start, end) (a token). */
 function fieldKind(head: string, start: number, end: number): number {
   const n = end - start;
@@ -174,10 +193,10 @@ function parseFields<T extends HeadFields>(head: string, pos: number, limits: He
     switch (kind) {
       case F_OTHER: break;
       case F_CONTENT_LENGTH: {
-        if (!/^\d{1,15}$/.test(value)) {
+        if (!isLength(value)) {
           // RFC 9112 6.3: a list of identical values may be taken as one.
           const parts = value.split(',').map((p) => p.trim());
-          if (!parts.every((p) => /^\d{1,15}$/.test(p) && p === parts[0])) throw fail('ERR_HTTP_CONTENT_LENGTH', 'Content-Length is not a valid number.');
+          if (!parts.every((p) => isLength(p) && p === parts[0])) throw fail('ERR_HTTP_CONTENT_LENGTH', 'Content-Length is not a valid number.');
           setLength(out, Number(parts[0]), fail);
         } else setLength(out, Number(value), fail);
         break;
@@ -202,24 +221,39 @@ function parseFields<T extends HeadFields>(head: string, pos: number, limits: He
     }
   }
   if (te !== undefined) {
-    const codings = te.toLowerCase().split(',').map((s) => s.trim()).filter((s) => s !== '');
-    if (codings.length !== 1 || codings[0] !== 'chunked') {
+    if (!isFolded(te, 0, te.length, 'chunked') && !onlyChunked(te)) {
       if (fail === failResponse) throw fail('ERR_HTTP_UNSUPPORTED_TE', 'Only the chunked transfer coding is supported.');
       throw new HttpError(501, 'ERR_HTTP_UNSUPPORTED_TE', 'Only the chunked transfer coding is supported.');
     }
     if (out.contentLength >= 0) throw fail('ERR_HTTP_SMUGGLING', 'Content-Length and Transfer-Encoding must not both be sent.');
     out.chunked = true;
   }
-  if (connection !== undefined) {
-    for (const raw of connection.split(',')) {
-      const tok = raw.trim().toLowerCase();
-      if (tok === 'close') out.close = true;
-      else if (tok === 'keep-alive') out.keepAliveToken = true;
-      else if (tok === 'upgrade') out.upgrade = upgradeField;
-      else if (tok !== '') {
-        // Any field named in Connection is hop-by-hop too (RFC 9110 7.6.1).
-        for (let i = 0; i < out.names.length; i++) if (out.names[i].toLowerCase() === tok && !out.hop.includes(i)) out.hop.push(i);
-      }
+  if (connection !== undefined) connectionTokens(connection, out, upgradeField);
+}
+
+/** A Transfer-Encoding list other than one "chunked" alone: true when its only coding is chunked. */
+function onlyChunked(te: string): boolean {
+  const codings = te.toLowerCase().split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return codings.length === 1 && codings[0] === 'chunked';
+}
+
+/** Applies the Connection tokens; the usual ones are compared in place (no string per token). */
+function connectionTokens(value: string, out: HeadFields, upgradeField: string | undefined): void {
+  for (let from = 0; from <= value.length;) {
+    let comma = value.indexOf(',', from);
+    if (comma < 0) comma = value.length;
+    let a = from;
+    let b = comma;
+    while (a < b && (value.charCodeAt(a) === 32 || value.charCodeAt(a) === 9)) a++;
+    while (b > a && (value.charCodeAt(b - 1) === 32 || value.charCodeAt(b - 1) === 9)) b--;
+    from = comma + 1;
+    if (isFolded(value, a, b, 'close')) out.close = true;
+    else if (isFolded(value, a, b, 'keep-alive')) out.keepAliveToken = true;
+    else if (isFolded(value, a, b, 'upgrade')) out.upgrade = upgradeField;
+    else if (b > a) {
+      // Any field named in Connection is hop-by-hop too (RFC 9110 7.6.1).
+      const tok = value.slice(a, b).toLowerCase();
+      for (let i = 0; i < out.names.length; i++) if (out.names[i].toLowerCase() === tok && !out.hop.includes(i)) out.hop.push(i);
     }
   }
 }
@@ -249,9 +283,13 @@ export function parseRequestHead(buf: Buffer, start: number, limits: HeadLimits,
   const target = line.slice(sp1 + 1, sp2);
   const version = line.slice(sp2 + 1);
   if (!isToken(method) || target === '' || BAD_TARGET.test(target)) throw badRequest('ERR_HTTP_BAD_REQUEST_LINE', 'The request line is malformed.');
-  const v = VERSION.exec(version);
-  if (v === null) throw badRequest('ERR_HTTP_BAD_REQUEST_LINE', 'The request line is malformed.');
-  if (v[1] !== '1') throw new HttpError(505, 'ERR_HTTP_VERSION', 'Only HTTP/1.0 and HTTP/1.1 are supported.');
+  // "HTTP/" digit "." digit (RFC 9112 2.3), read in place.
+  const major = digitAt(version, 5);
+  const minorDigit = digitAt(version, 7);
+  if (version.length !== 8 || !version.startsWith('HTTP/') || version.charCodeAt(6) !== 46 || major < 0 || minorDigit < 0) {
+    throw badRequest('ERR_HTTP_BAD_REQUEST_LINE', 'The request line is malformed.');
+  }
+  if (major !== 1) throw new HttpError(505, 'ERR_HTTP_VERSION', 'Only HTTP/1.0 and HTTP/1.1 are supported.');
   if (method === 'CONNECT') throw new HttpError(501, 'ERR_HTTP_METHOD', 'CONNECT is not supported by this reverse proxy.');
   const c0 = target.charCodeAt(0);
   if (c0 !== 47 /* / */ && !(target === '*' && method === 'OPTIONS') && !/^https?:\/\//i.test(target)) {
@@ -260,7 +298,7 @@ export function parseRequestHead(buf: Buffer, start: number, limits: HeadLimits,
   // One literal with every field: each head has the same hidden class.
   const out: RequestHead = {
     names: [], values: [], hop: [], contentLength: -1, chunked: false, close: false, keepAliveToken: false, upgrade: undefined,
-    minor: Number(v[2]) >= 1 ? 1 : 0, headBytes: scan.headBytes + scan.headStart - start, fieldsAt: scan.headStart - start + eol + 2,
+    minor: minorDigit >= 1 ? 1 : 0, headBytes: scan.headBytes + scan.headStart - start, fieldsAt: scan.headStart - start + eol + 2, text: head,
     method, target, host: undefined, cookie: undefined, xForwardedFor: undefined, forwarded: undefined, keepAlive: false,
   };
   parseFields(head, eol + 2, limits, out, badRequest, requestField);
@@ -310,7 +348,7 @@ export function parseResponseHead(buf: Buffer, start: number, limits: HeadLimits
   }
   const out: ResponseHead = {
     names: [], values: [], hop: [], contentLength: -1, chunked: false, close: false, keepAliveToken: false, upgrade: undefined,
-    minor: minorCode, headBytes: scan.headBytes, fieldsAt: eol + 2, status, reason: line.slice(13), setCookies: undefined, location: undefined,
+    minor: minorCode, headBytes: scan.headBytes, fieldsAt: eol + 2, text: head, status, reason: line.slice(13), setCookies: undefined, location: undefined,
   };
   parseFields(head, eol + 2, limits, out, failResponse, responseField);
   if (out.minor === 0 && !out.keepAliveToken) out.close = true;
