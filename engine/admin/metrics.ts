@@ -41,7 +41,8 @@ export function createMetrics(opts: MetricsOptions = {}) {
     // L7 proxy
     connections: new Gauge({ name: 'lbarray_client_connections', help: 'Open client connections.', labelNames: ['service'] as const, registers }),
     connectionsDropped: new Counter({
-      name: 'lbarray_client_connections_dropped_total', help: 'Client connections closed as soon as accepted: their listener was at proxy.maxConnections.', registers,
+      name: 'lbarray_client_connections_dropped_total', labelNames: ['reason'] as const, registers,
+      help: 'Client connections closed as soon as accepted, by reason: limit (their listener was at proxy.maxConnections), denied (proxy.allow / proxy.deny).',
     }),
     requests: new Counter({
       name: 'lbarray_requests_total', help: 'HTTP requests answered, by pool and status code.',

@@ -3,6 +3,7 @@
 // Field-local rules live here; rules that relate several fields live in checks.ts.
 import net from 'node:net';
 import { z } from 'zod';
+import { parsePrefix } from './address.js';
 import { byteSize, duration } from './units.js';
 
 /** An error message that says "required" when the field is missing, `text` otherwise. */
@@ -38,6 +39,11 @@ const hostName = () =>
       error: 'expected a host name such as "www.example.com" or "*.example.com"',
     })
     .transform((s) => s.toLowerCase().replace(/\.$/, ''));
+
+const prefixList = (what: string) =>
+  z.array(z.string({ error: say('expected an IP address or CIDR prefix') })
+    .refine((v) => parsePrefix(v) !== undefined, { error: 'expected an IP address or CIDR prefix, e.g. "198.18.0.0/15" or "2001:2::/48"' }),
+  { error: say(`expected a list of ${what}: IP addresses or CIDR prefixes`) });
 
 const httpToken = (what: string) =>
   z.string({ error: say(`expected a ${what} name`) })
@@ -157,6 +163,10 @@ export const proxySchema = z.strictObject({
     interval: duration(100, 3_600_000).prefault('1s').describe('The window of the rate (a sliding window).'),
     groups: intIn(1, 1 << 24).default(65536).describe('Hash groups the counts live in (12 bytes each, shared by the workers): addresses in one group share a count.'),
   }).optional().describe('Per-client request rate limit of the node (every worker and service counts together). Default: none.'),
+  allow: prefixList('client addresses served').default([])
+    .describe('When not empty, only clients in these addresses or prefixes are served; the others are reset when accepted (before TLS), and counted (lbarray_client_connections_dropped_total{reason="denied"}).'),
+  deny: prefixList('client addresses refused').default([])
+    .describe('Clients in these addresses or prefixes are reset when accepted, even if `allow` lists them; counted like `allow`\'s.'),
 }).prefault({}).describe('The L7 proxy on every node.');
 
 // The back-end check's fields; `healthChecks.backend` gives them defaults, a pool's override

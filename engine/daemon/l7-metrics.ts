@@ -16,7 +16,8 @@ export function applyRequestMetrics(metrics: Metrics, deltas: readonly RequestMe
     for (const [service, n] of Object.entries(m.connections)) connections[service] = (connections[service] ?? 0) + n;
     if (m.cdn.rewritten > 0) metrics.rewrites.inc({ result: 'rewritten' }, m.cdn.rewritten);
     if (m.cdn.passedThrough > 0) metrics.rewrites.inc({ result: 'passthrough' }, m.cdn.passedThrough);
-    if (m.dropped > 0) metrics.connectionsDropped.inc(m.dropped);
+    if (m.dropped > 0) metrics.connectionsDropped.inc({ reason: 'limit' }, m.dropped);
+    if (m.denied > 0) metrics.connectionsDropped.inc({ reason: 'denied' }, m.denied);
   }
   for (const [service, n] of Object.entries(connections)) metrics.connections.set({ service }, n);
 }

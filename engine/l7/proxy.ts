@@ -6,6 +6,7 @@ import tls from 'node:tls';
 import { randomBytes } from 'node:crypto';
 import { LbError } from '../errors.js';
 import { RouteCdn, type PageCacheApi } from '../cdn/index.js';
+import { AccessList } from './access-list.js';
 import { BackendPool } from './backend-pool.js';
 import { CdnRoute, OriginAgents } from './cdn-route.js';
 import { AccessLog } from './access-log.js';
@@ -65,6 +66,7 @@ export class L7Proxy {
   private readonly clients = new Set<ClientConnection>();
   private readonly accessLog: AccessLog | undefined;
   private readonly rateLimit: RateLimiter | undefined;
+  private readonly access: AccessList | undefined;
   /** Counts for the node's metrics; the control plane takes them on each scrape. */
   readonly requestMetrics = new RequestMetrics();
 
@@ -81,6 +83,7 @@ export class L7Proxy {
     const onPassive = hooks.onPassive ?? (() => {});
     this.accessLog = options.accessLog === undefined ? undefined : new AccessLog(options.accessLog, hooks.workerIndex ?? 0);
     this.rateLimit = options.rateLimit === undefined ? undefined : new RateLimiter(options.rateLimit, shared.rateLimit);
+    this.access = options.access === undefined ? undefined : new AccessList(options.access);
     const rules = nodeCdnRules(options);
     const cdnOf = (o: RouteCdnOptions) => new CdnRoute(new RouteCdn(o, rules, hooks.pageCache, this.requestMetrics.cdnStats), this.origins);
     for (const service of options.services) {
@@ -101,21 +104,18 @@ export class L7Proxy {
         rateLimit: this.rateLimit,
       };
       this.contexts.push(ctx);
-      let server: net.Server;
-      if (service.tls !== undefined) {
-        const setup = tlsServerSetup({ ...service.tls, ticketKeys: service.tls.ticketKeys ?? shared.ticketKeys });
-        server = tls.createServer({ ...setup.options, allowHalfOpen: true, noDelay: true } as tls.TlsOptions);
-        server.on('secureConnection', (s: tls.TLSSocket) => {
-          this.requestMetrics.handshake(s.isSessionReused());
-          new ClientConnection(s, ctx, 'https');
-        });
-        server.on('tlsClientError', (_e, s) => {
-          this.requestMetrics.handshakeFailed();
-          s.destroy();
-        });
-      } else {
-        server = net.createServer({ allowHalfOpen: true, noDelay: true }, (s) => new ClientConnection(s, ctx, 'http'));
-      }
+      const serve = service.tls === undefined ? (s: net.Socket) => new ClientConnection(s, ctx, 'http') : this.terminateTls(service.tls, ctx);
+      // Every listener is a plain TCP server: the access list sees each connection before any TLS work.
+      const access = this.access;
+      const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (s) => {
+        if (access !== undefined && !access.admits(s.remoteAddress)) {
+          this.stats.denied++;
+          this.requestMetrics.denied++;
+          s.resetAndDestroy();
+          return;
+        }
+        serve(s);
+      });
       server.on('error', () => {});
       if (options.maxConnections !== undefined) {
         server.maxConnections = options.maxConnections;
@@ -127,6 +127,21 @@ export class L7Proxy {
       });
       this.listeners.push({ service, server });
     }
+  }
+
+  /** A TLS server that takes the service's accepted sockets and hands each handshaken one to a ClientConnection. */
+  private terminateTls(options: NonNullable<ServiceOptions['tls']>, ctx: ServiceContext): (s: net.Socket) => void {
+    const setup = tlsServerSetup({ ...options, ticketKeys: options.ticketKeys ?? this.shared.ticketKeys });
+    const server = tls.createServer({ ...setup.options, allowHalfOpen: true } as tls.TlsOptions);
+    server.on('secureConnection', (s: tls.TLSSocket) => {
+      this.requestMetrics.handshake(s.isSessionReused());
+      new ClientConnection(s, ctx, 'https');
+    });
+    server.on('tlsClientError', (_e, s) => {
+      this.requestMetrics.handshakeFailed();
+      s.destroy();
+    });
+    return (s) => server.emit('connection', s);
   }
 
   /** Listens on every service: on an inherited fd (SO_REUSEPORT socket) when given, else host:port. */

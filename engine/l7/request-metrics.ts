@@ -21,6 +21,8 @@ export interface RequestMetricsDelta {
   cdn: { rewritten: number; passedThrough: number };
   /** Client connections closed when accepted: the proxy's connection limit was reached. */
   dropped: number;
+  /** Client connections reset when accepted: their address is not served (proxy.allow / proxy.deny). */
+  denied: number;
 }
 
 /** The bucket of `value` among ascending `bounds`: the first bound it does not exceed, else the overflow bucket (bounds.length). */
@@ -38,8 +40,9 @@ export class RequestMetrics {
   private durations = new Map<string, { counts: Float64Array; sum: number }>();
   private tls = { full: 0, resumed: 0, failed: 0 };
   readonly connections: Record<string, number> = {};
-  /** Connections over the limit, closed when accepted (since the last take()). */
+  /** Connections over the limit, closed when accepted, and from addresses not served (since the last take()). */
   dropped = 0;
+  denied = 0;
 
   /** An answered request: its pool ("-" when none was chosen), status and duration. */
   record(pool: string, status: number, seconds: number): void {
@@ -66,8 +69,9 @@ export class RequestMetrics {
     const passedThrough = c.pagesPassedThrough - this.cdnTaken.passedThrough;
     const cdn = { rewritten: c.pages - this.cdnTaken.pages - passedThrough, passedThrough };
     this.cdnTaken = { pages: c.pages, passedThrough: c.pagesPassedThrough };
-    const out = { requests, durations, tls: this.tls, connections: { ...this.connections }, cdn, dropped: this.dropped };
+    const out = { requests, durations, tls: this.tls, connections: { ...this.connections }, cdn, dropped: this.dropped, denied: this.denied };
     this.dropped = 0;
+    this.denied = 0;
     this.requests = new Map();
     this.durations = new Map();
     this.tls = { full: 0, resumed: 0, failed: 0 };

@@ -1,9 +1,10 @@
 // Counters of one proxy instance (STYLE 11: counters, not logs, on the hot path).
 export class ProxyStats {
-  /** Client connections open now, accepted since start, and closed at once for the connection limit. */
+  /** Client connections open now, accepted since start, closed at once for the connection limit, reset for their address. */
   connections = 0;
   accepted = 0;
   dropped = 0;
+  denied = 0;
   requests = 0;
   responses = 0;
   tunnels = 0;

@@ -1,5 +1,6 @@
 // Plain option objects of the L7 node. The config layer (engine/config) maps its schema onto
 // these; nothing here reads files or environment. Durations are milliseconds.
+import type { AccessOptions } from './access-list.js';
 import type { RateLimitOptions } from './rate-limit.js';
 import type { RewriteRules } from '../cdn/url-policy.js';
 import type { HeadLimits } from './http/limits.js';
@@ -160,6 +161,8 @@ export interface L7Options {
   maxConnections?: number;
   /** Requests per client address over every worker and service of this proxy; beyond it, 429. Off when absent. */
   rateLimit?: RateLimitOptions;
+  /** Client addresses served (allow, when not empty) and refused (deny): others are reset when accepted. */
+  access?: AccessOptions;
 }
 
 export const defaultTimeouts: ClientTimeouts = { headersMs: 10_000, bodyMs: 30_000, keepAliveMs: 5_000 };

@@ -185,6 +185,10 @@ proxy:
   rateLimit:
     requests: 0   #! proxy.rateLimit.requests: expected an integer 1-1000000000
     interval: 10ms   #! proxy.rateLimit.interval: expected a value between 100ms and 3600000ms
+  deny:
+    - 198.18.0.0/15
+    - 198.18.0.0/40   #! proxy.deny[1]: expected an IP address or CIDR prefix, e.g. "198.18.0.0/15" or "2001:2::/48"
+  allow: 198.18.0.0/15   #! proxy.allow: expected a list of client addresses served: IP addresses or CIDR prefixes
 ` }),
   },
   {

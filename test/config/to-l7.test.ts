@@ -75,7 +75,7 @@ pools:
     servers: [{ address: 2001:2::101, port: 8443, maxConnections: 50 }, { address: 2001:2::102, port: 8443, backup: true }]
 routes: [{ pool: secure, match: { host: www.lab.test } }]
 persistence: { cookie: { maxAge: 1h } }
-proxy: { via: true, maxConnections: 20000, rateLimit: { requests: 200, interval: 10s } }
+proxy: { via: true, maxConnections: 20000, rateLimit: { requests: 200, interval: 10s }, deny: [198.18.200.0/24, "2001:2:0:99::/64"] }
 logging: { accessLog: logs/access.log }
 `, { baseDir: examples });
   const o = l7Options(withTls, withTls.nodes[0]);
@@ -93,6 +93,8 @@ logging: { accessLog: logs/access.log }
   t.equal(opts.maxConnections, undefined, 'no limit unless asked');
   t.same(o.rateLimit, { requests: 200, intervalMs: 10_000, groups: 65536 }, 'the per-client rate limit, with the default groups');
   t.equal(opts.rateLimit, undefined, 'no rate limit unless asked');
+  t.same(o.access, { allow: [], deny: ['198.18.200.0/24', '2001:2:0:99::/64'] }, 'the access lists');
+  t.equal(opts.access, undefined, 'no access list unless asked');
 });
 
 t.test('scheduler services, Maglev nodes, CDN rules and cache of lab.yaml', async (t) => {
