@@ -41,7 +41,7 @@ export class CdnNode {
   /** The CDN rules of every route (in config order): a change flushes the cache. */
   configure(rules: readonly (RewriteRules | undefined)[], maxBytes?: number): void {
     this.cache.setConfigHash(rulesHash(rules));
-    if (maxBytes !== undefined) this.cache.store.resize(maxBytes);
+    if (maxBytes !== undefined) this.cache.resize(maxBytes);
   }
 
   attachWorker(port: MessagePort): void {

@@ -60,8 +60,9 @@ export class PageCache implements PageCacheApi {
   private nextLease = 1;
   private hash = '';
   /**
-   * Bumped whenever a stored page may have become wrong (purge, flush, replacement): workers keep
-   * a local index of the pages they were given and drop it when this changes.
+   * Bumped whenever a stored page may have become wrong or left the cache (purge, flush,
+   * replacement, eviction): workers keep a local index of the pages they were given and drop it
+   * when this changes, so they neither serve an old page nor hold an evicted one's memory.
    */
   readonly generation = new Int32Array(new SharedArrayBuffer(4));
 
@@ -135,8 +136,9 @@ export class PageCache implements PageCacheApi {
         // A page rewritten under another configuration, or fetched before a purge, is not kept.
         if (outcome.page.rules === this.hash && current.purged !== true) {
           const replaces = this.store.has(key, outcome.page.varyValues);
+          const evictions = this.store.evictions;
           if (this.store.put(outcome.page)) this.counters.stored++;
-          if (replaces) this.bump();
+          if (replaces || this.store.evictions !== evictions) this.bump();
         }
         break;
       case 'refresh':
@@ -149,6 +151,13 @@ export class PageCache implements PageCacheApi {
         break;
     }
     this.end(key, lease);
+  }
+
+  /** A new byte bound: pages past it go, and the workers drop theirs. */
+  resize(maxBytes: number): void {
+    const evictions = this.store.evictions;
+    this.store.resize(maxBytes);
+    if (this.store.evictions !== evictions) this.bump();
   }
 
   /** Abandons leases (their holder is gone). */

@@ -58,6 +58,8 @@ export class PageStore {
   /** Vary names per key (to find the variant of a request) and how many variants are stored. */
   private readonly varyOf = new Map<string, { names: string[]; variants: number }>();
   private bytesUsed = 0;
+  /** Pages dropped to stay within the bound, since the start. */
+  evictions = 0;
 
   constructor(private maxBytes: number) {}
 
@@ -103,10 +105,7 @@ export class PageStore {
     if (v === undefined) this.varyOf.set(page.key, { names: page.vary, variants: 1 });
     else v.variants++;
     this.bytesUsed += size;
-    for (const [oldest, p] of this.entries) {
-      if (this.bytesUsed <= this.maxBytes) break;
-      this.remove(oldest, p);
-    }
+    this.evict();
     return true;
   }
 
@@ -150,9 +149,15 @@ export class PageStore {
 
   resize(maxBytes: number): void {
     this.maxBytes = maxBytes;
+    this.evict();
+  }
+
+  /** Drops the least recently used pages until the bound holds. */
+  private evict(): void {
     for (const [oldest, p] of this.entries) {
       if (this.bytesUsed <= this.maxBytes) break;
       this.remove(oldest, p);
+      this.evictions++;
     }
   }
 }

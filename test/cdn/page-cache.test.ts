@@ -347,3 +347,27 @@ t.test("pages a worker serves from its local index stay recently used in the nod
   t.equal((await cache.lookup('h/a', {})).kind, 'hit', 'a, used last (locally), stays');
   t.equal((await cache.lookup('h/b', {})).kind, 'miss', 'b, used longest ago, went');
 });
+
+t.test('a page the node evicts is dropped from the workers too (its memory is not held past the byte bound)', async (t) => {
+  const body = 1000;
+  const cache = new PageCache({ maxBytes: 2 * (512 + 3 + body) + 100 }); // room for two pages of this size
+  const host = new PageCacheHost(cache);
+  const { port1, port2 } = new MessageChannel();
+  host.attach(port1);
+  const { PageCacheClient } = await import('../../engine/cdn/cache-channel.js');
+  const client = new PageCacheClient(port2);
+  t.teardown(() => client.close());
+  const store = async (key: string) => {
+    const r = await client.lookup(key, {});
+    const bytes = new Uint8Array(new SharedArrayBuffer(body));
+    await client.complete(key, r.kind === 'miss' ? r.lease : -1, { kind: 'store', page: { key, vary: [], varyValues: [], status: 200, headers: {}, bodies: { identity: bytes }, storedAt: Date.now(), freshUntil: Date.now() + 600_000, rules: '' } });
+  };
+  await store('h/a');
+  t.equal((await client.lookup('h/a', {})).kind, 'hit', 'a from the node: now in the local index');
+  await store('h/b');
+  await store('h/c'); // a goes
+  t.equal(cache.store.size, 2);
+  const again = await client.lookup('h/a', {});
+  t.equal(again.kind, 'miss', 'the worker no longer serves the evicted page');
+  if (again.kind === 'miss') await client.complete('h/a', again.lease, { kind: 'abandon' });
+});
