@@ -320,9 +320,10 @@ t.test('RouteCdn: streaming plan without a cache, caching with one', async (t) =
   t.equal(disabled.caching, undefined);
 });
 
-t.test("pages a worker serves from its local index stay recently used in the node's LRU", async (t) => {
+/** A node's cache with room for two 1000-byte pages, and one worker's client of it (on a clock the test moves). */
+async function twoPageCache(t: Tap.Test) {
   const body = 1000;
-  const cache = new PageCache({ maxBytes: 2 * (512 + 3 + body) + 100 }); // room for two pages of this size
+  const cache = new PageCache({ maxBytes: 2 * (512 + 3 + body) + 100 });
   const host = new PageCacheHost(cache);
   const { port1, port2 } = new MessageChannel();
   host.attach(port1);
@@ -335,6 +336,11 @@ t.test("pages a worker serves from its local index stay recently used in the nod
     const bytes = new Uint8Array(new SharedArrayBuffer(body));
     await client.complete(key, r.kind === 'miss' ? r.lease : -1, { kind: 'store', page: { key, vary: [], varyValues: [], status: 200, headers: {}, bodies: { identity: bytes }, storedAt: clock.t, freshUntil: clock.t + 600_000, rules: '' } });
   };
+  return { cache, client, clock, store };
+}
+
+t.test("pages a worker serves from its local index stay recently used in the node's LRU", async (t) => {
+  const { cache, client, clock, store } = await twoPageCache(t);
   await store('h/a');
   await store('h/b');
   t.equal((await client.lookup('h/a', {})).kind, 'hit', 'a from the node (its index now has a)');
@@ -349,19 +355,7 @@ t.test("pages a worker serves from its local index stay recently used in the nod
 });
 
 t.test('a page the node evicts is dropped from the workers too (its memory is not held past the byte bound)', async (t) => {
-  const body = 1000;
-  const cache = new PageCache({ maxBytes: 2 * (512 + 3 + body) + 100 }); // room for two pages of this size
-  const host = new PageCacheHost(cache);
-  const { port1, port2 } = new MessageChannel();
-  host.attach(port1);
-  const { PageCacheClient } = await import('../../engine/cdn/cache-channel.js');
-  const client = new PageCacheClient(port2);
-  t.teardown(() => client.close());
-  const store = async (key: string) => {
-    const r = await client.lookup(key, {});
-    const bytes = new Uint8Array(new SharedArrayBuffer(body));
-    await client.complete(key, r.kind === 'miss' ? r.lease : -1, { kind: 'store', page: { key, vary: [], varyValues: [], status: 200, headers: {}, bodies: { identity: bytes }, storedAt: Date.now(), freshUntil: Date.now() + 600_000, rules: '' } });
-  };
+  const { cache, client, store } = await twoPageCache(t);
   await store('h/a');
   t.equal((await client.lookup('h/a', {})).kind, 'hit', 'a from the node: now in the local index');
   await store('h/b');
