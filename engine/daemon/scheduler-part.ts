@@ -257,7 +257,9 @@ export class SchedulerPart implements NodePart, SchedulerRole {
     for (const [reason, n] of Object.entries(snap.drops)) s.counters[`scheduler.drops.${reason}`] = n;
     s.counters['scheduler.drops.RING_FULL'] = snap.ringDrops;
     s.counters['scheduler.drops.TX_REFUSED'] = snap.txRefused;
-    s.counters['scheduler.resolutionRequests'] = snap.consumed;
+    s.counters['scheduler.responderRequests'] = snap.consumed;
+    s.counters['scheduler.echoRequests'] = snap.echoRequests;
+    s.counters['scheduler.echoUnanswered'] = snap.echoUnanswered;
     s.counters['scheduler.pmtuSteered'] = snap.pmtuSteered;
     s.counters['scheduler.flows'] = snap.flows;
     s.counters['scheduler.flowEvictions'] = snap.flowEvictions;
@@ -418,6 +420,7 @@ export class SchedulerPart implements NodePart, SchedulerRole {
     for (const reason of DROP_REASON_NAMES) bump(`d.${reason}`, snap.drops[reason], (d) => this.metrics.drops.inc({ reason: reason.toLowerCase() }, d));
     bump('d.RING_FULL', snap.ringDrops, (d) => this.metrics.drops.inc({ reason: 'ring_full' }, d));
     bump('d.TX_REFUSED', snap.txRefused, (d) => this.metrics.drops.inc({ reason: 'tx_refused' }, d));
+    bump('d.ECHO_RATE', snap.echoUnanswered, (d) => this.metrics.drops.inc({ reason: 'echo_rate' }, d));
     this.metrics.flows.set(snap.flows);
     bump('evictions', snap.flowEvictions, (d) => this.metrics.flowEvictions.inc(d));
   }

@@ -4,7 +4,7 @@
 // scheduler: on a takeover the control plane lifts the filter (setSocketFilter on CONTROL_RING_FD),
 // frames wait in the ring while this thread wakes, and nothing is opened or mapped. Then the
 // published Maglev table and the blocking loop, until told to stop; the ring refuses frames again,
-// what arrived before that is discarded, and the thread parks. ARP/NDP requests for the VIP are answered here (slow path, same socket).
+// what arrived before that is discarded, and the thread parks. ARP/NDP requests and pings for the VIP are answered here (slow path, same socket).
 import { parentPort, workerData } from 'node:worker_threads';
 import { isLbError } from '../errors.js';
 import { DROP_ALL, PacketPort, type NextHop } from '../ring/port.js';
@@ -14,7 +14,7 @@ import { FlowExport } from '../scheduler/flow-export.js';
 import { FlowRouter } from '../scheduler/flow-router.js';
 import { FlowTable } from '../scheduler/flow-table.js';
 import { runForwardLoop } from '../scheduler/forward-loop.js';
-import { answerFor } from '../scheduler/responder.js';
+import { answerFor, replyBudget } from '../scheduler/responder.js';
 import { ServiceSet } from '../scheduler/service-set.js';
 import { TableReader } from '../scheduler/table-publisher.js';
 import { Control, CONTROL_FLOWS, CONTROL_READER, CONTROL_RING_FD, type ForwarderData, type ForwarderMessage } from './forwarder-protocol.js';
@@ -30,6 +30,15 @@ const flowExport = new FlowExport(d.flowExport);
 /** How long the ring is read, once it refuses frames again, for frames that arrived before (a
  *  V3 block is handed over up to one retire timeout later). */
 const SETTLE_MS = 5;
+
+/** Pings of the VIP answered per second by one thread; the rest are counted (a flood must not take the forwarding time). */
+const ECHO_REPLIES_PER_SECOND = 1000;
+const echoBudget = replyBudget(ECHO_REPLIES_PER_SECOND);
+const echoAllowed = (): boolean => {
+  if (echoBudget()) return true;
+  counters.events[7]++;
+  return false;
+};
 
 const openRing = () => PacketPort.open({ interface: d.iface, fanout: { group: d.fanoutGroup, mode: 'hash' }, ...d.ring, filter: DROP_ALL });
 
@@ -82,7 +91,7 @@ function session(): ForwarderMessage {
       port: i === d.selfIndex ? self! : port, dstMac: macs.slice(6 * i, 6 * i + 6),
     }));
     const answer = (frame: Uint8Array): void => {
-      const reply = answerFor(frame, port.mac);
+      const reply = answerFor(frame, port.mac, echoAllowed);
       if (reply) port.send(reply);
     };
     send({ type: 'ready' });

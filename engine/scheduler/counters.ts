@@ -20,7 +20,7 @@ export const DropReason = {
 } as const;
 export const DROP_REASON_NAMES = Object.keys(DropReason) as Array<keyof typeof DropReason>;
 /** Slots of SchedulerCounters.events. */
-const EVENTS = 6;
+const EVENTS = 8;
 
 export class SchedulerCounters {
   /** Per node: frames and bytes forwarded. */
@@ -28,11 +28,12 @@ export class SchedulerCounters {
   readonly nodeBytes: Float64Array;
   /** Per DropReason: frames. */
   readonly drops: Float64Array;
-  /** [0] ARP/NDP requests for a VIP handed to the responder, [1] PMTU errors steered,
+  /** [0] ARP/NDP and echo requests for a VIP handed to the responder, [1] PMTU errors steered,
    *  [2] flows tracked now (set by the forwarding loop), [3] flows evicted so far,
    *  [4] frames the kernel dropped because the RX ring was full (never decided: no DropReason),
    *  [5] frames decided for a node that the kernel refused to send (too long for the output
-   *      interface, a device error): counted in nodePackets as decided, here as not sent. */
+   *      interface, a device error): counted in nodePackets as decided, here as not sent,
+   *  [6] echo requests (pings) for a VIP, of [0], [7] of those not answered: over the reply rate. */
   readonly events: Float64Array;
 
   constructor(readonly maxNodes: number, buffer?: SharedArrayBuffer) {
@@ -52,6 +53,8 @@ export class SchedulerCounters {
   get pmtuSteered(): number { return this.events[1]; }
   get ringDrops(): number { return this.events[4]; }
   get txRefused(): number { return this.events[5]; }
+  get echoRequests(): number { return this.events[6]; }
+  get echoUnanswered(): number { return this.events[7]; }
 
   /** A plain snapshot for the admin endpoint and reports. */
   snapshot(nodeIds: readonly string[]): {
@@ -63,12 +66,14 @@ export class SchedulerCounters {
     flowEvictions: number;
     ringDrops: number;
     txRefused: number;
+    echoRequests: number;
+    echoUnanswered: number;
   } {
     const nodes: Record<string, { packets: number; bytes: number }> = {};
     nodeIds.forEach((id, i) => { nodes[id] = { packets: this.nodePackets[i], bytes: this.nodeBytes[i] }; });
     const drops: Record<string, number> = {};
     DROP_REASON_NAMES.forEach((name, i) => { drops[name] = this.drops[i]; });
     return { nodes, drops, consumed: this.consumed, pmtuSteered: this.pmtuSteered, flows: this.events[2], flowEvictions: this.events[3],
-      ringDrops: this.ringDrops, txRefused: this.txRefused };
+      ringDrops: this.ringDrops, txRefused: this.txRefused, echoRequests: this.echoRequests, echoUnanswered: this.echoUnanswered };
   }
 }

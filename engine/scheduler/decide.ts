@@ -1,5 +1,5 @@
 // The per-frame decision of the scheduler: which LB node gets a frame (its index in the node
-// list), or drop, or "consumed" (an ARP/NDP request for a VIP: the responder answers it). The
+// list), or drop, or "consumed" (an ARP/NDP request or a ping for a VIP: the responder answers it). The
 // addon applies the decisions (MAC rewrite, TX); this side only reads frame bytes and fills an
 // Int32Array. Hot path: no allocation, integer math, reused key records, counters in typed
 // arrays. A batch keys its common frames in one pass and routes in a second (decideStaged).
@@ -189,6 +189,13 @@ export class Decider {
     return DECISION_DROP;
   }
 
+  // A ping of a VIP: the responder answers it from the VIP, as a host holding the address would.
+  private echoRequest(): number {
+    this.counters.events[0]++;
+    this.counters.events[6]++;
+    return DECISION_CONSUMED;
+  }
+
   private arp(dv: DataView, p: number, end: number): number {
     // Ethernet/IPv4 ARP only: htype 1, ptype 0x0800, hlen 6, plen 4, a request or a reply.
     if (p + 28 > end || dv.getInt32(p) !== 0x00010800 || dv.getUint16(p + 4) !== 0x0604) return this.drop(DropReason.MALFORMED);
@@ -221,6 +228,7 @@ export class Decider {
     if (frag !== 0) return this.fragment(dv, p, false, proto, l4, l4end, (frag & 0x1fff) === 0, dst, 0, 0, 0, now);
     if (proto === ICMP) {
       if (l4 + 8 > l4end) return this.drop(DropReason.MALFORMED);
+      if (buf[l4] === 8 && buf[l4 + 1] === 0) return this.echoRequest();
       // Type 3 code 4: fragmentation needed (PMTU discovery).
       if (buf[l4] !== 3 || buf[l4 + 1] !== 4) return this.drop(DropReason.ICMP_NOT_STEERABLE);
       return this.steerIcmpError(dv, l4 + 8, l4end, false);
@@ -273,6 +281,7 @@ export class Decider {
         return DECISION_CONSUMED;
       }
       if (!this.services.has(d0, d1, d2, d3, V6)) return this.drop(DropReason.NOT_VIP);
+      if (type === 128 && buf[l4 + 1] === 0) return this.echoRequest();
       if (type !== 2) return this.drop(DropReason.ICMP_NOT_STEERABLE); // 2: packet too big
       return this.steerIcmpError(dv, l4 + 8, l4end, true);
     }

@@ -1,7 +1,8 @@
-// The VIP's ARP and NDP answers on the scheduler's interface. The LB nodes hold the VIP with
-// arp_ignore/no NA, so only the scheduler answers: an ARP reply (RFC 826) to a request for a
-// VIP, a solicited neighbour advertisement (RFC 4861 §7.2.4) to a solicitation for a VIP6; and,
-// on takeover, gratuitous ARP (RFC 5227 §3: an ARP request announcing the VIP) and unsolicited
+// The VIP's ARP, NDP and echo answers on the scheduler's interface. The LB nodes hold the VIP
+// with arp_ignore/no NA, so only the scheduler answers: an ARP reply (RFC 826) to a request for a
+// VIP, a solicited neighbour advertisement (RFC 4861 §7.2.4) to a solicitation for a VIP6, an echo
+// reply (RFC 792, RFC 4443 §4.2) to a ping of a VIP, as Katran answers pings of its VIPs; and, on
+// takeover, gratuitous ARP (RFC 5227 §3: an ARP request announcing the VIP) and unsolicited
 // advertisements to all nodes (RFC 4861 §7.2.6). Slow path: frames are built as new buffers.
 // Requests come from decide() as "consumed" frames; 802.1Q tags in the frame are kept. Frames are
 // parsed and built by engine/packet.
@@ -10,6 +11,10 @@ import { buildFrame, ipBytes, ipText, macText, parseFrame, ParsedFrame, vlanTags
 import type { FrameSpec, VlanTag } from '../packet/index.js';
 
 const BROADCAST = 'ff:ff:ff:ff:ff:ff';
+const ICMP_ECHO_REQUEST = 8;
+const ICMP_ECHO_REPLY = 0;
+const ICMP6_ECHO_REQUEST = 128;
+const ICMP6_ECHO_REPLY = 129;
 const ALL_NODES_MAC = '33:33:00:00:00:01';
 const ALL_NODES = 'ff02::1';
 const NO_MAC = '00:00:00:00:00:00';
@@ -67,10 +72,52 @@ export function unsolicitedAdvertisement(vip6: string, mac: Uint8Array): Uint8Ar
   return advertisement(ALL_NODES_MAC, mac, [], ALL_NODES, ipText(ipBytes(vip6), 0, 16), false);
 }
 
-/** The answer to a frame decide() consumed (ARP request or NS for a VIP), or null. */
-export function answerFor(frame: Uint8Array, mac: Uint8Array): Uint8Array | null {
+/**
+ * The echo reply to `request` (an ICMP or ICMPv6 echo request to a VIP): from the VIP to the
+ * sender, through the MAC it came from, with the request's identifier, sequence and data.
+ */
+export function echoReply(request: Uint8Array, mac: Uint8Array): Uint8Array {
+  const r = parse(request);
+  const v6 = parsed.ipVersion === 6;
+  if (r === null || parsed.icmpType !== (v6 ? ICMP6_ECHO_REQUEST : ICMP_ECHO_REQUEST) || parsed.fragment) {
+    throw new LbError('ERR_RESPONDER_REQUEST', 'Expected an echo request to answer.');
+  }
+  const vip = ipText(request, parsed.dstAddress, parsed.addressLength);
+  const sender = ipText(request, parsed.srcAddress, parsed.addressLength);
+  const rest = ((request[r.l4 + 4] << 24) | (request[r.l4 + 5] << 16) | (request[r.l4 + 6] << 8) | request[r.l4 + 7]) >>> 0;
+  const payload = request.slice(r.l4 + 8, parsed.l4End);
+  const body: FrameSpec['body'] = v6
+    ? { kind: 'ipv6', src: vip, dst: sender, trafficClass: 0, flowLabel: 0, hopLimit: 64, extensions: [],
+      l4: { kind: 'icmp6', type: ICMP6_ECHO_REPLY, code: 0, rest, payload } }
+    : { kind: 'ipv4', src: vip, dst: sender, tos: 0, id: 0, ttl: 64, dontFragment: false, moreFragments: false, fragmentOffset: 0,
+      options: new Uint8Array(0), l4: { kind: 'icmp', type: ICMP_ECHO_REPLY, code: 0, rest, payload } };
+  return buildFrame({ dst: macText(request, 6), src: macText(mac, 0), vlans: r.vlans, trailer: new Uint8Array(0), body });
+}
+
+/** A token bucket: allows `perSecond` calls a second on average, bursts of up to that many. */
+export function replyBudget(perSecond: number, now: () => number = Date.now): () => boolean {
+  let tokens = perSecond;
+  let last = now();
+  return () => {
+    const t = now();
+    tokens = Math.min(perSecond, tokens + ((t - last) * perSecond) / 1000);
+    last = t;
+    if (tokens < 1) return false;
+    tokens--;
+    return true;
+  };
+}
+
+/**
+ * The answer to a frame decide() consumed (ARP request, NS or echo request for a VIP), or null.
+ * `echoAllowed` is asked before a ping is answered (a reply budget: a ping flood must not take the
+ * forwarding thread's time).
+ */
+export function answerFor(frame: Uint8Array, mac: Uint8Array, echoAllowed: () => boolean = () => true): Uint8Array | null {
   if (parse(frame) === null) return null;
   if (parsed.etherType === ETH_ARP && parsed.arpOp === 1) return arpReply(frame, mac);
-  if (parsed.icmpType === ICMP6_NS && parsed.ipVersion === 6 && !parsed.fragment) return neighbourAdvertisement(frame, mac);
-  return null;
+  if (parsed.ipVersion === 0 || parsed.fragment) return null;
+  if (parsed.icmpType === ICMP6_NS && parsed.ipVersion === 6) return neighbourAdvertisement(frame, mac);
+  const echo = parsed.icmpType === (parsed.ipVersion === 6 ? ICMP6_ECHO_REQUEST : ICMP_ECHO_REQUEST);
+  return echo && echoAllowed() ? echoReply(frame, mac) : null;
 }

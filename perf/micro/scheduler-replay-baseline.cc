@@ -224,6 +224,7 @@ struct Decider {
     if (frag) return fragment(p, false, proto, l4, l4end, (frag & 0x1fff) == 0, dst, 0, 0, 0, now);
     if (proto == 1) {
       if (l4 + 8 > l4end) return drop(MALFORMED);
+      if (l4[0] == 8 && l4[1] == 0) { consumed++; return kConsumed; }  // a ping of the VIP: the responder answers
       if (l4[0] != 3 || l4[1] != 4) return drop(ICMP_NOT_STEERABLE);
       return icmp_error(l4 + 8, l4end, false);
     }
@@ -259,6 +260,7 @@ struct Decider {
         consumed++; return kConsumed;
       }
       if (!services.has(d0, d1, d2, d3, kKindV6)) return drop(NOT_VIP);
+      if (l4[0] == 128 && l4[1] == 0) { consumed++; return kConsumed; }
       if (l4[0] != 2) return drop(ICMP_NOT_STEERABLE);
       return icmp_error(l4 + 8, l4end, true);
     }

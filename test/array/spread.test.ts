@@ -4,7 +4,7 @@
 // simulation with our own Maglev table), the scheduler (lb1) included:
 // its share arrives through the self-delivery path. Direct server return: a 20 MB download
 // served by another node sends less than 5 % of its bytes through the scheduler's interface. Real processes: `lbarray run` on lb2 and lb3,
-// the same daemon with the scheduler role on lb1.
+// the same daemon with the scheduler role on lb1. The VIP answers ping.
 import t from 'tap';
 import { startArray } from './fixtures/array-lab.js';
 
@@ -50,4 +50,12 @@ t.test('fresh connections through the VIP spread over all three nodes, the sched
   t.equal(done.bytes, 20 << 20, '20 MiB arrived');
   const sent = after.tx.bytes - before.tx.bytes;
   t.ok(sent < 0.05 * done.bytes, `the scheduler's interface transmitted ${sent} bytes, under 5 % of ${done.bytes}`);
+
+  // The VIP answers ping, IPv4 and IPv6: the scheduler's responder replies from the VIP.
+  for (const address of [vip.v4, vip.v6]) {
+    const { stdout } = await a.lab.exec(a.lab.clients[0]!.name, ['ping', '-c', '3', '-i', '0.2', '-W', '2', address]);
+    t.match(stdout, /3 packets transmitted, 3 received/, `ping ${address}: 3 of 3 answered`);
+    t.match(stdout, new RegExp(`from ${address.replaceAll('.', '\\.')}: icmp_seq=1`), 'by the VIP');
+  }
+  t.ok((await a.status('lb1')).counters['scheduler.echoRequests']! >= 6, 'the scheduler counted the pings');
 });

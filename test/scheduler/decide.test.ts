@@ -1,4 +1,4 @@
-// Frame → decision: services only, ARP/NDP for VIPs consumed, fragments together, PMTU errors to
+// Frame → decision: services only, ARP/NDP and pings for VIPs consumed, fragments together, PMTU errors to
 // the node holding the quoted flow, drops counted by reason; garbage never throws.
 import t from 'tap';
 import { Decider, DECISION_CONSUMED, DECISION_DROP } from '../../engine/scheduler/decide.js';
@@ -62,8 +62,10 @@ const cases: Array<{ name: string; frame: Uint8Array; want: Want }> = [
   { name: 'ARP reply about the VIP', frame: ether(ARP, arp(2, VIP, CLIENT)), want: 'NOT_VIP_RESOLUTION' },
   { name: 'NDP solicitation for VIP6', frame: ether(IPV6, neighbourSolicitation(CLIENT6, VIP6)), want: 'consumed' },
   { name: 'NDP solicitation for another address', frame: ether(IPV6, neighbourSolicitation(CLIENT6, '2001:2::1')), want: 'NOT_VIP_RESOLUTION' },
-  { name: 'ping to the VIP', frame: ether(IPV4, ip4(CLIENT, VIP, icmp(8, 0, [1, 2, 3, 4]))), want: 'ICMP_NOT_STEERABLE' },
-  { name: 'ICMPv6 echo to VIP6', frame: ether(IPV6, ip6(CLIENT6, VIP6, icmp6(128, 0, []))), want: 'ICMP_NOT_STEERABLE' },
+  { name: 'ping to the VIP: the responder answers', frame: ether(IPV4, ip4(CLIENT, VIP, icmp(8, 0, [1, 2, 3, 4]))), want: 'consumed' },
+  { name: 'ICMPv6 echo to VIP6: the responder answers', frame: ether(IPV6, ip6(CLIENT6, VIP6, icmp6(128, 0, []))), want: 'consumed' },
+  { name: 'an echo request with a code other than 0', frame: ether(IPV4, ip4(CLIENT, VIP, icmp(8, 1, [1, 2, 3, 4]))), want: 'ICMP_NOT_STEERABLE' },
+  { name: 'an echo reply to the VIP', frame: ether(IPV4, ip4(CLIENT, VIP, icmp(0, 0, [1, 2, 3, 4]))), want: 'ICMP_NOT_STEERABLE' },
   { name: 'frag-needed quoting a non-service port', frame: ether(IPV4, ip4('198.18.5.1', VIP, icmp(3, 4, ip4(VIP, CLIENT, tcp(22, 40000))))), want: 'ICMP_NOT_STEERABLE' },
   { name: 'frag-needed quoting too little', frame: ether(IPV4, ip4('198.18.5.1', VIP, icmp(3, 4, ip4(VIP, CLIENT, tcp(80, 40000)).slice(0, 22)))), want: 'ICMP_NOT_STEERABLE' },
   { name: 'LLDP', frame: ether(0x88cc, [0, 0, 0, 0]), want: 'NOT_IP' },

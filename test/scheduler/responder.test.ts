@@ -1,12 +1,12 @@
-// ARP replies, neighbour advertisements and takeover announcements, decoded by tshark (a real,
+// ARP replies, neighbour advertisements, echo replies and takeover announcements, decoded by tshark (a real,
 // independent decoder that also checks the ICMPv6 checksum).
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { answerFor, gratuitousArp, unsolicitedAdvertisement } from '../../engine/scheduler/responder.js';
-import { ether, arp, neighbourSolicitation, tcp, ip4, IPV4, IPV6, ARP } from './fixtures/frames.js';
+import { answerFor, gratuitousArp, replyBudget, unsolicitedAdvertisement } from '../../engine/scheduler/responder.js';
+import { ether, arp, icmp, icmp6, ip6, neighbourSolicitation, tcp, ip4, IPV4, IPV6, ARP } from './fixtures/frames.js';
 
 const MAC = Uint8Array.from([0x02, 0, 0, 0, 0, 0x5c]);
 const MAC_TEXT = '02:00:00:00:00:5c';
@@ -51,6 +51,31 @@ t.test('answers to ARP and NDP requests for the VIP', async (t) => {
     t.same(got.map(norm), c.want.map(norm), c.name);
   }
   t.equal(answerFor(ether(IPV4, ip4('198.18.1.7', '198.18.0.100', tcp(1, 80))), MAC), null, 'not a request: no answer');
+});
+
+t.test('pings of the VIP get echo replies from the VIP with the request\'s id, sequence and data; checksums verified', async (t) => {
+  // The fixtures' echo requests carry identifier 0 and sequence 1400 (IPv4) or 1280 (IPv6).
+  const data = [...Buffer.from('lbarray ping data')];
+  const v4 = answerFor(ether(IPV4, ip4('198.18.1.7', '198.18.0.100', icmp(8, 0, data)), [42]), MAC);
+  t.ok(v4, 'IPv4 ping answered');
+  t.same(decode([v4!], ['vlan.id', 'eth.dst', 'eth.src', 'ip.src', 'ip.dst', 'icmp.type', 'icmp.code', 'icmp.ident', 'icmp.seq', 'data.data', 'icmp.checksum.status'])[0],
+    ['42', '02:00:00:00:00:0a', MAC_TEXT, '198.18.0.100', '198.18.1.7', '0', '0', '0', '1400', Buffer.from('lbarray ping data').toString('hex'), '1'],
+    'a reply from the VIP to the sender\'s MAC, on its VLAN, id and sequence and data kept, ICMP checksum good');
+  const v6 = answerFor(ether(IPV6, ip6('2001:2:0:1::7', '2001:2::100', icmp6(128, 0, data))), MAC);
+  t.ok(v6, 'IPv6 ping answered');
+  t.same(decode([v6!], ['ipv6.src', 'ipv6.dst', 'icmpv6.type', 'icmpv6.echo.identifier', 'icmpv6.echo.sequence_number', 'data.data', 'icmpv6.checksum.status'])[0],
+    ['2001:2::100', '2001:2:0:1::7', '129', '0x0000', '1280', Buffer.from('lbarray ping data').toString('hex'), '1'], 'ICMPv6 echo reply, checksum good');
+  t.equal(answerFor(ether(IPV4, ip4('198.18.1.7', '198.18.0.100', icmp(8, 0, data))), MAC, () => false), null, 'over the budget: no reply');
+});
+
+t.test('the reply budget: a burst of its size, then its rate', async (t) => {
+  let now = 0;
+  const allow = replyBudget(10, () => now);
+  t.equal(Array.from({ length: 30 }, allow).filter(Boolean).length, 10, 'a burst of 10');
+  now = 500;
+  t.equal(Array.from({ length: 30 }, allow).filter(Boolean).length, 5, 'half a second later: 5 more');
+  now = 60_000;
+  t.equal(Array.from({ length: 30 }, allow).filter(Boolean).length, 10, 'never more than the burst');
 });
 
 t.test('takeover announcements', async (t) => {
