@@ -260,7 +260,8 @@ const cdnMatchSchema = z.strictObject({
     .describe('URL path prefixes.'),
   extensions: z.array(z.string().regex(/^\.[A-Za-z0-9]+$/, { error: 'expected a file extension like ".png"' })).default([])
     .transform((a) => a.map((e) => e.toLowerCase())).describe('File extensions, with the dot.'),
-  hosts: z.array(hostName()).default([]).describe('Hosts whose absolute URLs are rewritten too (relative URLs are always of the page host).'),
+  hosts: z.array(hostName()).default([])
+    .describe('Hosts ("img.example.com", "*.example.com"); a relative URL is of the page host. In `include`: absolute URLs of these hosts are rewritten too; in `exclude`: URLs of these hosts, the page host included, never are.'),
 });
 
 export const cdnSchema = z.strictObject({
