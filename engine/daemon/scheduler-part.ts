@@ -17,7 +17,7 @@ import { requireInterface } from '../cli/preflight.js';
 import { clusterFamily, schedulerServices, vipAddresses, type Config, type NodeConfig } from '../config/index.js';
 import type { Logger } from '../log.js';
 import { formatMac, parseMac } from '../ring/mac.js';
-import { DROP_REASON_NAMES, SchedulerCounters } from '../scheduler/counters.js';
+import { dropsByReason, SchedulerCounters } from '../scheduler/counters.js';
 import { FlowExport } from '../scheduler/flow-export.js';
 import { FlowTable } from '../scheduler/flow-table.js';
 import { TablePublisher, type NodeHealth } from '../scheduler/table-publisher.js';
@@ -417,10 +417,7 @@ export class SchedulerPart implements NodePart, SchedulerRole {
       this.scraped.set(key, now);
     };
     for (const [id, c] of Object.entries(snap.nodes)) bump(`p.${id}`, c.packets, (d) => this.metrics.packets.inc({ target: id }, d));
-    for (const reason of DROP_REASON_NAMES) bump(`d.${reason}`, snap.drops[reason], (d) => this.metrics.drops.inc({ reason: reason.toLowerCase() }, d));
-    bump('d.RING_FULL', snap.ringDrops, (d) => this.metrics.drops.inc({ reason: 'ring_full' }, d));
-    bump('d.TX_REFUSED', snap.txRefused, (d) => this.metrics.drops.inc({ reason: 'tx_refused' }, d));
-    bump('d.ECHO_RATE', snap.echoUnanswered, (d) => this.metrics.drops.inc({ reason: 'echo_rate' }, d));
+    for (const [reason, n] of Object.entries(dropsByReason(snap))) bump(`d.${reason}`, n, (d) => this.metrics.drops.inc({ reason }, d));
     this.metrics.flows.set(snap.flows);
     bump('evictions', snap.flowEvictions, (d) => this.metrics.flowEvictions.inc(d));
   }

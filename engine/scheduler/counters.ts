@@ -22,6 +22,27 @@ export const DROP_REASON_NAMES = Object.keys(DropReason) as Array<keyof typeof D
 /** Slots of SchedulerCounters.events. */
 const EVENTS = 8;
 
+export interface CountersSnapshot {
+  nodes: Record<string, { packets: number; bytes: number }>;
+  drops: Record<string, number>;
+  consumed: number;
+  pmtuSteered: number;
+  flows: number;
+  flowEvictions: number;
+  ringDrops: number;
+  txRefused: number;
+  echoRequests: number;
+  echoUnanswered: number;
+}
+
+/** Frames not forwarded, by the `reason` label of lbarray_scheduler_drops_total: each DropReason in
+ *  lower case, and those no decision counts (ring_full, tx_refused, echo_rate: pings over the budget). */
+export function dropsByReason(s: CountersSnapshot): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, n] of Object.entries(s.drops)) out[name.toLowerCase()] = n;
+  return { ...out, ring_full: s.ringDrops, tx_refused: s.txRefused, echo_rate: s.echoUnanswered };
+}
+
 export class SchedulerCounters {
   /** Per node: frames and bytes forwarded. */
   readonly nodePackets: Float64Array;
@@ -57,18 +78,7 @@ export class SchedulerCounters {
   get echoUnanswered(): number { return this.events[7]; }
 
   /** A plain snapshot for the admin endpoint and reports. */
-  snapshot(nodeIds: readonly string[]): {
-    nodes: Record<string, { packets: number; bytes: number }>;
-    drops: Record<string, number>;
-    consumed: number;
-    pmtuSteered: number;
-    flows: number;
-    flowEvictions: number;
-    ringDrops: number;
-    txRefused: number;
-    echoRequests: number;
-    echoUnanswered: number;
-  } {
+  snapshot(nodeIds: readonly string[]): CountersSnapshot {
     const nodes: Record<string, { packets: number; bytes: number }> = {};
     nodeIds.forEach((id, i) => { nodes[id] = { packets: this.nodePackets[i], bytes: this.nodeBytes[i] }; });
     const drops: Record<string, number> = {};
