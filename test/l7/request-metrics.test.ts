@@ -131,3 +131,16 @@ t.test('the page cache and the rewriter reach the registry: lookups by result, b
   t.match(text, /lbarray_cdn_rewrites_total\{result="rewritten"\} 6\n/, '4 + 2 pages rewritten');
   t.match(text, /lbarray_cdn_rewrites_total\{result="passthrough"\} 1\n/, 'one passed on unmodified');
 });
+
+t.test('connections closed when accepted reach the registry by reason: limit (proxy.maxConnections), denied (proxy.allow / proxy.deny)', async (t) => {
+  const metrics = createMetrics();
+  const [a, b] = [new RequestMetrics(), new RequestMetrics()];
+  a.dropped += 2;
+  a.denied += 1;
+  b.denied += 3;
+  applyRequestMetrics(metrics, [a.take(), b.take()]);
+  applyRequestMetrics(metrics, [a.take(), b.take()]);
+  const text = await metrics.registry.metrics();
+  t.match(text, /lbarray_client_connections_dropped_total\{reason="limit"\} 2\n/, 'over the limit, summed over the workers');
+  t.match(text, /lbarray_client_connections_dropped_total\{reason="denied"\} 4\n/, 'refused by the access lists, once each');
+});
