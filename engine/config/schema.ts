@@ -298,6 +298,8 @@ export const persistenceSchema = z.strictObject({
     name: httpToken('cookie').default('LBSERVER').describe('Name of the injected cookie.'),
     maxAge: duration().optional().describe('Cookie lifetime; a session cookie when absent.'),
     secure: z.boolean().default(false).describe('Send the cookie with the Secure flag.'),
+    secret: z.string({ error: say('expected a secret string') }).min(16, { error: 'expected a secret of at least 16 characters' }).optional()
+      .describe('Key of the cookie values (an HMAC of the server): the same on every node, so any node honours a cookie another set, across reloads too. Without it the key comes from the array\'s `name`: values stay stable but can be computed by anyone who knows the config.'),
   }).prefault({}).describe('Cookie injection (pools with `persistence: cookie`).'),
   sessionIds: z.strictObject({
     names: z.array(httpToken('session id')).min(1).default(['JSESSIONID', 'PHPSESSID', 'ASP.NET_SessionId'])

@@ -22,8 +22,10 @@ export function l7Policy(p: Policy): PolicyOptions {
 
 function l7Persistence(c: Config, pool: PoolConfig): PersistenceOptions | undefined {
   if (pool.persistence === 'cookie') {
-    const { name, maxAge, secure } = c.persistence.cookie;
-    return { kind: 'cookie', name, secure, ...(maxAge !== undefined ? { maxAgeSeconds: Math.round(maxAge / 1000) } : {}) };
+    const { name, maxAge, secure, secret } = c.persistence.cookie;
+    // One key for the whole array and every reload: a node honours the cookies any node set.
+    return { kind: 'cookie', name, secure, secret: secret ?? `lbarray cookie key of array ${c.name}`,
+      ...(maxAge !== undefined ? { maxAgeSeconds: Math.round(maxAge / 1000) } : {}) };
   }
   if (pool.persistence === 'session-id') {
     return { kind: 'session-id', names: [...c.persistence.sessionIds.names], groups: c.persistence.hashGroups, inUrl: c.persistence.sessionIds.inUrl };

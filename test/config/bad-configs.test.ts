@@ -196,8 +196,8 @@ proxy:
     text: file({ extra: 'election:\n  advertInterval: 15ms   #! election.advertInterval: expected a multiple of 10ms (VRRPv3 counts centiseconds)\n  vrid: 0   #! election.vrid: expected an integer 1-255\n' }),
   },
   {
-    name: 'hash groups are a power of two',
-    text: file({ extra: 'persistence:\n  hashGroups: 1000   #! persistence.hashGroups: expected a power of two\n' }),
+    name: 'hash groups are a power of two; a cookie secret is long enough',
+    text: file({ extra: 'persistence:\n  hashGroups: 1000   #! persistence.hashGroups: expected a power of two\n  cookie:\n    secret: short   #! persistence.cookie.secret: expected a secret of at least 16 characters\n' }),
   },
   {
     name: 'CDN: base URLs are http(s), and something must be included',
