@@ -54,7 +54,7 @@ t.test('pools: servers, persistence, health, upstream TLS', async (t) => {
   const app = opts.pools[0];
   t.same(app.servers[0], { id: '198.18.0.101:8080', host: '198.18.0.101', port: 8080, weight: 2 });
   t.same(opts.pools[1].servers[0].id, '[2001:2::101]:8080');
-  t.same(app.persistence, { kind: 'cookie', name: 'LBSERVER', secure: false });
+  t.same(app.persistence, { kind: 'cookie', name: 'LBSERVER', secure: false, secret: 'lbarray cookie key of array lab' }, 'without a secret, the key comes from the array name: the same on every node');
   t.same(opts.pools[2].persistence, { kind: 'session-id', names: ['JSESSIONID', 'PHPSESSID'], groups: 4096, inUrl: true });
   t.equal(opts.pools[1].persistence, undefined);
   t.same(app.health, { path: '/healthz', expectStatus: [200, 204], intervalMs: 500, timeoutMs: 300, rise: 2, fall: 2 });
