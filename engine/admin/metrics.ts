@@ -37,7 +37,8 @@ export function createMetrics(opts: MetricsOptions = {}) {
     // Cluster
     role: new Gauge({ name: 'lbarray_scheduler_role', help: '1 while this node is the elected scheduler, else 0.', registers }),
     failovers: new Counter({ name: 'lbarray_failovers_total', help: 'Times this node took over the scheduler role.', registers }),
-    nodeUp: new Gauge({ name: 'lbarray_node_up', help: 'LB node health as this node sees it (1 up, 0 down).', labelNames: ['node'] as const, registers }),
+    // `peer`, not `node`: the `node` label every metric carries names the node reporting.
+    nodeUp: new Gauge({ name: 'lbarray_node_up', help: 'LB node health as this node sees it, by peer (1 up, 0 down).', labelNames: ['peer'] as const, registers }),
     // L7 proxy
     connections: new Gauge({ name: 'lbarray_client_connections', help: 'Open client connections.', labelNames: ['service'] as const, registers }),
     connectionsDropped: new Counter({

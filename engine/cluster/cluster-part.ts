@@ -97,7 +97,7 @@ export class ClusterPart implements NodePart {
       scheduler: () => this.#otherScheduler(),
       onChange: (up) => this.#onHealth(up),
     });
-    for (const n of config.nodes) ctx.metrics.nodeUp.set({ node: n.id }, 1);
+    for (const n of config.nodes) ctx.metrics.nodeUp.set({ peer: n.id }, 1);
     ctx.metrics.role.set(0);
     this.role.setNodesUp(this.#prober.health.upSet());
     const election = this.#election;
@@ -145,7 +145,7 @@ export class ClusterPart implements NodePart {
 
   #onHealth(up: ReadonlySet<string>): void {
     const { node, config, metrics } = this.#ctx;
-    for (const n of config.nodes) metrics.nodeUp.set({ node: n.id }, up.has(n.id) ? 1 : 0);
+    for (const n of config.nodes) metrics.nodeUp.set({ peer: n.id }, up.has(n.id) ? 1 : 0);
     this.#log.info({ up: [...up] }, 'LB node health changed');
     this.role.setNodesUp(up);
     if (this.#error === null) this.#election?.setEligible(up.has(node.id));

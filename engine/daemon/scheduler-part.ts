@@ -198,7 +198,6 @@ export class SchedulerPart implements NodePart, SchedulerRole {
 
   setNodesUp(up: ReadonlySet<string>): void {
     this.up = new Set(up);
-    for (const n of this.config.nodes) this.metrics.nodeUp.set({ node: n.id }, up.has(n.id) ? 1 : 0);
     void this.serially(() => this.publish());
   }
 
