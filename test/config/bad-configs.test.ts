@@ -256,6 +256,13 @@ proxy:
     }),
   },
   {
+    name: 'node health probes an http service unless told which port',
+    text: file({
+      services: 'services:\n  - name: tls\n    port: 443\n    protocol: https\n    tls: { certificates: [{ cert: c.pem, key: k.pem }] }\n',
+      extra: 'healthChecks:\n  nodes:   #! healthChecks.nodes: no http service to probe nodes on: set healthChecks.nodes.port\n    interval: 100ms\n',
+    }),
+  },
+  {
     name: 'YAML syntax errors carry their line',
     text: file({ extra: 'logging: { level: info\nadmin:   #! file: Flow map in block collection must be sufficiently indented and end with a }\n  port: 9180\n' }),
   },
