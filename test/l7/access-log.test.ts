@@ -102,3 +102,22 @@ t.test('rotation: move the file away, reload; the new workers write a new file, 
   t.same(lines(rotated).map((l) => l.target), ['/old0', '/old1', '/old2', '/old3', '/old4'], 'the rotated file: the lines written before');
   t.same(lines(file).map((l) => l.target), ['/new0', '/new1', '/new2', '/new3', '/new4'], 'a new file at the configured path: the lines after');
 });
+
+// docs/config.md: logging.accessLog "-" is standard output, not a file named "-" beside the config.
+t.test('accessLog "-": the lines go to standard output', async (t) => {
+  const { validateConfig } = await import('../../engine/config/index.js');
+  const r = validateConfig(`vip: { ipv4: 198.19.0.1 }
+services: [{ name: web, port: 80 }]
+nodes: [{ id: lb1, interface: eth0, ipv4: 198.18.0.11 }]
+pools: { p: { servers: [{ address: 198.18.0.101, port: 8080 }] } }
+routes: [{ pool: p }]
+logging: { accessLog: "-" }
+`, { baseDir: os.tmpdir(), checkFiles: false });
+  t.equal(r.ok && r.config.logging.accessLog, '-', 'kept as "-", not made a path');
+  const script = `import { AccessLog } from './engine/l7/access-log.ts';
+const log = new AccessLog('-', 2);
+log.write({ client: '198.18.1.1', method: 'GET', host: 'a.test', target: '/x', status: 200, pool: 'p', server: 'a', ms: 1.25 });
+await log.flush();`;
+  const { stdout } = await exec(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: path.resolve(import.meta.dirname, '../..') });
+  t.match(JSON.parse(stdout), { log: 'access', worker: 2, client: '198.18.1.1', target: '/x', status: 200, ms: 1.3 }, 'one JSON line on stdout');
+});
