@@ -1,7 +1,7 @@
 // An operator takes a back-end out for maintenance with `lbarray server`, on every node of a
-// running array, without editing the config: new requests avoid it on every node, `/status`
-// says so, a reload keeps it out, and `ready` brings it back. The requests the reload's old
-// workers served still reach lbarray_requests_total.
+// running array, without editing the config: new requests avoid it on every node, `/status` and
+// lbarray_backend_admin_state say so, a reload keeps it out, and `ready` brings it back. The
+// requests the reload's old workers served still reach lbarray_requests_total.
 import t from 'tap';
 import { startArray } from './fixtures/array-lab.js';
 
@@ -25,6 +25,9 @@ t.test('lbarray server POOL SERVER maint|ready acts on every node and survives a
   for (const id of ['lb1', 'lb2', 'lb3']) {
     const b = (await a.status(id)).backends.find((x) => `${x.address}:${x.port}` === be2);
     t.match(b, { up: true, state: 'maint' }, `${id}'s status: be2 healthy, in maintenance`);
+    const { stdout } = await a.lab.exec(a.lab.clients[0]!.name, ['curl', '-s', '--max-time', '5', `http://${a.address[id]}:9180/metrics`]);
+    const state = (st: string) => new RegExp(`^lbarray_backend_admin_state\\{pool="app",server="${be2}",state="${st}"[^}]*node="${id}"[^}]*\\} (\\d)$`, 'm').exec(stdout)?.[1];
+    t.same(['ready', 'drain', 'maint'].map(state), ['0', '0', '1'], `${id}'s lbarray_backend_admin_state: be2 in maint, and in no other state`);
   }
 
   for (const id of ['lb1', 'lb2', 'lb3']) {
