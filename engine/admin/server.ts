@@ -62,15 +62,18 @@ async function readJson(req: http.IncomingMessage): Promise<Record<string, unkno
   return value as Record<string, unknown>;
 }
 
+/** What a purge takes: an absolute http(s) URL (checked here and by `lbarray purge` before it asks). */
+export const PURGE_URL_EXPECTED = 'expected an absolute http(s) URL, e.g. "http://www.example.com/page"';
+export function isHttpUrl(v: unknown): v is string {
+  if (typeof v !== 'string') return false;
+  try { return /^https?:$/.test(new URL(v).protocol); } catch { return false; }
+}
+
 function purgeRequest(body: Record<string, unknown>): PurgeRequest {
   const { url, prefix } = body;
-  const isHttpUrl = (v: unknown) => {
-    if (typeof v !== 'string') return false;
-    try { return /^https?:$/.test(new URL(v).protocol); } catch { return false; }
-  };
   if ((url === undefined) === (prefix === undefined)) throw new HttpError(400, 'give exactly one of "url" or "prefix"');
   const value = url ?? prefix;
-  if (!isHttpUrl(value)) throw new HttpError(400, 'expected an absolute http(s) URL, e.g. "http://www.example.com/page"');
+  if (!isHttpUrl(value)) throw new HttpError(400, PURGE_URL_EXPECTED);
   return url !== undefined ? { url: url as string } : { prefix: prefix as string };
 }
 

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { isHttpUrl, PURGE_URL_EXPECTED } from '../admin/server.js';
 import { configJsonSchema } from '../config/docs.js';
 import { loadConfig, nodeById } from '../config/index.js';
 import { isLbError } from '../errors.js';
@@ -43,6 +44,11 @@ function positiveNumber(text: string): number {
   const n = Number(text);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number.');
   return n;
+}
+
+function purgeUrl(text: string): string {
+  if (!isHttpUrl(text)) throw new InvalidArgumentError(`${PURGE_URL_EXPECTED}.`);
+  return text;
 }
 
 function logLevelOption(text: string): LogLevel {
@@ -151,7 +157,7 @@ export function buildProgram(io: CliIo, exit: (code: number) => void): Command {
 
   program.command('purge')
     .description('drop cached (CDN-rewritten) pages: one URL, or every URL under a prefix')
-    .argument('<url>', 'absolute URL, e.g. http://www.example.com/index.html')
+    .addArgument(new Argument('<url>', 'absolute URL, e.g. http://www.example.com/index.html').argParser(purgeUrl))
     .addOption(configOption())
     .option('--prefix', 'purge every cached URL that starts with <url>')
     .option('-n, --node <id>', 'only this node')
