@@ -34,5 +34,6 @@ export async function askNode(config: Config, node: NodeConfig, method: 'GET' | 
 export function replyError(node: NodeConfig, reply: AdminReply): string {
   const b = reply.body as { error?: string } | string;
   const why = typeof b === 'string' ? b.trim() : b?.error ?? JSON.stringify(b);
-  return `node ${node.id} answered ${reply.status}: ${why}`;
+  // An empty answer is not lbarray's (its errors always say why): say so rather than print nothing.
+  return `node ${node.id} answered ${reply.status}: ${why || 'no reason given (is this an lbarray admin endpoint?)'}`;
 }

@@ -143,9 +143,14 @@ t.test('purge: a URL or a prefix, on every node', async (t) => {
   const one = await cli('purge', 'http://www.lab.test/index.html', '-c', configFile, '--node', 'lb2');
   t.equal(one.code, 0);
   t.same(lb2.purges.at(-1), { url: 'http://www.lab.test/index.html' });
-  const bad = await cli('purge', '/index.html', '-c', configFile, '--node', 'lb1');
-  t.equal(bad.code, 1);
-  t.match(bad.stderr, 'node lb1 answered 400: expected an absolute http(s) URL');
+  // Not an absolute http(s) URL: refused before any node is asked (the node would answer 400).
+  const asked = lb1.purges.length;
+  for (const url of ['/index.html', 'ftp://www.lab.test/']) {
+    const bad = await cli('purge', url, '-c', configFile, '--node', 'lb1');
+    t.equal(bad.code, 1);
+    t.match(bad.stderr, `value '${url}' is invalid for argument 'url'. expected an absolute http(s) URL`);
+  }
+  t.equal(lb1.purges.length, asked, 'no node was asked');
 });
 
 t.test('server: a back-end\'s state on every node; an unknown server or state is refused', async (t) => {
@@ -198,4 +203,11 @@ t.test('in-process: schema, version, check --json, help', async (t) => {
   const badSeconds = await cli('demo', '--seconds', '0');
   t.equal(badSeconds.code, 1);
   t.match(badSeconds.stderr, 'expected a positive whole number');
+});
+
+t.test('an admin reply without a reason says so, instead of ending in ": "', async (t) => {
+  const { replyError } = await import('../../engine/cli/admin-client.js');
+  const node = { id: 'lb1' } as Parameters<typeof replyError>[0];
+  t.equal(replyError(node, { status: 404, body: '' }), 'node lb1 answered 404: no reason given (is this an lbarray admin endpoint?)');
+  t.equal(replyError(node, { status: 404, body: { error: 'no such endpoint /x' } }), 'node lb1 answered 404: no such endpoint /x', 'lbarray\'s own reason as it came');
 });
