@@ -1,4 +1,4 @@
-// The per-node admin endpoint: GET /status, /metrics, /healthz; POST /purge, /drain, /reload.
+// The per-node admin endpoint: GET /status, /metrics, /healthz; POST /purge, /drain, /reload, /server.
 // It listens on the node's own address, never on a VIP (a VIP-bound listener would answer on
 // whichever node the scheduler picked). Actions need the bearer token when one is configured.
 import crypto from 'node:crypto';
