@@ -6,6 +6,9 @@ import { canonicalAddress } from './address.js';
 import { clusterFamily } from './lookup.js';
 import type { Config } from './schema.js';
 
+/** A ticket key file: what Node's tls.Server takes (16 bytes name, 16 HMAC, 16 AES). */
+const TICKET_KEY_BYTES = 48;
+
 export interface RawIssue { path: PropertyKey[]; message: string }
 type Rule = (c: Config) => RawIssue[];
 
@@ -81,6 +84,17 @@ const certificatesLoad: Rule = (c) => c.services.flatMap((s, i) => (s.tls?.certi
   }
   return x509.checkPrivateKey(key) ? [] : [{ path: [...base, 'key'], message: `${cert.key} does not match the certificate ${cert.cert}` }];
 }));
+
+const ticketKeysLoad: Rule = (c) => c.services.flatMap((s, i) => {
+  const file = s.tls?.ticketKeyFile;
+  if (file === undefined) return [];
+  const path = ['services', i, 'tls', 'ticketKeyFile'];
+  let size: number;
+  try { size = fs.statSync(file).size; } catch (e) {
+    return [{ path, message: `cannot read ticket key file ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})` }];
+  }
+  return size === TICKET_KEY_BYTES ? [] : [{ path, message: `${file} holds ${size} bytes: expected ${TICKET_KEY_BYTES} (openssl rand ${TICKET_KEY_BYTES})` }];
+});
 
 const otherFilesReadable: Rule = (c) => {
   const out: RawIssue[] = [];
@@ -177,6 +191,7 @@ const RULES: Array<{ needs: Section[]; files?: true; run: Rule }> = [
   { needs: ['vip', 'nodes'], run: nodesApartFromVip },
   { needs: ['vip', 'pools'], run: serversApartFromVip },
   { needs: ['services'], files: true, run: certificatesLoad },
+  { needs: ['services'], files: true, run: ticketKeysLoad },
   { needs: ['pools', 'admin'], files: true, run: otherFilesReadable },
 ];
 

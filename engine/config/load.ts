@@ -76,13 +76,14 @@ function flatten(issues: readonly ZIssue[], prefix: PropertyKey[] = []): RawIssu
   });
 }
 
-// Certificate, key, CA, token and access log paths are relative to the config file's directory.
+// Certificate, key, ticket key, CA, token and access log paths are relative to the config file's directory.
 function resolvePaths<C extends Partial<Config>>(c: C, baseDir: string): C {
   const abs = (p: string) => path.resolve(baseDir, p);
   const out: Partial<Config> = { ...c };
   if (c.services) {
     out.services = c.services.map((s) => (s.tls ? {
-      ...s, tls: { ...s.tls, certificates: s.tls.certificates.map((k) => ({ ...k, cert: abs(k.cert), key: abs(k.key) })) },
+      ...s, tls: { ...s.tls, certificates: s.tls.certificates.map((k) => ({ ...k, cert: abs(k.cert), key: abs(k.key) })),
+        ...(s.tls.ticketKeyFile !== undefined ? { ticketKeyFile: abs(s.tls.ticketKeyFile) } : {}) },
     } : s));
   }
   if (c.pools) {

@@ -89,6 +89,8 @@ const serviceTlsSchema = z.strictObject({
     .describe('Lowest TLS version accepted.'),
   sessionTickets: z.boolean({ error: say('expected true or false') }).default(true)
     .describe('Session resumption with TLS tickets.'),
+  ticketKeyFile: filePath('a 48-byte ticket key file').optional()
+    .describe('48 random bytes (`openssl rand 48 > ticket.key`) that encrypt the session tickets, the same file on every node: a client resumes its session on whichever node the scheduler picks, and after a reload. Rotate by replacing the file and reloading. Without it each node makes its own keys when it starts: a ticket resumes only on the node that issued it, until that node reloads.'),
 });
 
 export const serviceSchema = z.strictObject({

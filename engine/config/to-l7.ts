@@ -115,6 +115,8 @@ export function l7Options(c: Config, node: NodeConfig): L7Options {
         })),
         minVersion: s.tls.minVersion,
         sessionTickets: s.tls.sessionTickets,
+        // The array's shared keys: a ticket resumes on any node.
+        ...(s.tls.ticketKeyFile !== undefined ? { ticketKeys: fs.readFileSync(s.tls.ticketKeyFile) } : {}),
       },
     } : {}),
   })));

@@ -108,7 +108,7 @@ t.test('loadConfig errors', async (t) => {
 });
 
 // A config whose only interesting part is the files it names, in a temporary directory.
-function withFiles(t: Tap.Test, files: Record<string, string>, extra: string) {
+function withFiles(t: Tap.Test, files: Record<string, string>, extra: string, tlsExtra = '') {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lbarray-files-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
@@ -121,6 +121,7 @@ services:
     tls:
       certificates:
         - { cert: cert.pem, key: key.pem }
+${tlsExtra}
 nodes:
   - { id: lb1, interface: eth0, ipv4: 198.18.0.11 }
 pools:
@@ -140,7 +141,7 @@ const labCert = fs.readFileSync(path.join(examples, 'certs/lab.pem'), 'utf8');
 const labKey = fs.readFileSync(path.join(examples, 'certs/lab.key'), 'utf8');
 const staticKey = fs.readFileSync(path.join(examples, 'certs/static.key'), 'utf8');
 
-const fileCases: Array<{ name: string; files: Record<string, string>; extra?: string; path?: string; message?: RegExp }> = [
+const fileCases: Array<{ name: string; files: Record<string, string>; extra?: string; tls?: string; path?: string; message?: RegExp }> = [
   { name: 'a matching certificate and key pass', files: { 'cert.pem': labCert, 'key.pem': labKey } },
   { name: 'a missing certificate file', files: { 'key.pem': labKey }, path: 'services[1].tls.certificates[0].cert', message: /cannot read certificate .*cert\.pem \(ENOENT\)/ },
   { name: 'a key that is not the certificate\'s', files: { 'cert.pem': labCert, 'key.pem': staticKey }, path: 'services[1].tls.certificates[0].key', message: /does not match the certificate/ },
@@ -148,12 +149,15 @@ const fileCases: Array<{ name: string; files: Record<string, string>; extra?: st
   { name: 'a key file with no key in it', files: { 'cert.pem': labCert, 'key.pem': labCert }, path: 'services[1].tls.certificates[0].key', message: /holds no PEM private key/ },
   { name: 'a CA bundle that is missing', files: { 'cert.pem': labCert, 'key.pem': labKey }, extra: '    tls: { ca: nope.pem }', path: 'pools.app.tls.ca', message: /cannot read CA bundle/ },
   { name: 'a token file that is too short', files: { 'cert.pem': labCert, 'key.pem': labKey, token: 'abc\n' }, extra: 'admin: { tokenFile: token }', path: 'admin.tokenFile', message: /fewer than 8/ },
+  { name: 'a ticket key file of 48 bytes passes', files: { 'cert.pem': labCert, 'key.pem': labKey, 'ticket.key': 'k'.repeat(48) }, tls: '      ticketKeyFile: ticket.key' },
+  { name: 'a ticket key file of another size', files: { 'cert.pem': labCert, 'key.pem': labKey, 'ticket.key': 'k'.repeat(80) }, tls: '      ticketKeyFile: ticket.key', path: 'services[1].tls.ticketKeyFile', message: /ticket\.key holds 80 bytes: expected 48 \(openssl rand 48\)/ },
+  { name: 'a missing ticket key file', files: { 'cert.pem': labCert, 'key.pem': labKey }, tls: '      ticketKeyFile: ticket.key', path: 'services[1].tls.ticketKeyFile', message: /cannot read ticket key file .*ticket\.key \(ENOENT\)/ },
   { name: 'token and tokenFile together', files: { 'cert.pem': labCert, 'key.pem': labKey, token: 'long-enough-token\n' }, extra: 'admin: { tokenFile: token, token: another-token }', path: 'admin.token', message: /not both/ },
 ];
 
 for (const c of fileCases) {
   t.test(`files: ${c.name}`, async (t) => {
-    const { result } = withFiles(t, c.files, c.extra ?? '');
+    const { result } = withFiles(t, c.files, c.extra ?? '', c.tls ?? '');
     if (!c.path) { t.equal(result.ok, true, JSON.stringify(result)); return; }
     t.equal(result.ok, false);
     if (!result.ok) t.match(result.issues, [{ path: c.path, line: Number, message: c.message }]);

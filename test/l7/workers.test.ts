@@ -1,13 +1,12 @@
 // The L7 node with worker threads on SO_REUSEPORT sockets, driven by real HTTP clients.
 import t from 'tap';
 import http from 'node:http';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { L7Node, shareAmongWorkers } from '../../engine/l7/workers.js';
 import type { L7Options, PoolOptions } from '../../engine/l7/types.js';
 import { startBackend, type Backend } from './fixtures/backends.js';
-import { cookieOf, get, serverOf } from './fixtures/client.js';
+import { cookieOf, get, sClient, serverOf } from './fixtures/client.js';
 import { makeCertDir } from './fixtures/certs.js';
 
 async function node(t: Tap.Test, n: number, pool: Partial<PoolOptions>, backends: Backend[]) {
@@ -158,19 +157,6 @@ t.test('passive health: connection errors seen by workers take a server down', a
   t.same(statuses, statuses.map(() => 200), 'refused connections were redispatched to b: no client error at all');
 });
 
-
-/** Runs s_client, sends one request, waits so TLS 1.3 tickets arrive, returns its output. */
-function sClient(port: number, args: string[], request = 'GET /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'): Promise<string> {
-  return new Promise((resolve) => {
-    const c = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-ign_eof', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    c.stdout.on('data', (d) => { out += d; });
-    c.stderr.on('data', (d) => { out += d; });
-    c.stdin.write(request);
-    const timer = setTimeout(() => c.kill(), 3000);
-    c.on('close', () => { clearTimeout(timer); resolve(out); });
-  });
-}
 
 t.test('TLS session resumption with shared ticket keys works whichever worker takes the connection', async (t) => {
   const certs = makeCertDir();
