@@ -74,12 +74,12 @@ class DemoNodes {
 /** The demo; resolves with the exit code (130 after Ctrl-C). */
 export async function runDemo(opts: DemoOptions): Promise<number> {
   const { summary, interrupted } = await demoArray(opts);
-  opts.io.out(`\n${renderSummary(summary)}`);
+  opts.io.out(summary ? `\n${renderSummary(summary)}` : '\ninterrupted before the load started: nothing to sum up.\n');
   return interrupted ? 130 : 0;
 }
 
 /** Runs the demo and returns what happened (the tests read it). */
-export async function demoArray(opts: DemoOptions): Promise<{ summary: DemoSummary; interrupted: boolean; prefix: string }> {
+export async function demoArray(opts: DemoOptions): Promise<{ summary: DemoSummary | null; interrupted: boolean; prefix: string }> {
   const { io } = opts;
   const configFile = path.resolve(opts.configFile ?? path.join(root, 'examples/lab.yaml'));
   const config = loadConfig(configFile);
@@ -122,7 +122,7 @@ export async function demoArray(opts: DemoOptions): Promise<{ summary: DemoSumma
 }
 
 async function drive(lab: Lab, array: DemoNodes, o: DriverOptions, seconds: number, tty: boolean, io: CliIo,
-  interrupted: () => boolean): Promise<DemoSummary> {
+  interrupted: () => boolean): Promise<DemoSummary | null> {
   const driver = lab.spawn(lab.clients[0]!.name, [...script('driver'), JSON.stringify(o)], { maxOutput: 1 << 16, env: childEnv });
   const events: DemoEvent[] = [];
   const failovers: Failover[] = [];
@@ -199,6 +199,8 @@ async function drive(lab: Lab, array: DemoNodes, o: DriverOptions, seconds: numb
     if (t >= seconds) break;
   }
   await driver.stop();
+  // Ctrl-C before the load ran (during the election, say) is the operator's choice, not a failure.
+  if (interrupted() && (last === undefined || last.loadStart === null)) return null;
   if (!last) throw new LbError('ERR_DEMO_NO_TRAFFIC', `the client never reported (driver output: ${driver.output.slice(-400)})`);
   if (last.loadStart === null) throw new LbError('ERR_DEMO_NO_SCHEDULER', 'no scheduler was elected: see the nodes\' logs with --log-level info.');
   if (!tty) io.out(renderDashboard(last, shown, events, seconds));

@@ -11,6 +11,7 @@ import { demoArray } from '../../engine/demo/demo.js';
 t.test('demo: traffic over three nodes, the scheduler killed, nothing lost on the survivors', { timeout: 240_000 }, async (t) => {
   const io = bufferIo();
   const { summary, prefix } = await demoArray({ seconds: 24, io, tty: false, streams: 200 });
+  if (!summary) { t.fail(`no summary: ${io.stdout.slice(-3000)}`); return; }
   const log = `${io.stdout.slice(-3000)}\n${JSON.stringify(summary)}`;
   const kills = summary.failovers.filter((x) => x.cause === 'kill');
   t.equal(kills.length, 1, 'the scheduler was killed once');
