@@ -104,7 +104,7 @@ const commands: Record<string, Command> = {
   l7: {
     about: 'L7 proxy: keep-alive req/s, p99 and TLS handshakes/s on one core (needs Debian\'s wrk, nginx, haproxy)',
     baseline: 'nginx, HAProxy and node-http-proxy with the same back-end, load generator and core; a byte pump on Node\'s net module (no HTTP) as the floor of any Node proxy',
-    usage: 'l7 [--duration 5] [--connections 64] [--rounds 3] [--only lbarray,nginx,haproxy,node-http-proxy,node-net-floor]',
+    usage: 'l7 [--duration 5] [--connections 64] [--rounds 3] [--only lbarray,nginx,haproxy,node-http-proxy,node-net-floor] [--before DIR]',
     async run(args) {
       await ensureDebian(['wrk', 'nginx', 'haproxy', 'openssl']);
       const out = await script('l7.ts', args); // writes perf/results/l7-<date>.json itself: its figures go into l7.json
@@ -130,7 +130,7 @@ const commands: Record<string, Command> = {
   failover: {
     about: 'failover time: SIGKILL of the scheduler to the first packet the new one forwards, seen on the wire; connections lost (needs root and Debian\'s keepalived)',
     baseline: 'keepalived in the same lab, same advert interval and priorities: SIGKILL of its master to the backup\'s first gratuitous ARP, trial for trial',
-    usage: 'failover [--trials 20] [--streams 50] [--rate 50] [--no-keepalived]',
+    usage: 'failover [--trials 20] [--streams 50] [--rate 50] [--no-keepalived] [--preempt] [--node-log FILE]',
     async run(args) {
       await ensureDebian(['iproute2', 'nftables', 'keepalived', 'wireshark-common']);
       await script('failover.ts', args); // writes perf/results/failover.{json,md,svg}
