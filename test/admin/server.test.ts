@@ -217,3 +217,19 @@ t.test('refuses to listen on a VIP, on every address, or where it cannot', async
     }), { code: c.code }, c.name);
   }
 });
+
+// The README: every metric carries the `node` and `array` labels of the node reporting. A metric
+// with a label of either name would overwrite it (lbarray_node_up once named its peer `node`).
+t.test('no metric has a label of its own named node or array', async (t) => {
+  const metrics = createMetrics({ defaultLabels: { array: 'lab', node: 'lb2' } });
+  metrics.nodeUp.set({ peer: 'lb1' }, 0);
+  metrics.requestDuration.observe({ pool: 'app' }, 0.003);
+  for (const m of await metrics.registry.getMetricsAsJSON()) {
+    for (const v of m.values) t.match(v.labels, { array: 'lab', node: 'lb2' }, `${m.name} ${JSON.stringify(v.labels)}`);
+  }
+  for (const name of METRIC_NAMES) {
+    // The merged histogram has no label names: its labels come with each sample, checked above.
+    const names = (metrics.registry.getSingleMetric(name) as unknown as { labelNames?: string[] }).labelNames ?? [];
+    t.notOk(names.includes('node') || names.includes('array'), `${name} labels: ${names.join(', ') || 'none'}`);
+  }
+});
