@@ -59,6 +59,7 @@ t.test('pools: servers, persistence, health, upstream TLS', async (t) => {
   t.equal(opts.pools[1].persistence, undefined);
   t.same(app.health, { path: '/healthz', expectStatus: [200, 204], intervalMs: 500, timeoutMs: 300, rise: 2, fall: 2 });
   t.equal(app.connectTimeoutMs, 3000);
+  t.equal(app.maxIdlePerServer, 64, 'proxy.upstreamKeepAlive: 64 idle connections per server by default');
   t.equal(app.tls, undefined);
 
   const withTls = parseConfig(`vip: { ipv6: 2001:2:0:100::1 }
@@ -75,7 +76,7 @@ pools:
     servers: [{ address: 2001:2::101, port: 8443, maxConnections: 50 }, { address: 2001:2::102, port: 8443, backup: true }]
 routes: [{ pool: secure, match: { host: www.lab.test } }]
 persistence: { cookie: { maxAge: 1h } }
-proxy: { via: true, maxConnections: 20000, rateLimit: { requests: 200, interval: 10s }, deny: [198.18.200.0/24, "2001:2:0:99::/64"] }
+proxy: { via: true, upstreamKeepAlive: 0, maxConnections: 20000, rateLimit: { requests: 200, interval: 10s }, deny: [198.18.200.0/24, "2001:2:0:99::/64"] }
 logging: { accessLog: logs/access.log }
 `, { baseDir: examples });
   const o = l7Options(withTls, withTls.nodes[0]);
@@ -88,6 +89,7 @@ logging: { accessLog: logs/access.log }
   t.equal(o.accessLog, path.join(examples, 'logs/access.log'), 'the access log path is relative to the config file');
   t.equal(opts.accessLog, undefined, 'no access log unless asked');
   t.equal(o.maxConnections, 20000, 'the node\'s client connection limit');
+  t.equal(o.pools[0].maxIdlePerServer, 0, 'upstreamKeepAlive 0: no idle back-end connection is kept');
   t.equal(o.pools[0].servers[0].maxConnections, 50, 'a server\'s connection limit');
   t.same([o.pools[0].servers[0].backup, o.pools[0].servers[1].backup], [undefined, true], 'backup servers marked');
   t.equal(opts.maxConnections, undefined, 'no limit unless asked');
