@@ -158,7 +158,7 @@ export const proxySchema = z.strictObject({
   responseTimeout: duration(100).prefault('30s').describe('Back-end response timeout (then 504).'),
   upstreamKeepAlive: intIn(0, 10000).default(64).describe('Idle kept-alive connections kept per back-end server and worker.'),
   maxConnections: intIn(1, 100_000_000).optional()
-    .describe('Most open client connections of each listener of the node (a service on one VIP family), shared out among the workers; a connection beyond it is closed as soon as it is accepted, and counted (lbarray_client_connections_dropped_total). Default: no limit.'),
+    .describe('Most open client connections of each listener of the node (a service on one VIP family), shared out among the workers; a connection beyond it is closed as soon as it is accepted, and counted (lbarray_client_connections_dropped_total{reason="limit"}). Default: no limit.'),
   via: z.boolean({ error: say('expected true or false') }).default(false).describe('Add a `Via` header.'),
   rateLimit: z.strictObject({
     requests: intIn(1, 1_000_000_000).describe('Requests a client address may make per `interval`; more are answered 429 with Retry-After, and counted.'),
@@ -323,7 +323,7 @@ export const electionSchema = z.strictObject({
 export const adminSchema = z.strictObject({
   port: port().default(9180).describe("Port of the admin endpoint on each node's own address."),
   token: z.string().min(8, { error: 'expected a token of at least 8 characters' }).optional()
-    .describe('Bearer token required for the actions (purge, drain, reload).'),
+    .describe('Bearer token required for the actions (purge, drain, reload, server).'),
   tokenFile: filePath('a file holding the token').optional().describe('File holding the token (instead of `token`).'),
 }).prefault({}).describe('Admin HTTP endpoint (status, metrics, actions).');
 
