@@ -54,14 +54,14 @@ export class L7Part implements NodePart {
     this.log.info({ ports: this.node.ports, workers: this.node.count }, 'L7 node listening on the VIP');
   }
 
-  private startNode(config: Config): Promise<L7Node> {
+  private startNode(config: Config, previous?: L7Node): Promise<L7Node> {
     return L7Node.start(l7Options(config, nodeById(config, this.self.id)), {
       onHealth: (pool, server, up, reason) => {
         this.metrics.backendUp.set({ pool, server }, up ? 1 : 0);
         this.log.info({ pool, server, up, reason }, up ? 'back-end up' : 'back-end down');
       },
       onWorkerReplaced: (index, code) => this.log.warn({ index, code }, 'L7 worker died and was replaced'),
-    }, { reusePort: true, pageCache: this.cdn ?? undefined, adminStates: this.adminStates });
+    }, { reusePort: true, pageCache: this.cdn ?? undefined, adminStates: this.adminStates, previous });
   }
 
   setServer(pool: string, server: string, state: AdminState): boolean {
@@ -85,7 +85,7 @@ export class L7Part implements NodePart {
     const old = this.node;
     // Rules first: the new workers tag pages with the new rules' hash, which the cache then expects.
     this.configureCdn(next);
-    this.node = await this.startNode(next);
+    this.node = await this.startNode(next, old ?? undefined);
     if (old) {
       this.retired.add(old);
       const done = old.stop({ graceful: true, drain: false, graceMs: RELOAD_GRACE_MS }).finally(() => this.winding.delete(done));

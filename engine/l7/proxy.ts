@@ -31,14 +31,26 @@ export interface SharedL7State {
   rateLimit?: SharedArrayBuffer;
 }
 
-export function createSharedState(options: L7Options): SharedL7State {
+/**
+ * `previous`: the state of the proxy a reload replaces. What still fits is kept, so a reload
+ * loses no session: a pool's persistence table when its servers are the same list (the table
+ * holds indexes into it), the rate counts when sized alike, the secret and ticket keys.
+ */
+export function createSharedState(options: L7Options, previous?: { options: L7Options; shared: SharedL7State }): SharedL7State {
   const groups: Record<string, SharedArrayBuffer> = {};
+  const serverList = (o: L7Options, pool: string) => o.pools.find((p) => p.name === pool)?.servers.map((s) => s.id).join('\0');
   for (const p of options.pools) {
     const per = p.persistence;
-    if (per !== undefined && per.kind !== 'cookie') groups[p.name] = new SharedArrayBuffer((per.groups ?? 4096) * 4);
+    if (per === undefined || per.kind === 'cookie') continue;
+    const bytes = (per.groups ?? 4096) * 4;
+    const old = previous?.shared.groups[p.name];
+    const same = old !== undefined && old.byteLength === bytes && serverList(previous!.options, p.name) === serverList(options, p.name);
+    groups[p.name] = same ? old : new SharedArrayBuffer(bytes);
   }
-  return { secret: randomBytes(32).toString('base64url'), groups, ticketKeys: randomBytes(48),
-    ...(options.rateLimit === undefined ? {} : { rateLimit: createRateLimitBuffer(options.rateLimit.groups) }) };
+  const rate = options.rateLimit === undefined ? undefined : createRateLimitBuffer(options.rateLimit.groups);
+  const oldRate = previous?.shared.rateLimit;
+  return { secret: previous?.shared.secret ?? randomBytes(32).toString('base64url'), groups, ticketKeys: previous?.shared.ticketKeys ?? randomBytes(48),
+    ...(rate === undefined ? {} : { rateLimit: oldRate !== undefined && oldRate.byteLength === rate.byteLength ? oldRate : rate }) };
 }
 
 export interface ProxyHooks {

@@ -64,8 +64,9 @@ export class L7Node {
   private readonly unclaimed: RequestMetricsDelta[] = [];
 
   private constructor(readonly options: L7Options, readonly count: number, private readonly events: L7NodeEvents,
-    private readonly reusePort: boolean, private readonly pageCache: PageCacheHostApi | undefined, adminStates: readonly ServerState[]) {
-    this.shared = createSharedState(options);
+    private readonly reusePort: boolean, private readonly pageCache: PageCacheHostApi | undefined, adminStates: readonly ServerState[],
+    previous: L7Node | undefined) {
+    this.shared = createSharedState(options, previous);
     for (const s of adminStates) if (this.hasServer(s.pool, s.server)) this.states.set(`${s.pool}\0${s.server}`, { pool: s.pool, server: s.server, admin: s.admin });
     this.workers = new Array<Worker | null>(count).fill(null);
     this.health = new HealthMonitor(options.pools, (pool, server, up, reason) => {
@@ -79,13 +80,14 @@ export class L7Node {
    * reloaded config) can listen beside this one while this one winds down. `pageCache`: the
    * host whose cache the CDN routes of every worker share. `adminStates`: the operator's server
    * states to start with (a reload keeps them for the servers the new config still has).
+   * `previous`: the node a reload replaces, whose persistence tables, rate counts and keys carry over.
    */
   static async start(options: L7Options, events: L7NodeEvents = {},
-    start: { reusePort?: boolean; pageCache?: PageCacheHostApi; adminStates?: readonly ServerState[] } = {}): Promise<L7Node> {
+    start: { reusePort?: boolean; pageCache?: PageCacheHostApi; adminStates?: readonly ServerState[]; previous?: L7Node } = {}): Promise<L7Node> {
     validateL7Options(options);
     const count = options.workers ?? os.availableParallelism();
     if (!Number.isInteger(count) || count < 1) throw new LbError('ERR_L7_WORKERS', `Expected a worker count of at least 1, but received ${count}.`);
-    const node = new L7Node(options, count, events, start.reusePort === true || count > 1, start.pageCache, start.adminStates ?? []);
+    const node = new L7Node(options, count, events, start.reusePort === true || count > 1, start.pageCache, start.adminStates ?? [], start.previous);
     node.ports = Object.fromEntries(options.services.map((s) => [s.name, s.port]));
     try {
       // The first worker binds (possibly port 0); the others join the port it got.

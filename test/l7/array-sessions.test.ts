@@ -98,3 +98,35 @@ healthChecks: { nodes: { port: 443 } }
     }
   }
 });
+
+t.test('a reload keeps the session-ID table while the pool\'s servers stay the same list, and starts afresh when they change', async (t) => {
+  const bs = await Promise.all(['a', 'b', 'c'].map((id) => startBackend(id)));
+  t.teardown(() => Promise.all(bs.map((b) => b.close())));
+  const options = (servers: typeof bs) => ({
+    workers: 1,
+    services: [{ name: 'web', host: '127.0.0.1', port: 0, defaultPool: 'p' }],
+    pools: [{ name: 'p', persistence: { kind: 'session-id' as const }, servers: servers.map((b) => ({ id: b.id, host: '127.0.0.1', port: b.port })) }],
+  });
+  const start = async (o: ReturnType<typeof options>, previous?: L7Node) => {
+    const l7 = await L7Node.start(o, {}, { previous });
+    t.teardown(() => l7.stop());
+    return l7;
+  };
+  const first = await start(options(bs));
+  const sessions: Array<{ cookie: string; server: string }> = [];
+  for (let i = 0; i < 6; i++) {
+    const r = await get(first.ports.web, '/login');
+    sessions.push({ cookie: cookieOf(r, 'JSESSIONID')!, server: serverOf(r) });
+  }
+  t.equal(new Set(sessions.map((s) => s.server)).size, 3, 'six sessions learnt on the three servers');
+  const reloaded = await start(options(bs), first);
+  // In reverse order: round robin alone would give the first order's servers again.
+  for (const s of [...sessions].reverse()) {
+    t.equal(serverOf(await get(reloaded.ports.web, '/page', { headers: { Cookie: s.cookie } })), s.server, `after a reload ${s.cookie} still reaches ${s.server}`);
+  }
+  // Another server list: the old indexes would name other servers, so the table starts empty.
+  const changed = await start(options([bs[2], bs[0], bs[1]]), reloaded);
+  t.equal(reloaded.shared.groups.p, first.shared.groups.p, 'the reload shares the first node\'s table');
+  t.not(changed.shared.groups.p, reloaded.shared.groups.p, 'with the servers reordered, a new table: old indexes would name other servers');
+  t.same([...new Int32Array(changed.shared.groups.p)].filter((v) => v !== 0), [], 'and it starts empty');
+});
