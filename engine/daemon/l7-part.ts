@@ -51,6 +51,7 @@ export class L7Part implements NodePart {
     });
     this.configureCdn(ctx.config);
     this.node = await this.startNode(ctx.config);
+    this.publishServers(this.node);
     this.log.info({ ports: this.node.ports, workers: this.node.count }, 'L7 node listening on the VIP');
   }
 
@@ -64,10 +65,26 @@ export class L7Part implements NodePart {
     }, { reusePort: true, pageCache: this.cdn ?? undefined, adminStates: this.adminStates, previous });
   }
 
+  // A series for every server of the config, none for a server a reload removed.
+  private publishServers(node: L7Node): void {
+    this.metrics.backendUp.reset();
+    this.metrics.backendState.reset();
+    for (const pool of node.options.pools) {
+      for (const s of pool.servers) {
+        this.metrics.backendUp.set({ pool: pool.name, server: s.id }, node.health.isUp(pool.name, s.id) ? 1 : 0);
+        this.setStateSeries(pool.name, s.id, node.adminState(pool.name, s.id));
+      }
+    }
+  }
+
+  private setStateSeries(pool: string, server: string, state: AdminState): void {
+    for (const st of ADMIN_STATES) this.metrics.backendState.set({ pool, server, state: st }, st === state ? 1 : 0);
+  }
+
   setServer(pool: string, server: string, state: AdminState): boolean {
     if (this.node?.setAdminState(pool, server, state) !== true) return false;
     this.adminStates = this.node.adminStates();
-    for (const st of ADMIN_STATES) this.metrics.backendState.set({ pool, server, state: st }, st === state ? 1 : 0);
+    this.setStateSeries(pool, server, state);
     this.log.info({ pool, server, state }, `back-end ${state === 'ready' ? 'ready' : state === 'drain' ? 'draining: no new clients' : 'in maintenance: no requests'}`);
     return true;
   }
@@ -86,6 +103,7 @@ export class L7Part implements NodePart {
     // Rules first: the new workers tag pages with the new rules' hash, which the cache then expects.
     this.configureCdn(next);
     this.node = await this.startNode(next, old ?? undefined);
+    this.publishServers(this.node);
     if (old) {
       this.retired.add(old);
       const done = old.stop({ graceful: true, drain: false, graceMs: RELOAD_GRACE_MS }).finally(() => this.winding.delete(done));

@@ -12,6 +12,14 @@ t.test('lbarray server POOL SERVER maint|ready acts on every node and survives a
   const fresh = async () => (await a.client(['fresh', vip, '80', '60'])).find((l) => l.phase === 'fresh') as
     { byPeer: Record<string, number>; byBackend: Record<string, number>; failures: string[] };
 
+  const metrics = async (id: string) => (await a.lab.exec(a.lab.clients[0]!.name, ['curl', '-s', '--max-time', '5', `http://${a.address[id]}:9180/metrics`])).stdout;
+  const series = (text: string, name: string, labels: string, id: string) =>
+    new RegExp(`^${name}\\{${labels}[^}]*node="${id}"[^}]*\\} (\\d)$`, 'm').exec(text)?.[1];
+  const be1 = `${a.lab.host('be1').v4!.split('/')[0]}:8080`;
+  const atStart = await metrics('lb1');
+  t.equal(series(atStart, 'lbarray_backend_admin_state', `pool="app",server="${be1}",state="ready"`, 'lb1'), '1', 'from start, every server has its state series (ready)');
+  t.equal(series(atStart, 'lbarray_backend_up', `pool="app",server="${be1}"`, 'lb1'), '1', 'and its health series (up)');
+
   const before = await fresh();
   t.ok((before.byBackend.be2 ?? 0) > 0, `be2 serves at first (${JSON.stringify(before.byBackend)})`);
 
@@ -25,8 +33,8 @@ t.test('lbarray server POOL SERVER maint|ready acts on every node and survives a
   for (const id of ['lb1', 'lb2', 'lb3']) {
     const b = (await a.status(id)).backends.find((x) => `${x.address}:${x.port}` === be2);
     t.match(b, { up: true, state: 'maint' }, `${id}'s status: be2 healthy, in maintenance`);
-    const { stdout } = await a.lab.exec(a.lab.clients[0]!.name, ['curl', '-s', '--max-time', '5', `http://${a.address[id]}:9180/metrics`]);
-    const state = (st: string) => new RegExp(`^lbarray_backend_admin_state\\{pool="app",server="${be2}",state="${st}"[^}]*node="${id}"[^}]*\\} (\\d)$`, 'm').exec(stdout)?.[1];
+    const text = await metrics(id);
+    const state = (st: string) => series(text, 'lbarray_backend_admin_state', `pool="app",server="${be2}",state="${st}"`, id);
     t.same(['ready', 'drain', 'maint'].map(state), ['0', '0', '1'], `${id}'s lbarray_backend_admin_state: be2 in maint, and in no other state`);
   }
 
@@ -35,6 +43,7 @@ t.test('lbarray server POOL SERVER maint|ready acts on every node and survives a
     t.same(JSON.parse(stdout), { ok: true }, `${id} reloaded`);
   }
   t.same((await fresh()).byBackend, { be1: 60 }, 'after a reload be2 is still in maintenance');
+  t.equal(series(await metrics('lb2'), 'lbarray_backend_admin_state', `pool="app",server="${be2}",state="maint"`, 'lb2'), '1', 'and its metric says so');
 
   const unknown = await a.cli(['server', 'app', '198.18.99.99:8080', 'drain', '--node', 'lb2']);
   t.equal(unknown.code, 1, 'an unknown server: exit 1');
