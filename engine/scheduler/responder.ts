@@ -9,6 +9,7 @@
 import { LbError } from '../errors.js';
 import { buildFrame, ipBytes, ipText, macText, parseFrame, ParsedFrame, vlanTags, ETH_ARP, ICMP6_NS, Reason } from '../packet/index.js';
 import type { FrameSpec, VlanTag } from '../packet/index.js';
+import { checksum, pseudoHeaderChecksum } from '../packet/checksums.js';
 
 const BROADCAST = 'ff:ff:ff:ff:ff:ff';
 const ICMP_ECHO_REQUEST = 8;
@@ -119,5 +120,14 @@ export function answerFor(frame: Uint8Array, mac: Uint8Array, echoAllowed: () =>
   if (parsed.ipVersion === 0 || parsed.fragment) return null;
   if (parsed.icmpType === ICMP6_NS && parsed.ipVersion === 6) return neighbourAdvertisement(frame, mac);
   const echo = parsed.icmpType === (parsed.ipVersion === 6 ? ICMP6_ECHO_REQUEST : ICMP_ECHO_REQUEST);
-  return echo && echoAllowed() ? echoReply(frame, mac) : null;
+  // A host drops a ping whose checksum is wrong (decide reads structure only); so do we.
+  return echo && checksumHolds(frame) && echoAllowed() ? echoReply(frame, mac) : null;
+}
+
+// The parsed frame's ICMP message sums to zero with its checksum in (ICMPv6: with its pseudo-header).
+function checksumHolds(frame: Uint8Array): boolean {
+  const message = frame.subarray(parsed.l4, parsed.l4End);
+  if (parsed.ipVersion === 4) return checksum(message) === 0;
+  const len = parsed.addressLength;
+  return pseudoHeaderChecksum(frame.subarray(parsed.srcAddress, parsed.srcAddress + len), frame.subarray(parsed.dstAddress, parsed.dstAddress + len), 58, message) === 0;
 }

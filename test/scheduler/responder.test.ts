@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { answerFor, gratuitousArp, replyBudget, unsolicitedAdvertisement } from '../../engine/scheduler/responder.js';
-import { ether, arp, icmp, icmp6, ip6, neighbourSolicitation, tcp, ip4, IPV4, IPV6, ARP } from './fixtures/frames.js';
+import { buildFrame } from '../../engine/packet/index.js';
+import { ether, arp, neighbourSolicitation, tcp, ip4, IPV4, IPV6, ARP } from './fixtures/frames.js';
 
 const MAC = Uint8Array.from([0x02, 0, 0, 0, 0, 0x5c]);
 const MAC_TEXT = '02:00:00:00:00:5c';
@@ -53,19 +54,31 @@ t.test('answers to ARP and NDP requests for the VIP', async (t) => {
   t.equal(answerFor(ether(IPV4, ip4('198.18.1.7', '198.18.0.100', tcp(1, 80))), MAC), null, 'not a request: no answer');
 });
 
-t.test('pings of the VIP get echo replies from the VIP with the request\'s id, sequence and data; checksums verified', async (t) => {
-  // The fixtures' echo requests carry identifier 0 and sequence 1400 (IPv4) or 1280 (IPv6).
-  const data = [...Buffer.from('lbarray ping data')];
-  const v4 = answerFor(ether(IPV4, ip4('198.18.1.7', '198.18.0.100', icmp(8, 0, data)), [42]), MAC);
+t.test('pings of the VIP get echo replies from the VIP with the request\'s id, sequence and data; a ping with a bad checksum gets none', async (t) => {
+  const data = Buffer.from('lbarray ping data');
+  // Requests from the packet encoder (right checksums): identifier 7, sequence 3.
+  const ping = (v6: boolean, vlans: number[] = []) => buildFrame({ dst: MAC_TEXT, src: '02:00:00:00:00:0a', trailer: new Uint8Array(0),
+    vlans: vlans.map((vid) => ({ tpid: 0x8100 as const, pcp: 0, dei: false, vid })),
+    body: v6
+      ? { kind: 'ipv6', src: '2001:2:0:1::7', dst: '2001:2::100', trafficClass: 0, flowLabel: 0, hopLimit: 64, extensions: [],
+        l4: { kind: 'icmp6', type: 128, code: 0, rest: (7 << 16) | 3, payload: data } }
+      : { kind: 'ipv4', src: '198.18.1.7', dst: '198.18.0.100', tos: 0, id: 1, ttl: 64, dontFragment: true, moreFragments: false, fragmentOffset: 0,
+        options: new Uint8Array(0), l4: { kind: 'icmp', type: 8, code: 0, rest: (7 << 16) | 3, payload: data } } });
+  const v4 = answerFor(ping(false, [42]), MAC);
   t.ok(v4, 'IPv4 ping answered');
   t.same(decode([v4!], ['vlan.id', 'eth.dst', 'eth.src', 'ip.src', 'ip.dst', 'icmp.type', 'icmp.code', 'icmp.ident', 'icmp.seq', 'data.data', 'icmp.checksum.status'])[0],
-    ['42', '02:00:00:00:00:0a', MAC_TEXT, '198.18.0.100', '198.18.1.7', '0', '0', '0', '1400', Buffer.from('lbarray ping data').toString('hex'), '1'],
+    ['42', '02:00:00:00:00:0a', MAC_TEXT, '198.18.0.100', '198.18.1.7', '0', '0', '7', '3', data.toString('hex'), '1'],
     'a reply from the VIP to the sender\'s MAC, on its VLAN, id and sequence and data kept, ICMP checksum good');
-  const v6 = answerFor(ether(IPV6, ip6('2001:2:0:1::7', '2001:2::100', icmp6(128, 0, data))), MAC);
+  const v6 = answerFor(ping(true), MAC);
   t.ok(v6, 'IPv6 ping answered');
   t.same(decode([v6!], ['ipv6.src', 'ipv6.dst', 'icmpv6.type', 'icmpv6.echo.identifier', 'icmpv6.echo.sequence_number', 'data.data', 'icmpv6.checksum.status'])[0],
-    ['2001:2::100', '2001:2:0:1::7', '129', '0x0000', '1280', Buffer.from('lbarray ping data').toString('hex'), '1'], 'ICMPv6 echo reply, checksum good');
-  t.equal(answerFor(ether(IPV4, ip4('198.18.1.7', '198.18.0.100', icmp(8, 0, data))), MAC, () => false), null, 'over the budget: no reply');
+    ['2001:2::100', '2001:2:0:1::7', '129', '0x0007', '3', data.toString('hex'), '1'], 'ICMPv6 echo reply, checksum good');
+  for (const v6 of [false, true]) {
+    const bad = ping(v6);
+    bad[bad.length - 1] ^= 0xff; // a data byte: the checksum no longer holds
+    t.equal(answerFor(bad, MAC), null, `IPv${v6 ? 6 : 4}: a ping with a wrong checksum is not answered`);
+  }
+  t.equal(answerFor(ping(false), MAC, () => false), null, 'over the budget: no reply');
 });
 
 t.test('the reply budget: a burst of its size, then its rate', async (t) => {
