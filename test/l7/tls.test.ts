@@ -1,6 +1,6 @@
 // TLS termination checked with the real clients: openssl s_client and curl.
 import t from 'tap';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +9,7 @@ import { tlsServerSetup } from '../../engine/l7/tls.js';
 import { L7Node } from '../../engine/l7/workers.js';
 import { startBackend } from './fixtures/backends.js';
 import { makeCertDir } from './fixtures/certs.js';
+import { sClient } from './fixtures/client.js';
 
 const exec = promisify(execFile);
 const certs = makeCertDir();
@@ -16,19 +17,6 @@ t.teardown(() => certs.cleanup());
 const a = certs.make(['a.test']);
 const b = certs.make(['b.test', 'www.b.test']);
 const w = certs.make(['*.wild.test']);
-
-/** Runs s_client, sends one request, waits so TLS 1.3 tickets arrive, returns its output. */
-function sClient(port: number, args: string[], request = 'GET /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'): Promise<string> {
-  return new Promise((resolve) => {
-    const c = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-ign_eof', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    c.stdout.on('data', (d) => { out += d; });
-    c.stderr.on('data', (d) => { out += d; });
-    c.stdin.write(request);
-    const timer = setTimeout(() => c.kill(), 3000);
-    c.on('close', () => { clearTimeout(timer); resolve(out); });
-  });
-}
 
 const tlsService = { certificates: [a, b, w].map((c) => ({ cert: c.cert, key: c.key })) };
 
