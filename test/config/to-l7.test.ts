@@ -72,10 +72,11 @@ services:
 nodes: [{ id: lb1, interface: eth0, ipv6: 2001:2::11 }]
 pools:
   secure:
+    persistence: cookie
     tls: { verify: false, servername: backend.lab.test, ca: certs/lab.pem }
     servers: [{ address: 2001:2::101, port: 8443, maxConnections: 50 }, { address: 2001:2::102, port: 8443, backup: true }]
 routes: [{ pool: secure, match: { host: www.lab.test } }]
-persistence: { cookie: { maxAge: 1h } }
+persistence: { cookie: { maxAge: 1h, secret: a-long-shared-cookie-secret } }
 proxy: { via: true, upstreamKeepAlive: 0, maxConnections: 20000, rateLimit: { requests: 200, interval: 10s }, deny: [198.18.200.0/24, "2001:2:0:99::/64"] }
 logging: { accessLog: logs/access.log }
 `, { baseDir: examples });
@@ -89,6 +90,7 @@ logging: { accessLog: logs/access.log }
   t.equal(o.accessLog, path.join(examples, 'logs/access.log'), 'the access log path is relative to the config file');
   t.equal(opts.accessLog, undefined, 'no access log unless asked');
   t.equal(o.maxConnections, 20000, 'the node\'s client connection limit');
+  t.match(o.pools[0].persistence, { kind: 'cookie', secret: 'a-long-shared-cookie-secret', maxAgeSeconds: 3600 }, 'a configured cookie secret is the key');
   t.equal(o.pools[0].maxIdlePerServer, 0, 'upstreamKeepAlive 0: no idle back-end connection is kept');
   t.equal(o.pools[0].servers[0].maxConnections, 50, 'a server\'s connection limit');
   t.same([o.pools[0].servers[0].backup, o.pools[0].servers[1].backup], [undefined, true], 'backup servers marked');
