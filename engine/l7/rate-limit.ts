@@ -12,8 +12,11 @@ import { LbError } from '../errors.js';
 import { fnv1a } from './policies/policy.js';
 
 export const DEFAULT_RATE_GROUPS = 65536;
-// Per group: the current window's number, its count, the previous window's count.
-const CELLS = 3;
+// Per group, 16 bytes: one 64-bit cell holding the current window's number (high half) and its
+// count (low half), so a roll to a new window and a count are one compare-and-swap (with the two in
+// separate cells, a count made between another worker's roll and its reset was lost: one request
+// too many passed); then the previous window's count (32 bits) and 4 spare bytes.
+const GROUP_BYTES = 16;
 
 export interface RateLimitOptions {
   requests: number;
@@ -25,35 +28,41 @@ export function createRateLimitBuffer(groups = DEFAULT_RATE_GROUPS): SharedArray
   if (!Number.isInteger(groups) || groups < 1 || groups > 1 << 24) {
     throw new LbError('ERR_L7_RATE_GROUPS', `Expected a rate-limit group count between 1 and 16777216, but received ${groups}.`);
   }
-  return new SharedArrayBuffer(groups * CELLS * 4);
+  return new SharedArrayBuffer(groups * GROUP_BYTES);
 }
 
 export class RateLimiter {
-  private readonly cells: Int32Array;
+  private readonly windows: BigInt64Array;
+  private readonly previous: Int32Array;
   private readonly groups: number;
   constructor(private readonly options: RateLimitOptions, buffer: SharedArrayBuffer = createRateLimitBuffer(options.groups)) {
-    this.cells = new Int32Array(buffer);
-    this.groups = this.cells.length / CELLS;
+    this.windows = new BigInt64Array(buffer);
+    this.previous = new Int32Array(buffer);
+    this.groups = buffer.byteLength / GROUP_BYTES;
   }
 
   /** Counts a request of `client` at `now` (ms) and says whether it may pass. */
   allow(client: string, now: number): boolean {
     const { requests, intervalMs } = this.options;
-    const c = this.cells;
-    const g = (fnv1a(client) % this.groups) * CELLS;
+    const g = fnv1a(client) % this.groups;
+    const cell = g * 2;
+    const prevCell = g * 4 + 2;
     const window = Math.floor(now / intervalMs) | 0;
-    const seen = Atomics.load(c, g);
-    // The first worker to see a new window rolls the group over; the others find it rolled.
-    if (seen !== window && Atomics.compareExchange(c, g, seen, window) === seen) {
-      const current = Atomics.exchange(c, g + 1, 0);
-      Atomics.store(c, g + 2, ((seen + 1) | 0) === window ? current : 0);
-    }
-    const before = Atomics.load(c, g + 2) * (1 - (now % intervalMs) / intervalMs);
-    // Check and count in one step, so workers racing on one client never pass more than `requests` together.
+    const covered = 1 - (now % intervalMs) / intervalMs;
     for (;;) {
-      const current = Atomics.load(c, g + 1);
-      if (before + current >= requests) return false;
-      if (Atomics.compareExchange(c, g + 1, current, current + 1) === current) return true;
+      const seen = Atomics.load(this.windows, cell);
+      const seenWindow = Number(BigInt.asIntN(32, seen >> 32n));
+      const rolls = seenWindow !== window;
+      // The worker whose count moves the group to a new window sets the previous count; until
+      // it has, the others may weigh an older one (the estimate is off for an instant, no count is lost).
+      const prev = rolls ? (((seenWindow + 1) | 0) === window ? Number(BigInt.asUintN(32, seen)) : 0) : Atomics.load(this.previous, prevCell);
+      const count = rolls ? 0 : Number(BigInt.asUintN(32, seen));
+      if (prev * covered + count >= requests) return false;
+      const next = (BigInt(window) << 32n) | BigInt(count + 1);
+      if (Atomics.compareExchange(this.windows, cell, seen, next) === seen) {
+        if (rolls) Atomics.store(this.previous, prevCell, prev);
+        return true;
+      }
     }
   }
 
