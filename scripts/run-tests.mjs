@@ -45,5 +45,12 @@ if (process.argv.length <= 2) {
   else failed += 1;
 }
 
+// CI shows only the end of the output: name what failed there, each failed assertion with its file.
+const failures = [];
+for (const line of out.split('\n')) {
+  const m = /^(\s*)not ok \d+ - (.*)$/.exec(line);
+  if (m) failures.push(`${m[1]}${m[2]}`);
+}
+if (failures.length > 0) console.log(`failed:\n${failures.slice(0, 40).join('\n')}`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);
