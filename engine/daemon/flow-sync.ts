@@ -12,18 +12,13 @@
 //   DUMP_END. `synced` resolves then, or after `waitMs` if no scheduler answers: until then the
 //   node does not preempt.
 // Datagrams are accepted only from the configured node addresses; sync is best effort (UDP).
-import dgram from 'node:dgram';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { canonicalAddress } from '../config/address.js';
-import { LbError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { FlowExport } from '../scheduler/flow-export.js';
 import { hashFlowKey } from '../scheduler/flow-hash.js';
 import { FLOW_KEY_WORDS, FlowTable } from '../scheduler/flow-table.js';
 import { decodeSync, encodeControl, SyncEncoder, SyncType } from '../scheduler/flow-sync-wire.js';
+import { PeerSocket } from './peer-socket.js';
 
-/** Datagrams sent back to back before a dump yields (the receiver's socket buffer is finite). */
-const DUMP_BURST = 32;
 /** Table slots a dump reads before it yields: the event loop also sends this node's VRRP adverts. */
 const DUMP_SLICE = 1 << 14;
 
@@ -50,36 +45,38 @@ export interface FlowSyncOptions {
 
 export class FlowSync {
   readonly replica: FlowTable;
-  readonly counters = { sent: 0, received: 0, rejected: 0, foreign: 0, dumpsServed: 0 };
+  private readonly counts = { received: 0, rejected: 0, dumpsServed: 0 };
   /** Resolves once this node has the scheduler's flows (or waited `waitMs` for them). */
   readonly synced: Promise<void>;
   private markSynced!: () => void;
   private timer: NodeJS.Timeout | null = null;
   private exports: readonly FlowExport[] = [];
-  /** The other nodes' addresses, canonical (as the socket reports a sender's). */
-  private readonly peers: Set<string>;
+  private socket!: PeerSocket;
 
-  private constructor(private readonly socket: dgram.Socket, private readonly o: FlowSyncOptions) {
+  private constructor(private readonly o: FlowSyncOptions) {
     this.replica = new FlowTable({ capacity: o.capacity, idleMs: o.idleMs });
-    this.peers = new Set(o.peers.flatMap((a) => (a === undefined ? [] : [canonicalAddress(a)])));
     this.synced = new Promise((resolve) => { this.markSynced = resolve; });
     const wait = setTimeout(() => this.markSynced(), o.waitMs);
     void this.synced.then(() => clearTimeout(wait));
-    socket.on('message', (msg, from) => this.receive(msg, from.address));
-    socket.on('error', (e) => o.log.warn({ err: e.message }, 'flow sync socket error'));
   }
 
   /** Binds the sync socket and asks the peers for a dump. */
   static async open(o: FlowSyncOptions): Promise<FlowSync> {
-    const socket = dgram.createSocket({ type: o.v6 ? 'udp6' : 'udp4', recvBufferSize: 4 << 20 });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', (e) => reject(new LbError('ERR_FLOW_SYNC_BIND',
-        `Flow sync cannot use UDP port ${o.port} (scheduler.flowSync.port): ${e.message}.`)));
-      socket.bind(o.port, o.address, () => { socket.removeAllListeners('error'); resolve(); });
-    });
-    const sync = new FlowSync(socket, o);
-    sync.toPeers([encodeControl(SyncType.DUMP_REQUEST)]);
+    const sync = new FlowSync(o);
+    try {
+      sync.socket = await PeerSocket.open({ ...o, what: 'Flow sync', setting: 'scheduler.flowSync.port', bindError: 'ERR_FLOW_SYNC_BIND' },
+        (msg, from) => sync.receive(msg, from));
+    } catch (e) {
+      sync.markSynced();
+      throw e;
+    }
+    sync.socket.toPeers([encodeControl(SyncType.DUMP_REQUEST)]);
     return sync;
+  }
+
+  /** Datagrams sent, received, rejected (malformed), foreign (not from a node), dumps served. */
+  get counters(): { sent: number; received: number; rejected: number; foreign: number; dumpsServed: number } {
+    return { ...this.counts, ...this.socket.counters };
   }
 
   /** The scheduler: every `intervalMs`, send what the threads exported (and keep it in the replica). */
@@ -113,31 +110,16 @@ export class FlowSync {
         enc.add(w, base, node);
       });
     }
-    this.toPeers(enc.take());
-  }
-
-  private toPeers(datagrams: readonly Buffer[]): void {
-    for (const d of datagrams) {
-      for (const address of this.peers) this.send(d, address);
-    }
-  }
-
-  private send(d: Buffer, address: string): void {
-    this.counters.sent++;
-    this.socket.send(d, this.o.port, address, (e) => { if (e) this.o.log.debug({ err: e.message, address }, 'flow sync send failed'); });
+    this.socket.toPeers(enc.take());
   }
 
   private receive(msg: Buffer, from: string): void {
-    if (!this.peers.has(canonicalAddress(from))) {
-      this.counters.foreign++;
-      return;
-    }
     const m = decodeSync(msg, this.o.peers.length);
     if (typeof m === 'string') {
-      this.counters.rejected++;
+      this.counts.rejected++;
       return;
     }
-    this.counters.received++;
+    this.counts.received++;
     if (m.type === SyncType.DUMP_END) this.markSynced();
     else if (m.type === SyncType.DUMP_REQUEST) void this.dumpTo(from);
     else {
@@ -159,15 +141,11 @@ export class FlowSync {
     for (let from = 0; from < this.replica.capacity; from += DUMP_SLICE) {
       const enc = new SyncEncoder();
       this.replica.forEachEstablished((e, at) => { flows++; enc.add(e, at, e[at + FLOW_KEY_WORDS]); }, from, from + DUMP_SLICE);
-      const datagrams = enc.take();
-      for (let i = 0; i < datagrams.length; i++) {
-        this.send(datagrams[i]!, address);
-        if (i % DUMP_BURST === DUMP_BURST - 1) await sleep(1);
-      }
+      await this.socket.sendPaced(enc.take(), address);
       await new Promise((resolve) => setImmediate(resolve));
     }
-    this.send(encodeControl(SyncType.DUMP_END), address);
-    this.counters.dumpsServed++;
+    this.socket.send(encodeControl(SyncType.DUMP_END), address);
+    this.counts.dumpsServed++;
     this.o.log.info({ peer: address, flows }, 'sent our flow table to a starting node');
   }
 }
