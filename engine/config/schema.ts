@@ -310,6 +310,12 @@ export const persistenceSchema = z.strictObject({
   }).prefault({}).describe('Persistence by the back-end\'s own session id (pools with `persistence: session-id`).'),
   hashGroups: intIn(16, 1 << 20).refine(isPowerOfTwo, { error: 'expected a power of two' })
     .default(4096).describe('Hash groups of the shared persistence table (a power of two).'),
+  sync: z.strictObject({
+    enabled: z.boolean({ error: say('expected true or false') }).default(true)
+      .describe('Each node sends the hash-group cells its workers learn (session IDs) to the other nodes, so a client keeps its server whichever node takes its next connection. Used only when the array has several nodes; `false` keeps each node\'s table to itself.'),
+    port: port().default(9182).describe("UDP port of persistence sync (bound on every address of the node; datagrams are taken only from the nodes' addresses)."),
+    interval: duration(10, 10_000).prefault('100ms').describe('How often a node sends the cells learnt since the last time: a session learnt on one node is known to the others this much later.'),
+  }).prefault({}).describe('Persistence sync: the hash-group tables of every node kept alike.'),
 }).prefault({}).describe('Session persistence.');
 
 export const electionSchema = z.strictObject({

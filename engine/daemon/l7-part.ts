@@ -4,7 +4,7 @@
 // reloaded config starts a second set of workers beside the running one (SO_REUSEPORT: both
 // listen at once), then lets the old set finish its open exchanges: no connection is cut.
 import { CdnNode } from '../cdn/index.js';
-import { cdnCacheOptions, cdnRules, l7Options, nodeById, type Config, type NodeConfig } from '../config/index.js';
+import { cdnCacheOptions, cdnRules, clusterFamily, l7Options, nodeById, type Config, type NodeConfig } from '../config/index.js';
 import type { BackendHealth, NodeStatus, PurgeRequest } from '../admin/status.js';
 import { ADMIN_STATES, type AdminState } from '../l7/admin-state.js';
 import type { ServerState } from '../l7/messages.js';
@@ -13,15 +13,41 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../admin/metrics.js';
 import { applyCacheMetrics, applyRequestMetrics } from './l7-metrics.js';
 import type { NodePart, PartContext } from './node-daemon.js';
+import { filledGroups, registerPersistenceMetrics } from './persistence-metrics.js';
+import { PersistenceSync, type PoolTable } from './persistence-sync.js';
 
 /** How long a replaced set of workers may take to finish its exchanges after a reload. */
 const RELOAD_GRACE_MS = 30_000;
+
+/** The node's hash-group tables (pools with session-ID or client-address persistence), as persistence sync keeps them. */
+function poolTables(node: L7Node | null): PoolTable[] {
+  return (node?.options.pools ?? []).flatMap((p) => {
+    const groups = node!.shared.groups[p.name];
+    return groups === undefined ? [] : [{ pool: p.name, serverIds: p.servers.map((s) => s.id), cells: new Int32Array(groups) }];
+  });
+}
+
+/**
+ * Persistence sync with the other nodes' addresses of the cluster's family, when the array has
+ * several nodes and the config leaves it on; the socket binds the family's wildcard address.
+ */
+function openPersistenceSync(config: Config, self: NodeConfig, log: Logger): Promise<PersistenceSync> | null {
+  const sync = config.persistence.sync;
+  const family = clusterFamily(config);
+  if (!sync.enabled || config.nodes.length < 2 || family === null) return null;
+  const v6 = family === 6;
+  return PersistenceSync.open({
+    peers: config.nodes.map((n) => (n.id === self.id ? undefined : v6 ? n.ipv6 : n.ipv4)),
+    address: v6 ? '::' : '0.0.0.0', port: sync.port, v6, intervalMs: sync.interval, log,
+  });
+}
 
 export class L7Part implements NodePart {
   readonly name = 'l7';
   readonly acceptsClients = true;
   private node: L7Node | null = null;
   private cdn: CdnNode | null = null;
+  private sync: PersistenceSync | null = null;
   private log!: Logger;
   private metrics!: Metrics;
   private self!: NodeConfig;
@@ -49,9 +75,17 @@ export class L7Part implements NodePart {
       }
       applyRequestMetrics(this.metrics, deltas);
     });
+    registerPersistenceMetrics(ctx.metrics.registry, { sync: () => this.sync, tables: () => poolTables(this.node) });
     this.configureCdn(ctx.config);
     this.node = await this.startNode(ctx.config);
     this.publishServers(this.node);
+    try {
+      this.sync = await openPersistenceSync(ctx.config, this.self, this.log);
+    } catch (e) {
+      await this.node.stop();
+      throw e;
+    }
+    this.sync?.track(poolTables(this.node));
     this.log.info({ ports: this.node.ports, workers: this.node.count }, 'L7 node listening on the VIP');
   }
 
@@ -104,6 +138,8 @@ export class L7Part implements NodePart {
     this.configureCdn(next);
     this.node = await this.startNode(next, old ?? undefined);
     this.publishServers(this.node);
+    // A pool whose servers changed has a new (empty) table: the sync asks the peers for theirs.
+    this.sync?.track(poolTables(this.node));
     if (old) {
       this.retired.add(old);
       const done = old.stop({ graceful: true, drain: false, graceMs: RELOAD_GRACE_MS }).finally(() => this.winding.delete(done));
@@ -115,6 +151,8 @@ export class L7Part implements NodePart {
   async stop(late: AbortSignal): Promise<void> {
     const node = this.node;
     this.node = null;
+    this.sync?.close();
+    this.sync = null;
     // In-flight exchanges finish until the daemon's grace period runs out.
     const stopping = node?.stop({ graceful: !late.aborted, graceMs: late.aborted ? 0 : RELOAD_GRACE_MS });
     const cut = () => { void node?.stop(); };
@@ -142,6 +180,8 @@ export class L7Part implements NodePart {
     s.counters['l7.responses'] = sum((w) => w.responses);
     s.counters['l7.workersReplaced'] = node.replaced;
     if (this.cdn) s.counters['cdn.cacheBytes'] = this.cdn.cache.store.bytes;
+    for (const t of poolTables(node)) s.counters[`persistence.groups.${t.pool}`] = filledGroups(t.cells);
+    if (this.sync) for (const [k, v] of Object.entries(this.sync.counters)) s.counters[`persistenceSync.${k}`] = v;
   }
 
   health(): { ok: boolean; reason?: string } {
