@@ -2,11 +2,17 @@
 // running array, without editing the config: new requests avoid it on every node, `/status` and
 // lbarray_backend_admin_state say so, a reload keeps it out, and `ready` brings it back. The
 // requests the reload's old workers served still reach lbarray_requests_total.
+// Then, on the same array, persistence sync: a session learnt on one node keeps its server on
+// every node, and on a node started later (server states make the other server the one a node
+// that did not know the session would pick).
 import t from 'tap';
+import { HashGroupTable } from '../../engine/l7/persistence/hash-groups.js';
 import { startArray } from './fixtures/array-lab.js';
 
+// One array for both tests (CI time): each leaves every server ready.
+const a = await startArray(t);
+
 t.test('lbarray server POOL SERVER maint|ready acts on every node and survives a reload', async (t) => {
-  const a = await startArray(t);
   const vip = a.lab.requireVip().v4;
   const be2 = `${a.lab.host('be2').v4!.split('/')[0]}:8080`;
   const fresh = async () => (await a.client(['fresh', vip, '80', '60'])).find((l) => l.phase === 'fresh') as
@@ -62,4 +68,59 @@ t.test('lbarray server POOL SERVER maint|ready acts on every node and survives a
     for (const m of stdout.matchAll(/^lbarray_requests_total\{pool="app",status="200"[^}]*\} (\d+)$/gm)) counted += Number(m[1]);
   }
   t.equal(counted, 4 * 60, 'lbarray_requests_total over the three nodes: the 240 requests sent');
+});
+
+t.test('a session learnt on one node keeps its server on every node, and on a node started later', async (t) => {
+  const vip = a.lab.requireVip().v4;
+  const [be1, be2] = ['be1', 'be2'].map((h) => `${a.lab.host(h).v4!.split('/')[0]}:8080`) as [string, string];
+  type Visit = { session: string; peer: string; backend: string };
+  const sessions = async (args: string[]) => ((await a.client(['sessions', vip, '80', ...args])).find((l) => l.phase === 'sessions') as { results: Visit[] }).results;
+  // As `lbarray server sessions ADDRESS STATE` (tested above) does, without starting the CLI each time.
+  const server = async (address: string, state: string, nodes = ['lb1', 'lb2', 'lb3']) => {
+    for (const id of nodes) {
+      const { stdout } = await a.lab.exec(a.lab.clients[0]!.name, ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '5', '-X', 'POST',
+        '-H', 'content-type: application/json', '-d', JSON.stringify({ pool: 'sessions', server: address, state }), `http://${a.address[id]}:9180/server`]);
+      t.equal(stdout, '200', `${id}: sessions ${address} ${state}`);
+    }
+  };
+  // Sessions start while be2 takes no new client: all on be1.
+  await server(be2, 'drain');
+  const learnt = await sessions(['8']);
+  t.same(learnt.map((r) => r.backend), Array(8).fill('be1'), '8 sessions started, on be1');
+  const cookies = learnt.map((r) => `JSESSIONID=${r.session}`);
+  const learntBy = new Map(learnt.map((r) => [r.session, r.peer]));
+  t.ok(learntBy.size === 8 && learnt.every((r) => r.session !== undefined), 'each with its own session id');
+  // The hash groups the sessions fill: every node has them once the sync has carried them.
+  const groups = new Set(learnt.map((r) => HashGroupTable.create(4096).groupOf(r.session))).size;
+  const tableOf = async (id: string) => {
+    for (const until = Date.now() + 20_000; ;) {
+      const filled = (await a.status(id)).counters['persistence.groups.sessions'];
+      if (filled === groups) return filled;
+      if (Date.now() > until) return filled;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+  for (const id of ['lb1', 'lb2', 'lb3']) t.equal(await tableOf(id), groups, `${id} holds the ${groups} groups of the 8 sessions`);
+
+  // Now be1 takes no new client: a node that did not know a session would send it to be2.
+  await server(be1, 'drain');
+  await server(be2, 'ready');
+  const visits = await sessions(['3', ...cookies]);
+  t.same(visits.filter((v) => v.backend !== 'be1'), [], '24 requests with the session cookies: all reached be1, their server');
+  const elsewhere = visits.filter((v) => v.peer !== learntBy.get(v.session)).length;
+  t.ok(elsewhere >= 4, `${elsewhere} of 24 reached another node than the one that learnt the session`);
+
+  // lb3 restarts: an empty table, and its server states from the config (be1 ready), set as on the others.
+  t.same(await a.nodes.lb3!.stop(15_000), { code: 0, signal: null }, 'lb3 stopped');
+  await a.restart('lb3').waitFor(/node started/, 30_000);
+  await server(be1, 'drain', ['lb3']);
+  t.equal(await tableOf('lb3'), groups, 'the restarted lb3 got the table from its peers');
+  await a.waitNodeSeen('lb3', true, 20_000);
+  const again = await sessions(['3', ...cookies]);
+  t.same(again.filter((v) => v.backend !== 'be1'), [], 'after the restart: 24 requests, all on be1');
+  t.ok(again.some((v) => v.peer === a.address.lb3), `lb3 served some (${again.filter((v) => v.peer === a.address.lb3).length})`);
+  const sync = Object.fromEntries(Object.entries((await a.status('lb3')).counters).filter(([k]) => k.startsWith('persistenceSync.')));
+  t.ok(sync['persistenceSync.cells']! >= groups && sync['persistenceSync.rejected'] === 0 && sync['persistenceSync.ignored'] === 0,
+    `lb3 counted the cells it stored (a dump from each peer) and refused none (${JSON.stringify(sync)})`);
+  await server(be1, 'ready');
 });
