@@ -9,25 +9,10 @@ import { configureLogging, logger } from '../../engine/log.js';
 import { FlowExport } from '../../engine/scheduler/flow-export.js';
 import { hashFlowKey } from '../../engine/scheduler/flow-hash.js';
 import { FlowClass, FLOW_KEY_WORDS, FlowTable } from '../../engine/scheduler/flow-table.js';
+import { freePort, until } from './fixtures/udp.js';
 
 configureLogging({ level: 'silent' });
 const ADDRESSES = ['127.0.0.1', '127.0.0.2', '127.0.0.3'];
-
-async function freePort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-async function until(what: string, ok: () => boolean, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const key = (i: number): Int32Array => {
   const k = new Int32Array(FLOW_KEY_WORDS);

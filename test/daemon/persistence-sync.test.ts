@@ -8,26 +8,11 @@ import { validateConfig } from '../../engine/config/load.js';
 import { PersistenceSync, type PoolTable } from '../../engine/daemon/persistence-sync.js';
 import { encodeCells, poolFingerprint } from '../../engine/l7/persistence/table-sync-wire.js';
 import { configureLogging, logger } from '../../engine/log.js';
+import { freePort, until } from './fixtures/udp.js';
 
 configureLogging({ level: 'silent' });
 const ADDRESSES = ['127.0.0.1', '127.0.0.2', '127.0.0.3'];
 const SERVERS = ['10.0.0.1:80', '10.0.0.2:80', '10.0.0.3:80'];
-
-async function freePort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-async function until(what: string, ok: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const table = (pool = 'app', serverIds = SERVERS): PoolTable => ({ pool, serverIds, cells: new Int32Array(new SharedArrayBuffer(1024 * 4)) });
 
