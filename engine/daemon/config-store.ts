@@ -24,6 +24,7 @@ function restartOnly(c: Config): Record<string, unknown> {
     nodes: c.nodes.map((n) => [n.id, n.interface, n.ipv4, n.ipv6, n.mac, n.adminAddress, n.priority]),
     services: c.services.map((s) => [s.name, s.port, s.protocol]),
     scheduler: c.scheduler,
+    'persistence.sync': c.persistence.sync,
     election: c.election,
     'healthChecks.nodes': c.healthChecks.nodes,
     admin: [c.admin.port, c.admin.token],

@@ -6,12 +6,14 @@
 // - Every `intervalMs` the main thread diffs each pool's shared table against its shadow (what
 //   the peers were last told or told us) and sends the changed cells to every peer.
 // - A received cell is stored as it is (the last writer wins) and into the shadow: never echoed.
+//   Two nodes that fill one group within the same interval (two new keys colliding) may each
+//   keep the other's value until the group changes again: a collision misplaces a key anyway.
 // - Each datagram names its pool by fingerprint (name, servers in order, size): a node whose pool
 //   differs (a config rolled out to one node first) counts it as ignored, as cells are indexes.
 // - A node with a table new to it (start, a reload that changed the pool) asks the peers for
 //   every cell they hold.
 // Its own UDP port (not flow sync's): flow sync belongs to the scheduler part and can be turned
-// off alone; both use the same peer-filtered socket (peer-socket.ts). Best effort (UDP): a lost
+// off alone; both use the same peer-filtered socket (peer-socket.ts). Settings are read at start. Best effort (UDP): a lost
 // datagram loses those cells until they change again or a node restarts and asks for a dump.
 import type { Logger } from '../log.js';
 import { filledCells, TableShadow } from '../l7/persistence/table-shadow.js';

@@ -5,6 +5,7 @@
 import dgram from 'node:dgram';
 import t from 'tap';
 import { validateConfig } from '../../engine/config/load.js';
+import { restartRequired } from '../../engine/daemon/config-store.js';
 import { PersistenceSync, type PoolTable } from '../../engine/daemon/persistence-sync.js';
 import { encodeCells, poolFingerprint } from '../../engine/l7/persistence/table-sync-wire.js';
 import { configureLogging, logger } from '../../engine/log.js';
@@ -94,6 +95,9 @@ persistence: { sync: ${sync} }
 `);
   t.match(config('{}'), { ok: true, config: { persistence: { sync: { enabled: true, port: 9182, interval: 100 } } } });
   t.match(config('{ enabled: false, port: 9300, interval: 1s }'), { ok: true, config: { persistence: { sync: { enabled: false, port: 9300, interval: 1000 } } } });
+  const [on, off] = [config('{}'), config('{ enabled: false }')];
+  if (!on.ok || !off.ok) throw new Error('valid configs refused');
+  t.same(restartRequired(on.config, off.config), ['persistence.sync'], 'a reload that changes it warns that it takes a restart (the socket is set up at start)');
   for (const [sync, path, message] of [
     ['{ enabled: yes }', 'persistence.sync.enabled', /expected true or false/],
     ['{ port: 70000 }', 'persistence.sync.port', /expected a number 1-65535/],
