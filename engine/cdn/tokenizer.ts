@@ -47,11 +47,54 @@ function skippingName(stock: State, endsAtEquals: boolean): State {
   };
 }
 
+const stock = Tokenizer.prototype as unknown as Record<string, State>;
+const inTagName = skippingName(stock.stateInTagName, false);
+const inClosingTagName = skippingName(stock.stateInClosingTagName, false);
+const inAttributeName = skippingName(stock.stateInAttributeName, true);
+const { stateText, stateBeforeTagName, stateBeforeClosingTagName, stateAfterClosingTagName, stateBeforeAttributeName, stateAfterAttributeName,
+  stateBeforeAttributeValue, stateInAttributeValueDoubleQuotes, stateInAttributeValueSingleQuotes, stateInAttributeValueNoQuotes, stateInSelfClosingTag } = stock;
+
+// htmlparser2 12.0's numbers of the states of text and tags (a const enum there, so not exported).
+const enum S { Text = 1, BeforeTagName, InTagName, InSelfClosingTag, BeforeClosingTagName, InClosingTagName, AfterClosingTagName,
+  BeforeAttributeName, InAttributeName, AfterAttributeName, BeforeAttributeValue, InAttributeValueDq, InAttributeValueSq, InAttributeValueNq }
+
+interface Machine extends Cursor { state: number; running: boolean }
+
+// Text and tags, the states nearly every char of a page is read in, in a loop of their own: the
+// stock loop picks a char's state through a chain of comparisons (ordered for other pages), a
+// few dozen instructions for every char this one hands to a state in one jump. Each char still
+// goes to the stock state function (or the name skip above); any other state (comments,
+// scripts, entities...) returns to the stock loop, which reads that char again. Entered from
+// the state after a '<', which no stock state calls: the loop is never entered twice at once.
+function textAndTags(this: Machine, c: number): void {
+  stateBeforeTagName.call(this, c);
+  const buffer = this.buffer;
+  const last = buffer.length + this.offset - 1;
+  while (this.index < last && this.running) {
+    c = buffer.charCodeAt(++this.index - this.offset);
+    switch (this.state) {
+      case S.Text: stateText.call(this, c); break;
+      case S.BeforeTagName: stateBeforeTagName.call(this, c); break;
+      case S.InTagName: inTagName.call(this, c); break;
+      case S.InSelfClosingTag: stateInSelfClosingTag.call(this, c); break;
+      case S.BeforeClosingTagName: stateBeforeClosingTagName.call(this, c); break;
+      case S.InClosingTagName: inClosingTagName.call(this, c); break;
+      case S.AfterClosingTagName: stateAfterClosingTagName.call(this, c); break;
+      case S.BeforeAttributeName: stateBeforeAttributeName.call(this, c); break;
+      case S.InAttributeName: inAttributeName.call(this, c); break;
+      case S.AfterAttributeName: stateAfterAttributeName.call(this, c); break;
+      case S.BeforeAttributeValue: stateBeforeAttributeValue.call(this, c); break;
+      case S.InAttributeValueDq: stateInAttributeValueDoubleQuotes.call(this, c); break;
+      case S.InAttributeValueSq: stateInAttributeValueSingleQuotes.call(this, c); break;
+      case S.InAttributeValueNq: stateInAttributeValueNoQuotes.call(this, c); break;
+      default: this.index--; return;
+    }
+  }
+}
+
 class IndexOfTokenizer extends Tokenizer {}
-const stockStates = Tokenizer.prototype as unknown as Record<string, State>;
-Object.defineProperty(IndexOfTokenizer.prototype, 'fastForwardTo', { value: fastForwardTo });
-for (const [state, endsAtEquals] of [['stateInTagName', false], ['stateInClosingTagName', false], ['stateInAttributeName', true]] as const) {
-  Object.defineProperty(IndexOfTokenizer.prototype, state, { value: skippingName(stockStates[state], endsAtEquals) });
+for (const [name, value] of Object.entries({ fastForwardTo, stateBeforeTagName: textAndTags, stateInTagName: inTagName, stateInClosingTagName: inClosingTagName, stateInAttributeName: inAttributeName })) {
+  Object.defineProperty(IndexOfTokenizer.prototype, name, { value });
 }
 
 const SAMPLE = '<!doctype html><p class="a" title=\'b\' data-x=c>t &amp; x<!-- c --><![CDATA[d]]>'

@@ -1,6 +1,7 @@
 // The indexOf tokenizer must report exactly what htmlparser2's own reports, on every page and in
 // every chunking: the rewriter splices bytes at the positions it gets.
 import t from 'tap';
+import fc from 'fast-check';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Tokenizer } from 'htmlparser2';
@@ -16,6 +17,9 @@ const edgeCases: Array<[string, string]> = [
   ['CDATA and processing instruction', '<svg><![CDATA[ <x> ]]></svg><?xml x?>'],
   ['empty', ''],
   ['names ended every way', '<IMG\tSRC=/a.png\nALT/><br/><a\rhref="x"data-x=y =z/>< p></DIV\f><x=y>'],
+  ['whitespace runs and values of every quoting', '<p  a = "1"\t\tb=\'2\'  c=3\n d  e\n>x</p  ><br / ><img src=/a.png/><i/ x>'],
+  ['a < that opens no tag', 'a < b <= c <3 <<p>d</ p>e<'],
+  ['tags right after script, style, title and a comment', '<script></script><img src=a><style></style><a href=b><title>t</title><p x=y><!----><q r=s>'],
   ['a long name cut by every chunking', `<div ${'data-'.repeat(40)}x="1" ${'a'.repeat(300)}></${'b'.repeat(200)}>`],
 ];
 
@@ -29,3 +33,18 @@ for (const [name, page] of [...pages, ...edgeCases]) {
     }
   });
 }
+
+// Any mix of markup pieces, in any chunking: the override must not differ on input no list foresees.
+const piece = fc.oneof(
+  fc.constantFrom('<', '>', '/', '=', '"', "'", ' ', '\n', '\t', '!', '?', '-', '&', 'a', 'img', 'src', 'p', 'script', 'style', 'title', 'textarea',
+    '<!--', '-->', '<![CDATA[', ']]>', '</', '/>', '<a href="/x">', '<img src=/y.png>', "<p class='c'>", '</p>', '<script>', '</script>', '<style>', '</style>'),
+  fc.string({ maxLength: 6 }),
+);
+
+t.test('random markup in random chunks: same callbacks as the stock tokenizer', async (t) => {
+  fc.assert(fc.property(fc.array(piece, { maxLength: 60 }), fc.integer({ min: 1, max: 40 }), (parts, chunk) => {
+    const page = parts.join('');
+    return tokenizerEvents(FastTokenizer, page, chunk).join(';') === tokenizerEvents(Tokenizer, page, chunk).join(';');
+  }), { numRuns: 2000 });
+  t.pass('2000 random pages');
+});
