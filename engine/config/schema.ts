@@ -249,8 +249,8 @@ const upstreamTlsSchema = z.strictObject({
 export const poolSchema = z.strictObject({
   servers: z.array(serverSchema).min(1, { error: 'expected at least one server' }).describe('Back-end servers.'),
   policy: policySchema.prefault('roundrobin'),
-  persistence: z.enum(['none', 'cookie', 'session-id'], { error: say('expected none, cookie or session-id') })
-    .default('none').describe('Keep a client on its server: `cookie` (injected LB cookie) or `session-id` (the back-end\'s own session id), see `persistence`.'),
+  persistence: z.enum(['none', 'cookie', 'session-id', 'client-address'], { error: say('expected none, cookie, session-id or client-address') })
+    .default('none').describe('Keep a client on its server: `cookie` (injected LB cookie), `session-id` (the back-end\'s own session id) or `client-address` (the server first chosen for the client\'s address, remembered in the hash-group table: unlike a `hash` policy, it holds when servers come and go), see `persistence`.'),
   tls: z.union([z.literal(false), upstreamTlsSchema], { error: say('expected false or TLS settings') }).default(false)
     .describe('Re-encrypt traffic to the back-ends (`false`: clear text).'),
   healthCheck: backendCheckOverride.optional().describe('Overrides of `healthChecks.backend` for this pool.'),
@@ -312,7 +312,7 @@ export const persistenceSchema = z.strictObject({
     .default(4096).describe('Hash groups of the shared persistence table (a power of two).'),
   sync: z.strictObject({
     enabled: z.boolean({ error: say('expected true or false') }).default(true)
-      .describe('Each node sends the hash-group cells its workers learn (session IDs) to the other nodes, so a client keeps its server whichever node takes its next connection. Used only when the array has several nodes; `false` keeps each node\'s table to itself.'),
+      .describe('Each node sends the hash-group cells its workers learn (session IDs, client addresses) to the other nodes, so a client keeps its server whichever node takes its next connection. Used only when the array has several nodes; `false` keeps each node\'s table to itself.'),
     port: port().default(9182).describe("UDP port of persistence sync (bound on every address of the node; datagrams are taken only from the nodes' addresses)."),
     interval: duration(10, 10_000).prefault('100ms').describe('How often a node sends the cells learnt since the last time: a session learnt on one node is known to the others this much later.'),
   }).prefault({}).describe('Persistence sync: the hash-group tables of every node kept alike.'),

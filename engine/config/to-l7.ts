@@ -30,6 +30,7 @@ function l7Persistence(c: Config, pool: PoolConfig): PersistenceOptions | undefi
   if (pool.persistence === 'session-id') {
     return { kind: 'session-id', names: [...c.persistence.sessionIds.names], groups: c.persistence.hashGroups, inUrl: c.persistence.sessionIds.inUrl };
   }
+  if (pool.persistence === 'client-address') return { kind: 'client-address', groups: c.persistence.hashGroups };
   return undefined;
 }
 

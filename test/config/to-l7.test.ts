@@ -101,6 +101,23 @@ logging: { accessLog: logs/access.log }
   t.equal(opts.access, undefined, 'no access list unless asked');
 });
 
+t.test('client-address persistence: the pool remembers each client address\'s server in the shared hash groups', async (t) => {
+  const c = parseConfig(`vip: { ipv4: 198.19.0.1 }
+services: [{ name: web, port: 80 }]
+nodes: [{ id: lb1, interface: eth0, ipv4: 198.18.0.11 }]
+pools: { app: { persistence: client-address, servers: [{ address: 198.18.0.101, port: 8080 }] } }
+routes: [{ pool: app }]
+persistence: { hashGroups: 1024 }
+`);
+  t.same(l7Options(c, c.nodes[0]).pools[0].persistence, { kind: 'client-address', groups: 1024 });
+  t.throws(() => parseConfig(`vip: { ipv4: 198.19.0.1 }
+services: [{ name: web, port: 80 }]
+nodes: [{ id: lb1, interface: eth0, ipv4: 198.18.0.11 }]
+pools: { app: { persistence: source, servers: [{ address: 198.18.0.101, port: 8080 }] } }
+routes: [{ pool: app }]
+`), /pools\.app\.persistence.*expected none, cookie, session-id or client-address/, 'another value names the field and the choices');
+});
+
 t.test('scheduler services, Maglev nodes, CDN rules and cache of lab.yaml', async (t) => {
   const { schedulerServices, maglevNodes, cdnRules, cdnCacheOptions } = await import('../../engine/config/index.js');
   t.same(schedulerServices(lab), [
