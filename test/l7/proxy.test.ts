@@ -134,6 +134,78 @@ t.test('curl: POST body, HEAD, 204 and big bodies', async (t) => {
   t.equal(nc.stdout, '204');
 });
 
+t.test('a client that stops reading stops the back-end (bounded buffering); its body then arrives intact', async (t) => {
+  // A raw back-end streams a patterned body as fast as the proxy takes it. The kernel buffers between
+  // back-end, proxy and client hold tens of MiB at most (tcp_rmem/tcp_wmem maxima): a proxy that kept
+  // reading into memory would take the whole body, one that stops would stall the back-end far earlier.
+  const size = 256 * 2 ** 20;
+  const period = 251; // a prime: a byte misplaced by any read or write size shows
+  const pattern = Buffer.alloc(2 ** 20 + period, 0).map((_, i) => i % period);
+  let sent = 0;
+  const backend = net.createServer((s) => {
+    s.once('data', () => {
+      s.write(`HTTP/1.1 200 OK\r\nContent-Length: ${size}\r\n\r\n`);
+      // Until the first stall, pieces below the proxy's write buffer mark, one a turn: reads the proxy
+      // queues while it reads on (each needs a buffer of its own). Then large pieces, to be quick.
+      let piece = 8000;
+      const pump = () => {
+        if (sent >= size) return;
+        const part = pattern.subarray(sent % period, sent % period + Math.min(piece, size - sent));
+        sent += part.length;
+        if (s.write(part)) setImmediate(pump);
+        else { piece = 2 ** 20; s.once('drain', pump); }
+      };
+      pump();
+    });
+    s.on('error', () => {});
+  });
+  await new Promise<void>((r) => backend.listen(0, '127.0.0.1', () => r()));
+  const proxy = new L7Proxy({ services: [{ name: 'web', host: '127.0.0.1', port: 0, defaultPool: 'p' }],
+    pools: [{ name: 'p', servers: [{ id: 'raw', host: '127.0.0.1', port: (backend.address() as net.AddressInfo).port }] }] });
+  await proxy.listen();
+  const client = net.connect(proxy.port('web'), '127.0.0.1');
+  t.teardown(async () => { client.destroy(); await proxy.close(); await new Promise((r) => backend.close(r)); });
+  client.pause();
+  client.write('GET /big HTTP/1.1\r\nHost: a\r\n\r\n');
+
+  // Stalled: nothing more sent for a second (a generous deadline for a loaded machine).
+  const deadline = Date.now() + 60_000;
+  for (let last = -1, quiet = 0; quiet < 10 && Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+    quiet = sent === last && sent > 0 ? quiet + 1 : 0;
+    last = sent;
+  }
+  t.ok(sent > 0 && sent < size / 2, `the back-end stalled after ${(sent / 2 ** 20).toFixed(1)} MiB of ${size / 2 ** 20} MiB`);
+
+  // Reading again: every byte of the body arrives, in order.
+  let head = '';
+  let at = 0;
+  let bad = -1;
+  client.on('data', (d: Buffer) => {
+    let from = 0;
+    if (!head.endsWith('\r\n\r\n')) {
+      const end = d.indexOf('\r\n\r\n');
+      head += d.toString('latin1', 0, end < 0 ? d.length : end + 4);
+      if (end < 0) return;
+      from = end + 4;
+    }
+    for (let i = from; i < d.length && bad < 0; i += 65536) {
+      const part = d.subarray(i, Math.min(d.length, i + 65536));
+      const off = at % period;
+      if (!part.equals(pattern.subarray(off, off + part.length))) bad = at;
+      at += part.length;
+    }
+  });
+  client.resume();
+  await new Promise<void>((resolve) => {
+    client.on('close', resolve);
+    const check = () => { if (at >= size || bad >= 0) resolve(); else setTimeout(check, 20); };
+    check();
+  });
+  t.match(head, /^HTTP\/1\.1 200 OK\r\n/);
+  t.equal(bad, -1, 'no byte out of place');
+  t.equal(at, size, 'the whole body');
+});
+
 // Every error status, what the client sends, and whether the connection must close after it.
 const errorCases: Array<{ name: string; send: string[]; status: number; closed: boolean }> = [
   { name: 'malformed request line', send: ['GET /x\r\nHost: a\r\n\r\n'], status: 400, closed: true },
