@@ -149,6 +149,11 @@ const checkTimeouts: Rule = (c) => [
     ? [{ path: ['healthChecks', 'nodes'], message: 'no http service to probe nodes on: set healthChecks.nodes.port' }] : []),
 ];
 
+// Flow sync and persistence sync each bind their UDP port on every address of the node.
+const syncPortsApart: Rule = (c) => c.scheduler.flowSync.enabled && c.persistence.sync.enabled
+  && c.scheduler.flowSync.port === c.persistence.sync.port
+  ? [{ path: ['persistence', 'sync', 'port'], message: `UDP port ${c.persistence.sync.port} is scheduler.flowSync.port too: each sync needs its own` }] : [];
+
 const vipSet = (c: Config) => new Set([c.vip.ipv4, c.vip.ipv6 && canonicalAddress(c.vip.ipv6)].filter(Boolean));
 
 const nodesApartFromVip: Rule = (c) => {
@@ -189,6 +194,7 @@ const RULES: Array<{ needs: Section[]; files?: true; run: Rule }> = [
   { needs: ['pools', 'healthChecks'], run: poolCheckTimeouts },
   { needs: ['healthChecks', 'services'], run: checkTimeouts },
   { needs: ['vip', 'nodes'], run: nodesApartFromVip },
+  { needs: ['scheduler', 'persistence'], run: syncPortsApart },
   { needs: ['vip', 'pools'], run: serversApartFromVip },
   { needs: ['services'], files: true, run: certificatesLoad },
   { needs: ['services'], files: true, run: ticketKeysLoad },

@@ -14,6 +14,7 @@ t.test('check prints the array as understood and exits 0', async (t) => {
   t.match(r.stdout, /VIP\s+198\.19\.0\.1, 2001:2:0:100::1/);
   t.match(r.stdout, /lb1\s+eth0\s+198\.18\.0\.11\s+2001:2::11\s+150\s+1\s+http:\/\/198\.18\.0\.11:9180/);
   t.match(r.stdout, /flow sync UDP 9181, every 20ms; a starting node waits 2s for the table/);
+  t.match(r.stdout, /sessions  persistence tables synced over UDP 9182, every 100ms/);
   t.match(r.stdout, /web-tls\s+443\s+https\s+www\.lab\.test \*\.lab\.test \[certs\/lab\.pem\]/);
   t.match(r.stdout, /app\s+weighted\s+cookie\s+no\s+GET \/healthz every 500ms\s+198\.18\.0\.101:8080 w2/);
   t.match(r.stdout, /4\s+pages\s+every request\s+app\s+weighted\s+http:\/\/cdn1\.lab\.test/);

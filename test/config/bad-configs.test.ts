@@ -106,6 +106,15 @@ const cases: Array<{ name: string; text: string }> = [
 ` }),
   },
   {
+    name: 'flow sync and persistence sync may not share a UDP port',
+    text: file({ extra: `scheduler:
+  flowSync: { port: 9200 }
+persistence:
+  sync:
+    port: 9200   #! persistence.sync.port: UDP port 9200 is scheduler.flowSync.port too: each sync needs its own
+` }),
+  },
+  {
     name: 'a node without an address',
     text: file({ nodes: 'nodes:\n  - id: lb1   #! nodes[0]: a node needs an ipv4 or an ipv6 address\n    interface: eth0\n' }),
   },

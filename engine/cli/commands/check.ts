@@ -32,6 +32,8 @@ export function describeConfig(c: Config, file: string): string {
   out.push(`scheduler Maglev table ${c.scheduler.maglevTableSize}, flow table ${c.scheduler.flowTableCapacity}, ${c.scheduler.workers} worker${c.scheduler.workers === 1 ? '' : 's'}`);
   const sync = c.scheduler.flowSync;
   out.push(`flow sync ${sync.enabled ? `UDP ${sync.port}, every ${ms(sync.interval)}; a starting node waits ${ms(sync.wait)} for the table` : 'off (a new scheduler knows only what Maglev says)'}`);
+  const ps = c.persistence.sync;
+  out.push(`sessions  ${ps.enabled && c.nodes.length > 1 ? `persistence tables synced over UDP ${ps.port}, every ${ms(ps.interval)}` : 'persistence tables kept per node (no sync)'}`);
   out.push('');
   out.push('services');
   out.push(renderTable(['NAME', 'PORT', 'PROTOCOL', 'CERTIFICATES'], c.services.map((s) => [
