@@ -27,15 +27,19 @@ function fastForwardTo(this: Cursor, c: number): boolean {
 // one loop, then hand it to the stock state, which reports the name as before.
 type State = (this: Cursor, c: number) => void;
 
-function isEndOfTagSection(c: number): boolean {
-  return c === 0x2f || c === 0x3e || c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0c || c === 0x0d;
-}
+// What ends a name, by char code, one lookup a char: '/', '>' and whitespace end any name, '='
+// an attribute's too. Chars past latin1 read as undefined, which ends nothing, as they should.
+const ENDS_TAG_NAME = 1;
+const ENDS_ATTRIBUTE_NAME = 2;
+const NAME_END = new Uint8Array(256);
+for (const c of [0x2f, 0x3e, 0x20, 0x0a, 0x09, 0x0c, 0x0d]) NAME_END[c] = ENDS_TAG_NAME | ENDS_ATTRIBUTE_NAME;
+NAME_END[0x3d] = ENDS_ATTRIBUTE_NAME;
 
-function skippingName(stock: State, endsAtEquals: boolean): State {
+function skippingName(stock: State, ends: number): State {
   return function (this: Cursor, c: number): void {
     const buffer = this.buffer;
     let i = this.index - this.offset;
-    while (!isEndOfTagSection(c) && !(endsAtEquals && c === 0x3d)) {
+    while ((NAME_END[c] & ends) === 0) {
       if (++i >= buffer.length) {
         this.index = buffer.length + this.offset - 1; // the name goes on in the next chunk
         return;
@@ -48,24 +52,27 @@ function skippingName(stock: State, endsAtEquals: boolean): State {
 }
 
 const stock = Tokenizer.prototype as unknown as Record<string, State>;
-const inTagName = skippingName(stock.stateInTagName, false);
-const inClosingTagName = skippingName(stock.stateInClosingTagName, false);
-const inAttributeName = skippingName(stock.stateInAttributeName, true);
+const inTagName = skippingName(stock.stateInTagName, ENDS_TAG_NAME);
+const inClosingTagName = skippingName(stock.stateInClosingTagName, ENDS_TAG_NAME);
+const inAttributeName = skippingName(stock.stateInAttributeName, ENDS_ATTRIBUTE_NAME);
 const { stateText, stateBeforeTagName, stateBeforeClosingTagName, stateAfterClosingTagName, stateBeforeAttributeName, stateAfterAttributeName,
-  stateBeforeAttributeValue, stateInAttributeValueDoubleQuotes, stateInAttributeValueSingleQuotes, stateInAttributeValueNoQuotes, stateInSelfClosingTag } = stock;
+  stateBeforeAttributeValue, stateInAttributeValueDoubleQuotes, stateInAttributeValueSingleQuotes, stateInAttributeValueNoQuotes, stateInSelfClosingTag,
+  stateInCommentLike, stateSpecialStartSequence, stateInSpecialTag } = stock;
 
-// htmlparser2 12.0's numbers of the states of text and tags (a const enum there, so not exported).
+// htmlparser2 12.0's numbers of its states (a const enum there, so not exported).
 const enum S { Text = 1, BeforeTagName, InTagName, InSelfClosingTag, BeforeClosingTagName, InClosingTagName, AfterClosingTagName,
-  BeforeAttributeName, InAttributeName, AfterAttributeName, BeforeAttributeValue, InAttributeValueDq, InAttributeValueSq, InAttributeValueNq }
+  BeforeAttributeName, InAttributeName, AfterAttributeName, BeforeAttributeValue, InAttributeValueDq, InAttributeValueSq, InAttributeValueNq,
+  InCommentLike = 22, SpecialStartSequence, InSpecialTag }
 
 interface Machine extends Cursor { state: number; running: boolean }
 
-// Text and tags, the states nearly every char of a page is read in, in a loop of their own: the
-// stock loop picks a char's state through a chain of comparisons (ordered for other pages), a
-// few dozen instructions for every char this one hands to a state in one jump. Each char still
-// goes to the stock state function (or the name skip above); any other state (comments,
-// scripts, entities...) returns to the stock loop, which reads that char again. Entered from
-// the state after a '<', which no stock state calls: the loop is never entered twice at once.
+// Text, tags, comments and script bodies, the states nearly every char of a page is read in, in
+// a loop of their own: the stock loop picks a char's state through a chain of comparisons
+// (ordered for other pages), a few dozen instructions for every char this one hands to a state
+// in one jump. Each char still goes to the stock state function (or the name skip above); any
+// other state (declarations, CDATA, entities...) returns to the stock loop, which reads that
+// char again. Entered from the state after a '<', which no stock state calls: the loop is
+// never entered twice at once.
 function textAndTags(this: Machine, c: number): void {
   stateBeforeTagName.call(this, c);
   const buffer = this.buffer;
@@ -87,6 +94,9 @@ function textAndTags(this: Machine, c: number): void {
       case S.InAttributeValueDq: stateInAttributeValueDoubleQuotes.call(this, c); break;
       case S.InAttributeValueSq: stateInAttributeValueSingleQuotes.call(this, c); break;
       case S.InAttributeValueNq: stateInAttributeValueNoQuotes.call(this, c); break;
+      case S.InCommentLike: stateInCommentLike.call(this, c); break;
+      case S.SpecialStartSequence: stateSpecialStartSequence.call(this, c); break;
+      case S.InSpecialTag: stateInSpecialTag.call(this, c); break;
       default: this.index--; return;
     }
   }

@@ -1,0 +1,50 @@
+// Rewrites the benchmark corpus (16 KiB chunks, as perf/cdn.ts) `passes` times in this thread,
+// for profilers: `rewrite` runs the rewriter, `tokenize` the tokenizer alone with no-op callbacks.
+//   node --cpu-prof --import tsx perf/cdn-profile.ts rewrite 200
+// Instructions per corpus pass, stable under load: run it under callgrind (node --predictable)
+// with two pass counts; the difference over the passes between them leaves start-up out.
+//   valgrind --tool=callgrind --callgrind-out-file=/dev/null node --predictable --import tsx perf/cdn-profile.ts rewrite 5   (then 25)
+import { loadCorpus, loadRules } from './cdn-corpus.js';
+import { HtmlRewriter } from '../engine/cdn/rewriter.js';
+import { compilePolicy } from '../engine/cdn/url-policy.js';
+import { FastTokenizer } from '../engine/cdn/tokenizer.js';
+
+const [mode, passesArg] = process.argv.slice(2);
+const passes = Number(passesArg);
+if ((mode !== 'rewrite' && mode !== 'tokenize') || !Number.isInteger(passes) || passes < 0) {
+  console.error('usage: perf/cdn-profile.ts rewrite|tokenize PASSES');
+  process.exit(2);
+}
+
+const policy = compilePolicy(loadRules());
+const CHUNK = 16 * 1024;
+const pages = loadCorpus().map((p) => ({
+  ...p,
+  url: new URL(p.pageUrl),
+  chunks: Array.from({ length: Math.ceil(p.body.length / CHUNK) }, (_, i) => p.body.subarray(i * CHUNK, (i + 1) * CHUNK)),
+}));
+
+const noop = (): void => {};
+const callbacks = { onattribdata: noop, onattribentity: noop, onattribend: noop, onattribname: noop, oncdata: noop, onclosetag: noop, oncomment: noop,
+  ondeclaration: noop, onend: noop, onopentagend: noop, onopentagname: noop, onprocessinginstruction: noop, onselfclosingtag: noop, ontext: noop, ontextentity: noop };
+
+let outBytes = 0;
+function rewritePass(): void {
+  for (const p of pages) {
+    const r = new HtmlRewriter({ policy, pageUrl: p.url, charset: p.charset });
+    for (const c of p.chunks) outBytes += r.write(c).length;
+    outBytes += r.end().length;
+  }
+}
+
+function tokenizePass(): void {
+  for (const p of pages) {
+    const t = new FastTokenizer({ decodeEntities: false }, callbacks);
+    for (const c of p.chunks) t.write(c.toString('latin1'));
+    t.end();
+  }
+}
+
+const pass = mode === 'rewrite' ? rewritePass : tokenizePass;
+for (let i = 0; i < passes; i++) pass();
+if (mode === 'rewrite') console.log(`${passes} passes, ${outBytes} bytes out`);
