@@ -8,15 +8,8 @@ function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d;
 }
 
-const SPACE_BUT_BLANK = /[\t\n\f\r]/;
-
-/** The first whitespace at or after `i` (or `to`); `blanksOnly`: the only whitespace is ' '. */
-function nextSpace(s: string, i: number, to: number, blanksOnly: boolean): number {
-  if (blanksOnly) {
-    // indexOf searches natively: URLs are long, and most values hold only ' ' as whitespace.
-    const at = s.indexOf(' ', i);
-    return at < 0 || at > to ? to : at;
-  }
+/** The first whitespace at or after `i` (or `to`). */
+function nextSpace(s: string, i: number, to: number): number {
   while (i < to && !isSpace(s.charCodeAt(i))) i++;
   return i;
 }
@@ -24,13 +17,12 @@ function nextSpace(s: string, i: number, to: number, blanksOnly: boolean): numbe
 /** URL spans of a `srcset` value (HTML "parse a srcset attribute", without the descriptors' meaning). */
 export function srcsetSpans(s: string, from = 0, to = s.length): Span[] {
   const out: Span[] = [];
-  const blanksOnly = !SPACE_BUT_BLANK.test(s);
   let i = from;
   while (i < to) {
     while (i < to && (isSpace(s.charCodeAt(i)) || s.charCodeAt(i) === 0x2c)) i++;
     if (i >= to) break;
     const start = i;
-    i = nextSpace(s, i, to, blanksOnly);
+    i = nextSpace(s, i, to);
     let end = i;
     if (s.charCodeAt(end - 1) === 0x2c) {
       // "a.png,b.png 2x": a URL ending in commas has no descriptors.
