@@ -19,7 +19,7 @@ import type { RateLimiter } from './rate-limit.js';
 import type { Router } from './routing.js';
 import type { ProxyStats } from './stats.js';
 import type { ClientTimeouts } from './types.js';
-import { detachForTunnel, discard, type UpstreamConnection, type UpstreamOwner } from './upstream-pool.js';
+import { discard, writeLending, type UpstreamConnection, type UpstreamOwner } from './upstream-pool.js';
 
 // Up to this many body bytes are copied into the head's Buffer (one write); more go as a second write.
 const COPY_BODY_MAX = 16384;
@@ -305,9 +305,16 @@ export class ClientConnection implements UpstreamOwner, Timed {
         this.rbuf = Buffer.concat([this.rbuf, chunk]);
       }
       this.readResponseHeads();
+      // A partial head waits for the next read, which must not land on it.
+      if (this.rbuf !== null) this.up?.lend();
       return;
     }
     this.forwardResponseBody(chunk);
+  }
+
+  /** Writes bytes that may be the upstream's current read to the client; false when the client socket is full. */
+  private toClient(bytes: Buffer): boolean {
+    return writeLending(this.socket, bytes, this.up);
   }
 
   private readResponseHeads(): void {
@@ -327,7 +334,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
       }
       if (res.status < 200) {
         // Interim responses (100 Continue, 103) go to HTTP/1.1 clients as they are.
-        if (this.req!.minor === 1) this.socket.write(this.rbuf!.subarray(0, res.headBytes));
+        if (this.req!.minor === 1) this.toClient(this.rbuf!.subarray(0, res.headBytes));
         this.rbuf = rest;
         this.rsearch = 0;
         if (rest === null) return;
@@ -351,7 +358,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
     this.decoding = decode;
     this.closeAfter = !req.keepAlive || kind === 'close' || decode || this.clientEnded || this.state !== WAIT || this.ctx.draining;
     this.resBody = new BodyFramer(kind, res.contentLength, 502,
-      decode ? (b, s, e) => { if (!this.socket.write(b.subarray(s, e))) this.pauseUpstream(); } : undefined);
+      decode ? (b, s, e) => { if (!this.toClient(b.subarray(s, e))) this.pauseUpstream(); } : undefined);
     pool.persistence?.learn(res, server.index);
     if (res.status >= 500) this.ctx.onPassive(pool.options.name, server.id, '5xx');
     this.resStarted = true;
@@ -359,7 +366,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
     const unchanged = res.hop.length === 0 && res.minor === 1 && this.addHeaders === '' && this.ctx.via === undefined && !this.closeAfter && req.minor === 1;
     const framing = { chunked: kind === 'chunked' && !decode, close: this.closeAfter, keepAlive10: req.minor === 0 && !this.closeAfter };
     if (rest === null || decode) {
-      this.socket.write(unchanged ? raw : forwardResponseHead(res, framing, this.addHeaders, this.fwd.via));
+      this.toClient(unchanged ? raw : forwardResponseHead(res, framing, this.addHeaders, this.fwd.via));
       if (rest !== null) this.forwardResponseBody(rest);
       else if (this.resBody.done) this.finishExchange();
       return;
@@ -373,12 +380,12 @@ export class ClientConnection implements UpstreamOwner, Timed {
     }
     // Head and first body bytes leave in one write (a large body as a second one, uncopied).
     let ok: boolean;
-    if (unchanged) ok = this.socket.write(n === rest.length ? raw : raw.subarray(0, res.headBytes + n));
+    if (unchanged) ok = this.toClient(n === rest.length ? raw : raw.subarray(0, res.headBytes + n));
     else if (n <= COPY_BODY_MAX) ok = this.socket.write(forwardResponseHead(res, framing, this.addHeaders, this.fwd.via, rest, 0, n));
     else {
       this.socket.cork();
       this.socket.write(forwardResponseHead(res, framing, this.addHeaders, this.fwd.via));
-      ok = this.socket.write(n === rest.length ? rest : rest.subarray(0, n));
+      ok = this.toClient(n === rest.length ? rest : rest.subarray(0, n));
       this.socket.uncork();
     }
     if (!ok) this.pauseUpstream();
@@ -397,7 +404,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
       return;
     }
     if (n > 0 && !this.decoding) {
-      if (!this.socket.write(n === chunk.length ? chunk : chunk.subarray(0, n))) this.pauseUpstream();
+      if (!this.toClient(n === chunk.length ? chunk : chunk.subarray(0, n))) this.pauseUpstream();
     }
     if (body.done) {
       // Bytes after the end of the response mean the server broke the framing: do not reuse it.
@@ -547,17 +554,16 @@ export class ClientConnection implements UpstreamOwner, Timed {
     this.deadline = 0;
     this.ctx.clock.delete(this);
     this.ctx.stats.tunnels++;
-    detachForTunnel(up);
     const client = this.socket;
     const upstream = up.socket;
     client.write(forwardSwitchingHead(res, res.upgrade ?? this.req!.upgrade), 'latin1');
-    if (rest !== null) client.write(rest);
+    if (rest !== null) writeLending(client, rest, up);
+    up.startTunnel(client);
     client.removeListener('data', this.onData);
     if (this.buf !== null) { upstream.write(this.buf); this.buf = null; }
     this.recordExchange(101);
     this.endExchange();
     client.pipe(upstream);
-    upstream.pipe(client);
     upstream.on('close', () => client.destroy());
     client.on('close', () => upstream.destroy());
     this.resumeReading();

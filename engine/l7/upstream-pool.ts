@@ -17,6 +17,15 @@ export interface UpstreamOwner {
   onUpstreamGranted(conn: UpstreamConnection): void;
 }
 
+// Reads land in a buffer the connection reuses (net's `onread`): no Buffer and no 'data' event per
+// read. The owner handles each read before the callback returns; when bytes of a read must outlive
+// it (a write the client socket queued, a partial head), the owner calls lend() and the next read
+// gets a new buffer. 64 KiB: the size of Node's own reads, so large bodies take no more syscalls.
+const READ_BYTES = 65536;
+
+/** The socket a pool dials, given the read callbacks it must use. */
+type Dial = (onread: { buffer: () => Buffer; callback: (n: number, buf: Buffer) => boolean }) => net.Socket;
+
 export class UpstreamConnection {
   owner: UpstreamOwner | null = null;
   /** False until the first request on it completes: a reused connection may have been closed by the server meanwhile. */
@@ -25,14 +34,16 @@ export class UpstreamConnection {
   closed = false;
   /** The TCP (and TLS) connection was established: a request may have reached the server. */
   connected = false;
-  tunnel = false;
-  constructor(readonly socket: net.Socket, private readonly pool: UpstreamPool) {
-    socket.on('data', (d: Buffer) => {
-      if (this.owner !== null) this.owner.onUpstreamData(d);
-      else socket.destroy(); // bytes on an idle connection: the server broke the framing
-    });
+  /** After a 101: the client socket the reads go to. */
+  private tunnelTo: net.Socket | null = null;
+  private readBuffer = Buffer.allocUnsafeSlow(READ_BYTES);
+  private lent = false;
+  readonly socket: net.Socket;
+  constructor(dial: Dial, private readonly pool: UpstreamPool) {
+    const socket = (this.socket = dial({ buffer: () => this.nextBuffer(), callback: (n, buf) => this.onRead(n === buf.length ? buf : buf.subarray(0, n)) }));
     socket.on('end', () => {
       this.closed = true;
+      if (this.tunnelTo !== null) { this.tunnelTo.end(); return; }
       if (this.owner !== null) this.owner.onUpstreamEnd();
       socket.destroy();
     });
@@ -42,7 +53,7 @@ export class UpstreamConnection {
     });
     socket.on('drain', () => { if (this.owner !== null) this.owner.onUpstreamDrain(); });
     socket.on('close', () => {
-      if (this.tunnel) { this.pool.forget(this); return; }
+      if (this.tunnelTo !== null) { this.pool.forget(this); return; }
       this.closed = true;
       const o = this.owner;
       this.owner = null;
@@ -50,15 +61,42 @@ export class UpstreamConnection {
       if (o !== null) o.onUpstreamError(Object.assign(new Error('The back-end closed the connection.'), { code: 'ECONNRESET' }));
     });
   }
+
+  /** The bytes of the current read stay in use after it returns: the next read needs a new buffer. */
+  lend(): void { this.lent = true; }
+
+  /** Called by net before the first read and after each one. */
+  private nextBuffer(): Buffer {
+    if (this.lent) {
+      this.lent = false;
+      this.readBuffer = Buffer.allocUnsafeSlow(READ_BYTES);
+    }
+    return this.readBuffer;
+  }
+
+  /** False stops reading (the client socket is full); resume() restarts it. */
+  private onRead(chunk: Buffer): boolean {
+    const client = this.tunnelTo;
+    if (client !== null) return writeLending(client, chunk, this);
+    if (this.owner !== null) this.owner.onUpstreamData(chunk);
+    else this.socket.destroy(); // bytes on an idle connection: the server broke the framing
+    return true;
+  }
+
+  /** After a 101 the socket belongs to a tunnel to `client`: reads go there unframed; the slot is kept until it closes. */
+  startTunnel(client: net.Socket): void {
+    this.tunnelTo = client;
+    this.owner = null;
+    this.socket.removeAllListeners('drain');
+    client.on('drain', () => this.socket.resume());
+  }
 }
 
-/** After a 101 the socket belongs to a tunnel: stop framing, keep the slot until it closes. */
-export function detachForTunnel(conn: UpstreamConnection): void {
-  conn.tunnel = true;
-  conn.owner = null;
-  conn.socket.removeAllListeners('data');
-  conn.socket.removeAllListeners('end');
-  conn.socket.removeAllListeners('drain');
+/** Writes `bytes` of `from`'s current read to `to`; lends the read when `to` queued them. False: `to` is full. */
+export function writeLending(to: net.Socket, bytes: Buffer, from: UpstreamConnection | null): boolean {
+  const ok = to.write(bytes);
+  if (from !== null && to.writableLength > 0) from.lend();
+  return ok;
 }
 
 /** Drops a connection that cannot serve another request. */
@@ -118,12 +156,12 @@ export class UpstreamPool {
 
   private open(owner: UpstreamOwner): UpstreamConnection {
     const o = this.options;
-    const socket = o.tls === undefined
-      ? net.connect({ host: o.host, port: o.port, noDelay: true })
+    const conn = new UpstreamConnection((onread) => o.tls === undefined
+      ? net.connect({ host: o.host, port: o.port, noDelay: true, onread })
       : tls.connect({ host: o.host, port: o.port, servername: o.tls.servername ?? (net.isIP(o.host) ? undefined : o.host), ca: o.tls.ca,
-        rejectUnauthorized: o.tls.rejectUnauthorized ?? false, ALPNProtocols: ['http/1.1'] });
-    if (o.tls !== undefined) socket.setNoDelay(true);
-    const conn = new UpstreamConnection(socket, this);
+        // tls.connect takes onread too (documented), though @types/node does not list it.
+        rejectUnauthorized: o.tls.rejectUnauthorized ?? false, ALPNProtocols: ['http/1.1'], onread } as tls.ConnectionOptions).setNoDelay(true), this);
+    const socket = conn.socket;
     conn.owner = owner;
     this.count++;
     this.opened++;
