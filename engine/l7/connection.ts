@@ -68,7 +68,8 @@ export class ClientConnection implements UpstreamOwner, Timed {
   // The exchange in progress.
   private req: RequestHead | null = null;
   private reqBody: BodyFramer | null = null;
-  private reqHead: Buffer | null = null;
+  /** Latin1 text. */
+  private reqHead: string | null = null;
   private reqBodySeen = false;
   private retried = false;
   private redispatches = 0;
@@ -267,7 +268,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
     this.up = up;
     // Head and the first body bytes leave in one write (uncorked when drive() returns).
     if (this.corked === null && this.driving && this.buf !== null && !this.reqBody!.done) { this.corked = up.socket; up.socket.cork(); }
-    up.socket.write(this.reqHead!);
+    up.socket.write(this.reqHead!, 'latin1');
     this.state = BODY;
   }
 

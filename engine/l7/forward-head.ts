@@ -55,12 +55,12 @@ function fieldsStart(h: HeadFields): number {
 }
 
 /**
- * A head as it leaves, in one Buffer: the first line (`firstLine`, or the one received), the
- * field lines received less the hop-by-hop ones, `tail`, then `body[bodyStart, bodyEnd)`.
- * Built as one string from the head's text (slices, no per-field strings) and written once:
- * cheaper than copying each kept run of the received bytes (each Buffer copy makes a view).
+ * A head as it leaves, as latin1 text: the first line (`firstLine`, or the one received), the
+ * field lines received less the hop-by-hop ones, then `tail`. Built from the head's text (slices,
+ * no per-field strings): cheaper than copying each kept run of the received bytes (each Buffer
+ * copy makes a view).
  */
-function assemble(h: HeadFields, firstLine: string | undefined, tail: string, body?: Buffer, bodyStart = 0, bodyEnd = 0): Buffer {
+function assembleText(h: HeadFields, firstLine: string | undefined, tail: string): string {
   const text = h.text;
   const fieldsFrom = fieldsStart(h);
   let head = firstLine === undefined ? text.slice(0, fieldsFrom) : firstLine;
@@ -75,7 +75,11 @@ function assemble(h: HeadFields, firstLine: string | undefined, tail: string, bo
     }
     head += text.slice(kept);
   }
-  head += tail;
+  return head + tail;
+}
+
+/** The head followed by `body[bodyStart, bodyEnd)`, in one Buffer (one write). */
+function withBody(head: string, body?: Buffer, bodyStart = 0, bodyEnd = 0): Buffer {
   if (bodyEnd === bodyStart) return Buffer.from(head, 'latin1');
   const out = Buffer.allocUnsafe(head.length + bodyEnd - bodyStart);
   out.write(head, 0, 'latin1');
@@ -83,12 +87,15 @@ function assemble(h: HeadFields, firstLine: string | undefined, tail: string, bo
   return out;
 }
 
-/** The request head for the back-end. */
-export function forwardRequestHead(h: RequestHead, f: ForwardInfo): Buffer {
+/**
+ * The request head for the back-end, as latin1 text: written as a string, a small head goes
+ * from the string to the kernel with no Buffer made for it.
+ */
+export function forwardRequestHead(h: RequestHead, f: ForwardInfo): string {
   // The request line goes as received when it says HTTP/1.1 (the parser checked its form), else restated.
   const lineEnd = fieldsStart(h) - 2;
   const as11 = h.minor === 1 && h.text.charCodeAt(lineEnd - 1) === 49 && h.text.charCodeAt(lineEnd - 3) === 49;
-  return assemble(h, as11 ? undefined : `${h.method} ${h.target} HTTP/1.1\r\n`, requestTail(h, f));
+  return assembleText(h, as11 ? undefined : `${h.method} ${h.target} HTTP/1.1\r\n`, requestTail(h, f));
 }
 
 /** The forwarding fields of a request as a map (for requests sent with node's HTTP client). */
@@ -117,7 +124,7 @@ export function forwardResponseHead(h: ResponseHead, framing: ResponseFraming, a
   let tail = framing.chunked ? 'Transfer-Encoding: chunked\r\n' : '';
   if (framing.close) tail += 'Connection: close\r\n';
   else if (framing.keepAlive10) tail += 'Connection: keep-alive\r\n';
-  return assemble(h, h.minor === 1 ? undefined : `HTTP/1.1 ${h.status} ${h.reason}\r\n`, `${tail}${addHeaders}${via}\r\n`, body, bodyStart, bodyEnd);
+  return withBody(assembleText(h, h.minor === 1 ? undefined : `HTTP/1.1 ${h.status} ${h.reason}\r\n`, `${tail}${addHeaders}${via}\r\n`), body, bodyStart, bodyEnd);
 }
 
 /** The 101 answer to an upgrade: hop-by-hop fields restated for the tunnel. */
