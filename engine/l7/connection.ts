@@ -3,6 +3,8 @@
 // request. One exchange at a time makes pipelining safe by construction: responses leave in
 // request order, later requests wait in the read buffer (reading pauses when it grows).
 // Bodies are forwarded as the Buffers that arrived (slices, no copies); only framing is counted.
+// Plain-HTTP clients' reads land in the thread's shared read buffer (shared-reads.ts): bytes kept
+// past a read, or written on, are copied then.
 import type net from 'node:net';
 import type { BackendPool, ServerRuntime } from './backend-pool.js';
 import type { CdnExchange, CdnOutcome, CdnRoute } from './cdn-route.js';
@@ -20,6 +22,7 @@ import type { Router } from './routing.js';
 import type { ProxyStats } from './stats.js';
 import type { ClientTimeouts } from './types.js';
 import { discard, writeLending, type UpstreamConnection, type UpstreamOwner } from './upstream-pool.js';
+import { isSharedRead, readShared } from './shared-reads.js';
 
 // Up to this many body bytes are copied into the head's Buffer (one write); more go as a second write.
 const COPY_BODY_MAX = 16384;
@@ -89,7 +92,8 @@ export class ClientConnection implements UpstreamOwner, Timed {
   /** The status a CDN route answered with, for the metrics and the access log. */
   private cdn: CdnExchange | null = null;
   private readonly fwd: ForwardInfo;
-  private readonly onData = (d: Buffer) => this.receive(d);
+  /** After a 101: the back-end socket the client's bytes go to. */
+  private tunnelTo: net.Socket | null = null;
 
   constructor(private readonly socket: net.Socket, private readonly ctx: ServiceContext, proto: 'http' | 'https') {
     const address = socket.remoteAddress ?? '';
@@ -98,7 +102,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
     ctx.stats.connections++;
     ctx.stats.accepted++;
     ctx.metrics.connections[ctx.service] = (ctx.metrics.connections[ctx.service] ?? 0) + 1;
-    socket.on('data', this.onData);
+    if (proto === 'https' || !readShared(socket, (chunk) => { this.receive(chunk); return true; })) socket.on('data', (d: Buffer) => this.receive(d));
     socket.on('end', () => this.onClientEnd());
     socket.on('error', () => {});
     socket.on('close', () => this.onClientClose());
@@ -119,11 +123,17 @@ export class ClientConnection implements UpstreamOwner, Timed {
   }
 
   private receive(chunk: Buffer): void {
+    if (this.tunnelTo !== null) {
+      if (!this.tunnelTo.write(copyIfShared(chunk))) this.pauseReading();
+      return;
+    }
     if (this.buf === null || this.buf.length === 0) { this.buf = chunk; this.searchFrom = 0; } else {
       this.searchFrom = this.buf.length;
       this.buf = Buffer.concat([this.buf, chunk]);
     }
     this.drive();
+    // What waits for later reads must not be in the buffer they land in.
+    if (this.buf !== null) this.buf = copyIfShared(this.buf);
   }
 
   private consume(n: number): void {
@@ -180,7 +190,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
             this.reqBodySeen = true;
             const part = n === this.buf.length ? this.buf : this.buf.subarray(0, n);
             this.consume(n);
-            if (this.up !== null && !this.up.socket.write(part)) this.pauseReading();
+            if (this.up !== null && !this.up.socket.write(copyIfShared(part))) this.pauseReading();
           }
         }
         if (body.done) {
@@ -560,11 +570,12 @@ export class ClientConnection implements UpstreamOwner, Timed {
     client.write(forwardSwitchingHead(res, res.upgrade ?? this.req!.upgrade), 'latin1');
     if (rest !== null) writeLending(client, rest, up);
     up.startTunnel(client);
-    client.removeListener('data', this.onData);
     if (this.buf !== null) { upstream.write(this.buf); this.buf = null; }
     this.recordExchange(101);
     this.endExchange();
-    client.pipe(upstream);
+    // The client's reads go on through receive(), which writes them to the back-end.
+    this.tunnelTo = upstream;
+    upstream.on('drain', () => this.resumeReading());
     upstream.on('close', () => client.destroy());
     client.on('close', () => upstream.destroy());
     this.resumeReading();
@@ -575,6 +586,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
 
   private onClientEnd(): void {
     this.clientEnded = true;
+    if (this.tunnelTo !== null) { this.tunnelTo.end(); return; }
     if (this.state === HEAD && this.buf === null) this.endClient();
     else if (this.state === HEAD) this.drive();
   }
@@ -605,4 +617,9 @@ export class ClientConnection implements UpstreamOwner, Timed {
     this.endExchange();
     this.state = CLOSED;
   }
+}
+
+/** `b`, or a copy when it is a read in the shared buffer (valid only until its read returns). */
+function copyIfShared(b: Buffer): Buffer {
+  return isSharedRead(b) ? Buffer.from(b) : b;
 }

@@ -6,6 +6,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { UpstreamTlsOptions } from './types.js';
+import { READ_BYTES } from './shared-reads.js';
 
 /** What a client connection implements to receive an upstream connection's events. */
 export interface UpstreamOwner {
@@ -20,8 +21,7 @@ export interface UpstreamOwner {
 // Reads land in a buffer the connection reuses (net's `onread`): no Buffer and no 'data' event per
 // read. The owner handles each read before the callback returns; when bytes of a read must outlive
 // it (a write the client socket queued, a partial head), the owner calls lend() and the next read
-// gets a new buffer. 64 KiB: the size of Node's own reads, so large bodies take no more syscalls.
-const READ_BYTES = 65536;
+// gets a new buffer (a buffer per connection: lent bytes of one must not be overwritten by another's read).
 
 /** The socket a pool dials, given the read callbacks it must use. */
 type Dial = (onread: { buffer: () => Buffer; callback: (n: number, buf: Buffer) => boolean }) => net.Socket;

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { L7Proxy } from '../../engine/l7/proxy.js';
+import { readShared } from '../../engine/l7/shared-reads.js';
 import type { L7Options } from '../../engine/l7/types.js';
 import { once } from 'node:events';
 import { freePort, rawExchange, startBackend, statuses, type Backend } from './fixtures/backends.js';
@@ -134,76 +135,125 @@ t.test('curl: POST body, HEAD, 204 and big bodies', async (t) => {
   t.equal(nc.stdout, '204');
 });
 
-t.test('a client that stops reading stops the back-end (bounded buffering); its body then arrives intact', async (t) => {
-  // A raw back-end streams a patterned body as fast as the proxy takes it. The kernel buffers between
-  // back-end, proxy and client hold tens of MiB at most (tcp_rmem/tcp_wmem maxima): a proxy that kept
-  // reading into memory would take the whole body, one that stops would stall the back-end far earlier.
-  const size = 256 * 2 ** 20;
-  const period = 251; // a prime: a byte misplaced by any read or write size shows
-  const pattern = Buffer.alloc(2 ** 20 + period, 0).map((_, i) => i % period);
-  let sent = 0;
-  const backend = net.createServer((s) => {
-    s.once('data', () => {
-      s.write(`HTTP/1.1 200 OK\r\nContent-Length: ${size}\r\n\r\n`);
-      // Until the first stall, pieces below the proxy's write buffer mark, one a turn: reads the proxy
-      // queues while it reads on (each needs a buffer of its own). Then large pieces, to be quick.
-      let piece = 8000;
-      const pump = () => {
-        if (sent >= size) return;
-        const part = pattern.subarray(sent % period, sent % period + Math.min(piece, size - sent));
-        sent += part.length;
-        if (s.write(part)) setImmediate(pump);
-        else { piece = 2 ** 20; s.once('drain', pump); }
-      };
-      pump();
+// Patterned streams for the bounded-buffering tests: byte i is i % 251, a prime, so a byte misplaced
+// by any read or write size shows. The kernel buffers between client, proxy and back-end hold tens
+// of MiB at most (tcp_rmem/tcp_wmem maxima): a proxy that kept reading into memory would take a
+// whole 256 MiB body, one that stops would stall the sender far earlier.
+const PERIOD = 251;
+const PATTERN = Buffer.alloc(2 ** 20 + PERIOD, 0).map((_, i) => i % PERIOD);
+const BIG = 256 * 2 ** 20;
+
+/**
+ * Writes `head`, then BIG pattern bytes, counting them in `progress`. Until the first stall, pieces
+ * below the proxy's write buffer mark, one a turn: reads the proxy forwards while it reads on (each
+ * must stay intact until written). Then large pieces, to be quick.
+ */
+function sendPattern(s: net.Socket, head: string, progress: { sent: number }): void {
+  s.write(head);
+  let piece = 8000;
+  const pump = () => {
+    const at = progress.sent;
+    if (at >= BIG) return;
+    const part = PATTERN.subarray(at % PERIOD, at % PERIOD + Math.min(piece, BIG - at));
+    progress.sent += part.length;
+    if (s.write(part)) setImmediate(pump);
+    else { piece = 2 ** 20; s.once('drain', pump); }
+  };
+  pump();
+}
+
+/** Resolves once nothing more was sent for a second (after at most a minute: a loaded machine). */
+async function stalled(progress: { sent: number }): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (let last = -1, quiet = 0; quiet < 10 && Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+    quiet = progress.sent === last && progress.sent > 0 ? quiet + 1 : 0;
+    last = progress.sent;
+  }
+}
+
+/** Reads a head, then pattern bytes until BIG arrived, one is out of place, or `s` closes. */
+function receivePattern(s: net.Socket): Promise<{ head: string; got: number; bad: number }> {
+  const r = { head: '', got: 0, bad: -1 };
+  return new Promise((resolve) => {
+    s.on('data', (d: Buffer) => {
+      let from = 0;
+      if (!r.head.endsWith('\r\n\r\n')) {
+        const end = d.indexOf('\r\n\r\n');
+        r.head += d.toString('latin1', 0, end < 0 ? d.length : end + 4);
+        if (end < 0) return;
+        from = end + 4;
+      }
+      for (let i = from; i < d.length && r.bad < 0; i += 65536) {
+        const part = d.subarray(i, Math.min(d.length, i + 65536));
+        const off = r.got % PERIOD;
+        if (!part.equals(PATTERN.subarray(off, off + part.length))) r.bad = r.got;
+        r.got += part.length;
+      }
+      if (r.got >= BIG || r.bad >= 0) resolve(r);
     });
-    s.on('error', () => {});
+    s.on('close', () => resolve(r));
+    s.resume();
   });
+}
+
+/** A proxy in front of a raw back-end whose connections `onBackend` serves. */
+async function rawProxy(t: Tap.Test, onBackend: (s: net.Socket) => void): Promise<number> {
+  const backend = net.createServer((s) => { s.on('error', () => {}); onBackend(s); });
   await new Promise<void>((r) => backend.listen(0, '127.0.0.1', () => r()));
   const proxy = new L7Proxy({ services: [{ name: 'web', host: '127.0.0.1', port: 0, defaultPool: 'p' }],
     pools: [{ name: 'p', servers: [{ id: 'raw', host: '127.0.0.1', port: (backend.address() as net.AddressInfo).port }] }] });
   await proxy.listen();
-  const client = net.connect(proxy.port('web'), '127.0.0.1');
-  t.teardown(async () => { client.destroy(); await proxy.close(); await new Promise((r) => backend.close(r)); });
+  t.teardown(async () => { await proxy.close(); backend.close(); });
+  return proxy.port('web');
+}
+
+const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB of ${BIG / 2 ** 20} MiB`;
+
+t.test('a client that stops reading stalls the back-end (bounded buffering); the response body then arrives intact', async (t) => {
+  const progress = { sent: 0 };
+  const port = await rawProxy(t, (s) => s.once('data', () => sendPattern(s, `HTTP/1.1 200 OK\r\nContent-Length: ${BIG}\r\n\r\n`, progress)));
+  const client = net.connect(port, '127.0.0.1');
+  t.teardown(() => client.destroy());
   client.pause();
   client.write('GET /big HTTP/1.1\r\nHost: a\r\n\r\n');
+  await stalled(progress);
+  t.ok(progress.sent > 0 && progress.sent < BIG / 2, `the back-end stalled after ${mib(progress.sent)}`);
+  const r = await receivePattern(client);
+  t.match(r.head, /^HTTP\/1\.1 200 OK\r\n/);
+  t.equal(r.bad, -1, 'no byte out of place');
+  t.equal(r.got, BIG, 'the whole body');
+});
 
-  // Stalled: nothing more sent for a second (a generous deadline for a loaded machine).
-  const deadline = Date.now() + 60_000;
-  for (let last = -1, quiet = 0; quiet < 10 && Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
-    quiet = sent === last && sent > 0 ? quiet + 1 : 0;
-    last = sent;
-  }
-  t.ok(sent > 0 && sent < size / 2, `the back-end stalled after ${(sent / 2 ** 20).toFixed(1)} MiB of ${size / 2 ** 20} MiB`);
+t.test('a back-end that stops reading stalls the client (bounded buffering); the request body then arrives intact', async (t) => {
+  let upstream: net.Socket | undefined;
+  const port = await rawProxy(t, (s) => { upstream = s; s.pause(); });
+  const client = net.connect(port, '127.0.0.1');
+  t.teardown(() => client.destroy());
+  const progress = { sent: 0 };
+  sendPattern(client, `POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: ${BIG}\r\n\r\n`, progress);
+  await stalled(progress);
+  t.ok(progress.sent > 0 && progress.sent < BIG / 2, `the client stalled after ${mib(progress.sent)}`);
+  t.ok(upstream !== undefined, 'the request reached the back-end');
+  const r = await receivePattern(upstream!);
+  t.match(r.head, /^POST \/up HTTP\/1\.1\r\n/);
+  t.equal(r.bad, -1, 'no byte out of place');
+  t.equal(r.got, BIG, 'the whole body');
+});
 
-  // Reading again: every byte of the body arrives, in order.
-  let head = '';
-  let at = 0;
-  let bad = -1;
-  client.on('data', (d: Buffer) => {
-    let from = 0;
-    if (!head.endsWith('\r\n\r\n')) {
-      const end = d.indexOf('\r\n\r\n');
-      head += d.toString('latin1', 0, end < 0 ? d.length : end + 4);
-      if (end < 0) return;
-      from = end + 4;
-    }
-    for (let i = from; i < d.length && bad < 0; i += 65536) {
-      const part = d.subarray(i, Math.min(d.length, i + 65536));
-      const off = at % period;
-      if (!part.equals(pattern.subarray(off, off + part.length))) bad = at;
-      at += part.length;
-    }
+t.test('plain client sockets read into the shared buffer on this Node (no fallback to data events); end and pause still work', async (t) => {
+  const got: string[] = [];
+  let taken = false;
+  const ended = new Promise<void>((resolve) => {
+    const server = net.createServer({ allowHalfOpen: true }, (s) => {
+      taken = readShared(s, (chunk) => { got.push(chunk.toString()); s.pause(); setTimeout(() => s.resume(), 20); return true; });
+      s.on('end', () => { s.end(); server.close(); resolve(); });
+    }).listen(0, '127.0.0.1', () => {
+      const c = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1', () => { c.write('one'); setTimeout(() => c.end('two'), 50); });
+    });
   });
-  client.resume();
-  await new Promise<void>((resolve) => {
-    client.on('close', resolve);
-    const check = () => { if (at >= size || bad >= 0) resolve(); else setTimeout(check, 20); };
-    check();
-  });
-  t.match(head, /^HTTP\/1\.1 200 OK\r\n/);
-  t.equal(bad, -1, 'no byte out of place');
-  t.equal(at, size, 'the whole body');
+  await ended;
+  t.ok(taken, 'Node\'s onread fields were found and set');
+  t.equal(got.join(''), 'onetwo');
 });
 
 // Every error status, what the client sends, and whether the connection must close after it.
