@@ -162,11 +162,11 @@ function sendPattern(s: net.Socket, head: string, progress: { sent: number }): v
   pump();
 }
 
-/** Resolves once nothing more was sent for a second (after at most a minute: a loaded machine). */
-async function stalled(progress: { sent: number }): Promise<void> {
+/** Resolves once `ready()` and nothing more was sent for a second (after at most a minute: a loaded machine). */
+async function stalled(progress: { sent: number }, ready = () => true): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (let last = -1, quiet = 0; quiet < 10 && Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
-    quiet = progress.sent === last && progress.sent > 0 ? quiet + 1 : 0;
+    quiet = progress.sent === last && progress.sent > 0 && ready() ? quiet + 1 : 0;
     last = progress.sent;
   }
 }
@@ -231,7 +231,7 @@ t.test('a back-end that stops reading stalls the client (bounded buffering); the
   t.teardown(() => client.destroy());
   const progress = { sent: 0 };
   sendPattern(client, `POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: ${BIG}\r\n\r\n`, progress);
-  await stalled(progress);
+  await stalled(progress, () => upstream !== undefined);
   t.ok(progress.sent > 0 && progress.sent < BIG / 2, `the client stalled after ${mib(progress.sent)}`);
   t.ok(upstream !== undefined, 'the request reached the back-end');
   const r = await receivePattern(upstream!);
