@@ -54,3 +54,15 @@ export function loadCorpus(): CorpusPage[] {
   pages.push({ name: 'long-blog-post', pageUrl: 'http://blog.example.org/2024/05/long/', body: Buffer.from(blogPost(600)) });
   return pages;
 }
+
+/** The chunk size the benchmarks feed the rewriter with. */
+export const CHUNK = 16 * 1024;
+
+export const chunksOf = (b: Buffer): Buffer[] => Array.from({ length: Math.ceil(b.length / CHUNK) }, (_, i) => b.subarray(i * CHUNK, (i + 1) * CHUNK));
+
+const noop = (): void => {};
+
+/** Tokenizer callbacks that do nothing: the tokenizer alone. */
+export const noopTokenizerCallbacks = { onattribdata: noop, onattribentity: noop, onattribend: noop, onattribname: noop, oncdata: noop, onclosetag: noop,
+  oncomment: noop, ondeclaration: noop, onend: noop, onopentagend: noop, onopentagname: noop, onprocessinginstruction: noop, onselfclosingtag: noop,
+  ontext: noop, ontextentity: noop };

@@ -4,7 +4,7 @@
 // Instructions per corpus pass, stable under load: run it under callgrind (node --predictable)
 // with two pass counts; the difference over the passes between them leaves start-up out.
 //   valgrind --tool=callgrind --callgrind-out-file=/dev/null node --predictable --import tsx perf/cdn-profile.ts rewrite 5   (then 25)
-import { loadCorpus, loadRules } from './cdn-corpus.js';
+import { chunksOf, loadCorpus, loadRules, noopTokenizerCallbacks } from './cdn-corpus.js';
 import { HtmlRewriter } from '../engine/cdn/rewriter.js';
 import { compilePolicy } from '../engine/cdn/url-policy.js';
 import { FastTokenizer } from '../engine/cdn/tokenizer.js';
@@ -17,16 +17,7 @@ if ((mode !== 'rewrite' && mode !== 'tokenize') || !Number.isInteger(passes) || 
 }
 
 const policy = compilePolicy(loadRules());
-const CHUNK = 16 * 1024;
-const pages = loadCorpus().map((p) => ({
-  ...p,
-  url: new URL(p.pageUrl),
-  chunks: Array.from({ length: Math.ceil(p.body.length / CHUNK) }, (_, i) => p.body.subarray(i * CHUNK, (i + 1) * CHUNK)),
-}));
-
-const noop = (): void => {};
-const callbacks = { onattribdata: noop, onattribentity: noop, onattribend: noop, onattribname: noop, oncdata: noop, onclosetag: noop, oncomment: noop,
-  ondeclaration: noop, onend: noop, onopentagend: noop, onopentagname: noop, onprocessinginstruction: noop, onselfclosingtag: noop, ontext: noop, ontextentity: noop };
+const pages = loadCorpus().map((p) => ({ ...p, url: new URL(p.pageUrl), chunks: chunksOf(p.body) }));
 
 let outBytes = 0;
 function rewritePass(): void {
@@ -39,7 +30,7 @@ function rewritePass(): void {
 
 function tokenizePass(): void {
   for (const p of pages) {
-    const t = new FastTokenizer({ decodeEntities: false }, callbacks);
+    const t = new FastTokenizer({ decodeEntities: false }, noopTokenizerCallbacks);
     for (const c of p.chunks) t.write(c.toString('latin1'));
     t.end();
   }

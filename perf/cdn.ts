@@ -15,7 +15,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Tokenizer } from 'htmlparser2';
 import { HTMLRewriter } from 'html-rewriter-wasm';
-import { loadCorpus, loadRules } from './cdn-corpus.js';
+import { CHUNK, chunksOf, loadCorpus, loadRules, noopTokenizerCallbacks as tokenizerCallbacks } from './cdn-corpus.js';
 import { cdnUrlIn, compilePolicy, urlScope, type RewriteRules } from '../engine/cdn/url-policy.js';
 import { FastTokenizer } from '../engine/cdn/tokenizer.js';
 import { createRewriteStream } from '../engine/cdn/rewrite-stream.js';
@@ -30,8 +30,6 @@ const rules: RewriteRules = loadRules();
 const policy = compilePolicy(rules);
 const corpus = loadCorpus().map((p) => ({ ...p, url: new URL(p.pageUrl) }));
 const corpusBytes = corpus.reduce((n, p) => n + p.body.length, 0);
-const CHUNK = 16 * 1024;
-const chunksOf = (b: Buffer) => Array.from({ length: Math.ceil(b.length / CHUNK) }, (_, i) => b.subarray(i * CHUNK, (i + 1) * CHUNK));
 const pages = corpus.map((p) => ({ ...p, chunks: chunksOf(p.body) }));
 
 /** MB/s of `pass` over the corpus in one round of at least `ms`. */
@@ -77,7 +75,6 @@ async function drain(stream: Transform, chunks: Buffer[]): Promise<void> {
 }
 
 const noop = () => {};
-const tokenizerCallbacks = { onattribdata: noop, onattribentity: noop, onattribend: noop, onattribname: noop, oncdata: noop, onclosetag: noop, oncomment: noop, ondeclaration: noop, onend: noop, onopentagend: noop, onopentagname: noop, onprocessinginstruction: noop, onselfclosingtag: noop, ontext: noop, ontextentity: noop };
 
 type WasmElement = { getAttribute(n: string): string | null; setAttribute(n: string, v: string): void };
 
