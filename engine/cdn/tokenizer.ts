@@ -2,7 +2,8 @@
 // skips text, attribute values, comments and script/style bodies by calling its private
 // `fastForwardTo(char)`, a charCodeAt loop in JavaScript; V8's indexOf does the same search
 // natively, several times faster. On a hit `index` is the char's position, on a miss the last
-// position of the buffer (parse() then steps past it). Names are read in one loop (below).
+// position of the buffer (parse() then steps past it). Names are read in one loop, and the
+// states most chars are read in take turns in a loop of their own (below).
 //
 // The methods are private, so the override is checked once at load: a sample page, fed in small
 // pieces, must give the same callbacks as the stock tokenizer, or the stock one is used.
