@@ -81,8 +81,9 @@ export function extensionOf(pathname: string): string {
 
 const UPPER = /[A-Z]/;
 
-function hasPrefix(prefixes: readonly string[], pathname: string): boolean {
-  for (const p of prefixes) if (pathname.startsWith(p)) return true;
+/** Does the path `s[from, to)` start with one of `prefixes`? Read in place. */
+function hasPrefixAt(prefixes: readonly string[], s: string, from: number, to: number): boolean {
+  for (const p of prefixes) if (p.length <= to - from && s.startsWith(p, from)) return true;
   return false;
 }
 
@@ -101,15 +102,32 @@ function hostVerdict(policy: UrlPolicy, url: Omit<ResolvedUrl, 'pathname'>, page
   return listed ? HostVerdict.Listed : HostVerdict.ByPath;
 }
 
-function pathGoes(policy: UrlPolicy, host: HostVerdict, pathname: string, ext = extensionOf(pathname)): boolean {
+/** The path prefixes to test a path against, and the CDN bases its CDN URL starts with. */
+interface PathRules { include: readonly string[]; exclude: readonly string[]; bases: readonly string[] }
+
+/** Does the path `s[from, to)`, of extension `ext`, go to the CDN? */
+function pathGoes(policy: UrlPolicy, host: HostVerdict, rules: PathRules, s: string, from: number, to: number, ext: string): boolean {
   if (host === HostVerdict.Stays) return false;
-  if (policy.exclude.extensions.has(ext) || hasPrefix(policy.exclude.prefixes, pathname)) return false;
-  return host === HostVerdict.Listed || policy.include.extensions.has(ext) || hasPrefix(policy.include.prefixes, pathname);
+  if (policy.exclude.extensions.has(ext) || hasPrefixAt(rules.exclude, s, from, to)) return false;
+  return host === HostVerdict.Listed || policy.include.extensions.has(ext) || hasPrefixAt(rules.include, s, from, to);
+}
+
+const rootPaths = (policy: UrlPolicy): PathRules => ({ include: policy.include.prefixes, exclude: policy.exclude.prefixes, bases: policy.bases });
+
+/**
+ * The rules for a path relative to the directory `dir`, tested without joining the two: a
+ * prefix within `dir` always matches (''), one that goes on past it matches by its rest, any
+ * other never. The CDN bases end with `dir`.
+ */
+function dirPaths(policy: UrlPolicy, dir: string): PathRules {
+  const within = (prefixes: readonly string[]): string[] => prefixes.flatMap((p) => dir.startsWith(p) ? [''] : p.startsWith(dir) ? [p.slice(dir.length)] : []);
+  return { include: within(policy.include.prefixes), exclude: within(policy.exclude.prefixes), bases: policy.bases.map((b) => b + dir) };
 }
 
 /** Is this absolute URL, found on a page of `pageHost`, served from the CDN? */
 export function shouldRewrite(policy: UrlPolicy, url: ResolvedUrl, pageHost: string): boolean {
-  return pathGoes(policy, hostVerdict(policy, url, pageHost), url.pathname);
+  const { pathname } = url;
+  return pathGoes(policy, hostVerdict(policy, url, pageHost), rootPaths(policy), pathname, 0, pathname.length, extensionOf(pathname));
 }
 
 // FNV-1a over the path: the same path always goes to the same shard, in every process.
@@ -126,8 +144,8 @@ export function shardIndex(pathname: string, shards: number): number {
 }
 
 /** The CDN URL (base + path) of an absolute URL's path; its query and fragment are not part of it. */
-export function cdnPathUrl(policy: UrlPolicy, pathname: string, hash = fnv(pathname)): string {
-  return policy.bases[(hash >>> 0) % policy.bases.length] + pathname;
+export function cdnPathUrl(policy: UrlPolicy, pathname: string): string {
+  return policy.bases[(fnv(pathname) >>> 0) % policy.bases.length] + pathname;
 }
 
 /**
@@ -147,6 +165,9 @@ export interface UrlScope {
   baseDirHash: number;
   /** What the base's scheme and host decide for the URLs that resolve against it. */
   baseHost: HostVerdict;
+  /** How plain paths are judged: from the root ("/...") and from `baseDir` ("a/b.png"). */
+  rootPaths: PathRules;
+  dirPaths: PathRules;
 }
 
 export function urlScope(policy: UrlPolicy, base: URL, pageHost: string): UrlScope {
@@ -154,7 +175,8 @@ export function urlScope(policy: UrlPolicy, base: URL, pageHost: string): UrlSco
   const http = protocol === 'http:' || protocol === 'https:';
   const dir = pathname.slice(0, pathname.lastIndexOf('/') + 1);
   const baseDir = http && !hasHtmlSpecial(dir) && !policy.bases.some(hasHtmlSpecial) ? dir : undefined;
-  return { policy, base, pageHost, baseDir, baseDirHash: fnv(baseDir ?? ''), baseHost: hostVerdict(policy, base, pageHost) };
+  return { policy, base, pageHost, baseDir, baseDirHash: fnv(baseDir ?? ''), baseHost: hostVerdict(policy, base, pageHost),
+    rootPaths: rootPaths(policy), dirPaths: dirPaths(policy, baseDir ?? '') };
 }
 
 const hasHtmlSpecial = (s: string): boolean => s.includes('&') || s.includes("'");
@@ -174,13 +196,15 @@ const QUERY = 0x3f;
 const FRAGMENT = 0x23;
 
 /**
- * The CDN URL of the plain path `s[from, to)` when it is one on the base's host (null when such
- * a path stays), or undefined when it is not a plain path. One pass over it checks it, finds its
- * extension and hashes it for the shard. The URL holds no '&' or "'": it needs no escaping in
- * HTML. With `head`, the path may go on with a query or fragment ('?' or '#'), left out:
- * `head.end` is set to where the path ends.
+ * What goes before the plain path `s[from, to)` to make it its CDN URL (the CDN base, and the
+ * base's directory for a relative path) when it is one on the base's host, null when such a
+ * path stays, or undefined when it is not a plain path. The path's own bytes stay as they are:
+ * a rewrite is an insertion, with no string built per URL. One pass over the path checks it,
+ * finds its extension and hashes it for the shard. The inserted text holds no '&' or "'": it
+ * needs no escaping in HTML. With `withQuery`, the path may go on with a query or fragment
+ * ('?' or '#'), which is left out.
  */
-export function plainCdnUrl(scope: UrlScope, s: string, from = 0, to = s.length, head?: { end: number }): string | null | undefined {
+export function plainCdnUrl(scope: UrlScope, s: string, from = 0, to = s.length, withQuery = false): string | null | undefined {
   if (scope.baseDir === undefined || from >= to) return undefined;
   const absolute = s.charCodeAt(from) === SLASH;
   if (absolute && s.charCodeAt(from + 1) === SLASH && from + 1 < to) return undefined; // "//host/...": another authority
@@ -192,7 +216,7 @@ export function plainCdnUrl(scope: UrlScope, s: string, from = 0, to = s.length,
   for (; i < to; i++) {
     const c = s.charCodeAt(i);
     if (c >= 128 || PLAIN_PATH_CHAR[c] === 0) {
-      if (head !== undefined && i > from && (c === QUERY || c === FRAGMENT)) break;
+      if (withQuery && i > from && (c === QUERY || c === FRAGMENT)) break;
       return undefined;
     }
     if (c === DOT) {
@@ -203,11 +227,9 @@ export function plainCdnUrl(scope: UrlScope, s: string, from = 0, to = s.length,
     hash = fnvStep(hash, c);
     prev = c;
   }
-  if (head !== undefined) head.end = i;
-  const path = s.slice(from, i);
-  const pathname = absolute ? path : scope.baseDir + path;
   const ext = dot < 0 ? '' : upper > dot ? s.slice(dot, i).toLowerCase() : s.slice(dot, i);
-  return pathGoes(scope.policy, scope.baseHost, pathname, ext) ? cdnPathUrl(scope.policy, pathname, hash) : null;
+  const rules = absolute ? scope.rootPaths : scope.dirPaths;
+  return pathGoes(scope.policy, scope.baseHost, rules, s, from, i, ext) ? rules.bases[(hash >>> 0) % rules.bases.length] : null;
 }
 
 // A scheme written at the very start (no whitespace, tab or newline in it, which the URL parser
@@ -237,7 +259,7 @@ function resolveUrl(raw: string, scope: UrlScope): URL | undefined {
  */
 export function cdnUrlIn(scope: UrlScope, rawHead: string): string | undefined {
   const plain = plainCdnUrl(scope, rawHead);
-  if (plain !== undefined) return plain ?? undefined;
+  if (plain !== undefined) return plain === null ? undefined : plain + rawHead;
   if (hasOtherScheme(rawHead)) return undefined;
   const url = resolveUrl(rawHead, scope);
   if (url === undefined || !shouldRewrite(scope.policy, url, scope.pageHost)) return undefined;

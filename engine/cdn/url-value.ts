@@ -71,7 +71,7 @@ function cdnHead(rawHead: string, ctx: UrlContext, entities: boolean): string | 
   return cdnUrlIn(ctx.scope, head);
 }
 
-/** Where the replaced part of a URL is (offsets into its raw text) and what replaces it. */
+/** Where the replaced part of a URL is (offsets into its raw text) and what replaces it (start = end: goes before it). */
 export interface UrlEdit { start: number; end: number; text: string }
 
 /**
@@ -83,12 +83,17 @@ export interface UrlEdit { start: number; end: number; text: string }
  */
 export function rewriteUrlText(s: string, from: number, to: number, ctx: UrlContext, quoting: Quoting, entities: boolean, out: UrlEdit): boolean {
   // A plain path (most URLs), maybe with a query or fragment, is judged in one pass over it,
-  // cheaper than a lookup, and its CDN URL needs no escaping.
-  const plain = plainCdnUrl(ctx.scope, s, from, to, out);
+  // cheaper than a lookup, and its CDN base needs no escaping.
+  const plain = plainCdnUrl(ctx.scope, s, from, to, true);
   if (plain === undefined) return rewriteOtherUrl(s.slice(from, to), from, ctx, quoting, entities, out);
-  if (plain === null) return false;
-  out.start = from;
-  out.text = plain;
+  return plain !== null && inserts(plain, from, out);
+}
+
+/** The edit that puts a plain path's CDN base before it: the path's bytes stay. */
+function inserts(base: string, at: number, out: UrlEdit): true {
+  out.start = at;
+  out.end = at;
+  out.text = base;
   return true;
 }
 
@@ -101,11 +106,12 @@ function rewriteOtherUrl(raw: string, at: number, ctx: UrlContext, quoting: Quot
   if (cut === raw.length) while (to > from && isSpace(raw.charCodeAt(to - 1))) to--;
   const rawHead = from === 0 && to === raw.length ? raw : raw.slice(from, to);
   const plain = plainCdnUrl(ctx.scope, rawHead);
-  const cdn = plain === undefined ? memoisedCdnHead(rawHead, ctx, entities) : plain;
+  if (plain !== undefined) return plain !== null && inserts(plain, at + from, out);
+  const cdn = memoisedCdnHead(rawHead, ctx, entities);
   if (cdn === null) return false;
   out.start = at + from;
   out.end = at + to;
-  out.text = plain === undefined ? escapeFor(cdn, quoting) : cdn;
+  out.text = escapeFor(cdn, quoting);
   return true;
 }
 
