@@ -27,7 +27,10 @@ export interface RewriterOptions {
   /** Largest tag (or `<style>` text) rewritten; larger ones pass unmodified. Default 256 KiB. */
   maxTagBytes?: number;
   stats?: CdnStats;
-  /** Called for every rewrite (input offsets, replacement): tests and tracing. */
+  /**
+   * Called for every rewrite (input offsets, replacement): tests and tracing. A plain path keeps
+   * its bytes: its edit is an insertion (start = end) of the CDN base before it.
+   */
   onEdit?: (start: number, end: number, replacement: string) => void;
 }
 
@@ -317,28 +320,34 @@ export class HtmlRewriter implements TokenizerCallbacks {
     const quoting = quote === DOUBLE_QUOTE ? Quoting.Double : quote === SINGLE_QUOTE ? Quoting.Single : Quoting.None;
     if (kind === Attr.Url) return this.rewriteValueAt(at, this.valueEnd, quoting);
     if (kind === Attr.Srcset) return this.rewriteValueAt(at, this.valueEnd, quoting, srcsetSpans);
-    const raw = this.text(at, this.valueEnd);
+    // The other kinds matter on some tags only: their value is read (sliced) only there.
+    const tag = this.tag;
     switch (kind) {
-      case Attr.Href: {
-        const tag = this.tag;
-        if (tag === Tag.Base) this.setBase(raw);
-        else if (tag === Tag.Link) this.linkHref = { at, raw, quoting };
-        else if (this.ctx.scope.policy.rewriteAnchors && (tag === Tag.A || tag === Tag.Area)) this.rewriteUrl(at, raw, 0, raw.length, quoting, true);
+      case Attr.Href:
+        if (tag === Tag.Base) this.setBase(this.value());
+        else if (tag === Tag.Link) this.linkHref = { at, raw: this.value(), quoting };
+        else if (this.ctx.scope.policy.rewriteAnchors && (tag === Tag.A || tag === Tag.Area)) this.rewriteValueAt(at, this.valueEnd, quoting);
         break;
-      }
-      case Attr.Style:
+      case Attr.Style: {
+        const raw = this.value();
         this.rewriteSpans(at, raw, cssUrlSpans(raw, 0, raw.length, true), quoting, true);
         break;
+      }
       case Attr.Rel:
-        this.linkRel = raw;
+        if (tag === Tag.Link) this.linkRel = this.value();
         break;
       default:
-        if (this.metaSeen || this.tag !== Tag.Meta) break;
+        if (this.metaSeen || tag !== Tag.Meta) break;
         this.meta ??= {};
-        if (kind === Attr.Charset) this.meta.charset = raw;
-        else if (kind === Attr.HttpEquiv) this.meta.httpEquiv = raw;
-        else this.meta.content = raw;
+        if (kind === Attr.Charset) this.meta.charset = this.value();
+        else if (kind === Attr.HttpEquiv) this.meta.httpEquiv = this.value();
+        else this.meta.content = this.value();
     }
+  }
+
+  /** The raw value of the attribute being ended. */
+  private value(): string {
+    return this.text(this.valueStart, this.valueEnd);
   }
 
   onopentagend(endIndex: number): void {
