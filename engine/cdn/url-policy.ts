@@ -235,15 +235,20 @@ export function plainCdnUrl(scope: UrlScope, s: string, from = 0, to = s.length,
 // A scheme written at the very start (no whitespace, tab or newline in it, which the URL parser
 // would strip): read exactly as the URL parser reads it, so a non-http one ("data:", "mailto:",
 // "javascript:") is known to stay without building a URL.
-const LEADING_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
-const HTTP_SCHEME = /^https?:/i;
+// Sticky: read at an offset, in place.
+const LEADING_SCHEME = /[A-Za-z][A-Za-z0-9+.-]*:/y;
+const HTTP_SCHEME = /https?:/iy;
 
 /**
- * Does `s` start with a scheme other than http(s)? Such a URL stays. Character references and
- * non-ASCII bytes cannot be part of a scheme, so this holds for raw text as for decoded text.
+ * Does `s` start (at `at`) with a scheme other than http(s)? Such a URL stays. Character
+ * references and non-ASCII bytes cannot be part of a scheme, so this holds for raw text as for
+ * decoded text.
  */
-export function hasOtherScheme(s: string): boolean {
-  return LEADING_SCHEME.test(s) && !HTTP_SCHEME.test(s);
+export function hasOtherScheme(s: string, at = 0): boolean {
+  LEADING_SCHEME.lastIndex = at;
+  if (!LEADING_SCHEME.test(s)) return false;
+  HTTP_SCHEME.lastIndex = at;
+  return !HTTP_SCHEME.test(s);
 }
 
 /** Resolves `raw` (already entity-decoded) in `scope` with the URL parser; undefined when it is no URL. */

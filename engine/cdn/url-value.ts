@@ -77,7 +77,8 @@ export interface UrlEdit { start: number; end: number; text: string }
 /**
  * Finds the replacement of the raw URL `s[from, to)`: true when it is rewritten, with `out` set
  * to the span (offsets in `s`) of its head (surrounding whitespace, query and fragment excluded:
- * they stay byte for byte) and the escaped CDN URL. The URL is read in place: `s` may be the
+ * they stay byte for byte) and the escaped CDN URL, or for a plain path to an insertion of its
+ * CDN base before it. A URL with another scheme (data:, mailto:...) is known to stay in place. The URL is read in place: `s` may be the
  * whole chunk of page it is in. `out` is the caller's, reused: no allocation per URL.
  * `entities`: the text is an attribute value (character references are decoded to read it).
  */
@@ -85,7 +86,7 @@ export function rewriteUrlText(s: string, from: number, to: number, ctx: UrlCont
   // A plain path (most URLs), maybe with a query or fragment, is judged in one pass over it,
   // cheaper than a lookup, and its CDN base needs no escaping.
   const plain = plainCdnUrl(ctx.scope, s, from, to, true);
-  if (plain === undefined) return rewriteOtherUrl(s.slice(from, to), from, ctx, quoting, entities, out);
+  if (plain === undefined) return !hasOtherScheme(s, from) && rewriteOtherUrl(s.slice(from, to), from, ctx, quoting, entities, out);
   return plain !== null && inserts(plain, from, out);
 }
 
