@@ -52,5 +52,6 @@ for (const line of out.split('\n')) {
   if (m) failures.push(`${m[1]}${m[2]}`);
 }
 if (failures.length > 0) console.log(`failed:\n${failures.slice(0, 40).join('\n')}`);
+else if (code !== 0) console.log(`failed: tap exited ${code} with every assertion passing (coverage below a .taprc floor, or a test file that crashed)`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);
