@@ -11,7 +11,7 @@
 // - node-net-floor (perf/l7-net-floor.ts) pipes bytes with no HTTP at all: the least CPU per
 //   request any proxy on Node's net module can use;
 // - besides req/s, the CPU time the proxy process spent per request (/proc/PID/stat), which a
-//   busy shared machine disturbs less than throughput.
+//   busy shared machine disturbs less than throughput; likewise per full TLS handshake.
 //
 //   node --import tsx perf/l7.ts [--duration 5] [--connections 64] [--rounds 3] [--only lbarray,nginx]
 //     [--before DIR]   also run DIR/perf/l7-lbarray.ts as "lbarray-before" (an older tree), same run
@@ -101,6 +101,8 @@ interface Result {
   name: string; keepAliveRps: number; p99Ms: number; cpuUsPerRequest: number;
   /** Full TLS handshakes/s (tickets and session cache off), each with one request. */
   tlsHandshakesPerSec: number;
+  /** Proxy CPU µs per full handshake (with its one request and the close). */
+  tlsCpuUsPerHandshake: number;
   tlsResumedPerSec: number;
 }
 
@@ -178,19 +180,21 @@ async function main(): Promise<void> {
   const load = [os.loadavg()[0]];
   for (let round = 0; round < rounds; round++) {
     const order = live.map((_, k) => live[(k + round) % live.length]);
-    const ka = order.map(({ e, child }) => {
+    // wrk with the proxy's CPU µs per request (per handshake with Connection: close).
+    const measured = (child: ChildProcess, url: string, extra: string[] = []) => {
       const cpu0 = cpuSeconds(child.pid!);
-      const w = wrk(`http://127.0.0.1:${e.http}/`);
+      const w = wrk(url, extra);
       return { ...w, cpuUs: ((cpuSeconds(child.pid!) - cpu0) * 1e6) / Math.max(1, w.requests) };
-    });
-    const full = order.map(({ e }) => wrk(`https://127.0.0.1:${e.httpsFull}/`, ['-H', 'Connection: close']));
+    };
+    const ka = order.map(({ e, child }) => measured(child, `http://127.0.0.1:${e.http}/`));
+    const full = order.map(({ e, child }) => measured(child, `https://127.0.0.1:${e.httpsFull}/`, ['-H', 'Connection: close']));
     const resumed = order.map(({ e }) => wrk(`https://127.0.0.1:${e.https}/`, ['-H', 'Connection: close']));
     order.forEach(({ name }, k) => {
       const res: Result = { name, keepAliveRps: Math.round(ka[k].rps), p99Ms: ka[k].p99Ms, cpuUsPerRequest: +ka[k].cpuUs.toFixed(1),
-        tlsHandshakesPerSec: Math.round(full[k].rps), tlsResumedPerSec: Math.round(resumed[k].rps) };
+        tlsHandshakesPerSec: Math.round(full[k].rps), tlsCpuUsPerHandshake: Math.round(full[k].cpuUs), tlsResumedPerSec: Math.round(resumed[k].rps) };
       samples.set(name, [...(samples.get(name) ?? []), res]);
       process.stderr.write(`round ${round + 1} ${name}: ${res.keepAliveRps} req/s, p99 ${res.p99Ms} ms, ${res.cpuUsPerRequest} CPU us/req, `
-        + `TLS ${res.tlsHandshakesPerSec} full / ${res.tlsResumedPerSec} resumed handshakes/s\n`);
+        + `TLS ${res.tlsHandshakesPerSec} full (${res.tlsCpuUsPerHandshake} CPU us each) / ${res.tlsResumedPerSec} resumed handshakes/s\n`);
     });
     process.stderr.write(`round ${round + 1} done, load average ${os.loadavg()[0].toFixed(1)}\n`);
   }
@@ -201,7 +205,8 @@ async function main(): Promise<void> {
     const xs = samples.get(r.name)!;
     const med = (f: (x: Result) => number, digits: number) => +median(xs.map(f)).toFixed(digits);
     return { name: r.name, keepAliveRps: med((x) => x.keepAliveRps, 0), p99Ms: med((x) => x.p99Ms, 2), cpuUsPerRequest: med((x) => x.cpuUsPerRequest, 1),
-      tlsHandshakesPerSec: med((x) => x.tlsHandshakesPerSec, 0), tlsResumedPerSec: med((x) => x.tlsResumedPerSec, 0) };
+      tlsHandshakesPerSec: med((x) => x.tlsHandshakesPerSec, 0), tlsCpuUsPerHandshake: med((x) => x.tlsCpuUsPerHandshake, 0),
+      tlsResumedPerSec: med((x) => x.tlsResumedPerSec, 0) };
   });
   await stop(backend);
 
@@ -220,6 +225,7 @@ async function main(): Promise<void> {
     p99VsNginx: paired(lb, 'nginx', (x) => x.p99Ms),
     cpuPerRequestVsNginx: paired(lb, 'nginx', (x) => x.cpuUsPerRequest),
     tlsHandshakesVsNginx: paired(lb, 'nginx', (x) => x.tlsHandshakesPerSec),
+    tlsCpuPerHandshakeVsNginx: paired(lb, 'nginx', (x) => x.tlsCpuUsPerHandshake),
     tlsResumedVsNginx: paired(lb, 'nginx', (x) => x.tlsResumedPerSec),
     rpsVsNetFloor: paired(lb, 'node-net-floor', (x) => x.keepAliveRps),
     cpuPerRequestVsNetFloor: paired(lb, 'node-net-floor', (x) => x.cpuUsPerRequest),
@@ -229,10 +235,10 @@ async function main(): Promise<void> {
   const targets = { rpsVsNginx: '>= 1.0', rpsVsNodeHttpProxy: '>= 4.0', tlsHandshakesVsNginx: '>= 1.0', p99VsNginx: '<= 1.5' };
   console.log('\nL7, 1 KiB responses, keep-alive, one proxy core, wrk -t1 -c%d -d%ds, median of %d rounds; load average %s -> %s on %d CPUs',
     connections, duration, rounds, load[0].toFixed(1), load[1].toFixed(1), cpus);
-  console.log('proxy              req/s     p99 ms  CPU us/req   TLS full/s  TLS resumed/s');
+  console.log('proxy              req/s     p99 ms  CPU us/req   TLS full/s  TLS resumed/s  CPU us/full handshake');
   for (const r of results) {
     console.log(`${r.name.padEnd(16)} ${String(r.keepAliveRps).padStart(7)} ${r.p99Ms.toFixed(2).padStart(10)} ${r.cpuUsPerRequest.toFixed(1).padStart(11)}`
-      + ` ${String(r.tlsHandshakesPerSec).padStart(12)} ${String(r.tlsResumedPerSec).padStart(14)}`);
+      + ` ${String(r.tlsHandshakesPerSec).padStart(12)} ${String(r.tlsResumedPerSec).padStart(14)} ${String(r.tlsCpuUsPerHandshake).padStart(22)}`);
   }
   console.log('TLS as negotiated with openssl s_client (full listener / resumed listener):');
   for (const [name, t] of Object.entries(tls)) {
@@ -245,6 +251,7 @@ async function main(): Promise<void> {
   const vsBefore = by('lbarray') === undefined || by('lbarray-before') === undefined ? undefined : {
     rps: paired('lbarray', 'lbarray-before', (x) => x.keepAliveRps), cpuPerRequest: paired('lbarray', 'lbarray-before', (x) => x.cpuUsPerRequest),
     p99: paired('lbarray', 'lbarray-before', (x) => x.p99Ms), tlsFull: paired('lbarray', 'lbarray-before', (x) => x.tlsHandshakesPerSec),
+    tlsCpuPerHandshake: paired('lbarray', 'lbarray-before', (x) => x.tlsCpuUsPerHandshake),
     tlsResumed: paired('lbarray', 'lbarray-before', (x) => x.tlsResumedPerSec),
   };
   if (vsBefore !== undefined) console.log('lbarray / lbarray-before:', JSON.stringify(vsBefore));
