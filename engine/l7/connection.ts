@@ -3,8 +3,8 @@
 // request. One exchange at a time makes pipelining safe by construction: responses leave in
 // request order, later requests wait in the read buffer (reading pauses when it grows).
 // Bodies are forwarded as the Buffers that arrived (slices, no copies); only framing is counted.
-// Plain-HTTP clients' reads land in the thread's shared read buffer (shared-reads.ts): bytes kept
-// past a read, or written on, are copied then.
+// Client reads, plain or decrypted TLS, land in the thread's shared read buffer (shared-reads.ts):
+// bytes kept past a read, or written on, are copied then.
 import type net from 'node:net';
 import type { BackendPool, ServerRuntime } from './backend-pool.js';
 import type { CdnExchange, CdnOutcome, CdnRoute } from './cdn-route.js';
@@ -102,7 +102,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
     ctx.stats.connections++;
     ctx.stats.accepted++;
     ctx.metrics.connections[ctx.service] = (ctx.metrics.connections[ctx.service] ?? 0) + 1;
-    if (proto === 'https' || !readShared(socket, (chunk) => { this.receive(chunk); return true; })) socket.on('data', (d: Buffer) => this.receive(d));
+    if (!readShared(socket, (chunk) => { this.receive(chunk); return true; })) socket.on('data', (d: Buffer) => this.receive(d));
     socket.on('end', () => this.onClientEnd());
     socket.on('error', () => {});
     socket.on('close', () => this.onClientClose());

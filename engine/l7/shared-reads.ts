@@ -2,7 +2,8 @@
 // 'data' event per read. Node 20 offers this (`onread`) only to sockets it dials, so it is turned on
 // here the way net.Socket's constructor does it: its kBuffer and kBufferCb fields, then the
 // handle's useUserBuffer (fields of Node's own, present from Node 12 to 22; looked up by name and
-// checked, and where they are not as expected the caller keeps 'data' events).
+// checked, and where they are not as expected the caller keeps 'data' events). A TLS socket's
+// handle (TLSWrap) copies its decrypted bytes into the same buffer.
 // The buffer is shared by every such socket of the thread: a read's bytes are valid only until its
 // callback returns, so whatever the caller keeps or writes on it must be a copy.
 import net from 'node:net';
@@ -31,13 +32,14 @@ export function isSharedRead(b: Buffer): boolean {
 
 /**
  * Delivers `socket`'s reads to `onRead` as views of the shared buffer; false (nothing changed)
- * when this Node's internals are not as expected. Call it before the first read is delivered
- * (in the server's connection callback). `onRead` returning false stops reading (socket.resume() restarts).
+ * when this Node's internals are not as expected or bytes already wait in the socket's stream.
+ * Call it before the first read is delivered (in the server's connection callback; for TLS, in
+ * 'secureConnection'). `onRead` returning false stops reading (socket.resume() restarts).
  */
 export function readShared(socket: net.Socket, onRead: (chunk: Buffer) => boolean): boolean {
   const handle = (socket as unknown as { _handle: Handle })._handle;
   const own = socket as unknown as Record<symbol, unknown>;
-  if (fields === undefined || typeof handle?.useUserBuffer !== 'function' || own[fields.kBuffer] !== null) return false;
+  if (fields === undefined || typeof handle?.useUserBuffer !== 'function' || own[fields.kBuffer] !== null || socket.readableLength !== 0) return false;
   own[fields.kBuffer] = buffer;
   own[fields.kBufferCb] = (n: number) => onRead(buffer.subarray(0, n));
   handle.useUserBuffer(buffer);

@@ -10,6 +10,7 @@ import { readShared } from '../../engine/l7/shared-reads.js';
 import type { L7Options } from '../../engine/l7/types.js';
 import { once } from 'node:events';
 import { freePort, rawExchange, startBackend, statuses, type Backend } from './fixtures/backends.js';
+import { BIG, mib, receivePattern, sendPattern, stalled } from './fixtures/pattern.js';
 
 const exec = promisify(execFile);
 
@@ -135,67 +136,6 @@ t.test('curl: POST body, HEAD, 204 and big bodies', async (t) => {
   t.equal(nc.stdout, '204');
 });
 
-// Patterned streams for the bounded-buffering tests: byte i is i % 251, a prime, so a byte misplaced
-// by any read or write size shows. The kernel buffers between client, proxy and back-end hold tens
-// of MiB at most (tcp_rmem/tcp_wmem maxima): a proxy that kept reading into memory would take a
-// whole 256 MiB body, one that stops would stall the sender far earlier.
-const PERIOD = 251;
-const PATTERN = Buffer.alloc(2 ** 20 + PERIOD, 0).map((_, i) => i % PERIOD);
-const BIG = 256 * 2 ** 20;
-
-/**
- * Writes `head`, then BIG pattern bytes, counting them in `progress`. Until the first stall, pieces
- * below the proxy's write buffer mark, one a turn: reads the proxy forwards while it reads on (each
- * must stay intact until written). Then large pieces, to be quick.
- */
-function sendPattern(s: net.Socket, head: string, progress: { sent: number }): void {
-  s.write(head);
-  let piece = 8000;
-  const pump = () => {
-    const at = progress.sent;
-    if (at >= BIG) return;
-    const part = PATTERN.subarray(at % PERIOD, at % PERIOD + Math.min(piece, BIG - at));
-    progress.sent += part.length;
-    if (s.write(part)) setImmediate(pump);
-    else { piece = 2 ** 20; s.once('drain', pump); }
-  };
-  pump();
-}
-
-/** Resolves once `ready()` and nothing more was sent for a second (after at most a minute: a loaded machine). */
-async function stalled(progress: { sent: number }, ready = () => true): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (let last = -1, quiet = 0; quiet < 10 && Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
-    quiet = progress.sent === last && progress.sent > 0 && ready() ? quiet + 1 : 0;
-    last = progress.sent;
-  }
-}
-
-/** Reads a head, then pattern bytes until BIG arrived, one is out of place, or `s` closes. */
-function receivePattern(s: net.Socket): Promise<{ head: string; got: number; bad: number }> {
-  const r = { head: '', got: 0, bad: -1 };
-  return new Promise((resolve) => {
-    s.on('data', (d: Buffer) => {
-      let from = 0;
-      if (!r.head.endsWith('\r\n\r\n')) {
-        const end = d.indexOf('\r\n\r\n');
-        r.head += d.toString('latin1', 0, end < 0 ? d.length : end + 4);
-        if (end < 0) return;
-        from = end + 4;
-      }
-      for (let i = from; i < d.length && r.bad < 0; i += 65536) {
-        const part = d.subarray(i, Math.min(d.length, i + 65536));
-        const off = r.got % PERIOD;
-        if (!part.equals(PATTERN.subarray(off, off + part.length))) r.bad = r.got;
-        r.got += part.length;
-      }
-      if (r.got >= BIG || r.bad >= 0) resolve(r);
-    });
-    s.on('close', () => resolve(r));
-    s.resume();
-  });
-}
-
 /** A proxy in front of a raw back-end whose connections `onBackend` serves. */
 async function rawProxy(t: Tap.Test, onBackend: (s: net.Socket) => void): Promise<number> {
   const backend = net.createServer((s) => { s.on('error', () => {}); onBackend(s); });
@@ -207,7 +147,6 @@ async function rawProxy(t: Tap.Test, onBackend: (s: net.Socket) => void): Promis
   return proxy.port('web');
 }
 
-const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB of ${BIG / 2 ** 20} MiB`;
 
 t.test('a client that stops reading stalls the back-end (bounded buffering); the response body then arrives intact', async (t) => {
   const progress = { sent: 0 };

@@ -3,13 +3,16 @@ import t from 'tap';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
+import tls from 'node:tls';
 import { L7Proxy } from '../../engine/l7/proxy.js';
 import { tlsServerSetup } from '../../engine/l7/tls.js';
+import { readShared } from '../../engine/l7/shared-reads.js';
 import { L7Node } from '../../engine/l7/workers.js';
 import { startBackend } from './fixtures/backends.js';
 import { makeCertDir } from './fixtures/certs.js';
 import { sClient } from './fixtures/client.js';
+import { mib, receivePattern, sendPattern, stalled } from './fixtures/pattern.js';
 
 const exec = promisify(execFile);
 const certs = makeCertDir();
@@ -69,4 +72,50 @@ t.test('bad certificates and keys stop start-up with clear codes', async (t) => 
   const setup = tlsServerSetup({ certificates: [{ cert: a.cert, key: a.key }, { cert: b.cert, key: b.key, servernames: ['Explicit.Test'] }] });
   t.equal(setup.select('explicit.test'), 1, 'configured servernames win over the certificate names');
   t.equal(setup.select('b.test'), 0, 'names not configured fall back to the first certificate');
+});
+
+t.test('TLS client sockets read decrypted bytes into the shared buffer on this Node (no fallback to data events); end and pause still work', async (t) => {
+  const got: string[] = [];
+  let taken = false;
+  const secure = tls.createServer({ cert: a.cert, key: a.key, allowHalfOpen: true });
+  const ended = new Promise<void>((resolve) => {
+    secure.on('secureConnection', (s: tls.TLSSocket) => {
+      taken = readShared(s, (chunk) => { got.push(chunk.toString()); s.pause(); setTimeout(() => s.resume(), 20); return true; });
+      s.on('end', () => { s.end(); resolve(); });
+    });
+  });
+  const server = net.createServer({ allowHalfOpen: true }, (s) => secure.emit('connection', s)).listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  t.teardown(() => server.close());
+  const c = tls.connect({ port: (server.address() as AddressInfo).port, host: '127.0.0.1', rejectUnauthorized: false }, () => {
+    c.write('one');
+    setTimeout(() => c.end('two'), 50);
+  });
+  c.on('error', () => {});
+  await ended;
+  t.ok(taken, 'Node\'s onread fields were found and set on the TLS socket');
+  t.equal(got.join(''), 'onetwo');
+});
+
+t.test('TLS: a back-end that stops reading stalls the client (bounded buffering); the request body then arrives intact', async (t) => {
+  const total = 128 * 2 ** 20;
+  let upstream: net.Socket | undefined;
+  const backend = net.createServer((s) => { upstream = s; s.on('error', () => {}); s.pause(); });
+  await new Promise<void>((r) => backend.listen(0, '127.0.0.1', () => r()));
+  const proxy = new L7Proxy({ services: [{ name: 's', host: '127.0.0.1', port: 0, defaultPool: 'p', tls: { certificates: [{ cert: a.cert, key: a.key }] } }],
+    pools: [{ name: 'p', servers: [{ id: 'raw', host: '127.0.0.1', port: (backend.address() as AddressInfo).port }] }] });
+  await proxy.listen();
+  t.teardown(async () => { await proxy.close(); backend.close(); });
+  const client = tls.connect({ port: proxy.port('s'), host: '127.0.0.1', servername: 'a.test', rejectUnauthorized: false });
+  t.teardown(() => client.destroy());
+  client.on('error', () => {});
+  const progress = { sent: 0 };
+  client.once('secureConnect', () => sendPattern(client, `POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: ${total}\r\n\r\n`, progress, total));
+  await stalled(progress, () => upstream !== undefined);
+  t.ok(progress.sent > 0 && progress.sent < total / 2, `the client stalled after ${mib(progress.sent, total)}`);
+  t.ok(upstream !== undefined, 'the request reached the back-end');
+  const r = await receivePattern(upstream!, total);
+  t.match(r.head, /^POST \/up HTTP\/1\.1\r\n/);
+  t.equal(r.bad, -1, 'no byte out of place');
+  t.equal(r.got, total, 'the whole body');
 });
