@@ -9,17 +9,12 @@ export function siblingEntry(base: string, name: string): URL {
 }
 
 /**
- * Starts `entry` with `workerData` (`transferList`: the MessagePorts it carries). Under tap
- * (TAP=1) a TypeScript worker inherits tap's loader flags, which work in workers and keep coverage consistent (without its process tracking: in a
- * worker thread, same pid, it would take over the test process's coverage record). Node 20 does
- * not carry `--import tsx` into workers, so elsewhere the worker registers tsx itself first.
+ * Starts `entry` with `workerData` (`transferList`: the MessagePorts it carries). Node 20 does not
+ * carry `--import tsx` into workers, so a TypeScript worker registers tsx itself first: the one
+ * transpiler of every process here, tests included (.taprc).
  */
 export function startWorker(entry: URL, workerData: unknown, transferList: TransferListItem[] = []): Worker {
   if (!entry.pathname.endsWith('.ts')) return new Worker(entry, { workerData, transferList });
-  if (process.env.TAP === '1') {
-    const execArgv = process.execArgv.filter((a) => !a.includes('processinfo'));
-    return new Worker(entry, { workerData, execArgv, transferList });
-  }
   const tsx = import.meta.resolve('tsx/esm/api');
   return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`,
     { eval: true, workerData, execArgv: [], transferList });

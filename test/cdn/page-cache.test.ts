@@ -5,7 +5,7 @@ import t from 'tap';
 import http from 'node:http';
 import { once } from 'node:events';
 import { MessageChannel, Worker } from 'node:worker_threads';
-import { fileURLToPath } from 'node:url';
+import { startWorker } from '../../engine/worker-thread.js';
 import { PageCache, rulesHash } from '../../engine/cdn/page-cache.js';
 import { PageCacheHost } from '../../engine/cdn/cache-channel.js';
 import { CdnNode, RouteCdn } from '../../engine/cdn/index.js';
@@ -250,9 +250,8 @@ t.test('workers share one cache: 100 concurrent misses over two worker threads m
   for (let i = 0; i < 2; i++) {
     const { port1, port2 } = new MessageChannel();
     node.attachWorker(port1);
-    const worker = new Worker(fileURLToPath(new URL('../fixtures/cdn/cache-worker.ts', import.meta.url)), {
-      workerData: { port: port2, backendPort: backend.port, rules, rulesHash: rulesHash([rules]) }, transferList: [port2],
-    });
+    const worker = startWorker(new URL('../fixtures/cdn/cache-worker.ts', import.meta.url),
+      { port: port2, backendPort: backend.port, rules, rulesHash: rulesHash([rules]) }, [port2]);
     const [msg] = await once(worker, 'message') as [{ port: number }];
     workers.push({ worker, port: msg.port });
   }

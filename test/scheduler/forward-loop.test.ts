@@ -4,6 +4,7 @@
 // not forwarded. Once with each RX ring kind (TPACKET_V3 blocks, TPACKET_V2 frames).
 import t from 'tap';
 import { Worker } from 'node:worker_threads';
+import { startWorker } from '../../engine/worker-thread.js';
 import { PacketPort } from '../../engine/ring/port.js';
 import { TablePublisher, TableReader } from '../../engine/scheduler/table-publisher.js';
 import { runForwardLoop } from '../../engine/scheduler/forward-loop.js';
@@ -30,9 +31,8 @@ for (const rxMode of ['blocks', 'frames'] as const) t.test(`two workers in a fan
   await publisher.publish(nodes.map((id) => ({ id, weight: 1, up: true })));
   const stop = new SharedArrayBuffer(4);
   const group = 1000 + (process.pid % 60000);
-  const workers = [0, 1].map(() => new Worker(workerFile, {
-    workerData: { ns, iface: 'sch', group, buffer: publisher.buffer, readerId: publisher.addReader(), services, macs, stop, rxMode },
-  }));
+  const workers = [0, 1].map(() => startWorker(workerFile,
+    { ns, iface: 'sch', group, buffer: publisher.buffer, readerId: publisher.addReader(), services, macs, stop, rxMode }));
   t.teardown(() => { Atomics.store(new Int32Array(stop), 0, 1); });
   const results = workers.map((w) => new Promise<{ stats: { received: number; forwarded: number }; consumed: number; nodePackets: number[] }>(
     (resolve, reject) => { w.on('message', (m) => { if (m !== 'ready') resolve(m); }); w.once('error', reject); }));

@@ -1,7 +1,7 @@
 // Table publication across real worker threads: every batch sees one whole table, every worker
 // reaches the latest generation, and the publisher never overwrites a half a worker still reads.
 import t from 'tap';
-import { Worker } from 'node:worker_threads';
+import { startWorker } from '../../engine/worker-thread.js';
 import { TablePublisher, TableReader } from '../../engine/scheduler/table-publisher.js';
 import { maglevSlot } from '../../engine/scheduler/flow-hash.js';
 
@@ -12,9 +12,7 @@ const viewOf = (g: number) => ['lb1', 'lb2', 'lb3'].map((id, i) => ({ id, weight
 t.test('worker threads pick up each published table atomically', async (t) => {
   const publisher = new TablePublisher({ maxReaders: 4, readerTimeoutMs: 20_000 });
   const last = 40;
-  const workers = [0, 1].map(() => new Worker(workerFile, {
-    workerData: { buffer: publisher.buffer, id: publisher.addReader(), lastGeneration: last },
-  }));
+  const workers = [0, 1].map(() => startWorker(workerFile, { buffer: publisher.buffer, id: publisher.addReader(), lastGeneration: last }));
   const results = workers.map((w) => new Promise<{ batches: number; torn: number; generations: number; final: number }>(
     (resolve, reject) => { w.on('message', (m) => { if (m !== 'ready') resolve(m); }); w.once('error', reject); }));
   // Start publishing once both workers are in their loop (loading TypeScript in a worker takes a while).
