@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { LbError } from '../errors.js';
 import { RouteCdn, type PageCacheApi } from '../cdn/index.js';
 import { AccessList } from './access-list.js';
+import { acceptInto, SERVER_OPTIONS } from './acceptors.js';
 import { BackendPool } from './backend-pool.js';
 import { CdnRoute, OriginAgents } from './cdn-route.js';
 import { AccessLog } from './access-log.js';
@@ -72,7 +73,7 @@ export class L7Proxy {
   readonly stats = new ProxyStats();
   readonly clock: Clock;
   private readonly sockets = new Set<net.Socket>();
-  private readonly listeners: Array<{ service: ServiceOptions; server: net.Server }> = [];
+  private readonly listeners: Array<{ service: ServiceOptions; server: net.Server; acceptors: net.Server[] }> = [];
   private readonly origins = new OriginAgents();
   private readonly contexts: ServiceContext[] = [];
   private readonly clients = new Set<ClientConnection>();
@@ -119,7 +120,7 @@ export class L7Proxy {
       const serve = service.tls === undefined ? (s: net.Socket) => new ClientConnection(s, ctx, 'http') : this.terminateTls(service.tls, ctx);
       // Every listener is a plain TCP server: the access list sees each connection before any TLS work.
       const access = this.access;
-      const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (s) => {
+      const server = net.createServer(SERVER_OPTIONS, (s) => {
         if (access !== undefined && !access.admits(s.remoteAddress)) {
           this.stats.denied++;
           this.requestMetrics.denied++;
@@ -137,7 +138,7 @@ export class L7Proxy {
         this.sockets.add(sock);
         sock.once('close', () => this.sockets.delete(sock));
       });
-      this.listeners.push({ service, server });
+      this.listeners.push({ service, server, acceptors: [] });
     }
   }
 
@@ -156,17 +157,27 @@ export class L7Proxy {
     return (s) => server.emit('connection', s);
   }
 
-  /** Listens on every service: on an inherited fd (SO_REUSEPORT socket) when given, else host:port. */
-  async listen(fds: Record<string, number> = {}): Promise<void> {
-    await Promise.all(this.listeners.map(({ service, server }) => new Promise<void>((resolve, reject) => {
-      const fail = (e: Error & { code?: string }) => reject(new LbError('ERR_L7_LISTEN',
-        `Service ${service.name} cannot listen on ${service.host}:${service.port}: ${e.code ?? e.message}.`, { cause: e }));
-      server.once('error', fail);
-      const done = () => { server.removeListener('error', fail); resolve(); };
-      const fd = fds[service.name];
-      if (fd !== undefined) server.listen({ fd }, done);
-      else server.listen({ host: service.host, port: service.port, backlog: 1024 }, done);
-    })));
+  /**
+   * Listens on every service: on inherited fds (SO_REUSEPORT sockets) when given, else host:port.
+   * A service's further fds accept into its server (acceptors.ts: one socket is not enough).
+   */
+  async listen(fds: Record<string, readonly number[]> = {}): Promise<void> {
+    await Promise.all(this.listeners.map(async (l) => {
+      const { service, server } = l;
+      const [first, ...more] = fds[service.name] ?? [];
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          const done = () => { server.removeListener('error', reject); resolve(); };
+          if (first !== undefined) server.listen({ fd: first }, done);
+          else server.listen({ host: service.host, port: service.port, backlog: 1024 }, done);
+        });
+        l.acceptors = await Promise.all(more.map((fd) => acceptInto(server, fd)));
+      } catch (e) {
+        const why = (e as Error & { code?: string }).code ?? (e as Error).message;
+        throw new LbError('ERR_L7_LISTEN', `Service ${service.name} cannot listen on ${service.host}:${service.port}: ${why}.`, { cause: e });
+      }
+    }));
   }
 
   /** The bound port of a service (useful with port 0). */
@@ -200,7 +211,7 @@ export class L7Proxy {
       for (const ctx of this.contexts) ctx.draining = true;
       for (const c of this.clients) c.closeIfIdle();
     }
-    await Promise.all(this.listeners.map(({ server }) => new Promise<void>((resolve) => {
+    await Promise.all(this.listeners.flatMap(({ server, acceptors }) => [server, ...acceptors]).map((server) => new Promise<void>((resolve) => {
       server.close(() => resolve());
     })));
     this.clock.stop();

@@ -3,7 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { PageCacheClient } from '../cdn/index.js';
 import { isLbError } from '../errors.js';
-import { openReusePortListener } from '../ring/reuseport.js';
+import { openServiceSockets } from './acceptors.js';
 import type { FromWorker, ToWorker, WorkerData } from './messages.js';
 import { L7Proxy } from './proxy.js';
 
@@ -18,9 +18,10 @@ async function main(): Promise<void> {
     onPassive: (pool, server, kind) => send({ type: 'passive', pool, server, kind }), pageCache, workerIndex: data.index,
   });
   for (const s of data.states) proxy.setServerState(s);
-  const fds: Record<string, number> = {};
+  const fds: Record<string, number[]> = {};
   if (data.reusePort) {
-    for (const s of data.options.services) fds[s.name] = openReusePortListener(s.host, data.ports[s.name] ?? s.port, 1024);
+    const limited = data.options.maxConnections !== undefined;
+    for (const s of data.options.services) fds[s.name] = openServiceSockets(s.host, data.ports[s.name] ?? s.port, limited);
   }
   await proxy.listen(fds);
   port.on('message', (m: ToWorker) => {
