@@ -68,11 +68,18 @@ export function nodeCdnRules(options: L7Options): readonly (RouteCdnOptions | un
   return options.services.flatMap((s) => [...(s.routes ?? []).map((r) => r.cdn), s.defaultCdn]);
 }
 
+/** A 'close' listener that takes the socket out of `set`: one function for every socket, not a closure each. */
+function deleteOnClose(set: Set<net.Socket>): (this: net.Socket) => void {
+  return function forget(this: net.Socket) { set.delete(this); };
+}
+
 export class L7Proxy {
   readonly pools = new Map<string, BackendPool>();
   readonly stats = new ProxyStats();
   readonly clock: Clock;
   private readonly sockets = new Set<net.Socket>();
+  /** Every accepted socket's 'close' listener. */
+  private readonly forgetSocket = deleteOnClose(this.sockets);
   private readonly listeners: Array<{ service: ServiceOptions; server: net.Server; acceptors: net.Server[] }> = [];
   private readonly origins = new OriginAgents();
   private readonly contexts: ServiceContext[] = [];
@@ -127,6 +134,8 @@ export class L7Proxy {
           s.resetAndDestroy();
           return;
         }
+        this.sockets.add(s);
+        s.on('close', this.forgetSocket);
         serve(s);
       });
       server.on('error', () => {});
@@ -134,10 +143,6 @@ export class L7Proxy {
         server.maxConnections = options.maxConnections;
         server.on('drop', () => { this.stats.dropped++; this.requestMetrics.dropped++; });
       }
-      server.on('connection', (sock: net.Socket) => {
-        this.sockets.add(sock);
-        sock.once('close', () => this.sockets.delete(sock));
-      });
       this.listeners.push({ service, server, acceptors: [] });
     }
   }
