@@ -592,9 +592,14 @@ export class ClientConnection implements UpstreamOwner, Timed {
   }
 
   private endClient(): void {
+    const unread = this.buf !== null;
     this.state = CLOSED;
     this.deadline = 0;
     this.buf = null;
+    // As nginx: with nothing unread the socket closes once our end (TLS close_notify, FIN) is
+    // written, not a round trip later at the client's. Unread bytes would turn that close into a
+    // reset, which can cost the client the response: then the client's end is awaited.
+    if (!unread) this.socket.on('finish', destroySelf);
     this.socket.end();
   }
 
@@ -617,6 +622,11 @@ export class ClientConnection implements UpstreamOwner, Timed {
     this.endExchange();
     this.state = CLOSED;
   }
+}
+
+/** A 'finish' listener: one function for every socket, not a closure each. */
+function destroySelf(this: net.Socket): void {
+  this.destroy();
 }
 
 /** `b`, or a copy when it is a read in the shared buffer (valid only until its read returns). */

@@ -119,3 +119,41 @@ t.test('TLS: a back-end that stops reading stalls the client (bounded buffering)
   t.equal(r.bad, -1, 'no byte out of place');
   t.equal(r.got, total, 'the whole body');
 });
+
+/** Whether `cond` holds within `ms` (checked every 10 ms). */
+async function within(ms: number, cond: () => boolean): Promise<boolean> {
+  for (const end = Date.now() + ms; !cond() && Date.now() < end;) await new Promise((r) => setTimeout(r, 10));
+  return cond();
+}
+
+t.test('Connection: close: with nothing unread the proxy closes once its end is written, without waiting for the client\'s; with bytes unread it waits (a close would reset them)', async (t) => {
+  const be = await startBackend('be');
+  const proxy = new L7Proxy({ services: [{ name: 'web', host: '127.0.0.1', port: 0, defaultPool: 'p' },
+    { name: 'sec', host: '127.0.0.1', port: 0, defaultPool: 'p', tls: { certificates: [{ cert: a.cert, key: a.key }] } }],
+  pools: [{ name: 'p', servers: [{ id: 'be', host: '127.0.0.1', port: be.port }] }] });
+  await proxy.listen();
+  t.teardown(async () => { await proxy.close(); await be.close(); });
+  const request = 'GET /size/10 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n';
+  // The client never ends its side on its own (allowHalfOpen): only the proxy can close the connection.
+  const open = (service: string): net.Socket => service === 'web'
+    ? net.connect({ port: proxy.port('web'), host: '127.0.0.1', allowHalfOpen: true })
+    : tls.connect({ port: proxy.port('sec'), host: '127.0.0.1', servername: 'a.test', rejectUnauthorized: false, allowHalfOpen: true });
+  for (const service of ['web', 'sec']) {
+    for (const extra of ['', 'GET /after-close HTTP/1.1\r\nHost: a\r\n\r\n']) {
+      const what = `${service}, ${extra === '' ? 'nothing' : 'a request'} after the close`;
+      const client = open(service);
+      client.on('error', () => {});
+      let text = '';
+      client.on('data', (d: Buffer) => { text += d.toString('latin1'); });
+      const ended = new Promise((r) => client.once('end', r));
+      client.write(request + extra);
+      await ended;
+      t.match(text, /^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\naaaaaaaaaa$/, `${what}: the whole response, then the proxy's end`);
+      const closed = await within(extra === '' ? 10_000 : 500, () => proxy.stats.connections === 0);
+      t.equal(closed, extra === '', extra === '' ? `${what}: the proxy's socket closed with the client's still open` : `${what}: the proxy's socket waits for the client's end`);
+      client.end();
+      t.ok(await within(10_000, () => proxy.stats.connections === 0), `${what}: closed once the client ended`);
+      client.destroy();
+    }
+  }
+});
