@@ -3,6 +3,7 @@
 // HTTP and HTTPS load with long-lived downloads from the client, draws the dashboard, kills the
 // scheduler part-way (SIGKILL) to show the takeover, brings it back, prints a summary and tears
 // the lab down (on return, on error and on Ctrl-C).
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { adminEndpoint, loadConfig, type Config } from '../config/index.js';
@@ -24,6 +25,8 @@ export interface DemoOptions {
   streams?: number;
   /** Record the client's traffic with the VIP to a classic pcap file (engine/demo/capture.ts). */
   capture?: CaptureOptions;
+  /** Keep each node's log (every run of it, warnings and errors) in DIR/<node>.log. */
+  logDir?: string;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -51,7 +54,10 @@ function wait(ms: number): Promise<void> {
 /** The lab's LB nodes as processes: started, killed, restarted by id. */
 class DemoNodes {
   readonly nodes = new Map<string, NsProcess>();
-  constructor(private readonly lab: Lab, private readonly config: Config, private readonly configFile: string) {}
+  /** Every process each node ran as, in order (a killed node's first run included). */
+  private readonly runs: Array<{ id: string; process: NsProcess }> = [];
+  /** `logLevel`: the nodes' (info shows every role change, for logs kept; warn otherwise). */
+  constructor(private readonly lab: Lab, private readonly config: Config, private readonly configFile: string, private readonly logLevel: string) {}
 
   host(id: string): string {
     const i = this.config.nodes.findIndex((n) => n.id === id);
@@ -60,9 +66,19 @@ class DemoNodes {
 
   start(id: string): NsProcess {
     const p = this.lab.spawn(this.host(id), [...script('../cli/main'), 'run',
-      '--config', this.configFile, '--node', id, '--log-level', 'warn'], { env: childEnv });
+      '--config', this.configFile, '--node', id, '--log-level', this.logLevel], { env: childEnv });
     this.nodes.set(id, p);
+    this.runs.push({ id, process: p });
     return p;
+  }
+
+  /** Writes DIR/<node>.log: what each run of the node printed, runs one after another. */
+  keepLogs(dir: string): void {
+    fs.mkdirSync(dir, { recursive: true });
+    for (const id of this.nodes.keys()) {
+      const text = this.runs.filter((r) => r.id === id).map((r, i) => `--- run ${i + 1} of ${id}\n${r.process.output}`).join('\n');
+      fs.writeFileSync(path.join(dir, `${id}.log`), text);
+    }
   }
 
   kill(id: string): void {
@@ -97,10 +113,11 @@ export async function demoArray(opts: DemoOptions): Promise<{ summary: DemoSumma
   const onSigint = () => { interrupted = true; };
   process.once('SIGINT', onSigint);
   process.once('SIGTERM', onSigint); // a stop from outside tears the lab down too
+  let array: DemoNodes | undefined;
   try {
     const ports = [...new Set(config.pools ? Object.values(config.pools).flatMap((p) => p.servers.map((s) => s.port)) : [8080])];
     await Promise.all(lab.backends.map((b) => lab.spawn(b.name, [...script('page-server'), b.name, ...ports.map(String)], { env: childEnv }).waitFor(/^listening/m, 15_000)));
-    const array = new DemoNodes(lab, config, configFile);
+    array = new DemoNodes(lab, config, configFile, opts.logDir ? 'info' : 'warn');
     for (const n of config.nodes) array.start(n.id);
     io.out(`started ${config.nodes.map((n) => n.id).join(', ')} (lbarray run); waiting for an election\n`);
 
@@ -116,6 +133,10 @@ export async function demoArray(opts: DemoOptions): Promise<{ summary: DemoSumma
     process.removeListener('SIGINT', onSigint);
     process.removeListener('SIGTERM', onSigint);
     if (capture) io.out(await capture.stop()); // before the lab goes: dumpcap closes its file cleanly
+    if (opts.logDir && array) {
+      array.keepLogs(opts.logDir);
+      io.out(`node logs in ${opts.logDir}\n`);
+    }
     const removed = await lab.down();
     io.out(`lab ${lab.prefix} removed (${removed.length} namespaces)\n`);
   }
