@@ -112,8 +112,10 @@ export interface ListenerTlsOptions {
   ticketKeys?: Buffer;
   sessionTimeoutSeconds?: number;
   /**
-   * Session tickets (default true): resumption on any worker. Node's TLS 1.3 server pays for
-   * sending them on every full handshake; false trades cross-worker resumption for handshake rate.
+   * Session tickets (default true): resumption on any worker. False: no resumption at all (no
+   * session cache either). TLS 1.3 clients still get two NewSessionTicket messages per full
+   * handshake, holding only a session ID (OpenSSL 3.0's stateful tickets, as from nginx with
+   * `ssl_session_tickets off`), so the saving is the session encryption into each ticket.
    */
   sessionTickets?: boolean;
 }
