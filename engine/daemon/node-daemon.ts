@@ -176,15 +176,17 @@ export async function startNodeDaemon(opts: NodeDaemonOptions): Promise<NodeDaem
     });
     // Registered last, so stopped first: no admin actions while the parts wind down.
     stops.add('admin', () => admin.close());
-    // Stopped before everything else: the peers take this node out of new flows while it still
-    // accepts, so no new connection meets a closed listener while they notice it is gone.
-    // Stopped before everything else, without waiting: the peers are told this node drains (they
-    // keep it out of new flows) while the election part resigns at once; the parts that accept
-    // clients stop only once the peers know.
-    stops.add('leave', () => {
-      for (const p of parts) p.leave?.();
+    // Stopped before everything else: the peers are told this node drains (they keep it out of
+    // new flows), then the election part resigns. In that order, the node that takes the role
+    // already keeps this one out of new flows; resigning first, a loaded machine let the new
+    // scheduler send new flows here until the notice arrived. A peer that does not answer
+    // holds the resignation for at most PEER_TIMEOUT_MS. The parts that accept clients stop a
+    // moment later, so no new connection meets a closed listener while the peers catch up.
+    stops.add('leave', async () => {
       draining = true;
-      peersKnow = tellPeers(true).then(() => new Promise((r) => setTimeout(r, LEAVE_SETTLE_MS)));
+      await tellPeers(true);
+      for (const p of parts) p.leave?.();
+      peersKnow = new Promise((r) => setTimeout(r, LEAVE_SETTLE_MS));
     });
     // A restarted node takes new flows again (or, drained by its config, tells so).
     void tellPeers(draining);

@@ -42,6 +42,8 @@ export class NsProcess {
   readonly pid: number;
   readonly exited: Promise<ExitStatus>;
   private text = '';
+  /** Characters printed and no longer kept (over `maxOutput`). */
+  private dropped = 0;
   private status: ExitStatus | undefined;
   private readonly listeners = new Set<() => void>();
 
@@ -55,7 +57,9 @@ export class NsProcess {
     running.add(this.child);
     const max = options.maxOutput ?? 1 << 20;
     const collect = (chunk: Buffer): void => {
-      this.text = (this.text + chunk.toString()).slice(-max);
+      const text = this.text + chunk.toString();
+      this.dropped += Math.max(text.length - max, 0);
+      this.text = text.slice(-max);
       for (const l of this.listeners) l();
     };
     this.child.stdout!.on('data', collect);
@@ -75,15 +79,29 @@ export class NsProcess {
     return this.text;
   }
 
+  /** How many characters the process has printed so far: a mark for `outputSince` and `waitFor`. */
+  get printed(): number {
+    return this.dropped + this.text.length;
+  }
+
+  /** What the process printed from the mark `from` on (as much of it as is kept). */
+  outputSince(from: number): string {
+    return this.text.slice(Math.max(from - this.dropped, 0));
+  }
+
   get exitStatus(): ExitStatus | undefined {
     return this.status;
   }
 
-  /** Resolves with the first match of `pattern` in the output; rejects if the process exits or time runs out. */
-  waitFor(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
+  /**
+   * Resolves with the first match of `pattern` in the output printed from `from` on (a `printed`
+   * mark: a line printed before an event must not stand for one after it); rejects if the process
+   * exits or time runs out.
+   */
+  waitFor(pattern: RegExp, timeoutMs = 10_000, from = 0): Promise<RegExpMatchArray> {
     return new Promise((resolve, reject) => {
       const check = (): void => {
-        const m = this.text.match(pattern);
+        const m = this.outputSince(from).match(pattern);
         if (m) return done(() => resolve(m));
         if (this.status) {
           return done(() => reject(new LbError('ERR_LAB_PROCESS_EXITED',

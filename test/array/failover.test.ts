@@ -11,9 +11,16 @@ t.test('connections held by the other nodes survive the loss of the scheduler', 
   const owners = held.owners;
   t.ok(owners.includes('lb2') && owners.includes('lb3'), `held connections on ${owners.join(' ')}`);
 
-  // SIGTERM: lb1 resigns at once, then lets its own connections finish within its grace period (10 s).
+  // SIGTERM: lb1 tells its peers it drains, resigns, then lets its own connections finish within its grace period (10 s).
+  // lb2 may have been the scheduler for a moment while the array started: only what it prints from now on counts.
+  const lb2 = a.nodes.lb2!;
+  const mark = lb2.printed;
   const stopped = a.nodes.lb1!.stop(15_000);
-  await a.nodes.lb2!.waitFor(/scheduler active/, 10_000);
+  await lb2.waitFor(/scheduler active/, 10_000, mark);
+  // lb1 tells its peers it drains, then resigns: the new scheduler never sends it a new flow.
+  const since = lb2.outputSince(mark);
+  const told = since.indexOf('node lb1 drains');
+  t.ok(told >= 0 && told < since.indexOf('scheduler active'), 'lb2 knew lb1 drains before it took the role');
   const { after, fresh } = await held.release();
   owners.forEach((owner, i) => {
     // lb1 drains before it goes: its own connections end with it, or finish on it while it winds
