@@ -8,6 +8,7 @@ import { startAdminServer, type AdminServer } from '../admin/server.js';
 import type { NodeStatus, PurgeRequest, ReloadResult, StatusSource } from '../admin/status.js';
 import { adminEndpoint, nodeById, vipAddresses, type Config, type NodeConfig } from '../config/index.js';
 import { logger } from '../log.js';
+import os from 'node:os';
 import { askNode } from '../cli/admin-client.js';
 import type { AdminState } from '../l7/admin-state.js';
 import { ConfigStore } from './config-store.js';
@@ -147,6 +148,7 @@ export async function startNodeDaemon(opts: NodeDaemonOptions): Promise<NodeDaem
 
   let applying: Promise<unknown> = Promise.resolve();
   store.on('config', (next, prev) => {
+    if (next.election.nice !== prev.election.nice) raiseMainThread(next.election.nice, log);
     applying = Promise.all(parts.map((p) => Promise.resolve().then(() => p.apply?.(next, prev)).catch((e: unknown) => {
       log.error({ part: p.name, err: e }, 'applying the new config failed');
     })));
@@ -191,6 +193,7 @@ export async function startNodeDaemon(opts: NodeDaemonOptions): Promise<NodeDaem
     // A restarted node takes new flows again (or, drained by its config, tells so).
     void tellPeers(draining);
     const uninstall = opts.signals === false ? () => {} : handleSignals({ reload: source.reload, stops, graceMs, exit: opts.exit });
+    raiseMainThread(store.current.election.nice, log);
     log.info({ node: node.id, parts: parts.map((p) => p.name), admin: admin.url }, 'node started');
     return {
       ...source, store, admin, metrics,
@@ -203,5 +206,18 @@ export async function startNodeDaemon(opts: NodeDaemonOptions): Promise<NodeDaem
     // A part that cannot start stops the ones already running.
     await stopAll();
     throw e;
+  }
+}
+
+/**
+ * Gives this thread (the main one: VRRP timers, node health, the admin endpoint) niceness `nice`.
+ * Linux sets it per thread, so the worker threads started before keep theirs. A daemon without
+ * the privilege to raise it says so once and runs on.
+ */
+function raiseMainThread(nice: number, log: Logger): void {
+  try {
+    os.setPriority(nice);
+  } catch (e) {
+    log.warn({ nice, err: (e as Error).message }, `could not set the main thread's niceness to ${nice}: VRRP adverts may go out late on a busy machine`);
   }
 }

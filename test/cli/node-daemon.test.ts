@@ -5,6 +5,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
 import type { NodeStatus, PurgeRequest } from '../../engine/admin/status.js';
 import type { Config } from '../../engine/config/index.js';
 import { startNodeDaemon, type NodePart, type PartContext } from '../../engine/daemon/node-daemon.js';
@@ -123,4 +125,40 @@ t.test('a part that cannot start stops the ones already started', async (t) => {
   const broken: NodePart = { name: 'broken', start: async () => { throw new Error('no interface'); }, stop: async () => {} };
   await t.rejects(startNodeDaemon({ configFile: file, nodeId: 'lb1', parts: [first, broken], signals: false }), { message: 'no interface' });
   t.same(order, ['first']);
+});
+
+/** The niceness of the calling thread (Linux: field 19 of its stat). */
+function threadNice(): number {
+  const stat = fs.readFileSync('/proc/thread-self/stat', 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+}
+
+t.test('the main thread, where the VRRP timers run, gets election.nice; a worker thread a part started keeps its own', async (t) => {
+  const before = threadNice();
+  t.teardown(() => os.setPriority(before));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lbarray-daemon-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'array.yaml');
+  const port = await freePort();
+  fs.writeFileSync(file, `${configText(port)}election: { nice: -3 }\n`);
+  // A part that starts a thread, as the L7 part starts its workers: the thread reports its niceness when asked.
+  let worker: Worker | undefined;
+  const part: NodePart = {
+    name: 'threads',
+    async start() {
+      worker = new Worker(`const { parentPort } = require('node:worker_threads'); const fs = require('node:fs');
+        parentPort.on('message', () => { const s = fs.readFileSync('/proc/thread-self/stat', 'utf8'); parentPort.postMessage(Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[16])); });`, { eval: true });
+    },
+    async stop() { await worker?.terminate(); },
+  };
+  const d = await startNodeDaemon({ configFile: file, nodeId: 'lb1', parts: [part], signals: false, graceMs: 500 });
+  t.teardown(() => d.stop());
+  const workerNice = async () => { worker!.postMessage(0); return (await once(worker!, 'message'))[0] as number; };
+  t.equal(threadNice(), -3, 'the main thread runs at niceness -3');
+  t.equal(await workerNice(), before, 'the worker thread keeps the niceness it started with');
+
+  fs.writeFileSync(file, `${configText(port)}election: { nice: -4 }\n`);
+  const reloaded = await fetch(`${d.admin.url}/reload`, { method: 'POST', headers: { authorization: 'Bearer daemon-token' } });
+  t.equal(reloaded.status, 200);
+  t.equal(threadNice(), -4, 'a reload sets the new niceness');
 });
