@@ -9,13 +9,28 @@ export function siblingEntry(base: string, name: string): URL {
 }
 
 /**
+ * Niceness every thread started from now on sets itself to first (undefined: the one it inherits).
+ * A thread inherits its creator's niceness, and the daemon raises its main thread's (election.nice):
+ * the workers it starts later (a reload, a respawn) keep the process's own.
+ */
+let workerNice: number | undefined;
+
+export function setWorkerNice(nice: number): void {
+  workerNice = nice;
+}
+
+/**
  * Starts `entry` with `workerData` (`transferList`: the MessagePorts it carries). Node 20 does not
  * carry `--import tsx` into workers, so a TypeScript worker registers tsx itself first: the one
  * transpiler of every process here, tests included (.taprc).
  */
 export function startWorker(entry: URL, workerData: unknown, transferList: TransferListItem[] = []): Worker {
-  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, { workerData, transferList });
+  const nice = workerNice === undefined ? '' : `require('node:os').setPriority(${workerNice}); `;
+  if (!entry.pathname.endsWith('.ts')) {
+    if (nice === '') return new Worker(entry, { workerData, transferList });
+    return new Worker(`${nice}import(${JSON.stringify(entry.href)});`, { eval: true, workerData, transferList });
+  }
   const tsx = import.meta.resolve('tsx/esm/api');
-  return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`,
+  return new Worker(`${nice}import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`,
     { eval: true, workerData, execArgv: [], transferList });
 }

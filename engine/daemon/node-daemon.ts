@@ -9,6 +9,7 @@ import type { NodeStatus, PurgeRequest, ReloadResult, StatusSource } from '../ad
 import { adminEndpoint, nodeById, vipAddresses, type Config, type NodeConfig } from '../config/index.js';
 import { logger } from '../log.js';
 import os from 'node:os';
+import { setWorkerNice } from '../worker-thread.js';
 import { askNode } from '../cli/admin-client.js';
 import type { AdminState } from '../l7/admin-state.js';
 import { ConfigStore } from './config-store.js';
@@ -209,13 +210,20 @@ export async function startNodeDaemon(opts: NodeDaemonOptions): Promise<NodeDaem
   }
 }
 
+/** The niceness the process started with, read before the main thread's is first set. */
+let ownNice: number | undefined;
+
 /**
  * Gives this thread (the main one: VRRP timers, node health, the admin endpoint) niceness `nice`.
- * Linux sets it per thread, so the worker threads started before keep theirs. A daemon without
- * the privilege to raise it says so once and runs on.
+ * Linux sets it per thread, so the worker threads started before keep theirs, and those started
+ * later set the process's own first. A daemon without the privilege to raise it says so and runs on.
  */
 function raiseMainThread(nice: number, log: Logger): void {
   try {
+    if (ownNice === undefined) {
+      ownNice = os.getPriority();
+      setWorkerNice(ownNice);
+    }
     os.setPriority(nice);
   } catch (e) {
     log.warn({ nice, err: (e as Error).message }, `could not set the main thread's niceness to ${nice}: VRRP adverts may go out late on a busy machine`);

@@ -11,8 +11,18 @@ import type { NodeStatus, PurgeRequest } from '../../engine/admin/status.js';
 import type { Config } from '../../engine/config/index.js';
 import { startNodeDaemon, type NodePart, type PartContext } from '../../engine/daemon/node-daemon.js';
 import { configureLogging } from '../../engine/log.js';
+import { startWorker } from '../../engine/worker-thread.js';
 
 configureLogging({ level: 'silent' });
+
+/** The niceness of the calling thread (Linux: field 19 of its stat). */
+function threadNice(): number {
+  const stat = fs.readFileSync('/proc/thread-self/stat', 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+}
+
+/** This process's niceness before any daemon here raised its main thread's. */
+const processNice = threadNice();
 
 async function freePort(): Promise<number> {
   const s = net.createServer();
@@ -127,12 +137,6 @@ t.test('a part that cannot start stops the ones already started', async (t) => {
   t.same(order, ['first']);
 });
 
-/** The niceness of the calling thread (Linux: field 19 of its stat). */
-function threadNice(): number {
-  const stat = fs.readFileSync('/proc/thread-self/stat', 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
-}
-
 t.test('the main thread, where the VRRP timers run, gets election.nice; a worker thread a part started keeps its own', async (t) => {
   const before = threadNice();
   t.teardown(() => os.setPriority(before));
@@ -161,4 +165,9 @@ t.test('the main thread, where the VRRP timers run, gets election.nice; a worker
   const reloaded = await fetch(`${d.admin.url}/reload`, { method: 'POST', headers: { authorization: 'Bearer daemon-token' } });
   t.equal(reloaded.status, 200);
   t.equal(threadNice(), -4, 'a reload sets the new niceness');
+
+  // A thread started now (a reload's new workers, a respawn) would inherit -4: startWorker sets the process's own.
+  const later = startWorker(new URL('./fixtures/nice-worker.ts', import.meta.url), null);
+  t.teardown(() => later.terminate());
+  t.equal((await once(later, 'message'))[0], processNice, 'a worker started after the raise runs at the niceness the process started with');
 });
