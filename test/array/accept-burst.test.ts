@@ -6,19 +6,11 @@
 // needs to accept them all are counted: a count, not a time, so a loaded machine cannot fail it.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import net from 'node:net';
 import { ACCEPT_SOCKETS, openServiceSockets } from '../../engine/l7/acceptors.js';
 import { L7Proxy } from '../../engine/l7/proxy.js';
+import { freePort } from '../l7/fixtures/backends.js';
 
 const BURST = 40;
-
-async function freePort(): Promise<number> {
-  const s = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => s.once('listening', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 // Opens `n` connections to the port, waits until every handshake is done, and exits: while it
 // runs (spawnSync) this process's event loop does not turn, so they all wait in accept queues.
