@@ -26,11 +26,8 @@ export function setWorkerNice(nice: number): void {
  */
 export function startWorker(entry: URL, workerData: unknown, transferList: TransferListItem[] = []): Worker {
   const nice = workerNice === undefined ? '' : `require('node:os').setPriority(${workerNice}); `;
-  if (!entry.pathname.endsWith('.ts')) {
-    if (nice === '') return new Worker(entry, { workerData, transferList });
-    return new Worker(`${nice}import(${JSON.stringify(entry.href)});`, { eval: true, workerData, transferList });
-  }
-  const tsx = import.meta.resolve('tsx/esm/api');
-  return new Worker(`${nice}import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`,
-    { eval: true, workerData, execArgv: [], transferList });
+  const load = entry.pathname.endsWith('.ts')
+    ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`
+    : `import(${JSON.stringify(entry.href)})`;
+  return new Worker(nice + load, { eval: true, workerData, execArgv: [], transferList });
 }
