@@ -78,8 +78,9 @@ export interface UrlEdit { start: number; end: number; text: string }
  * Finds the replacement of the raw URL `s[from, to)`: true when it is rewritten, with `out` set
  * to the span (offsets in `s`) of its head (surrounding whitespace, query and fragment excluded:
  * they stay byte for byte) and the escaped CDN URL, or for a plain path to an insertion of its
- * CDN base before it. A URL with another scheme (data:, mailto:...) is known to stay in place. The URL is read in place: `s` may be the
- * whole chunk of page it is in. `out` is the caller's, reused: no allocation per URL.
+ * CDN base before it. A URL with another scheme (data:, mailto:...) is known to stay in place.
+ * The URL is read in place: `s` may be the whole chunk of page it is in. `out` is the caller's,
+ * reused: no allocation per URL.
  * `entities`: the text is an attribute value (character references are decoded to read it).
  */
 export function rewriteUrlText(s: string, from: number, to: number, ctx: UrlContext, quoting: Quoting, entities: boolean, out: UrlEdit): boolean {

@@ -325,7 +325,7 @@ export const electionSchema = z.strictObject({
     .describe('VRRP advertisement interval; master-down interval is 3 × this plus skew.'),
   preempt: z.boolean().default(true).describe('A higher-priority node takes the scheduler role back when it returns.'),
   nice: intIn(-20, 19).default(-10)
-    .describe("Scheduling niceness of the daemon's main thread, where the VRRP timers run (keepalived's vrrp_priority): on a starved machine its adverts then go out on time. Set once the parts have started, so the worker threads keep theirs; without the privilege to raise it, the daemon says so and keeps its own."),
+    .describe("Scheduling niceness of the daemon's main thread, where the VRRP timers run (keepalived's vrrp_priority): on a starved machine its adverts then go out on time. Set once the parts have started, so the worker threads keep theirs (and those started later reset theirs); without the privilege to raise it, the daemon says so and keeps its own."),
 }).prefault({}).describe('Scheduler election (VRRPv3). Priorities are per node (`nodes[].priority`).');
 
 export const adminSchema = z.strictObject({

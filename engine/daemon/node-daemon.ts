@@ -2,13 +2,13 @@
 // and graceful stop, around the parts that do the work (L7 proxy, cluster/election + scheduler,
 // CDN cache). Each part plugs in through NodePart; the daemon answers the admin endpoint by
 // asking the parts, and applies a reloaded config by handing it to each part.
+import os from 'node:os';
 import type { Logger } from '../log.js';
 import { createMetrics, type Metrics } from '../admin/metrics.js';
 import { startAdminServer, type AdminServer } from '../admin/server.js';
 import type { NodeStatus, PurgeRequest, ReloadResult, StatusSource } from '../admin/status.js';
 import { adminEndpoint, nodeById, vipAddresses, type Config, type NodeConfig } from '../config/index.js';
 import { logger } from '../log.js';
-import os from 'node:os';
 import { setWorkerNice } from '../worker-thread.js';
 import { askNode } from '../cli/admin-client.js';
 import type { AdminState } from '../l7/admin-state.js';

@@ -25,7 +25,7 @@ export interface DemoOptions {
   streams?: number;
   /** Record the client's traffic with the VIP to a classic pcap file (engine/demo/capture.ts). */
   capture?: CaptureOptions;
-  /** Keep each node's log (every run of it, warnings and errors) in DIR/<node>.log. */
+  /** Keep each node's log (every run of it, at info: role changes, late VRRP timers) in DIR/<node>.log. */
   logDir?: string;
 }
 
