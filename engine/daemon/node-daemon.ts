@@ -219,12 +219,13 @@ let ownNice: number | undefined;
  * later set the process's own first. A daemon without the privilege to raise it says so and runs on.
  */
 function raiseMainThread(nice: number, log: Logger): void {
+  if (nice === 0 && ownNice === undefined) return; // 0: the niceness the daemon was started with
   try {
     if (ownNice === undefined) {
       ownNice = os.getPriority();
       setWorkerNice(ownNice);
     }
-    os.setPriority(nice);
+    os.setPriority(nice === 0 ? ownNice : nice);
   } catch (e) {
     log.warn({ nice, err: (e as Error).message }, `could not set the main thread's niceness to ${nice}: VRRP adverts may go out late on a busy machine`);
   }

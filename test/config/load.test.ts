@@ -49,7 +49,7 @@ t.test('defaults are filled in (minimal.yaml)', async (t) => {
     ['persistence.sessionIds.names', ['JSESSIONID', 'PHPSESSID', 'ASP.NET_SessionId']],
     ['persistence.hashGroups', 4096],
     ['healthChecks.nodes.interval', 100],
-    ['election', { vrid: 51, advertInterval: 100, preempt: true, nice: -10 }],
+    ['election', { vrid: 51, advertInterval: 100, preempt: true, nice: 0 }],
     ['admin.port', 9180],
     ['logging', { level: 'info', format: 'auto' }],
   ];
