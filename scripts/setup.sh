@@ -15,3 +15,6 @@ if [ -n "$missing" ]; then
   apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 npm ci --no-audit --no-fund
+# tap's runner picks the loaders for test processes from the plugins it was built with, before it
+# rebuilds for .taprc: build now, or a fresh install's first run loads test files through ts-node too.
+npx tap build >/dev/null
