@@ -7,7 +7,7 @@ import { startArray } from './fixtures/array-lab.js';
 
 t.test('a drained node keeps its connections and gets no new flows from the scheduler', async (t) => {
   const a = await startArray(t);
-  const held = await a.hold(a.lab.requireVip().v4, 12);
+  const held = await a.hold(a.lab.requireVip().v4, 24);
   t.ok(held.owners.includes('lb3'), `held connections on ${held.owners.join(' ')}`);
 
   const drain = (on: boolean) => a.lab.exec(a.lab.clients[0]!.name, ['curl', '-s', '-X', 'POST', '--max-time', '10',

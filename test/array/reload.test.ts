@@ -10,9 +10,9 @@ import { arrayConfig, startArray } from './fixtures/array-lab.js';
 
 t.test('a reload changes the pool while held connections keep working', async (t) => {
   const a = await startArray(t);
-  const held = await a.hold(a.lab.requireVip().v6, 12);
+  const held = await a.hold(a.lab.requireVip().v6, 24);
   const owners = held.owners;
-  t.equal(new Set(owners).size, 3, `12 held connections on all three nodes (${owners.join(' ')})`);
+  t.equal(new Set(owners).size, 3, `24 held connections on all three nodes (${owners.join(' ')})`);
 
   const be2 = a.lab.host('be2').v4!.split('/')[0]!;
   const next = arrayConfig(a.lab).split('\n').filter((l) => !l.includes(`address: ${be2},`))
