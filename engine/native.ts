@@ -20,6 +20,7 @@ export interface NativePortOptions {
   frameSize: number;
   retireMs: number;
   rxMode: 'blocks' | 'frames';
+  busyPollUs: number;
   txMode: 'ring' | 'sendmmsg';
   txFrameSize: number;
   txFrameCount: number;

@@ -4,7 +4,7 @@
 // the live forwarding benchmark (perf/forward.ts). Stops on SIGTERM/SIGINT or after --seconds and
 // prints one JSON line with the port counters (PACKET_STATISTICS included).
 //
-//   node --import tsx perf/forward-addon.ts --in eth0 --out eth1 --dst 02:0e:00:00:00:03 [--seconds N] [--vnet-hdr on|off] [--rx-mode blocks|frames]
+//   node --import tsx perf/forward-addon.ts --in eth0 --out eth1 --dst 02:0e:00:00:00:03 [--seconds N] [--vnet-hdr on|off] [--rx-mode blocks|frames] [--busy-poll US]
 import { parseArgs } from 'node:util';
 import { PacketPort } from '../engine/ring/index.js';
 
@@ -22,6 +22,8 @@ const { values } = parseArgs({
     'vnet-hdr': { type: 'string' },
     // blocks (TPACKET_V3, the default) or frames (TPACKET_V2: the latency mode).
     'rx-mode': { type: 'string', default: 'blocks' },
+    // Microseconds the ring is watched before the thread sleeps (the addon's busyPollUs).
+    'busy-poll': { type: 'string', default: '0' },
   },
 });
 if (!values.in || !values.out || !values.dst) {
@@ -32,7 +34,8 @@ if (!values.in || !values.out || !values.dst) {
 const batch = Number(values.batch);
 const vnetHdr = values['vnet-hdr'] === undefined ? undefined : values['vnet-hdr'] === 'on';
 const rxMode = values['rx-mode'] === 'frames' ? 'frames' : 'blocks';
-const rx = PacketPort.open({ interface: values.in, batchSize: batch, blockSize: Number(values['block-size']), blockCount: Number(values.blocks), vnetHdr, rxMode });
+const rx = PacketPort.open({ interface: values.in, batchSize: batch, blockSize: Number(values['block-size']), blockCount: Number(values.blocks), vnetHdr, rxMode,
+  busyPollUs: Number(values['busy-poll']) });
 const tx = PacketPort.open({ interface: values.out, batchSize: batch, vnetHdr });
 rx.setNextHops([{ port: tx, dstMac: values.dst }]);
 const decisions = new Int32Array(batch);

@@ -4,10 +4,12 @@
 //
 // Forwarders, alternating round by round:
 //   c      — perf/c/fwd.c, the minimal TPACKET_V3 forwarder (the baseline); c-frames: the same
-//            with a TPACKET_V2 ring (fwd -2), the baseline of the addon's frames RX mode
+//            with a TPACKET_V2 ring (fwd -2), the baseline of the addon's frames RX mode; c-busy:
+//            that one busy polling (fwd -2 -p 200)
 //   addon  — perf/forward-addon.ts: TypeScript fills the decisions, the addon rewrites and sends
 //            (addon: its default, the virtio-net header; addon-csum: checksums done in C++;
-//            addon-frames: the TPACKET_V2 frames RX ring, the latency mode)
+//            addon-frames: the TPACKET_V2 frames RX ring, the latency mode; addon-busy: that
+//            ring watched 200 µs before the thread sleeps, busyPollUs)
 //   kernel — a Linux bridge in mid (the kernel forwarding on its own), optional
 //
 // CPUs (DESIGN.md): the forwarder runs on CPU 1; the generator and the softirq that fills the
@@ -25,7 +27,7 @@
 // scheduler does (DESIGN.md): its IP layer does no work on them. Not for the kernel bridge, which
 // needs them.
 //
-//   node --import tsx perf/forward.ts [--rounds 5] [--seconds 2] [--rate 0] [--variants c,c-frames,addon,addon-csum,addon-frames,kernel] [--batch 256]
+//   node --import tsx perf/forward.ts [--rounds 5] [--seconds 2] [--rate 0] [--variants c,c-frames,c-busy,addon,addon-csum,addon-frames,addon-busy,kernel] [--batch 256]
 //     [--latency-rounds 3] [--latency-rate PPS] [--out perf/results]
 // or from a harness: runForwardBenchmark({ rounds, seconds, ... }).
 import fs from 'node:fs/promises';
@@ -42,7 +44,7 @@ import { figures } from './plots.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-export type VariantName = 'c' | 'c-frames' | 'addon' | 'addon-csum' | 'addon-frames' | 'kernel';
+export type VariantName = 'c' | 'c-frames' | 'c-busy' | 'addon' | 'addon-csum' | 'addon-frames' | 'addon-busy' | 'kernel';
 
 export interface ForwardBenchmarkOptions {
   rounds?: number;
@@ -134,7 +136,7 @@ export async function runForwardBenchmark(options: ForwardBenchmarkOptions = {})
   const rounds = options.rounds ?? 5;
   const seconds = options.seconds ?? 2;
   const rate = options.rate ?? 0;
-  const wanted = options.variants ?? ['c', 'c-frames', 'addon', 'addon-csum', 'addon-frames', 'kernel'];
+  const wanted = options.variants ?? ['c', 'c-frames', 'c-busy', 'addon', 'addon-csum', 'addon-frames', 'addon-busy', 'kernel'];
   const batch = String(options.batch ?? 256);
   const log = options.log ?? console.log;
   const pinned = os.cpus().length >= 2;
@@ -150,6 +152,7 @@ export async function runForwardBenchmark(options: ForwardBenchmarkOptions = {})
     ...([
       ['c', 'C TPACKET_V3 forwarder (baseline)', []],
       ['c-frames', 'C TPACKET_V2 forwarder (baseline of the frames RX mode)', ['-2']],
+      ['c-busy', 'C TPACKET_V2 forwarder, busy polling 200 µs (baseline of the busy-poll mode)', ['-2', '-p', '200']],
     ] as const).map(([name, label, extra]): Variant => ({
       name,
       label,
@@ -160,6 +163,7 @@ export async function runForwardBenchmark(options: ForwardBenchmarkOptions = {})
       ['addon', 'addon forwarder, virtio-net header (addon default)', []],
       ['addon-csum', 'addon forwarder, checksums in C++ (no vnet header)', ['--vnet-hdr', 'off']],
       ['addon-frames', 'addon forwarder, TPACKET_V2 frames RX ring (latency mode)', ['--rx-mode', 'frames']],
+      ['addon-busy', 'addon forwarder, frames RX ring, busy polling 200 µs', ['--rx-mode', 'frames', '--busy-poll', '200']],
     ] as const).map(([name, label, extra]): Variant => ({
       name,
       label,
@@ -318,11 +322,13 @@ export async function runForwardBenchmark(options: ForwardBenchmarkOptions = {})
       return x && y ? [f(x) / f(y)] : [];
     }));
   // Each addon variant against the C forwarder with the same RX ring kind.
-  for (const [addon, c] of [['addon', 'c'], ['addon-csum', 'c'], ['addon-frames', 'c-frames']] as const) {
+  const baseNames: Record<string, string> = { c: 'C baseline', 'c-frames': 'C frames baseline', 'c-busy': 'C busy-poll baseline' };
+  for (const [addon, c] of [['addon', 'c'], ['addon-csum', 'c'], ['addon-frames', 'c-frames'], ['addon-busy', 'c-busy']] as const) {
     if (!wanted.includes(c) || !wanted.includes(addon)) continue;
-    const base = c === 'c' ? 'C baseline' : 'C frames baseline';
+    const base = baseNames[c]!;
     ratios[`${addon} / ${base}, forwarded pps`] = perRound(addon, c, (x, y) => x.pps / y.pps);
-    ratios[`${base} / ${addon}, CPU per frame (capacity ratio)`] = perRound(c, addon, (x, y) => x.cpuNsPerFrame / y.cpuNsPerFrame);
+    // A busy-polling forwarder spends its idle time spinning: its CPU per frame says nothing.
+    if (c !== 'c-busy') ratios[`${base} / ${addon}, CPU per frame (capacity ratio)`] = perRound(c, addon, (x, y) => x.cpuNsPerFrame / y.cpuNsPerFrame);
     if (latencyRounds > 0) {
       ratios[`${addon} / ${base}, latency p50 at half load`] = latencyPerRound(addon, c, (x) => x.p50us);
       ratios[`${addon} / ${base}, latency p99 at half load`] = latencyPerRound(addon, c, (x) => x.p99us);
@@ -358,7 +364,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
       rounds: { type: 'string', default: '5' },
       seconds: { type: 'string', default: '2' },
       rate: { type: 'string', default: '0' },
-      variants: { type: 'string', default: 'c,c-frames,addon,addon-csum,addon-frames,kernel' },
+      variants: { type: 'string', default: 'c,c-frames,c-busy,addon,addon-csum,addon-frames,addon-busy,kernel' },
       batch: { type: 'string', default: '256' },
       'latency-rounds': { type: 'string', default: '3' },
       'latency-rate': { type: 'string' },

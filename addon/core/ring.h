@@ -49,6 +49,10 @@ struct RingOptions {
   uint32_t tx_frame_size = 2048;
   uint32_t tx_frame_count = 1024;
   uint32_t batch_size = 256;         // most frames per receive() (the TX batch holds at least 1024)
+  // Before sleeping in poll() for frames, watch the ring for up to this long (0: sleep at once).
+  // A sleeping reader's wakeup (an IPI, a context switch) is most of a frame's forwarding
+  // latency; a spinning one sees it at once, for a core kept busy.
+  uint32_t busy_poll_us = 0;
   bool qdisc_bypass = true;
   bool ignore_outgoing = true;
   bool tx_only = false;              // no RX ring, no tap on the interface: the port only sends
@@ -133,6 +137,8 @@ class PacketRing {
   size_t receive_blocks(RxFrame* out, size_t max, int timeout_ms);
   size_t receive_frames(RxFrame* out, size_t max, int timeout_ms);
   uint8_t* slot_address(uint32_t slot) const;
+  // Waits until *status has TP_STATUS_USER: spins up to busy_poll_us, then polls up to timeout_ms.
+  void wait_user(const uint32_t* status, int timeout_ms);
   bool enqueue_ring(const uint8_t* data, size_t len, const virtio_net_hdr* vnet);
   bool enqueue_msg(const uint8_t* data, size_t len, const virtio_net_hdr* vnet);
   void flush_ring();

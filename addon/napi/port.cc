@@ -87,6 +87,7 @@ class PortWrap : public Napi::ObjectWrap<PortWrap> {
     o->tx_frame_size = num("txFrameSize", o->tx_frame_size);
     o->tx_frame_count = num("txFrameCount", o->tx_frame_count);
     o->batch_size = num("batchSize", o->batch_size);
+    o->busy_poll_us = num("busyPollUs", o->busy_poll_us);
     o->qdisc_bypass = flag("qdiscBypass", o->qdisc_bypass);
     o->ignore_outgoing = flag("ignoreOutgoing", o->ignore_outgoing);
     o->vnet_hdr = flag("vnetHdr", o->vnet_hdr);

@@ -137,6 +137,9 @@ export const schedulerSchema = z.strictObject({
     rxMode: z.enum(['blocks', 'frames']).default('blocks')
       .describe('blocks: TPACKET_V3, one wakeup per block, least CPU per frame, but at low rates a frame waits up to 1 ms for its block to retire. '
         + 'frames: TPACKET_V2, each frame handed over at once (the latency mode); a frame longer than frameSize is dropped, so use 65536 where clients send GSO super-frames.'),
+    busyPollUs: intIn(0, 1_000_000).default(0)
+      .describe('Microseconds a forwarding thread watches its ring for frames before it sleeps (0: sleeps at once). '
+        + 'With rxMode frames, this takes the thread\'s wakeup out of each frame\'s latency, and keeps a core busy for each forwarding thread while traffic flows.'),
   }).prefault({}).describe('AF_PACKET ring sizes, per worker.'),
   workers: intIn(1, 64).default(1).describe('Forwarding threads (one ring each, in a PACKET_FANOUT hash group).'),
   flowSync: z.strictObject({

@@ -32,7 +32,7 @@ export interface ForwarderData {
   index: number;
   iface: string;
   fanoutGroup: number;
-  ring: { blockSize: number; blockCount: number; frameSize: number; rxMode: 'blocks' | 'frames' };
+  ring: { blockSize: number; blockCount: number; frameSize: number; rxMode: 'blocks' | 'frames'; busyPollUs: number };
   /** TablePublisher.buffer (the reader slot comes with each session, in CONTROL_READER). */
   table: SharedArrayBuffer;
   services: ServiceSpec[];

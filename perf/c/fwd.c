@@ -3,11 +3,12 @@
  * (TP_STATUS_CSUMNOTREADY), write the destination and source MAC in place, queue it; one sendmmsg
  * per batch on OUT (PACKET_QDISC_BYPASS) straight from the ring, then the block goes back to the
  * kernel. With -2, a TPACKET_V2 ring instead (one 2048-byte slot per frame, each taken as soon as
- * the kernel wrote it: the baseline of the addon's frames RX mode). Runs until SIGTERM/SIGINT or
+ * the kernel wrote it: the baseline of the addon's frames RX mode). With -p US, it watches the ring
+ * for up to US microseconds before it sleeps in poll() (busy polling, as the addon's busyPollUs). Runs until SIGTERM/SIGINT or
  * -t SECONDS; prints one JSON line with its counters and the kernel's PACKET_STATISTICS (received,
  * ring drops, frozen queue).
  *
- *   fwd -i IN -o OUT -d DSTMAC [-s SRCMAC] [-B BLOCK_BYTES] [-N BLOCKS] [-b BATCH] [-R RETIRE_MS] [-t SECONDS] [-2]
+ *   fwd -i IN -o OUT -d DSTMAC [-s SRCMAC] [-B BLOCK_BYTES] [-N BLOCKS] [-b BATCH] [-R RETIRE_MS] [-t SECONDS] [-2] [-p BUSY_POLL_US]
  */
 #define _GNU_SOURCE
 #include "common.h"
@@ -20,8 +21,24 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define USAGE "fwd -i IN -o OUT -d DSTMAC [-s SRCMAC] [-B BLOCK_BYTES] [-N BLOCKS] [-b BATCH] [-R RETIRE_MS] [-t SECONDS] [-2]"
+#define USAGE "fwd -i IN -o OUT -d DSTMAC [-s SRCMAC] [-B BLOCK_BYTES] [-N BLOCKS] [-b BATCH] [-R RETIRE_MS] [-t SECONDS] [-2] [-p BUSY_POLL_US]"
 #define MAX_BATCH 1024
+
+/* Waits for the kernel to hand *status over: watches it up to busy_us (the addon's busyPollUs), then sleeps in poll(). */
+static void wait_user(const uint32_t *status, struct pollfd *pfd, long busy_us) {
+  if (busy_us > 0) {
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do {
+      for (int i = 0; i < 64; i++) {
+        if (__atomic_load_n(status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) return;
+        __builtin_ia32_pause();
+      }
+      clock_gettime(CLOCK_MONOTONIC, &t);
+    } while ((t.tv_sec - t0.tv_sec) * 1000000L + (t.tv_nsec - t0.tv_nsec) / 1000 < busy_us);
+  }
+  poll(pfd, 1, 100);
+}
 
 static volatile sig_atomic_t stopping = 0;
 static void on_signal(int sig) {
@@ -92,10 +109,10 @@ static void prepare(uint8_t *frame, uint32_t len, uint32_t status, const uint8_t
 
 int main(int argc, char **argv) {
   const char *in_name = NULL, *out_name = NULL, *dst_text = NULL, *src_text = NULL;
-  long block_size = 256 * 1024, blocks = 64, batch = 256, retire_ms = 1;
+  long block_size = 256 * 1024, blocks = 64, batch = 256, retire_ms = 1, busy_us = 0;
   double seconds = 0;
   int opt, frames_mode = 0;
-  while ((opt = getopt(argc, argv, "i:o:d:s:B:N:b:R:t:2")) != -1) {
+  while ((opt = getopt(argc, argv, "i:o:d:s:B:N:b:R:t:2p:")) != -1) {
     switch (opt) {
       case 'i': in_name = optarg; break;
       case 'o': out_name = optarg; break;
@@ -107,6 +124,7 @@ int main(int argc, char **argv) {
       case 'R': retire_ms = atol(optarg); break;
       case 't': seconds = atof(optarg); break;
       case '2': frames_mode = 1; break;
+      case 'p': busy_us = atol(optarg); break;
       default: usage_error(USAGE, "unknown option");
     }
   }
@@ -169,7 +187,7 @@ int main(int argc, char **argv) {
       current = (current + 1) % slots;
     }
     if (n == 0) {
-      poll(&pfd, 1, 100);
+      wait_user(&h->tp_status, &pfd, busy_us);
       continue;
     }
     send_batch(tx, n);
@@ -182,7 +200,7 @@ int main(int argc, char **argv) {
   while (!frames_mode && !stopping && (seconds <= 0 || now_seconds() - start < seconds)) {
     struct tpacket_block_desc *block = (struct tpacket_block_desc *)(ring + (size_t)current * (size_t)block_size);
     if ((__atomic_load_n(&block->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) == 0) {
-      poll(&pfd, 1, 100);
+      wait_user(&block->hdr.bh1.block_status, &pfd, busy_us);
       continue;
     }
     unsigned n = block->hdr.bh1.num_pkts, queued = 0;

@@ -56,6 +56,7 @@ t.test('open errors carry stable codes', async (t) => {
     { name: 'unknown TX mode', opts: { interface: 'lo', txMode: 'fast' as 'ring' }, code: 'ERR_INVALID_ARG' },
     { name: 'fanout group out of range', opts: { interface: 'lo', fanout: { group: 70000 } }, code: 'ERR_INVALID_ARG' },
     { name: 'unknown RX mode', opts: { interface: 'lo', rxMode: 'fast' as 'frames' }, code: 'ERR_INVALID_ARG' },
+    { name: 'negative busy-poll time', opts: { interface: 'lo', busyPollUs: -1 }, code: 'ERR_INVALID_ARG' },
     { name: 'TX ring with the frames RX mode', opts: { interface: 'lo', netns: ns, rxMode: 'frames', txMode: 'ring' }, code: 'ERR_INVALID_ARG' },
   ];
   for (const c of cases) t.throws(() => PacketPort.open(c.opts), { code: c.code, name: 'LbError' }, c.name);
@@ -125,6 +126,52 @@ t.test('frames RX mode: each frame is handed over at once, slots are reused, lon
     for (let i = 0; i < n; i++) if (udpTo(9008)(small.frame(i))) flagged = small.flags(i) & FrameFlag.TRUNCATED;
   }
   t.equal(flagged, FrameFlag.TRUNCATED, 'flagged TRUNCATED');
+});
+
+t.test('busy polling: receive() watches the ring before it sleeps, and hands over a frame that arrives meanwhile', async (t) => {
+  // A pair of its own without IPv6, so no DAD or MLD frame of the kernel's ends a wait early.
+  inNs(ns, 'ip', 'link', 'add', 'vbusy0', 'type', 'veth', 'peer', 'name', 'vbusy1');
+  for (const dev of ['vbusy0', 'vbusy1']) {
+    inNs(ns, 'sysctl', '-q', '-w', `net.ipv6.conf.${dev}.disable_ipv6=1`);
+    inNs(ns, 'ip', 'link', 'set', dev, 'up');
+  }
+  const ringOf = (busyPollUs: number) => open({ interface: 'vbusy1', rxMode: 'frames', blockSize: 64 * 1024, blockCount: 2, busyPollUs });
+  const timed = (port: PacketPort) => {
+    const cpu = process.cpuUsage();
+    const start = performance.now();
+    const n = port.receive(port.batchSize, 1);
+    const used = process.cpuUsage(cpu);
+    return { n, wallMs: performance.now() - start, cpuMs: (used.user + used.system) / 1000 };
+  };
+
+  const asleep = timed(ringOf(0));
+  t.equal(asleep.n, 0, 'without busy polling, an empty ring: nothing');
+  t.ok(asleep.wallMs < 150, `after the 1 ms timeout (${asleep.wallMs.toFixed(1)} ms)`);
+
+  const busy = ringOf(200_000);
+  const empty = timed(busy);
+  t.equal(empty.n, 0, 'with 200 ms of busy polling, an empty ring: nothing');
+  t.ok(empty.wallMs >= 190, `after the busy-poll window (${empty.wallMs.toFixed(1)} ms)`);
+  // Spinning, not sleeping: the thread used the CPU for a good part of the window (the share a
+  // loaded machine leaves it varies; a sleeping thread uses none).
+  t.ok(empty.cpuMs >= 0.25 * empty.wallMs, `on the CPU: ${empty.cpuMs.toFixed(1)} ms of ${empty.wallMs.toFixed(1)} ms`);
+
+  // A frame sent from another process while this thread spins is handed over when it arrives,
+  // well before the window ends.
+  const long = ringOf(1_000_000);
+  const frame = udpIpv4Frame({ dstMac: macOf(ns, 'vbusy1'), srcMac: macOf(ns, 'vbusy0'), srcIp: [198, 18, 0, 1], dstIp: [198, 18, 0, 2],
+    srcPort: 1, dstPort: 9010, payload: new Uint8Array(32).fill(3) });
+  const sender = spawn(process.execPath, ['--import', 'tsx', fixture('send-later.ts'), ns, 'vbusy0', '300', Buffer.from(frame).toString('hex')],
+    { env: childEnv(), stdio: ['ignore', 'pipe', 'inherit'] });
+  t.teardown(() => { sender.kill(); });
+  await new Promise<void>((resolve, reject) => {
+    sender.stdout.on('data', (d: Buffer) => { if (d.toString().includes('ready')) resolve(); });
+    sender.on('exit', (code) => reject(new Error(`the sender exited (${code}) before it was ready`)));
+  });
+  const got = timed(long);
+  t.equal(got.n, 1, 'the frame was handed over');
+  t.same(long.frame(0), frame, 'byte for byte');
+  t.ok(got.wallMs < 1000, `when it arrived, before the 1 s window's end (${got.wallMs.toFixed(1)} ms)`);
 });
 
 t.test('a TX-only port sends without an RX ring or a tap', async (t) => {
