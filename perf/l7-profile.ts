@@ -7,6 +7,13 @@
 // connections, in two runs; (I(M) - I(N)) / (M - N) leaves start-up out. Warm tsx's cache first.
 //   valgrind --tool=callgrind --callgrind-out-file=OUT node --predictable --import tsx perf/l7-profile.ts 18446 BACKEND 0 cert.pem key.pem full &
 //   node --import tsx perf/l7-tls-client.ts 18446 N && kill %1
+// Instructions per keep-alive request (plain HTTP), in one run: perf/l7-keepalive-client.ts
+// serves the back-end, sends W warm-up requests, has callgrind dump its counts, sends N more and
+// dumps again, so OUT.2 holds those N requests alone (its "summary:" line / N).
+//   valgrind --tool=callgrind --callgrind-out-file=OUT node --predictable --import tsx perf/l7-profile.ts 18461 18462 0 &
+//   node --import tsx perf/l7-keepalive-client.ts 18461 18462 2000 4000 wrk $! && kill %1
+// `browser` instead of `wrk` sends a browser's dozen request fields. Repeat runs agree within 1 %.
+// With --perf-basic-prof, /tmp/perf-PID.map names the JIT code addresses callgrind shows.
 import fs from 'node:fs';
 import { L7Proxy } from '../engine/l7/proxy.js';
 
