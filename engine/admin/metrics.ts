@@ -28,7 +28,7 @@ export function createMetrics(opts: MetricsOptions = {}) {
       labelNames: ['target'] as const, registers,
     }),
     drops: new Counter({
-      name: 'lbarray_scheduler_drops_total', help: 'Packets the scheduler dropped, by reason (malformed, not_ip, not_vip_resolution, not_vip, not_service, icmp_not_steerable, no_node; ring_full: the forwarding ring was full; tx_refused: decided for a node, refused by the kernel on sending; echo_rate: a ping of a VIP over the reply budget of 1000 a second per forwarding thread).',
+      name: 'lbarray_scheduler_drops_total', help: 'Packets the scheduler dropped, by reason (malformed, not_ip, not_vip_resolution, not_vip, not_service, icmp_not_steerable, no_node; truncated: longer than a slot of the frames-mode ring, scheduler.ring.frameSize; ring_full: the forwarding ring was full; tx_refused: decided for a node, refused by the kernel on sending; echo_rate: a ping of a VIP over the reply budget of 1000 a second per forwarding thread).',
       labelNames: ['reason'] as const, registers,
     }),
     flows: new Gauge({ name: 'lbarray_scheduler_flows', help: 'Flows tracked in the flow table.', registers }),

@@ -17,6 +17,8 @@ export const DropReason = {
   ICMP_NOT_STEERABLE: 5,
   /** Every node is down or draining. */
   NO_NODE: 6,
+  /** Longer than its slot of the frames-mode RX ring (scheduler.ring.frameSize): only its head arrived. */
+  TRUNCATED: 7,
 } as const;
 export const DROP_REASON_NAMES = Object.keys(DropReason) as Array<keyof typeof DropReason>;
 /** Slots of SchedulerCounters.events. */

@@ -52,6 +52,10 @@ const D_LENGTH = DESC_LENGTH;
 const D_FLAGS = DESC_FLAGS;
 const D_VLAN = DESC_VLAN;
 const VLAN_VALID = FrameFlag.VLAN_VALID;
+const CUT = FrameFlag.TRUNCATED;
+// The length decideDescriptors gives a frame its ring slot cut short: too short for any shape, so
+// only decide() sees it, and counts it apart from the malformed.
+const CUT_LENGTH = -1;
 const KEY_WORDS = FLOW_KEY_WORDS;
 
 export class Decider {
@@ -84,9 +88,10 @@ export class Decider {
     const lengths = this.stagedLengths;
     const tags = this.stagedTags;
     for (let i = 0, d = 0; i < count; i++, d += stride) {
+      const flags = desc[d + D_FLAGS];
       offsets[i] = desc[d + D_OFFSET];
-      lengths[i] = desc[d + D_LENGTH];
-      tags[i] = (desc[d + D_FLAGS] & VLAN_VALID) !== 0 ? desc[d + D_VLAN] : 0;
+      lengths[i] = (flags & CUT) === 0 ? desc[d + D_LENGTH] : CUT_LENGTH;
+      tags[i] = (flags & VLAN_VALID) !== 0 ? desc[d + D_VLAN] : 0;
     }
     this.decideStaged(ring, offsets, lengths, tags, count, out, now);
   }
@@ -129,7 +134,7 @@ export class Decider {
   decide(buf: Uint8Array, off: number, len: number, now: number, stripped = 0): number {
     const dv = this.viewFor(buf);
     const end = off + len;
-    if (len < 14 || end > buf.length) return this.drop(DropReason.MALFORMED);
+    if (len < 14 || end > buf.length) return this.drop(len === CUT_LENGTH ? DropReason.TRUNCATED : DropReason.MALFORMED);
     let p = off + 12;
     let type = dv.getUint16(p);
     p += 2;

@@ -34,7 +34,7 @@
 namespace {
 
 constexpr int kDrop = -1, kConsumed = -2;
-enum Reason { MALFORMED, NOT_IP, NOT_VIP_RESOLUTION, NOT_VIP, NOT_SERVICE, ICMP_NOT_STEERABLE, NO_NODE, REASONS };
+enum Reason { MALFORMED, NOT_IP, NOT_VIP_RESOLUTION, NOT_VIP, NOT_SERVICE, ICMP_NOT_STEERABLE, NO_NODE, TRUNCATED, REASONS };  // TRUNCATED: ring frames only
 enum Cls : uint32_t { EMPTY = 0, EMBRYONIC = 1, ESTABLISHED = 2 };
 constexpr uint32_t kKindV6 = 1u << 8, kKindFrag = 1u << 9;
 constexpr int kWays = 8, kKeyWords = 10, kEntryWords = 16;

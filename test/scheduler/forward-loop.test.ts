@@ -11,7 +11,7 @@ import { runForwardLoop } from '../../engine/scheduler/forward-loop.js';
 import { Decider } from '../../engine/scheduler/decide.js';
 import { FlowRouter } from '../../engine/scheduler/flow-router.js';
 import { FlowTable } from '../../engine/scheduler/flow-table.js';
-import { SchedulerCounters } from '../../engine/scheduler/counters.js';
+import { DropReason, dropsByReason, SchedulerCounters } from '../../engine/scheduler/counters.js';
 import { ServiceSet } from '../../engine/scheduler/service-set.js';
 import { buildMaglevTable, MAGLEV_MIN_SIZE } from '../../engine/scheduler/maglev.js';
 import { inNs, macOf, privateNetns, vethPair } from '../addon/fixtures/netns.js';
@@ -174,4 +174,37 @@ t.test('the loop counts the frames the kernel refused to send', async (t) => {
   t.equal(out.stats().txFrames, 30, 'the 30 short ones left');
   t.equal(counters.txRefused, 20, 'the 20 long ones are counted as refused');
   t.equal(counters.snapshot(nodes).txRefused, 20, 'the snapshot (status, metrics) has them');
+});
+
+// In the frames mode a frame longer than its ring slot arrives cut: sending it on would send a
+// corrupt frame, so it is dropped, and counted apart from malformed frames (TRUNCATED): what the
+// operator sees when frameSize is too small for the frames clients send.
+t.test('the loop counts the frames longer than their ring slot (frames mode)', async (t) => {
+  const ns = privateNetns(t, 'trunc');
+  vethPair(ns, 'cl', 'sch');
+  vethPair(ns, 'out0', 'out1');
+  const port = PacketPort.open({ interface: 'sch', netns: ns, rxMode: 'frames', frameSize: 512, blockSize: 64 * 1024, blockCount: 4 });
+  t.teardown(() => port.close());
+  const out = PacketPort.open({ interface: 'out0', netns: ns, txOnly: true });
+  t.teardown(() => out.close());
+  const client = PacketPort.open({ interface: 'cl', netns: ns });
+  t.teardown(() => client.close());
+  const { counters, reader, decider } = await loopParts();
+  const dst = macOf(ns, 'sch').split(':').map((h) => parseInt(h, 16));
+  const frames = Array.from({ length: 40 }, (_, i) => {
+    const f = ether(IPV4, ip4(`198.18.1.${1 + i}`, VIP, tcp(31000 + i, 80, 0x10, new Array(i < 15 ? 1000 : 100).fill(1))));
+    f.set(dst, 0);
+    return f;
+  });
+  for (const f of frames) client.send(f);
+  await new Promise((r) => setTimeout(r, 100));
+  const stop = new Int32Array(new SharedArrayBuffer(4));
+  new Worker(`const s = new Int32Array(require('node:worker_threads').workerData); setTimeout(() => Atomics.store(s, 0, 1), 300);`,
+    { eval: true, workerData: stop.buffer });
+  runForwardLoop({ port, reader, decider, hops: macs.map((dstMac) => ({ port: out, dstMac })), stop, timeoutMs: 5 });
+  t.equal(counters.nodePackets.reduce((a, b) => a + b, 0), 25, 'the 25 that fit their slot were forwarded');
+  t.equal(out.stats().txFrames, 25, 'and sent');
+  t.equal(counters.drops[DropReason.TRUNCATED], 15, 'the 15 longer than a slot are counted as TRUNCATED');
+  t.equal(counters.drops[DropReason.MALFORMED], 0, 'not as malformed');
+  t.match(dropsByReason(counters.snapshot(nodes)), { truncated: 15 }, 'the metrics label: truncated');
 });
