@@ -33,6 +33,9 @@ export interface LatencySummary {
   p999us: Summary;
   /** Share of stamped frames that never reached the sink. */
   lostShare: Summary;
+  /** Per round, this path's p50 and p99 less the wire's (no forwarder) in the same round: the latency the forwarder adds. */
+  addedP50us?: Summary;
+  addedP99us?: Summary;
 }
 
 export function latencyMarkdown(rows: readonly LatencySummary[]): string {
@@ -40,9 +43,10 @@ export function latencyMarkdown(rows: readonly LatencySummary[]): string {
   return [
     `One-way latency generator → sink at ${fmt(rows[0]!.rate / 1000)} kpps (half load), µs:`,
     '',
-    '| forwarder | p50 (median) | p99 (min / **median** / max) | p99.9 (median) | lost (median) |',
-    '| --- | --- | --- | --- | --- |',
-    ...rows.map((r) => `| ${r.label} | ${fmt(r.p50us.median, 1)} | ${triple(r.p99us, 1, 1)} | ${fmt(r.p999us.median, 1)} | ${fmt(r.lostShare.median * 100, 2)} % |`),
+    '| forwarder | p50 (median) | p99 (min / **median** / max) | p99.9 (median) | lost (median) | added p50 (median) | added p99 (min / **median** / max) |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.map((r) => `| ${r.label} | ${fmt(r.p50us.median, 1)} | ${triple(r.p99us, 1, 1)} | ${fmt(r.p999us.median, 1)} | ${fmt(r.lostShare.median * 100, 2)} % | `
+      + `${r.addedP50us ? fmt(r.addedP50us.median, 1) : '–'} | ${r.addedP99us ? triple(r.addedP99us, 1, 1) : '–'} |`),
     '',
   ].join('\n');
 }

@@ -11,6 +11,8 @@
 //            addon-frames: the TPACKET_V2 frames RX ring, the latency mode; addon-busy: that
 //            ring watched 200 µs before the thread sleeps, busyPollUs)
 //   kernel — a Linux bridge in mid (the kernel forwarding on its own), optional
+//   wire   — no forwarder: a veth straight from a to b, latency rounds only. Each forwarder's
+//            latency minus the wire's in the same round is the latency it adds.
 //
 // CPUs (DESIGN.md): the forwarder runs on CPU 1; the generator and the softirq that fills the
 // forwarder's ring (it runs on the sender's CPU) on CPU 0. The sink's receive work (an L2 drop)
@@ -44,7 +46,7 @@ import { figures } from './plots.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-export type VariantName = 'c' | 'c-frames' | 'c-busy' | 'addon' | 'addon-csum' | 'addon-frames' | 'addon-busy' | 'kernel';
+export type VariantName = 'c' | 'c-frames' | 'c-busy' | 'addon' | 'addon-csum' | 'addon-frames' | 'addon-busy' | 'kernel' | 'wire';
 
 export interface ForwardBenchmarkOptions {
   rounds?: number;
@@ -101,6 +103,10 @@ interface Variant {
   /** Starts forwarding; returns the process (if any) to measure and stop. */
   start(lab: Lab): Promise<NsProcess | undefined>;
   cleanup?(lab: Lab): Promise<void>;
+  /** The generator's and the sink's interface: eth0 (through mid) unless the variant says. */
+  iface?: string;
+  /** Measured in the latency rounds only. */
+  latencyOnly?: boolean;
 }
 
 async function setRps(lab: Lab, host: string, iface: string, cpu: number): Promise<void> {
@@ -136,7 +142,7 @@ export async function runForwardBenchmark(options: ForwardBenchmarkOptions = {})
   const rounds = options.rounds ?? 5;
   const seconds = options.seconds ?? 2;
   const rate = options.rate ?? 0;
-  const wanted = options.variants ?? ['c', 'c-frames', 'c-busy', 'addon', 'addon-csum', 'addon-frames', 'addon-busy', 'kernel'];
+  const wanted = options.variants ?? ['c', 'c-frames', 'c-busy', 'addon', 'addon-csum', 'addon-frames', 'addon-busy', 'kernel', 'wire'];
   const batch = String(options.batch ?? 256);
   const log = options.log ?? console.log;
   const pinned = os.cpus().length >= 2;
@@ -188,6 +194,14 @@ export async function runForwardBenchmark(options: ForwardBenchmarkOptions = {})
         await setIngressDrop(lab, true);
       },
     },
+    {
+      name: 'wire',
+      label: 'no forwarder (a veth from a straight to b)',
+      dstMac: () => SINK_MAC,
+      iface: 'eth1',
+      latencyOnly: true,
+      start: async () => undefined,
+    },
   ];
 
   // Starts the variant's forwarder, lets it settle, runs `body`, and always stops and cleans up.
@@ -203,7 +217,7 @@ export async function runForwardBenchmark(options: ForwardBenchmarkOptions = {})
   }
 
   async function generate(lab: Lab, variant: Variant, extra: string[]): Promise<{ sent: number; seconds: number; pps: number }> {
-    const argv = [bins.pktgen, '-i', 'eth0', '-d', variant.dstMac(lab), '-D', '198.18.0.2', '-t', String(seconds), ...extra];
+    const argv = [bins.pktgen, '-i', variant.iface ?? 'eth0', '-d', variant.dstMac(lab), '-D', '198.18.0.2', '-t', String(seconds), ...extra];
     const { stdout } = await lab.exec('a', pinned ? ['taskset', '-c', String(GEN_CPU), ...argv] : argv, { timeoutMs: (seconds + 10) * 1000 });
     return JSON.parse(stdout);
   }
@@ -235,7 +249,7 @@ export async function runForwardBenchmark(options: ForwardBenchmarkOptions = {})
   // not V8 compiling the addon forwarder's loop on its one CPU (a 20-50 ms stall at its start).
   const measureLatency = (lab: Lab, variant: Variant, round: number, pps: number): Promise<LatencySample> => withForwarder(lab, variant, async () => {
     await generate(lab, variant, ['-b', '8', '-r', String(pps), '-t', '1']);
-    const sink = lab.spawn('b', [bins.sink, '-i', 'eth0'], pinned ? { cpus: [GEN_CPU] } : {});
+    const sink = lab.spawn('b', [bins.sink, '-i', variant.iface ?? 'eth0'], pinned ? { cpus: [GEN_CPU] } : {});
     try {
       await sink.waitFor(/"ready":true/);
       const gen = await generate(lab, variant, ['-T', '-b', '8', '-r', String(pps)]);
@@ -255,12 +269,13 @@ export async function runForwardBenchmark(options: ForwardBenchmarkOptions = {})
   let latencyRate = 0;
   const started = new Date().toISOString();
   const info = machine();
-  const lab = await labUp(forwardingChain());
+  const lab = await labUp(forwardingChain({ wire: wanted.includes('wire') }));
   try {
     await setRps(lab, 'mid', 'eth0', GEN_CPU);
     await setIngressDrop(lab, true);
     for (let round = 0; round < rounds; round++) {
-      const order = active.map((_, i) => active[(i + round) % active.length]!); // alternate who goes first
+      const forwarders = active.filter((v) => !v.latencyOnly);
+      const order = forwarders.map((_, i) => forwarders[(i + round) % forwarders.length]!); // alternate who goes first
       for (const v of order) {
         const s = await measure(lab, v, round);
         samples.push(s);
@@ -283,7 +298,7 @@ export async function runForwardBenchmark(options: ForwardBenchmarkOptions = {})
     await lab.down();
   }
 
-  const rows: VariantSummary[] = active.map((v) => {
+  const rows: VariantSummary[] = active.filter((v) => !v.latencyOnly).map((v) => {
     const s = samples.filter((x) => x.variant === v.name);
     return {
       name: v.name,
@@ -295,6 +310,16 @@ export async function runForwardBenchmark(options: ForwardBenchmarkOptions = {})
       cpuNsPerFrame: summarize(s.map((x) => x.cpuNsPerFrame)),
     };
   });
+  // Per round: a path's percentile less the wire's in the same round (rounds alternate, so each
+  // pair ran minutes apart at most).
+  const addedOverWire = (l: LatencySample[]): Pick<LatencySummary, 'addedP50us' | 'addedP99us'> => {
+    const pairs = l.flatMap((x) => {
+      const w = latency.find((y) => y.variant === 'wire' && y.round === x.round);
+      return w ? [[x, w] as const] : [];
+    });
+    if (pairs.length === 0) return {};
+    return { addedP50us: summarize(pairs.map(([x, w]) => x.p50us - w.p50us)), addedP99us: summarize(pairs.map(([x, w]) => x.p99us - w.p99us)) };
+  };
   const latencyRows: LatencySummary[] = active.filter((v) => latency.some((l) => l.variant === v.name)).map((v) => {
     const l = latency.filter((x) => x.variant === v.name);
     return {
@@ -305,6 +330,7 @@ export async function runForwardBenchmark(options: ForwardBenchmarkOptions = {})
       p99us: summarize(l.map((x) => x.p99us)),
       p999us: summarize(l.map((x) => x.p999us)),
       lostShare: summarize(l.map((x) => (x.sent - x.stamped) / x.sent)),
+      ...(v.name === 'wire' ? {} : addedOverWire(l)),
     };
   });
   const pick = (name: VariantName, round: number): Sample | undefined => samples.find((s) => s.variant === name && s.round === round);
@@ -342,7 +368,7 @@ export async function runForwardBenchmark(options: ForwardBenchmarkOptions = {})
       ? `Forwarder pinned to CPU ${FWD_CPU}; generator and the softirq filling the ring on CPU ${GEN_CPU}. The sink's L2 drop runs on CPU ${FWD_CPU} for every forwarder (inside each forwarder's CPU per frame). mid's kernel drops the frames at nftables netdev ingress after the ring saw them. The kernel bridge's receive work is moved to CPU ${FWD_CPU} by RPS.`
       : 'Fewer than 2 CPUs: nothing pinned.',
     'Ring drops = PACKET_STATISTICS tp_drops of the forwarder\'s RX ring. With no ring drops the forwarder kept up and pps is the generator\'s; then the capacity ratio (CPU per frame) is the figure that compares the forwarders.',
-    ...(latencyRounds > 0 ? [`Latency: ${latencyRounds} rounds per forwarder at half load, after 1 s of unmeasured warm-up traffic; generator batches of 8 stamped frames; sink (TPACKET_V3 ring in b, CPU ${GEN_CPU}) subtracts the send time from the kernel's receive timestamp; 100 ns histogram buckets (upper edges shown).`] : []),
+    ...(latencyRounds > 0 ? [`Latency: ${latencyRounds} rounds per forwarder at half load (added: less the wire's, no forwarder, in the same round), after 1 s of unmeasured warm-up traffic; generator batches of 8 stamped frames; sink (TPACKET_V3 ring in b, CPU ${GEN_CPU}) subtracts the send time from the kernel's receive timestamp; 100 ns histogram buckets (upper edges shown).`] : []),
     'Shared, noisy machine: only same-run ratios are claims.',
   ];
   const result = { benchmark: 'forward', started, machine: info, rounds, seconds, rate, batch: Number(batch), samples, summary: rows, ratios,

@@ -103,18 +103,22 @@ export function arrayTopology(options: ArrayTopologyOptions = {}): TopologySpec 
  * a and b so every frame fits the MTU (as frames from a real NIC do); checksum offload stays on,
  * so locally sent TCP/UDP frames arrive at mid with partial checksums.
  */
-export function forwardingChain(options: { offloads?: Record<string, 'on' | 'off'> } = {}): TopologySpec {
+export function forwardingChain(options: { offloads?: Record<string, 'on' | 'off'>; wire?: boolean } = {}): TopologySpec {
   const offloads = options.offloads ?? { tso: 'off', gso: 'off' };
+  // `wire`: also a veth straight from a to b (eth1 on both, no addresses): the path without mid,
+  // whose latency is what a forwarder's adds to.
+  const wire = options.wire ? [{ name: 'eth1', peer: { host: 'b', iface: 'eth1' }, offloads }] : [];
   return {
     hosts: [
-      { name: 'a', role: 'host', interfaces: [{ name: 'eth0', peer: { host: 'mid', iface: 'eth0' }, v4: '198.18.0.1/24', v6: '2001:2::1/64', offloads }] },
+      { name: 'a', role: 'host', interfaces: [{ name: 'eth0', peer: { host: 'mid', iface: 'eth0' }, v4: '198.18.0.1/24', v6: '2001:2::1/64', offloads }, ...wire] },
       {
         name: 'mid',
         role: 'host',
         sysctls: { 'net.ipv6.conf.all.disable_ipv6': 1, 'net.ipv6.conf.default.disable_ipv6': 1 },
         interfaces: [{ name: 'eth0', offloads: { gro: 'off' } }, { name: 'eth1', offloads: { gro: 'off' } }],
       },
-      { name: 'b', role: 'host', interfaces: [{ name: 'eth0', peer: { host: 'mid', iface: 'eth1' }, v4: '198.18.0.2/24', v6: '2001:2::2/64', offloads }] },
+      { name: 'b', role: 'host', interfaces: [{ name: 'eth0', peer: { host: 'mid', iface: 'eth1' }, v4: '198.18.0.2/24', v6: '2001:2::2/64', offloads },
+        ...(options.wire ? [{ name: 'eth1', offloads }] : [])] },
     ],
   };
 }
