@@ -2,10 +2,10 @@
 // PACKET_FANOUT hash group, one published table. Every VIP frame comes back out with the MAC of
 // the node Maglev picked for its flow; ARP for the VIP is handed to the responder; the rest is
 // not forwarded. Once with each RX ring kind (TPACKET_V3 blocks, TPACKET_V2 frames).
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { Worker } from 'node:worker_threads';
 import { startWorker } from '../../engine/worker-thread.js';
-import { PacketPort } from '../../engine/ring/port.js';
+import { PacketPort, type NextHop, type PacketPortOptions } from '../../engine/ring/port.js';
 import { TablePublisher, TableReader } from '../../engine/scheduler/table-publisher.js';
 import { runForwardLoop } from '../../engine/scheduler/forward-loop.js';
 import { Decider } from '../../engine/scheduler/decide.js';
@@ -103,73 +103,71 @@ async function loopParts() {
   return { counters, reader, decider };
 }
 
+/** TCP frames to the VIP's port 80 for the ring on `sch` in `ns`, from 198.18.1.x: frame i carries `payload(i)` bytes. */
+function vipFrames(ns: string, count: number, firstPort: number, payload: (i: number) => number): Uint8Array[] {
+  const dst = macOf(ns, 'sch').split(':').map((h) => parseInt(h, 16));
+  return Array.from({ length: count }, (_, i) => {
+    const f = ether(IPV4, ip4(`198.18.1.${1 + (i % 200)}`, VIP, tcp(firstPort + i, 80, 0x10, new Array(payload(i)).fill(i & 0xff))));
+    f.set(dst, 0);
+    return f;
+  });
+}
+
+/** Runs the loop on `port` for `ms`: it blocks this thread, so another thread ends it. */
+function runLoopFor(port: PacketPort, parts: Awaited<ReturnType<typeof loopParts>>, hops: NextHop[], ms: number, ringDropsCounted = 0) {
+  const stop = new Int32Array(new SharedArrayBuffer(4));
+  new Worker(`const s = new Int32Array(require('node:worker_threads').workerData); setTimeout(() => Atomics.store(s, 0, 1), ${ms});`,
+    { eval: true, workerData: stop.buffer });
+  return runForwardLoop({ port, reader: parts.reader, decider: parts.decider, hops, stop, timeoutMs: 5, ringDropsCounted });
+}
+
+/** A namespace with the client's veth into the scheduler's ring (`sch`, opened with `options`) and an output veth (`out0`). */
+function loopLab(t: Test, tag: string, options: Partial<PacketPortOptions> = {}, outMtu?: number) {
+  const ns = privateNetns(t, tag);
+  vethPair(ns, 'cl', 'sch');
+  vethPair(ns, 'out0', 'out1');
+  if (outMtu !== undefined) inNs(ns, 'ip', 'link', 'set', 'out0', 'mtu', String(outMtu));
+  const open = (o: PacketPortOptions) => {
+    const p = PacketPort.open(o);
+    t.teardown(() => p.close());
+    return p;
+  };
+  return { ns, port: open({ interface: 'sch', netns: ns, ...options }), out: open({ interface: 'out0', netns: ns, txOnly: true }),
+    client: open({ interface: 'cl', netns: ns }) };
+}
+
 // Frames the kernel drops because the ring is full never reach decide: the loop counts them from
 // the ring's statistics (PACKET_STATISTICS), the `ring_full` drops of the admin endpoint. A ring
 // of two 64 KiB blocks, 300 frames of 1400 bytes waiting before the loop starts: most are dropped.
 t.test('the loop counts the frames a full ring dropped', async (t) => {
-  const ns = privateNetns(t, 'rfull');
-  vethPair(ns, 'cl', 'sch');
-  const port = PacketPort.open({ interface: 'sch', netns: ns, blockSize: 64 * 1024, blockCount: 2 });
-  t.teardown(() => port.close());
-  const client = PacketPort.open({ interface: 'cl', netns: ns });
-  t.teardown(() => client.close());
-  const { counters, reader, decider } = await loopParts();
+  const { ns, port, client } = loopLab(t, 'rfull', { blockSize: 64 * 1024, blockCount: 2 });
+  const parts = await loopParts();
+  const { counters } = parts;
   const hops = macs.map((dstMac) => ({ port, dstMac }));
-
-  const dst = macOf(ns, 'sch').split(':').map((h) => parseInt(h, 16));
   const SENT = 300;
-  const frames = Array.from({ length: SENT }, (_, i) => {
-    const f = ether(IPV4, ip4(`198.18.1.${1 + (i % 200)}`, VIP, tcp(20000 + i, 80, 0x10, new Array(1340).fill(i & 0xff))));
-    f.set(dst, 0);
-    return f;
-  });
-  for (const f of frames) client.send(f);
+  for (const f of vipFrames(ns, SENT, 20000, () => 1340)) client.send(f);
   await new Promise((r) => setTimeout(r, 200));
 
-  // The loop blocks this thread: another thread ends it.
-  const runFor = (ms: number, counted: number) => {
-    const stop = new Int32Array(new SharedArrayBuffer(4));
-    new Worker(`const s = new Int32Array(require('node:worker_threads').workerData); setTimeout(() => Atomics.store(s, 0, 1), ${ms});`,
-      { eval: true, workerData: stop.buffer });
-    return runForwardLoop({ port, reader, decider, hops, stop, timeoutMs: 5, ringDropsCounted: counted });
-  };
-  const first = runFor(300, 0);
+  const first = runLoopFor(port, parts, hops, 300);
   const kernel = port.stats().rxDrops;
   t.ok(kernel > SENT / 2, `the kernel dropped most frames for a full ring (${kernel} of ${SENT})`);
   t.equal(counters.ringDrops, kernel, 'the loop counted every one of them');
   t.equal(first.ringDrops, kernel, 'and says how many it counted');
   t.equal(counters.snapshot(nodes).ringDrops, kernel, 'the snapshot (status, metrics) has them');
-  runFor(150, first.ringDrops);
+  runLoopFor(port, parts, hops, 150, first.ringDrops);
   t.equal(counters.ringDrops, kernel, 'a later loop on the same ring counts nothing twice');
 });
 
 // Frames decided for a node that the kernel then refuses to send are counted apart (tx_refused):
 // here the output interface's MTU is 1000 and 20 of the 50 frames are 1414 bytes long.
 t.test('the loop counts the frames the kernel refused to send', async (t) => {
-  const ns = privateNetns(t, 'txref');
-  vethPair(ns, 'cl', 'sch');
-  vethPair(ns, 'out0', 'out1');
-  inNs(ns, 'ip', 'link', 'set', 'out0', 'mtu', '1000');
-  const port = PacketPort.open({ interface: 'sch', netns: ns });
-  t.teardown(() => port.close());
-  const out = PacketPort.open({ interface: 'out0', netns: ns, txOnly: true });
-  t.teardown(() => out.close());
-  const client = PacketPort.open({ interface: 'cl', netns: ns });
-  t.teardown(() => client.close());
-  const { counters, reader, decider } = await loopParts();
-  const dst = macOf(ns, 'sch').split(':').map((h) => parseInt(h, 16));
-  const frames = Array.from({ length: 50 }, (_, i) => {
-    const f = ether(IPV4, ip4(`198.18.1.${1 + i}`, VIP, tcp(30000 + i, 80, 0x10, new Array(i < 20 ? 1360 : 100).fill(1))));
-    f.set(dst, 0);
-    return f;
-  });
-  // They wait in the ring; the loop blocks this thread, so another thread ends it.
-  for (const f of frames) client.send(f);
+  const { ns, port, out, client } = loopLab(t, 'txref', {}, 1000);
+  const parts = await loopParts();
+  const { counters } = parts;
+  // They wait in the ring while the loop runs.
+  for (const f of vipFrames(ns, 50, 30000, (i) => (i < 20 ? 1360 : 100))) client.send(f);
   await new Promise((r) => setTimeout(r, 100));
-  const stop = new Int32Array(new SharedArrayBuffer(4));
-  new Worker(`const s = new Int32Array(require('node:worker_threads').workerData); setTimeout(() => Atomics.store(s, 0, 1), 300);`,
-    { eval: true, workerData: stop.buffer });
-  runForwardLoop({ port, reader, decider, hops: macs.map((dstMac) => ({ port: out, dstMac })), stop, timeoutMs: 5 });
+  runLoopFor(port, parts, macs.map((dstMac) => ({ port: out, dstMac })), 300);
   t.equal(counters.nodePackets.reduce((a, b) => a + b, 0), 50, 'all 50 were decided for a node');
   t.equal(out.stats().txFrames, 30, 'the 30 short ones left');
   t.equal(counters.txRefused, 20, 'the 20 long ones are counted as refused');
@@ -180,28 +178,12 @@ t.test('the loop counts the frames the kernel refused to send', async (t) => {
 // corrupt frame, so it is dropped, and counted apart from malformed frames (TRUNCATED): what the
 // operator sees when frameSize is too small for the frames clients send.
 t.test('the loop counts the frames longer than their ring slot (frames mode)', async (t) => {
-  const ns = privateNetns(t, 'trunc');
-  vethPair(ns, 'cl', 'sch');
-  vethPair(ns, 'out0', 'out1');
-  const port = PacketPort.open({ interface: 'sch', netns: ns, rxMode: 'frames', frameSize: 512, blockSize: 64 * 1024, blockCount: 4 });
-  t.teardown(() => port.close());
-  const out = PacketPort.open({ interface: 'out0', netns: ns, txOnly: true });
-  t.teardown(() => out.close());
-  const client = PacketPort.open({ interface: 'cl', netns: ns });
-  t.teardown(() => client.close());
-  const { counters, reader, decider } = await loopParts();
-  const dst = macOf(ns, 'sch').split(':').map((h) => parseInt(h, 16));
-  const frames = Array.from({ length: 40 }, (_, i) => {
-    const f = ether(IPV4, ip4(`198.18.1.${1 + i}`, VIP, tcp(31000 + i, 80, 0x10, new Array(i < 15 ? 1000 : 100).fill(1))));
-    f.set(dst, 0);
-    return f;
-  });
-  for (const f of frames) client.send(f);
+  const { ns, port, out, client } = loopLab(t, 'trunc', { rxMode: 'frames', frameSize: 512, blockSize: 64 * 1024, blockCount: 4 });
+  const parts = await loopParts();
+  const { counters } = parts;
+  for (const f of vipFrames(ns, 40, 31000, (i) => (i < 15 ? 1000 : 100))) client.send(f);
   await new Promise((r) => setTimeout(r, 100));
-  const stop = new Int32Array(new SharedArrayBuffer(4));
-  new Worker(`const s = new Int32Array(require('node:worker_threads').workerData); setTimeout(() => Atomics.store(s, 0, 1), 300);`,
-    { eval: true, workerData: stop.buffer });
-  runForwardLoop({ port, reader, decider, hops: macs.map((dstMac) => ({ port: out, dstMac })), stop, timeoutMs: 5 });
+  runLoopFor(port, parts, macs.map((dstMac) => ({ port: out, dstMac })), 300);
   t.equal(counters.nodePackets.reduce((a, b) => a + b, 0), 25, 'the 25 that fit their slot were forwarded');
   t.equal(out.stats().txFrames, 25, 'and sent');
   t.equal(counters.drops[DropReason.TRUNCATED], 15, 'the 15 longer than a slot are counted as TRUNCATED');
