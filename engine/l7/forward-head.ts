@@ -49,11 +49,6 @@ function requestTail(h: RequestHead, f: ForwardInfo): string {
   return `${out}${f.via}\r\n`;
 }
 
-/** Where the field lines start in `h.text` (which ends, as the field lines do, with the last one's CRLF). */
-function fieldsStart(h: HeadFields): number {
-  return h.text.length - (h.headBytes - 2 - h.fieldsAt);
-}
-
 /**
  * A head as it leaves, as latin1 text: the first line (`firstLine`, or the one received), the
  * field lines received less the hop-by-hop ones, then `tail`. Built from the head's text (slices,
@@ -62,7 +57,7 @@ function fieldsStart(h: HeadFields): number {
  */
 function assembleText(h: HeadFields, firstLine: string | undefined, tail: string): string {
   const text = h.text;
-  const fieldsFrom = fieldsStart(h);
+  const fieldsFrom = h.fieldsAt;
   let head = firstLine === undefined ? text.slice(0, fieldsFrom) : firstLine;
   if (h.hop.length === 0) head += text.slice(fieldsFrom);
   else {
@@ -93,7 +88,7 @@ function withBody(head: string, body?: Buffer, bodyStart = 0, bodyEnd = 0): Buff
  */
 export function forwardRequestHead(h: RequestHead, f: ForwardInfo): string {
   // The request line goes as received when it says HTTP/1.1 (the parser checked its form), else restated.
-  const lineEnd = fieldsStart(h) - 2;
+  const lineEnd = h.fieldsAt - 2;
   const as11 = h.minor === 1 && h.text.charCodeAt(lineEnd - 1) === 49 && h.text.charCodeAt(lineEnd - 3) === 49;
   return assembleText(h, as11 ? undefined : `${h.method} ${h.target} HTTP/1.1\r\n`, requestTail(h, f));
 }

@@ -1,9 +1,13 @@
 // Strict HTTP/1.1 head parsers (RFC 9112) over Buffers, incremental and pipelining-safe.
 // The end of a head is found with Buffer.indexOf (native memmem); the head is then read once
-// as a latin1 string and split with indexOf. One regex scan per head rejects control bytes and
-// bare CR/LF; no per-byte regex. Everything a caller must know for framing and forwarding is
-// derived here, so the proxy never re-reads headers. Field names are matched by length and a
-// case-folding compare (no toLowerCase, no regex per field); bytes are checked by one table scan.
+// as a latin1 string and walked once: each field line's name through a token table, its value
+// through a field-text table (which stops at control bytes, so at the CRLF that ends the line),
+// so every byte is checked and every line end found in the same pass, with no indexOf per line
+// and no per-byte regex. Everything a caller must know for framing and forwarding is derived
+// here, so the proxy never re-reads headers. Field names are matched by length and a
+// case-folding compare (no toLowerCase, no regex per field). Only the values the proxy acts on
+// become strings (Host, Cookie, ...); a head's names and values as lists are split from its text
+// on first use (hash on a header, a CDN route, a 101), which most requests never make.
 import { HttpError, badRequest } from './http-error.js';
 import type { HeadLimits } from './limits.js';
 
@@ -17,7 +21,10 @@ CTL[13] = CTL_CR;
 CTL[10] = CTL_LF;
 CTL[127] = CTL_BAD;
 
-/** True when buf[start, end) holds a control character or a bare CR or LF. */
+/**
+ * True when buf[start, end) holds a control character or a bare CR or LF. Only on the way to an
+ * error: such a byte is reported first, whatever else is wrong with the head.
+ */
 function hasForbiddenByte(buf: Buffer, start: number, end: number): boolean {
   for (let i = start; i < end; i++) {
     const k = CTL[buf[i]];
@@ -28,23 +35,31 @@ function hasForbiddenByte(buf: Buffer, start: number, end: number): boolean {
 }
 const BAD_TARGET = /[\x00-\x20\x7f-\uffff]/;
 
-const TOKEN = new Uint8Array(128);
+const TOKEN = new Uint8Array(256);
 for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TOKEN[c.charCodeAt(0)] = 1;
+// Field values and reason phrases: HTAB, SP, visible characters, obs-text (RFC 9110 5.5).
+const FIELD_TEXT = new Uint8Array(256);
+FIELD_TEXT.fill(1, 32, 127);
+FIELD_TEXT.fill(1, 128, 256);
+FIELD_TEXT[9] = 1;
 
-export function isToken(s: string): boolean {
-  if (s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 127 || TOKEN[c] === 0) return false;
-  }
-  return true;
+/** The first index from `i` in s that is not field text (a head's text always ends in CRLF, so one is found). */
+function fieldTextEnd(s: string, i: number): number {
+  while (FIELD_TEXT[s.charCodeAt(i)] === 1) i++;
+  return i;
+}
+
+/** The first index from `i` in s that is not a token character. */
+function tokenEnd(s: string, i: number): number {
+  while (TOKEN[s.charCodeAt(i)] === 1) i++;
+  return i;
 }
 
 /** Fields common to request and response heads. */
 export interface HeadFields {
-  /** Header names and values as received (values trimmed of OWS), same index. */
-  names: string[];
-  values: string[];
+  /** Header names and values as received (values trimmed of OWS), same index: split from `text` on first use. */
+  readonly names: string[];
+  readonly values: string[];
   /** Indexes of fields a proxy must not forward (hop-by-hop, or named in Connection). */
   hop: number[];
   /** -1 when absent. */
@@ -56,18 +71,18 @@ export interface HeadFields {
   keepAliveToken: boolean;
   /** Connection: upgrade together with an Upgrade field: the protocol asked for. */
   upgrade: string | undefined;
-  minor: number;
+  readonly minor: number;
   /** Bytes from the start of the head through the final CRLFCRLF. */
-  headBytes: number;
-  /** Offset of the first field line from the start of the head (what follows the first line's CRLF). */
-  fieldsAt: number;
+  readonly headBytes: number;
+  /** Offset in `text` of the first field line (what follows the first line's CRLF). */
+  readonly fieldsAt: number;
   /** The head as latin1 text, from its first line through the CRLF of its last field line (heads leave rebuilt from it). */
-  text: string;
+  readonly text: string;
 }
 
 export interface RequestHead extends HeadFields {
-  method: string;
-  target: string;
+  readonly method: string;
+  readonly target: string;
   host: string | undefined;
   cookie: string | undefined;
   xForwardedFor: string | undefined;
@@ -76,14 +91,76 @@ export interface RequestHead extends HeadFields {
 }
 
 export interface ResponseHead extends HeadFields {
-  status: number;
-  reason: string;
+  readonly status: number;
+  readonly reason: string;
   /** Set-Cookie values, for session-ID learning. */
   setCookies: string[] | undefined;
   location: string | undefined;
 }
 
-interface Scan { head: string; headStart: number; headBytes: number; forbidden: boolean }
+/** What every parsed head holds; the lists of names and values are made only when asked for. */
+class ParsedHead implements HeadFields {
+  hop: number[] = [];
+  contentLength = -1;
+  chunked = false;
+  close = false;
+  keepAliveToken = false;
+  upgrade: string | undefined = undefined;
+  private fields: { names: string[]; values: string[] } | undefined = undefined;
+  constructor(readonly text: string, readonly fieldsAt: number, readonly headBytes: number, readonly minor: number) {}
+  get names(): string[] { return (this.fields ??= splitFields(this.text, this.fieldsAt)).names; }
+  get values(): string[] { return (this.fields ??= splitFields(this.text, this.fieldsAt)).values; }
+}
+
+class ParsedRequest extends ParsedHead implements RequestHead {
+  host: string | undefined = undefined;
+  cookie: string | undefined = undefined;
+  xForwardedFor: string | undefined = undefined;
+  forwarded: string | undefined = undefined;
+  keepAlive = false;
+  constructor(text: string, fieldsAt: number, headBytes: number, minor: number, readonly method: string, readonly target: string) {
+    super(text, fieldsAt, headBytes, minor);
+  }
+}
+
+class ParsedResponse extends ParsedHead implements ResponseHead {
+  setCookies: string[] | undefined = undefined;
+  location: string | undefined = undefined;
+  constructor(text: string, fieldsAt: number, headBytes: number, minor: number, readonly status: number) {
+    super(text, fieldsAt, headBytes, minor);
+  }
+  /** The status line's reason phrase ("HTTP/1.1 200 " is 13 characters). */
+  get reason(): string { return this.text.slice(13, this.fieldsAt - 2); }
+}
+
+/** The field lines of a parsed (so well-formed) head as names and OWS-trimmed values. */
+function splitFields(text: string, pos: number): { names: string[]; values: string[] } {
+  const names: string[] = [];
+  const values: string[] = [];
+  while (pos < text.length) {
+    const eol = text.indexOf('\r\n', pos);
+    const colon = text.indexOf(':', pos);
+    const a = owsEnd(text, colon + 1, eol);
+    names.push(text.slice(pos, colon));
+    values.push(text.slice(a, owsStart(text, a, eol)));
+    pos = eol + 2;
+  }
+  return { names, values };
+}
+
+/** The first index in s[a, b) past spaces and tabs (b when there is none). */
+function owsEnd(s: string, a: number, b: number): number {
+  while (a < b && (s.charCodeAt(a) === 32 || s.charCodeAt(a) === 9)) a++;
+  return a;
+}
+
+/** The end of s[a, b) less its trailing spaces and tabs. */
+function owsStart(s: string, a: number, b: number): number {
+  while (b > a && (s.charCodeAt(b - 1) === 32 || s.charCodeAt(b - 1) === 9)) b--;
+  return b;
+}
+
+interface Scan { head: string; headStart: number; headBytes: number }
 
 /**
  * Finds a complete head in buf[start..]; null when more bytes are needed. `searchFrom` lets a
@@ -102,7 +179,7 @@ function scanHead(buf: Buffer, start: number, limits: HeadLimits, isRequest: boo
   }
   const headBytes = end + 4 - start;
   if (headBytes > limits.maxHeaderBytes) throw new HttpError(431, 'ERR_HTTP_HEADERS_TOO_LARGE', 'The request head is larger than allowed.');
-  return { head: buf.toString('latin1', start, end + 2), headStart: start, headBytes, forbidden: hasForbiddenByte(buf, start, end + 4) };
+  return { head: buf.toString('latin1', start, end + 2), headStart: start, headBytes };
 }
 
 function lineTooLong(isRequest: boolean): HttpError {
@@ -141,11 +218,16 @@ function digitAt(s: string, i: number): number {
   return d >= 0 && d <= 9 ? d : -1;
 }
 
-/** s is 1 to 15 decimal digits (a length a double holds exactly). */
-function isLength(s: string): boolean {
-  if (s.length === 0 || s.length > 15) return false;
-  for (let i = 0; i < s.length; i++) if (digitAt(s, i) < 0) return false;
-  return true;
+/** The number s[a, b) spells in 1 to 15 decimal digits (a length a double holds exactly), or -1. */
+function lengthIn(s: string, a: number, b: number): number {
+  if (b <= a || b - a > 15) return -1;
+  let n = 0;
+  for (let i = a; i < b; i++) {
+    const d = digitAt(s, i);
+    if (d < 0) return -1;
+    n = n * 10 + d;
+  }
+  return n;
 }
 
 /** The kind of the field named head[start, end) (a token). */
@@ -156,68 +238,58 @@ function fieldKind(head: string, start: number, end: number): number {
   return n > 6 && startsWithFolded(head, start, 'proxy-') ? F_PROXY : F_OTHER;
 }
 
-function isTokenRange(s: string, start: number, end: number): boolean {
-  if (end <= start) return false;
-  for (let i = start; i < end; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 127 || TOKEN[c] === 0) return false;
-  }
-  return true;
-}
+/** Acts on a field the common parser leaves to the request or response parser: value head[a, b). */
+type FieldHandler<T> = (out: T, kind: number, head: string, a: number, b: number, index: number) => void;
 
-/** Parses header lines of `head` from `pos`; fills `out`. Returns nothing; throws HttpError. */
-type FieldHandler<T> = (out: T, kind: number, value: string, index: number) => void;
-
-// Module-level handlers: no closure is created per parsed head.
-function parseFields<T extends HeadFields>(head: string, pos: number, limits: HeadLimits, out: T, fail: (code: string, m: string) => HttpError,
+/**
+ * Parses the field lines of `head` from `pos` into `out`; throws HttpError. Values become strings
+ * only for the fields acted on. Module-level handlers: no closure is created per parsed head.
+ */
+function parseFields<T extends ParsedHead>(head: string, pos: number, limits: HeadLimits, out: T, fail: (code: string, m: string) => HttpError,
   onField: FieldHandler<T>): void {
   let connection: string | undefined;
   let te: string | undefined;
   let upgradeField: string | undefined;
-  while (pos < head.length) {
-    const eol = head.indexOf('\r\n', pos);
-    if (eol - pos > limits.maxLineBytes) throw new HttpError(431, 'ERR_HTTP_HEADERS_TOO_LARGE', 'A header line is longer than allowed.');
-    if (out.names.length >= limits.maxHeaderCount) throw new HttpError(431, 'ERR_HTTP_HEADERS_TOO_LARGE', 'The head has more header fields than allowed.');
-    const colon = head.indexOf(':', pos);
-    if (colon < 0 || colon > eol || !isTokenRange(head, pos, colon)) throw fail('ERR_HTTP_BAD_HEADER', 'A header line is malformed.');
-    let a = colon + 1;
-    let b = eol;
-    while (a < b && (head.charCodeAt(a) === 32 || head.charCodeAt(a) === 9)) a++;
-    while (b > a && (head.charCodeAt(b - 1) === 32 || head.charCodeAt(b - 1) === 9)) b--;
+  for (let index = 0; pos < head.length; index++) {
+    const colon = tokenEnd(head, pos);
+    if (index >= limits.maxHeaderCount || colon === pos || head.charCodeAt(colon) !== 58 /* : */) throw badLine(head, pos, index, limits, fail);
+    // A value ends at its first byte that is not field text, which must be the line's CRLF.
+    const eol = fieldTextEnd(head, colon + 1);
+    if (head.charCodeAt(eol) !== 13 || head.charCodeAt(eol + 1) !== 10) throw fail('ERR_HTTP_BAD_HEADER', 'A header line is malformed.');
+    if (eol - pos > limits.maxLineBytes) throw badLine(head, pos, index, limits, fail);
+    const a = owsEnd(head, colon + 1, eol);
+    const b = owsStart(head, a, eol);
     const kind = fieldKind(head, pos, colon);
-    const value = head.slice(a, b);
-    const index = out.names.length;
-    out.names.push(head.slice(pos, colon));
-    out.values.push(value);
     pos = eol + 2;
     switch (kind) {
       case F_OTHER: break;
       case F_CONTENT_LENGTH: {
-        if (!isLength(value)) {
+        const n = lengthIn(head, a, b);
+        if (n < 0) {
           // RFC 9112 6.3: a list of identical values may be taken as one.
-          const parts = value.split(',').map((p) => p.trim());
-          if (!parts.every((p) => isLength(p) && p === parts[0])) throw fail('ERR_HTTP_CONTENT_LENGTH', 'Content-Length is not a valid number.');
+          const parts = head.slice(a, b).split(',').map((p) => p.trim());
+          if (!parts.every((p) => lengthIn(p, 0, p.length) >= 0 && p === parts[0])) throw fail('ERR_HTTP_CONTENT_LENGTH', 'Content-Length is not a valid number.');
           setLength(out, Number(parts[0]), fail);
-        } else setLength(out, Number(value), fail);
+        } else setLength(out, n, fail);
         break;
       }
       case F_TRANSFER_ENCODING:
-        te = te === undefined ? value : `${te}, ${value}`;
+        te = te === undefined ? head.slice(a, b) : `${te}, ${head.slice(a, b)}`;
         out.hop.push(index);
         break;
       case F_CONNECTION:
-        connection = connection === undefined ? value : `${connection}, ${value}`;
+        connection = connection === undefined ? head.slice(a, b) : `${connection}, ${head.slice(a, b)}`;
         out.hop.push(index);
         break;
       case F_UPGRADE:
-        upgradeField = value;
+        upgradeField = head.slice(a, b);
         out.hop.push(index);
         break;
       case F_HOP: case F_PROXY:
         out.hop.push(index);
         break;
       default:
-        onField(out, kind, value, index);
+        onField(out, kind, head, a, b, index);
     }
   }
   if (te !== undefined) {
@@ -231,6 +303,13 @@ function parseFields<T extends HeadFields>(head: string, pos: number, limits: He
   if (connection !== undefined) connectionTokens(connection, out, upgradeField);
 }
 
+/** Why the field line at `pos` (the `index`th) is refused, in the order limits and form are checked: its length, the field count, its form. */
+function badLine(head: string, pos: number, index: number, limits: HeadLimits, fail: (code: string, m: string) => HttpError): HttpError {
+  if (head.indexOf('\r\n', pos) - pos > limits.maxLineBytes) return new HttpError(431, 'ERR_HTTP_HEADERS_TOO_LARGE', 'A header line is longer than allowed.');
+  if (index >= limits.maxHeaderCount) return new HttpError(431, 'ERR_HTTP_HEADERS_TOO_LARGE', 'The head has more header fields than allowed.');
+  return fail('ERR_HTTP_BAD_HEADER', 'A header line is malformed.');
+}
+
 /** A Transfer-Encoding list other than one "chunked" alone: true when its only coding is chunked. */
 function onlyChunked(te: string): boolean {
   const codings = te.toLowerCase().split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -242,10 +321,8 @@ function connectionTokens(value: string, out: HeadFields, upgradeField: string |
   for (let from = 0; from <= value.length;) {
     let comma = value.indexOf(',', from);
     if (comma < 0) comma = value.length;
-    let a = from;
-    let b = comma;
-    while (a < b && (value.charCodeAt(a) === 32 || value.charCodeAt(a) === 9)) a++;
-    while (b > a && (value.charCodeAt(b - 1) === 32 || value.charCodeAt(b - 1) === 9)) b--;
+    const a = owsEnd(value, from, comma);
+    const b = owsStart(value, a, comma);
     from = comma + 1;
     if (isFolded(value, a, b, 'close')) out.close = true;
     else if (isFolded(value, a, b, 'keep-alive')) out.keepAliveToken = true;
@@ -271,36 +348,39 @@ function setLength(out: HeadFields, n: number, fail: (code: string, m: string) =
 export function parseRequestHead(buf: Buffer, start: number, limits: HeadLimits, searchFrom = 0): RequestHead | null {
   const scan = scanHead(buf, start, limits, true, searchFrom);
   if (scan === null) return null;
+  try {
+    return readRequest(scan, start, limits);
+  } catch (e) {
+    if (!hasForbiddenByte(buf, scan.headStart, scan.headStart + scan.headBytes)) throw e;
+    throw badRequest('ERR_HTTP_BAD_HEADER', 'The request head holds a control character or a bare CR or LF.');
+  }
+}
+
+function readRequest(scan: Scan, start: number, limits: HeadLimits): ParsedRequest {
   const { head } = scan;
-  if (scan.forbidden) throw badRequest('ERR_HTTP_BAD_HEADER', 'The request head holds a control character or a bare CR or LF.');
   const eol = head.indexOf('\r\n');
   if (eol > limits.maxLineBytes) throw lineTooLong(true);
-  const line = head.slice(0, eol);
-  const sp1 = line.indexOf(' ');
-  const sp2 = line.indexOf(' ', sp1 + 1);
-  if (sp1 <= 0 || sp2 < 0 || line.indexOf(' ', sp2 + 1) >= 0) throw badRequest('ERR_HTTP_BAD_REQUEST_LINE', 'The request line is malformed.');
-  const method = line.slice(0, sp1);
-  const target = line.slice(sp1 + 1, sp2);
-  const version = line.slice(sp2 + 1);
-  if (!isToken(method) || target === '' || BAD_TARGET.test(target)) throw badRequest('ERR_HTTP_BAD_REQUEST_LINE', 'The request line is malformed.');
-  // "HTTP/" digit "." digit (RFC 9112 2.3), read in place.
-  const major = digitAt(version, 5);
-  const minorDigit = digitAt(version, 7);
-  if (version.length !== 8 || !version.startsWith('HTTP/') || version.charCodeAt(6) !== 46 || major < 0 || minorDigit < 0) {
+  // method SP target SP "HTTP/" digit "." digit (RFC 9112 3, 2.3), read in place.
+  const sp1 = head.indexOf(' ');
+  const sp2 = head.indexOf(' ', sp1 + 1);
+  const sp3 = head.indexOf(' ', sp2 + 1);
+  if (sp1 <= 0 || sp2 < 0 || sp2 > eol || (sp3 >= 0 && sp3 < eol)) throw badRequest('ERR_HTTP_BAD_REQUEST_LINE', 'The request line is malformed.');
+  const major = digitAt(head, sp2 + 6);
+  const minorDigit = digitAt(head, sp2 + 8);
+  if (eol - sp2 !== 9 || !head.startsWith('HTTP/', sp2 + 1) || head.charCodeAt(sp2 + 7) !== 46 || major < 0 || minorDigit < 0
+    || tokenEnd(head, 0) !== sp1) {
     throw badRequest('ERR_HTTP_BAD_REQUEST_LINE', 'The request line is malformed.');
   }
+  const method = head.slice(0, sp1);
+  const target = head.slice(sp1 + 1, sp2);
+  if (target === '' || BAD_TARGET.test(target)) throw badRequest('ERR_HTTP_BAD_REQUEST_LINE', 'The request line is malformed.');
   if (major !== 1) throw new HttpError(505, 'ERR_HTTP_VERSION', 'Only HTTP/1.0 and HTTP/1.1 are supported.');
   if (method === 'CONNECT') throw new HttpError(501, 'ERR_HTTP_METHOD', 'CONNECT is not supported by this reverse proxy.');
   const c0 = target.charCodeAt(0);
   if (c0 !== 47 /* / */ && !(target === '*' && method === 'OPTIONS') && !/^https?:\/\//i.test(target)) {
     throw badRequest('ERR_HTTP_BAD_REQUEST_LINE', 'The request target is malformed.');
   }
-  // One literal with every field: each head has the same hidden class.
-  const out: RequestHead = {
-    names: [], values: [], hop: [], contentLength: -1, chunked: false, close: false, keepAliveToken: false, upgrade: undefined,
-    minor: minorDigit >= 1 ? 1 : 0, headBytes: scan.headBytes + scan.headStart - start, fieldsAt: scan.headStart - start + eol + 2, text: head,
-    method, target, host: undefined, cookie: undefined, xForwardedFor: undefined, forwarded: undefined, keepAlive: false,
-  };
+  const out = new ParsedRequest(head, eol + 2, scan.headBytes + scan.headStart - start, minorDigit >= 1 ? 1 : 0, method, target);
   parseFields(head, eol + 2, limits, out, badRequest, requestField);
   if (out.host === undefined && out.minor === 1) throw badRequest('ERR_HTTP_HOST', 'An HTTP/1.1 request needs exactly one Host header.');
   if (out.chunked && out.minor === 0) throw badRequest('ERR_HTTP_SMUGGLING', 'HTTP/1.0 requests must not use Transfer-Encoding.');
@@ -308,23 +388,28 @@ export function parseRequestHead(buf: Buffer, start: number, limits: HeadLimits,
   return out;
 }
 
-function requestField(out: RequestHead, kind: number, value: string, index: number): void {
+function requestField(out: ParsedRequest, kind: number, head: string, a: number, b: number, index: number): void {
   switch (kind) {
     case F_HOST:
       if (out.host !== undefined) throw badRequest('ERR_HTTP_HOST', 'An HTTP/1.1 request needs exactly one Host header.');
-      out.host = value;
+      out.host = head.slice(a, b);
       break;
-    case F_COOKIE: out.cookie = out.cookie === undefined ? value : `${out.cookie}; ${value}`; break;
-    case F_X_FORWARDED_FOR: out.xForwardedFor = out.xForwardedFor === undefined ? value : `${out.xForwardedFor}, ${value}`; out.hop.push(index); break;
-    case F_FORWARDED: out.forwarded = out.forwarded === undefined ? value : `${out.forwarded}, ${value}`; out.hop.push(index); break;
+    case F_COOKIE: out.cookie = joined(out.cookie, '; ', head, a, b); break;
+    case F_X_FORWARDED_FOR: out.xForwardedFor = joined(out.xForwardedFor, ', ', head, a, b); out.hop.push(index); break;
+    case F_FORWARDED: out.forwarded = joined(out.forwarded, ', ', head, a, b); out.hop.push(index); break;
     // The proxy states the scheme it saw itself; a client's claim is dropped.
     case F_X_FORWARDED_PROTO: out.hop.push(index); break;
   }
 }
 
-function responseField(out: ResponseHead, kind: number, value: string): void {
-  if (kind === F_SET_COOKIE) (out.setCookies ??= []).push(value);
-  else if (kind === F_LOCATION) out.location = value;
+/** head[a, b) after `before` and `separator`, or alone when there is nothing before. */
+function joined(before: string | undefined, separator: string, head: string, a: number, b: number): string {
+  return before === undefined ? head.slice(a, b) : `${before}${separator}${head.slice(a, b)}`;
+}
+
+function responseField(out: ParsedResponse, kind: number, head: string, a: number, b: number): void {
+  if (kind === F_SET_COOKIE) (out.setCookies ??= []).push(head.slice(a, b));
+  else if (kind === F_LOCATION) out.location = head.slice(a, b);
 }
 
 const failResponse = (_code: string, m: string): HttpError => badResponse(m);
@@ -333,23 +418,29 @@ const failResponse = (_code: string, m: string): HttpError => badResponse(m);
 export function parseResponseHead(buf: Buffer, start: number, limits: HeadLimits, searchFrom = 0): ResponseHead | null {
   const scan = scanHead(buf, start, limits, false, searchFrom);
   if (scan === null) return null;
+  try {
+    return readResponse(scan, limits);
+  } catch (e) {
+    if (!hasForbiddenByte(buf, scan.headStart, scan.headStart + scan.headBytes)) throw e;
+    throw badResponse('The response head holds a control character or a bare CR or LF.');
+  }
+}
+
+function readResponse(scan: Scan, limits: HeadLimits): ParsedResponse {
   const { head } = scan;
-  if (scan.forbidden) throw badResponse('The response head holds a control character or a bare CR or LF.');
-  const eol = head.indexOf('\r\n');
-  const line = head.slice(0, eol);
-  // "HTTP/1.1 200 OK": version, one space, three digits, then a space and an optional reason.
-  if (line.length < 12 || !line.startsWith('HTTP/1.') || line.charCodeAt(8) !== 32 || (line.length > 12 && line.charCodeAt(12) !== 32)) {
+  // The reason phrase is field text up to the line's CRLF.
+  const eol = fieldTextEnd(head, 9);
+  if (head.charCodeAt(eol) !== 13 || head.charCodeAt(eol + 1) !== 10) throw badResponse('The status line is malformed.');
+  // "HTTP/1.1 200 OK": version, one space, three digits, then a space and an optional reason; read in place.
+  const minorCode = head.charCodeAt(7) - 48;
+  const d0 = digitAt(head, 9);
+  const d1 = digitAt(head, 10);
+  const d2 = digitAt(head, 11);
+  if (eol < 12 || !head.startsWith('HTTP/1.') || head.charCodeAt(8) !== 32 || (eol > 12 && head.charCodeAt(12) !== 32)
+    || (minorCode !== 0 && minorCode !== 1) || d0 < 1 || d1 < 0 || d2 < 0) {
     throw badResponse('The status line is malformed.');
   }
-  const minorCode = line.charCodeAt(7) - 48;
-  const status = Number(line.slice(9, 12));
-  if ((minorCode !== 0 && minorCode !== 1) || !(status >= 100 && status <= 999) || !/^\d{3}$/.test(line.slice(9, 12))) {
-    throw badResponse('The status line is malformed.');
-  }
-  const out: ResponseHead = {
-    names: [], values: [], hop: [], contentLength: -1, chunked: false, close: false, keepAliveToken: false, upgrade: undefined,
-    minor: minorCode, headBytes: scan.headBytes, fieldsAt: eol + 2, text: head, status, reason: line.slice(13), setCookies: undefined, location: undefined,
-  };
+  const out = new ParsedResponse(head, eol + 2, scan.headBytes, minorCode, d0 * 100 + d1 * 10 + d2);
   parseFields(head, eol + 2, limits, out, failResponse, responseField);
   if (out.minor === 0 && !out.keepAliveToken) out.close = true;
   return out;
