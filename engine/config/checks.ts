@@ -59,6 +59,13 @@ const serviceTls: Rule = (c) => c.services.flatMap((s, i) => {
   return [];
 });
 
+// A redirect to the service's own scheme, host and port would send clients back to it forever.
+const redirectsElsewhere: Rule = (c) => c.services.flatMap((s, i) => {
+  const r = s.redirect;
+  if (r === undefined || (r.scheme !== undefined && r.scheme !== s.protocol) || r.host !== undefined || (r.port !== undefined && r.port !== s.port)) return [];
+  return [{ path: ['services', i, 'redirect'], message: 'the redirect leads back to this service: give another scheme, host or port' }];
+});
+
 function readable(file: string, path: PropertyKey[], what: string): RawIssue | string {
   try {
     return fs.readFileSync(file, 'utf8');
@@ -188,6 +195,7 @@ const RULES: Array<{ needs: Section[]; files?: true; run: Rule }> = [
   { needs: ['nodes'], run: someNodeTakesFlows },
   { needs: ['services'], run: uniqueServices },
   { needs: ['services'], run: serviceTls },
+  { needs: ['services'], run: redirectsElsewhere },
   { needs: ['routes', 'pools'], run: routesReferencePools },
   { needs: ['routes'], run: routesReachable },
   { needs: ['pools'], run: poolServers },

@@ -99,6 +99,15 @@ export const serviceSchema = z.strictObject({
   protocol: z.enum(['http', 'https'], { error: say('expected http or https') }).default('http')
     .describe('`http`, or `https` (TLS terminated on the LB node; needs `tls`).'),
   tls: serviceTlsSchema.optional().describe('TLS settings; required when `protocol` is `https`.'),
+  redirect: z.strictObject({
+    scheme: z.enum(['http', 'https'], { error: say('expected http or https') }).optional()
+      .describe("Scheme of the new URL; the service's own when absent."),
+    host: hostName().optional().describe("Host of the new URL; the request's Host (without its port) when absent."),
+    port: port().optional().describe("Port of the new URL; the scheme's default when absent."),
+    status: z.literal([301, 302, 303, 307, 308], { error: say('expected 301, 302, 303, 307 or 308') }).default(301)
+      .describe('301 or 308 (permanent; 308 keeps the method and body), 302, 303 or 307 (temporary).'),
+  }).optional().describe('Answer every request of this service with a redirect to the same URL with these parts replaced, '
+    + 'path and query kept (e.g. `{ scheme: https }` on port 80). No request reaches a pool.'),
 });
 
 export const nodeSchema = z.strictObject({

@@ -107,6 +107,7 @@ export function l7Options(c: Config, node: NodeConfig): L7Options {
     defaultPool: defaultPool as string,
     ...(defaultCdn ? { defaultCdn } : {}),
     ...(c.proxy.via ? { via: `lbarray-${node.id}` } : {}),
+    ...(s.redirect ? { redirect: s.redirect } : {}),
     timeouts: { headersMs: c.proxy.headersTimeout, bodyMs: c.proxy.requestTimeout, keepAliveMs: c.proxy.keepAliveTimeout },
     limits: { maxHeaderBytes: c.proxy.maxHeaderBytes },
     ...(s.tls ? {

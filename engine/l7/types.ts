@@ -4,6 +4,7 @@ import type { AccessOptions } from './access-list.js';
 import type { RateLimitOptions } from './rate-limit.js';
 import type { RewriteRules } from '../cdn/url-policy.js';
 import type { HeadLimits } from './http/limits.js';
+import type { RedirectRule } from './redirect.js';
 
 export interface ServerOptions {
   /** Stable name of the back-end within its pool (used in cookies, hashing, health reports). */
@@ -140,6 +141,8 @@ export interface ServiceOptions {
   defaultCdn?: RouteCdnOptions;
   /** Adds `Via: 1.1 <via>` to requests and responses when set. */
   via?: string;
+  /** Answer every request with this redirect (engine/l7/redirect.ts); no request reaches a pool. */
+  redirect?: RedirectRule;
   timeouts?: Partial<ClientTimeouts>;
   limits?: Partial<HeadLimits>;
 }

@@ -148,6 +148,27 @@ persistence:
 ` }),
   },
   {
+    name: 'a redirect leads elsewhere',
+    text: file({ services: `services:
+  - name: web
+    port: 80
+    redirect: { scheme: http }   #! services[0].redirect: the redirect leads back to this service: give another scheme, host or port
+  - name: alt
+    port: 8080
+    redirect: { port: 8080 }   #! services[1].redirect: the redirect leads back to this service: give another scheme, host or port
+  - name: ok
+    port: 8081
+    redirect: { scheme: https }
+  - name: moved
+    port: 8082
+    redirect: { host: www.example.com }
+` }),
+  },
+  {
+    name: 'a redirect has a redirect status',
+    text: file({ services: 'services:\n  - name: web\n    port: 80\n    redirect: { scheme: https, status: 200 }   #! services[0].redirect.status: expected 301, 302, 303, 307 or 308\n' }),
+  },
+  {
     name: 'service names and ports are unique',
     text: file({ services: 'services:\n  - name: web\n    port: 80\n  - name: web   #! services[1].name: duplicate service name web (also at index 0)\n    port: 80   #! services[1].port: duplicate service port 80 (also at index 0)\n' }),
   },

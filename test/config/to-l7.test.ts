@@ -135,3 +135,16 @@ t.test('scheduler services, Maglev nodes, CDN rules and cache of lab.yaml', asyn
   t.same(cdnCacheOptions(lab.routes[3]), { maxBytes: 32 * 2 ** 20 });
   t.equal(cdnCacheOptions(lab.routes[0]), undefined);
 });
+
+t.test("a service's redirect reaches its listeners, status defaulted", async (t) => {
+  const c = parseConfig(`vip: { ipv4: 198.19.0.1, ipv6: 2001:2:0:100::1 }
+services: [{ name: web, port: 80, redirect: { scheme: https } }, { name: alt, port: 8080 }]
+nodes: [{ id: lb1, interface: eth0, ipv4: 198.18.0.11 }]
+pools: { app: { servers: [{ address: 198.18.0.101, port: 8080 }] } }
+routes: [{ pool: app }]
+`);
+  const services = l7Options(c, c.nodes[0]).services;
+  t.same(services.map((s) => [s.name, s.redirect]), [
+    ['web', { scheme: 'https', status: 301 }], ['web-ipv6', { scheme: 'https', status: 301 }], ['alt', undefined], ['alt-ipv6', undefined],
+  ]);
+});
