@@ -184,10 +184,13 @@ const hasHtmlSpecial = (s: string): boolean => s.includes('&') || s.includes("'"
 // Characters a WHATWG URL keeps as they are in a path, less the two HTML escapes in attribute
 // values (A-Z a-z 0-9 -_~!$()*+,;=@/.): a path made of these, without dot segments, resolves by
 // plain concatenation, which costs far less than `new URL`, and its CDN URL goes into the page
-// as it is. Read by char code: every URL of a page passes here.
-const PLAIN_PATH_CHAR = new Uint8Array(128);
-for (const c of '-_~!$()*+,;=@/.') PLAIN_PATH_CHAR[c.charCodeAt(0)] = 1;
-for (let c = 0; c < 128; c++) if (/[A-Za-z0-9]/.test(String.fromCharCode(c))) PLAIN_PATH_CHAR[c] = 1;
+// as it is. Read by char code: every URL of a page passes here. One lookup a char sorts it:
+// most chars are plain and need nothing more; '/', '.' and A-Z (Special) do.
+const enum PathChar { Not, Plain, Special }
+const PATH_CHAR = new Uint8Array(256);
+for (const c of '-_~!$()*+,;=@') PATH_CHAR[c.charCodeAt(0)] = PathChar.Plain;
+for (let c = 0; c < 128; c++) if (/[a-z0-9]/.test(String.fromCharCode(c))) PATH_CHAR[c] = PathChar.Plain;
+for (let c = 0; c < 128; c++) if (/[A-Z./]/.test(String.fromCharCode(c))) PATH_CHAR[c] = PathChar.Special;
 
 const SLASH = 0x2f;
 const DOT = 0x2e;
@@ -209,23 +212,27 @@ export function plainCdnUrl(scope: UrlScope, s: string, from = 0, to = s.length,
   const absolute = s.charCodeAt(from) === SLASH;
   if (absolute && s.charCodeAt(from + 1) === SLASH && from + 1 < to) return undefined; // "//host/...": another authority
   let hash = absolute ? FNV_OFFSET : scope.baseDirHash;
-  let prev = SLASH; // a '.' first or after a '/' starts a dot segment
+  let slash = from - 1; // the last '/': a '.' right after it (or first) starts a dot segment
   let dot = -1; // the last segment's last '.'
   let upper = -1;
   let i = from;
   for (; i < to; i++) {
     const c = s.charCodeAt(i);
-    if (c >= 128 || PLAIN_PATH_CHAR[c] === 0) {
-      if (withQuery && i > from && (c === QUERY || c === FRAGMENT)) break;
-      return undefined;
+    const kind = c < 256 ? PATH_CHAR[c] : PathChar.Not;
+    if (kind !== PathChar.Plain) {
+      if (kind === PathChar.Not) {
+        if (withQuery && i > from && (c === QUERY || c === FRAGMENT)) break;
+        return undefined;
+      }
+      if (c === DOT) {
+        if (slash === i - 1) return undefined;
+        dot = i;
+      } else if (c === SLASH) {
+        slash = i;
+        dot = -1;
+      } else upper = i;
     }
-    if (c === DOT) {
-      if (prev === SLASH) return undefined;
-      dot = i;
-    } else if (c === SLASH) dot = -1;
-    else if (c >= 0x41 && c <= 0x5a) upper = i;
     hash = fnvStep(hash, c);
-    prev = c;
   }
   const ext = dot < 0 ? '' : upper > dot ? s.slice(dot, i).toLowerCase() : s.slice(dot, i);
   const rules = absolute ? scope.rootPaths : scope.dirPaths;
