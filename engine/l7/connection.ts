@@ -338,27 +338,27 @@ export class ClientConnection implements UpstreamOwner, Timed {
         return;
       }
       if (res === null) return;
-      const rest = this.rbuf!.length > res.headBytes ? this.rbuf!.subarray(res.headBytes) : null;
+      const raw = this.rbuf!;
+      if (res.status >= 200) {
+        this.rbuf = null;
+        this.startResponse(res, raw);
+        return;
+      }
+      const rest = raw.length > res.headBytes ? raw.subarray(res.headBytes) : null;
       if (res.status === 101 && this.req!.upgrade !== undefined) {
         this.startTunnel(res, rest);
         return;
       }
-      if (res.status < 200) {
-        // Interim responses (100 Continue, 103) go to HTTP/1.1 clients as they are.
-        if (this.req!.minor === 1) this.toClient(this.rbuf!.subarray(0, res.headBytes));
-        this.rbuf = rest;
-        this.rsearch = 0;
-        if (rest === null) return;
-        continue;
-      }
-      const raw = this.rbuf!;
-      this.rbuf = null;
-      this.startResponse(res, raw, rest);
-      return;
+      // Interim responses (100 Continue, 103) go to HTTP/1.1 clients as they are.
+      if (this.req!.minor === 1) this.toClient(raw.subarray(0, res.headBytes));
+      this.rbuf = rest;
+      this.rsearch = 0;
+      if (rest === null) return;
     }
   }
 
-  private startResponse(res: ResponseHead, raw: Buffer, rest: Buffer | null): void {
+  /** `raw`: the read that completed the head, which starts it; what follows the head is body. */
+  private startResponse(res: ResponseHead, raw: Buffer): void {
     const req = this.req!;
     const pool = this.pool!;
     const server = this.server!;
@@ -376,31 +376,32 @@ export class ClientConnection implements UpstreamOwner, Timed {
     // Nothing to change in the head: the bytes go out as they came.
     const unchanged = res.hop.length === 0 && res.minor === 1 && this.addHeaders === '' && this.ctx.via === undefined && !this.closeAfter && req.minor === 1;
     const framing = { chunked: kind === 'chunked' && !decode, close: this.closeAfter, keepAlive10: req.minor === 0 && !this.closeAfter };
-    if (rest === null || decode) {
+    const at = res.headBytes;
+    if (at === raw.length || decode) {
       this.toClient(unchanged ? raw : forwardResponseHead(res, framing, this.addHeaders, this.fwd.via));
-      if (rest !== null) this.forwardResponseBody(rest);
+      if (at < raw.length) this.forwardResponseBody(raw.subarray(at));
       else if (this.resBody.done) this.finishExchange();
       return;
     }
-    let n: number;
+    let end: number;
     try {
-      n = this.resBody.consume(rest, 0, rest.length);
+      end = at + this.resBody.consume(raw, at, raw.length);
     } catch {
       this.upstreamFailed(502, 'error');
       return;
     }
-    // Head and first body bytes leave in one write (a large body as a second one, uncopied).
+    // Head and first body bytes leave in one write (a large body as a second one, uncopied); no view made for the body alone.
     let ok: boolean;
-    if (unchanged) ok = this.toClient(n === rest.length ? raw : raw.subarray(0, res.headBytes + n));
-    else if (n <= COPY_BODY_MAX) ok = this.socket.write(forwardResponseHead(res, framing, this.addHeaders, this.fwd.via, rest, 0, n));
+    if (unchanged) ok = this.toClient(end === raw.length ? raw : raw.subarray(0, end));
+    else if (end - at <= COPY_BODY_MAX) ok = this.socket.write(forwardResponseHead(res, framing, this.addHeaders, this.fwd.via, raw, at, end));
     else {
       this.socket.cork();
       this.socket.write(forwardResponseHead(res, framing, this.addHeaders, this.fwd.via));
-      ok = this.toClient(n === rest.length ? rest : rest.subarray(0, n));
+      ok = this.toClient(raw.subarray(at, end));
       this.socket.uncork();
     }
     if (!ok) this.pauseUpstream();
-    if (this.resBody.done) this.finishExchange(n === rest.length);
+    if (this.resBody.done) this.finishExchange(end === raw.length);
   }
 
   private forwardResponseBody(chunk: Buffer): void {

@@ -105,16 +105,19 @@ t.test('pipelining: several requests in one read, each parsed from its offset', 
   const three = 'GET /3 HTTP/1.1\r\nHost: a\r\n\r\n';
   const buf = Buffer.from(one + two + three, 'latin1');
   const targets: string[] = [];
+  const lengths: number[] = [];
   let off = 0;
   while (off < buf.length) {
     const h = parseRequestHead(buf, off, L)!;
     targets.push(h.target);
+    lengths.push(h.contentLength);
     off += h.headBytes;
     const body = requestBody(h);
     off += body.consume(buf, off, buf.length);
     t.ok(body.done);
   }
   t.same(targets, ['/1', '/2', '/3']);
+  t.same(lengths, [-1, 3, -1], 'fields read at each head\'s offset');
 });
 
 t.test('a request split across reads at every byte boundary', async (t) => {
@@ -140,6 +143,8 @@ const responses: Array<{ name: string; input: string; method?: string; expect: R
   { name: 'HTTP/1.0 closes', input: 'HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\n', expect: { close: true }, kind: 'length' },
   { name: 'set-cookie collected', input: 'HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nSet-Cookie: JSESSIONID=x\r\nContent-Length: 0\r\n\r\n', expect: { setCookies: ['a=1', 'JSESSIONID=x'] }, kind: 'none' },
   { name: 'hop-by-hop in response', input: 'HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\nContent-Length: 0\r\n\r\n', expect: { hop: [0, 1], keepAliveToken: true }, kind: 'none' },
+  { name: 'names, OWS-trimmed values and a reason with spaces, as received', input: 'HTTP/1.1 404 Not Found Here\r\nServer:  x \r\nX-A:\tb c\r\nContent-Length: 0\r\n\r\n',
+    expect: { status: 404, reason: 'Not Found Here', names: ['Server', 'X-A', 'Content-Length'], values: ['x', 'b c', '0'] }, kind: 'none' },
 ];
 for (const c of responses) {
   t.test(`response: ${c.name}`, async (t) => {
@@ -153,6 +158,7 @@ const badResponses = [
   'HTTP/1.1 20 OK\r\n\r\n', 'HTTP/2 200 OK\r\n\r\n', 'HTTP/1.1 200OK\r\n\r\n', 'XTTP/1.1 200 OK\r\n\r\n',
   'HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n',
   'HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n', 'HTTP/1.1 200 OK\r\nBad Header\r\n\r\n',
+  'HTTP/1.1 200 O\x01K\r\n\r\n', 'HTTP/1.1 200 OK\r\nX: a\nb\r\n\r\n', 'HTTP/1.1 200 OK\r\nX: a\x7f\r\n\r\n',
 ];
 t.test('bad responses are classified 502', async (t) => {
   for (const r of badResponses) {
