@@ -51,22 +51,22 @@ function loadsResource(rel: string): boolean {
   return false;
 }
 
-/** Case-insensitive match of an ASCII lower-case `word` at `at` in `s` (letters and '-' only). */
-function matchesAt(s: string, at: number, word: string): boolean {
-  for (let i = 0; i < word.length; i++) if ((s.charCodeAt(at + i) | 0x20) !== word.charCodeAt(i)) return false;
-  return true;
-}
+/** A lower-case ASCII name (letters and '-' only) as char codes, and its kind. */
+interface KindOfName<K> { readonly codes: Uint8Array; readonly kind: K }
 
 /**
  * Kinds of lower-case ASCII names, matched in place (case-insensitively, without slicing or
  * lower-casing): every tag and attribute of the page passes here. Names are bucketed by length
- * and first letter, so most names fail on one lookup.
+ * and first letter, so most names fail on one lookup; the rest are compared with the char codes
+ * of the one or two names in their bucket (an index loop: no iterator, no string's charCodeAt).
  */
 class NameKinds<K extends number> {
-  private readonly buckets: Array<Array<[string, K]>> = [];
+  private readonly buckets: Array<Array<KindOfName<K>> | undefined> = [];
 
   constructor(names: Array<[string, K]>) {
-    for (const [name, kind] of names) (this.buckets[NameKinds.key(name.length, name.charCodeAt(0))] ??= []).push([name, kind]);
+    for (const [name, kind] of names) {
+      (this.buckets[NameKinds.key(name.length, name.charCodeAt(0))] ??= []).push({ codes: Uint8Array.from(name, (ch) => ch.charCodeAt(0)), kind });
+    }
   }
 
   private static key(length: number, first: number): number {
@@ -76,7 +76,13 @@ class NameKinds<K extends number> {
   /** The kind (0: none) of the name of `length` chars at `at` in `s`. */
   kindIn(s: string, at: number, length: number): K | 0 {
     const bucket = this.buckets[NameKinds.key(length, s.charCodeAt(at))];
-    if (bucket !== undefined) for (const [name, kind] of bucket) if (matchesAt(s, at, name)) return kind;
+    if (bucket === undefined) return 0;
+    for (let b = 0; b < bucket.length; b++) {
+      const { codes, kind } = bucket[b];
+      let i = 0;
+      while (i < length && (s.charCodeAt(at + i) | 0x20) === codes[i]) i++;
+      if (i === length) return kind;
+    }
     return 0;
   }
 }
