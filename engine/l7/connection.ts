@@ -12,6 +12,7 @@ import type { AccessLog } from './access-log.js';
 import type { RequestMetrics } from './request-metrics.js';
 import type { Clock, Timed } from './clock.js';
 import { errorPage } from './error-pages.js';
+import { redirectLocation, redirectResponse, type RedirectRule } from './redirect.js';
 import { forwardInfo, forwardRequestHead, forwardResponseHead, forwardSwitchingHead, type ForwardInfo } from './forward-head.js';
 import { BodyFramer, requestBody } from './http/body.js';
 import { HttpError } from './http/http-error.js';
@@ -51,6 +52,8 @@ export interface ServiceContext {
   service: string;
   /** The node's per-client request rate limit, when configured. */
   rateLimit: RateLimiter | undefined;
+  /** A redirect service: every request is answered with this redirect. */
+  redirect: RedirectRule | undefined;
 }
 
 // CDN: a CDN route's page is being served by cdn-route.ts (no upstream connection of ours).
@@ -224,6 +227,10 @@ export class ClientConnection implements UpstreamOwner, Timed {
     ctx.stats.requests++;
     this.req = head;
     this.started = performance.now();
+    if (ctx.redirect !== undefined) {
+      this.redirect(ctx.redirect, head);
+      return;
+    }
     const route = ctx.router.pick(head.host, head.target);
     const pool = ctx.pools.get(route.pool)!;
     this.reqBody = requestBody(head);
@@ -539,9 +546,24 @@ export class ClientConnection implements UpstreamOwner, Timed {
 
   /** Answers with an error page; closes when the framing is unknown or the client asked to. */
   private fail(status: number, close: boolean, retryAfter?: number): void {
-    this.recordExchange(status);
     const stats = this.ctx.stats;
     stats.errors[status] = (stats.errors[status] ?? 0) + 1;
+    this.respond(status, close, (c) => errorPage(status, c, retryAfter));
+  }
+
+  // A redirect service's answer: no pool, no back-end. A request whose Host is no host cannot be
+  // sent anywhere (400); one with a body closes the connection once answered unless it all came.
+  private redirect(rule: RedirectRule, head: RequestHead): void {
+    this.reqBody = requestBody(head);
+    const location = redirectLocation(rule, this.fwd.proto, head.host, head.target);
+    if (location === undefined) { this.fail(400, true); return; }
+    this.respond(rule.status, !this.reqBody.done, (c) => redirectResponse(rule.status, location, c));
+  }
+
+  /** Ends the exchange with a response of the proxy's own (`page`, told whether it closes): the
+   *  connection stays open for the next request unless `close`, or the client or the proxy is done. */
+  private respond(status: number, close: boolean, page: (close: boolean) => Buffer): void {
+    this.recordExchange(status);
     if (this.up !== null) { discard(this.up); this.up = null; }
     if (this.state === QUEUED && this.server !== null) this.server.connections.cancel(this);
     const started = this.resStarted;
@@ -549,7 +571,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
     this.endExchange();
     if (started) { this.destroyBoth(); return; }
     close = close || !keepAlive || this.clientEnded || this.ctx.draining;
-    this.socket.write(errorPage(status, close, retryAfter));
+    this.socket.write(page(close));
     if (close) { this.endClient(); return; }
     this.state = HEAD;
     this.arm(T_IDLE, this.ctx.timeouts.keepAliveMs);

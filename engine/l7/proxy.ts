@@ -122,6 +122,7 @@ export class L7Proxy {
         metrics: this.requestMetrics,
         service: service.name,
         rateLimit: this.rateLimit,
+        redirect: service.redirect,
       };
       this.contexts.push(ctx);
       const serve = service.tls === undefined ? (s: net.Socket) => new ClientConnection(s, ctx, 'http') : this.terminateTls(service.tls, ctx);
