@@ -94,7 +94,7 @@ const commands: Record<string, Command> = {
   forward: {
     about: 'live L4 forwarding on veth (needs root: network namespaces), throughput, CPU per frame and latency at half load',
     baseline: 'the minimal C TPACKET_V3 forwarder (perf/c/fwd.c) and the kernel bridge, same generator, same path',
-    usage: 'forward [--rounds 5] [--seconds 2] [--rate 0] [--variants c,c-frames,c-busy,addon,addon-csum,addon-frames,addon-busy,kernel] [--batch 256] [--latency-rounds 3]',
+    usage: 'forward [--rounds 5] [--seconds 2] [--rate 0] [--variants c,c-frames,c-busy,addon,addon-csum,addon-frames,addon-busy,kernel,wire] [--batch 256] [--latency-rounds 3]',
     async run(args) {
       await ensureDebian(['iproute2', 'nftables', 'gcc']);
       await script('forward.ts', args);

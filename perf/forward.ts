@@ -29,7 +29,7 @@
 // scheduler does (DESIGN.md): its IP layer does no work on them. Not for the kernel bridge, which
 // needs them.
 //
-//   node --import tsx perf/forward.ts [--rounds 5] [--seconds 2] [--rate 0] [--variants c,c-frames,c-busy,addon,addon-csum,addon-frames,addon-busy,kernel] [--batch 256]
+//   node --import tsx perf/forward.ts [--rounds 5] [--seconds 2] [--rate 0] [--variants c,c-frames,c-busy,addon,addon-csum,addon-frames,addon-busy,kernel,wire] [--batch 256]
 //     [--latency-rounds 3] [--latency-rate PPS] [--out perf/results]
 // or from a harness: runForwardBenchmark({ rounds, seconds, ... }).
 import fs from 'node:fs/promises';
@@ -390,7 +390,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
       rounds: { type: 'string', default: '5' },
       seconds: { type: 'string', default: '2' },
       rate: { type: 'string', default: '0' },
-      variants: { type: 'string', default: 'c,c-frames,c-busy,addon,addon-csum,addon-frames,addon-busy,kernel' },
+      variants: { type: 'string', default: 'c,c-frames,c-busy,addon,addon-csum,addon-frames,addon-busy,kernel,wire' },
       batch: { type: 'string', default: '256' },
       'latency-rounds': { type: 'string', default: '3' },
       'latency-rate': { type: 'string' },
