@@ -1,6 +1,7 @@
-// Short, clear error responses, built once. Errors that leave the framing unknown close the
-// connection; the others keep it alive.
+// Short, clear responses of the proxy's own (errors, redirects), built once. Errors that leave the
+// framing unknown close the connection; the others keep it alive.
 const REASONS: Record<number, string> = {
+  301: 'Moved Permanently', 302: 'Found', 303: 'See Other', 307: 'Temporary Redirect', 308: 'Permanent Redirect',
   400: 'Bad Request', 408: 'Request Timeout', 414: 'URI Too Long', 429: 'Too Many Requests', 431: 'Request Header Fields Too Large',
   501: 'Not Implemented', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout', 505: 'HTTP Version Not Supported',
 };
@@ -14,15 +15,20 @@ const EXPLAIN: Record<number, string> = {
 
 const cache = new Map<string, Buffer>();
 
+/** A response with a short text body: `fields` (CRLF-terminated lines) go after the framing ones. */
+export function plainResponse(status: number, fields: string, detail: string, close: boolean): Buffer {
+  const reason = REASONS[status] ?? 'Error';
+  const body = `${status} ${reason}\n${detail}\n`;
+  return Buffer.from(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body, 'latin1')}\r\n`
+    + `${fields}${close ? 'Connection: close\r\n' : ''}\r\n${body}`, 'latin1');
+}
+
 /** `retryAfter`: seconds for a Retry-After header (429, 503). */
 export function errorPage(status: number, close: boolean, retryAfter?: number): Buffer {
   const key = `${status}/${close}/${retryAfter}`;
   let page = cache.get(key);
   if (page === undefined) {
-    const reason = REASONS[status] ?? 'Error';
-    const body = `${status} ${reason}\n${EXPLAIN[status] ?? ''}\n`;
-    page = Buffer.from(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\n`
-      + `Cache-Control: no-store\r\n${retryAfter !== undefined ? `Retry-After: ${retryAfter}\r\n` : ''}${close ? 'Connection: close\r\n' : ''}\r\n${body}`, 'latin1');
+    page = plainResponse(status, `Cache-Control: no-store\r\n${retryAfter !== undefined ? `Retry-After: ${retryAfter}\r\n` : ''}`, EXPLAIN[status] ?? '', close);
     cache.set(key, page);
   }
   return page;

@@ -2,6 +2,8 @@
 // HAProxy's `redirect scheme https`): the usual port 80 in front of an HTTPS site. The target is
 // the request's own URL with the parts the rule names replaced. Pure functions: the connection
 // writes what redirectResponse returns.
+import { plainResponse } from './error-pages.js';
+import { hostOnly } from './routing.js';
 
 export type RedirectStatus = 301 | 302 | 303 | 307 | 308;
 
@@ -15,19 +17,10 @@ export interface RedirectRule {
   status: RedirectStatus;
 }
 
-const REASONS: Record<RedirectStatus, string> = {
-  301: 'Moved Permanently', 302: 'Found', 303: 'See Other', 307: 'Temporary Redirect', 308: 'Permanent Redirect',
-};
 const DEFAULT_PORT = { http: 80, https: 443 } as const;
-
-/** The host part of a Host header (an IPv6 literal keeps its brackets), or undefined when it is none. */
-function hostOf(header: string | undefined): string | undefined {
-  if (header === undefined || header === '') return undefined;
-  const end = header.startsWith('[') ? header.indexOf(']') + 1 : header.lastIndexOf(':') >= 0 ? header.lastIndexOf(':') : header.length;
-  const host = header.slice(0, end);
-  // Only what a URL may carry as a host: the header is the client's, and goes back in a header.
-  return /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)$/.test(host) ? host.toLowerCase() : undefined;
-}
+// A Host header a URL can carry back (the client's bytes go into our Location field): a name or
+// an IPv6 literal, and an optional port.
+const HOST_FIELD = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:[0-9]*)?$/;
 
 /**
  * Where a request for `target` (origin form: "/path?query"), with Host header `host`, on a
@@ -36,7 +29,7 @@ function hostOf(header: string | undefined): string | undefined {
  */
 export function redirectLocation(rule: RedirectRule, own: 'http' | 'https', host: string | undefined, target: string): string | undefined {
   const scheme = rule.scheme ?? own;
-  const h = rule.host ?? hostOf(host);
+  const h = rule.host ?? (host !== undefined && HOST_FIELD.test(host) ? hostOnly(host) : undefined);
   if (h === undefined) return undefined;
   const port = rule.port === undefined || rule.port === DEFAULT_PORT[scheme] ? '' : `:${rule.port}`;
   // An absolute-form or asterisk target has no path of its own to keep.
@@ -46,7 +39,5 @@ export function redirectLocation(rule: RedirectRule, own: 'http' | 'https', host
 
 /** The whole response: status line, Location, a one-line body. */
 export function redirectResponse(status: RedirectStatus, location: string, close: boolean): Buffer {
-  const body = `${status} ${REASONS[status]}\n${location}\n`;
-  return Buffer.from(`HTTP/1.1 ${status} ${REASONS[status]}\r\nLocation: ${location}\r\nContent-Type: text/plain; charset=utf-8\r\n`
-    + `Content-Length: ${Buffer.byteLength(body, 'latin1')}\r\n${close ? 'Connection: close\r\n' : ''}\r\n${body}`, 'latin1');
+  return plainResponse(status, `Location: ${location}\r\n`, location, close);
 }
