@@ -46,7 +46,9 @@ import { figures } from './plots.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-export type VariantName = 'c' | 'c-frames' | 'c-busy' | 'addon' | 'addon-csum' | 'addon-frames' | 'addon-busy' | 'kernel' | 'wire';
+/** Every path the benchmark knows, in its default order (the CLI's default too). */
+export const VARIANT_NAMES = ['c', 'c-frames', 'c-busy', 'addon', 'addon-csum', 'addon-frames', 'addon-busy', 'kernel', 'wire'] as const;
+export type VariantName = typeof VARIANT_NAMES[number];
 
 export interface ForwardBenchmarkOptions {
   rounds?: number;
@@ -142,7 +144,7 @@ export async function runForwardBenchmark(options: ForwardBenchmarkOptions = {})
   const rounds = options.rounds ?? 5;
   const seconds = options.seconds ?? 2;
   const rate = options.rate ?? 0;
-  const wanted = options.variants ?? ['c', 'c-frames', 'c-busy', 'addon', 'addon-csum', 'addon-frames', 'addon-busy', 'kernel', 'wire'];
+  const wanted: readonly VariantName[] = options.variants ?? VARIANT_NAMES;
   const batch = String(options.batch ?? 256);
   const log = options.log ?? console.log;
   const pinned = os.cpus().length >= 2;
@@ -390,7 +392,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
       rounds: { type: 'string', default: '5' },
       seconds: { type: 'string', default: '2' },
       rate: { type: 'string', default: '0' },
-      variants: { type: 'string', default: 'c,c-frames,c-busy,addon,addon-csum,addon-frames,addon-busy,kernel,wire' },
+      variants: { type: 'string', default: VARIANT_NAMES.join(',') },
       batch: { type: 'string', default: '256' },
       'latency-rounds': { type: 'string', default: '3' },
       'latency-rate': { type: 'string' },

@@ -32,7 +32,9 @@ static void wait_user(const uint32_t *status, struct pollfd *pfd, long busy_us) 
     do {
       for (int i = 0; i < 64; i++) {
         if (__atomic_load_n(status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) return;
-        __builtin_ia32_pause();
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause(); /* a spin-wait hint, as the addon's cpu_relax */
+#endif
       }
       clock_gettime(CLOCK_MONOTONIC, &t);
     } while ((t.tv_sec - t0.tv_sec) * 1000000L + (t.tv_nsec - t0.tv_nsec) / 1000 < busy_us);
