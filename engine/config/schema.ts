@@ -337,7 +337,7 @@ export const electionSchema = z.strictObject({
     .describe('VRRP advertisement interval; master-down interval is 3 × this plus skew.'),
   preempt: z.boolean().default(true).describe('A higher-priority node takes the scheduler role back when it returns.'),
   nice: intIn(-20, 19).default(0)
-    .describe("Scheduling niceness of the daemon's main thread, where the VRRP timers run (keepalived's vrrp_priority): below 0, its adverts go out on time on a starved machine. 0 (the default) leaves the niceness the daemon was started with: at -10 the scheduler lost frames in a lab test (test/array/malformed: 12 and 81 of 4960 uncounted in 2 of 4 runs, none in 4 runs at 0). Set once the parts have started, so the worker threads keep theirs (and those started later reset theirs); without the privilege to raise it, the daemon says so and keeps its own."),
+    .describe("Scheduling niceness of the daemon's main thread, where the VRRP timers run (keepalived's vrrp_priority): below 0, its adverts go out on time on a starved machine. 0 (the default) leaves the niceness the daemon was started with: at -10 the scheduler lost frames in a lab test (test/array/malformed: 12 and 81 of 4960 uncounted in 2 of 4 runs, none in 4 runs at 0; none in 5 later runs at -10: the cause is not understood). Set once the parts have started, so the worker threads keep theirs (and those started later reset theirs); without the privilege to raise it, the daemon says so and keeps its own."),
 }).prefault({}).describe('Scheduler election (VRRPv3). Priorities are per node (`nodes[].priority`).');
 
 export const adminSchema = z.strictObject({

@@ -2,6 +2,7 @@
 // rings, each frame handed over as soon as the kernel wrote it, read by forwarding threads that
 // watch the ring before they sleep. The array serves as in the default blocks mode: fresh
 // connections over IPv4 and IPv6 all succeed and reach all three nodes, the scheduler included.
+// (That the wait spins is shown on a veth pair: test/addon/port.test.ts.)
 import t from 'tap';
 import { startArray } from './fixtures/array-lab.js';
 
