@@ -166,6 +166,8 @@ export const proxySchema = z.strictObject({
   headersTimeout: duration(100).prefault('10s').describe('A request whose headers are not complete in this time gets 408.'),
   requestTimeout: duration(100).prefault('30s').describe('A request whose body is not complete in this time gets 408.'),
   maxHeaderBytes: byteSize(1024, 1 << 20).prefault('16KiB').describe('Request headers larger than this get 431.'),
+  maxBodyBytes: byteSize(0, 2 ** 50).optional()
+    .describe('Request bodies larger than this get 413 and a closed connection (nginx\'s client_max_body_size): a Content-Length over it before any back-end is chosen, a chunked body when a chunk takes it over (the back-end request is then aborted). Default: no limit.'),
   connectTimeout: duration(10).prefault('3s').describe('Back-end connect timeout (then 502 or another server).'),
   responseTimeout: duration(100).prefault('30s').describe('Back-end response timeout (then 504).'),
   upstreamKeepAlive: intIn(0, 10000).default(64).describe('Idle kept-alive connections kept per back-end server and worker.'),

@@ -110,6 +110,7 @@ export function l7Options(c: Config, node: NodeConfig): L7Options {
     ...(s.redirect ? { redirect: s.redirect } : {}),
     timeouts: { headersMs: c.proxy.headersTimeout, bodyMs: c.proxy.requestTimeout, keepAliveMs: c.proxy.keepAliveTimeout },
     limits: { maxHeaderBytes: c.proxy.maxHeaderBytes },
+    ...(c.proxy.maxBodyBytes !== undefined ? { maxBodyBytes: c.proxy.maxBodyBytes } : {}),
     ...(s.tls ? {
       tls: {
         certificates: s.tls.certificates.map((k) => ({

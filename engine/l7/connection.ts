@@ -32,6 +32,8 @@ export interface ServiceContext {
   router: Router<CdnRoute>;
   pools: Map<string, BackendPool>;
   limits: HeadLimits;
+  /** Largest request body forwarded (Infinity: no limit); a larger one gets 413 and a closed connection. */
+  maxBodyBytes: number;
   timeouts: ClientTimeouts;
   via: string | undefined;
   clock: Clock;
@@ -233,8 +235,13 @@ export class ClientConnection implements UpstreamOwner, Timed {
     }
     const route = ctx.router.pick(head.host, head.target);
     const pool = ctx.pools.get(route.pool)!;
-    this.reqBody = requestBody(head);
+    this.reqBody = requestBody(head, ctx.maxBodyBytes);
     this.pool = pool;
+    // Refused before a server is chosen, unread: the connection closes (nginx's client_max_body_size).
+    if (head.contentLength > ctx.maxBodyBytes) {
+      this.fail(413, true);
+      return;
+    }
     // Before a server is chosen: a refused request leaves no trace in the persistence tables.
     const limit = ctx.rateLimit;
     if (limit !== undefined && !limit.allow(this.fwd.address, Date.now())) {

@@ -2,12 +2,13 @@
 // framing unknown close the connection; the others keep it alive.
 const REASONS: Record<number, string> = {
   301: 'Moved Permanently', 302: 'Found', 303: 'See Other', 307: 'Temporary Redirect', 308: 'Permanent Redirect',
-  400: 'Bad Request', 408: 'Request Timeout', 414: 'URI Too Long', 429: 'Too Many Requests', 431: 'Request Header Fields Too Large',
+  400: 'Bad Request', 408: 'Request Timeout', 413: 'Content Too Large', 414: 'URI Too Long', 429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   501: 'Not Implemented', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout', 505: 'HTTP Version Not Supported',
 };
 const EXPLAIN: Record<number, string> = {
   400: 'The request could not be understood.', 408: 'The request did not arrive in time.', 414: 'The request line is too long.',
-  429: 'Too many requests from this address: slow down.',
+  413: 'The request body is larger than this server accepts.', 429: 'Too many requests from this address: slow down.',
   431: 'The request headers are too large.', 501: 'The request uses a feature this proxy does not support.',
   502: 'The back-end server failed to answer properly.', 503: 'No back-end server is available.',
   504: 'The back-end server did not answer in time.', 505: 'The HTTP version is not supported.',

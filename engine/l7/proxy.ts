@@ -111,6 +111,7 @@ export class L7Proxy {
         router: new Router(service.routes ?? [], service.defaultPool, names, cdnOf, service.defaultCdn),
         pools: this.pools,
         limits: { ...defaultHeadLimits, ...service.limits },
+        maxBodyBytes: service.maxBodyBytes ?? Infinity,
         timeouts: { ...defaultTimeouts, ...service.timeouts },
         via: service.via,
         clock: this.clock,

@@ -145,6 +145,8 @@ export interface ServiceOptions {
   redirect?: RedirectRule;
   timeouts?: Partial<ClientTimeouts>;
   limits?: Partial<HeadLimits>;
+  /** Largest request body, in bytes; a larger one is answered 413 and its connection closed. Default: no limit. */
+  maxBodyBytes?: number;
 }
 
 export interface L7Options {

@@ -211,6 +211,7 @@ persistence:
     timeout: -1s   #! healthChecks.backend.timeout: expected a duration like "250ms" or "2s"
 proxy:
   maxHeaderBytes: 12 bananas   #! proxy.maxHeaderBytes: expected a size like "64MiB" or a number of bytes
+  maxBodyBytes: 1 truckload   #! proxy.maxBodyBytes: expected a size like "64MiB" or a number of bytes
   headersTimeout: 50ms   #! proxy.headersTimeout: expected a value between 100ms and 86400000ms
   rateLimit:
     requests: 0   #! proxy.rateLimit.requests: expected an integer 1-1000000000

@@ -148,3 +148,16 @@ routes: [{ pool: app }]
     ['web', { scheme: 'https', status: 301 }], ['web-ipv6', { scheme: 'https', status: 301 }], ['alt', undefined], ['alt-ipv6', undefined],
   ]);
 });
+
+t.test('proxy.maxBodyBytes reaches every listener in bytes; absent, no listener has a limit', async (t) => {
+  const text = (extra: string) => `vip: { ipv4: 198.19.0.1, ipv6: 2001:2:0:100::1 }
+services: [{ name: web, port: 80 }]
+nodes: [{ id: lb1, interface: eth0, ipv4: 198.18.0.11 }]
+pools: { app: { servers: [{ address: 198.18.0.101, port: 8080 }] } }
+routes: [{ pool: app }]
+${extra}`;
+  const limited = parseConfig(text('proxy: { maxBodyBytes: 10MiB }\n'));
+  t.same(l7Options(limited, limited.nodes[0]).services.map((s) => s.maxBodyBytes), [10 * 1024 * 1024, 10 * 1024 * 1024]);
+  const open = parseConfig(text(''));
+  t.same(l7Options(open, open.nodes[0]).services.map((s) => s.maxBodyBytes), [undefined, undefined]);
+});

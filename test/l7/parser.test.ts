@@ -206,6 +206,18 @@ t.test('trailer section over the limit', async (t) => {
   t.throws(() => sc.consume(buf, 0, buf.length), { status: 431, code: 'ERR_HTTP_TRAILERS_TOO_LARGE' });
 });
 
+t.test('a chunked request body over its limit: 413 when the chunk that passes it is announced, before its data', async (t) => {
+  const body = Buffer.from('4\r\nabcd\r\n2\r\nef\r\n0\r\n\r\n', 'latin1');
+  const atLimit = requestBody({ chunked: true, contentLength: -1 }, 6);
+  t.equal(atLimit.consume(body, 0, body.length), body.length, 'exactly the limit (6 data bytes) passes');
+  t.ok(atLimit.done);
+
+  let data = '';
+  const sc = new ChunkedScanner(400, 16384, (b, s, e) => { data += b.toString('latin1', s, e); }, 5);
+  t.throws(() => sc.consume(body, 0, body.length), { status: 413, code: 'ERR_HTTP_BODY_TOO_LARGE' }, 'one byte fewer allowed: 413');
+  t.equal(data, 'abcd', "the chunk that passes the limit gave none of its data");
+});
+
 t.test('length and close framing', async (t) => {
   const b = Buffer.from('abcdef');
   const f = new BodyFramer('length', 4, 400);

@@ -7,9 +7,10 @@ export type BodyKind = 'none' | 'length' | 'chunked' | 'close';
 export class BodyFramer {
   private remaining: number;
   private readonly chunked: ChunkedScanner | undefined;
-  constructor(readonly kind: BodyKind, length: number, errorStatus: number, onData?: DataSink) {
+  /** `maxChunkedBytes`: the most data a chunked body may carry (413 beyond; a length is checked by the caller). */
+  constructor(readonly kind: BodyKind, length: number, errorStatus: number, onData?: DataSink, maxChunkedBytes = Infinity) {
     this.remaining = kind === 'length' ? length : 0;
-    this.chunked = kind === 'chunked' ? new ChunkedScanner(errorStatus, 16384, onData) : undefined;
+    this.chunked = kind === 'chunked' ? new ChunkedScanner(errorStatus, 16384, onData, maxChunkedBytes) : undefined;
   }
 
   /** True once the whole body has passed (never for 'close': the peer's FIN ends it). */
@@ -37,9 +38,10 @@ export class BodyFramer {
 // An empty body has no state: every request without one shares this framer.
 const NO_BODY = new BodyFramer('none', 0, 400);
 
-/** Request bodies: chunked, a length, or none (RFC 9112 6.3: never until-close). */
-export function requestBody(head: { chunked: boolean; contentLength: number }, onData?: DataSink): BodyFramer {
-  if (head.chunked) return new BodyFramer('chunked', 0, 400, onData);
+/** Request bodies: chunked, a length, or none (RFC 9112 6.3: never until-close). A chunked body
+ *  whose data passes `maxBytes` throws 413 when the chunk that passes it is announced. */
+export function requestBody(head: { chunked: boolean; contentLength: number }, maxBytes = Infinity): BodyFramer {
+  if (head.chunked) return new BodyFramer('chunked', 0, 400, undefined, maxBytes);
   if (head.contentLength > 0) return new BodyFramer('length', head.contentLength, 400);
   return NO_BODY;
 }

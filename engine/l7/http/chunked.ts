@@ -18,8 +18,15 @@ export class ChunkedScanner {
   private digits = 0;
   private lineBytes = 0;
   private trailerBytes = 0;
-  /** The status to send if the coding is broken: 400 for a request body, 502 for a response. */
-  constructor(private readonly errorStatus: number, private readonly maxTrailerBytes = 16384, private readonly onData?: DataSink) {}
+  /** Data bytes the size lines have announced so far. */
+  private dataBytes = 0;
+  /**
+   * `errorStatus`: the status to send if the coding is broken, 400 for a request body, 502 for a
+   * response. A size line that takes the data past `maxDataBytes` throws 413 before any of that
+   * chunk's data passes.
+   */
+  constructor(private readonly errorStatus: number, private readonly maxTrailerBytes = 16384, private readonly onData?: DataSink,
+    private readonly maxDataBytes = Infinity) {}
 
   get done(): boolean { return this.state === DONE; }
 
@@ -57,7 +64,10 @@ export class ChunkedScanner {
         case SIZE_LF:
           if (c !== 10) throw this.fail('A chunk size line is not ended by CRLF.');
           this.digits = 0;
-          if (this.size === 0) { this.state = TRAILER_START; this.trailerBytes = 0; } else this.state = DATA;
+          if (this.size === 0) { this.state = TRAILER_START; this.trailerBytes = 0; break; }
+          this.dataBytes += this.size;
+          if (this.dataBytes > this.maxDataBytes) throw new HttpError(413, 'ERR_HTTP_BODY_TOO_LARGE', 'The chunked body is larger than allowed.');
+          this.state = DATA;
           break;
         case DATA_CR:
           if (c !== 13) throw this.fail('Chunk data is not followed by CRLF.');
