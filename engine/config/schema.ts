@@ -93,6 +93,29 @@ const serviceTlsSchema = z.strictObject({
     .describe('48 random bytes (`openssl rand 48 > ticket.key`) that encrypt the session tickets, the same file on every node: a client resumes its session on whichever node the scheduler picks, and after a reload. Rotate by replacing the file and reloading. Without it each node makes its own keys when it starts: a ticket resumes only on the node that issued it, until that node reloads.'),
 });
 
+// Fields the proxy frames, forwards or sets itself (engine/l7/forward-head.ts): no rule touches them.
+const PROXY_FIELDS = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'content-length',
+  'x-forwarded-for', 'x-forwarded-proto', 'forwarded', 'via']);
+
+const fieldName = () => z.string({ error: say('expected a header field name') })
+  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { error: 'expected a header field name: a token of letters, digits, "-" and the symbols RFC 9110 allows, no spaces' })
+  .refine((n) => !PROXY_FIELDS.has(n.toLowerCase()), {
+    error: 'expected a field the proxy does not frame or set itself (not Connection, Keep-Alive, TE, Trailer, Transfer-Encoding, Upgrade, Content-Length, X-Forwarded-For, X-Forwarded-Proto, Forwarded or Via)',
+  });
+
+const headerRuleSchema = (side: 'request' | 'response') => z.strictObject({
+  set: z.record(fieldName(), z.string({ error: say('expected a header field value') })
+    .regex(/^[^\0\r\n]*$/, { error: 'expected a header field value on one line (no CR, LF or NUL)' }))
+    .default({}).describe(side === 'request'
+      ? 'Fields set on every request sent to a back-end (name: value), replacing any the client sent, e.g. `X-Origin-Token: s3cret`.'
+      : 'Fields set on every response from a back-end (cached pages too; not the proxy\'s own error pages), replacing any the back-end sent, e.g. `Strict-Transport-Security: max-age=31536000`.'),
+  remove: z.array(side === 'request'
+    ? fieldName().refine((n) => n.toLowerCase() !== 'host', { error: 'expected a field other than Host (every HTTP/1.1 request carries one; set it instead)' })
+    : fieldName()).default([]).describe(side === 'request'
+    ? 'Fields dropped from requests before they reach a back-end.'
+    : 'Fields dropped from back-end responses, e.g. `Server`, `X-Powered-By`.'),
+});
+
 export const serviceSchema = z.strictObject({
   name: name('service').describe('Name of the service (used in logs and metrics).'),
   port: port().describe('TCP port on the VIP.'),
@@ -108,6 +131,10 @@ export const serviceSchema = z.strictObject({
       .describe('301 or 308 (permanent; 308 keeps the method and body), 302, 303 or 307 (temporary).'),
   }).optional().describe('Answer every request of this service with a redirect to the same URL with these parts replaced, '
     + 'path and query kept (e.g. `{ scheme: https }` on port 80). No request reaches a pool.'),
+  headers: z.strictObject({
+    request: headerRuleSchema('request').optional().describe('Rules for the requests this service sends to back-ends.'),
+    response: headerRuleSchema('response').optional().describe('Rules for the back-end responses this service forwards.'),
+  }).optional().describe('Header fields set or removed on the way through, as HAProxy\'s set-header/del-header or nginx\'s proxy_set_header/add_header.'),
 });
 
 export const nodeSchema = z.strictObject({

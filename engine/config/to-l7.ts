@@ -108,6 +108,7 @@ export function l7Options(c: Config, node: NodeConfig): L7Options {
     ...(defaultCdn ? { defaultCdn } : {}),
     ...(c.proxy.via ? { via: `lbarray-${node.id}` } : {}),
     ...(s.redirect ? { redirect: s.redirect } : {}),
+    ...(s.headers ? { headers: s.headers } : {}),
     timeouts: { headersMs: c.proxy.headersTimeout, bodyMs: c.proxy.requestTimeout, keepAliveMs: c.proxy.keepAliveTimeout },
     limits: { maxHeaderBytes: c.proxy.maxHeaderBytes },
     ...(c.proxy.maxBodyBytes !== undefined ? { maxBodyBytes: c.proxy.maxBodyBytes } : {}),

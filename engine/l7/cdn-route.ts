@@ -11,6 +11,7 @@ import { httpOrigin } from '../cdn/http-adapter.js';
 import { headerMapOf, type FetchOrigin, type FrontResponse, type HeaderMap, type PageRequestInfo, type RouteCdn } from '../cdn/index.js';
 import type { BackendPool, ServerRuntime } from './backend-pool.js';
 import { forwardingFields, type ForwardInfo } from './forward-head.js';
+import type { HeaderRules } from './header-rules.js';
 import type { RequestHead } from './http/parser.js';
 import { poolDefaults } from './types.js';
 
@@ -25,6 +26,9 @@ export interface CdnExchange {
   onPassive(pool: string, server: string, kind: 'error' | '5xx'): void;
   /** The status sent to the client (0 until a head was sent), for the access log. */
   status: number;
+  /** The service's header rules (the request's are applied to `req` already: its fields to drop are marked). */
+  requestRules: HeaderRules | undefined;
+  responseRules: HeaderRules | undefined;
 }
 
 /** Sent (keep the connection or close it), cut mid-body, or nothing sent: answer with this status. */
@@ -66,7 +70,7 @@ export class CdnRoute {
   }
 
   async serve(x: CdnExchange): Promise<CdnOutcome> {
-    const page = pageRequestOf(x.req, x.fwd);
+    const page = pageRequestOf(x.req, x.fwd, x.requestRules);
     const target = x.pool.options.servers[x.server.index];
     const fetch = httpOrigin(page, {
       host: target.host, port: target.port, agent: this.agents.of(x.pool, x.server), timeoutMs: x.pool.responseTimeoutMs,
@@ -96,12 +100,13 @@ export class CdnRoute {
  * The request as the back-end gets it: the client's fields (hop-by-hop ones dropped) with the
  * forwarding fields, so a Vary naming X-Forwarded-Proto or Forwarded tells pages apart as it should.
  */
-function pageRequestOf(req: RequestHead, fwd: ForwardInfo): PageRequestInfo {
+function pageRequestOf(req: RequestHead, fwd: ForwardInfo, rules: HeaderRules | undefined): PageRequestInfo {
   const names: string[] = [];
   const values: string[] = [];
   for (let i = 0; i < req.names.length; i++) {
     if (!req.hop.includes(i)) { names.push(req.names[i]); values.push(req.values[i]); }
   }
+  for (const [name, value] of rules?.fields ?? []) { names.push(name); values.push(value); }
   const headers = { ...headerMapOf(names, values), ...forwardingFields(req, fwd) };
   return { method: req.method, url: new URL(req.target, `${fwd.proto}://${req.host || 'localhost'}`), headers };
 }
@@ -127,12 +132,13 @@ async function sendFront(x: CdnExchange, front: FrontResponse): Promise<CdnOutco
   const chunked = stream !== null && !bodiless && length === undefined && req.minor === 1;
   const close = !req.keepAlive || (stream !== null && !bodiless && length === undefined && !chunked);
   let head = `HTTP/1.1 ${front.status} ${http.STATUS_CODES[front.status] ?? 'Unknown'}\r\n`;
-  head += fieldLines(front.headers, (n) => HOP.has(n) || n === 'x-cache' || (n === 'content-length' && !bodiless));
+  const rules = x.responseRules;
+  head += fieldLines(front.headers, (n) => HOP.has(n) || n === 'x-cache' || (n === 'content-length' && !bodiless) || rules?.drops(n) === true);
   if (length !== undefined) head += `content-length: ${String(length)}\r\n`;
   if (chunked) head += 'transfer-encoding: chunked\r\n';
   if (close) head += 'connection: close\r\n';
   else if (req.minor === 0) head += 'connection: keep-alive\r\n';
-  head += `x-cache: ${front.cache}\r\n${x.addHeaders}${x.fwd.via}\r\n`;
+  head += `x-cache: ${front.cache}\r\n${x.addHeaders}${rules?.lines ?? ''}${x.fwd.via}\r\n`;
   if (stream === null || bodiless) {
     stream?.resume();
     socket.write(Buffer.isBuffer(body) && !bodiless ? Buffer.concat([Buffer.from(head, 'latin1'), body]) : Buffer.from(head, 'latin1'));

@@ -24,6 +24,7 @@ import type { ProxyStats } from './stats.js';
 import type { ClientTimeouts } from './types.js';
 import { discard, writeLending, type UpstreamConnection, type UpstreamOwner } from './upstream-pool.js';
 import { isSharedRead, readShared } from './shared-reads.js';
+import type { HeaderRules } from './header-rules.js';
 
 // Up to this many body bytes are copied into the head's Buffer (one write); more go as a second write.
 const COPY_BODY_MAX = 16384;
@@ -34,6 +35,9 @@ export interface ServiceContext {
   limits: HeadLimits;
   /** Largest request body forwarded (Infinity: no limit); a larger one gets 413 and a closed connection. */
   maxBodyBytes: number;
+  /** The service's header rules for requests to back-ends and for their responses, when it has any. */
+  requestRules: HeaderRules | undefined;
+  responseRules: HeaderRules | undefined;
   timeouts: ClientTimeouts;
   via: string | undefined;
   clock: Clock;
@@ -256,11 +260,13 @@ export class ClientConnection implements UpstreamOwner, Timed {
     this.server = choice.server;
     this.addHeaders = choice.addHeaders;
     pool.load[choice.server.index]++;
+    const rules = ctx.requestRules;
+    rules?.apply(head);
     if (route.cdn !== undefined && route.cdn.takes(head)) {
       this.serveCdn(route.cdn);
       return;
     }
-    this.reqHead = forwardRequestHead(head, this.fwd);
+    this.reqHead = forwardRequestHead(head, this.fwd, rules?.lines);
     this.reqBodySeen = false;
     this.retried = false;
     this.redispatches = 0;
@@ -303,7 +309,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
     this.timer = T_NONE;
     this.resStarted = false;
     this.cdn = { req: this.req!, fwd: this.fwd, pool: this.pool!, server: this.server!, addHeaders: this.addHeaders, socket: this.socket,
-      onPassive: this.ctx.onPassive, status: 0 };
+      onPassive: this.ctx.onPassive, status: 0, requestRules: this.ctx.requestRules, responseRules: this.ctx.responseRules };
     void route.serve(this.cdn).then((outcome) => this.cdnServed(outcome));
   }
 
@@ -387,12 +393,16 @@ export class ClientConnection implements UpstreamOwner, Timed {
     pool.persistence?.learn(res, server.index);
     if (res.status >= 500) this.ctx.onPassive(pool.options.name, server.id, '5xx');
     this.resStarted = true;
+    const rules = this.ctx.responseRules;
+    // The fields the proxy adds: persistence's (a Set-Cookie), then the service's own.
+    let addHeaders = this.addHeaders;
+    if (rules !== undefined) { rules.apply(res); addHeaders += rules.lines; }
     // Nothing to change in the head: the bytes go out as they came.
-    const unchanged = res.hop.length === 0 && res.minor === 1 && this.addHeaders === '' && this.ctx.via === undefined && !this.closeAfter && req.minor === 1;
+    const unchanged = res.hop.length === 0 && res.minor === 1 && addHeaders === '' && this.ctx.via === undefined && !this.closeAfter && req.minor === 1;
     const framing = { chunked: kind === 'chunked' && !decode, close: this.closeAfter, keepAlive10: req.minor === 0 && !this.closeAfter };
     const at = res.headBytes;
     if (at === raw.length || decode) {
-      this.toClient(unchanged ? raw : forwardResponseHead(res, framing, this.addHeaders, this.fwd.via));
+      this.toClient(unchanged ? raw : forwardResponseHead(res, framing, addHeaders, this.fwd.via));
       if (at < raw.length) this.forwardResponseBody(raw.subarray(at));
       else if (this.resBody.done) this.finishExchange();
       return;
@@ -407,10 +417,10 @@ export class ClientConnection implements UpstreamOwner, Timed {
     // Head and first body bytes leave in one write (a large body as a second one, uncopied); no view made for the body alone.
     let ok: boolean;
     if (unchanged) ok = this.toClient(end === raw.length ? raw : raw.subarray(0, end));
-    else if (end - at <= COPY_BODY_MAX) ok = this.socket.write(forwardResponseHead(res, framing, this.addHeaders, this.fwd.via, raw, at, end));
+    else if (end - at <= COPY_BODY_MAX) ok = this.socket.write(forwardResponseHead(res, framing, addHeaders, this.fwd.via, raw, at, end));
     else {
       this.socket.cork();
-      this.socket.write(forwardResponseHead(res, framing, this.addHeaders, this.fwd.via));
+      this.socket.write(forwardResponseHead(res, framing, addHeaders, this.fwd.via));
       ok = this.toClient(raw.subarray(at, end));
       this.socket.uncork();
     }

@@ -84,13 +84,14 @@ function withBody(head: string, body?: Buffer, bodyStart = 0, bodyEnd = 0): Buff
 
 /**
  * The request head for the back-end, as latin1 text: written as a string, a small head goes
- * from the string to the kernel with no Buffer made for it.
+ * from the string to the kernel with no Buffer made for it. `extraLines`: field lines to add.
  */
-export function forwardRequestHead(h: RequestHead, f: ForwardInfo): string {
+export function forwardRequestHead(h: RequestHead, f: ForwardInfo, extraLines = ''): string {
   // The request line goes as received when it says HTTP/1.1 (the parser checked its form), else restated.
   const lineEnd = h.fieldsAt - 2;
   const as11 = h.minor === 1 && h.text.charCodeAt(lineEnd - 1) === 49 && h.text.charCodeAt(lineEnd - 3) === 49;
-  return assembleText(h, as11 ? undefined : `${h.method} ${h.target} HTTP/1.1\r\n`, requestTail(h, f));
+  const tail = requestTail(h, f);
+  return assembleText(h, as11 ? undefined : `${h.method} ${h.target} HTTP/1.1\r\n`, extraLines === '' ? tail : extraLines + tail);
 }
 
 /** The forwarding fields of a request as a map (for requests sent with node's HTTP client). */

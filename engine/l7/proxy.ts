@@ -15,6 +15,7 @@ import { RequestMetrics } from './request-metrics.js';
 import { Clock } from './clock.js';
 import { ClientConnection, type ServiceContext } from './connection.js';
 import { defaultHeadLimits } from './http/limits.js';
+import { headerRules } from './header-rules.js';
 import { Router } from './routing.js';
 import type { ServerState } from './messages.js';
 import { createRateLimitBuffer, RateLimiter } from './rate-limit.js';
@@ -112,6 +113,8 @@ export class L7Proxy {
         pools: this.pools,
         limits: { ...defaultHeadLimits, ...service.limits },
         maxBodyBytes: service.maxBodyBytes ?? Infinity,
+        requestRules: headerRules(service.headers?.request),
+        responseRules: headerRules(service.headers?.response),
         timeouts: { ...defaultTimeouts, ...service.timeouts },
         via: service.via,
         clock: this.clock,

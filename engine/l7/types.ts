@@ -4,6 +4,7 @@ import type { AccessOptions } from './access-list.js';
 import type { RateLimitOptions } from './rate-limit.js';
 import type { RewriteRules } from '../cdn/url-policy.js';
 import type { HeadLimits } from './http/limits.js';
+import type { HeaderRuleOptions } from './header-rules.js';
 import type { RedirectRule } from './redirect.js';
 
 export interface ServerOptions {
@@ -147,6 +148,8 @@ export interface ServiceOptions {
   limits?: Partial<HeadLimits>;
   /** Largest request body, in bytes; a larger one is answered 413 and its connection closed. Default: no limit. */
   maxBodyBytes?: number;
+  /** Fields set or removed on the requests sent to back-ends and on the back-ends' responses (engine/l7/header-rules.ts). */
+  headers?: { request?: HeaderRuleOptions; response?: HeaderRuleOptions };
 }
 
 export interface L7Options {

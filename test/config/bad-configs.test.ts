@@ -165,6 +165,24 @@ persistence:
 ` }),
   },
   {
+    name: 'header rules name real fields, leave alone the ones the proxy frames, and keep values on one line',
+    text: file({ services: `services:
+  - name: web
+    port: 80
+    headers:
+      request:
+        set:
+          X-Origin-Token: s3cret
+          Content-Length: "0"   #! services[0].headers.request.set.Content-Length: invalid name: expected a field the proxy does not frame or set itself (not Connection, Keep-Alive, TE, Trailer, Transfer-Encoding, Upgrade, Content-Length, X-Forwarded-For, X-Forwarded-Proto, Forwarded or Via)
+        remove: [Host]   #! services[0].headers.request.remove[0]: expected a field other than Host (every HTTP/1.1 request carries one; set it instead)
+      response:
+        set:
+          "Bad Name": x   #! services[0].headers.response.set["Bad Name"]: invalid name: expected a header field name: a token of letters, digits, "-" and the symbols RFC 9110 allows, no spaces
+          X-Split: "a\\r\\nInjected: 1"   #! services[0].headers.response.set.X-Split: expected a header field value on one line (no CR, LF or NUL)
+        remove: [Server, Via]   #! services[0].headers.response.remove[1]: expected a field the proxy does not frame or set itself (not Connection, Keep-Alive, TE, Trailer, Transfer-Encoding, Upgrade, Content-Length, X-Forwarded-For, X-Forwarded-Proto, Forwarded or Via)
+` }),
+  },
+  {
     name: 'a redirect has a redirect status',
     text: file({ services: 'services:\n  - name: web\n    port: 80\n    redirect: { scheme: https, status: 200 }   #! services[0].redirect.status: expected 301, 302, 303, 307 or 308\n' }),
   },

@@ -161,3 +161,19 @@ ${extra}`;
   const open = parseConfig(text(''));
   t.same(l7Options(open, open.nodes[0]).services.map((s) => s.maxBodyBytes), [undefined, undefined]);
 });
+
+t.test("a service's header rules reach its listeners as written, defaults filled", async (t) => {
+  const c = parseConfig(`vip: { ipv4: 198.19.0.1 }
+services:
+  - name: web
+    port: 443
+    headers: { response: { set: { Strict-Transport-Security: max-age=63072000 } }, request: { remove: [X-Debug] } }
+nodes: [{ id: lb1, interface: eth0, ipv4: 198.18.0.11 }]
+pools: { app: { servers: [{ address: 198.18.0.101, port: 8080 }] } }
+routes: [{ pool: app }]
+`);
+  t.same(l7Options(c, c.nodes[0]).services[0].headers, {
+    response: { set: { 'Strict-Transport-Security': 'max-age=63072000' }, remove: [] },
+    request: { set: {}, remove: ['X-Debug'] },
+  });
+});
