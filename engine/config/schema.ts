@@ -201,6 +201,11 @@ export const proxySchema = z.strictObject({
   maxConnections: intIn(1, 100_000_000).optional()
     .describe('Most open client connections of each listener of the node (a service on one VIP family), shared out among the workers; a connection beyond it is closed as soon as it is accepted, and counted (lbarray_client_connections_dropped_total{reason="limit"}). Default: no limit.'),
   via: z.boolean({ error: say('expected true or false') }).default(false).describe('Add a `Via` header.'),
+  requestId: z.strictObject({
+    header: fieldName().default('X-Request-Id').describe('The field that carries the ID to the back-end and back to the client.'),
+    keepClient: z.boolean({ error: say('expected true or false') }).default(false)
+      .describe('Keep the ID a client (or a proxy in front of the array) sent, when well formed (visible ASCII, no spaces, commas or quotes, at most 128 chars); otherwise every request gets a new one.'),
+  }).optional().describe('Give every request an ID (32 hex digits, as nginx\'s $request_id): the back-end gets it in a header, the client gets it back on the response, and the access log records it as `id`. Default: off.'),
   rateLimit: z.strictObject({
     requests: intIn(1, 1_000_000_000).describe('Requests a client address may make per `interval`; more are answered 429 with Retry-After, and counted.'),
     interval: duration(100, 3_600_000).prefault('1s').describe('The window of the rate (a sliding window).'),

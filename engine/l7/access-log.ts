@@ -16,6 +16,8 @@ export interface AccessRecord {
   server: string | undefined;
   /** Milliseconds from the complete request head to the end of the response. */
   ms: number;
+  /** The request's ID, when the proxy gives them (proxy.requestId). */
+  id?: string;
 }
 
 export class AccessLog {
@@ -29,7 +31,7 @@ export class AccessLog {
 
   write(r: AccessRecord): void {
     this.log.info({ worker: this.worker, client: r.client, method: r.method, host: r.host, target: r.target, status: r.status,
-      pool: r.pool, server: r.server, ms: Math.round(r.ms * 10) / 10 });
+      pool: r.pool, server: r.server, ms: Math.round(r.ms * 10) / 10, ...(r.id === undefined ? {} : { id: r.id }) });
   }
 
   /** Writes what is buffered (a graceful stop). */

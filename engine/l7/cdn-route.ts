@@ -26,8 +26,9 @@ export interface CdnExchange {
   onPassive(pool: string, server: string, kind: 'error' | '5xx'): void;
   /** The status sent to the client (0 until a head was sent), for the access log. */
   status: number;
-  /** The service's header rules (the request's are applied to `req` already: its fields to drop are marked). */
-  requestRules: HeaderRules | undefined;
+  /** Fields the back-end request gains (the service's request rules already marked in `req` the fields they drop). */
+  requestFields: ReadonlyArray<readonly [string, string]>;
+  /** The service's response rules, if any. */
   responseRules: HeaderRules | undefined;
 }
 
@@ -70,7 +71,7 @@ export class CdnRoute {
   }
 
   async serve(x: CdnExchange): Promise<CdnOutcome> {
-    const page = pageRequestOf(x.req, x.fwd, x.requestRules);
+    const page = pageRequestOf(x.req, x.fwd, x.requestFields);
     const target = x.pool.options.servers[x.server.index];
     const fetch = httpOrigin(page, {
       host: target.host, port: target.port, agent: this.agents.of(x.pool, x.server), timeoutMs: x.pool.responseTimeoutMs,
@@ -100,13 +101,13 @@ export class CdnRoute {
  * The request as the back-end gets it: the client's fields (hop-by-hop ones dropped) with the
  * forwarding fields, so a Vary naming X-Forwarded-Proto or Forwarded tells pages apart as it should.
  */
-function pageRequestOf(req: RequestHead, fwd: ForwardInfo, rules: HeaderRules | undefined): PageRequestInfo {
+function pageRequestOf(req: RequestHead, fwd: ForwardInfo, extra: ReadonlyArray<readonly [string, string]>): PageRequestInfo {
   const names: string[] = [];
   const values: string[] = [];
   for (let i = 0; i < req.names.length; i++) {
     if (!req.hop.includes(i)) { names.push(req.names[i]); values.push(req.values[i]); }
   }
-  for (const [name, value] of rules?.fields ?? []) { names.push(name); values.push(value); }
+  for (const [name, value] of extra) { names.push(name); values.push(value); }
   const headers = { ...headerMapOf(names, values), ...forwardingFields(req, fwd) };
   return { method: req.method, url: new URL(req.target, `${fwd.proto}://${req.host || 'localhost'}`), headers };
 }

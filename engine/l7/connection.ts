@@ -25,6 +25,7 @@ import type { ClientTimeouts } from './types.js';
 import { discard, writeLending, type UpstreamConnection, type UpstreamOwner } from './upstream-pool.js';
 import { isSharedRead, readShared } from './shared-reads.js';
 import type { HeaderRules } from './header-rules.js';
+import type { RequestIds } from './request-id.js';
 
 // Up to this many body bytes are copied into the head's Buffer (one write); more go as a second write.
 const COPY_BODY_MAX = 16384;
@@ -38,6 +39,8 @@ export interface ServiceContext {
   /** The service's header rules for requests to back-ends and for their responses, when it has any. */
   requestRules: HeaderRules | undefined;
   responseRules: HeaderRules | undefined;
+  /** Request IDs, when the proxy gives them. */
+  requestIds: RequestIds | undefined;
   timeouts: ClientTimeouts;
   via: string | undefined;
   clock: Clock;
@@ -98,6 +101,9 @@ export class ClientConnection implements UpstreamOwner, Timed {
   private decoding = false;
   /** When the request head was complete (performance.now()): the request's duration. */
   private started = 0;
+  /** The request's ID (proxy.requestId), and its field line. */
+  private requestId: string | undefined = undefined;
+  private requestIdLine = '';
   /** The status a CDN route answered with, for the metrics and the access log. */
   private cdn: CdnExchange | null = null;
   private readonly fwd: ForwardInfo;
@@ -233,6 +239,11 @@ export class ClientConnection implements UpstreamOwner, Timed {
     ctx.stats.requests++;
     this.req = head;
     this.started = performance.now();
+    const ids = ctx.requestIds;
+    if (ids !== undefined) {
+      this.requestId = ids.of(head);
+      this.requestIdLine = `${ids.header}: ${this.requestId}\r\n`;
+    }
     if (ctx.redirect !== undefined) {
       this.redirect(ctx.redirect, head);
       return;
@@ -258,7 +269,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
       return;
     }
     this.server = choice.server;
-    this.addHeaders = choice.addHeaders;
+    this.addHeaders = choice.addHeaders + this.requestIdLine;
     pool.load[choice.server.index]++;
     const rules = ctx.requestRules;
     rules?.apply(head);
@@ -266,7 +277,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
       this.serveCdn(route.cdn);
       return;
     }
-    this.reqHead = forwardRequestHead(head, this.fwd, rules?.lines);
+    this.reqHead = forwardRequestHead(head, this.fwd, rules === undefined ? this.requestIdLine : rules.lines + this.requestIdLine);
     this.reqBodySeen = false;
     this.retried = false;
     this.redispatches = 0;
@@ -309,8 +320,15 @@ export class ClientConnection implements UpstreamOwner, Timed {
     this.timer = T_NONE;
     this.resStarted = false;
     this.cdn = { req: this.req!, fwd: this.fwd, pool: this.pool!, server: this.server!, addHeaders: this.addHeaders, socket: this.socket,
-      onPassive: this.ctx.onPassive, status: 0, requestRules: this.ctx.requestRules, responseRules: this.ctx.responseRules };
+      onPassive: this.ctx.onPassive, status: 0, requestFields: this.cdnRequestFields(), responseRules: this.ctx.responseRules };
     void route.serve(this.cdn).then((outcome) => this.cdnServed(outcome));
+  }
+
+  // The fields a CDN route's back-end request gains: the service's set fields and the request's ID.
+  private cdnRequestFields(): ReadonlyArray<readonly [string, string]> {
+    const set = this.ctx.requestRules?.fields ?? [];
+    const ids = this.ctx.requestIds;
+    return ids === undefined ? set : [...set, [ids.header, this.requestId!]];
   }
 
   private cdnServed(outcome: CdnOutcome): void {
@@ -480,7 +498,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
     this.ctx.metrics.record(pool ?? '-', status, ms / 1000);
     this.ctx.accessLog?.write({
       client: this.fwd.address, method: req?.method ?? '-', host: req?.host, target: req?.target ?? '-', status,
-      pool, server: req === null ? undefined : this.server?.id, ms,
+      pool, server: req === null ? undefined : this.server?.id, ms, id: this.requestId,
     });
   }
 
@@ -492,6 +510,8 @@ export class ClientConnection implements UpstreamOwner, Timed {
     }
     this.upstreamPaused = false;
     this.req = null;
+    this.requestId = undefined;
+    this.requestIdLine = '';
     this.res = null;
     this.resBody = null;
     this.rbuf = null;

@@ -40,8 +40,13 @@ export class HeaderRules {
   }
 }
 
-/** Rules from options; undefined when there are none, so the heads of a service without rules are left alone. */
-export function headerRules(options: HeaderRuleOptions | undefined): HeaderRules | undefined {
-  if (options === undefined || (Object.keys(options.set ?? {}).length === 0 && (options.remove ?? []).length === 0)) return undefined;
-  return new HeaderRules(options);
+/**
+ * Rules from options, also removing the field `alsoRemove` when given (one the proxy sets per
+ * request); undefined when there are none, so the heads of a service without rules are left alone.
+ */
+export function headerRules(options: HeaderRuleOptions | undefined, alsoRemove?: string): HeaderRules | undefined {
+  const set = options?.set ?? {};
+  const remove = [...(options?.remove ?? []), ...(alsoRemove === undefined ? [] : [alsoRemove])];
+  if (Object.keys(set).length === 0 && remove.length === 0) return undefined;
+  return new HeaderRules({ set, remove });
 }

@@ -16,6 +16,7 @@ import { Clock } from './clock.js';
 import { ClientConnection, type ServiceContext } from './connection.js';
 import { defaultHeadLimits } from './http/limits.js';
 import { headerRules } from './header-rules.js';
+import { RequestIds } from './request-id.js';
 import { Router } from './routing.js';
 import type { ServerState } from './messages.js';
 import { createRateLimitBuffer, RateLimiter } from './rate-limit.js';
@@ -107,14 +108,17 @@ export class L7Proxy {
     this.access = options.access === undefined ? undefined : new AccessList(options.access);
     const rules = nodeCdnRules(options);
     const cdnOf = (o: RouteCdnOptions) => new CdnRoute(new RouteCdn(o, rules, hooks.pageCache, this.requestMetrics.cdnStats), this.origins);
+    const requestIds = options.requestId === undefined ? undefined : new RequestIds(options.requestId);
     for (const service of options.services) {
       const ctx: ServiceContext = {
         router: new Router(service.routes ?? [], service.defaultPool, names, cdnOf, service.defaultCdn),
         pools: this.pools,
         limits: { ...defaultHeadLimits, ...service.limits },
         maxBodyBytes: service.maxBodyBytes ?? Infinity,
-        requestRules: headerRules(service.headers?.request),
-        responseRules: headerRules(service.headers?.response),
+        // A request's ID replaces any field of its name, both ways.
+        requestRules: headerRules(service.headers?.request, options.requestId?.header),
+        responseRules: headerRules(service.headers?.response, options.requestId?.header),
+        requestIds,
         timeouts: { ...defaultTimeouts, ...service.timeouts },
         via: service.via,
         clock: this.clock,

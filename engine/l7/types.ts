@@ -5,6 +5,7 @@ import type { RateLimitOptions } from './rate-limit.js';
 import type { RewriteRules } from '../cdn/url-policy.js';
 import type { HeadLimits } from './http/limits.js';
 import type { HeaderRuleOptions } from './header-rules.js';
+import type { RequestIdOptions } from './request-id.js';
 import type { RedirectRule } from './redirect.js';
 
 export interface ServerOptions {
@@ -173,6 +174,8 @@ export interface L7Options {
   rateLimit?: RateLimitOptions;
   /** Client addresses served (allow, when not empty) and refused (deny): others are reset when accepted. */
   access?: AccessOptions;
+  /** An ID per request, sent to the back-end and the client in a header and logged. Off when absent. */
+  requestId?: RequestIdOptions;
 }
 
 export const defaultTimeouts: ClientTimeouts = { headersMs: 10_000, bodyMs: 30_000, keepAliveMs: 5_000 };

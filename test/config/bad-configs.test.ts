@@ -183,6 +183,10 @@ persistence:
 ` }),
   },
   {
+    name: 'a request ID travels in a field of its own',
+    text: file({ extra: 'proxy:\n  requestId: { header: X-Forwarded-For }   #! proxy.requestId.header: expected a field the proxy does not frame or set itself (not Connection, Keep-Alive, TE, Trailer, Transfer-Encoding, Upgrade, Content-Length, X-Forwarded-For, X-Forwarded-Proto, Forwarded or Via)\n' }),
+  },
+  {
     name: 'a redirect has a redirect status',
     text: file({ services: 'services:\n  - name: web\n    port: 80\n    redirect: { scheme: https, status: 200 }   #! services[0].redirect.status: expected 301, 302, 303, 307 or 308\n' }),
   },

@@ -177,3 +177,16 @@ routes: [{ pool: app }]
     request: { set: {}, remove: ['X-Debug'] },
   });
 });
+
+t.test('proxy.requestId reaches the proxy with its defaults; absent, no IDs', async (t) => {
+  const text = (extra: string) => `vip: { ipv4: 198.19.0.1 }
+services: [{ name: web, port: 80 }]
+nodes: [{ id: lb1, interface: eth0, ipv4: 198.18.0.11 }]
+pools: { app: { servers: [{ address: 198.18.0.101, port: 8080 }] } }
+routes: [{ pool: app }]
+${extra}`;
+  const on = parseConfig(text('proxy: { requestId: {} }\n'));
+  t.same(l7Options(on, on.nodes[0]).requestId, { header: 'X-Request-Id', keepClient: false });
+  const off = parseConfig(text(''));
+  t.equal(l7Options(off, off.nodes[0]).requestId, undefined);
+});
