@@ -149,44 +149,30 @@ routes: [{ pool: app }]
   ]);
 });
 
-t.test('proxy.maxBodyBytes reaches every listener in bytes; absent, no listener has a limit', async (t) => {
-  const text = (extra: string) => `vip: { ipv4: 198.19.0.1, ipv6: 2001:2:0:100::1 }
-services: [{ name: web, port: 80 }]
+/** The L7 options of a small array (both VIP families, one service `web` on port 80) with `proxy` and services' extra fields. */
+function smallArray(proxy = '', service = '') {
+  const c = parseConfig(`vip: { ipv4: 198.19.0.1, ipv6: 2001:2:0:100::1 }
+services: [{ name: web, port: 80${service} }]
 nodes: [{ id: lb1, interface: eth0, ipv4: 198.18.0.11 }]
 pools: { app: { servers: [{ address: 198.18.0.101, port: 8080 }] } }
 routes: [{ pool: app }]
-${extra}`;
-  const limited = parseConfig(text('proxy: { maxBodyBytes: 10MiB }\n'));
-  t.same(l7Options(limited, limited.nodes[0]).services.map((s) => s.maxBodyBytes), [10 * 1024 * 1024, 10 * 1024 * 1024]);
-  const open = parseConfig(text(''));
-  t.same(l7Options(open, open.nodes[0]).services.map((s) => s.maxBodyBytes), [undefined, undefined]);
+${proxy === '' ? '' : `proxy: ${proxy}`}
+`);
+  return l7Options(c, c.nodes[0]);
+}
+
+t.test('proxy.maxBodyBytes reaches every listener in bytes; absent, no listener has a limit', async (t) => {
+  t.same(smallArray('{ maxBodyBytes: 10MiB }').services.map((s) => s.maxBodyBytes), [10 * 1024 * 1024, 10 * 1024 * 1024]);
+  t.same(smallArray().services.map((s) => s.maxBodyBytes), [undefined, undefined]);
 });
 
 t.test("a service's header rules reach its listeners as written, defaults filled", async (t) => {
-  const c = parseConfig(`vip: { ipv4: 198.19.0.1 }
-services:
-  - name: web
-    port: 443
-    headers: { response: { set: { Strict-Transport-Security: max-age=63072000 } }, request: { remove: [X-Debug] } }
-nodes: [{ id: lb1, interface: eth0, ipv4: 198.18.0.11 }]
-pools: { app: { servers: [{ address: 198.18.0.101, port: 8080 }] } }
-routes: [{ pool: app }]
-`);
-  t.same(l7Options(c, c.nodes[0]).services[0].headers, {
-    response: { set: { 'Strict-Transport-Security': 'max-age=63072000' }, remove: [] },
-    request: { set: {}, remove: ['X-Debug'] },
-  });
+  const services = smallArray('', ', headers: { response: { set: { Strict-Transport-Security: max-age=63072000 } }, request: { remove: [X-Debug] } }').services;
+  const rules = { response: { set: { 'Strict-Transport-Security': 'max-age=63072000' }, remove: [] }, request: { set: {}, remove: ['X-Debug'] } };
+  t.same(services.map((s) => s.headers), [rules, rules]);
 });
 
 t.test('proxy.requestId reaches the proxy with its defaults; absent, no IDs', async (t) => {
-  const text = (extra: string) => `vip: { ipv4: 198.19.0.1 }
-services: [{ name: web, port: 80 }]
-nodes: [{ id: lb1, interface: eth0, ipv4: 198.18.0.11 }]
-pools: { app: { servers: [{ address: 198.18.0.101, port: 8080 }] } }
-routes: [{ pool: app }]
-${extra}`;
-  const on = parseConfig(text('proxy: { requestId: {} }\n'));
-  t.same(l7Options(on, on.nodes[0]).requestId, { header: 'X-Request-Id', keepClient: false });
-  const off = parseConfig(text(''));
-  t.equal(l7Options(off, off.nodes[0]).requestId, undefined);
+  t.same(smallArray('{ requestId: {} }').requestId, { header: 'X-Request-Id', keepClient: false });
+  t.equal(smallArray().requestId, undefined);
 });
