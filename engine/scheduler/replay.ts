@@ -29,6 +29,8 @@ export interface ReplayOptions {
   macTable: Uint8Array;
   /** Keep replaying until this many seconds have passed (at least one timed pass). Default 1. */
   minSeconds?: number;
+  /** Exactly this many timed passes instead (the same work every run: for instruction counts). */
+  passes?: number;
   /** Frames per decide + rewrite batch (the live ring batch). Default 256. */
   batch?: number;
   tableSize?: number;
@@ -83,6 +85,7 @@ export function replay(frames: FrameSet, options: ReplayOptions, rewrite: Rewrit
   const nodes: Record<string, number> = {};
   for (const id of options.nodes) nodes[id] = snap.nodes[id].packets;
   const minSeconds = options.minSeconds ?? 1;
+  const passes = options.passes;
   let iterations = 0;
   const t0 = process.hrtime.bigint();
   let seconds = 0;
@@ -90,7 +93,7 @@ export function replay(frames: FrameSet, options: ReplayOptions, rewrite: Rewrit
     pass(2 + iterations);
     iterations++;
     seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  } while (seconds < minSeconds);
+  } while (passes === undefined ? seconds < minSeconds : iterations < passes);
   return { frames: frames.count, iterations, seconds, pps: (frames.count * iterations) / seconds, nodes, drops: snap.drops, consumed: snap.consumed };
 }
 
