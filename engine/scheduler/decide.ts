@@ -11,9 +11,9 @@
 // NOT_IP (an ethertype that is not ARP or IP) or MALFORMED (everything else). The checks only the
 // rare shapes need (IPv4 options, extension headers, fragments, NDP options) sit on their paths.
 import { DropReason, SchedulerCounters } from './counters.js';
-import { FlowClass, FLOW_KEY_WORDS, KEY_DST, KEY_KIND, KEY_PORTS, KEY_SRC } from './flow-table.js';
+import { FlowClass, FLOW_KEY_WORDS, KEY_DST, KEY_KIND, KEY_PORTS } from './flow-table.js';
 import { hashFlowKey } from './flow-hash.js';
-import { fillKey, fillQuotedKey, viewOf, KIND_IPV6 } from './flow-key.js';
+import { fillKey, fillQuotedKey, keyAddresses, viewOf, KIND_IPV6 } from './flow-key.js';
 import type { FlowRouter } from './flow-router.js';
 import type { ServiceSet } from './service-set.js';
 import { fragmentFits, ipv4FragmentFits, ipv4OptionsFit } from '../packet/parse-ip.js';
@@ -43,7 +43,6 @@ const IPV4_NOT_DF = 0xbfff; // reserved, MF, offset: any of them set is a fragme
 const V6 = KIND_IPV6;
 const EMBRYONIC = FlowClass.EMBRYONIC;
 const ESTABLISHED = FlowClass.ESTABLISHED;
-const SRC = KEY_SRC;
 const DST = KEY_DST;
 const PORTS = KEY_PORTS;
 const KIND = KEY_KIND;
@@ -64,10 +63,11 @@ export class Decider {
   // capture buffer stays the same for a whole run).
   private buf: Uint8Array = new Uint8Array(0);
   private dv: DataView = new DataView(this.buf.buffer);
-  // decideStaged's columns: per frame its key record and flow class (0: decided alone); a ring
-  // batch's frames (decideDescriptors).
+  // decideStaged's columns: per frame its key record, flow class (0: decided alone) and flow
+  // hash; a ring batch's frames (decideDescriptors).
   private stagedKeys = new Int32Array(0);
   private stagedClasses = new Int32Array(0);
+  private stagedHashes = new Int32Array(0);
   private stagedOffsets = new Int32Array(0);
   private stagedLengths = new Int32Array(0);
   private stagedTags = new Int32Array(0);
@@ -96,36 +96,82 @@ export class Decider {
     this.decideStaged(ring, offsets, lengths, tags, count, out, now);
   }
 
-  // A batch in two stages: every frame of the common shape (see stageCommon) is keyed first;
-  // then every frame is routed in order, the others by decide(), so the flow table sees the
-  // frames in the order they came. Same decisions and counters as deciding frame by frame, with
-  // fewer calls per frame: each stage is a loop of its own, into which V8 inlines what it calls.
-  // `tags`: the VLAN tag the kernel stripped per frame (0: none).
+  // A batch in stages: every frame of the common shape (see keyFrames) is keyed first, then
+  // hashed; then every frame is routed in order, the others by decide(), so the flow table sees
+  // the frames in the order they came. Same decisions and counters as deciding frame by frame,
+  // with fewer calls per frame: each stage is a loop of its own, into which V8 inlines what it
+  // calls (its inlining budget is per optimized function: the hash in the routing loop left the
+  // flow table's find out of line). `tags`: the VLAN tag the kernel stripped per frame (0: none).
   private decideStaged(buf: Uint8Array, offsets: Int32Array, lengths: Int32Array, tags: Int32Array | null,
     count: number, out: Int32Array, now: number): void {
     if (count > this.stagedClasses.length) this.growStage(count);
     this.keyFrames(buf, offsets, lengths, tags, count);
+    this.hashFrames(count);
     this.routeFrames(buf, offsets, lengths, tags, count, out, now);
   }
 
+  // The first stage. A frame of the common shape (untagged Ethernet; IPv4 without options or
+  // IPv6 without extension headers; unfragmented TCP or UDP to a configured service) gets its
+  // flow key in keys[i * KEY_WORDS, +KEY_WORDS), as decide() would key it, and its flow class;
+  // any other frame class 0 (decide() takes it, with every check and drop reason). Reads only:
+  // no counter, no table. The shape checks are written in the loop, not in a function of their
+  // own, so that the inlining budget goes to keyTransport and what it calls.
   private keyFrames(buf: Uint8Array, offsets: Int32Array, lengths: Int32Array, tags: Int32Array | null, count: number): void {
     const dv = this.viewFor(buf);
     const keys = this.stagedKeys;
     const classes = this.stagedClasses;
     const services = this.services;
     for (let i = 0; i < count; i++) {
-      classes[i] = tags !== null && tags[i] !== 0 ? 0 : stageCommon(dv, buf, offsets[i], lengths[i], services, keys, i * KEY_WORDS);
+      classes[i] = 0;
+      const len = lengths[i];
+      const off = offsets[i];
+      const end = off + len;
+      if (len < 14 || end > buf.length || (tags !== null && tags[i] !== 0)) continue;
+      const type = dv.getUint16(off + 12);
+      const l3 = off + 14;
+      let v6: boolean;
+      let proto: number;
+      let l4: number;
+      let l4end: number;
+      if (type === ETH_IPV4) {
+        // 0x45: version 4, a 20-byte header; no fragment bit but DF.
+        if (l3 + 20 > end || buf[l3] !== 0x45 || (dv.getUint16(l3 + 6) & IPV4_NOT_DF) !== 0) continue;
+        v6 = false;
+        proto = buf[l3 + 9];
+        l4 = l3 + 20;
+        l4end = l3 + dv.getUint16(l3 + 2);
+        if (l4end < l4) continue;
+      } else if (type === ETH_IPV6) {
+        if (l3 + 40 > end || buf[l3] >> 4 !== 6) continue;
+        v6 = true;
+        proto = buf[l3 + 6];
+        l4 = l3 + 40;
+        l4end = l4 + dv.getUint16(l3 + 4);
+      } else continue;
+      if (l4end > end) continue;
+      const cls = keyTransport(dv, buf, l3, v6, proto, l4, l4end, services, keys, i * KEY_WORDS);
+      if (cls > 0) classes[i] = cls;
+    }
+  }
+
+  private hashFrames(count: number): void {
+    const keys = this.stagedKeys;
+    const classes = this.stagedClasses;
+    const hashes = this.stagedHashes;
+    for (let i = 0; i < count; i++) {
+      if (classes[i] !== 0) hashes[i] = hashFlowKey(keys, i * KEY_WORDS);
     }
   }
 
   private routeFrames(buf: Uint8Array, offsets: Int32Array, lengths: Int32Array, tags: Int32Array | null, count: number, out: Int32Array, now: number): void {
     const keys = this.stagedKeys;
     const classes = this.stagedClasses;
+    const hashes = this.stagedHashes;
     const router = this.router;
     for (let i = 0, at = 0; i < count; i++, at += KEY_WORDS) {
       const cls = classes[i];
       out[i] = cls === 0 ? this.decide(buf, offsets[i], lengths[i], now, tags === null ? 0 : tags[i])
-        : this.forwarded(router.route(keys, hashFlowKey(keys, at), cls, now, at), lengths[i]);
+        : this.forwarded(router.route(keys, hashes[i], cls, now, at), lengths[i]);
     }
   }
 
@@ -180,10 +226,11 @@ export class Decider {
     return node;
   }
 
-  // Room for `count` staged frames: a key record and a class each, and a ring batch's frames.
+  // Room for `count` staged frames: a key record, a class and a hash each, and a ring batch's frames.
   private growStage(count: number): void {
     this.stagedKeys = new Int32Array(count * KEY_WORDS);
     this.stagedClasses = new Int32Array(count);
+    this.stagedHashes = new Int32Array(count);
     this.stagedOffsets = new Int32Array(count);
     this.stagedLengths = new Int32Array(count);
     this.stagedTags = new Int32Array(count);
@@ -340,41 +387,6 @@ export class Decider {
   }
 }
 
-// decideStaged's first stage. A frame of the common shape (untagged Ethernet; IPv4 without
-// options or IPv6 without extension headers; unfragmented TCP or UDP to a configured service)
-// gets its flow key in keys[at, +KEY_WORDS), as decide() would key it, and its flow class is
-// returned; 0 for any other frame (decide() takes it, with every check and drop reason). Reads
-// only: no counter, no table.
-function stageCommon(dv: DataView, buf: Uint8Array, off: number, len: number, services: ServiceSet, keys: Int32Array, at: number): number {
-  const end = off + len;
-  if (len < 14 || end > buf.length) return 0;
-  const type = dv.getUint16(off + 12);
-  const l3 = off + 14;
-  let v6: boolean;
-  let proto: number;
-  let l4: number;
-  let l4end: number;
-  if (type === ETH_IPV4) {
-    // 0x45: version 4, a 20-byte header; no fragment bit but DF.
-    if (l3 + 20 > end || buf[l3] !== 0x45 || (dv.getUint16(l3 + 6) & IPV4_NOT_DF) !== 0) return 0;
-    v6 = false;
-    proto = buf[l3 + 9];
-    l4 = l3 + 20;
-    l4end = l3 + dv.getUint16(l3 + 2);
-    if (l4end < l4) return 0;
-  } else if (type === ETH_IPV6) {
-    if (l3 + 40 > end || buf[l3] >> 4 !== 6) return 0;
-    v6 = true;
-    proto = buf[l3 + 6];
-    l4 = l3 + 40;
-    l4end = l4 + dv.getUint16(l3 + 4);
-  } else return 0;
-  if (l4end > end) return 0;
-  // One call site, so that V8 inlines it here.
-  const cls = keyTransport(dv, buf, l3, v6, proto, l4, l4end, services, keys, at);
-  return cls > 0 ? cls : 0;
-}
-
 const KEYED_MALFORMED = -1;
 const KEYED_NOT_SERVICE = 0;
 
@@ -386,25 +398,11 @@ function keyTransport(dv: DataView, buf: Uint8Array, l3: number, v6: boolean, pr
   services: ServiceSet, keys: Int32Array, at: number): number {
   if (proto !== TCP && proto !== UDP) return KEYED_NOT_SERVICE;
   if (!transportFits(dv, buf, proto, l4, l4end)) return KEYED_MALFORMED;
-  let d0: number;
-  let d1 = 0;
-  let d2 = 0;
-  let d3 = 0;
-  if (v6) {
-    for (let w = 0; w < 4; w++) keys[at + SRC + w] = dv.getInt32(l3 + 8 + 4 * w);
-    d0 = dv.getInt32(l3 + 24);
-    d1 = dv.getInt32(l3 + 28);
-    d2 = dv.getInt32(l3 + 32);
-    d3 = dv.getInt32(l3 + 36);
-  } else {
-    keys[at + SRC] = dv.getInt32(l3 + 12);
-    keys[at + SRC + 1] = 0; keys[at + SRC + 2] = 0; keys[at + SRC + 3] = 0;
-    d0 = dv.getInt32(l3 + 16);
-  }
-  keys[at + DST] = d0; keys[at + DST + 1] = d1; keys[at + DST + 2] = d2; keys[at + DST + 3] = d3;
+  keyAddresses(keys, at, dv, l3, v6);
+  const d = at + DST;
   const ports = dv.getInt32(l4);
   const kind = proto | (v6 ? V6 : 0);
-  if (!services.has(d0, d1, d2, d3, kind | (ports << 16))) return KEYED_NOT_SERVICE;
+  if (!services.has(keys[d], keys[d + 1], keys[d + 2], keys[d + 3], kind | (ports << 16))) return KEYED_NOT_SERVICE;
   keys[at + PORTS] = ports;
   keys[at + KIND] = kind;
   return flowClass(buf, proto, l4);

@@ -38,19 +38,22 @@ export function viewOf(buf: Uint8Array): DataView {
  */
 export function fillKey(key: Int32Array, dv: DataView, l3: number, v6: boolean, proto: number,
   l4: number, ports: boolean, fragment: boolean): void {
-  if (v6) {
-    for (let i = 0; i < 4; i++) {
-      key[i] = dv.getInt32(l3 + 8 + 4 * i);
-      key[4 + i] = dv.getInt32(l3 + 24 + 4 * i);
-    }
-  } else {
-    key[0] = dv.getInt32(l3 + 12);
-    key[1] = 0; key[2] = 0; key[3] = 0;
-    key[4] = dv.getInt32(l3 + 16);
-    key[5] = 0; key[6] = 0; key[7] = 0;
-  }
+  keyAddresses(key, 0, dv, l3, v6);
   key[PORTS] = ports ? dv.getInt32(l4) : 0;
   key[KIND] = proto | (v6 ? V6 : 0) | (fragment ? FRAGMENT : 0);
+}
+
+/** The source and destination address of the IP header at `l3` into key[at, +8): IPv6's are
+ *  side by side in the header (bytes 8-40), IPv4's take the first word of each half. */
+export function keyAddresses(key: Int32Array, at: number, dv: DataView, l3: number, v6: boolean): void {
+  if (v6) {
+    for (let i = 0; i < 8; i++) key[at + i] = dv.getInt32(l3 + 8 + 4 * i);
+  } else {
+    key[at] = dv.getInt32(l3 + 12);
+    key[at + 1] = 0; key[at + 2] = 0; key[at + 3] = 0;
+    key[at + 4] = dv.getInt32(l3 + 16);
+    key[at + 5] = 0; key[at + 6] = 0; key[at + 7] = 0;
+  }
 }
 
 /**
