@@ -6,15 +6,17 @@
 // VIP (IPv4 and IPv6), with SYNs, fragments, ARP/NDP, PMTU errors and non-service traffic mixed in.
 // Prints both rates, their ratio (target ≥ 0.9) and checks that both made the same decisions.
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
-import { formatReplay, replay, replaySetup, type FrameSet, type ReplayOptions, type ReplayResult, type RewriteFn } from '../../engine/scheduler/replay.js';
+import { formatReplay, replaySetup, type FrameSet, type ReplayOptions, type ReplayResult } from '../../engine/scheduler/replay.js';
 import { DROP_REASON_NAMES } from '../../engine/scheduler/counters.js';
-import { rewriteBuffer } from '../../engine/ring/index.js';
+import { siblingEntry, startWorker } from '../../engine/worker-thread.js';
+import { replayTs, type ReplayWorkerData, type TimedReplay } from './scheduler-replay-worker.js';
 import { packFrames, readPcap, withoutRunts } from '../../engine/capture/index.js';
 import { loadConfig, schedulerServices } from '../../engine/config/index.js';
 import { replayMacTable } from '../../engine/cli/commands/replay.js';
@@ -63,9 +65,6 @@ export function baselineInput(frames: FrameSet, options: ReplayOptions): { file:
   return { file, batch: s.batch, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** A replay with the CPU time of its timed passes (wall time on a shared machine counts the neighbours too). */
-export interface TimedReplay extends ReplayResult { cpuSeconds: number }
-
 /** The baseline's JSON line as a ReplayResult (node ids and drop names attached). */
 export function baselineResult(stdout: string, options: ReplayOptions): TimedReplay {
   const r = JSON.parse(stdout) as { frames: number; iterations: number; seconds: number; cpuSeconds: number; pps: number; decisions: number[]; drops: number[]; consumed: number };
@@ -76,21 +75,18 @@ export function baselineResult(stdout: string, options: ReplayOptions): TimedRep
   return { frames: r.frames, iterations: r.iterations, seconds: r.seconds, cpuSeconds: r.cpuSeconds, pps: r.pps, nodes, drops, consumed: r.consumed };
 }
 
-const cpuNow = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
-
-/** The TypeScript replay (engine/scheduler/replay.ts) with the CPU time of its timed passes: the
- * rewrite hook marks the end of the counted pass, the first `batches` calls. */
-export function replayTs(frames: FrameSet, options: ReplayOptions): TimedReplay {
-  const batches = Math.ceil(frames.count / replaySetup(options).batch);
-  let calls = 0;
-  let cpu0 = 0;
-  const rewrite: RewriteFn = (buf, offsets, lengths, decisions, count, macTable) => {
-    const n = rewriteBuffer(buf, offsets, lengths, decisions, count, macTable);
-    if (++calls === batches) cpu0 = cpuNow();
-    return n;
+/** The TypeScript replay in a worker thread of its own (scheduler-replay-worker.ts says why): one replay per run(). */
+function replayWorker(frames: FrameSet, options: ReplayOptions): { run(): Promise<TimedReplay>; stop(): Promise<number> } {
+  const data: ReplayWorkerData = { role: 'scheduler-replay', frames, options };
+  const worker = startWorker(siblingEntry(import.meta.url, 'scheduler-replay-worker'), data);
+  return {
+    run: async () => {
+      worker.postMessage(null);
+      const [result] = await once(worker, 'message') as [TimedReplay];
+      return result;
+    },
+    stop: () => worker.terminate(),
   };
-  const r = replay(frames, options, rewrite);
-  return { ...r, cpuSeconds: cpuNow() - cpu0 };
 }
 
 /** Frames per CPU second of the timed passes. */
@@ -154,6 +150,8 @@ export function sameDecisions(a: ReplayResult, b: ReplayResult): boolean {
   return JSON.stringify([a.nodes, a.drops, a.consumed]) === JSON.stringify([b.nodes, b.drops, b.consumed]);
 }
 
+export { replayTs, type TimedReplay };
+
 export interface ReplayRounds {
   /** TS pps / C++ pps (wall time), one per round. */
   ratios: number[];
@@ -164,19 +162,27 @@ export interface ReplayRounds {
   base: TimedReplay;
 }
 
-/** Alternates the two paths round by round (the machine is shared and noisy): a ratio per round. */
+/** Alternates the two paths round by round (the machine is shared and noisy): a ratio per round.
+ * The TypeScript path runs in one worker thread for all the rounds, as the forwarding loop does,
+ * after one untimed replay there. */
 export async function replayRounds(frames: FrameSet, options: ReplayOptions, rounds: number, log: (line: string) => void = console.log): Promise<ReplayRounds> {
   const ratios: number[] = [];
   const cpuRatios: number[] = [];
   let ts: TimedReplay | undefined;
   let base: TimedReplay | undefined;
-  for (let round = 0; round < rounds; round++) {
-    base = await runBaseline(frames, options);
-    ts = replayTs(frames, options);
-    ratios.push(ts.pps / base.pps);
-    cpuRatios.push(cpuPps(ts) / cpuPps(base));
-    log(`round ${round + 1}: TS ${(ts.pps / 1e6).toFixed(2)} Mpps, C++ ${(base.pps / 1e6).toFixed(2)} Mpps, ratio ${(ts.pps / base.pps).toFixed(3)}; ` +
-      `per CPU second TS ${(cpuPps(ts) / 1e6).toFixed(2)} M, C++ ${(cpuPps(base) / 1e6).toFixed(2)} M, ratio ${cpuRatios[round]!.toFixed(3)}`);
+  const tsReplay = replayWorker(frames, options);
+  try {
+    await tsReplay.run(); // JIT warm-up of the worker: a short round would time the compiler
+    for (let round = 0; round < rounds; round++) {
+      base = await runBaseline(frames, options);
+      ts = await tsReplay.run();
+      ratios.push(ts.pps / base.pps);
+      cpuRatios.push(cpuPps(ts) / cpuPps(base));
+      log(`round ${round + 1}: TS ${(ts.pps / 1e6).toFixed(2)} Mpps, C++ ${(base.pps / 1e6).toFixed(2)} Mpps, ratio ${(ts.pps / base.pps).toFixed(3)}; ` +
+        `per CPU second TS ${(cpuPps(ts) / 1e6).toFixed(2)} M, C++ ${(cpuPps(base) / 1e6).toFixed(2)} M, ratio ${cpuRatios[round]!.toFixed(3)}`);
+    }
+  } finally {
+    await tsReplay.stop();
   }
   return { ratios, cpuRatios, ts: ts!, base: base! };
 }
