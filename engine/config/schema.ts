@@ -201,6 +201,13 @@ export const proxySchema = z.strictObject({
   maxConnections: intIn(1, 100_000_000).optional()
     .describe('Most open client connections of each listener of the node (a service on one VIP family), shared out among the workers; a connection beyond it is closed as soon as it is accepted, and counted (lbarray_client_connections_dropped_total{reason="limit"}). Default: no limit.'),
   via: z.boolean({ error: say('expected true or false') }).default(false).describe('Add a `Via` header.'),
+  compression: z.strictObject({
+    types: z.array(z.string({ error: say('expected a media type') }).regex(/^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/, { error: 'expected a media type in lower case, like "text/html"' }))
+      .min(1, { error: 'expected at least one media type' })
+      .default(['text/html', 'text/css', 'text/plain', 'text/xml', 'text/javascript', 'application/javascript', 'application/json', 'application/xml', 'image/svg+xml'])
+      .describe('Media types compressed (the Content-Type without its parameters).'),
+    minBytes: byteSize(0, 1 << 30).prefault('1KiB').describe('Responses whose Content-Length is below this pass as they are (a chunked one is compressed whatever its size).'),
+  }).optional().describe('Compress back-end responses that a client accepts compressed (gzip or brotli, by its Accept-Encoding) and that are not already: 200s to HTTP/1.1 requests other than HEAD, of these types, without Cache-Control: no-transform; sent chunked, with Vary: Accept-Encoding and a weak ETag, as nginx\'s gzip. The encoder runs on libuv\'s thread pool. Default: off.'),
   requestId: z.strictObject({
     header: fieldName().default('X-Request-Id').describe('The field that carries the ID to the back-end and back to the client.'),
     keepClient: z.boolean({ error: say('expected true or false') }).default(false)

@@ -130,6 +130,7 @@ export function l7Options(c: Config, node: NodeConfig): L7Options {
     ...(c.logging.accessLog !== undefined ? { accessLog: c.logging.accessLog } : {}),
     ...(c.proxy.maxConnections !== undefined ? { maxConnections: c.proxy.maxConnections } : {}),
     ...(c.proxy.requestId !== undefined ? { requestId: c.proxy.requestId } : {}),
+    ...(c.proxy.compression !== undefined ? { compression: c.proxy.compression } : {}),
     ...(c.proxy.allow.length + c.proxy.deny.length > 0 ? { access: { allow: c.proxy.allow, deny: c.proxy.deny } } : {}),
     ...(c.proxy.rateLimit !== undefined ? { rateLimit: { requests: c.proxy.rateLimit.requests, intervalMs: c.proxy.rateLimit.interval, groups: c.proxy.rateLimit.groups } } : {}) };
 }

@@ -26,6 +26,7 @@ import { discard, writeLending, type UpstreamConnection, type UpstreamOwner } fr
 import { isSharedRead, readShared } from './shared-reads.js';
 import type { HeaderRules } from './header-rules.js';
 import type { RequestIds } from './request-id.js';
+import { CompressedBody, compressedFields, compressionCoding, type CompressionOptions } from './compression.js';
 
 // Up to this many body bytes are copied into the head's Buffer (one write); more go as a second write.
 const COPY_BODY_MAX = 16384;
@@ -41,6 +42,8 @@ export interface ServiceContext {
   responseRules: HeaderRules | undefined;
   /** Request IDs, when the proxy gives them. */
   requestIds: RequestIds | undefined;
+  /** Response compression, when on. */
+  compression: CompressionOptions | undefined;
   timeouts: ClientTimeouts;
   via: string | undefined;
   clock: Clock;
@@ -98,7 +101,12 @@ export class ClientConnection implements UpstreamOwner, Timed {
   private resBody: BodyFramer | null = null;
   private resStarted = false;
   private closeAfter = false;
-  private decoding = false;
+  /** The response body goes to the client through onData (decoded for an HTTP/1.0 client, or compressed), not as read. */
+  private throughSink = false;
+  /** The encoder of a compressed response, and whether the body is complete and being flushed. */
+  private compressor: CompressedBody | null = null;
+  private flushing = false;
+  private reusableAfterFlush = false;
   /** When the request head was complete (performance.now()): the request's duration. */
   private started = 0;
   /** The request's ID (proxy.requestId), and its field line. */
@@ -121,7 +129,10 @@ export class ClientConnection implements UpstreamOwner, Timed {
     socket.on('end', () => this.onClientEnd());
     socket.on('error', () => {});
     socket.on('close', () => this.onClientClose());
-    socket.on('drain', () => { if (this.upstreamPaused && this.up !== null) { this.upstreamPaused = false; this.up.socket.resume(); } });
+    socket.on('drain', () => {
+      if (this.compressor !== null) this.compressor.clientDrained();
+      else this.resumeUpstream();
+    });
     ctx.clock.add(this);
     ctx.clients.add(this);
     this.arm(T_IDLE, ctx.timeouts.headersMs);
@@ -404,25 +415,31 @@ export class ClientConnection implements UpstreamOwner, Timed {
     const kind = responseBodyKind(res, req.method);
     // An HTTP/1.0 client cannot read chunked: decode and end the body by closing.
     const decode = kind === 'chunked' && req.minor === 0;
-    this.decoding = decode;
+    const compression = this.ctx.compression;
+    const coding = compression === undefined || kind === 'none' ? undefined : compressionCoding(compression, req, res);
+    this.throughSink = decode || coding !== undefined;
     this.closeAfter = !req.keepAlive || kind === 'close' || decode || this.clientEnded || this.state !== WAIT || this.ctx.draining;
-    this.resBody = new BodyFramer(kind, res.contentLength, 502,
-      decode ? (b, s, e) => { if (!this.toClient(b.subarray(s, e))) this.pauseUpstream(); } : undefined);
+    this.resBody = new BodyFramer(kind, res.contentLength, 502, decode ? (b, s, e) => { if (!this.toClient(b.subarray(s, e))) this.pauseUpstream(); }
+      : coding !== undefined ? (b, s, e) => { if (!this.compressor!.write(b, s, e)) this.pauseUpstream(); } : undefined);
     pool.persistence?.learn(res, server.index);
     if (res.status >= 500) this.ctx.onPassive(pool.options.name, server.id, '5xx');
     this.resStarted = true;
     const rules = this.ctx.responseRules;
-    // The fields the proxy adds: persistence's (a Set-Cookie), then the service's own.
+    // The fields the proxy adds: persistence's (a Set-Cookie), then the service's own, then a compressed body's.
     let addHeaders = this.addHeaders;
     if (rules !== undefined) { rules.apply(res); addHeaders += rules.lines; }
+    if (coding !== undefined) {
+      addHeaders += compressedFields(res, coding);
+      this.compressor = new CompressedBody(coding, this.socket, () => this.resumeUpstream(), () => this.compressedBodySent(), () => this.destroyBoth());
+    }
     // Nothing to change in the head: the bytes go out as they came.
     const unchanged = res.hop.length === 0 && res.minor === 1 && addHeaders === '' && this.ctx.via === undefined && !this.closeAfter && req.minor === 1;
-    const framing = { chunked: kind === 'chunked' && !decode, close: this.closeAfter, keepAlive10: req.minor === 0 && !this.closeAfter };
+    const framing = { chunked: (kind === 'chunked' && !decode) || coding !== undefined, close: this.closeAfter, keepAlive10: req.minor === 0 && !this.closeAfter };
     const at = res.headBytes;
-    if (at === raw.length || decode) {
+    if (at === raw.length || this.throughSink) {
       this.toClient(unchanged ? raw : forwardResponseHead(res, framing, addHeaders, this.fwd.via));
       if (at < raw.length) this.forwardResponseBody(raw.subarray(at));
-      else if (this.resBody.done) this.finishExchange();
+      else if (this.resBody.done) this.bodyDone(true);
       return;
     }
     let end: number;
@@ -457,17 +474,38 @@ export class ClientConnection implements UpstreamOwner, Timed {
       this.destroyBoth();
       return;
     }
-    if (n > 0 && !this.decoding) {
+    if (n > 0 && !this.throughSink) {
       if (!this.toClient(n === chunk.length ? chunk : chunk.subarray(0, n))) this.pauseUpstream();
     }
     if (body.done) {
       // Bytes after the end of the response mean the server broke the framing: do not reuse it.
-      this.finishExchange(n === chunk.length);
+      this.bodyDone(n === chunk.length);
     }
+  }
+
+  /** The back-end's body is complete: the exchange ends, once a compressed body is flushed to the client. */
+  private bodyDone(reusable: boolean): void {
+    if (this.compressor === null) { this.finishExchange(reusable); return; }
+    if (this.flushing) return;
+    this.flushing = true;
+    this.reusableAfterFlush = reusable;
+    // Nothing more may come from the back-end meanwhile; finishExchange resumes the connection it keeps.
+    this.pauseUpstream();
+    this.compressor.end();
+  }
+
+  private compressedBodySent(): void {
+    if (this.compressor === null) return; // the exchange ended otherwise meanwhile
+    this.finishExchange(this.reusableAfterFlush);
   }
 
   private pauseUpstream(): void {
     if (!this.upstreamPaused && this.up !== null) { this.upstreamPaused = true; this.up.socket.pause(); }
+  }
+
+  private resumeUpstream(): void {
+    if (this.flushing) return;
+    if (this.upstreamPaused && this.up !== null) { this.upstreamPaused = false; this.up.socket.resume(); }
   }
 
   private finishExchange(reusable = true): void {
@@ -509,6 +547,9 @@ export class ClientConnection implements UpstreamOwner, Timed {
       this.server = null;
     }
     this.upstreamPaused = false;
+    if (this.compressor !== null) { this.compressor.destroy(); this.compressor = null; }
+    this.flushing = false;
+    this.throughSink = false;
     this.req = null;
     this.requestId = undefined;
     this.requestIdLine = '';
@@ -521,7 +562,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
 
   onUpstreamEnd(): void {
     if (this.res !== null && this.resBody!.kind === 'close') {
-      this.finishExchange(false);
+      this.bodyDone(false);
       return;
     }
     this.onUpstreamError(Object.assign(new Error('The back-end closed the connection early.'), { code: 'ECONNRESET' }));

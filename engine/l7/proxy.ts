@@ -119,6 +119,7 @@ export class L7Proxy {
         requestRules: headerRules(service.headers?.request, options.requestId?.header),
         responseRules: headerRules(service.headers?.response, options.requestId?.header),
         requestIds,
+        compression: options.compression,
         timeouts: { ...defaultTimeouts, ...service.timeouts },
         via: service.via,
         clock: this.clock,

@@ -6,6 +6,7 @@ import type { RewriteRules } from '../cdn/url-policy.js';
 import type { HeadLimits } from './http/limits.js';
 import type { HeaderRuleOptions } from './header-rules.js';
 import type { RequestIdOptions } from './request-id.js';
+import type { CompressionOptions } from './compression.js';
 import type { RedirectRule } from './redirect.js';
 
 export interface ServerOptions {
@@ -176,6 +177,8 @@ export interface L7Options {
   access?: AccessOptions;
   /** An ID per request, sent to the back-end and the client in a header and logged. Off when absent. */
   requestId?: RequestIdOptions;
+  /** Compression of back-end responses the client accepts compressed (engine/l7/compression.ts). Off when absent. */
+  compression?: CompressionOptions;
 }
 
 export const defaultTimeouts: ClientTimeouts = { headersMs: 10_000, bodyMs: 30_000, keepAliveMs: 5_000 };

@@ -183,6 +183,10 @@ persistence:
 ` }),
   },
   {
+    name: 'compression names media types',
+    text: file({ extra: 'proxy:\n  compression:\n    types: [text/html, HTML]   #! proxy.compression.types[1]: expected a media type in lower case, like "text/html"\n    minBytes: tiny   #! proxy.compression.minBytes: expected a size like "64MiB" or a number of bytes\n' }),
+  },
+  {
     name: 'a request ID travels in a field of its own',
     text: file({ extra: 'proxy:\n  requestId: { header: X-Forwarded-For }   #! proxy.requestId.header: expected a field the proxy does not frame or set itself (not Connection, Keep-Alive, TE, Trailer, Transfer-Encoding, Upgrade, Content-Length, X-Forwarded-For, X-Forwarded-Proto, Forwarded or Via)\n' }),
   },

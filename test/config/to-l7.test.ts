@@ -176,3 +176,10 @@ t.test('proxy.requestId reaches the proxy with its defaults; absent, no IDs', as
   t.same(smallArray('{ requestId: {} }').requestId, { header: 'X-Request-Id', keepClient: false });
   t.equal(smallArray().requestId, undefined);
 });
+
+t.test('proxy.compression reaches the proxy with its default types and size; absent, off', async (t) => {
+  const on = smallArray('{ compression: {} }').compression;
+  t.equal(on?.minBytes, 1024);
+  t.ok(on?.types.includes('text/html') && on.types.includes('application/json'), 'HTML and JSON among the default types');
+  t.equal(smallArray().compression, undefined);
+});

@@ -7,8 +7,11 @@ export type BodyKind = 'none' | 'length' | 'chunked' | 'close';
 export class BodyFramer {
   private remaining: number;
   private readonly chunked: ChunkedScanner | undefined;
-  /** `maxChunkedBytes`: the most data a chunked body may carry (413 beyond; a length is checked by the caller). */
-  constructor(readonly kind: BodyKind, length: number, errorStatus: number, onData?: DataSink, maxChunkedBytes = Infinity) {
+  /**
+   * `onData`: told of the body's data as it passes (without chunk framing); `maxChunkedBytes`:
+   * the most data a chunked body may carry (413 beyond; a length is checked by the caller).
+   */
+  constructor(readonly kind: BodyKind, length: number, errorStatus: number, private readonly onData?: DataSink, maxChunkedBytes = Infinity) {
     this.remaining = kind === 'length' ? length : 0;
     this.chunked = kind === 'chunked' ? new ChunkedScanner(errorStatus, 16384, onData, maxChunkedBytes) : undefined;
   }
@@ -27,10 +30,13 @@ export class BodyFramer {
       case 'length': {
         const take = Math.min(this.remaining, end - start);
         this.remaining -= take;
+        if (this.onData !== undefined && take > 0) this.onData(buf, start, start + take);
         return take;
       }
       case 'chunked': return this.chunked!.consume(buf, start, end);
-      default: return end - start;
+      default:
+        if (this.onData !== undefined && end > start) this.onData(buf, start, end);
+        return end - start;
     }
   }
 }
