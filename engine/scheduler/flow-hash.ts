@@ -17,20 +17,28 @@ const KIND = KEY_KIND;
  * dst, ports, kind), IPv6 keys all 10 (src 4, dst 4, ports, kind).
  */
 export function hashFlowKey(key: Int32Array, at = 0): number {
-  // One loop for both: words 0, 4, 8, 9 of an IPv4 key (its address words 1-3 and 5-7 are
-  // padding), every word of an IPv6 one. Written once and small, so that the packet path
-  // inlines it whole (TurboFan's inlining budget is counted in bytecode).
-  const step = (key[at + KIND] & KIND_IPV6) === 0 ? 4 : 1;
-  let h = SEED;
-  let bytes = 0;
-  for (let i = 0; i < KEY_WORDS; i = i < PORTS ? i + step : i + 1, bytes += 4) {
-    let k = Math.imul(key[at + i], 0xcc9e2d51);
-    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
-    h ^= k;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  // An IPv4 key's address words 1-3 and 5-7 are padding: its four words in a row, no loop (the
+  // batch path hashes in a stage of its own, with the inlining budget for it).
+  if ((key[at + KIND] & KIND_IPV6) === 0) {
+    return finish(mix(mix(mix(mix(SEED, key[at]), key[at + 4]), key[at + PORTS]), key[at + KIND]), 16);
   }
-  // Finalization mix.
+  const words = KEY_WORDS; // a local, not the module's binding, read at every turn of the loop
+  let h = SEED;
+  for (let i = 0; i < words; i++) h = mix(h, key[at + i]);
+  return finish(h, 4 * words);
+}
+
+// MurmurHash3_x86_32's step for one 32-bit word k of the input.
+function mix(h: number, k: number): number {
+  k = Math.imul(k, 0xcc9e2d51);
+  k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+  h ^= k;
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+// Its finalization mix, after `bytes` bytes of input.
+function finish(h: number, bytes: number): number {
   h ^= bytes;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
