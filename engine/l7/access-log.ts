@@ -2,7 +2,7 @@
 // request, written by the worker that served it straight to the file (pino over its own
 // SonicBoom, asynchronous, so the request path only formats a line). All workers append to the
 // same file with O_APPEND: each write is whole lines, so lines never interleave.
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
 /** One finished request: what was asked, who served it, how it ended and how long it took. */
 export interface AccessRecord {
@@ -22,11 +22,13 @@ export interface AccessRecord {
 
 export class AccessLog {
   private readonly log: Logger;
+  private readonly out: DestinationStream & { end(): void; once(event: 'close', fn: () => void): void };
+
   /** `dest`: a file path (appended to), or "-" for standard output. */
   constructor(dest: string, private readonly worker: number) {
+    this.out = pino.destination({ dest: dest === '-' ? 1 : dest, sync: false, mkdir: true });
     // "log": "access" in place of pino's level: the lines stand apart on a shared standard output.
-    this.log = pino({ base: undefined, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: () => ({ log: 'access' }) } },
-      pino.destination({ dest: dest === '-' ? 1 : dest, sync: false, mkdir: true }));
+    this.log = pino({ base: undefined, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: () => ({ log: 'access' }) } }, this.out);
   }
 
   write(r: AccessRecord): void {
@@ -34,8 +36,16 @@ export class AccessLog {
       pool: r.pool, server: r.server, ms: Math.round(r.ms * 10) / 10, ...(r.id === undefined ? {} : { id: r.id }) });
   }
 
-  /** Writes what is buffered (a graceful stop). */
-  flush(): Promise<void> {
-    return new Promise((resolve) => this.log.flush(() => resolve()));
+  /**
+   * Writes every line still buffered or being written, then closes the file (standard output
+   * stays open). Not SonicBoom's flush(): without a minLength it calls back at once, even with a
+   * write in flight, and a worker that exits then loses the last lines (seen in CI: the last
+   * line of a graceful stop missing from the file).
+   */
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.out.once('close', resolve);
+      this.out.end();
+    });
   }
 }

@@ -232,6 +232,6 @@ export class L7Proxy {
     this.clock.stop();
     for (const p of this.pools.values()) p.close();
     this.origins.close();
-    await this.accessLog?.flush();
+    await this.accessLog?.close();
   }
 }

@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { L7Proxy } from '../../engine/l7/proxy.js';
 import { L7Node } from '../../engine/l7/workers.js';
+import { AccessLog } from '../../engine/l7/access-log.js';
 import { rawExchange, startBackend } from './fixtures/backends.js';
 
 const exec = promisify(execFile);
@@ -117,7 +118,22 @@ logging: { accessLog: "-" }
   const script = `import { AccessLog } from './engine/l7/access-log.ts';
 const log = new AccessLog('-', 2);
 log.write({ client: '198.18.1.1', method: 'GET', host: 'a.test', target: '/x', status: 200, pool: 'p', server: 'a', ms: 1.25 });
-await log.flush();`;
+await log.close();
+process.stdout.write("still open\\n");`;
   const { stdout } = await exec(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: path.resolve(import.meta.dirname, '../..') });
-  t.match(JSON.parse(stdout), { log: 'access', worker: 2, client: '198.18.1.1', target: '/x', status: 200, ms: 1.3 }, 'one JSON line on stdout');
+  const [line, after] = stdout.trim().split('\n');
+  t.match(JSON.parse(line), { log: 'access', worker: 2, client: '198.18.1.1', target: '/x', status: 200, ms: 1.3 }, 'one JSON line on stdout');
+  t.equal(after, 'still open', 'closing the log leaves standard output open');
+});
+
+// A worker exits as soon as its proxy is closed: every line written must be in the file by then.
+t.test('close() resolves only when every line is in the file', async (t) => {
+  const file = tmpLog(t);
+  const log = new AccessLog(file, 0);
+  const n = 20_000;
+  for (let i = 0; i < n; i++) log.write({ client: '198.18.0.1', method: 'GET', host: 'x', target: `/l${i}`, status: 200, pool: 'p', server: 'a', ms: 1 });
+  await log.close();
+  const got = lines(file);
+  t.equal(got.length, n, `${n} lines written, ${n} in the file`);
+  t.equal(got[n - 1].target, `/l${n - 1}`, 'the last one last');
 });
