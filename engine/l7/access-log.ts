@@ -23,6 +23,7 @@ export interface AccessRecord {
 export class AccessLog {
   private readonly log: Logger;
   private readonly out: DestinationStream & { end(): void; once(event: 'close', fn: () => void): void };
+  private closed = false;
 
   /** `dest`: a file path (appended to), or "-" for standard output. */
   constructor(dest: string, private readonly worker: number) {
@@ -32,6 +33,7 @@ export class AccessLog {
   }
 
   write(r: AccessRecord): void {
+    if (this.closed) return; // an exchange that ends after the stop (a late CDN fetch): the file is shut
     this.log.info({ worker: this.worker, client: r.client, method: r.method, host: r.host, target: r.target, status: r.status,
       pool: r.pool, server: r.server, ms: Math.round(r.ms * 10) / 10, ...(r.id === undefined ? {} : { id: r.id }) });
   }
@@ -43,6 +45,7 @@ export class AccessLog {
    * line of a graceful stop missing from the file).
    */
   close(): Promise<void> {
+    this.closed = true;
     return new Promise((resolve) => {
       this.out.once('close', resolve);
       this.out.end();

@@ -137,3 +137,12 @@ t.test('close() resolves only when every line is in the file', async (t) => {
   t.equal(got.length, n, `${n} lines written, ${n} in the file`);
   t.equal(got[n - 1].target, `/l${n - 1}`, 'the last one last');
 });
+
+t.test('a line written after close() is dropped, not thrown', async (t) => {
+  const file = tmpLog(t);
+  const log = new AccessLog(file, 0);
+  log.write({ client: '198.18.0.1', method: 'GET', host: 'x', target: '/before', status: 200, pool: 'p', server: 'a', ms: 1 });
+  await log.close();
+  t.doesNotThrow(() => log.write({ client: '198.18.0.1', method: 'GET', host: 'x', target: '/after', status: 499, pool: 'p', server: 'a', ms: 1 }));
+  t.same(lines(file).map((l) => l.target), ['/before']);
+});
