@@ -23,8 +23,27 @@
 // the control plane can write flows into a parked forwarding thread's table.
 import { LbError } from '../errors.js';
 
+// The layout and the entry classes as a const enum: tsc and esbuild write a member's value into
+// the code, where a module const is loaded from the module's context, with a small-integer check,
+// at every use (V8 does not fold it), and the packet path reads these per frame.
+const enum Layout {
+  KEY_WORDS = 10,
+  WAYS = 8,
+  ENTRY_WORDS = 16, // one 64-byte record per entry: the key words, then the E_ words
+  BUCKET_WORDS = 16 + 8 * 16, // a line of the 8 hashes, then the entries
+  E_NODE = 10,
+  E_STATE = 11,
+  E_SEEN = 12,
+  E_CLASS = 13,
+  E_EXPORTED = 14, // 1 once the entry was handed to the exporter as established
+  EMPTY = 0,
+  EMBRYONIC = 1,
+  ESTABLISHED = 2,
+  KIND_IPV6 = 1 << 8, // flow-key.ts's KIND_IPV6
+}
+
 /** Int32 words of a flow key: src address (4), dst address (4), sport << 16 | dport, kind. */
-export const FLOW_KEY_WORDS = 10;
+export const FLOW_KEY_WORDS: number = Layout.KEY_WORDS;
 export const KEY_SRC = 0;
 export const KEY_DST = 4;
 export const KEY_PORTS = 8;
@@ -32,31 +51,15 @@ export const KEY_PORTS = 8;
 export const KEY_KIND = 9;
 
 /** Slots per bucket. */
-export const FLOW_WAYS = 8;
+export const FLOW_WAYS: number = Layout.WAYS;
 export const DEFAULT_FLOW_CAPACITY = 1 << 20;
 
 /** Entry classes, in eviction order. */
-export const FlowClass = { EMPTY: 0, EMBRYONIC: 1, ESTABLISHED: 2 } as const;
+export const FlowClass = { EMPTY: Layout.EMPTY, EMBRYONIC: Layout.EMBRYONIC, ESTABLISHED: Layout.ESTABLISHED } as const;
 
-// One 64-byte record per entry: the key words, then these.
-const ENTRY_WORDS = 16;
-const BUCKET_WORDS = 16 + FLOW_WAYS * ENTRY_WORDS; // hash line, then the entries
 // Where slot s (= bucket * FLOW_WAYS + way) keeps its hash and its entry.
-const hashIndex = (s: number): number => (s >> 3) * BUCKET_WORDS + (s & 7);
-const entryIndex = (s: number): number => (s >> 3) * BUCKET_WORDS + 16 + (s & 7) * ENTRY_WORDS;
-const E_NODE = FLOW_KEY_WORDS;
-const E_STATE = FLOW_KEY_WORDS + 1;
-const E_SEEN = FLOW_KEY_WORDS + 2;
-const E_CLASS = FLOW_KEY_WORDS + 3;
-/** 1 once the entry was handed to the exporter as established. */
-const E_EXPORTED = FLOW_KEY_WORDS + 4;
-// What the packet path reads, as local consts: V8 reads an exported binding through a Cell, with
-// a TDZ check, at every use, and folds a local const into the optimized code.
-const WAYS = FLOW_WAYS;
-const KEY_WORDS = FLOW_KEY_WORDS;
-const EMPTY = FlowClass.EMPTY;
-const EMBRYONIC = FlowClass.EMBRYONIC;
-const ESTABLISHED = FlowClass.ESTABLISHED;
+const hashIndex = (s: number): number => (s >> 3) * Layout.BUCKET_WORDS + (s & 7);
+const entryIndex = (s: number): number => (s >> 3) * Layout.BUCKET_WORDS + 16 + (s & 7) * Layout.ENTRY_WORDS;
 
 /** Receives each flow once, when it is first established (or re-homed): its entry's words at `at`. */
 export interface FlowExporter {
@@ -91,15 +94,15 @@ export class FlowTable {
 
   /** Bytes of a table of `capacity` entries (rounded as the constructor does). */
   static bytesFor(capacity: number): number {
-    return 4 * (roundCapacity(capacity) / WAYS) * BUCKET_WORDS;
+    return 4 * (roundCapacity(capacity) / Layout.WAYS) * Layout.BUCKET_WORDS;
   }
 
   constructor(options: FlowTableOptions = {}) {
     const capacity = roundCapacity(options.capacity ?? DEFAULT_FLOW_CAPACITY);
     this.capacity = capacity;
     this.idleMs = options.idleMs ?? 120_000;
-    this.bucketMask = capacity / WAYS - 1;
-    const words = (capacity / WAYS) * BUCKET_WORDS;
+    this.bucketMask = capacity / Layout.WAYS - 1;
+    const words = (capacity / Layout.WAYS) * Layout.BUCKET_WORDS;
     if (options.buffer !== undefined && options.buffer.byteLength !== 4 * words) {
       throw new LbError('ERR_FLOW_TABLE_BUFFER',
         `Expected a flow table buffer of ${4 * words} bytes for ${capacity} entries, but received ${options.buffer.byteLength}.`);
@@ -111,10 +114,10 @@ export class FlowTable {
 
   /** The slot holding the key in key[keyAt, +FLOW_KEY_WORDS) (whose hash is `hash`), or -1. */
   find(key: Int32Array, hash: number, keyAt = 0): number {
-    const bucket = (hash & this.bucketMask) * BUCKET_WORDS;
+    const bucket = (hash & this.bucketMask) * Layout.BUCKET_WORDS;
     const e = this.entries;
-    for (let w = 0; w < WAYS; w++) {
-      if (e[bucket + w] === hash && holds(e, bucket + 16 + w * ENTRY_WORDS, key, keyAt)) return (hash & this.bucketMask) * WAYS + w;
+    for (let w = 0; w < Layout.WAYS; w++) {
+      if (e[bucket + w] === hash && holds(e, bucket + 16 + w * Layout.ENTRY_WORDS, key, keyAt)) return (hash & this.bucketMask) * Layout.WAYS + w;
     }
     return -1;
   }
@@ -133,59 +136,59 @@ export class FlowTable {
     if (slot < 0) return -1;
     const e = this.entries;
     const at = entryIndex(slot);
-    const node = e[at + E_NODE];
-    if (nodeStates[node] !== e[at + E_STATE]) return -1;
-    e[at + E_SEEN] = now;
-    e[at + E_CLASS] = cls;
-    if (cls === ESTABLISHED && e[at + E_EXPORTED] === 0) this.established(at, hash);
+    const node = e[at + Layout.E_NODE];
+    if (nodeStates[node] !== e[at + Layout.E_STATE]) return -1;
+    e[at + Layout.E_SEEN] = now;
+    e[at + Layout.E_CLASS] = cls;
+    if (cls === Layout.ESTABLISHED && e[at + Layout.E_EXPORTED] === 0) this.established(at, hash);
     return node;
   }
 
-  nodeAt(slot: number): number { return this.entries[entryIndex(slot) + E_NODE]; }
-  stateAt(slot: number): number { return this.entries[entryIndex(slot) + E_STATE]; }
-  classAt(slot: number): number { return this.entries[entryIndex(slot) + E_CLASS]; }
+  nodeAt(slot: number): number { return this.entries[entryIndex(slot) + Layout.E_NODE]; }
+  stateAt(slot: number): number { return this.entries[entryIndex(slot) + Layout.E_STATE]; }
+  classAt(slot: number): number { return this.entries[entryIndex(slot) + Layout.E_CLASS]; }
 
   /** Re-homes the flow in `slot` (its node died): node, that node's state word, now. */
   reassign(slot: number, node: number, state: number, now: number, cls: number): void {
     const e = this.entries;
     const at = entryIndex(slot);
-    e[at + E_NODE] = node;
-    e[at + E_STATE] = state;
-    e[at + E_SEEN] = now;
-    e[at + E_CLASS] = cls;
-    e[at + E_EXPORTED] = 0;
-    if (cls === ESTABLISHED) this.established(at, e[hashIndex(slot)]);
+    e[at + Layout.E_NODE] = node;
+    e[at + Layout.E_STATE] = state;
+    e[at + Layout.E_SEEN] = now;
+    e[at + Layout.E_CLASS] = cls;
+    e[at + Layout.E_EXPORTED] = 0;
+    if (cls === Layout.ESTABLISHED) this.established(at, e[hashIndex(slot)]);
   }
 
   /** Tracks a new flow, key[keyAt, +FLOW_KEY_WORDS) (not present: call find first). Returns its slot, or -1 if there was no room. */
   insert(key: Int32Array, hash: number, node: number, state: number, now: number, cls: number, keyAt = 0): number {
-    const slot = this.victim((hash & this.bucketMask) * WAYS, now, cls);
+    const slot = this.victim((hash & this.bucketMask) * Layout.WAYS, now, cls);
     if (slot < 0) {
       this.refused++;
       return -1;
     }
     const e = this.entries;
     const at = entryIndex(slot);
-    const old = e[at + E_CLASS];
-    if (old === EMPTY) this.size++;
-    else if (old === EMBRYONIC) this.evictedEmbryonic++;
+    const old = e[at + Layout.E_CLASS];
+    if (old === Layout.EMPTY) this.size++;
+    else if (old === Layout.EMBRYONIC) this.evictedEmbryonic++;
     else this.evictedEstablished++;
     e[hashIndex(slot)] = hash;
-    for (let k = 0; k < KEY_WORDS; k++) e[at + k] = key[keyAt + k];
-    e[at + E_NODE] = node;
-    e[at + E_STATE] = state;
-    e[at + E_SEEN] = now;
-    e[at + E_CLASS] = cls;
-    e[at + E_EXPORTED] = 0;
-    if (cls === ESTABLISHED) this.established(at, hash);
+    for (let k = 0; k < Layout.KEY_WORDS; k++) e[at + k] = key[keyAt + k];
+    e[at + Layout.E_NODE] = node;
+    e[at + Layout.E_STATE] = state;
+    e[at + Layout.E_SEEN] = now;
+    e[at + Layout.E_CLASS] = cls;
+    e[at + Layout.E_EXPORTED] = 0;
+    if (cls === Layout.ESTABLISHED) this.established(at, hash);
     return slot;
   }
 
   /** Tracks `key` as established on `node` (a flow another node reported), new or re-homed. */
   upsert(key: Int32Array, hash: number, node: number, state: number, now: number): void {
     const slot = this.find(key, hash);
-    if (slot >= 0) this.reassign(slot, node, state, now, ESTABLISHED);
-    else this.insert(key, hash, node, state, now, ESTABLISHED);
+    if (slot >= 0) this.reassign(slot, node, state, now, Layout.ESTABLISHED);
+    else this.insert(key, hash, node, state, now, Layout.ESTABLISHED);
   }
 
   /**
@@ -197,15 +200,15 @@ export class FlowTable {
     const e = this.entries;
     for (let s = from; s < to; s++) {
       const at = entryIndex(s);
-      if (e[at + E_CLASS] === ESTABLISHED) fn(e, at, e[hashIndex(s)]);
+      if (e[at + Layout.E_CLASS] === Layout.ESTABLISHED) fn(e, at, e[hashIndex(s)]);
     }
   }
 
   /** Forgets the flow in `slot`. */
   remove(slot: number): void {
-    const at = entryIndex(slot) + E_CLASS;
-    if (this.entries[at] === EMPTY) return;
-    this.entries[at] = EMPTY;
+    const at = entryIndex(slot) + Layout.E_CLASS;
+    if (this.entries[at] === Layout.EMPTY) return;
+    this.entries[at] = Layout.EMPTY;
     this.size--;
   }
 
@@ -217,14 +220,14 @@ export class FlowTable {
 
   // First time established: mark it, and hand it to the exporter.
   private established(at: number, hash: number): void {
-    this.entries[at + E_EXPORTED] = 1;
+    this.entries[at + Layout.E_EXPORTED] = 1;
     this.exporter?.push(this.entries, at, hash);
   }
 
   /** Counts the entries again (`size`), after another thread changed the shared memory. */
   recount(): void {
     let n = 0;
-    for (let s = 0; s < this.capacity; s++) if (this.entries[entryIndex(s) + E_CLASS] !== EMPTY) n++;
+    for (let s = 0; s < this.capacity; s++) if (this.entries[entryIndex(s) + Layout.E_CLASS] !== Layout.EMPTY) n++;
     this.size = n;
   }
 
@@ -235,12 +238,12 @@ export class FlowTable {
     let oldestEmbryonicAge = -1;
     let oldestEstablished = -1;
     let oldestEstablishedAge = -1;
-    for (let s = base; s < base + WAYS; s++) {
+    for (let s = base; s < base + Layout.WAYS; s++) {
       const at = entryIndex(s);
-      const c = e[at + E_CLASS];
-      if (c === EMPTY) return s;
-      const age = (now - e[at + E_SEEN]) >>> 0; // wrap-safe
-      if (c === EMBRYONIC) {
+      const c = e[at + Layout.E_CLASS];
+      if (c === Layout.EMPTY) return s;
+      const age = (now - e[at + Layout.E_SEEN]) >>> 0; // wrap-safe
+      if (c === Layout.EMBRYONIC) {
         if (age > oldestEmbryonicAge) { oldestEmbryonic = s; oldestEmbryonicAge = age; }
       } else if (age > oldestEstablishedAge) {
         oldestEstablished = s;
@@ -248,17 +251,19 @@ export class FlowTable {
       }
     }
     if (oldestEmbryonic >= 0) return oldestEmbryonic;
-    if (cls === ESTABLISHED || oldestEstablishedAge >= this.idleMs) return oldestEstablished;
+    if (cls === Layout.ESTABLISHED || oldestEstablishedAge >= this.idleMs) return oldestEstablished;
     return -1;
   }
 }
 
 // Does the entry at `at` hold the key at key[k]? Unrolled (a loop costs more than the compares
-// on the hot path); the words that differ most often first.
+// on the hot path); the words that differ most often first. An IPv4 key's address words 1-3 and
+// 5-7 are padding, 0 in every key (and left out of its hash): its kind word ends the compare.
 function holds(e: Int32Array, at: number, key: Int32Array, k: number): boolean {
-  return e[at + E_CLASS] !== EMPTY && e[at] === key[k] && e[at + 4] === key[k + 4] && e[at + 8] === key[k + 8] &&
-    e[at + 9] === key[k + 9] && e[at + 1] === key[k + 1] && e[at + 2] === key[k + 2] && e[at + 3] === key[k + 3] &&
-    e[at + 5] === key[k + 5] && e[at + 6] === key[k + 6] && e[at + 7] === key[k + 7];
+  if (e[at + Layout.E_CLASS] === Layout.EMPTY || e[at] !== key[k] || e[at + 4] !== key[k + 4] || e[at + 8] !== key[k + 8] ||
+    e[at + 9] !== key[k + 9]) return false;
+  return (key[k + 9] & Layout.KIND_IPV6) === 0 || (e[at + 1] === key[k + 1] && e[at + 2] === key[k + 2] && e[at + 3] === key[k + 3] &&
+    e[at + 5] === key[k + 5] && e[at + 6] === key[k + 6] && e[at + 7] === key[k + 7]);
 }
 
 function roundCapacity(wanted: number): number {
@@ -266,7 +271,7 @@ function roundCapacity(wanted: number): number {
     throw new LbError('ERR_FLOW_TABLE_CAPACITY',
       `Expected a flow table capacity between 1 and ${2 ** 26} entries, but received ${wanted}.`);
   }
-  let capacity = WAYS;
+  let capacity = Layout.WAYS;
   while (capacity < wanted) capacity *= 2;
   return capacity;
 }
