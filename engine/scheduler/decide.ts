@@ -24,22 +24,26 @@ import { DESC_FLAGS, DESC_LENGTH, DESC_OFFSET, DESC_VLAN, FrameFlag } from '../r
 export const DECISION_DROP = -1;
 export const DECISION_CONSUMED = -2;
 
-const ETH_IPV4 = 0x0800;
-const ETH_IPV6 = 0x86dd;
-const ETH_ARP = 0x0806;
-const ETH_VLAN = 0x8100;
-const ETH_QINQ = 0x88a8;
-const TCP = 6;
-const UDP = 17;
-const ICMP = 1;
-const ICMPV6 = 58;
-const TCP_FIN_SYN_RST = 0x07;
-const MAX_V6_EXTENSIONS = 8;
-const MAX_VLAN_TAGS = 2;
-const VID_RESERVED = 0xfff;
-const IPV4_NOT_DF = 0xbfff; // reserved, MF, offset: any of them set is a fragment (or broken)
+// Wire constants as a const enum: tsc and esbuild write a member's value into the code, where a
+// module const is loaded from the module's context, with a small-integer check, at every use.
+const enum Wire {
+  ETH_IPV4 = 0x0800,
+  ETH_IPV6 = 0x86dd,
+  ETH_ARP = 0x0806,
+  ETH_VLAN = 0x8100,
+  ETH_QINQ = 0x88a8,
+  TCP = 6,
+  UDP = 17,
+  ICMP = 1,
+  ICMPV6 = 58,
+  TCP_FIN_SYN_RST = 0x07,
+  MAX_V6_EXTENSIONS = 8,
+  MAX_VLAN_TAGS = 2,
+  VID_RESERVED = 0xfff,
+  IPV4_NOT_DF = 0xbfff, // reserved, MF, offset: any of them set is a fragment (or broken)
+}
 // Imported constants the per-frame path reads, as local consts: V8 reads an imported binding
-// through a Cell, with a TDZ check, at every use, and folds a local const into the code.
+// through a Cell, with a TDZ check, at every use; a local const is one load from the context.
 const V6 = KIND_IPV6;
 const EMBRYONIC = FlowClass.EMBRYONIC;
 const ESTABLISHED = FlowClass.ESTABLISHED;
@@ -133,15 +137,15 @@ export class Decider {
       let proto: number;
       let l4: number;
       let l4end: number;
-      if (type === ETH_IPV4) {
+      if (type === Wire.ETH_IPV4) {
         // 0x45: version 4, a 20-byte header; no fragment bit but DF.
-        if (l3 + 20 > end || buf[l3] !== 0x45 || (dv.getUint16(l3 + 6) & IPV4_NOT_DF) !== 0) continue;
+        if (l3 + 20 > end || buf[l3] !== 0x45 || (dv.getUint16(l3 + 6) & Wire.IPV4_NOT_DF) !== 0) continue;
         v6 = false;
         proto = buf[l3 + 9];
         l4 = l3 + 20;
         l4end = l3 + dv.getUint16(l3 + 2);
         if (l4end < l4) continue;
-      } else if (type === ETH_IPV6) {
+      } else if (type === Wire.ETH_IPV6) {
         if (l3 + 40 > end || buf[l3] >> 4 !== 6) continue;
         v6 = true;
         proto = buf[l3 + 6];
@@ -186,21 +190,21 @@ export class Decider {
     p += 2;
     let tags = 0;
     if (stripped !== 0) {
-      if ((stripped & 0xfff) === VID_RESERVED) return this.drop(DropReason.MALFORMED);
+      if ((stripped & 0xfff) === Wire.VID_RESERVED) return this.drop(DropReason.MALFORMED);
       tags = 1;
     }
-    for (; type === ETH_VLAN || type === ETH_QINQ; tags++) {
+    for (; type === Wire.ETH_VLAN || type === Wire.ETH_QINQ; tags++) {
       // At most two tags, 802.1ad only as the outer one, VID 4095 reserved (IEEE 802.1Q §9.6).
-      if (tags === MAX_VLAN_TAGS || (type === ETH_QINQ && tags > 0) || p + 4 > end || (dv.getUint16(p) & 0xfff) === VID_RESERVED) {
+      if (tags === Wire.MAX_VLAN_TAGS || (type === Wire.ETH_QINQ && tags > 0) || p + 4 > end || (dv.getUint16(p) & 0xfff) === Wire.VID_RESERVED) {
         return this.drop(DropReason.MALFORMED);
       }
       type = dv.getUint16(p + 2);
       p += 4;
     }
     let node: number;
-    if (type === ETH_IPV4) node = this.ipv4(dv, buf, p, end, now);
-    else if (type === ETH_IPV6) node = this.ipv6(dv, buf, p, end, now);
-    else if (type === ETH_ARP) return this.arp(dv, p, end);
+    if (type === Wire.ETH_IPV4) node = this.ipv4(dv, buf, p, end, now);
+    else if (type === Wire.ETH_IPV6) node = this.ipv6(dv, buf, p, end, now);
+    else if (type === Wire.ETH_ARP) return this.arp(dv, p, end);
     else return this.drop(DropReason.NOT_IP);
     if (node >= 0) this.count(node, len);
     return node;
@@ -272,13 +276,13 @@ export class Decider {
     const l4 = p + ihl;
     const l4end = p + total;
     const flags = dv.getUint16(p + 6);
-    const frag = flags & IPV4_NOT_DF;
+    const frag = flags & Wire.IPV4_NOT_DF;
     // The common case first: an unfragmented TCP/UDP packet, one service lookup.
-    if (frag === 0 && (proto === TCP || proto === UDP)) return this.transport(dv, buf, p, false, proto, l4, l4end, now);
+    if (frag === 0 && (proto === Wire.TCP || proto === Wire.UDP)) return this.transport(dv, buf, p, false, proto, l4, l4end, now);
     if (frag !== 0 && !ipv4FragmentFits(flags, total - ihl)) return this.drop(DropReason.MALFORMED);
     if (!this.services.has(dst, 0, 0, 0, 0)) return this.drop(DropReason.NOT_VIP);
     if (frag !== 0) return this.fragment(dv, p, false, proto, l4, l4end, (frag & 0x1fff) === 0, dst, 0, 0, 0, now);
-    if (proto === ICMP) {
+    if (proto === Wire.ICMP) {
       if (l4 + 8 > l4end) return this.drop(DropReason.MALFORMED);
       if (buf[l4] === 8 && buf[l4 + 1] === 0) return this.echoRequest();
       // Type 3 code 4: fragmentation needed (PMTU discovery).
@@ -297,7 +301,7 @@ export class Decider {
     let fragment = false;
     let firstFragment = false;
     let n = 0;
-    for (; n < MAX_V6_EXTENSIONS; n++) {
+    for (; n < Wire.MAX_V6_EXTENSIONS; n++) {
       if (next === 0 || next === 43 || next === 60) { // hop-by-hop, routing, destination options
         // Hop-by-hop only right after the fixed header (RFC 8200 §4.1).
         if (l4 + 8 > l4end || (next === 0 && n > 0)) return this.drop(DropReason.MALFORMED);
@@ -315,12 +319,12 @@ export class Decider {
       } else break;
     }
     if (l4 > l4end) return this.drop(DropReason.MALFORMED);
-    if (n === MAX_V6_EXTENSIONS && (next === 0 || next === 43 || next === 60 || next === 44)) return this.drop(DropReason.MALFORMED);
+    if (n === Wire.MAX_V6_EXTENSIONS && (next === 0 || next === 43 || next === 60 || next === 44)) return this.drop(DropReason.MALFORMED);
     const d0 = dv.getInt32(p + 24);
     const d1 = dv.getInt32(p + 28);
     const d2 = dv.getInt32(p + 32);
     const d3 = dv.getInt32(p + 36);
-    if (next === ICMPV6 && !fragment) {
+    if (next === Wire.ICMPV6 && !fragment) {
       if (l4 + 8 > l4end) return this.drop(DropReason.MALFORMED);
       const type = buf[l4];
       // Neighbour solicitation (to the solicited-node group or the VIP itself): target at +8.
@@ -337,7 +341,7 @@ export class Decider {
       if (type !== 2) return this.drop(DropReason.ICMP_NOT_STEERABLE); // 2: packet too big
       return this.steerIcmpError(dv, l4 + 8, l4end, true);
     }
-    if (!fragment && (next === TCP || next === UDP)) return this.transport(dv, buf, p, true, next, l4, l4end, now);
+    if (!fragment && (next === Wire.TCP || next === Wire.UDP)) return this.transport(dv, buf, p, true, next, l4, l4end, now);
     if (!this.services.has(d0, d1, d2, d3, V6)) return this.drop(DropReason.NOT_VIP);
     if (fragment) return this.fragment(dv, p, true, next, l4, l4end, firstFragment, d0, d1, d2, d3, now);
     return this.drop(DropReason.NOT_SERVICE);
@@ -360,7 +364,7 @@ export class Decider {
   private fragment(dv: DataView, l3: number, v6: boolean, proto: number, l4: number, l4end: number,
     first: boolean, d0: number, d1: number, d2: number, d3: number, now: number): number {
     let kind = proto | (v6 ? V6 : 0);
-    if (first && (proto === TCP || proto === UDP)) {
+    if (first && (proto === Wire.TCP || proto === Wire.UDP)) {
       if (l4 + 4 > l4end) return this.drop(DropReason.MALFORMED);
       kind |= dv.getUint16(l4 + 2) << 16;
     }
@@ -396,7 +400,7 @@ const KEYED_NOT_SERVICE = 0;
 // destination is keyed either way, for the drop reason). An IPv4 key's padding words are 0.
 function keyTransport(dv: DataView, buf: Uint8Array, l3: number, v6: boolean, proto: number, l4: number, l4end: number,
   services: ServiceSet, keys: Int32Array, at: number): number {
-  if (proto !== TCP && proto !== UDP) return KEYED_NOT_SERVICE;
+  if (proto !== Wire.TCP && proto !== Wire.UDP) return KEYED_NOT_SERVICE;
   if (!transportFits(dv, buf, proto, l4, l4end)) return KEYED_MALFORMED;
   keyAddresses(keys, at, dv, l3, v6);
   const d = at + DST;
@@ -410,10 +414,10 @@ function keyTransport(dv: DataView, buf: Uint8Array, l3: number, v6: boolean, pr
 
 // A TCP data offset of at least 5 words inside the segment; a UDP length that is the datagram's.
 function transportFits(dv: DataView, buf: Uint8Array, proto: number, l4: number, l4end: number): boolean {
-  return proto === TCP ? tcpHeaderLength(buf, l4, l4end) !== 0 : udpLengthFits(dv, l4, l4end);
+  return proto === Wire.TCP ? tcpHeaderLength(buf, l4, l4end) !== 0 : udpLengthFits(dv, l4, l4end);
 }
 
 // A bare SYN, or a FIN/RST (closing), makes an entry the flow table may recycle first.
 function flowClass(buf: Uint8Array, proto: number, l4: number): number {
-  return proto === TCP && (buf[l4 + 13] & TCP_FIN_SYN_RST) !== 0 ? EMBRYONIC : ESTABLISHED;
+  return proto === Wire.TCP && (buf[l4 + 13] & Wire.TCP_FIN_SYN_RST) !== 0 ? EMBRYONIC : ESTABLISHED;
 }
