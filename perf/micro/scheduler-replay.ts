@@ -212,6 +212,7 @@ export async function replayBenchmark(o: ReplayCli = replayDefaults, log: (line:
   log(`median ratio TS / C++ over ${ratios.length} rounds: ${median(ratios).toFixed(3)} (target ≥ 0.9); ` +
     `${o.capture ?? `${o.flows} synthetic flows`}, ${frames.count} frames, flow table ${options.flowCapacity} entries`);
   log(`median ratio per CPU second of the timed passes: ${median(cpuRatios).toFixed(3)}`);
+  log('TypeScript side: one worker thread for all rounds, as the forwarding loop decides, after an untimed replay there');
   return { options: o, ratios, cpuRatios, ts, base, sameDecisions: same };
 }
 
