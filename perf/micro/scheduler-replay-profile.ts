@@ -1,9 +1,13 @@
 // The TypeScript replay (decide + addon rewrite) of a capture, an exact number of timed passes,
 // for profilers. Instructions per frame, steady on a shared machine: run it under callgrind with
 // two pass counts; their difference over the frames between them leaves start-up and most of the
-// optimizing compiler's work out (warm tsx's transpile cache with one plain run first).
-//   valgrind --tool=callgrind --callgrind-out-file=/dev/null node --predictable --import tsx perf/micro/scheduler-replay-profile.ts 20   (then 220)
-//   (I(220) - I(20)) / (200 x 3600 frames)
+// optimizing compiler's work out. Bundle it first (esbuild --bundle --platform=node --format=esm,
+// the addon beside a package.json, as engine/native.ts looks for it) and run the bundle under
+// plain node: under tsx the counts of one pass count differed by hundreds of millions from run to
+// run, and loading the config's yaml package through tsx turns on V8's detached-buffer checks on
+// every typed array access of this thread (perf/micro/scheduler-replay-worker.ts).
+//   valgrind --tool=callgrind --callgrind-out-file=/dev/null node --predictable BUNDLE 60   (then 160)
+//   (I(160) - I(60)) / (100 x 3600 frames)
 import { rewriteBuffer } from '../../engine/ring/index.js';
 import { replay } from '../../engine/scheduler/replay.js';
 import { captureReplay } from './scheduler-replay.js';
