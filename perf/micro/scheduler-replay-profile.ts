@@ -4,7 +4,7 @@
 // optimizing compiler's work out. Bundle it first (esbuild --bundle --platform=node --format=esm,
 // the addon beside a package.json, as engine/native.ts looks for it) and run the bundle under
 // plain node: under tsx, two trees with the same decide code gave 656 and 2758 instructions per
-// frame (bundled, both 1766), and loading the config's yaml package through tsx turns on V8's
+// frame (bundled: 1765 and 1766), and loading the config's yaml package through tsx turns on V8's
 // detached-buffer checks on every typed array access of this thread (scheduler-replay-worker.ts).
 //   valgrind --tool=callgrind --callgrind-out-file=/dev/null node --predictable BUNDLE 60   (then 160)
 //   (I(160) - I(60)) / (100 x 3600 frames)
