@@ -27,6 +27,8 @@ import { isSharedRead, readShared } from './shared-reads.js';
 import type { HeaderRules } from './header-rules.js';
 import type { RequestIds } from './request-id.js';
 import { CompressedBody, compressedFields, compressionCoding, type CompressionOptions } from './compression.js';
+import type { Coding } from '../cdn/content-coding.js';
+import type { DataSink } from './http/chunked.js';
 
 // Up to this many body bytes are copied into the head's Buffer (one write); more go as a second write.
 const COPY_BODY_MAX = 16384;
@@ -250,11 +252,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
     ctx.stats.requests++;
     this.req = head;
     this.started = performance.now();
-    const ids = ctx.requestIds;
-    if (ids !== undefined) {
-      this.requestId = ids.of(head);
-      this.requestIdLine = `${ids.header}: ${this.requestId}\r\n`;
-    }
+    if (ctx.requestIds !== undefined) this.nameRequest(ctx.requestIds, head);
     if (ctx.redirect !== undefined) {
       this.redirect(ctx.redirect, head);
       return;
@@ -280,7 +278,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
       return;
     }
     this.server = choice.server;
-    this.addHeaders = choice.addHeaders + this.requestIdLine;
+    this.addHeaders = choice.addHeaders;
     pool.load[choice.server.index]++;
     const rules = ctx.requestRules;
     rules?.apply(head);
@@ -296,6 +294,13 @@ export class ClientConnection implements UpstreamOwner, Timed {
     this.rbuf = null;
     this.resStarted = false;
     this.connectUpstream(false);
+  }
+
+  // Out of startRequest, as every step a feature adds only when configured: the request path's
+  // methods stay small enough for V8 to inline what they call.
+  private nameRequest(ids: RequestIds, head: RequestHead): void {
+    this.requestId = ids.of(head);
+    this.requestIdLine = `${ids.header}: ${this.requestId}\r\n`;
   }
 
   private connectUpstream(fresh: boolean): void {
@@ -330,7 +335,7 @@ export class ClientConnection implements UpstreamOwner, Timed {
     this.deadline = 0;
     this.timer = T_NONE;
     this.resStarted = false;
-    this.cdn = { req: this.req!, fwd: this.fwd, pool: this.pool!, server: this.server!, addHeaders: this.addHeaders, socket: this.socket,
+    this.cdn = { req: this.req!, fwd: this.fwd, pool: this.pool!, server: this.server!, addHeaders: this.addHeaders + this.requestIdLine, socket: this.socket,
       onPassive: this.ctx.onPassive, status: 0, requestFields: this.cdnRequestFields(), responseRules: this.ctx.responseRules };
     void route.serve(this.cdn).then((outcome) => this.cdnServed(outcome));
   }
@@ -419,19 +424,16 @@ export class ClientConnection implements UpstreamOwner, Timed {
     const coding = compression === undefined || kind === 'none' ? undefined : compressionCoding(compression, req, res);
     this.throughSink = decode || coding !== undefined;
     this.closeAfter = !req.keepAlive || kind === 'close' || decode || this.clientEnded || this.state !== WAIT || this.ctx.draining;
-    this.resBody = new BodyFramer(kind, res.contentLength, 502, decode ? (b, s, e) => { if (!this.toClient(b.subarray(s, e))) this.pauseUpstream(); }
-      : coding !== undefined ? (b, s, e) => { if (!this.compressor!.write(b, s, e)) this.pauseUpstream(); } : undefined);
+    this.resBody = new BodyFramer(kind, res.contentLength, 502, this.throughSink ? this.bodySink(decode) : undefined);
     pool.persistence?.learn(res, server.index);
     if (res.status >= 500) this.ctx.onPassive(pool.options.name, server.id, '5xx');
     this.resStarted = true;
     const rules = this.ctx.responseRules;
-    // The fields the proxy adds: persistence's (a Set-Cookie), then the service's own, then a compressed body's.
+    // The fields the proxy adds: persistence's (a Set-Cookie), the request's ID, the service's own, a compressed body's.
     let addHeaders = this.addHeaders;
+    if (this.requestIdLine !== '') addHeaders += this.requestIdLine;
     if (rules !== undefined) { rules.apply(res); addHeaders += rules.lines; }
-    if (coding !== undefined) {
-      addHeaders += compressedFields(res, coding);
-      this.compressor = new CompressedBody(coding, this.socket, () => this.resumeUpstream(), () => this.compressedBodySent(), () => this.destroyBoth());
-    }
+    if (coding !== undefined) addHeaders += this.startCompression(res, coding);
     // Nothing to change in the head: the bytes go out as they came.
     const unchanged = res.hop.length === 0 && res.minor === 1 && addHeaders === '' && this.ctx.via === undefined && !this.closeAfter && req.minor === 1;
     const framing = { chunked: (kind === 'chunked' && !decode) || coding !== undefined, close: this.closeAfter, keepAlive10: req.minor === 0 && !this.closeAfter };
@@ -481,6 +483,18 @@ export class ClientConnection implements UpstreamOwner, Timed {
       // Bytes after the end of the response mean the server broke the framing: do not reuse it.
       this.bodyDone(n === chunk.length);
     }
+  }
+
+  /** Where the body's data goes when not forwarded as read: decoded to an HTTP/1.0 client, or into the encoder. */
+  private bodySink(decode: boolean): DataSink {
+    return decode ? (b, s, e) => { if (!this.toClient(b.subarray(s, e))) this.pauseUpstream(); }
+      : (b, s, e) => { if (!this.compressor!.write(b, s, e)) this.pauseUpstream(); };
+  }
+
+  /** Sets up the encoder of a compressed response; returns the field lines its head gains. */
+  private startCompression(res: ResponseHead, coding: Coding): string {
+    this.compressor = new CompressedBody(coding, this.socket, () => this.resumeUpstream(), () => this.compressedBodySent(), () => this.destroyBoth());
+    return compressedFields(res, coding);
   }
 
   /** The back-end's body is complete: the exchange ends, once a compressed body is flushed to the client. */
