@@ -3,7 +3,7 @@
 // same-run TS / C++ replay ratio over the synthetic frames.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { captureReplay, median, replayRounds, replayTs, sameDecisions, syntheticCapture, syntheticOptions, type BaselineBuild } from '../micro/scheduler-replay.js';
+import { captureReplay, median, replayRounds, sameDecisions, syntheticCapture, syntheticOptions, type BaselineBuild } from '../micro/scheduler-replay.js';
 import { countInstructions, type InstructionCounts } from './callgrind.js';
 import type { Figure } from './compare.js';
 
@@ -47,7 +47,6 @@ export interface RatioOptions { rounds: number; seconds: number; log?: (line: st
  * rounds in this run. CPU time, not wall time: the neighbours' turns on a shared machine stay out. */
 export async function measureRatio(o: RatioOptions): Promise<{ figure: Figure; ratios: number[] }> {
   const { frames, options } = gateFrames();
-  replayTs(frames, { ...options, minSeconds: o.seconds }); // JIT warm-up: short rounds would time the compiler
   const r = await replayRounds(frames, { ...options, minSeconds: o.seconds }, o.rounds, o.log);
   if (!sameDecisions(r.ts, r.base)) throw new Error('gate: the TypeScript and C++ replays made different decisions; the ratio would compare unequal work');
   return {
