@@ -108,7 +108,6 @@ export class ClientConnection implements UpstreamOwner, Timed {
   /** The encoder of a compressed response, and whether the body is complete and being flushed. */
   private compressor: CompressedBody | null = null;
   private flushing = false;
-  private reusableAfterFlush = false;
   /** When the request head was complete (performance.now()): the request's duration. */
   private started = 0;
   /** The request's ID (proxy.requestId), and its field line. */
@@ -497,20 +496,21 @@ export class ClientConnection implements UpstreamOwner, Timed {
     return compressedFields(res, coding);
   }
 
-  /** The back-end's body is complete: the exchange ends, once a compressed body is flushed to the client. */
+  /**
+   * The back-end's body is complete: the exchange ends, once a compressed body is flushed to the
+   * client. The back-end connection is let go at once: what it does meanwhile (a close) is no
+   * longer this exchange's business.
+   */
   private bodyDone(reusable: boolean): void {
     if (this.compressor === null) { this.finishExchange(reusable); return; }
     if (this.flushing) return;
     this.flushing = true;
-    this.reusableAfterFlush = reusable;
-    // Nothing more may come from the back-end meanwhile; finishExchange resumes the connection it keeps.
-    this.pauseUpstream();
+    this.releaseUpstream(reusable);
     this.compressor.end();
   }
 
   private compressedBodySent(): void {
-    if (this.compressor === null) return; // the exchange ended otherwise meanwhile
-    this.finishExchange(this.reusableAfterFlush);
+    if (this.compressor !== null) this.finishExchange(); // else the exchange ended otherwise meanwhile
   }
 
   private pauseUpstream(): void {
@@ -518,20 +518,12 @@ export class ClientConnection implements UpstreamOwner, Timed {
   }
 
   private resumeUpstream(): void {
-    if (this.flushing) return;
     if (this.upstreamPaused && this.up !== null) { this.upstreamPaused = false; this.up.socket.resume(); }
   }
 
   private finishExchange(reusable = true): void {
     this.recordExchange(this.res?.status ?? this.cdn?.status ?? 0);
-    const up = this.up;
-    this.up = null;
-    if (up !== null) {
-      if (reusable && this.state === WAIT && !this.res!.close && this.resBody!.kind !== 'close') {
-        if (this.upstreamPaused) { this.upstreamPaused = false; up.socket.resume(); }
-        this.server!.connections.release(up, this.ctx.clock.now);
-      } else discard(up);
-    }
+    this.releaseUpstream(reusable);
     this.endExchange();
     this.ctx.stats.responses++;
     if (this.closeAfter) { this.endClient(); return; }
@@ -540,6 +532,17 @@ export class ClientConnection implements UpstreamOwner, Timed {
     this.resumeReading();
     if (this.buf !== null) this.drive();
     else if (this.clientEnded) this.endClient();
+  }
+
+  /** The back-end connection is done with: back to its pool when it can serve another request, else closed. */
+  private releaseUpstream(reusable: boolean): void {
+    const up = this.up;
+    this.up = null;
+    if (up === null) return;
+    if (reusable && this.state === WAIT && !this.res!.close && this.resBody!.kind !== 'close') {
+      if (this.upstreamPaused) { this.upstreamPaused = false; up.socket.resume(); }
+      this.server!.connections.release(up, this.ctx.clock.now);
+    } else discard(up);
   }
 
   /** Counts the exchange that ends, and logs it (before endExchange forgets it). */

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { L7Proxy } from '../../engine/l7/proxy.js';
 import { rawExchange } from './fixtures/backends.js';
@@ -122,4 +122,23 @@ t.test('responses a client takes compressed leave compressed; the rest as they c
   const lines = stdout.trim().split('\n').map((l) => l.split(' ').map(Number));
   t.same(lines.map(([code, connects]) => [code, connects]), [[200, 1], [200, 0], [200, 0]], 'three 200s on one connection');
   t.equal(lines[1][2], 500, 'the small page between two compressed ones came whole');
+});
+
+t.test('a body the back-end ends by closing leaves compressed and whole', async (t) => {
+  // A back-end that frames nothing: the body ends when it closes the connection.
+  const server = net.createServer((s) => {
+    s.once('data', () => { s.end(Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n'), page(100_000)])); });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const proxy = new L7Proxy({
+    compression: { types: ['text/html'], minBytes: 1024 },
+    services: [{ name: 'web', host: '127.0.0.1', port: 0, defaultPool: 'p' }],
+    pools: [{ name: 'p', servers: [{ id: 'a', host: '127.0.0.1', port: (server.address() as AddressInfo).port }] }],
+  });
+  await proxy.listen();
+  t.teardown(async () => { await proxy.close(); server.close(); });
+  const { stdout } = await exec('curl', ['-sS', '-H', 'Accept-Encoding: gzip', '-D', '/dev/null', '-o', '-', `http://127.0.0.1:${proxy.port('web')}/`],
+    { encoding: 'buffer' });
+  t.ok(zlib.gunzipSync(stdout).equals(page(100_000)), 'gzip of the whole body, though the back-end closed as it ended');
 });
