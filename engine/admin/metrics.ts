@@ -52,6 +52,14 @@ export function createMetrics(opts: MetricsOptions = {}) {
     // Fed with the workers' bucket counts on each scrape.
     requestDuration: new MergedHistogram('lbarray_request_duration_seconds', 'Time from request headers received to response completed, by pool.',
       LATENCY_BUCKETS, registers),
+    compressedResponses: new Counter({
+      name: 'lbarray_compressed_responses_total', help: 'Back-end responses the proxy compressed (proxy.compression), by coding.',
+      labelNames: ['coding'] as const, registers,
+    }),
+    compressionBytes: new Counter({
+      name: 'lbarray_compression_bytes_total', help: 'Body bytes into the response encoders (in) and out of them (out).',
+      labelNames: ['direction'] as const, registers,
+    }),
     tlsHandshakes: new Counter({
       name: 'lbarray_tls_handshakes_total', help: 'TLS handshakes, by result (ok, error) and whether the session was resumed.',
       labelNames: ['result', 'resumed'] as const, registers,
@@ -95,6 +103,6 @@ export const METRIC_NAMES = [
   'lbarray_scheduler_packets_total', 'lbarray_scheduler_drops_total', 'lbarray_scheduler_flows',
   'lbarray_scheduler_flow_evictions_total', 'lbarray_scheduler_maglev_rebuilds_total', 'lbarray_scheduler_role',
   'lbarray_failovers_total', 'lbarray_node_up', 'lbarray_client_connections', 'lbarray_client_connections_dropped_total', 'lbarray_requests_total',
-  'lbarray_request_duration_seconds', 'lbarray_tls_handshakes_total', 'lbarray_backend_up', 'lbarray_backend_admin_state',
+  'lbarray_request_duration_seconds', 'lbarray_compressed_responses_total', 'lbarray_compression_bytes_total', 'lbarray_tls_handshakes_total', 'lbarray_backend_up', 'lbarray_backend_admin_state',
   'lbarray_cdn_cache_lookups_total', 'lbarray_cdn_cache_bytes', 'lbarray_cdn_rewrites_total',
 ] as const;

@@ -18,6 +18,11 @@ export function applyRequestMetrics(metrics: Metrics, deltas: readonly RequestMe
     if (m.cdn.passedThrough > 0) metrics.rewrites.inc({ result: 'passthrough' }, m.cdn.passedThrough);
     if (m.dropped > 0) metrics.connectionsDropped.inc({ reason: 'limit' }, m.dropped);
     if (m.denied > 0) metrics.connectionsDropped.inc({ reason: 'denied' }, m.denied);
+    const z = m.compressed;
+    if (z.gzip > 0) metrics.compressedResponses.inc({ coding: 'gzip' }, z.gzip);
+    if (z.br > 0) metrics.compressedResponses.inc({ coding: 'br' }, z.br);
+    if (z.bytesIn > 0) metrics.compressionBytes.inc({ direction: 'in' }, z.bytesIn);
+    if (z.bytesOut > 0) metrics.compressionBytes.inc({ direction: 'out' }, z.bytesOut);
   }
   for (const [service, n] of Object.entries(connections)) metrics.connections.set({ service }, n);
 }

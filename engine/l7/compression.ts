@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import { chooseCoding, encoderFor, parseContentEncoding, type Coding } from '../cdn/content-coding.js';
 import { addVary, cacheControl, weakEtag } from '../cdn/headers.js';
 import type { HeadFields, RequestHead, ResponseHead } from './http/parser.js';
+import type { RequestMetrics } from './request-metrics.js';
 
 export interface CompressionOptions {
   /** Media types compressed ("type/subtype", lower case). */
@@ -25,7 +26,7 @@ function field(h: HeadFields, lower: string): string | undefined {
 }
 
 /** The coding to compress this response with, or undefined when it passes as it came. */
-export function compressionCoding(o: CompressionOptions, req: RequestHead, res: ResponseHead): Coding | undefined {
+export function compressionCoding(o: CompressionOptions, req: RequestHead, res: ResponseHead): 'gzip' | 'br' | undefined {
   if (req.minor !== 1 || req.method === 'HEAD' || res.status !== 200 || req.upgrade !== undefined) return undefined;
   if (res.contentLength >= 0 && res.contentLength < o.minBytes) return undefined;
   if (parseContentEncoding(field(res, 'content-encoding')) !== 'identity') return undefined;
@@ -33,7 +34,7 @@ export function compressionCoding(o: CompressionOptions, req: RequestHead, res: 
   if (type === undefined || !o.types.includes(type.split(';')[0].trim().toLowerCase())) return undefined;
   if (cacheControl(field(res, 'cache-control')).has('no-transform')) return undefined;
   const coding = chooseCoding(field(req, 'accept-encoding'));
-  return coding === 'identity' ? undefined : coding;
+  return coding === 'gzip' || coding === 'br' ? coding : undefined;
 }
 
 // The fields a compressed body invalidates: its length and coding, a strong validator, what
@@ -67,9 +68,13 @@ const CRLF = Buffer.from('\r\n', 'latin1');
 export class CompressedBody {
   private readonly z: Duplex;
 
-  constructor(coding: Coding, private readonly client: net.Socket, onInputDrain: () => void, onFinished: () => void, onError: () => void) {
+  /** `metrics`: counts the response and its bytes in and out (into its current counts: take() replaces them). */
+  constructor(coding: 'gzip' | 'br', private readonly client: net.Socket, private readonly metrics: RequestMetrics,
+    onInputDrain: () => void, onFinished: () => void, onError: () => void) {
     this.z = encoderFor(coding)!;
+    metrics.compressed[coding]++;
     this.z.on('data', (c: Buffer) => {
+      metrics.compressed.bytesOut += c.length;
       client.cork();
       client.write(`${c.length.toString(16)}\r\n`, 'latin1');
       client.write(c);
@@ -84,6 +89,7 @@ export class CompressedBody {
 
   /** Takes body bytes buf[start, end) (copied: the caller's read buffer may be reused); false when the encoder is full. */
   write(buf: Buffer, start: number, end: number): boolean {
+    this.metrics.compressed.bytesIn += end - start;
     return this.z.write(Buffer.from(buf.subarray(start, end)));
   }
 

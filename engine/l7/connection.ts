@@ -27,7 +27,6 @@ import { isSharedRead, readShared } from './shared-reads.js';
 import type { HeaderRules } from './header-rules.js';
 import type { RequestIds } from './request-id.js';
 import { CompressedBody, compressedFields, compressionCoding, type CompressionOptions } from './compression.js';
-import type { Coding } from '../cdn/content-coding.js';
 import type { DataSink } from './http/chunked.js';
 
 // Up to this many body bytes are copied into the head's Buffer (one write); more go as a second write.
@@ -491,8 +490,8 @@ export class ClientConnection implements UpstreamOwner, Timed {
   }
 
   /** Sets up the encoder of a compressed response; returns the field lines its head gains. */
-  private startCompression(res: ResponseHead, coding: Coding): string {
-    this.compressor = new CompressedBody(coding, this.socket, () => this.resumeUpstream(), () => this.compressedBodySent(), () => this.destroyBoth());
+  private startCompression(res: ResponseHead, coding: 'gzip' | 'br'): string {
+    this.compressor = new CompressedBody(coding, this.socket, this.ctx.metrics, () => this.resumeUpstream(), () => this.compressedBodySent(), () => this.destroyBoth());
     return compressedFields(res, coding);
   }
 

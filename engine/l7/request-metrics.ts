@@ -23,7 +23,13 @@ export interface RequestMetricsDelta {
   dropped: number;
   /** Client connections reset when accepted: their address is not served (proxy.allow / proxy.deny). */
   denied: number;
+  /** Responses compressed (proxy.compression), by coding, and the body bytes into and out of the encoders. */
+  compressed: CompressionCounts;
 }
+
+export interface CompressionCounts { gzip: number; br: number; bytesIn: number; bytesOut: number }
+
+const noCompression = (): CompressionCounts => ({ gzip: 0, br: 0, bytesIn: 0, bytesOut: 0 });
 
 /** The bucket of `value` among ascending `bounds`: the first bound it does not exceed, else the overflow bucket (bounds.length). */
 export function bucketOf(value: number, bounds: readonly number[] = LATENCY_BUCKETS): number {
@@ -43,6 +49,8 @@ export class RequestMetrics {
   /** Connections over the limit, closed when accepted, and from addresses not served (since the last take()). */
   dropped = 0;
   denied = 0;
+  /** Counted by the connections' encoders (compression.ts). */
+  compressed = noCompression();
 
   /** An answered request: its pool ("-" when none was chosen), status and duration. */
   record(pool: string, status: number, seconds: number): void {
@@ -69,9 +77,11 @@ export class RequestMetrics {
     const passedThrough = c.pagesPassedThrough - this.cdnTaken.passedThrough;
     const cdn = { rewritten: c.pages - this.cdnTaken.pages - passedThrough, passedThrough };
     this.cdnTaken = { pages: c.pages, passedThrough: c.pagesPassedThrough };
-    const out = { requests, durations, tls: this.tls, connections: { ...this.connections }, cdn, dropped: this.dropped, denied: this.denied };
+    const out = { requests, durations, tls: this.tls, connections: { ...this.connections }, cdn, dropped: this.dropped, denied: this.denied,
+      compressed: this.compressed };
     this.dropped = 0;
     this.denied = 0;
+    this.compressed = noCompression();
     this.requests = new Map();
     this.durations = new Map();
     this.tls = { full: 0, resumed: 0, failed: 0 };

@@ -12,6 +12,8 @@ import { once } from 'node:events';
 import net, { type AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { L7Proxy } from '../../engine/l7/proxy.js';
+import { createMetrics } from '../../engine/admin/metrics.js';
+import { applyRequestMetrics } from '../../engine/daemon/l7-metrics.js';
 import { rawExchange } from './fixtures/backends.js';
 
 const exec = promisify(execFile);
@@ -141,4 +143,26 @@ t.test('a body the back-end ends by closing leaves compressed and whole', async 
   const { stdout } = await exec('curl', ['-sS', '-H', 'Accept-Encoding: gzip', '-D', '/dev/null', '-o', '-', `http://127.0.0.1:${proxy.port('web')}/`],
     { encoding: 'buffer' });
   t.ok(zlib.gunzipSync(stdout).equals(page(100_000)), 'gzip of the whole body, though the back-end closed as it ended');
+});
+
+t.test('the node counts compressed responses by coding and the bytes into and out of the encoders', async (t) => {
+  const proxy = new L7Proxy({
+    compression: { types: ['text/html'], minBytes: 1024 },
+    services: [{ name: 'web', host: '127.0.0.1', port: 0, defaultPool: 'p' }],
+    pools: [{ name: 'p', servers: [{ id: 'a', host: '127.0.0.1', port: await backend(t) }] }],
+  });
+  await proxy.listen();
+  t.teardown(() => proxy.close());
+  const base = `http://127.0.0.1:${proxy.port('web')}`;
+  const sent = async (coding: string, n: number) => (await exec('curl', ['-sS', '-H', `Accept-Encoding: ${coding}`, '-o', '-', `${base}/length?n=${n}`],
+    { encoding: 'buffer' })).stdout.length;
+  const out = (await sent('gzip', 20_000)) + (await sent('gzip', 30_000)) + (await sent('br', 40_000));
+  await sent('identity', 50_000);
+  const counts = proxy.requestMetrics.take().compressed;
+  t.same(counts, { gzip: 2, br: 1, bytesIn: 90_000, bytesOut: out }, 'two gzip, one br; every body byte in, every encoded byte out');
+  const metrics = createMetrics({ defaultLabels: { node: 'lb1' } });
+  applyRequestMetrics(metrics, [{ ...proxy.requestMetrics.take(), compressed: counts }]);
+  const text = await metrics.registry.metrics();
+  t.match(text, /lbarray_compressed_responses_total\{coding="gzip",node="lb1"\} 2\n/, 'exported by coding');
+  t.match(text, new RegExp(`lbarray_compression_bytes_total\\{direction="out",node="lb1"\\} ${out}\\n`), 'and the bytes out');
 });
