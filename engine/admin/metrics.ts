@@ -19,68 +19,42 @@ export function createMetrics(opts: MetricsOptions = {}) {
   if (opts.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'lbarray_' });
   const registers = [registry];
   const hooks: Array<() => void | Promise<void>> = [];
+  // A metric of this registry: its name, help and label names.
+  const counter = <L extends string = never>(name: string, help: string, ...labelNames: L[]) => new Counter<L>({ name, help, labelNames, registers });
+  const gauge = <L extends string = never>(name: string, help: string, ...labelNames: L[]) => new Gauge<L>({ name, help, labelNames, registers });
 
   const metrics = {
     registry,
     // Scheduler (L4)
-    packets: new Counter({
-      name: 'lbarray_scheduler_packets_total', help: 'Packets the scheduler forwarded, by destination LB node.',
-      labelNames: ['target'] as const, registers,
-    }),
-    drops: new Counter({
-      name: 'lbarray_scheduler_drops_total', help: 'Packets the scheduler dropped, by reason (malformed, not_ip, not_vip_resolution, not_vip, not_service, icmp_not_steerable, no_node; truncated: longer than a slot of the frames-mode ring, scheduler.ring.frameSize; ring_full: the forwarding ring was full; tx_refused: decided for a node, refused by the kernel on sending; echo_rate: a ping of a VIP over the reply budget of 1000 a second per forwarding thread).',
-      labelNames: ['reason'] as const, registers,
-    }),
-    flows: new Gauge({ name: 'lbarray_scheduler_flows', help: 'Flows tracked in the flow table.', registers }),
-    flowEvictions: new Counter({ name: 'lbarray_scheduler_flow_evictions_total', help: 'Flows evicted from the full flow table (LRU).', registers }),
-    maglevRebuilds: new Counter({ name: 'lbarray_scheduler_maglev_rebuilds_total', help: 'Maglev table rebuilds.', registers }),
+    packets: counter('lbarray_scheduler_packets_total', 'Packets the scheduler forwarded, by destination LB node.', 'target'),
+    drops: counter('lbarray_scheduler_drops_total', 'Packets the scheduler dropped, by reason (malformed, not_ip, not_vip_resolution, not_vip, not_service, icmp_not_steerable, no_node; truncated: longer than a slot of the frames-mode ring, scheduler.ring.frameSize; ring_full: the forwarding ring was full; tx_refused: decided for a node, refused by the kernel on sending; echo_rate: a ping of a VIP over the reply budget of 1000 a second per forwarding thread).', 'reason'),
+    flows: gauge('lbarray_scheduler_flows', 'Flows tracked in the flow table.'),
+    flowEvictions: counter('lbarray_scheduler_flow_evictions_total', 'Flows evicted from the full flow table (LRU).'),
+    maglevRebuilds: counter('lbarray_scheduler_maglev_rebuilds_total', 'Maglev table rebuilds.'),
     // Cluster
-    role: new Gauge({ name: 'lbarray_scheduler_role', help: '1 while this node is the elected scheduler, else 0.', registers }),
-    failovers: new Counter({ name: 'lbarray_failovers_total', help: 'Times this node took over the scheduler role.', registers }),
+    role: gauge('lbarray_scheduler_role', '1 while this node is the elected scheduler, else 0.'),
+    failovers: counter('lbarray_failovers_total', 'Times this node took over the scheduler role.'),
     // `peer`, not `node`: the `node` label every metric carries names the node reporting.
-    nodeUp: new Gauge({ name: 'lbarray_node_up', help: 'LB node health as this node sees it, by peer (1 up, 0 down).', labelNames: ['peer'] as const, registers }),
+    nodeUp: gauge('lbarray_node_up', 'LB node health as this node sees it, by peer (1 up, 0 down).', 'peer'),
     // L7 proxy
-    connections: new Gauge({ name: 'lbarray_client_connections', help: 'Open client connections.', labelNames: ['service'] as const, registers }),
-    connectionsDropped: new Counter({
-      name: 'lbarray_client_connections_dropped_total', labelNames: ['reason'] as const, registers,
-      help: 'Client connections closed as soon as accepted, by reason: limit (their listener was at proxy.maxConnections), denied (proxy.allow / proxy.deny).',
-    }),
-    requests: new Counter({
-      name: 'lbarray_requests_total', help: 'HTTP requests answered, by pool and status code.',
-      labelNames: ['pool', 'status'] as const, registers,
-    }),
+    connections: gauge('lbarray_client_connections', 'Open client connections.', 'service'),
+    connectionsDropped: counter('lbarray_client_connections_dropped_total',
+      'Client connections closed as soon as accepted, by reason: limit (their listener was at proxy.maxConnections), denied (proxy.allow / proxy.deny).', 'reason'),
+    requests: counter('lbarray_requests_total', 'HTTP requests answered, by pool and status code.', 'pool', 'status'),
     // Fed with the workers' bucket counts on each scrape.
     requestDuration: new MergedHistogram('lbarray_request_duration_seconds', 'Time from request headers received to response completed, by pool.',
       LATENCY_BUCKETS, registers),
-    compressedResponses: new Counter({
-      name: 'lbarray_compressed_responses_total', help: 'Back-end responses the proxy compressed (proxy.compression), by coding.',
-      labelNames: ['coding'] as const, registers,
-    }),
-    compressionBytes: new Counter({
-      name: 'lbarray_compression_bytes_total', help: 'Body bytes into the response encoders (in) and out of them (out).',
-      labelNames: ['direction'] as const, registers,
-    }),
-    tlsHandshakes: new Counter({
-      name: 'lbarray_tls_handshakes_total', help: 'TLS handshakes, by result (ok, error) and whether the session was resumed.',
-      labelNames: ['result', 'resumed'] as const, registers,
-    }),
-    backendUp: new Gauge({
-      name: 'lbarray_backend_up', help: 'Back-end server health (1 up, 0 down).', labelNames: ['pool', 'server'] as const, registers,
-    }),
-    backendState: new Gauge({
-      name: 'lbarray_backend_admin_state', help: "The operator's state of a back-end server: 1 for its state (ready, drain, maint), 0 for the others.",
-      labelNames: ['pool', 'server', 'state'] as const, registers,
-    }),
+    compressedResponses: counter('lbarray_compressed_responses_total', 'Back-end responses the proxy compressed (proxy.compression), by coding.', 'coding'),
+    compressionBytes: counter('lbarray_compression_bytes_total', 'Body bytes into the response encoders (in) and out of them (out).', 'direction'),
+    tlsHandshakes: counter('lbarray_tls_handshakes_total', 'TLS handshakes, by result (ok, error) and whether the session was resumed.', 'result', 'resumed'),
+    backendUp: gauge('lbarray_backend_up', 'Back-end server health (1 up, 0 down).', 'pool', 'server'),
+    backendState: gauge('lbarray_backend_admin_state', "The operator's state of a back-end server: 1 for its state (ready, drain, maint), 0 for the others.",
+      'pool', 'server', 'state'),
     // CDN
-    cacheLookups: new Counter({
-      name: 'lbarray_cdn_cache_lookups_total', help: 'Page cache lookups, by result (hit, miss, revalidated, uncacheable).',
-      labelNames: ['result'] as const, registers,
-    }),
-    cacheBytes: new Gauge({ name: 'lbarray_cdn_cache_bytes', help: 'Bytes held in the page cache.', registers }),
-    rewrites: new Counter({
-      name: 'lbarray_cdn_rewrites_total', help: 'HTML pages seen by the CDN rewriter, by result (rewritten, or passthrough: passed on unmodified because the rewriter could not handle them).',
-      labelNames: ['result'] as const, registers,
-    }),
+    cacheLookups: counter('lbarray_cdn_cache_lookups_total', 'Page cache lookups, by result (hit, miss, revalidated, uncacheable).', 'result'),
+    cacheBytes: gauge('lbarray_cdn_cache_bytes', 'Bytes held in the page cache.'),
+    rewrites: counter('lbarray_cdn_rewrites_total',
+      'HTML pages seen by the CDN rewriter, by result (rewritten, or passthrough: passed on unmodified because the rewriter could not handle them).', 'result'),
 
     /** Runs `fn` before every scrape (copy counters kept elsewhere into the metrics above). */
     beforeScrape(fn: () => void | Promise<void>): void {
