@@ -3,7 +3,7 @@
 // scheduling decision for a request; state changes arrive from the control plane.
 import { LbError } from '../errors.js';
 import type { AdminState } from './admin-state.js';
-import type { RequestHead } from './http/parser.js';
+import { fieldValue, type RequestHead } from './http/parser.js';
 import { cookieValue } from './persistence/cookies.js';
 import { ClientAddressPersistence } from './persistence/client-address.js';
 import { CookieInjection } from './persistence/cookie-injection.js';
@@ -140,11 +140,7 @@ export function hashKey(on: HashOn, req: RequestHead, clientAddress: string): st
     return q < 0 ? req.target : req.target.slice(0, q);
   }
   if (on === 'client-address') return clientAddress;
-  if ('header' in on) {
-    const want = on.header.toLowerCase();
-    for (let i = 0; i < req.names.length; i++) if (req.names[i].toLowerCase() === want) return req.values[i];
-    return clientAddress;
-  }
+  if ('header' in on) return fieldValue(req, on.header.toLowerCase()) ?? clientAddress;
   return cookieValue(req.cookie, on.cookie) ?? clientAddress;
 }
 

@@ -8,7 +8,7 @@ import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { chooseCoding, encoderFor, parseContentEncoding, type Coding } from '../cdn/content-coding.js';
 import { addVary, cacheControl, weakEtag } from '../cdn/headers.js';
-import type { HeadFields, RequestHead, ResponseHead } from './http/parser.js';
+import { fieldValue, type RequestHead, type ResponseHead } from './http/parser.js';
 import type { RequestMetrics } from './request-metrics.js';
 
 export interface CompressionOptions {
@@ -18,22 +18,15 @@ export interface CompressionOptions {
   minBytes: number;
 }
 
-/** The value of the first field named `lower` (lower case) in `h`, or undefined. */
-function field(h: HeadFields, lower: string): string | undefined {
-  const names = h.names;
-  for (let i = 0; i < names.length; i++) if (names[i].length === lower.length && names[i].toLowerCase() === lower) return h.values[i];
-  return undefined;
-}
-
 /** The coding to compress this response with, or undefined when it passes as it came. */
 export function compressionCoding(o: CompressionOptions, req: RequestHead, res: ResponseHead): 'gzip' | 'br' | undefined {
   if (req.minor !== 1 || req.method === 'HEAD' || res.status !== 200 || req.upgrade !== undefined) return undefined;
   if (res.contentLength >= 0 && res.contentLength < o.minBytes) return undefined;
-  if (parseContentEncoding(field(res, 'content-encoding')) !== 'identity') return undefined;
-  const type = field(res, 'content-type');
+  if (parseContentEncoding(fieldValue(res, 'content-encoding')) !== 'identity') return undefined;
+  const type = fieldValue(res, 'content-type');
   if (type === undefined || !o.types.includes(type.split(';')[0].trim().toLowerCase())) return undefined;
-  if (cacheControl(field(res, 'cache-control')).has('no-transform')) return undefined;
-  const coding = chooseCoding(field(req, 'accept-encoding'));
+  if (cacheControl(fieldValue(res, 'cache-control')).has('no-transform')) return undefined;
+  const coding = chooseCoding(fieldValue(req, 'accept-encoding'));
   return coding === 'gzip' || coding === 'br' ? coding : undefined;
 }
 

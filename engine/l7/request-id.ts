@@ -4,7 +4,7 @@
 // An ID is 32 hex digits, as nginx's: a random 64-bit prefix per proxy (each worker, each start)
 // and a counter. Unique without a random draw per request.
 import { randomBytes } from 'node:crypto';
-import type { HeadFields } from './http/parser.js';
+import { fieldValue, type HeadFields } from './http/parser.js';
 
 export interface RequestIdOptions {
   /** The field that carries the ID both ways. */
@@ -30,10 +30,8 @@ export class RequestIds {
   /** The ID of the request whose head is `h`. */
   of(h: HeadFields): string {
     if (this.options.keepClient) {
-      const names = h.names;
-      for (let i = 0; i < names.length; i++) {
-        if (names[i].toLowerCase() === this.lower && WELL_FORMED.test(h.values[i])) return h.values[i];
-      }
+      const sent = fieldValue(h, this.lower);
+      if (sent !== undefined && WELL_FORMED.test(sent)) return sent;
     }
     return this.prefix + (this.count++).toString(16).padStart(16, '0');
   }

@@ -81,6 +81,13 @@ export interface HeadFields {
   readonly text: string;
 }
 
+/** The value of the first field of `h` named `lower` (given in lower case), or undefined. */
+export function fieldValue(h: HeadFields, lower: string): string | undefined {
+  const names = h.names;
+  for (let i = 0; i < names.length; i++) if (names[i].length === lower.length && names[i].toLowerCase() === lower) return h.values[i];
+  return undefined;
+}
+
 export interface RequestHead extends HeadFields {
   readonly method: string;
   readonly target: string;
