@@ -84,6 +84,7 @@ export interface NativeAddon {
   PacketPort: new (options: NativePortOptions) => NativePort;
   setSocketFilter(fd: number, filter: Uint32Array | null): void;
   openReusePortListener(host: string, port: number, backlog: number): number;
+  boundPort(fd: number): number;
   checksum(buf: Uint8Array): number;
   ipv4HeaderChecksum(buf: Uint8Array, offset: number): number;
   l4Checksum(frame: Uint8Array): number;

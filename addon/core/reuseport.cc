@@ -58,4 +58,13 @@ int open_reuseport_listener(const std::string& host, int port, int backlog, Erro
   return fd;
 }
 
+int bound_port(int fd) {
+  sockaddr_storage ss{};
+  socklen_t sl = sizeof ss;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &sl) != 0) return -1;
+  if (ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
+  if (ss.ss_family == AF_INET) return ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+  return -1;
+}
+
 }  // namespace lb

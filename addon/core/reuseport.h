@@ -11,4 +11,7 @@ namespace lb {
 // literal; IPv6 sockets get IPV6_V6ONLY) and listening, or -1 with *err set.
 int open_reuseport_listener(const std::string& host, int port, int backlog, Error* err);
 
+// The local port a socket is bound to (how the others join a socket bound to port 0), or -1.
+int bound_port(int fd);
+
 }  // namespace lb

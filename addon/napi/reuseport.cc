@@ -1,4 +1,4 @@
-// openReusePortListener(host, port, backlog) -> fd
+// openReusePortListener(host, port, backlog) -> fd; boundPort(fd) -> port
 #include "reuseport.h"
 
 #include "bindings.h"
@@ -20,10 +20,20 @@ Napi::Value OpenReusePortListener(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, fd);
 }
 
+Napi::Value BoundPort(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t fd;
+  if (!number_arg(info, 0, "fd", &fd)) return env.Undefined();
+  int port = lb::bound_port(static_cast<int>(fd));
+  if (port < 0) return invalid(env, "fd " + std::to_string(fd) + " is not a bound TCP socket."), env.Undefined();
+  return Napi::Number::New(env, port);
+}
+
 }  // namespace
 
 void InitReusePort(Napi::Env env, Napi::Object exports) {
   exports.Set("openReusePortListener", Napi::Function::New(env, OpenReusePortListener));
+  exports.Set("boundPort", Napi::Function::New(env, BoundPort));
 }
 
 }  // namespace lbnapi

@@ -10,14 +10,6 @@ using namespace lb;
 
 namespace {
 
-int bound_port(int fd) {
-  sockaddr_storage ss{};
-  socklen_t sl = sizeof ss;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &sl);
-  if (ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
-  return ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
-}
-
 bool listening(int fd) {
   int v = 0;
   socklen_t l = sizeof v;

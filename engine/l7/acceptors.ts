@@ -8,19 +8,20 @@
 // SO_REUSEPORT sockets per service and worker accept that many per turn (the kernel spreads the
 // connections over every socket of the port).
 import net from 'node:net';
-import { openReusePortListener } from '../ring/reuseport.js';
+import { boundPort, openReusePortListener } from '../ring/reuseport.js';
 
 /** Listening sockets per service in each worker thread. */
 export const ACCEPT_SOCKETS = 4;
 
 /**
  * A worker's SO_REUSEPORT sockets for a service on host:port. One where more cannot be: a
- * connection limit is counted by each socket's server, and an ephemeral port (0) is known only
- * once the first socket is bound.
+ * connection limit is counted by each socket's server. Every worker opens as many, since the
+ * kernel spreads connections per socket, not per worker: the others join the port the first got.
  */
 export function openServiceSockets(host: string, port: number, limited: boolean): number[] {
-  const count = limited || port === 0 ? 1 : ACCEPT_SOCKETS;
-  return Array.from({ length: count }, () => openReusePortListener(host, port, 1024));
+  const first = openReusePortListener(host, port, 1024);
+  const bound = port === 0 ? boundPort(first) : port;
+  return [first, ...Array.from({ length: limited ? 0 : ACCEPT_SOCKETS - 1 }, () => openReusePortListener(host, bound, 1024))];
 }
 
 /** What every client-facing server of the proxy is made with. */

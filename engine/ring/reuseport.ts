@@ -16,3 +16,9 @@ export function openReusePortListener(host: string, port: number, backlog = 511)
   is.integer(backlog, 'backlog', 1, 65535);
   return callNative(() => native.openReusePortListener(host, port, backlog));
 }
+
+/** The local port `fd` is bound to: how further sockets join one that was bound to port 0. */
+export function boundPort(fd: number): number {
+  is.integer(fd, 'fd', 0, 0x7fffffff);
+  return callNative(() => native.boundPort(fd));
+}

@@ -3,14 +3,15 @@
 import t, { type Test } from 'tap';
 import net from 'node:net';
 import { once } from 'node:events';
-import { openReusePortListener } from '../../engine/ring/reuseport.js';
+import { boundPort, openReusePortListener } from '../../engine/ring/reuseport.js';
 
 async function serversShareAPort(t: Test, host: string) {
   const fdA = openReusePortListener(host, 0);
+  const port = boundPort(fdA);
   const a = net.createServer((s) => s.end('a'));
   a.listen({ fd: fdA });
   await once(a, 'listening');
-  const port = (a.address() as net.AddressInfo).port;
+  t.equal((a.address() as net.AddressInfo).port, port, `${host}: boundPort names the port the kernel chose`);
   const b = net.createServer((s) => s.end('b'));
   b.listen({ fd: openReusePortListener(host, port) });
   await once(b, 'listening');
@@ -44,4 +45,6 @@ t.test('errors carry stable codes', async (t) => {
   const port = (plain.address() as net.AddressInfo).port;
   t.throws(() => openReusePortListener('127.0.0.1', port), { code: 'ERR_ADDRESS_IN_USE' }, 'a port held without SO_REUSEPORT');
   plain.close();
+  t.throws(() => boundPort(-1), { code: 'ERR_INVALID_ARG' }, 'boundPort of a negative fd');
+  t.throws(() => boundPort(0x7ffffff0), { code: 'ERR_INVALID_ARG' }, 'boundPort of an fd that is not open');
 });
