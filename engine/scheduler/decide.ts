@@ -11,7 +11,7 @@
 // NOT_IP (an ethertype that is not ARP or IP) or MALFORMED (everything else). The checks only the
 // rare shapes need (IPv4 options, extension headers, fragments, NDP options) sit on their paths.
 import { DropReason, SchedulerCounters } from './counters.js';
-import { FlowClass, FLOW_KEY_WORDS, KEY_DST, KEY_KIND, KEY_PORTS } from './flow-table.js';
+import { FlowClass, FLOW_KEY_WORDS, KEY_DST, KEY_KIND, KEY_PORTS, type Same } from './flow-table.js';
 import { hashFlowKey } from './flow-hash.js';
 import { fillKey, fillQuotedKey, keyAddresses, viewOf, KIND_IPV6 } from './flow-key.js';
 import type { FlowRouter } from './flow-router.js';
@@ -42,14 +42,14 @@ const enum Wire {
   VID_RESERVED = 0xfff,
   IPV4_NOT_DF = 0xbfff, // reserved, MF, offset: any of them set is a fragment (or broken)
 }
-// Imported constants the per-frame path reads, as local consts: V8 reads an imported binding
-// through a Cell, with a TDZ check, at every use; a local const is one load from the context.
-const V6 = KIND_IPV6;
-const EMBRYONIC = FlowClass.EMBRYONIC;
-const ESTABLISHED = FlowClass.ESTABLISHED;
-const DST = KEY_DST;
-const PORTS = KEY_PORTS;
-const KIND = KEY_KIND;
+// The flow key's layout and classes (flow-table.ts) and its IPv6 kind bit (flow-key.ts), as values
+// in the code like Wire's (see flow-table.ts's Same).
+const enum Key { WORDS = 10, DST = 4, PORTS = 8, KIND = 9, V6 = 0x100, EMBRYONIC = 1, ESTABLISHED = 2 }
+type KeyChecked = [Same<typeof FLOW_KEY_WORDS, Key.WORDS>, Same<typeof KEY_DST, Key.DST>, Same<typeof KEY_PORTS, Key.PORTS>,
+  Same<typeof KEY_KIND, Key.KIND>, Same<typeof KIND_IPV6, Key.V6>, Same<typeof FlowClass.EMBRYONIC, Key.EMBRYONIC>,
+  Same<typeof FlowClass.ESTABLISHED, Key.ESTABLISHED>];
+// Imported constants of the ring path, as local consts: V8 reads an imported binding through a
+// Cell, with a TDZ check, at every use; a local const is one load from the context.
 const D_OFFSET = DESC_OFFSET;
 const D_LENGTH = DESC_LENGTH;
 const D_FLAGS = DESC_FLAGS;
@@ -59,10 +59,9 @@ const CUT = FrameFlag.TRUNCATED;
 // The length decideDescriptors gives a frame its ring slot cut short: too short for any shape, so
 // only decide() sees it, and counts it apart from the malformed.
 const CUT_LENGTH = -1;
-const KEY_WORDS = FLOW_KEY_WORDS;
 
 export class Decider {
-  private readonly key = new Int32Array(FLOW_KEY_WORDS);
+  private readonly key = new Int32Array(Key.WORDS);
   // A DataView over the frames' buffer, made again only when the buffer changes (a ring or a
   // capture buffer stays the same for a whole run).
   private buf: Uint8Array = new Uint8Array(0);
@@ -116,7 +115,7 @@ export class Decider {
 
   // The first stage. A frame of the common shape (untagged Ethernet; IPv4 without options or
   // IPv6 without extension headers; unfragmented TCP or UDP to a configured service) gets its
-  // flow key in keys[i * KEY_WORDS, +KEY_WORDS), as decide() would key it, and its flow class;
+  // flow key in keys[i * Key.WORDS, +Key.WORDS), as decide() would key it, and its flow class;
   // any other frame class 0 (decide() takes it, with every check and drop reason). Reads only:
   // no counter, no table. The shape checks are written in the loop, not in a function of their
   // own, so that the inlining budget goes to keyTransport and what it calls.
@@ -153,7 +152,7 @@ export class Decider {
         l4end = l4 + dv.getUint16(l3 + 4);
       } else continue;
       if (l4end > end) continue;
-      const cls = keyTransport(dv, buf, l3, v6, proto, l4, l4end, services, keys, i * KEY_WORDS);
+      const cls = keyTransport(dv, buf, l3, v6, proto, l4, l4end, services, keys, i * Key.WORDS);
       if (cls > 0) classes[i] = cls;
     }
   }
@@ -163,7 +162,7 @@ export class Decider {
     const classes = this.stagedClasses;
     const hashes = this.stagedHashes;
     for (let i = 0; i < count; i++) {
-      if (classes[i] !== 0) hashes[i] = hashFlowKey(keys, i * KEY_WORDS);
+      if (classes[i] !== 0) hashes[i] = hashFlowKey(keys, i * Key.WORDS);
     }
   }
 
@@ -172,7 +171,7 @@ export class Decider {
     const classes = this.stagedClasses;
     const hashes = this.stagedHashes;
     const router = this.router;
-    for (let i = 0, at = 0; i < count; i++, at += KEY_WORDS) {
+    for (let i = 0, at = 0; i < count; i++, at += Key.WORDS) {
       const cls = classes[i];
       out[i] = cls === 0 ? this.decide(buf, offsets[i], lengths[i], now, tags === null ? 0 : tags[i])
         : this.forwarded(router.route(keys, hashes[i], cls, now, at), lengths[i]);
@@ -232,7 +231,7 @@ export class Decider {
 
   // Room for `count` staged frames: a key record, a class and a hash each, and a ring batch's frames.
   private growStage(count: number): void {
-    this.stagedKeys = new Int32Array(count * KEY_WORDS);
+    this.stagedKeys = new Int32Array(count * Key.WORDS);
     this.stagedClasses = new Int32Array(count);
     this.stagedHashes = new Int32Array(count);
     this.stagedOffsets = new Int32Array(count);
@@ -330,19 +329,19 @@ export class Decider {
       // Neighbour solicitation (to the solicited-node group or the VIP itself): target at +8.
       if (type === 135) {
         if (l4 + 24 > l4end || !ndpOptionsFit(buf, l4 + 24, l4end)) return this.drop(DropReason.MALFORMED);
-        if (!this.services.has(dv.getInt32(l4 + 8), dv.getInt32(l4 + 12), dv.getInt32(l4 + 16), dv.getInt32(l4 + 20), V6)) {
+        if (!this.services.has(dv.getInt32(l4 + 8), dv.getInt32(l4 + 12), dv.getInt32(l4 + 16), dv.getInt32(l4 + 20), Key.V6)) {
           return this.drop(DropReason.NOT_VIP_RESOLUTION);
         }
         this.counters.events[0]++;
         return DECISION_CONSUMED;
       }
-      if (!this.services.has(d0, d1, d2, d3, V6)) return this.drop(DropReason.NOT_VIP);
+      if (!this.services.has(d0, d1, d2, d3, Key.V6)) return this.drop(DropReason.NOT_VIP);
       if (type === 128 && buf[l4 + 1] === 0) return this.echoRequest();
       if (type !== 2) return this.drop(DropReason.ICMP_NOT_STEERABLE); // 2: packet too big
       return this.steerIcmpError(dv, l4 + 8, l4end, true);
     }
     if (!fragment && (next === Wire.TCP || next === Wire.UDP)) return this.transport(dv, buf, p, true, next, l4, l4end, now);
-    if (!this.services.has(d0, d1, d2, d3, V6)) return this.drop(DropReason.NOT_VIP);
+    if (!this.services.has(d0, d1, d2, d3, Key.V6)) return this.drop(DropReason.NOT_VIP);
     if (fragment) return this.fragment(dv, p, true, next, l4, l4end, firstFragment, d0, d1, d2, d3, now);
     return this.drop(DropReason.NOT_SERVICE);
   }
@@ -352,7 +351,7 @@ export class Decider {
     const key = this.key;
     const cls = keyTransport(dv, buf, l3, v6, proto, l4, l4end, this.services, key, 0);
     if (cls === KEYED_MALFORMED) return this.drop(DropReason.MALFORMED);
-    if (cls === KEYED_NOT_SERVICE) return this.drop(this.notServiceReason(key[DST], key[DST + 1], key[DST + 2], key[DST + 3], v6 ? V6 : 0));
+    if (cls === KEYED_NOT_SERVICE) return this.drop(this.notServiceReason(key[Key.DST], key[Key.DST + 1], key[Key.DST + 2], key[Key.DST + 3], v6 ? Key.V6 : 0));
     return this.routed(this.router.route(key, hashFlowKey(key), cls, now));
   }
 
@@ -363,7 +362,7 @@ export class Decider {
 
   private fragment(dv: DataView, l3: number, v6: boolean, proto: number, l4: number, l4end: number,
     first: boolean, d0: number, d1: number, d2: number, d3: number, now: number): number {
-    let kind = proto | (v6 ? V6 : 0);
+    let kind = proto | (v6 ? Key.V6 : 0);
     if (first && (proto === Wire.TCP || proto === Wire.UDP)) {
       if (l4 + 4 > l4end) return this.drop(DropReason.MALFORMED);
       kind |= dv.getUint16(l4 + 2) << 16;
@@ -371,7 +370,7 @@ export class Decider {
     if (!this.services.has(d0, d1, d2, d3, kind)) return this.drop(DropReason.NOT_SERVICE);
     const key = this.key;
     fillKey(key, dv, l3, v6, proto, l4, false, true);
-    return this.routed(this.router.route(key, hashFlowKey(key), EMBRYONIC, now));
+    return this.routed(this.router.route(key, hashFlowKey(key), Key.EMBRYONIC, now));
   }
 
   // The quoted packet at `inner` went VIP:port → client; its flow is client → VIP:port.
@@ -379,7 +378,7 @@ export class Decider {
     const key = this.key;
     const proto = fillQuotedKey(key, dv, inner, l4end - inner, v6);
     if (proto < 0) return this.drop(DropReason.ICMP_NOT_STEERABLE);
-    const kind = proto | (v6 ? V6 : 0) | ((key[PORTS] & 0xffff) << 16);
+    const kind = proto | (v6 ? Key.V6 : 0) | ((key[Key.PORTS] & 0xffff) << 16);
     if (!this.services.has(key[4], key[5], key[6], key[7], kind)) return this.drop(DropReason.ICMP_NOT_STEERABLE);
     const node = this.router.peek(key, hashFlowKey(key));
     if (node >= 0) this.counters.events[1]++;
@@ -395,7 +394,7 @@ const KEYED_MALFORMED = -1;
 const KEYED_NOT_SERVICE = 0;
 
 // Keys an unfragmented packet (IP header at l3, IPv6 if v6; transport header at l4, ending at
-// l4end) into keys[at, +KEY_WORDS) and returns its flow class if it is TCP or UDP to a configured
+// l4end) into keys[at, +Key.WORDS) and returns its flow class if it is TCP or UDP to a configured
 // service; KEYED_MALFORMED if its TCP/UDP header does not fit, KEYED_NOT_SERVICE otherwise (the
 // destination is keyed either way, for the drop reason). An IPv4 key's padding words are 0.
 function keyTransport(dv: DataView, buf: Uint8Array, l3: number, v6: boolean, proto: number, l4: number, l4end: number,
@@ -403,12 +402,12 @@ function keyTransport(dv: DataView, buf: Uint8Array, l3: number, v6: boolean, pr
   if (proto !== Wire.TCP && proto !== Wire.UDP) return KEYED_NOT_SERVICE;
   if (!transportFits(dv, buf, proto, l4, l4end)) return KEYED_MALFORMED;
   keyAddresses(keys, at, dv, l3, v6);
-  const d = at + DST;
+  const d = at + Key.DST;
   const ports = dv.getInt32(l4);
-  const kind = proto | (v6 ? V6 : 0);
+  const kind = proto | (v6 ? Key.V6 : 0);
   if (!services.has(keys[d], keys[d + 1], keys[d + 2], keys[d + 3], kind | (ports << 16))) return KEYED_NOT_SERVICE;
-  keys[at + PORTS] = ports;
-  keys[at + KIND] = kind;
+  keys[at + Key.PORTS] = ports;
+  keys[at + Key.KIND] = kind;
   return flowClass(buf, proto, l4);
 }
 
@@ -419,5 +418,5 @@ function transportFits(dv: DataView, buf: Uint8Array, proto: number, l4: number,
 
 // A bare SYN, or a FIN/RST (closing), makes an entry the flow table may recycle first.
 function flowClass(buf: Uint8Array, proto: number, l4: number): number {
-  return proto === Wire.TCP && (buf[l4 + 13] & Wire.TCP_FIN_SYN_RST) !== 0 ? EMBRYONIC : ESTABLISHED;
+  return proto === Wire.TCP && (buf[l4 + 13] & Wire.TCP_FIN_SYN_RST) !== 0 ? Key.EMBRYONIC : Key.ESTABLISHED;
 }

@@ -1,16 +1,14 @@
 // The flow hash of the packet path: MurmurHash3_x86_32 (Appleby) of the key's 32-bit words,
 // i.e. of their little-endian bytes, with a fixed seed. Fixed, so every scheduler (and the C++
 // replay baseline) sends a flow to the same Maglev slot. Integer math only (Math.imul).
-import { FLOW_KEY_WORDS, KEY_KIND, KEY_PORTS } from './flow-table.js';
+import { FLOW_KEY_WORDS, KEY_KIND, KEY_PORTS, type Same } from './flow-table.js';
+import { KIND_IPV6 } from './flow-key.js';
 
 export const FLOW_HASH_SEED = 0x5eed1b;
-const KIND_IPV6 = 1 << 8;
-// Local consts for the loop: V8 reads an exported or imported binding through a Cell, with a TDZ
-// check, at every use, and folds a local const into the optimized code.
-const SEED = FLOW_HASH_SEED;
-const KEY_WORDS = FLOW_KEY_WORDS;
-const PORTS = KEY_PORTS;
-const KIND = KEY_KIND;
+// The constants the hash reads, as values in the code (see flow-table.ts's Same).
+const enum Key { SEED = 0x5eed1b, WORDS = 10, PORTS = 8, KIND = 9, V6 = 0x100 }
+type KeyChecked = [Same<typeof FLOW_HASH_SEED, Key.SEED>, Same<typeof FLOW_KEY_WORDS, Key.WORDS>, Same<typeof KEY_PORTS, Key.PORTS>,
+  Same<typeof KEY_KIND, Key.KIND>, Same<typeof KIND_IPV6, Key.V6>];
 
 /**
  * The hash of the flow key in key[at, +FLOW_KEY_WORDS) (int32). IPv4 keys hash 4 words (src,
@@ -19,13 +17,12 @@ const KIND = KEY_KIND;
 export function hashFlowKey(key: Int32Array, at = 0): number {
   // An IPv4 key's address words 1-3 and 5-7 are padding: its four words in a row, no loop (the
   // batch path hashes in a stage of its own, with the inlining budget for it).
-  if ((key[at + KIND] & KIND_IPV6) === 0) {
-    return finish(mix(mix(mix(mix(SEED, key[at]), key[at + 4]), key[at + PORTS]), key[at + KIND]), 16);
+  if ((key[at + Key.KIND] & Key.V6) === 0) {
+    return finish(mix(mix(mix(mix(Key.SEED, key[at]), key[at + 4]), key[at + Key.PORTS]), key[at + Key.KIND]), 16);
   }
-  const words = KEY_WORDS; // a local, not the module's binding, read at every turn of the loop
-  let h = SEED;
-  for (let i = 0; i < words; i++) h = mix(h, key[at + i]);
-  return finish(h, 4 * words);
+  let h: number = Key.SEED;
+  for (let i = 0; i < Key.WORDS; i++) h = mix(h, key[at + i]);
+  return finish(h, 4 * Key.WORDS);
 }
 
 // MurmurHash3_x86_32's step for one 32-bit word k of the input.

@@ -13,16 +13,14 @@
 // ICMP errors about a VIP flow (v4 "fragmentation needed", v6 "packet too big") quote the packet
 // the LB node sent: VIP:port → client:port. Its flow is client → VIP, so the quoted tuple is
 // reversed into the key; the error then reaches the node that holds the connection.
-import { FLOW_KEY_WORDS, KEY_KIND, KEY_PORTS } from './flow-table.js';
+import { FLOW_KEY_WORDS, KEY_KIND, KEY_PORTS, type Same } from './flow-table.js';
 
-export const KIND_IPV6 = 1 << 8;
-export const KIND_FRAGMENT = 1 << 9;
-// Local consts for the packet path: V8 reads an exported or imported binding through a Cell,
-// with a TDZ check, at every use, and folds a local const into the optimized code.
-const V6 = KIND_IPV6;
-const FRAGMENT = KIND_FRAGMENT;
-const PORTS = KEY_PORTS;
-const KIND = KEY_KIND;
+export const KIND_IPV6 = 0x100;
+export const KIND_FRAGMENT = 0x200;
+// The constants the packet path reads, as values in the code (see flow-table.ts's Same).
+const enum Key { PORTS = 8, KIND = 9, V6 = 0x100, FRAGMENT = 0x200 }
+type KeyChecked = [Same<typeof KEY_PORTS, Key.PORTS>, Same<typeof KEY_KIND, Key.KIND>, Same<typeof KIND_IPV6, Key.V6>,
+  Same<typeof KIND_FRAGMENT, Key.FRAGMENT>];
 
 // Reads go through a DataView (one load and a byte swap once optimized). 32-bit words are read
 // as int32: int32s stay small integers in V8, never boxed.
@@ -39,8 +37,8 @@ export function viewOf(buf: Uint8Array): DataView {
 export function fillKey(key: Int32Array, dv: DataView, l3: number, v6: boolean, proto: number,
   l4: number, ports: boolean, fragment: boolean): void {
   keyAddresses(key, 0, dv, l3, v6);
-  key[PORTS] = ports ? dv.getInt32(l4) : 0;
-  key[KIND] = proto | (v6 ? V6 : 0) | (fragment ? FRAGMENT : 0);
+  key[Key.PORTS] = ports ? dv.getInt32(l4) : 0;
+  key[Key.KIND] = proto | (v6 ? Key.V6 : 0) | (fragment ? Key.FRAGMENT : 0);
 }
 
 /** The source and destination address of the IP header at `l3` into key[at, +8): IPv6's are
@@ -86,8 +84,8 @@ export function fillQuotedKey(key: Int32Array, dv: DataView, inner: number, avai
   }
   if (proto !== 6 && proto !== 17) return -1;
   // Quoted sport (VIP side) becomes the key's dport.
-  key[PORTS] = (dv.getUint16(l4 + 2) << 16) | dv.getUint16(l4);
-  key[KIND] = proto | (v6 ? V6 : 0);
+  key[Key.PORTS] = (dv.getUint16(l4 + 2) << 16) | dv.getUint16(l4);
+  key[Key.KIND] = proto | (v6 ? Key.V6 : 0);
   return proto;
 }
 

@@ -43,7 +43,7 @@ const enum Layout {
 }
 
 /** Int32 words of a flow key: src address (4), dst address (4), sport << 16 | dport, kind. */
-export const FLOW_KEY_WORDS: number = Layout.KEY_WORDS;
+export const FLOW_KEY_WORDS = 10;
 export const KEY_SRC = 0;
 export const KEY_DST = 4;
 export const KEY_PORTS = 8;
@@ -55,7 +55,16 @@ export const FLOW_WAYS: number = Layout.WAYS;
 export const DEFAULT_FLOW_CAPACITY = 1 << 20;
 
 /** Entry classes, in eviction order. */
-export const FlowClass = { EMPTY: Layout.EMPTY, EMBRYONIC: Layout.EMBRYONIC, ESTABLISHED: Layout.ESTABLISHED } as const;
+export const FlowClass = { EMPTY: 0, EMBRYONIC: 1, ESTABLISHED: 2 } as const;
+
+/**
+ * The packet path's modules keep their own const enum copy of the constants above that they read
+ * per frame (tsc and esbuild write a member's value into the code; an imported or module const is
+ * a load at every use). `Same<typeof KEY_DST, Key.DST>` does not compile if a copy differs.
+ */
+export type Same<Exported, Copy extends Exported> = Copy;
+type LayoutChecked = [Same<typeof FLOW_KEY_WORDS, Layout.KEY_WORDS>, Same<typeof FlowClass.EMPTY, Layout.EMPTY>,
+  Same<typeof FlowClass.EMBRYONIC, Layout.EMBRYONIC>, Same<typeof FlowClass.ESTABLISHED, Layout.ESTABLISHED>];
 
 // Where slot s (= bucket * FLOW_WAYS + way) keeps its hash and its entry.
 const hashIndex = (s: number): number => (s >> 3) * Layout.BUCKET_WORDS + (s & 7);
