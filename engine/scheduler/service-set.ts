@@ -5,6 +5,8 @@
 // "this is a VIP" (ARP and NDP for it are answered).
 import { isIP } from 'node:net';
 import { LbError } from '../errors.js';
+import { KIND_IPV6 } from './flow-key.js';
+import type { Same } from './flow-table.js';
 
 export interface ServiceSpec {
   vip: string;
@@ -13,8 +15,13 @@ export interface ServiceSpec {
 }
 
 const PROTO_NUMBER = { tcp: 6, udp: 17 } as const;
-const WORDS = 5; // address (4 words), kind = proto | IPv6 << 8 | port << 16
-const KIND_IPV6 = 1 << 8;
+// A const enum: its values are written into the code (a module const is a load at every use).
+const enum Entry {
+  WORDS = 5, // address (4 words), kind = proto | IPv6 << 8 | port << 16
+  KIND = 4,
+  KIND_IPV6 = 0x100,
+}
+type EntryChecked = Same<typeof KIND_IPV6, Entry.KIND_IPV6>;
 
 /** Parses an IPv4/IPv6 address into 4 words (IPv4: first word, rest 0). */
 export function addressWords(address: string): Uint32Array {
@@ -60,7 +67,7 @@ export class ServiceSet {
   constructor(services: readonly ServiceSpec[]) {
     const entries: Uint32Array[] = [];
     const add = (addr: Uint32Array, kind: number): void => {
-      const e = new Uint32Array(WORDS);
+      const e = new Uint32Array(Entry.WORDS);
       e.set(addr);
       e[4] = kind >>> 0;
       if (!entries.some((x) => x.every((v, i) => v === e[i]))) entries.push(e);
@@ -72,7 +79,7 @@ export class ServiceSet {
       const proto = PROTO_NUMBER[s.proto];
       if (proto === undefined) throw new LbError('ERR_SERVICE_PROTO', `Expected proto "tcp" or "udp", but received ${JSON.stringify(s.proto)}.`);
       const addr = addressWords(s.vip);
-      const v6 = isIP(s.vip) === 6 ? KIND_IPV6 : 0;
+      const v6 = isIP(s.vip) === 6 ? Entry.KIND_IPV6 : 0;
       add(addr, proto | v6 | (s.port << 16));
       add(addr, proto | v6);
       add(addr, v6);
@@ -81,30 +88,34 @@ export class ServiceSet {
     let capacity = 8;
     while (capacity < entries.length * 4) capacity *= 2;
     this.mask = capacity - 1;
-    this.slots = new Int32Array(capacity * WORDS);
+    this.slots = new Int32Array(capacity * Entry.WORDS);
     this.used = new Uint8Array(capacity);
     for (const e of entries) {
       let i = serviceHash(e[0], e[1], e[2], e[3], e[4]) & this.mask;
       while (this.used[i] === 1) i = (i + 1) & this.mask;
       this.used[i] = 1;
-      this.slots.set(e, i * WORDS);
+      this.slots.set(e, i * Entry.WORDS);
     }
   }
 
   /** Every entry as 5 words (address 4, kind), e.g. for the C++ replay baseline. */
   entryWords(): Uint32Array {
     const out: number[] = [];
-    for (let i = 0; i <= this.mask; i++) if (this.used[i] === 1) out.push(...this.slots.subarray(i * WORDS, (i + 1) * WORDS));
+    for (let i = 0; i <= this.mask; i++) if (this.used[i] === 1) out.push(...this.slots.subarray(i * Entry.WORDS, (i + 1) * Entry.WORDS));
     return new Uint32Array(Int32Array.from(out).buffer);
   }
 
-  /** Is (address words as int32, kind) configured? kind = proto | IPv6 << 8 | port << 16 (port 0, proto 0: see above). */
+  /** Is (address words as int32, kind) configured? kind = proto | IPv6 << 8 | port << 16 (port 0, proto 0: see above).
+   *  An IPv4 address is its first word, the other three 0. */
   has(a0: number, a1: number, a2: number, a3: number, kind: number): boolean {
     const slots = this.slots;
     let i = serviceHash(a0, a1, a2, a3, kind) & this.mask;
     while (this.used[i] === 1) {
-      const at = i * WORDS;
-      if (slots[at] === a0 && slots[at + 1] === a1 && slots[at + 2] === a2 && slots[at + 3] === a3 && slots[at + 4] === kind) return true;
+      const at = i * Entry.WORDS;
+      // The kind first (it holds the port); an IPv4 entry's other address words are 0, as the
+      // IPv4 address's: its kind and first word are the whole compare.
+      if (slots[at + Entry.KIND] === kind && slots[at] === a0 &&
+        ((kind & Entry.KIND_IPV6) === 0 || (slots[at + 1] === a1 && slots[at + 2] === a2 && slots[at + 3] === a3))) return true;
       i = (i + 1) & this.mask;
     }
     return false;
