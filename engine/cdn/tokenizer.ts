@@ -2,12 +2,13 @@
 // skips text, attribute values, comments and script/style bodies by calling its private
 // `fastForwardTo(char)`, a charCodeAt loop in JavaScript; V8's indexOf does the same search
 // natively, several times faster. On a hit `index` is the char's position, on a miss the last
-// position of the buffer (parse() then steps past it). Names are read in one loop, and the
-// states most chars are read in take turns in a loop of their own (below).
+// position of the buffer (parse() then steps past it). Names are read in one loop, an open
+// tag's attributes in one run, and the states most chars are read in take turns in a loop of
+// their own (below).
 //
 // The methods are private, so the override is checked once at load: a sample page, fed in small
 // pieces, must give the same callbacks as the stock tokenizer, or the stock one is used.
-import { Tokenizer, type TokenizerCallbacks } from 'htmlparser2';
+import { QuoteType, Tokenizer, type TokenizerCallbacks } from 'htmlparser2';
 
 interface Cursor { buffer: string; index: number; offset: number }
 
@@ -23,90 +24,181 @@ function fastForwardTo(this: Cursor, c: number): boolean {
   return false;
 }
 
-// Tag and attribute names: the stock tokenizer goes through its whole state loop for every char
-// of a name, though only the char that ends it does anything. These states skip to that char in
-// one loop, then hand it to the stock state, which reports the name as before.
-type State = (this: Cursor, c: number) => void;
-
-// What ends a name, by char code, one lookup a char: '/', '>' and whitespace end any name, '='
-// an attribute's too. Chars past latin1 read as undefined, which ends nothing, as they should.
+// Char classes, by char code, one lookup a char: '/', '>' and whitespace end any name, '=' an
+// attribute's too. Chars past latin1 read as undefined, which is in no class, as they should.
 const ENDS_TAG_NAME = 1;
 const ENDS_ATTRIBUTE_NAME = 2;
-const NAME_END = new Uint8Array(256);
-for (const c of [0x2f, 0x3e, 0x20, 0x0a, 0x09, 0x0c, 0x0d]) NAME_END[c] = ENDS_TAG_NAME | ENDS_ATTRIBUTE_NAME;
-NAME_END[0x3d] = ENDS_ATTRIBUTE_NAME;
+const WHITESPACE = 4;
+const CHAR_CLASS = new Uint8Array(256);
+for (const c of [0x20, 0x0a, 0x09, 0x0c, 0x0d]) CHAR_CLASS[c] = ENDS_TAG_NAME | ENDS_ATTRIBUTE_NAME | WHITESPACE;
+for (const c of [0x2f, 0x3e]) CHAR_CLASS[c] = ENDS_TAG_NAME | ENDS_ATTRIBUTE_NAME;
+CHAR_CLASS[0x3d] = ENDS_ATTRIBUTE_NAME;
 
-function skippingName(stock: State, ends: number): State {
-  return function (this: Cursor, c: number): void {
-    const buffer = this.buffer;
-    let i = this.index - this.offset;
-    while ((NAME_END[c] & ends) === 0) {
-      if (++i >= buffer.length) {
-        this.index = buffer.length + this.offset - 1; // the name goes on in the next chunk
-        return;
-      }
-      c = buffer.charCodeAt(i);
+const EQUALS = 0x3d;
+const DOUBLE_QUOTE = 0x22;
+const SINGLE_QUOTE = 0x27;
+// Read once: htmlparser2's exports are getters.
+const QUOTED_DOUBLE = QuoteType.Double;
+const QUOTED_SINGLE = QuoteType.Single;
+
+// Tag and attribute names: the stock tokenizer goes through its whole state loop for every char
+// of a name, though only the char that ends it does anything. This skips to that char in one
+// loop (`index` on it) and returns it, for the stock state to report the name as before; or
+// returns -1 with `index` on the chunk's last char when the name goes on in the next chunk.
+// The table is read through a local: a module-level const is loaded (and its map checked) from
+// the module's context at every use, in every turn of the loop.
+function nameEnd(t: Cursor, c: number, ends: number): number {
+  const classes = CHAR_CLASS;
+  const buffer = t.buffer;
+  let i = t.index - t.offset;
+  while ((classes[c] & ends) === 0) {
+    if (++i >= buffer.length) {
+      t.index = buffer.length + t.offset - 1;
+      return -1;
     }
-    this.index = i + this.offset;
-    stock.call(this, c);
-  };
+    c = buffer.charCodeAt(i);
+  }
+  t.index = i + t.offset;
+  return c;
 }
 
-const stock = Tokenizer.prototype as unknown as Record<string, State>;
-const inTagName = skippingName(stock.stateInTagName, ENDS_TAG_NAME);
-const inClosingTagName = skippingName(stock.stateInClosingTagName, ENDS_TAG_NAME);
-const inAttributeName = skippingName(stock.stateInAttributeName, ENDS_ATTRIBUTE_NAME);
-const { stateText, stateBeforeTagName, stateBeforeClosingTagName, stateAfterClosingTagName, stateBeforeAttributeName, stateAfterAttributeName,
-  stateBeforeAttributeValue, stateInAttributeValueDoubleQuotes, stateInAttributeValueSingleQuotes, stateInAttributeValueNoQuotes, stateInSelfClosingTag,
-  stateInCommentLike, stateSpecialStartSequence, stateInSpecialTag } = stock;
+function inTagName(this: Machine, c: number): void {
+  c = nameEnd(this, c, ENDS_TAG_NAME);
+  if (c >= 0) this.stockInTagName(c);
+}
+
+function inClosingTagName(this: Machine, c: number): void {
+  c = nameEnd(this, c, ENDS_TAG_NAME);
+  if (c >= 0) this.stockInClosingTagName(c);
+}
 
 // htmlparser2 12.0's numbers of its states (a const enum there, so not exported).
 const enum S { Text = 1, BeforeTagName, InTagName, InSelfClosingTag, BeforeClosingTagName, InClosingTagName, AfterClosingTagName,
   BeforeAttributeName, InAttributeName, AfterAttributeName, BeforeAttributeValue, InAttributeValueDq, InAttributeValueSq, InAttributeValueNq,
   InCommentLike = 22, SpecialStartSequence, InSpecialTag }
 
-interface Machine extends Cursor { state: number; running: boolean }
+// The stock tokenizer's fields and states this file reads. States are called as methods of the
+// tokenizer (`this.stateText(c)`): a method of an object of a known shape is a known function,
+// which the optimizing compiler calls directly or inlines; a module-level const (`f.call(this,
+// c)`) is loaded from the module's context and called through the generic Call builtin.
+type StockStates = Record<'stateText' | 'stateBeforeTagName' | 'stateInTagName' | 'stateInSelfClosingTag' | 'stateBeforeClosingTagName'
+  | 'stateInClosingTagName' | 'stateAfterClosingTagName' | 'stateBeforeAttributeName' | 'stateInAttributeName' | 'stateAfterAttributeName'
+  | 'stateBeforeAttributeValue' | 'stateInAttributeValueDoubleQuotes' | 'stateInAttributeValueSingleQuotes' | 'stateInAttributeValueNoQuotes'
+  | 'stateInCommentLike' | 'stateSpecialStartSequence' | 'stateInSpecialTag', (c: number) => void>;
+
+interface Machine extends Cursor, StockStates {
+  state: number;
+  running: boolean;
+  sectionStart: number;
+  decodeEntities: boolean;
+  cbs: TokenizerCallbacks;
+  // The stock states this file replaces, still called by its own states.
+  stockBeforeTagName(c: number): void;
+  stockInTagName(c: number): void;
+  stockInClosingTagName(c: number): void;
+  stockInAttributeName(c: number): void;
+}
+
+// An open tag's attributes are most of the markup that indexOf does not skip: their names, '=',
+// quoted values and the whitespace between them are read here in one run, with the callbacks the
+// stock states make, at the same positions, in the same states. Anything else (a value with no
+// quotes or none, '/', '>', a value the chunk does not close, entity decoding) goes to the stock
+// state. Leaves `index` on the last char it read, as a state does.
+function inAttributes(this: Machine, c: number): void {
+  const buffer = this.buffer;
+  const offset = this.offset;
+  const classes = CHAR_CLASS;
+  let i = this.index - offset;
+  for (;;) {
+    switch (this.state) {
+      case S.BeforeAttributeName:
+        if ((classes[c] & WHITESPACE) !== 0) break;
+        if (c === 0x3e || c === 0x2f) { // '>', '/': the tag ends
+          this.index = i + offset;
+          return this.stateBeforeAttributeName(c);
+        }
+        this.state = S.InAttributeName;
+        this.sectionStart = i + offset;
+        break;
+      case S.InAttributeName:
+        this.index = i + offset;
+        c = nameEnd(this, c, ENDS_ATTRIBUTE_NAME);
+        if (c < 0) return;
+        i = this.index - offset;
+        if (c !== EQUALS) return this.stockInAttributeName(c);
+        this.cbs.onattribname(this.sectionStart, this.index);
+        this.sectionStart = this.index;
+        this.state = S.BeforeAttributeValue;
+        break;
+      case S.BeforeAttributeValue: {
+        if ((classes[c] & WHITESPACE) !== 0) break;
+        this.index = i + offset;
+        const close = (c === DOUBLE_QUOTE || c === SINGLE_QUOTE) && !this.decodeEntities ? buffer.indexOf(c === DOUBLE_QUOTE ? '"' : "'", i + 1) : -1;
+        if (close < 0) return this.stateBeforeAttributeValue(c);
+        this.sectionStart = this.index + 1;
+        this.index = close + offset;
+        this.cbs.onattribdata(this.sectionStart, this.index);
+        this.sectionStart = -1;
+        this.cbs.onattribend(c === DOUBLE_QUOTE ? QUOTED_DOUBLE : QUOTED_SINGLE, this.index + 1);
+        this.state = S.BeforeAttributeName;
+        i = close;
+        break;
+      }
+      default:
+        this.index = i + offset;
+        return;
+    }
+    if (++i >= buffer.length || !this.running) {
+      this.index = i - 1 + offset;
+      return;
+    }
+    c = buffer.charCodeAt(i);
+  }
+}
 
 // Text, tags, comments and script bodies, the states nearly every char of a page is read in, in
 // a loop of their own: the stock loop picks a char's state through a chain of comparisons
 // (ordered for other pages), a few dozen instructions for every char this one hands to a state
-// in one jump. Each char still goes to the stock state function (or the name skip above); any
+// in one jump. Each char still goes to a state function (stock, or one of the above); any
 // other state (declarations, CDATA, entities...) returns to the stock loop, which reads that
 // char again. Entered from the state after a '<', which no stock state calls: the loop is
 // never entered twice at once.
 function textAndTags(this: Machine, c: number): void {
-  stateBeforeTagName.call(this, c);
+  this.stockBeforeTagName(c);
   const buffer = this.buffer;
   const last = buffer.length + this.offset - 1;
   while (this.index < last && this.running) {
     c = buffer.charCodeAt(++this.index - this.offset);
     switch (this.state) {
-      case S.Text: stateText.call(this, c); break;
-      case S.BeforeTagName: stateBeforeTagName.call(this, c); break;
-      case S.InTagName: inTagName.call(this, c); break;
-      case S.InSelfClosingTag: stateInSelfClosingTag.call(this, c); break;
-      case S.BeforeClosingTagName: stateBeforeClosingTagName.call(this, c); break;
-      case S.InClosingTagName: inClosingTagName.call(this, c); break;
-      case S.AfterClosingTagName: stateAfterClosingTagName.call(this, c); break;
-      case S.BeforeAttributeName: stateBeforeAttributeName.call(this, c); break;
-      case S.InAttributeName: inAttributeName.call(this, c); break;
-      case S.AfterAttributeName: stateAfterAttributeName.call(this, c); break;
-      case S.BeforeAttributeValue: stateBeforeAttributeValue.call(this, c); break;
-      case S.InAttributeValueDq: stateInAttributeValueDoubleQuotes.call(this, c); break;
-      case S.InAttributeValueSq: stateInAttributeValueSingleQuotes.call(this, c); break;
-      case S.InAttributeValueNq: stateInAttributeValueNoQuotes.call(this, c); break;
-      case S.InCommentLike: stateInCommentLike.call(this, c); break;
-      case S.SpecialStartSequence: stateSpecialStartSequence.call(this, c); break;
-      case S.InSpecialTag: stateInSpecialTag.call(this, c); break;
+      case S.Text: this.stateText(c); break;
+      case S.BeforeTagName: this.stockBeforeTagName(c); break;
+      case S.InTagName: this.stateInTagName(c); break;
+      case S.InSelfClosingTag: this.stateInSelfClosingTag(c); break;
+      case S.BeforeClosingTagName: this.stateBeforeClosingTagName(c); break;
+      case S.InClosingTagName: this.stateInClosingTagName(c); break;
+      case S.AfterClosingTagName: this.stateAfterClosingTagName(c); break;
+      // inAttributes (installed as stateInAttributeName) reads all three
+      case S.BeforeAttributeName: case S.InAttributeName: case S.BeforeAttributeValue: this.stateInAttributeName(c); break;
+      case S.AfterAttributeName: this.stateAfterAttributeName(c); break;
+      case S.InAttributeValueDq: this.stateInAttributeValueDoubleQuotes(c); break;
+      case S.InAttributeValueSq: this.stateInAttributeValueSingleQuotes(c); break;
+      case S.InAttributeValueNq: this.stateInAttributeValueNoQuotes(c); break;
+      case S.InCommentLike: this.stateInCommentLike(c); break;
+      case S.SpecialStartSequence: this.stateSpecialStartSequence(c); break;
+      case S.InSpecialTag: this.stateInSpecialTag(c); break;
       default: this.index--; return;
     }
   }
 }
 
 class IndexOfTokenizer extends Tokenizer {}
-for (const [name, value] of Object.entries({ fastForwardTo, stateBeforeTagName: textAndTags, stateInTagName: inTagName, stateInClosingTagName: inClosingTagName, stateInAttributeName: inAttributeName })) {
+const replaced = { stateBeforeTagName: textAndTags, stateInTagName: inTagName, stateInClosingTagName: inClosingTagName, stateInAttributeName: inAttributes };
+const stock = Tokenizer.prototype as unknown as Record<string, unknown>;
+for (const [name, value] of Object.entries(replaced)) {
   Object.defineProperty(IndexOfTokenizer.prototype, name, { value });
+  Object.defineProperty(IndexOfTokenizer.prototype, `stock${name.slice('state'.length)}`, { value: stock[name] });
 }
+Object.defineProperty(IndexOfTokenizer.prototype, 'fastForwardTo', { value: fastForwardTo });
 
 const SAMPLE = '<!doctype html><p class="a" title=\'b\' data-x=c>t &amp; x<!-- c --><![CDATA[d]]>'
   + '<script>if (a < b) s = "</p>";</script><style>p{}</style><img src=/x.png><?pi?></p><br/><hr\nnoshade><x a=1 b/></x\n>';
