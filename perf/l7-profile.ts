@@ -9,9 +9,13 @@
 //   node --import tsx perf/l7-tls-client.ts 18446 N && kill %1
 // Instructions per keep-alive request (plain HTTP), in one run: perf/l7-keepalive-client.ts
 // serves the back-end, sends W warm-up requests, has callgrind dump its counts, sends N more and
-// dumps again, so OUT.2 holds those N requests alone (its "summary:" line / N).
-//   valgrind --tool=callgrind --callgrind-out-file=OUT node --predictable --import tsx perf/l7-profile.ts 18461 18462 0 &
-//   node --import tsx perf/l7-keepalive-client.ts 18461 18462 2000 4000 wrk $! && kill %1
+// dumps again, so OUT.2 holds those N requests alone (its "summary:" line / N). Run the compiled
+// files (npm run build:ts), as the daemon does: `--import tsx` on the main thread invalidates V8's
+// ArrayBufferDetaching protector (every typed-array read checks for a detached buffer), which
+// the workers, loading tsx through its API, do not. Warm up with 12000 or more: after 2000,
+// a quarter of the counted instructions were still TurboFan compiling.
+//   valgrind --tool=callgrind --callgrind-out-file=OUT node --predictable dist/perf/l7-profile.js 18461 18462 0 &
+//   node dist/perf/l7-keepalive-client.js 18461 18462 12000 4000 wrk $! && kill %1
 // `browser` instead of `wrk` sends a browser's dozen request fields. Repeat runs agree within 1 %.
 // With --perf-basic-prof, /tmp/perf-PID.map names the JIT code addresses callgrind shows.
 import fs from 'node:fs';

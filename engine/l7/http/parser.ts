@@ -204,11 +204,19 @@ function badResponse(message: string): HttpError {
 // The fields the parsers act on; any other name is F_OTHER (forwarded as it is).
 const F_OTHER = 0, F_CONTENT_LENGTH = 1, F_TRANSFER_ENCODING = 2, F_CONNECTION = 3, F_UPGRADE = 4, F_HOP = 5, F_PROXY = 6,
   F_HOST = 7, F_COOKIE = 8, F_X_FORWARDED_FOR = 9, F_FORWARDED = 10, F_X_FORWARDED_PROTO = 11, F_SET_COOKIE = 12, F_LOCATION = 13;
-const KNOWN_BY_LENGTH: Array<Array<[string, number]>> = [];
-for (const [name, kind] of [['content-length', F_CONTENT_LENGTH], ['transfer-encoding', F_TRANSFER_ENCODING], ['connection', F_CONNECTION],
+/**
+ * A field name the parsers act on: `lower` case, the `canonical` spelling most peers send
+ * ("Content-Length"), its first letter's code, and its kind.
+ */
+interface KnownName { readonly lower: string; readonly canonical: string; readonly first: number; readonly kind: number }
+const KNOWN_BY_LENGTH: KnownName[][] = [];
+for (const [lower, kind] of [['content-length', F_CONTENT_LENGTH], ['transfer-encoding', F_TRANSFER_ENCODING], ['connection', F_CONNECTION],
   ['upgrade', F_UPGRADE], ['keep-alive', F_HOP], ['te', F_HOP], ['trailer', F_HOP], ['proxy-connection', F_HOP], ['host', F_HOST],
   ['cookie', F_COOKIE], ['x-forwarded-for', F_X_FORWARDED_FOR], ['forwarded', F_FORWARDED], ['x-forwarded-proto', F_X_FORWARDED_PROTO],
-  ['set-cookie', F_SET_COOKIE], ['location', F_LOCATION]] as Array<[string, number]>) (KNOWN_BY_LENGTH[name.length] ??= []).push([name, kind]);
+  ['set-cookie', F_SET_COOKIE], ['location', F_LOCATION]] as Array<[string, number]>) {
+  const canonical = lower.replace(/(^|-)([a-z])/g, (_m, dash: string, letter: string) => dash + letter.toUpperCase());
+  (KNOWN_BY_LENGTH[lower.length] ??= []).push({ lower, canonical, first: lower.charCodeAt(0), kind });
+}
 
 /** s[at..] starts with `lower` (lower-case letters and '-'), ignoring case: for token chars, c | 32 folds only letters onto them. */
 function startsWithFolded(s: string, at: number, lower: string): boolean {
@@ -243,7 +251,14 @@ function lengthIn(s: string, a: number, b: number): number {
 function fieldKind(head: string, start: number, end: number): number {
   const n = end - start;
   const known = KNOWN_BY_LENGTH[n];
-  if (known !== undefined) for (const [name, kind] of known) if (startsWithFolded(head, start, name)) return kind;
+  if (known !== undefined) {
+    // Most names fail on their first letter; a known one is usually spelled canonically (one native compare).
+    const first = head.charCodeAt(start) | 32;
+    for (let i = 0; i < known.length; i++) {
+      const k = known[i];
+      if (k.first === first && (head.startsWith(k.canonical, start) || startsWithFolded(head, start, k.lower))) return k.kind;
+    }
+  }
   return n > 6 && startsWithFolded(head, start, 'proxy-') ? F_PROXY : F_OTHER;
 }
 
@@ -267,12 +282,12 @@ function parseFields<T extends ParsedHead>(scan: Scan, pos: number, limits: Head
     const eol = fieldTextEnd(buf, base + colon + 1) - base;
     if (buf[base + eol] !== 13 || buf[base + eol + 1] !== 10) throw fail('ERR_HTTP_BAD_HEADER', 'A header line is malformed.');
     if (eol - pos > limits.maxLineBytes) throw badLine(head, pos, index, limits, fail);
-    const a = owsEnd(head, colon + 1, eol);
-    const b = owsStart(head, a, eol);
     const kind = fieldKind(head, pos, colon);
     pos = eol + 2;
+    if (kind === F_OTHER) continue; // forwarded as it came: its value is not looked at
+    const a = owsEnd(head, colon + 1, eol);
+    const b = owsStart(head, a, eol);
     switch (kind) {
-      case F_OTHER: break;
       case F_CONTENT_LENGTH: {
         const n = lengthIn(head, a, b);
         if (n < 0) {
@@ -328,6 +343,9 @@ function onlyChunked(te: string): boolean {
 
 /** Applies the Connection tokens; the usual ones are compared in place (no string per token). */
 function connectionTokens(value: string, out: HeadFields, upgradeField: string | undefined): void {
+  // The values nearly every peer sends, as they send them.
+  if (value === 'keep-alive') { out.keepAliveToken = true; return; }
+  if (value === 'close') { out.close = true; return; }
   for (let from = 0; from <= value.length;) {
     let comma = value.indexOf(',', from);
     if (comma < 0) comma = value.length;
