@@ -45,7 +45,11 @@ export function fillKey(key: Int32Array, dv: DataView, l3: number, v6: boolean, 
  *  side by side in the header (bytes 8-40), IPv4's take the first word of each half. */
 export function keyAddresses(key: Int32Array, at: number, dv: DataView, l3: number, v6: boolean): void {
   if (v6) {
-    for (let i = 0; i < 8; i++) key[at + i] = dv.getInt32(l3 + 8 + 4 * i);
+    // Source and destination a word of each per turn: half the turns of a loop over the 8 words.
+    for (let i = 0; i < 4; i++) {
+      key[at + i] = dv.getInt32(l3 + 8 + 4 * i);
+      key[at + 4 + i] = dv.getInt32(l3 + 24 + 4 * i);
+    }
   } else {
     key[at] = dv.getInt32(l3 + 12);
     key[at + 1] = 0; key[at + 2] = 0; key[at + 3] = 0;
