@@ -252,11 +252,12 @@ function fieldKind(head: string, start: number, end: number): number {
   const n = end - start;
   const known = KNOWN_BY_LENGTH[n];
   if (known !== undefined) {
-    // Most names fail on their first letter; a known one is usually spelled canonically (one native compare).
+    // Most names fail on their first letter; a known one is usually spelled canonically, which one
+    // string equality finds (V8 inlines startsWith as a loop that reads both strings char by char).
     const first = head.charCodeAt(start) | 32;
     for (let i = 0; i < known.length; i++) {
       const k = known[i];
-      if (k.first === first && (head.startsWith(k.canonical, start) || startsWithFolded(head, start, k.lower))) return k.kind;
+      if (k.first === first && (head.slice(start, end) === k.canonical || startsWithFolded(head, start, k.lower))) return k.kind;
     }
   }
   return n > 6 && startsWithFolded(head, start, 'proxy-') ? F_PROXY : F_OTHER;
