@@ -9,11 +9,11 @@
 // Memory: only the current open tag (from its '<') and the current <style> text are held back;
 // everything before is emitted at once. A tag or style block beyond `maxTagBytes` is emitted
 // unmodified and counted; an internal failure switches the page to pass-through and counts it.
-import { QuoteType, type Tokenizer, type TokenizerCallbacks } from 'htmlparser2';
+import { QuoteType, type TokenizerCallbacks } from 'htmlparser2';
 import { decodeHTMLAttribute } from 'entities';
 import { charsetOfContentType, metaCharset } from './charset.js';
 import { CdnStats } from './stats.js';
-import { FastTokenizer } from './tokenizer.js';
+import { FastTokenizer, type LatinTokenizer } from './tokenizer.js';
 import { urlScope, type UrlPolicy } from './url-policy.js';
 import { cssUrlSpans, srcsetSpans, type Span } from './url-spans.js';
 import { pageDecoder, Quoting, rewriteUrlText, type UrlContext, type UrlEdit } from './url-value.js';
@@ -96,7 +96,7 @@ const enum Tag { Other, A, Area, Base, Link, Meta, Style }
 const TAGS = new NameKinds([['a', Tag.A], ['area', Tag.Area], ['base', Tag.Base], ['link', Tag.Link], ['meta', Tag.Meta], ['style', Tag.Style]]);
 
 export class HtmlRewriter implements TokenizerCallbacks {
-  private readonly tokenizer: Tokenizer;
+  private readonly tokenizer: LatinTokenizer;
   private readonly ctx: UrlContext;
   private readonly maxTagBytes: number;
   private readonly stats: CdnStats;
@@ -155,7 +155,10 @@ export class HtmlRewriter implements TokenizerCallbacks {
     this.total += chunk.length;
     this.stats.bytes += chunk.length;
     if (!this.passThrough) {
-      try { this.tokenizer.write(text); } catch { this.fail(); }
+      try {
+        this.tokenizer.nextChunkBytes(chunk);
+        this.tokenizer.write(text);
+      } catch { this.fail(); }
     }
     return this.flushTo(this.holdFrom(chunk));
   }

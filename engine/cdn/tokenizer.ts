@@ -10,7 +10,23 @@
 // pieces, must give the same callbacks as the stock tokenizer, or the stock one is used.
 import { QuoteType, Tokenizer, type TokenizerCallbacks } from 'htmlparser2';
 
-interface Cursor { buffer: string; index: number; offset: number }
+interface Cursor { buffer: string; bytes: Uint8Array; index: number; offset: number }
+
+// The loops below read the chunk's chars from a byte copy of it: a typed array's element reads in
+// about half the instructions of a string's charCodeAt (the optimizing compiler checks the
+// string's representation at every read). Chars past latin1 (never in the rewriter's
+// latin1 text) are copied as 0x80: like them, a char no state treats as markup. A caller that
+// has the bytes already (the rewriter: its text is their latin1 decoding) hands them over
+// (`nextChunkBytes`), and no copy is made.
+const EMPTY = Buffer.alloc(0);
+const BEYOND_LATIN1 = /[^\x00-\xff]/; // on a one-byte string irregexp knows at once it cannot match
+
+function latin1Bytes(text: string, scratch: Buffer): Buffer {
+  const bytes = scratch.length >= text.length ? scratch : Buffer.allocUnsafe(Math.max(text.length, 2 * scratch.length));
+  if (!BEYOND_LATIN1.test(text)) bytes.write(text, 0, 'latin1');
+  else for (let i = 0; i < text.length; i++) bytes[i] = Math.min(text.charCodeAt(i), 0x80);
+  return bytes;
+}
 
 const CHARS = Array.from({ length: 128 }, (_, c) => String.fromCharCode(c));
 
@@ -49,14 +65,15 @@ const QUOTED_SINGLE = QuoteType.Single;
 // the module's context at every use, in every turn of the loop.
 function nameEnd(t: Cursor, c: number, ends: number): number {
   const classes = CHAR_CLASS;
-  const buffer = t.buffer;
+  const length = t.buffer.length;
+  const bytes = t.bytes;
   let i = t.index - t.offset;
   while ((classes[c] & ends) === 0) {
-    if (++i >= buffer.length) {
-      t.index = buffer.length + t.offset - 1;
+    if (++i >= length) {
+      t.index = length + t.offset - 1;
       return -1;
     }
-    c = buffer.charCodeAt(i);
+    c = bytes[i];
   }
   t.index = i + t.offset;
   return c;
@@ -106,6 +123,7 @@ interface Machine extends Cursor, StockStates {
 // state. Leaves `index` on the last char it read, as a state does.
 function inAttributes(this: Machine, c: number): void {
   const buffer = this.buffer;
+  const bytes = this.bytes;
   const offset = this.offset;
   const classes = CHAR_CLASS;
   let i = this.index - offset;
@@ -148,11 +166,12 @@ function inAttributes(this: Machine, c: number): void {
         this.index = i + offset;
         return;
     }
-    if (++i >= buffer.length || !this.running) {
+    // `running !== true`: one compare; `!running` tests every kind of falsy value
+    if (++i >= buffer.length || this.running !== true) {
       this.index = i - 1 + offset;
       return;
     }
-    c = buffer.charCodeAt(i);
+    c = bytes[i];
   }
 }
 
@@ -165,10 +184,10 @@ function inAttributes(this: Machine, c: number): void {
 // never entered twice at once.
 function textAndTags(this: Machine, c: number): void {
   this.stockBeforeTagName(c);
-  const buffer = this.buffer;
-  const last = buffer.length + this.offset - 1;
-  while (this.index < last && this.running) {
-    c = buffer.charCodeAt(++this.index - this.offset);
+  const bytes = this.bytes;
+  const last = this.buffer.length + this.offset - 1;
+  while (this.index < last && this.running === true) {
+    c = bytes[++this.index - this.offset];
     switch (this.state) {
       case S.Text: this.stateText(c); break;
       case S.BeforeTagName: this.stockBeforeTagName(c); break;
@@ -191,7 +210,33 @@ function textAndTags(this: Machine, c: number): void {
   }
 }
 
-class IndexOfTokenizer extends Tokenizer {}
+/** A tokenizer that can also be handed the bytes of the chunk it is about to be written. */
+export declare class LatinTokenizer extends Tokenizer {
+  /** The next chunk written is `bytes` decoded as latin1: they are read instead of a copy. */
+  nextChunkBytes(bytes: Uint8Array): void;
+}
+
+class IndexOfTokenizer extends Tokenizer {
+  bytes: Uint8Array = EMPTY;
+  private given: Uint8Array | undefined;
+  private scratch: Buffer = EMPTY;
+
+  nextChunkBytes(bytes: Uint8Array): void {
+    this.given = bytes;
+  }
+
+  override write(chunk: string): void {
+    this.bytes = this.given ?? (this.scratch = latin1Bytes(chunk, this.scratch));
+    this.given = undefined;
+    super.write(chunk);
+  }
+}
+
+/** The stock tokenizer, should the override fail its check. */
+class StockTokenizer extends Tokenizer {
+  nextChunkBytes(): void {}
+}
+
 const replaced = { stateBeforeTagName: textAndTags, stateInTagName: inTagName, stateInClosingTagName: inClosingTagName, stateInAttributeName: inAttributes };
 const stock = Tokenizer.prototype as unknown as Record<string, unknown>;
 for (const [name, value] of Object.entries(replaced)) {
@@ -223,4 +268,4 @@ function overrideWorks(): boolean {
 }
 
 /** The tokenizer class to use: the fast one when it behaves as the stock one. */
-export const FastTokenizer: typeof Tokenizer = overrideWorks() ? IndexOfTokenizer : Tokenizer;
+export const FastTokenizer: typeof LatinTokenizer = overrideWorks() ? IndexOfTokenizer : StockTokenizer;
