@@ -66,11 +66,10 @@ export class Decider {
   // capture buffer stays the same for a whole run).
   private buf: Uint8Array = new Uint8Array(0);
   private dv: DataView = new DataView(this.buf.buffer);
-  // decideStaged's columns: per frame its key record, flow class (0: decided alone) and flow
-  // hash; a ring batch's frames (decideDescriptors).
+  // decideStaged's columns: per frame its key record and flow class (0: decided alone); a ring
+  // batch's frames (decideDescriptors).
   private stagedKeys = new Int32Array(0);
   private stagedClasses = new Int32Array(0);
-  private stagedHashes = new Int32Array(0);
   private stagedOffsets = new Int32Array(0);
   private stagedLengths = new Int32Array(0);
   private stagedTags = new Int32Array(0);
@@ -99,17 +98,17 @@ export class Decider {
     this.decideStaged(ring, offsets, lengths, tags, count, out, now);
   }
 
-  // A batch in stages: every frame of the common shape (see keyFrames) is keyed first, then
-  // hashed; then every frame is routed in order, the others by decide(), so the flow table sees
+  // A batch in stages: every frame of the common shape (see keyFrames) is keyed first; then
+  // every frame is routed in order (hashed there), the others by decide(), so the flow table sees
   // the frames in the order they came. Same decisions and counters as deciding frame by frame,
   // with fewer calls per frame: each stage is a loop of its own, into which V8 inlines what it
-  // calls (its inlining budget is per optimized function: the hash in the routing loop left the
-  // flow table's find out of line). `tags`: the VLAN tag the kernel stripped per frame (0: none).
+  // calls (its inlining budget is per optimized function). The hash has no stage of its own: a
+  // third loop over the batch, with a column of hashes written and read back, cost more than it
+  // saved. `tags`: the VLAN tag the kernel stripped per frame (0: none).
   private decideStaged(buf: Uint8Array, offsets: Int32Array, lengths: Int32Array, tags: Int32Array | null,
     count: number, out: Int32Array, now: number): void {
     if (count > this.stagedClasses.length) this.growStage(count);
     this.keyFrames(buf, offsets, lengths, tags, count);
-    this.hashFrames(count);
     this.routeFrames(buf, offsets, lengths, tags, count, out, now);
   }
 
@@ -157,24 +156,14 @@ export class Decider {
     }
   }
 
-  private hashFrames(count: number): void {
-    const keys = this.stagedKeys;
-    const classes = this.stagedClasses;
-    const hashes = this.stagedHashes;
-    for (let i = 0; i < count; i++) {
-      if (classes[i] !== 0) hashes[i] = hashFlowKey(keys, i * Key.WORDS);
-    }
-  }
-
   private routeFrames(buf: Uint8Array, offsets: Int32Array, lengths: Int32Array, tags: Int32Array | null, count: number, out: Int32Array, now: number): void {
     const keys = this.stagedKeys;
     const classes = this.stagedClasses;
-    const hashes = this.stagedHashes;
     const router = this.router;
     for (let i = 0, at = 0; i < count; i++, at += Key.WORDS) {
       const cls = classes[i];
       out[i] = cls === 0 ? this.decide(buf, offsets[i], lengths[i], now, tags === null ? 0 : tags[i])
-        : this.forwarded(router.route(keys, hashes[i], cls, now, at), lengths[i]);
+        : this.forwarded(router.route(keys, hashFlowKey(keys, at), cls, now, at), lengths[i]);
     }
   }
 
@@ -229,11 +218,10 @@ export class Decider {
     return node;
   }
 
-  // Room for `count` staged frames: a key record, a class and a hash each, and a ring batch's frames.
+  // Room for `count` staged frames: a key record and a class each, and a ring batch's frames.
   private growStage(count: number): void {
     this.stagedKeys = new Int32Array(count * Key.WORDS);
     this.stagedClasses = new Int32Array(count);
-    this.stagedHashes = new Int32Array(count);
     this.stagedOffsets = new Int32Array(count);
     this.stagedLengths = new Int32Array(count);
     this.stagedTags = new Int32Array(count);

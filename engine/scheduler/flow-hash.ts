@@ -15,18 +15,10 @@ type KeyChecked = [Same<typeof FLOW_HASH_SEED, Key.SEED>, Same<typeof FLOW_KEY_W
  * dst, ports, kind), IPv6 keys all 10 (src 4, dst 4, ports, kind).
  */
 export function hashFlowKey(key: Int32Array, at = 0): number {
-  // Two functions: V8 inlines a function into its caller only while the code that function
-  // inlined itself stays small. The IPv4 hash alone is inlined into the batch's hash stage; with
-  // the IPv6 loop in the same function, every frame paid a call.
-  return (key[at + Key.KIND] & Key.V6) === 0 ? hashIpv4Key(key, at) : hashIpv6Key(key, at);
-}
-
-// An IPv4 key's address words 1-3 and 5-7 are padding: its four words in a row, no loop.
-function hashIpv4Key(key: Int32Array, at: number): number {
-  return finish(mix(mix(mix(mix(Key.SEED, key[at]), key[at + 4]), key[at + Key.PORTS]), key[at + Key.KIND]), 16);
-}
-
-function hashIpv6Key(key: Int32Array, at: number): number {
+  // An IPv4 key's address words 1-3 and 5-7 are padding: its four words in a row, no loop.
+  if ((key[at + Key.KIND] & Key.V6) === 0) {
+    return finish(mix(mix(mix(mix(Key.SEED, key[at]), key[at + 4]), key[at + Key.PORTS]), key[at + Key.KIND]), 16);
+  }
   let h: number = Key.SEED;
   for (let i = 0; i < Key.WORDS; i++) h = mix(h, key[at + i]);
   return finish(h, 4 * Key.WORDS);
