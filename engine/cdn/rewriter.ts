@@ -58,7 +58,8 @@ interface KindOfName<K> { readonly codes: Uint8Array; readonly kind: K }
  * Kinds of lower-case ASCII names, matched in place (case-insensitively, without slicing or
  * lower-casing): every tag and attribute of the page passes here. Names are bucketed by length
  * and first letter, so most names fail on one lookup; the rest are compared with the char codes
- * of the one or two names in their bucket (an index loop: no iterator, no string's charCodeAt).
+ * of the one or two names in their bucket (an index loop: no iterator). Read from the page's
+ * bytes: a byte reads in about half the instructions of a string's charCodeAt.
  */
 class NameKinds<K extends number> {
   private readonly buckets: Array<Array<KindOfName<K>> | undefined> = [];
@@ -73,14 +74,14 @@ class NameKinds<K extends number> {
     return length * 32 + (first & 31);
   }
 
-  /** The kind (0: none) of the name of `length` chars at `at` in `s`. */
-  kindIn(s: string, at: number, length: number): K | 0 {
-    const bucket = this.buckets[NameKinds.key(length, s.charCodeAt(at))];
+  /** The kind (0: none) of the name of `length` bytes at `at` in `s`. */
+  kindIn(s: Uint8Array, at: number, length: number): K | 0 {
+    const bucket = this.buckets[NameKinds.key(length, s[at])];
     if (bucket === undefined) return 0;
     for (let b = 0; b < bucket.length; b++) {
       const { codes, kind } = bucket[b];
       let i = 0;
-      while (i < length && (s.charCodeAt(at + i) | 0x20) === codes[i]) i++;
+      while (i < length && (s[at + i] | 0x20) === codes[i]) i++;
       if (i === length) return kind;
     }
     return 0;
@@ -108,6 +109,8 @@ export class HtmlRewriter implements TokenizerCallbacks {
   // current chunk. Kept apart, not joined: most reads fall in the chunk, a flat string.
   private held = '';
   private chunk = '';
+  /** The chunk's bytes (`chunk` is their latin1 text). */
+  private bytes: Buffer = EMPTY;
   private chunkStart = 0;
   /** First input byte not yet emitted. */
   private emitted = 0;
@@ -151,6 +154,7 @@ export class HtmlRewriter implements TokenizerCallbacks {
   write(chunk: Buffer): Buffer {
     const text = chunk.toString('latin1');
     this.chunk = text;
+    this.bytes = chunk;
     this.chunkStart = this.total;
     this.total += chunk.length;
     this.stats.bytes += chunk.length;
@@ -226,6 +230,7 @@ export class HtmlRewriter implements TokenizerCallbacks {
     this.held = this.text(emitted, this.total);
     this.emitted = emitted;
     this.chunk = '';
+    this.bytes = EMPTY;
     this.chunkStart = this.total;
   }
 
@@ -239,7 +244,7 @@ export class HtmlRewriter implements TokenizerCallbacks {
 
   /** The kind of the tag or attribute name at [start, end), read in place when it is in the chunk. */
   private nameKind<K extends number>(names: NameKinds<K>, start: number, end: number): K | 0 {
-    return start >= this.chunkStart ? names.kindIn(this.chunk, start - this.chunkStart, end - start) : names.kindIn(this.text(start, end), 0, end - start);
+    return start >= this.chunkStart ? names.kindIn(this.bytes, start - this.chunkStart, end - start) : names.kindIn(Buffer.from(this.text(start, end), 'latin1'), 0, end - start);
   }
 
   private addEdit(start: number, end: number, replacement: string): void {
