@@ -15,7 +15,7 @@ import { charsetOfContentType, metaCharset } from './charset.js';
 import { CdnStats } from './stats.js';
 import { FastTokenizer, type LatinTokenizer } from './tokenizer.js';
 import { urlScope, type UrlPolicy } from './url-policy.js';
-import { cssUrlSpans, srcsetSpans, type Span } from './url-spans.js';
+import { cssUrlSpans, srcsetSpansIn, type Span } from './url-spans.js';
 import { pageDecoder, Quoting, rewriteUrlText, type UrlContext, type UrlEdit } from './url-value.js';
 
 export interface RewriterOptions {
@@ -260,18 +260,20 @@ export class HtmlRewriter implements TokenizerCallbacks {
   }
 
   /**
-   * Rewrites the URL that is the input [start, end), or with `spans` the URLs they find in it.
-   * Read in place when it is in the chunk: a flat string, cheaper to read than a slice of it.
+   * Rewrites the URL that is the input [start, end), or with `spans` the URLs they find in its
+   * bytes. Read in place when it is in the chunk: a flat string, cheaper to read than a slice of it.
    */
-  private rewriteValueAt(start: number, end: number, quoting: Quoting, spans?: (s: string, from: number, to: number) => Span[]): void {
+  private rewriteValueAt(start: number, end: number, quoting: Quoting, spans?: (b: Uint8Array, from: number, to: number) => Span[]): void {
     let s = this.chunk;
+    let b: Uint8Array = this.bytes;
     let at = this.chunkStart;
     if (start < at) {
       s = this.text(start, end);
+      b = Buffer.from(s, 'latin1');
       at = start;
     }
     if (spans === undefined) this.rewriteUrl(at, s, start - at, end - at, quoting, true);
-    else this.rewriteSpans(at, s, spans(s, start - at, end - at), quoting, true);
+    else this.rewriteSpans(at, s, spans(b, start - at, end - at), quoting, true);
   }
 
   private rewriteSpans(at: number, raw: string, spans: Span[], quoting: Quoting, entities: boolean): void {
@@ -333,7 +335,7 @@ export class HtmlRewriter implements TokenizerCallbacks {
     const at = this.valueStart;
     const quoting = quote === DOUBLE_QUOTE ? Quoting.Double : quote === SINGLE_QUOTE ? Quoting.Single : Quoting.None;
     if (kind === Attr.Url) return this.rewriteValueAt(at, this.valueEnd, quoting);
-    if (kind === Attr.Srcset) return this.rewriteValueAt(at, this.valueEnd, quoting, srcsetSpans);
+    if (kind === Attr.Srcset) return this.rewriteValueAt(at, this.valueEnd, quoting, srcsetSpansIn);
     // The other kinds matter on some tags only: their value is read (sliced) only there.
     const tag = this.tag;
     switch (kind) {

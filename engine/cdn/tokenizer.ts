@@ -9,24 +9,13 @@
 // The methods are private, so the override is checked once at load: a sample page, fed in small
 // pieces, must give the same callbacks as the stock tokenizer, or the stock one is used.
 import { QuoteType, Tokenizer, type TokenizerCallbacks } from 'htmlparser2';
+import { EMPTY_BYTES, latin1Bytes } from './latin1.js';
 
 interface Cursor { buffer: string; bytes: Uint8Array; index: number; offset: number }
 
-// The loops below read the chunk's chars from a byte copy of it: a typed array's element reads in
-// about half the instructions of a string's charCodeAt (the optimizing compiler checks the
-// string's representation at every read). Chars past latin1 (never in the rewriter's
-// latin1 text) are copied as 0x80: like them, a char no state treats as markup. A caller that
-// has the bytes already (the rewriter: its text is their latin1 decoding) hands them over
+// The loops below read the chunk's chars from a byte copy of it (./latin1.ts says why). A caller
+// that has the bytes already (the rewriter: its text is their latin1 decoding) hands them over
 // (`nextChunkBytes`), and no copy is made.
-const EMPTY = Buffer.alloc(0);
-const BEYOND_LATIN1 = /[^\x00-\xff]/; // on a one-byte string irregexp knows at once it cannot match
-
-function latin1Bytes(text: string, scratch: Buffer): Buffer {
-  const bytes = scratch.length >= text.length ? scratch : Buffer.allocUnsafe(Math.max(text.length, 2 * scratch.length));
-  if (!BEYOND_LATIN1.test(text)) bytes.write(text, 0, 'latin1');
-  else for (let i = 0; i < text.length; i++) bytes[i] = Math.min(text.charCodeAt(i), 0x80);
-  return bytes;
-}
 
 const CHARS = Array.from({ length: 128 }, (_, c) => String.fromCharCode(c));
 
@@ -217,9 +206,9 @@ export declare class LatinTokenizer extends Tokenizer {
 }
 
 class IndexOfTokenizer extends Tokenizer {
-  bytes: Uint8Array = EMPTY;
+  bytes: Uint8Array = EMPTY_BYTES;
   private given: Uint8Array | undefined;
-  private scratch: Buffer = EMPTY;
+  private scratch: Buffer = EMPTY_BYTES;
 
   nextChunkBytes(bytes: Uint8Array): void {
     this.given = bytes;

@@ -2,6 +2,8 @@
 // `url()` tokens, as [start, end) spans of the raw (undecoded) text. Spans never overlap and come
 // in order, so the rewriter can splice them into the original bytes.
 
+import { latin1Bytes } from './latin1.js';
+
 export type Span = [start: number, end: number];
 
 function isSpace(c: number): boolean {
@@ -9,28 +11,33 @@ function isSpace(c: number): boolean {
 }
 
 /** The first whitespace at or after `i` (or `to`). */
-function nextSpace(s: string, i: number, to: number): number {
-  while (i < to && !isSpace(s.charCodeAt(i))) i++;
+function nextSpace(b: Uint8Array, i: number, to: number): number {
+  while (i < to && !isSpace(b[i])) i++;
   return i;
 }
 
 /** URL spans of a `srcset` value (HTML "parse a srcset attribute", without the descriptors' meaning). */
 export function srcsetSpans(s: string, from = 0, to = s.length): Span[] {
+  return srcsetSpansIn(latin1Bytes(s), from, to);
+}
+
+/** `srcsetSpans` of the value `b[from, to)`, read from the page's bytes (./latin1.ts says why). */
+export function srcsetSpansIn(b: Uint8Array, from: number, to: number): Span[] {
   const out: Span[] = [];
   let i = from;
   while (i < to) {
-    while (i < to && (isSpace(s.charCodeAt(i)) || s.charCodeAt(i) === 0x2c)) i++;
+    while (i < to && (isSpace(b[i]) || b[i] === 0x2c)) i++;
     if (i >= to) break;
     const start = i;
-    i = nextSpace(s, i, to);
+    i = nextSpace(b, i, to);
     let end = i;
-    if (s.charCodeAt(end - 1) === 0x2c) {
+    if (b[end - 1] === 0x2c) {
       // "a.png,b.png 2x": a URL ending in commas has no descriptors.
-      while (end > start && s.charCodeAt(end - 1) === 0x2c) end--;
+      while (end > start && b[end - 1] === 0x2c) end--;
     } else {
       let depth = 0;
       for (; i < to; i++) {
-        const c = s.charCodeAt(i);
+        const c = b[i];
         if (c === 0x28) depth++;
         else if (c === 0x29 && depth > 0) depth--;
         else if (c === 0x2c && depth === 0) break;
