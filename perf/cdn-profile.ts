@@ -6,6 +6,11 @@
 // tsx's transpile cache first (one plain run) and keep the counts far apart (5 and 65): the
 // optimizing compiler's work falls between them, ~2.5 M instructions a pass over 20 passes.
 //   valgrind --tool=callgrind --callgrind-out-file=/dev/null node --predictable --import tsx perf/cdn-profile.ts rewrite 5   (then 65)
+// Steadier, and with the JavaScript functions named: bundle it with esbuild (--bundle --platform=node
+// --format=esm) into a folder holding a copy of test/fixtures/cdn's .html and .json files (the
+// bundle reads the corpus beside itself), run the bundle under plain node with 5 and 45 passes,
+// (I(45) - I(5)) / 40; add --perf-basic-prof to name the JIT code's addresses in the output of
+// callgrind_annotate from /tmp/perf-PID.map (other sessions may clean /tmp/perf-*.map: copy it).
 import { chunksOf, loadCorpus, loadRules, noopTokenizerCallbacks } from './cdn-corpus.js';
 import { HtmlRewriter } from '../engine/cdn/rewriter.js';
 import { compilePolicy } from '../engine/cdn/url-policy.js';
