@@ -81,9 +81,12 @@ export function extensionOf(pathname: string): string {
 
 const UPPER = /[A-Z]/;
 
-/** Does the path `s[from, to)` start with one of `prefixes`? Read in place. */
+/** Does the path `s[from, to)` start with one of `prefixes`? Read in place (an index loop: no array iterator per URL). */
 function hasPrefixAt(prefixes: readonly string[], s: string, from: number, to: number): boolean {
-  for (const p of prefixes) if (p.length <= to - from && s.startsWith(p, from)) return true;
+  for (let k = 0; k < prefixes.length; k++) {
+    const p = prefixes[k];
+    if (p.length <= to - from && s.startsWith(p, from)) return true;
+  }
   return false;
 }
 
@@ -215,10 +218,11 @@ export function plainCdnUrl(scope: UrlScope, s: string, from = 0, to = s.length,
   let slash = from - 1; // the last '/': a '.' right after it (or first) starts a dot segment
   let dot = -1; // the last segment's last '.'
   let upper = -1;
+  const pathChar = PATH_CHAR; // a local: a module const is reloaded and map-checked at every turn
   let i = from;
   for (; i < to; i++) {
     const c = s.charCodeAt(i);
-    const kind = c < 256 ? PATH_CHAR[c] : PathChar.Not;
+    const kind = c < 256 ? pathChar[c] : PathChar.Not;
     if (kind !== PathChar.Plain) {
       if (kind === PathChar.Not) {
         if (withQuery && i > from && (c === QUERY || c === FRAGMENT)) break;
