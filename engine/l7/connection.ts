@@ -536,12 +536,15 @@ export class ClientConnection implements UpstreamOwner, Timed {
   /** The back-end connection is done with: back to its pool when it can serve another request, else closed. */
   private releaseUpstream(reusable: boolean): void {
     const up = this.up;
-    this.up = null;
     if (up === null) return;
     if (reusable && this.state === WAIT && !this.res!.close && this.resBody!.kind !== 'close') {
-      if (this.upstreamPaused) { this.upstreamPaused = false; up.socket.resume(); }
+      this.resumeUpstream();
+      this.up = null;
       this.server!.connections.release(up, this.ctx.clock.now);
-    } else discard(up);
+    } else {
+      this.up = null;
+      discard(up);
+    }
   }
 
   /** Counts the exchange that ends, and logs it (before endExchange forgets it). */
