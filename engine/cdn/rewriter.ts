@@ -265,15 +265,13 @@ export class HtmlRewriter implements TokenizerCallbacks {
    */
   private rewriteValueAt(start: number, end: number, quoting: Quoting, spans?: (b: Uint8Array, from: number, to: number) => Span[]): void {
     let s = this.chunk;
-    let b: Uint8Array = this.bytes;
     let at = this.chunkStart;
     if (start < at) {
       s = this.text(start, end);
-      b = Buffer.from(s, 'latin1');
       at = start;
     }
     if (spans === undefined) this.rewriteUrl(at, s, start - at, end - at, quoting, true);
-    else this.rewriteSpans(at, s, spans(b, start - at, end - at), quoting, true);
+    else this.rewriteSpans(at, s, spans(at === this.chunkStart ? this.bytes : Buffer.from(s, 'latin1'), start - at, end - at), quoting, true);
   }
 
   private rewriteSpans(at: number, raw: string, spans: Span[], quoting: Quoting, entities: boolean): void {
