@@ -69,7 +69,7 @@ export class ServiceSet {
     const add = (addr: Uint32Array, kind: number): void => {
       const e = new Uint32Array(Entry.WORDS);
       e.set(addr);
-      e[4] = kind >>> 0;
+      e[Entry.KIND] = kind >>> 0;
       if (!entries.some((x) => x.every((v, i) => v === e[i]))) entries.push(e);
     };
     for (const s of services) {
