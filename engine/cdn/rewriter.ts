@@ -9,11 +9,11 @@
 // Memory: only the current open tag (from its '<') and the current <style> text are held back;
 // everything before is emitted at once. A tag or style block beyond `maxTagBytes` is emitted
 // unmodified and counted; an internal failure switches the page to pass-through and counts it.
-import { QuoteType, type TokenizerCallbacks } from 'htmlparser2';
+import { type TokenizerCallbacks } from 'htmlparser2';
 import { decodeHTMLAttribute } from 'entities';
 import { charsetOfContentType, metaCharset } from './charset.js';
 import { CdnStats } from './stats.js';
-import { FastTokenizer, type LatinTokenizer } from './tokenizer.js';
+import { FastTokenizer, Quoted, type LatinTokenizer } from './tokenizer.js';
 import { urlScope, type UrlPolicy } from './url-policy.js';
 import { cssUrlSpans, srcsetSpansIn, type Span } from './url-spans.js';
 import { pageDecoder, Quoting, rewriteUrlText, type UrlContext, type UrlEdit } from './url-value.js';
@@ -34,9 +34,6 @@ export interface RewriterOptions {
   onEdit?: (start: number, end: number, replacement: string) => void;
 }
 
-// Read once: htmlparser2's exports are getters, and every attribute passes here.
-const DOUBLE_QUOTE = QuoteType.Double;
-const SINGLE_QUOTE = QuoteType.Single;
 const EMPTY = Buffer.alloc(0);
 
 const enum Attr { Other, Url, Href, Srcset, Style, Charset, HttpEquiv, Content, Rel }
@@ -326,12 +323,12 @@ export class HtmlRewriter implements TokenizerCallbacks {
     this.valueEnd = end;
   }
 
-  onattribend(quote: QuoteType): void {
+  onattribend(quote: number): void {
     if (this.tagStart < 0 || this.valueStart < 0) return;
     const kind = this.nameKind(ATTRIBUTES, this.attrNameStart, this.attrNameEnd);
     if (kind === Attr.Other) return;
     const at = this.valueStart;
-    const quoting = quote === DOUBLE_QUOTE ? Quoting.Double : quote === SINGLE_QUOTE ? Quoting.Single : Quoting.None;
+    const quoting = quote === Quoted.Double ? Quoting.Double : quote === Quoted.Single ? Quoting.Single : Quoting.None;
     if (kind === Attr.Url) return this.rewriteValueAt(at, this.valueEnd, quoting);
     if (kind === Attr.Srcset) return this.rewriteValueAt(at, this.valueEnd, quoting, srcsetSpansIn);
     // The other kinds matter on some tags only: their value is read (sliced) only there.

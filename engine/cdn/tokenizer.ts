@@ -29,22 +29,20 @@ function fastForwardTo(this: Cursor, c: number): boolean {
   return false;
 }
 
+// Constants the loops below read are const enum members, which tsc writes into the code as
+// literals: a module-level const is a context slot, loaded and type-checked at every use.
+
 // Char classes, by char code, one lookup a char: '/', '>' and whitespace end any name, '=' an
 // attribute's too. Chars past latin1 read as undefined, which is in no class, as they should.
-const ENDS_TAG_NAME = 1;
-const ENDS_ATTRIBUTE_NAME = 2;
-const WHITESPACE = 4;
+const enum Class { EndsTagName = 1, EndsAttributeName = 2, Whitespace = 4 }
 const CHAR_CLASS = new Uint8Array(256);
-for (const c of [0x20, 0x0a, 0x09, 0x0c, 0x0d]) CHAR_CLASS[c] = ENDS_TAG_NAME | ENDS_ATTRIBUTE_NAME | WHITESPACE;
-for (const c of [0x2f, 0x3e]) CHAR_CLASS[c] = ENDS_TAG_NAME | ENDS_ATTRIBUTE_NAME;
-CHAR_CLASS[0x3d] = ENDS_ATTRIBUTE_NAME;
+for (const c of [0x20, 0x0a, 0x09, 0x0c, 0x0d]) CHAR_CLASS[c] = Class.EndsTagName | Class.EndsAttributeName | Class.Whitespace;
+for (const c of [0x2f, 0x3e]) CHAR_CLASS[c] = Class.EndsTagName | Class.EndsAttributeName;
+CHAR_CLASS[0x3d] = Class.EndsAttributeName;
 
-const EQUALS = 0x3d;
-const DOUBLE_QUOTE = 0x22;
-const SINGLE_QUOTE = 0x27;
-// Read once: htmlparser2's exports are getters.
-const QUOTED_DOUBLE = QuoteType.Double;
-const QUOTED_SINGLE = QuoteType.Single;
+const enum Ch { Equals = 0x3d, DoubleQuote = 0x22, SingleQuote = 0x27 }
+/** htmlparser2's QuoteType values (an enum object there, read through getters), checked at load. */
+export const enum Quoted { Single = 2, Double = 3 }
 
 // Tag and attribute names: the stock tokenizer goes through its whole state loop for every char
 // of a name, though only the char that ends it does anything. This skips to that char in one
@@ -69,12 +67,12 @@ function nameEnd(t: Cursor, c: number, ends: number): number {
 }
 
 function inTagName(this: Machine, c: number): void {
-  c = nameEnd(this, c, ENDS_TAG_NAME);
+  c = nameEnd(this, c, Class.EndsTagName);
   if (c >= 0) this.stockInTagName(c);
 }
 
 function inClosingTagName(this: Machine, c: number): void {
-  c = nameEnd(this, c, ENDS_TAG_NAME);
+  c = nameEnd(this, c, Class.EndsTagName);
   if (c >= 0) this.stockInClosingTagName(c);
 }
 
@@ -119,7 +117,7 @@ function inAttributes(this: Machine, c: number): void {
   for (;;) {
     switch (this.state) {
       case S.BeforeAttributeName:
-        if ((classes[c] & WHITESPACE) !== 0) break;
+        if ((classes[c] & Class.Whitespace) !== 0) break;
         if (c === 0x3e || c === 0x2f) { // '>', '/': the tag ends
           this.index = i + offset;
           return this.stateBeforeAttributeName(c);
@@ -129,24 +127,24 @@ function inAttributes(this: Machine, c: number): void {
         break;
       case S.InAttributeName:
         this.index = i + offset;
-        c = nameEnd(this, c, ENDS_ATTRIBUTE_NAME);
+        c = nameEnd(this, c, Class.EndsAttributeName);
         if (c < 0) return;
         i = this.index - offset;
-        if (c !== EQUALS) return this.stockInAttributeName(c);
+        if (c !== Ch.Equals) return this.stockInAttributeName(c);
         this.cbs.onattribname(this.sectionStart, this.index);
         this.sectionStart = this.index;
         this.state = S.BeforeAttributeValue;
         break;
       case S.BeforeAttributeValue: {
-        if ((classes[c] & WHITESPACE) !== 0) break;
+        if ((classes[c] & Class.Whitespace) !== 0) break;
         this.index = i + offset;
-        const close = (c === DOUBLE_QUOTE || c === SINGLE_QUOTE) && !this.decodeEntities ? buffer.indexOf(c === DOUBLE_QUOTE ? '"' : "'", i + 1) : -1;
+        const close = (c === Ch.DoubleQuote || c === Ch.SingleQuote) && !this.decodeEntities ? buffer.indexOf(c === Ch.DoubleQuote ? '"' : "'", i + 1) : -1;
         if (close < 0) return this.stateBeforeAttributeValue(c);
         this.sectionStart = this.index + 1;
         this.index = close + offset;
         this.cbs.onattribdata(this.sectionStart, this.index);
         this.sectionStart = -1;
-        this.cbs.onattribend(c === DOUBLE_QUOTE ? QUOTED_DOUBLE : QUOTED_SINGLE, this.index + 1);
+        this.cbs.onattribend((c === Ch.DoubleQuote ? Quoted.Double : Quoted.Single) as number as QuoteType, this.index + 1);
         this.state = S.BeforeAttributeName;
         i = close;
         break;
@@ -253,6 +251,7 @@ export function tokenizerEvents(T: typeof Tokenizer, page: string, chunk: number
 }
 
 function overrideWorks(): boolean {
+  if (QuoteType.Single as number !== Quoted.Single || QuoteType.Double as number !== Quoted.Double) return false;
   try { return tokenizerEvents(IndexOfTokenizer, SAMPLE, 7).join(';') === tokenizerEvents(Tokenizer, SAMPLE, 7).join(';'); } catch { return false; }
 }
 
