@@ -23,8 +23,61 @@ export interface UrlMatch {
 
 interface CompiledMatch {
   prefixes: readonly string[];
-  extensions: ReadonlySet<string>;
+  prefixCodes: Codes;
+  extensions: ExtensionSet;
   hosts: readonly string[];
+}
+
+/**
+ * Strings as their char codes, for comparing with a text where it holds them: the optimizing
+ * compiler checks a string's representation at every charCodeAt, so comparing two strings
+ * char by char pays it twice a char, and this once.
+ */
+type Codes = readonly Uint16Array[];
+
+function codesOf(strings: readonly string[]): Codes {
+  return strings.map((x) => Uint16Array.from({ length: x.length }, (_, i) => x.charCodeAt(i)));
+}
+
+const lowerAscii = (c: number): number => (c >= 0x41 && c <= 0x5a ? c | 0x20 : c);
+
+/**
+ * File extensions (".png"), matched case-insensitively where they are: every plain URL of a page
+ * is looked up, and slicing, lower-casing and hashing its extension for a Set costs more than
+ * reading it. Bucketed by length and last char; a bucket's one or two are compared char by char.
+ */
+export class ExtensionSet {
+  private readonly buckets: Array<Codes | undefined> = [];
+  private readonly longest: number = 0;
+
+  constructor(extensions: readonly string[]) {
+    for (const e of extensions) {
+      const x = e.toLowerCase();
+      if (x === '' || this.hasAt(x, 0, x.length)) continue;
+      const key = ExtensionSet.key(x, 0, x.length);
+      this.buckets[key] = [...this.buckets[key] ?? [], ...codesOf([x])];
+      this.longest = Math.max(this.longest, x.length);
+    }
+  }
+
+  private static key(s: string, from: number, to: number): number {
+    return (to - from) * 32 + (s.charCodeAt(to - 1) & 31);
+  }
+
+  /** Is `s[from, to)` one of the extensions? */
+  hasAt(s: string, from: number, to: number): boolean {
+    const n = to - from;
+    if (n === 0 || n > this.longest) return false;
+    const bucket = this.buckets[ExtensionSet.key(s, from, to)];
+    if (bucket === undefined) return false;
+    for (let b = 0; b < bucket.length; b++) {
+      const x = bucket[b];
+      let i = 0;
+      while (i < n && lowerAscii(s.charCodeAt(from + i)) === x[i]) i++;
+      if (i === n) return true;
+    }
+    return false;
+  }
 }
 
 export interface UrlPolicy {
@@ -40,7 +93,8 @@ export interface UrlPolicy {
 function compileMatch(m: UrlMatch | undefined): CompiledMatch {
   return {
     prefixes: [...(m?.prefixes ?? [])],
-    extensions: new Set((m?.extensions ?? []).map((e) => e.toLowerCase())),
+    prefixCodes: codesOf(m?.prefixes ?? []),
+    extensions: new ExtensionSet(m?.extensions ?? []),
     hosts: (m?.hosts ?? []).map((h) => h.toLowerCase()),
   };
 }
@@ -71,21 +125,26 @@ function hostMatches(hosts: readonly string[], host: string): boolean {
   return false;
 }
 
-/** Lower-case extension of the last path segment, with the dot ("" when none). */
-export function extensionOf(pathname: string): string {
+/** Where the extension of the last path segment starts (its dot), or the path's length when it has none. */
+function extensionStart(pathname: string): number {
   const dot = pathname.lastIndexOf('.');
-  if (dot < 0 || pathname.indexOf('/', dot) >= 0) return '';
-  const ext = pathname.slice(dot);
-  return UPPER.test(ext) ? ext.toLowerCase() : ext;
+  return dot < 0 || pathname.indexOf('/', dot) >= 0 ? pathname.length : dot;
 }
 
-const UPPER = /[A-Z]/;
+/** Lower-case extension of the last path segment, with the dot ("" when none). */
+export function extensionOf(pathname: string): string {
+  return pathname.slice(extensionStart(pathname)).toLowerCase();
+}
 
 /** Does the path `s[from, to)` start with one of `prefixes`? Read in place (an index loop: no array iterator per URL). */
-function hasPrefixAt(prefixes: readonly string[], s: string, from: number, to: number): boolean {
+function hasPrefixAt(prefixes: Codes, s: string, from: number, to: number): boolean {
   for (let k = 0; k < prefixes.length; k++) {
     const p = prefixes[k];
-    if (p.length <= to - from && s.startsWith(p, from)) return true;
+    const n = p.length;
+    if (n > to - from) continue;
+    let i = 0;
+    while (i < n && s.charCodeAt(from + i) === p[i]) i++;
+    if (i === n) return true;
   }
   return false;
 }
@@ -106,16 +165,16 @@ function hostVerdict(policy: UrlPolicy, url: Omit<ResolvedUrl, 'pathname'>, page
 }
 
 /** The path prefixes to test a path against, and the CDN bases its CDN URL starts with. */
-interface PathRules { include: readonly string[]; exclude: readonly string[]; bases: readonly string[] }
+interface PathRules { include: Codes; exclude: Codes; bases: readonly string[] }
 
-/** Does the path `s[from, to)`, of extension `ext`, go to the CDN? */
-function pathGoes(policy: UrlPolicy, host: HostVerdict, rules: PathRules, s: string, from: number, to: number, ext: string): boolean {
+/** Does the path `s[from, to)`, whose extension is `s[ext, to)`, go to the CDN? */
+function pathGoes(policy: UrlPolicy, host: HostVerdict, rules: PathRules, s: string, from: number, to: number, ext: number): boolean {
   if (host === HostVerdict.Stays) return false;
-  if (policy.exclude.extensions.has(ext) || hasPrefixAt(rules.exclude, s, from, to)) return false;
-  return host === HostVerdict.Listed || policy.include.extensions.has(ext) || hasPrefixAt(rules.include, s, from, to);
+  if (policy.exclude.extensions.hasAt(s, ext, to) || hasPrefixAt(rules.exclude, s, from, to)) return false;
+  return host === HostVerdict.Listed || policy.include.extensions.hasAt(s, ext, to) || hasPrefixAt(rules.include, s, from, to);
 }
 
-const rootPaths = (policy: UrlPolicy): PathRules => ({ include: policy.include.prefixes, exclude: policy.exclude.prefixes, bases: policy.bases });
+const rootPaths = (policy: UrlPolicy): PathRules => ({ include: policy.include.prefixCodes, exclude: policy.exclude.prefixCodes, bases: policy.bases });
 
 /**
  * The rules for a path relative to the directory `dir`, tested without joining the two: a
@@ -123,22 +182,24 @@ const rootPaths = (policy: UrlPolicy): PathRules => ({ include: policy.include.p
  * other never. The CDN bases end with `dir`.
  */
 function dirPaths(policy: UrlPolicy, dir: string): PathRules {
-  const within = (prefixes: readonly string[]): string[] => prefixes.flatMap((p) => dir.startsWith(p) ? [''] : p.startsWith(dir) ? [p.slice(dir.length)] : []);
+  const within = (prefixes: readonly string[]): Codes => codesOf(prefixes.flatMap((p) => dir.startsWith(p) ? [''] : p.startsWith(dir) ? [p.slice(dir.length)] : []));
   return { include: within(policy.include.prefixes), exclude: within(policy.exclude.prefixes), bases: policy.bases.map((b) => b + dir) };
 }
 
 /** Is this absolute URL, found on a page of `pageHost`, served from the CDN? */
 export function shouldRewrite(policy: UrlPolicy, url: ResolvedUrl, pageHost: string): boolean {
   const { pathname } = url;
-  return pathGoes(policy, hostVerdict(policy, url, pageHost), rootPaths(policy), pathname, 0, pathname.length, extensionOf(pathname));
+  return pathGoes(policy, hostVerdict(policy, url, pageHost), rootPaths(policy), pathname, 0, pathname.length, extensionStart(pathname));
 }
 
 // FNV-1a over the path: the same path always goes to the same shard, in every process.
-const FNV_OFFSET = 0x811c9dc5;
-const fnvStep = (h: number, c: number): number => Math.imul(h ^ c, 0x01000193);
+// Constants that hot loops read are const enum members, which tsc writes into the code as
+// literals: a module-level const is a context slot, loaded and type-checked at every turn of a
+// loop. The offset is kept as its int32 value, so the hash stays an int32 from its first step.
+const enum Fnv { Offset = 0x811c9dc5 | 0, Prime = 0x01000193 }
 
-function fnv(s: string, h = FNV_OFFSET): number {
-  for (let i = 0; i < s.length; i++) h = fnvStep(h, s.charCodeAt(i));
+function fnv(s: string, h: number = Fnv.Offset): number {
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), Fnv.Prime);
   return h;
 }
 
@@ -188,18 +249,14 @@ const hasHtmlSpecial = (s: string): boolean => s.includes('&') || s.includes("'"
 // values (A-Z a-z 0-9 -_~!$()*+,;=@/.): a path made of these, without dot segments, resolves by
 // plain concatenation, which costs far less than `new URL`, and its CDN URL goes into the page
 // as it is. Read by char code: every URL of a page passes here. One lookup a char sorts it:
-// most chars are plain and need nothing more; '/', '.' and A-Z (Special) do.
+// most chars are plain and need nothing more; '/' and '.' (Special) do.
 const enum PathChar { Not, Plain, Special }
 const PATH_CHAR = new Uint8Array(256);
 for (const c of '-_~!$()*+,;=@') PATH_CHAR[c.charCodeAt(0)] = PathChar.Plain;
-for (let c = 0; c < 128; c++) if (/[a-z0-9]/.test(String.fromCharCode(c))) PATH_CHAR[c] = PathChar.Plain;
-for (let c = 0; c < 128; c++) if (/[A-Z./]/.test(String.fromCharCode(c))) PATH_CHAR[c] = PathChar.Special;
+for (let c = 0; c < 128; c++) if (/[A-Za-z0-9]/.test(String.fromCharCode(c))) PATH_CHAR[c] = PathChar.Plain;
+for (const c of './') PATH_CHAR[c.charCodeAt(0)] = PathChar.Special;
 
-const SLASH = 0x2f;
-const DOT = 0x2e;
-
-const QUERY = 0x3f;
-const FRAGMENT = 0x23;
+const enum Ch { Slash = 0x2f, Dot = 0x2e, Query = 0x3f, Fragment = 0x23 }
 
 /**
  * What goes before the plain path `s[from, to)` to make it its CDN URL (the CDN base, and the
@@ -212,35 +269,34 @@ const FRAGMENT = 0x23;
  */
 export function plainCdnUrl(scope: UrlScope, s: string, from = 0, to = s.length, withQuery = false): string | null | undefined {
   if (scope.baseDir === undefined || from >= to) return undefined;
-  const absolute = s.charCodeAt(from) === SLASH;
-  if (absolute && s.charCodeAt(from + 1) === SLASH && from + 1 < to) return undefined; // "//host/...": another authority
-  let hash = absolute ? FNV_OFFSET : scope.baseDirHash;
+  const absolute = s.charCodeAt(from) === Ch.Slash;
+  if (absolute && s.charCodeAt(from + 1) === Ch.Slash && from + 1 < to) return undefined; // "//host/...": another authority
+  let hash = absolute ? Fnv.Offset : scope.baseDirHash;
   let slash = from - 1; // the last '/': a '.' right after it (or first) starts a dot segment
   let dot = -1; // the last segment's last '.'
-  let upper = -1;
   const pathChar = PATH_CHAR; // a local: a module const is reloaded and map-checked at every turn
   let i = from;
   for (; i < to; i++) {
     const c = s.charCodeAt(i);
-    const kind = c < 256 ? pathChar[c] : PathChar.Not;
+    // Letters, most of a path, are told by arithmetic: a table read is checked at every turn.
+    const kind = ((c | 0x20) - 0x61) >>> 0 < 26 ? PathChar.Plain : c < 256 ? pathChar[c] : PathChar.Not;
     if (kind !== PathChar.Plain) {
       if (kind === PathChar.Not) {
-        if (withQuery && i > from && (c === QUERY || c === FRAGMENT)) break;
+        if (withQuery && i > from && (c === Ch.Query || c === Ch.Fragment)) break;
         return undefined;
       }
-      if (c === DOT) {
+      if (c === Ch.Dot) {
         if (slash === i - 1) return undefined;
         dot = i;
-      } else if (c === SLASH) {
+      } else {
         slash = i;
         dot = -1;
-      } else upper = i;
+      }
     }
-    hash = fnvStep(hash, c);
+    hash = Math.imul(hash ^ c, Fnv.Prime);
   }
-  const ext = dot < 0 ? '' : upper > dot ? s.slice(dot, i).toLowerCase() : s.slice(dot, i);
   const rules = absolute ? scope.rootPaths : scope.dirPaths;
-  return pathGoes(scope.policy, scope.baseHost, rules, s, from, i, ext) ? rules.bases[(hash >>> 0) % rules.bases.length] : null;
+  return pathGoes(scope.policy, scope.baseHost, rules, s, from, i, dot < 0 ? i : dot) ? rules.bases[(hash >>> 0) % rules.bases.length] : null;
 }
 
 // A scheme written at the very start (no whitespace, tab or newline in it, which the URL parser

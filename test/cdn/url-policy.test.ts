@@ -1,5 +1,5 @@
 import t from 'tap';
-import { cdnUrlFor, compilePolicy, extensionOf, shardIndex } from '../../engine/cdn/url-policy.js';
+import { cdnUrlFor, compilePolicy, ExtensionSet, extensionOf, shardIndex } from '../../engine/cdn/url-policy.js';
 
 const policy = compilePolicy({
   baseUrls: ['https://cdn1.example.net/', 'https://cdn2.example.net/edge'],
@@ -53,6 +53,21 @@ t.test('extensionOf looks at the last segment only', async (t) => {
   t.equal(extensionOf('/a.b/c'), '');
   t.equal(extensionOf('/a/b.min.JS'), '.js');
   t.equal(extensionOf('/'), '');
+});
+
+t.test('an ExtensionSet matches an extension where the text holds it, ignoring ASCII case', async (t) => {
+  const set = new ExtensionSet(['.PNG', '.woff2', '.js', '.jpeg', '.jpg', '.é']);
+  const at = (text: string, ext: string): boolean => set.hasAt(text, text.lastIndexOf(ext), text.lastIndexOf(ext) + ext.length);
+  t.ok(at('/a/b.png', '.png'), 'configured upper case, text lower case');
+  t.ok(at('x="/a/b.Woff2" y', '.Woff2'), 'mixed case, inside a longer text');
+  t.ok(at('/a/b.jpg', '.jpg') && at('/a/b.jpeg', '.jpeg'), 'two extensions of one first letter');
+  t.ok(at('/a/b.é', '.é'), 'a non-ASCII extension, as configured');
+  t.notOk(at('/a/b.É', '.É'), 'only ASCII letters are folded (a path reaching here is ASCII)');
+  t.notOk(at('/a/b.pn', '.pn'), 'a prefix of one is not one');
+  t.notOk(at('/a/b.pngx', '.pngx'), 'nor a longer one');
+  t.notOk(at('/a/b.pmg', '.pmg'), 'same length and last letter (one bucket) is not enough');
+  t.notOk(set.hasAt('/a/b', 4, 4), 'no extension');
+  t.notOk(new ExtensionSet([]).hasAt('.png', 0, 4), 'an empty set');
 });
 
 t.test('bad base URLs are refused with a code', async (t) => {
