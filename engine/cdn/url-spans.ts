@@ -6,8 +6,9 @@ import { latin1Bytes } from './latin1.js';
 
 export type Span = [start: number, end: number];
 
-function isSpace(c: number): boolean {
-  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d;
+/** HTML's ASCII whitespace. Most chars read are above space: one compare tells them. */
+export function isSpace(c: number): boolean {
+  return c <= 0x20 && (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d);
 }
 
 /** The first whitespace at or after `i` (or `to`). */

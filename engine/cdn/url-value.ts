@@ -3,6 +3,7 @@
 // were, so entities, charset-specific bytes and odd quoting there are never re-serialized.
 import { decodeHTMLAttribute } from 'entities';
 import { cdnUrlIn, hasOtherScheme, plainCdnUrl, type UrlScope } from './url-policy.js';
+import { isSpace } from './url-spans.js';
 
 export interface UrlContext {
   /** The policy, the page host, and the base for relative URLs (the page URL, or `<base href>`). */
@@ -44,10 +45,6 @@ function escapeFor(url: string, quoting: Quoting): string {
   let out = url.includes('&') ? url.replace(/&/g, '&amp;') : url;
   if (quoting === Quoting.Single && out.includes("'")) out = out.replace(/'/g, '&#39;');
   return out;
-}
-
-function isSpace(c: number): boolean {
-  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d;
 }
 
 /** Where the query or fragment begins ("&#" starts a character reference, not a fragment). */
