@@ -11,9 +11,13 @@ export function isSpace(c: number): boolean {
   return c <= 0x20 && (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d);
 }
 
-/** The first whitespace at or after `i` (or `to`). */
-function nextSpace(b: Uint8Array, i: number, to: number): number {
-  while (i < to && !isSpace(b[i])) i++;
+/** The first whitespace at or after `from` (or `to`). Chars above space, most of them, skip the call. */
+function nextSpace(b: Uint8Array, from: number, to: number): number {
+  let i = from;
+  for (; i < to; i++) {
+    const c = b[i];
+    if (c <= 0x20 && isSpace(c)) break;
+  }
   return i;
 }
 
