@@ -13,6 +13,7 @@ import { type TokenizerCallbacks } from 'htmlparser2';
 import { decodeHTMLAttribute } from 'entities';
 import { charsetOfContentType, metaCharset } from './charset.js';
 import { CdnStats } from './stats.js';
+import { latin1Bytes } from './latin1.js';
 import { FastTokenizer, Quoted, type LatinTokenizer } from './tokenizer.js';
 import { urlScope, type UrlPolicy } from './url-policy.js';
 import { cssUrlSpans, srcsetSpansIn, type Span } from './url-spans.js';
@@ -250,10 +251,10 @@ export class HtmlRewriter implements TokenizerCallbacks {
     this.onEdit?.(start, end, replacement);
   }
 
-  /** Rewrites the URL `s[from, to)`, where `s` is the input from offset `at`. */
-  private rewriteUrl(at: number, s: string, from: number, to: number, quoting: Quoting, entities: boolean): void {
+  /** Rewrites the URL `s[from, to)`, where `s` is the input from offset `at` and `b` its bytes. */
+  private rewriteUrl(at: number, s: string, b: Uint8Array, from: number, to: number, quoting: Quoting, entities: boolean): void {
     const f = this.found;
-    if (rewriteUrlText(s, from, to, this.ctx, quoting, entities, f)) this.addEdit(at + f.start, at + f.end, f.text);
+    if (rewriteUrlText(s, b, from, to, this.ctx, quoting, entities, f)) this.addEdit(at + f.start, at + f.end, f.text);
   }
 
   /**
@@ -262,17 +263,20 @@ export class HtmlRewriter implements TokenizerCallbacks {
    */
   private rewriteValueAt(start: number, end: number, quoting: Quoting, spans?: (b: Uint8Array, from: number, to: number) => Span[]): void {
     let s = this.chunk;
+    let b: Uint8Array = this.bytes;
     let at = this.chunkStart;
     if (start < at) {
       s = this.text(start, end);
+      b = latin1Bytes(s);
       at = start;
     }
-    if (spans === undefined) this.rewriteUrl(at, s, start - at, end - at, quoting, true);
-    else this.rewriteSpans(at, s, spans(at === this.chunkStart ? this.bytes : Buffer.from(s, 'latin1'), start - at, end - at), quoting, true);
+    if (spans === undefined) this.rewriteUrl(at, s, b, start - at, end - at, quoting, true);
+    else this.rewriteSpans(at, s, b, spans(b, start - at, end - at), quoting, true);
   }
 
-  private rewriteSpans(at: number, raw: string, spans: Span[], quoting: Quoting, entities: boolean): void {
-    for (const [s, e] of spans) this.rewriteUrl(at, raw, s, e, quoting, entities);
+  /** Rewrites the URLs at `spans` of `raw` (the input from offset `at`; `b` its bytes). */
+  private rewriteSpans(at: number, raw: string, b: Uint8Array, spans: Span[], quoting: Quoting, entities: boolean): void {
+    for (const [s, e] of spans) this.rewriteUrl(at, raw, b, s, e, quoting, entities);
   }
 
   private setBase(raw: string): void {
@@ -341,7 +345,7 @@ export class HtmlRewriter implements TokenizerCallbacks {
         break;
       case Attr.Style: {
         const raw = this.value();
-        this.rewriteSpans(at, raw, cssUrlSpans(raw, 0, raw.length, true), quoting, true);
+        this.rewriteSpans(at, raw, latin1Bytes(raw), cssUrlSpans(raw, 0, raw.length, true), quoting, true);
         break;
       }
       case Attr.Rel:
@@ -384,7 +388,7 @@ export class HtmlRewriter implements TokenizerCallbacks {
     this.linkRel = '';
     if (!loadsResource(rel)) return;
     const edits = this.edits.length;
-    this.rewriteUrl(at, raw, 0, raw.length, quoting, true);
+    this.rewriteUrl(at, raw, latin1Bytes(raw), 0, raw.length, quoting, true);
     if (this.edits.length === edits) return;
     // Keep the edits in input order: later attributes of this tag may have been rewritten first.
     for (let i = this.edits.length - 1; i > 0 && this.edits[i - 1].start > at; i--) {
@@ -398,7 +402,7 @@ export class HtmlRewriter implements TokenizerCallbacks {
     const from = this.styleStart;
     this.styleStart = -1;
     const css = this.text(from, start - 2);
-    this.rewriteSpans(from, css, cssUrlSpans(css), Quoting.RawText, false);
+    this.rewriteSpans(from, css, latin1Bytes(css), cssUrlSpans(css), Quoting.RawText, false);
   }
 
   ontext(): void {}

@@ -1,6 +1,7 @@
 // Which URLs of a page are served from the CDN, and from which shard. Pure functions: the
 // rewriter asks `cdnUrlIn(scope, rawUrl)` for every URL-bearing attribute value.
 import { LbError } from '../errors.js';
+import { latin1Bytes } from './latin1.js';
 
 /** The rewrite rules of one route (structurally the `cdn` block of the config schema). */
 export interface RewriteRules {
@@ -29,9 +30,9 @@ interface CompiledMatch {
 }
 
 /**
- * Strings as their char codes, for comparing with a text where it holds them: the optimizing
- * compiler checks a string's representation at every charCodeAt, so comparing two strings
- * char by char pays it twice a char, and this once.
+ * Strings as their char codes, compared with a page's bytes where they are (a char past latin1
+ * matches no byte): every plain URL of a page is compared with them, and a string's charCodeAt
+ * checks its representation at every read.
  */
 type Codes = readonly Uint16Array[];
 
@@ -47,33 +48,30 @@ const lowerAscii = (c: number): number => (c >= 0x41 && c <= 0x5a ? c | 0x20 : c
  * reading it. Bucketed by length and last char; a bucket's one or two are compared char by char.
  */
 export class ExtensionSet {
-  private readonly buckets: Array<Codes | undefined> = [];
+  private readonly buckets: Array<Uint16Array[] | undefined> = [];
   private readonly longest: number = 0;
 
   constructor(extensions: readonly string[]) {
-    for (const e of extensions) {
-      const x = e.toLowerCase();
-      if (x === '' || this.hasAt(x, 0, x.length)) continue;
-      const key = ExtensionSet.key(x, 0, x.length);
-      this.buckets[key] = [...this.buckets[key] ?? [], ...codesOf([x])];
+    for (const x of codesOf(extensions.map((e) => e.toLowerCase()).filter((e) => e !== ''))) {
+      (this.buckets[ExtensionSet.key(x.length, x[x.length - 1])] ??= []).push(x);
       this.longest = Math.max(this.longest, x.length);
     }
   }
 
-  private static key(s: string, from: number, to: number): number {
-    return (to - from) * 32 + (s.charCodeAt(to - 1) & 31);
+  private static key(length: number, last: number): number {
+    return length * 32 + (last & 31);
   }
 
-  /** Is `s[from, to)` one of the extensions? */
-  hasAt(s: string, from: number, to: number): boolean {
+  /** Is `b[from, to)` (latin1 bytes) one of the extensions? */
+  hasAt(b: Uint8Array, from: number, to: number): boolean {
     const n = to - from;
     if (n === 0 || n > this.longest) return false;
-    const bucket = this.buckets[ExtensionSet.key(s, from, to)];
+    const bucket = this.buckets[ExtensionSet.key(n, b[to - 1])];
     if (bucket === undefined) return false;
-    for (let b = 0; b < bucket.length; b++) {
-      const x = bucket[b];
+    for (let k = 0; k < bucket.length; k++) {
+      const x = bucket[k];
       let i = 0;
-      while (i < n && lowerAscii(s.charCodeAt(from + i)) === x[i]) i++;
+      while (i < n && lowerAscii(b[from + i]) === x[i]) i++;
       if (i === n) return true;
     }
     return false;
@@ -136,14 +134,14 @@ export function extensionOf(pathname: string): string {
   return pathname.slice(extensionStart(pathname)).toLowerCase();
 }
 
-/** Does the path `s[from, to)` start with one of `prefixes`? Read in place (an index loop: no array iterator per URL). */
-function hasPrefixAt(prefixes: Codes, s: string, from: number, to: number): boolean {
+/** Does the path `b[from, to)` start with one of `prefixes`? Read in place (an index loop: no array iterator per URL). */
+function hasPrefixAt(prefixes: Codes, b: Uint8Array, from: number, to: number): boolean {
   for (let k = 0; k < prefixes.length; k++) {
     const p = prefixes[k];
     const n = p.length;
     if (n > to - from) continue;
     let i = 0;
-    while (i < n && s.charCodeAt(from + i) === p[i]) i++;
+    while (i < n && b[from + i] === p[i]) i++;
     if (i === n) return true;
   }
   return false;
@@ -167,11 +165,11 @@ function hostVerdict(policy: UrlPolicy, url: Omit<ResolvedUrl, 'pathname'>, page
 /** The path prefixes to test a path against, and the CDN bases its CDN URL starts with. */
 interface PathRules { include: Codes; exclude: Codes; bases: readonly string[] }
 
-/** Does the path `s[from, to)`, whose extension is `s[ext, to)`, go to the CDN? */
-function pathGoes(policy: UrlPolicy, host: HostVerdict, rules: PathRules, s: string, from: number, to: number, ext: number): boolean {
+/** Does the path `b[from, to)`, whose extension is `b[ext, to)`, go to the CDN? */
+function pathGoes(policy: UrlPolicy, host: HostVerdict, rules: PathRules, b: Uint8Array, from: number, to: number, ext: number): boolean {
   if (host === HostVerdict.Stays) return false;
-  if (policy.exclude.extensions.hasAt(s, ext, to) || hasPrefixAt(rules.exclude, s, from, to)) return false;
-  return host === HostVerdict.Listed || policy.include.extensions.hasAt(s, ext, to) || hasPrefixAt(rules.include, s, from, to);
+  if (policy.exclude.extensions.hasAt(b, ext, to) || hasPrefixAt(rules.exclude, b, from, to)) return false;
+  return host === HostVerdict.Listed || policy.include.extensions.hasAt(b, ext, to) || hasPrefixAt(rules.include, b, from, to);
 }
 
 const rootPaths = (policy: UrlPolicy): PathRules => ({ include: policy.include.prefixCodes, exclude: policy.exclude.prefixCodes, bases: policy.bases });
@@ -189,7 +187,8 @@ function dirPaths(policy: UrlPolicy, dir: string): PathRules {
 /** Is this absolute URL, found on a page of `pageHost`, served from the CDN? */
 export function shouldRewrite(policy: UrlPolicy, url: ResolvedUrl, pageHost: string): boolean {
   const { pathname } = url;
-  return pathGoes(policy, hostVerdict(policy, url, pageHost), rootPaths(policy), pathname, 0, pathname.length, extensionStart(pathname));
+  // A URL's pathname is ASCII (percent-encoded).
+  return pathGoes(policy, hostVerdict(policy, url, pageHost), rootPaths(policy), latin1Bytes(pathname), 0, pathname.length, extensionStart(pathname));
 }
 
 // FNV-1a over the path: the same path always goes to the same shard, in every process.
@@ -259,27 +258,28 @@ for (const c of './') PATH_CHAR[c.charCodeAt(0)] = PathChar.Special;
 const enum Ch { Slash = 0x2f, Dot = 0x2e, Query = 0x3f, Fragment = 0x23 }
 
 /**
- * What goes before the plain path `s[from, to)` to make it its CDN URL (the CDN base, and the
- * base's directory for a relative path) when it is one on the base's host, null when such a
- * path stays, or undefined when it is not a plain path. The path's own bytes stay as they are:
- * a rewrite is an insertion, with no string built per URL. One pass over the path checks it,
- * finds its extension and hashes it for the shard. The inserted text holds no '&' or "'": it
- * needs no escaping in HTML. With `withQuery`, the path may go on with a query or fragment
- * ('?' or '#'), which is left out.
+ * What goes before the plain path `b[from, to)` (latin1 bytes: a page's, or a URL's) to make it
+ * its CDN URL (the CDN base, and the base's directory for a relative path) when it is one on the
+ * base's host, null when such a path stays, or undefined when it is not a plain path. The path's
+ * own bytes stay as they are: a rewrite is an insertion, with no string built per URL. One pass
+ * over the path checks it, finds its extension and hashes it for the shard; it reads bytes, as
+ * a string's charCodeAt checks its representation at every read. The inserted text holds no '&'
+ * or "'": it needs no escaping in HTML. With `withQuery`, the path may go on with a query or
+ * fragment ('?' or '#'), which is left out.
  */
-export function plainCdnUrl(scope: UrlScope, s: string, from = 0, to = s.length, withQuery = false): string | null | undefined {
+export function plainCdnUrl(scope: UrlScope, b: Uint8Array, from: number, to: number, withQuery = false): string | null | undefined {
   if (scope.baseDir === undefined || from >= to) return undefined;
-  const absolute = s.charCodeAt(from) === Ch.Slash;
-  if (absolute && s.charCodeAt(from + 1) === Ch.Slash && from + 1 < to) return undefined; // "//host/...": another authority
+  const absolute = b[from] === Ch.Slash;
+  if (absolute && b[from + 1] === Ch.Slash && from + 1 < to) return undefined; // "//host/...": another authority
   let hash = absolute ? Fnv.Offset : scope.baseDirHash;
   let slash = from - 1; // the last '/': a '.' right after it (or first) starts a dot segment
   let dot = -1; // the last segment's last '.'
   const pathChar = PATH_CHAR; // a local: a module const is reloaded and map-checked at every turn
   let i = from;
   for (; i < to; i++) {
-    const c = s.charCodeAt(i);
+    const c = b[i];
     // Letters, most of a path, are told by arithmetic: a table read is checked at every turn.
-    const kind = ((c | 0x20) - 0x61) >>> 0 < 26 ? PathChar.Plain : c < 256 ? pathChar[c] : PathChar.Not;
+    const kind = ((c | 0x20) - 0x61) >>> 0 < 26 ? PathChar.Plain : pathChar[c];
     if (kind !== PathChar.Plain) {
       if (kind === PathChar.Not) {
         if (withQuery && i > from && (c === Ch.Query || c === Ch.Fragment)) break;
@@ -296,7 +296,7 @@ export function plainCdnUrl(scope: UrlScope, s: string, from = 0, to = s.length,
     hash = Math.imul(hash ^ c, Fnv.Prime);
   }
   const rules = absolute ? scope.rootPaths : scope.dirPaths;
-  return pathGoes(scope.policy, scope.baseHost, rules, s, from, i, dot < 0 ? i : dot) ? rules.bases[(hash >>> 0) % rules.bases.length] : null;
+  return pathGoes(scope.policy, scope.baseHost, rules, b, from, i, dot < 0 ? i : dot) ? rules.bases[(hash >>> 0) % rules.bases.length] : null;
 }
 
 // A scheme written at the very start (no whitespace, tab or newline in it, which the URL parser
@@ -330,7 +330,7 @@ function resolveUrl(raw: string, scope: UrlScope): URL | undefined {
  * stays. The caller keeps the query and fragment bytes as they were.
  */
 export function cdnUrlIn(scope: UrlScope, rawHead: string): string | undefined {
-  const plain = plainCdnUrl(scope, rawHead);
+  const plain = plainCdnUrl(scope, latin1Bytes(rawHead), 0, rawHead.length);
   if (plain !== undefined) return plain === null ? undefined : plain + rawHead;
   if (hasOtherScheme(rawHead)) return undefined;
   const url = resolveUrl(rawHead, scope);

@@ -72,7 +72,7 @@ function cdnHead(rawHead: string, ctx: UrlContext, entities: boolean): string | 
 export interface UrlEdit { start: number; end: number; text: string }
 
 /**
- * Finds the replacement of the raw URL `s[from, to)`: true when it is rewritten, with `out` set
+ * Finds the replacement of the raw URL `s[from, to)`, whose latin1 bytes are `b` (same offsets): true when it is rewritten, with `out` set
  * to the span (offsets in `s`) of its head (surrounding whitespace, query and fragment excluded:
  * they stay byte for byte) and the escaped CDN URL, or for a plain path to an insertion of its
  * CDN base before it. A URL with another scheme (data:, mailto:...) is known to stay in place.
@@ -80,11 +80,12 @@ export interface UrlEdit { start: number; end: number; text: string }
  * reused: no allocation per URL.
  * `entities`: the text is an attribute value (character references are decoded to read it).
  */
-export function rewriteUrlText(s: string, from: number, to: number, ctx: UrlContext, quoting: Quoting, entities: boolean, out: UrlEdit): boolean {
+export function rewriteUrlText(s: string, b: Uint8Array, from: number, to: number, ctx: UrlContext, quoting: Quoting, entities: boolean,
+  out: UrlEdit): boolean {
   // A plain path (most URLs), maybe with a query or fragment, is judged in one pass over it,
   // cheaper than a lookup, and its CDN base needs no escaping.
-  const plain = plainCdnUrl(ctx.scope, s, from, to, true);
-  if (plain === undefined) return !hasOtherScheme(s, from) && rewriteOtherUrl(s.slice(from, to), from, ctx, quoting, entities, out);
+  const plain = plainCdnUrl(ctx.scope, b, from, to, true);
+  if (plain === undefined) return !hasOtherScheme(s, from) && rewriteOtherUrl(s.slice(from, to), b, from, ctx, quoting, entities, out);
   return plain !== null && inserts(plain, from, out);
 }
 
@@ -96,15 +97,15 @@ function inserts(base: string, at: number, out: UrlEdit): true {
   return true;
 }
 
-/** `rewriteUrlText` for a URL that does not start with a plain path: `raw` is at `at` in the page text. */
-function rewriteOtherUrl(raw: string, at: number, ctx: UrlContext, quoting: Quoting, entities: boolean, out: UrlEdit): boolean {
+/** `rewriteUrlText` for a URL that does not start with a plain path: `raw` is at `at` in the page text, whose bytes are `b`. */
+function rewriteOtherUrl(raw: string, b: Uint8Array, at: number, ctx: UrlContext, quoting: Quoting, entities: boolean, out: UrlEdit): boolean {
   const cut = headEnd(raw, entities);
   let from = 0;
   while (from < cut && isSpace(raw.charCodeAt(from))) from++;
   let to = cut;
   if (cut === raw.length) while (to > from && isSpace(raw.charCodeAt(to - 1))) to--;
   const rawHead = from === 0 && to === raw.length ? raw : raw.slice(from, to);
-  const plain = plainCdnUrl(ctx.scope, rawHead);
+  const plain = plainCdnUrl(ctx.scope, b, at + from, at + to);
   if (plain !== undefined) return plain !== null && inserts(plain, at + from, out);
   const cdn = memoisedCdnHead(rawHead, ctx, entities);
   if (cdn === null) return false;
