@@ -2,11 +2,19 @@
 //   node --cpu-prof --import tsx perf/l7-profile.ts <listenPort> <backendPort> <seconds> [cert.pem key.pem [full]]
 // With a certificate the listener terminates TLS; `full` turns session tickets off (every
 // handshake a full one, as perf/l7.ts's httpsFull listener). Seconds 0: until SIGTERM.
-// Instructions per full handshake, which load on a shared machine does not move: run it under
-// callgrind (node --predictable: one thread) while perf/l7-tls-client.ts makes N and then M
-// connections, in two runs; (I(M) - I(N)) / (M - N) leaves start-up out. Warm tsx's cache first.
-//   valgrind --tool=callgrind --callgrind-out-file=OUT node --predictable --import tsx perf/l7-profile.ts 18446 BACKEND 0 cert.pem key.pem full &
-//   node --import tsx perf/l7-tls-client.ts 18446 N && kill %1
+// Instructions per full handshake, which load on a shared machine does not move: under callgrind
+// (node --predictable: one thread), compiled files, one run. The warm-up runs uninstrumented
+// (--instr-atstart=no: several times faster), then callgrind_control turns counting on, zeroes it,
+// and dumps after N handshakes: OUT.1's "summary:" / N. Warm up with 10000: a per-connection
+// function runs once a handshake, and after 3000 TurboFan was still compiling some (3.69 M
+// instructions a handshake after 300, 2.84 M after 3000, 2.72-2.81 M after 10000 or 20000). GC
+// and late compiles move a run by up to 1.5 %: compare two runs of N = 2000 each, and also their
+// counts outside Heap::CollectGarbage, IncrementalMarking::Step and Runtime_CompileOptimized
+// (inclusive), which agreed within 0.3 %. Same recipe, for scale: a bare tls.createServer
+// answering a fixed 200, 2.64-2.65 M; nginx 1.22 (the system's OpenSSL 3.0.19, as Node's), 2.61 M.
+//   valgrind --tool=callgrind --callgrind-out-file=OUT --instr-atstart=no node --predictable dist/perf/l7-profile.js 18446 BACKEND 0 cert.pem key.pem full &
+//   node dist/perf/l7-tls-client.js 18446 10000 && callgrind_control -i on $! && callgrind_control -z $!
+//   node dist/perf/l7-tls-client.js 18446 2000 && callgrind_control -d $! && kill $!
 // Instructions per keep-alive request (plain HTTP), in one run: perf/l7-keepalive-client.ts
 // serves the back-end, sends W warm-up requests, has callgrind dump its counts, sends N more and
 // dumps again, so OUT.2 holds those N requests alone (its "summary:" line / N). Run the compiled
