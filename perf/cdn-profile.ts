@@ -8,9 +8,13 @@
 //   valgrind --tool=callgrind --callgrind-out-file=/dev/null node --predictable --import tsx perf/cdn-profile.ts rewrite 5   (then 65)
 // Steadier, and with the JavaScript functions named: bundle it with esbuild (--bundle --platform=node
 // --format=esm) into a folder holding a copy of test/fixtures/cdn's .html and .json files (the
-// bundle reads the corpus beside itself), run the bundle under plain node with 5 and 45 passes,
-// (I(45) - I(5)) / 40; add --perf-basic-prof to name the JIT code's addresses in the output of
+// bundle reads the corpus beside itself), run the bundle under plain node with 20 and 120
+// passes, (I(120) - I(20)) / 100: between 5 and 45 passes TurboFan was still compiling, about 4 M
+// instructions a pass, and a code change that moved its inlining moved that share by a million
+// either way. Add --perf-basic-prof to name the JIT code's addresses in the output of
 // callgrind_annotate from /tmp/perf-PID.map (other sessions may clean /tmp/perf-*.map: copy it).
+// Per instruction of one function: --dump-instr=yes with --print-opt-code
+// --print-opt-code-filter=NAME in the same run, whose listing carries the addresses callgrind counts.
 import { chunksOf, loadCorpus, loadRules, noopTokenizerCallbacks } from './cdn-corpus.js';
 import { HtmlRewriter } from '../engine/cdn/rewriter.js';
 import { compilePolicy } from '../engine/cdn/url-policy.js';
