@@ -277,9 +277,12 @@ export class HtmlRewriter implements TokenizerCallbacks {
     else this.rewriteSpans(at, s, b, spans(b, start - at, end - at), quoting, true);
   }
 
-  /** Rewrites the URLs at `spans` of `raw` (the input from offset `at`; `b` its bytes). */
-  private rewriteSpans(at: number, raw: string, b: Uint8Array, spans: Span[], quoting: Quoting, entities: boolean): void {
-    for (const [s, e] of spans) this.rewriteUrl(at, raw, b, s, e, quoting, entities);
+  /**
+   * Rewrites the URLs at `spans` of `raw` (the input from offset `at`; `b` its bytes, made from
+   * `raw` only when there is a span: most style attributes and sheets hold no URL).
+   */
+  private rewriteSpans(at: number, raw: string, b: Uint8Array | undefined, spans: Span[], quoting: Quoting, entities: boolean): void {
+    for (const [s, e] of spans) this.rewriteUrl(at, raw, b ??= latin1Bytes(raw), s, e, quoting, entities);
   }
 
   private setBase(raw: string): void {
@@ -348,7 +351,7 @@ export class HtmlRewriter implements TokenizerCallbacks {
         break;
       case Attr.Style: {
         const raw = this.value();
-        this.rewriteSpans(at, raw, latin1Bytes(raw), cssUrlSpans(raw, 0, raw.length, true), quoting, true);
+        this.rewriteSpans(at, raw, undefined, cssUrlSpans(raw, 0, raw.length, true), quoting, true);
         break;
       }
       case Attr.Rel:
@@ -405,7 +408,7 @@ export class HtmlRewriter implements TokenizerCallbacks {
     const from = this.styleStart;
     this.styleStart = -1;
     const css = this.text(from, start - 2);
-    this.rewriteSpans(from, css, latin1Bytes(css), cssUrlSpans(css), Quoting.RawText, false);
+    this.rewriteSpans(from, css, undefined, cssUrlSpans(css), Quoting.RawText, false);
   }
 
   ontext(): void {}
