@@ -17,6 +17,10 @@ interface Cursor { buffer: string; bytes: Uint8Array; index: number; offset: num
 // that has the bytes already (the rewriter: its text is their latin1 decoding) hands them over
 // (`nextChunkBytes`), and no copy is made.
 
+/** Every callback a tokenizer makes. */
+const CALLBACKS = ['onattribdata', 'onattribentity', 'onattribend', 'onattribname', 'oncdata', 'onclosetag', 'oncomment', 'ondeclaration',
+  'onend', 'onopentagend', 'onopentagname', 'onprocessinginstruction', 'onselfclosingtag', 'ontext', 'ontextentity'] as const;
+
 const CHARS = Array.from({ length: 128 }, (_, c) => String.fromCharCode(c));
 
 function fastForwardTo(this: Cursor, c: number): boolean {
@@ -40,7 +44,7 @@ for (const c of [0x20, 0x0a, 0x09, 0x0c, 0x0d]) CHAR_CLASS[c] = Class.EndsTagNam
 for (const c of [0x2f, 0x3e]) CHAR_CLASS[c] = Class.EndsTagName | Class.EndsAttributeName;
 CHAR_CLASS[0x3d] = Class.EndsAttributeName;
 
-const enum Ch { Equals = 0x3d, DoubleQuote = 0x22, SingleQuote = 0x27 }
+const enum Ch { Equals = 0x3d, DoubleQuote = 0x22, SingleQuote = 0x27, Lt = 0x3c, Slash = 0x2f }
 /** htmlparser2's QuoteType values (an enum object there, read through getters), checked at load. */
 export const enum Quoted { Single = 2, Double = 3 }
 
@@ -90,12 +94,13 @@ type StockStates = Record<'stateText' | 'stateBeforeTagName' | 'stateInTagName' 
   | 'stateBeforeAttributeValue' | 'stateInAttributeValueDoubleQuotes' | 'stateInAttributeValueSingleQuotes' | 'stateInAttributeValueNoQuotes'
   | 'stateInCommentLike' | 'stateSpecialStartSequence' | 'stateInSpecialTag', (c: number) => void>;
 
-interface Machine extends Cursor, StockStates {
+interface Machine extends Cursor, StockStates, Sequencing {
   state: number;
   running: boolean;
   sectionStart: number;
   decodeEntities: boolean;
-  cbs: TokenizerCallbacks;
+  xmlMode: boolean;
+  cbs: TokenizerCallbacks & { isInForeignContext?: () => boolean };
   // The stock states this file replaces, still called by its own states.
   stockBeforeTagName(c: number): void;
   stockInTagName(c: number): void;
@@ -162,38 +167,148 @@ function inAttributes(this: Machine, c: number): void {
   }
 }
 
+// Tags whose text is raw (script, style...) or RCDATA (title, textarea): the stock tokenizer tells
+// them by matching an open tag's name, case-insensitively and whole, against its sequences (the
+// end tag each waits for), and its states compare those sequence objects by identity. Their names
+// are listed here; the objects are read from a stock tokenizer at load (`specialTags`).
+const SPECIAL_NAMES = ['iframe', 'noembed', 'noframes', 'plaintext', 'script', 'style', 'title', 'textarea', 'xmp'];
+
+interface Special { readonly name: Uint8Array; readonly sequence: Uint8Array }
+
+interface Sequencing { currentSequence: Uint8Array; isSpecial: boolean; sequenceIndex: number }
+
+/** A stock tokenizer's `currentSequence` when it ends the open tag of `markup` (or undefined). */
+function stockSequenceOf(markup: string): Uint8Array | undefined {
+  let sequence: Uint8Array | undefined;
+  const cbs = Object.fromEntries(CALLBACKS.map((name) => [name, () => {}])) as unknown as TokenizerCallbacks;
+  const tokenizer = new Tokenizer({ decodeEntities: false }, { ...cbs, onopentagend: () => { sequence = (tokenizer as unknown as Sequencing).currentSequence; } });
+  tokenizer.write(markup);
+  return sequence;
+}
+
+/** Special tags by the lower-case first char of their name; and the sequence of no special tag. */
+function specialTags(): { byFirst: Array<Special[] | undefined>; none: Uint8Array } | undefined {
+  const none = (new Tokenizer({ decodeEntities: false }, {} as TokenizerCallbacks) as unknown as Sequencing).currentSequence;
+  const byFirst: Array<Special[] | undefined> = [];
+  for (const name of SPECIAL_NAMES) {
+    const sequence = stockSequenceOf(`<${name}>`);
+    if (!(sequence instanceof Uint8Array) || !(none instanceof Uint8Array) || sequence === none || stockSequenceOf(`<${name}x>`) !== none) return undefined;
+    (byFirst[name.charCodeAt(0)] ??= []).push({ name: Uint8Array.from(name, (ch) => ch.charCodeAt(0)), sequence });
+  }
+  return { byFirst, none };
+}
+
+const SPECIAL = specialTags();
+const SPECIAL_BY_FIRST = SPECIAL?.byFirst ?? [];
+const NO_SPECIAL = SPECIAL?.none ?? new Uint8Array(0);
+
+/** The sequence of the special tag named `b[from, to)` (its first char lower-cased is `first`), or the one of no special tag. */
+function sequenceOfName(b: Uint8Array, from: number, to: number, first: number): Uint8Array {
+  const candidates = SPECIAL_BY_FIRST[first];
+  if (candidates === undefined) return NO_SPECIAL;
+  const n = to - from;
+  for (let k = 0; k < candidates.length; k++) {
+    const { name, sequence } = candidates[k];
+    if (name.length !== n) continue;
+    let i = 1;
+    while (i < n && (b[from + i] | 0x20) === name[i]) i++;
+    if (i === n) return sequence;
+  }
+  return NO_SPECIAL;
+}
+
 // Text, tags, comments and script bodies, the states nearly every char of a page is read in, in
-// a loop of their own: the stock loop picks a char's state through a chain of comparisons
-// (ordered for other pages), a few dozen instructions for every char this one hands to a state
-// in one jump. Each char still goes to a state function (stock, or one of the above); any
-// other state (declarations, CDATA, entities...) returns to the stock loop, which reads that
-// char again. Entered from the state after a '<', which no stock state calls: the loop is
-// never entered twice at once.
+// a loop of their own. The common runs are read here whole, with the callbacks and state changes
+// the stock states make, at the same positions: text up to a '<' (indexOf), and an open or end
+// tag whose name ends in this chunk, its attributes (`inAttributes`) and its '>'. The stock loop
+// instead picks a state for every char through a chain of comparisons, and its states read their
+// constants from a mutable module variable at every compare. Anything else goes char by char to
+// the stock state (or one of the above); a state this loop does not know returns to the stock
+// loop, which reads that char again. Entered from the state after a '<', which no stock state
+// calls: the loop is never entered twice at once. With entity decoding, XML mode or a foreign
+// context callback, the stock states do all of it.
 function textAndTags(this: Machine, c: number): void {
-  this.stockBeforeTagName(c);
+  if (this.decodeEntities || this.xmlMode || this.cbs.isInForeignContext !== undefined) return this.stockBeforeTagName(c);
   const bytes = this.bytes;
-  const last = this.buffer.length + this.offset - 1;
-  while (this.index < last && this.running === true) {
-    c = bytes[++this.index - this.offset];
+  const buffer = this.buffer;
+  const offset = this.offset;
+  const last = buffer.length - 1;
+  const classes = CHAR_CLASS;
+  let i = this.index - offset;
+  for (;;) {
     switch (this.state) {
-      case S.Text: this.stateText(c); break;
-      case S.BeforeTagName: this.stockBeforeTagName(c); break;
-      case S.InTagName: this.stateInTagName(c); break;
-      case S.InSelfClosingTag: this.stateInSelfClosingTag(c); break;
-      case S.BeforeClosingTagName: this.stateBeforeClosingTagName(c); break;
-      case S.InClosingTagName: this.stateInClosingTagName(c); break;
-      case S.AfterClosingTagName: this.stateAfterClosingTagName(c); break;
+      case S.Text:
+        if (c !== Ch.Lt) {
+          i = buffer.indexOf('<', i + 1);
+          if (i < 0) {
+            this.index = last + offset;
+            return;
+          }
+        }
+        this.index = i + offset;
+        if (this.index > this.sectionStart) this.cbs.ontext(this.sectionStart, this.index);
+        this.state = S.BeforeTagName;
+        this.sectionStart = this.index;
+        break;
+      case S.BeforeTagName: {
+        // The name: an open tag's from this char, an end tag's from the next one.
+        const start = c === Ch.Slash ? i + 1 : i;
+        let end = start + 1;
+        if (start > last || ((bytes[start] | 0x20) - 0x61) >>> 0 >= 26) end = -1; // no ASCII letter: no tag name
+        else while (end <= last && (classes[bytes[end]] & Class.EndsTagName) === 0) end++;
+        if (end < 0 || end > last) { // not a tag, or its name goes on in the next chunk
+          this.index = i + offset;
+          this.stockBeforeTagName(c);
+          i = this.index - offset;
+          break;
+        }
+        this.index = end + offset;
+        if (start === i) {
+          const first = c | 0x20;
+          if (SPECIAL_BY_FIRST[first] !== undefined) {
+            const sequence = sequenceOfName(bytes, start, end, first);
+            this.isSpecial = sequence !== NO_SPECIAL;
+            this.currentSequence = sequence;
+            this.sequenceIndex = 0;
+          }
+          this.cbs.onopentagname(start + offset, end + offset);
+          this.sectionStart = -1;
+          this.state = S.BeforeAttributeName;
+          this.stateInAttributeName(bytes[end]); // inAttributes
+        } else {
+          this.cbs.onclosetag(start + offset, end + offset);
+          this.sectionStart = -1;
+          this.state = S.AfterClosingTagName;
+          this.stateAfterClosingTagName(bytes[end]);
+        }
+        i = this.index - offset;
+        break;
+      }
+      case S.InTagName: this.index = i + offset; this.stateInTagName(c); i = this.index - offset; break;
+      case S.InSelfClosingTag: this.index = i + offset; this.stateInSelfClosingTag(c); i = this.index - offset; break;
+      case S.BeforeClosingTagName: this.index = i + offset; this.stateBeforeClosingTagName(c); i = this.index - offset; break;
+      case S.InClosingTagName: this.index = i + offset; this.stateInClosingTagName(c); i = this.index - offset; break;
+      case S.AfterClosingTagName: this.index = i + offset; this.stateAfterClosingTagName(c); i = this.index - offset; break;
       // inAttributes (installed as stateInAttributeName) reads all three
-      case S.BeforeAttributeName: case S.InAttributeName: case S.BeforeAttributeValue: this.stateInAttributeName(c); break;
-      case S.AfterAttributeName: this.stateAfterAttributeName(c); break;
-      case S.InAttributeValueDq: this.stateInAttributeValueDoubleQuotes(c); break;
-      case S.InAttributeValueSq: this.stateInAttributeValueSingleQuotes(c); break;
-      case S.InAttributeValueNq: this.stateInAttributeValueNoQuotes(c); break;
-      case S.InCommentLike: this.stateInCommentLike(c); break;
-      case S.SpecialStartSequence: this.stateSpecialStartSequence(c); break;
-      case S.InSpecialTag: this.stateInSpecialTag(c); break;
-      default: this.index--; return;
+      case S.BeforeAttributeName: case S.InAttributeName: case S.BeforeAttributeValue:
+        this.index = i + offset; this.stateInAttributeName(c); i = this.index - offset; break;
+      case S.AfterAttributeName: this.index = i + offset; this.stateAfterAttributeName(c); i = this.index - offset; break;
+      case S.InAttributeValueDq: this.index = i + offset; this.stateInAttributeValueDoubleQuotes(c); i = this.index - offset; break;
+      case S.InAttributeValueSq: this.index = i + offset; this.stateInAttributeValueSingleQuotes(c); i = this.index - offset; break;
+      case S.InAttributeValueNq: this.index = i + offset; this.stateInAttributeValueNoQuotes(c); i = this.index - offset; break;
+      case S.InCommentLike: this.index = i + offset; this.stateInCommentLike(c); i = this.index - offset; break;
+      case S.SpecialStartSequence: this.index = i + offset; this.stateSpecialStartSequence(c); i = this.index - offset; break;
+      case S.InSpecialTag: this.index = i + offset; this.stateInSpecialTag(c); i = this.index - offset; break;
+      default:
+        this.index = i - 1 + offset; // not read: the stock loop reads it again
+        return;
     }
+    // `running !== true`: one compare; `!running` tests every kind of falsy value
+    if (i >= last || this.running !== true) {
+      this.index = i + offset;
+      return;
+    }
+    c = bytes[++i];
   }
 }
 
@@ -233,10 +348,8 @@ for (const [name, value] of Object.entries(replaced)) {
 Object.defineProperty(IndexOfTokenizer.prototype, 'fastForwardTo', { value: fastForwardTo });
 
 const SAMPLE = '<!doctype html><p class="a" title=\'b\' data-x=c>t &amp; x<!-- c --><![CDATA[d]]>'
-  + '<script>if (a < b) s = "</p>";</script><style>p{}</style><img src=/x.png><?pi?></p><br/><hr\nnoshade><x a=1 b/></x\n>';
-
-const CALLBACKS = ['onattribdata', 'onattribentity', 'onattribend', 'onattribname', 'oncdata', 'onclosetag', 'oncomment', 'ondeclaration',
-  'onend', 'onopentagend', 'onopentagname', 'onprocessinginstruction', 'onselfclosingtag', 'ontext', 'ontextentity'] as const;
+  + '<script>if (a < b) s = "</p>";</script><style>p{}</style><img src=/x.png><?pi?></p><br/><hr\nnoshade><x a=1 b/></x\n>'
+  + '<TITLE>t<b></title><textarea>a</textarea><scripts>c</scripts><p>';
 
 /** Every callback `T` makes on `page` fed in pieces of `chunk` chars, with its arguments, in order. */
 export function tokenizerEvents(T: typeof Tokenizer, page: string, chunk: number): string[] {
@@ -251,7 +364,7 @@ export function tokenizerEvents(T: typeof Tokenizer, page: string, chunk: number
 }
 
 function overrideWorks(): boolean {
-  if (QuoteType.Single as number !== Quoted.Single || QuoteType.Double as number !== Quoted.Double) return false;
+  if (SPECIAL === undefined || QuoteType.Single as number !== Quoted.Single || QuoteType.Double as number !== Quoted.Double) return false;
   try { return tokenizerEvents(IndexOfTokenizer, SAMPLE, 7).join(';') === tokenizerEvents(Tokenizer, SAMPLE, 7).join(';'); } catch { return false; }
 }
 

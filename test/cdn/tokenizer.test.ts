@@ -20,6 +20,8 @@ const edgeCases: Array<[string, string]> = [
   ['whitespace runs and values of every quoting', '<p  a = "1"\t\tb=\'2\'  c=3\n d  e\n>x</p  ><br / ><img src=/a.png/><i/ x>'],
   ['a < that opens no tag', 'a < b <= c <3 <<p>d</ p>e<'],
   ['tags right after script, style, title and a comment', '<script></script><img src=a><style></style><a href=b><title>t</title><p x=y><!----><q r=s>'],
+  ['every special tag, in any case, and names that only begin like one', '<SCRIPT>a</script x><Style>b</STYLE><title>c<p></title><TextArea>d</textarea>'
+    + '<xmp><i></xmp><iframe><b></iframe><noembed></noembed><noframes></noframes><scripts><sty><titles><textareax><xm><p>e</p><plaintext><p>f'],
   ['a long name cut by every chunking', `<div ${'data-'.repeat(40)}x="1" ${'a'.repeat(300)}></${'b'.repeat(200)}>`],
 ];
 
@@ -37,7 +39,9 @@ for (const [name, page] of [...pages, ...edgeCases]) {
 // Any mix of markup pieces, in any chunking: the override must not differ on input no list foresees.
 const piece = fc.oneof(
   fc.constantFrom('<', '>', '/', '=', '"', "'", ' ', '\n', '\t', '!', '?', '-', '&', 'a', 'img', 'src', 'p', 'script', 'style', 'title', 'textarea',
-    '<!--', '-->', '<![CDATA[', ']]>', '</', '/>', '<a href="/x">', '<img src=/y.png>', "<p class='c'>", '</p>', '<script>', '</script>', '<style>', '</style>'),
+    '<!--', '-->', '<![CDATA[', ']]>', '</', '/>', '<a href="/x">', '<img src=/y.png>', "<p class='c'>", '</p>', '<script>', '</script>', '<style>', '</style>',
+    'SCRIPT', 'Style', 'TITLE', 'textareas', 'xmp', 'iframe', 'noembed', 'noframes', '<title>', '</title>', '<textarea>', '</textarea>', '<xmp>', '</xmp>',
+    '<iframe>', '</iframe>', '<noframes>', '</noframes>', '<plaintext>'),
   fc.string({ maxLength: 6 }),
 );
 
