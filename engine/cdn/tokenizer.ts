@@ -44,7 +44,7 @@ for (const c of [0x20, 0x0a, 0x09, 0x0c, 0x0d]) CHAR_CLASS[c] = Class.EndsTagNam
 for (const c of [0x2f, 0x3e]) CHAR_CLASS[c] = Class.EndsTagName | Class.EndsAttributeName;
 CHAR_CLASS[0x3d] = Class.EndsAttributeName;
 
-const enum Ch { Equals = 0x3d, DoubleQuote = 0x22, SingleQuote = 0x27, Lt = 0x3c, Slash = 0x2f }
+const enum Ch { Equals = 0x3d, DoubleQuote = 0x22, SingleQuote = 0x27, Lt = 0x3c, Gt = 0x3e, Slash = 0x2f }
 /** htmlparser2's QuoteType values (an enum object there, read through getters), checked at load. */
 export const enum Quoted { Single = 2, Double = 3 }
 
@@ -106,64 +106,85 @@ interface Machine extends Cursor, StockStates, Sequencing {
   stockInTagName(c: number): void;
   stockInClosingTagName(c: number): void;
   stockInAttributeName(c: number): void;
+  /** After an open tag's '>': text, or a special tag's raw text. */
+  enterTagBody(): void;
 }
 
 // An open tag's attributes are most of the markup that indexOf does not skip: their names, '=',
-// quoted values and the whitespace between them are read here in one run, with the callbacks the
-// stock states make, at the same positions, in the same states. Anything else (a value with no
-// quotes or none, '/', '>', a value the chunk does not close, entity decoding) goes to the stock
-// state. Leaves `index` on the last char it read, as a state does.
+// quoted values, the whitespace between them and the tag's '>' are read here in one run, each
+// attribute straight through, with the callbacks the stock states make,
+// at the same positions, in the same states. Anything else (a value with no quotes or none, '/',
+// a value the chunk does not close, entity decoding) goes to the stock state. A chunk may end in
+// any of the three states: the next one goes on from it. Leaves `index` on the last char it
+// read, as a state does.
 function inAttributes(this: Machine, c: number): void {
   const buffer = this.buffer;
   const bytes = this.bytes;
   const offset = this.offset;
+  const last = buffer.length - 1;
   const classes = CHAR_CLASS;
   let i = this.index - offset;
   for (;;) {
-    switch (this.state) {
-      case S.BeforeAttributeName:
-        if ((classes[c] & Class.Whitespace) !== 0) break;
-        if (c === 0x3e || c === 0x2f) { // '>', '/': the tag ends
-          this.index = i + offset;
-          return this.stateBeforeAttributeName(c);
-        }
-        this.state = S.InAttributeName;
-        this.sectionStart = i + offset;
-        break;
-      case S.InAttributeName:
-        this.index = i + offset;
-        c = nameEnd(this, c, Class.EndsAttributeName);
-        if (c < 0) return;
-        i = this.index - offset;
-        if (c !== Ch.Equals) return this.stockInAttributeName(c);
-        this.cbs.onattribname(this.sectionStart, this.index);
-        this.sectionStart = this.index;
-        this.state = S.BeforeAttributeValue;
-        break;
-      case S.BeforeAttributeValue: {
-        if ((classes[c] & Class.Whitespace) !== 0) break;
-        this.index = i + offset;
-        const close = (c === Ch.DoubleQuote || c === Ch.SingleQuote) && !this.decodeEntities ? buffer.indexOf(c === Ch.DoubleQuote ? '"' : "'", i + 1) : -1;
-        if (close < 0) return this.stateBeforeAttributeValue(c);
-        this.sectionStart = this.index + 1;
-        this.index = close + offset;
-        this.cbs.onattribdata(this.sectionStart, this.index);
-        this.sectionStart = -1;
-        this.cbs.onattribend((c === Ch.DoubleQuote ? Quoted.Double : Quoted.Single) as number as QuoteType, this.index + 1);
-        this.state = S.BeforeAttributeName;
-        i = close;
-        break;
-      }
-      default:
-        this.index = i + offset;
-        return;
-    }
-    // `running !== true`: one compare; `!running` tests every kind of falsy value
-    if (++i >= buffer.length || this.running !== true) {
-      this.index = i - 1 + offset;
+    const state = this.state;
+    if (state !== S.BeforeAttributeName && state !== S.InAttributeName && state !== S.BeforeAttributeValue) {
+      this.index = i + offset;
       return;
     }
-    c = bytes[i];
+    if (state === S.BeforeAttributeName) {
+      while ((classes[c] & Class.Whitespace) !== 0) {
+        if (i === last) {
+          this.index = i + offset;
+          return;
+        }
+        c = bytes[++i];
+      }
+      this.index = i + offset;
+      if (c === Ch.Gt) { // the tag ends
+        this.cbs.onopentagend(this.index);
+        this.enterTagBody();
+        this.sectionStart = this.index + 1;
+        return;
+      }
+      if (c === Ch.Slash) return this.stateBeforeAttributeName(c);
+      // The name's first char, whatever it is ('=' too), is read here.
+      this.state = S.InAttributeName;
+      this.sectionStart = this.index;
+      if (i === last || this.running !== true) return;
+      c = bytes[++i];
+    }
+    if (this.state === S.InAttributeName) {
+      this.index = i + offset;
+      c = nameEnd(this, c, Class.EndsAttributeName);
+      if (c < 0) return;
+      if (c !== Ch.Equals) return this.stockInAttributeName(c);
+      this.cbs.onattribname(this.sectionStart, this.index);
+      this.sectionStart = this.index;
+      this.state = S.BeforeAttributeValue;
+      i = this.index - offset;
+      if (i === last || this.running !== true) return;
+      c = bytes[++i];
+    }
+    // BeforeAttributeValue
+    while ((classes[c] & Class.Whitespace) !== 0) {
+      if (i === last) {
+        this.index = i + offset;
+        return;
+      }
+      c = bytes[++i];
+    }
+    this.index = i + offset;
+    const close = (c === Ch.DoubleQuote || c === Ch.SingleQuote) && !this.decodeEntities ? buffer.indexOf(c === Ch.DoubleQuote ? '"' : "'", i + 1) : -1;
+    if (close < 0) return this.stateBeforeAttributeValue(c);
+    this.sectionStart = this.index + 1;
+    this.index = close + offset;
+    this.cbs.onattribdata(this.sectionStart, this.index);
+    this.sectionStart = -1;
+    this.cbs.onattribend((c === Ch.DoubleQuote ? Quoted.Double : Quoted.Single) as number as QuoteType, this.index + 1);
+    this.state = S.BeforeAttributeName;
+    i = close;
+    // `running !== true`: one compare; `!running` tests every kind of falsy value
+    if (i === last || this.running !== true) return;
+    c = bytes[++i];
   }
 }
 
