@@ -64,17 +64,19 @@ class NameKinds<K extends number> {
 
   constructor(names: Array<[string, K]>) {
     for (const [name, kind] of names) {
-      (this.buckets[NameKinds.key(name.length, name.charCodeAt(0))] ??= []).push({ codes: Uint8Array.from(name, (ch) => ch.charCodeAt(0)), kind });
+      (this.buckets[this.key(name.length, name.charCodeAt(0))] ??= []).push({ codes: Uint8Array.from(name, (ch) => ch.charCodeAt(0)), kind });
     }
   }
 
-  private static key(length: number, first: number): number {
+  // A method, not a static one: a static method is reached through the class's context, with an
+  // identity check at every call; a method of an object of known shape is inlined as it is.
+  private key(length: number, first: number): number {
     return length * 32 + (first & 31);
   }
 
   /** The kind (0: none) of the name of `length` bytes at `at` in `s`. */
   kindIn(s: Uint8Array, at: number, length: number): K | 0 {
-    const bucket = this.buckets[NameKinds.key(length, s[at])];
+    const bucket = this.buckets[this.key(length, s[at])];
     if (bucket === undefined) return 0;
     for (let b = 0; b < bucket.length; b++) {
       const { codes, kind } = bucket[b];

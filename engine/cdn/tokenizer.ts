@@ -257,20 +257,23 @@ function textAndTags(this: Machine, c: number): void {
   const classes = CHAR_CLASS;
   let i = this.index - offset;
   for (;;) {
-    switch (this.state) {
-      case S.Text:
-        if (c !== Ch.Lt) {
-          i = buffer.indexOf('<', i + 1);
-          if (i < 0) {
-            this.index = last + offset;
-            return;
-          }
+    let state = this.state;
+    if (state === S.Text) { // up to the next '<', and on to the char after it
+      if (c !== Ch.Lt) {
+        i = buffer.indexOf('<', i + 1);
+        if (i < 0) {
+          this.index = last + offset;
+          return;
         }
-        this.index = i + offset;
-        if (this.index > this.sectionStart) this.cbs.ontext(this.sectionStart, this.index);
-        this.state = S.BeforeTagName;
-        this.sectionStart = this.index;
-        break;
+      }
+      this.index = i + offset;
+      if (this.index > this.sectionStart) this.cbs.ontext(this.sectionStart, this.index);
+      this.state = state = S.BeforeTagName;
+      this.sectionStart = this.index;
+      if (i === last || this.running !== true) return;
+      c = bytes[++i];
+    }
+    switch (state) {
       case S.BeforeTagName: {
         // The name: an open tag's from this char, an end tag's from the next one.
         const start = c === Ch.Slash ? i + 1 : i;
