@@ -2,9 +2,9 @@
 // skips text, attribute values, comments and script/style bodies by calling its private
 // `fastForwardTo(char)`, a charCodeAt loop in JavaScript; V8's indexOf does the same search
 // natively, several times faster. On a hit `index` is the char's position, on a miss the last
-// position of the buffer (parse() then steps past it). Names are read in one loop, an open
-// tag's attributes in one run, and the states most chars are read in take turns in a loop of
-// their own (below).
+// position of the buffer (parse() then steps past it). Text up to a tag, the tag's name, its
+// attributes and its '>' are read in one turn of a loop of their own (below), not a char at a
+// time through the stock states.
 //
 // The methods are private, so the override is checked once at load: a sample page, fed in small
 // pieces, must give the same callbacks as the stock tokenizer, or the stock one is used.
@@ -112,11 +112,10 @@ interface Machine extends Cursor, StockStates, Sequencing {
 
 // An open tag's attributes are most of the markup that indexOf does not skip: their names, '=',
 // quoted values, the whitespace between them and the tag's '>' are read here in one run, each
-// attribute straight through, with the callbacks the stock states make,
-// at the same positions, in the same states. Anything else (a value with no quotes or none, '/',
-// a value the chunk does not close, entity decoding) goes to the stock state. A chunk may end in
-// any of the three states: the next one goes on from it. Leaves `index` on the last char it
-// read, as a state does.
+// attribute straight through, with the callbacks the stock states make, at the same positions,
+// in the same states. Anything else (a value with no quotes or none, '/', a value the chunk does
+// not close, entity decoding) goes to the stock state. A chunk may end in any of the three
+// states: the next one goes on from it. Leaves `index` on the last char it read, as a state does.
 function inAttributes(this: Machine, c: number): void {
   const buffer = this.buffer;
   const bytes = this.bytes;
@@ -238,6 +237,29 @@ function sequenceOfName(b: Uint8Array, from: number, to: number, first: number):
   return NO_SPECIAL;
 }
 
+/** One char read in `state` by its state function (stock, or one of the above); false for a state the loop below leaves to the stock loop. */
+function stockStep(m: Machine, state: number, c: number): boolean {
+  switch (state) {
+    case S.BeforeTagName: m.stockBeforeTagName(c); break;
+    case S.InTagName: m.stateInTagName(c); break;
+    case S.InSelfClosingTag: m.stateInSelfClosingTag(c); break;
+    case S.BeforeClosingTagName: m.stateBeforeClosingTagName(c); break;
+    case S.InClosingTagName: m.stateInClosingTagName(c); break;
+    case S.AfterClosingTagName: m.stateAfterClosingTagName(c); break;
+    // inAttributes (installed as stateInAttributeName) reads all three
+    case S.BeforeAttributeName: case S.InAttributeName: case S.BeforeAttributeValue: m.stateInAttributeName(c); break;
+    case S.AfterAttributeName: m.stateAfterAttributeName(c); break;
+    case S.InAttributeValueDq: m.stateInAttributeValueDoubleQuotes(c); break;
+    case S.InAttributeValueSq: m.stateInAttributeValueSingleQuotes(c); break;
+    case S.InAttributeValueNq: m.stateInAttributeValueNoQuotes(c); break;
+    case S.InCommentLike: m.stateInCommentLike(c); break;
+    case S.SpecialStartSequence: m.stateSpecialStartSequence(c); break;
+    case S.InSpecialTag: m.stateInSpecialTag(c); break;
+    default: return false;
+  }
+  return true;
+}
+
 // Text, tags, comments and script bodies, the states nearly every char of a page is read in, in
 // a loop of their own. The common runs are read here whole, with the callbacks and state changes
 // the stock states make, at the same positions: text up to a '<' (indexOf), and an open or end
@@ -273,65 +295,46 @@ function textAndTags(this: Machine, c: number): void {
       if (i === last || this.running !== true) return;
       c = bytes[++i];
     }
-    switch (state) {
-      case S.BeforeTagName: {
-        // The name: an open tag's from this char, an end tag's from the next one.
-        const start = c === Ch.Slash ? i + 1 : i;
-        let end = start + 1;
-        if (start > last || ((bytes[start] | 0x20) - 0x61) >>> 0 >= 26) end = -1; // no ASCII letter: no tag name
-        else while (end <= last && (classes[bytes[end]] & Class.EndsTagName) === 0) end++;
-        if (end < 0 || end > last) { // not a tag, or its name goes on in the next chunk
-          this.index = i + offset;
-          this.stockBeforeTagName(c);
-          i = this.index - offset;
-          break;
-        }
+    if (state === S.BeforeTagName) {
+      // The name: an open tag's from this char, an end tag's from the next one.
+      const start = c === Ch.Slash ? i + 1 : i;
+      let end = start + 1;
+      if (start > last || ((bytes[start] | 0x20) - 0x61) >>> 0 >= 26) end = -1; // no ASCII letter: no tag name
+      else while (end <= last && (classes[bytes[end]] & Class.EndsTagName) === 0) end++;
+      if (end < 0 || end > last) { // not a tag, or its name goes on in the next chunk
+        this.index = i + offset;
+        this.stockBeforeTagName(c);
+      } else if (start === i) {
         this.index = end + offset;
-        if (start === i) {
-          const first = c | 0x20;
-          if (SPECIAL_BY_FIRST[first] !== undefined) {
-            const sequence = sequenceOfName(bytes, start, end, first);
-            this.isSpecial = sequence !== NO_SPECIAL;
-            this.currentSequence = sequence;
-            this.sequenceIndex = 0;
-          }
-          this.cbs.onopentagname(start + offset, end + offset);
-          this.sectionStart = -1;
-          this.state = S.BeforeAttributeName;
-          this.stateInAttributeName(bytes[end]); // inAttributes
-        } else {
-          this.cbs.onclosetag(start + offset, end + offset);
-          this.sectionStart = -1;
-          this.state = S.AfterClosingTagName;
-          this.stateAfterClosingTagName(bytes[end]);
+        const first = c | 0x20;
+        if (SPECIAL_BY_FIRST[first] !== undefined) {
+          const sequence = sequenceOfName(bytes, start, end, first);
+          this.isSpecial = sequence !== NO_SPECIAL;
+          this.currentSequence = sequence;
+          this.sequenceIndex = 0;
         }
-        i = this.index - offset;
-        break;
+        this.cbs.onopentagname(start + offset, end + offset);
+        this.sectionStart = -1;
+        this.state = S.BeforeAttributeName;
+        this.stateInAttributeName(bytes[end]); // inAttributes
+      } else {
+        this.index = end + offset;
+        this.cbs.onclosetag(start + offset, end + offset);
+        this.sectionStart = -1;
+        this.state = S.AfterClosingTagName;
+        this.stateAfterClosingTagName(bytes[end]);
       }
-      case S.InTagName: this.index = i + offset; this.stateInTagName(c); i = this.index - offset; break;
-      case S.InSelfClosingTag: this.index = i + offset; this.stateInSelfClosingTag(c); i = this.index - offset; break;
-      case S.BeforeClosingTagName: this.index = i + offset; this.stateBeforeClosingTagName(c); i = this.index - offset; break;
-      case S.InClosingTagName: this.index = i + offset; this.stateInClosingTagName(c); i = this.index - offset; break;
-      case S.AfterClosingTagName: this.index = i + offset; this.stateAfterClosingTagName(c); i = this.index - offset; break;
-      // inAttributes (installed as stateInAttributeName) reads all three
-      case S.BeforeAttributeName: case S.InAttributeName: case S.BeforeAttributeValue:
-        this.index = i + offset; this.stateInAttributeName(c); i = this.index - offset; break;
-      case S.AfterAttributeName: this.index = i + offset; this.stateAfterAttributeName(c); i = this.index - offset; break;
-      case S.InAttributeValueDq: this.index = i + offset; this.stateInAttributeValueDoubleQuotes(c); i = this.index - offset; break;
-      case S.InAttributeValueSq: this.index = i + offset; this.stateInAttributeValueSingleQuotes(c); i = this.index - offset; break;
-      case S.InAttributeValueNq: this.index = i + offset; this.stateInAttributeValueNoQuotes(c); i = this.index - offset; break;
-      case S.InCommentLike: this.index = i + offset; this.stateInCommentLike(c); i = this.index - offset; break;
-      case S.SpecialStartSequence: this.index = i + offset; this.stateSpecialStartSequence(c); i = this.index - offset; break;
-      case S.InSpecialTag: this.index = i + offset; this.stateInSpecialTag(c); i = this.index - offset; break;
-      default:
-        this.index = i - 1 + offset; // not read: the stock loop reads it again
-        return;
-    }
-    // `running !== true`: one compare; `!running` tests every kind of falsy value
-    if (i >= last || this.running !== true) {
+    } else {
       this.index = i + offset;
-      return;
+      if (!stockStep(this, state, c)) {
+        this.index--; // not read: the stock loop reads it again
+        return;
+      }
     }
+    // Every state leaves `index` on the last char it read.
+    i = this.index - offset;
+    // `running !== true`: one compare; `!running` tests every kind of falsy value
+    if (i >= last || this.running !== true) return;
     c = bytes[++i];
   }
 }
