@@ -231,6 +231,11 @@ export interface UrlScope {
   /** How plain paths are judged: from the root ("/...") and from `baseDir` ("a/b.png"). */
   rootPaths: PathRules;
   dirPaths: PathRules;
+  /**
+   * The page host's bytes, when a plain path on it is judged as one from the root: the base is
+   * on the page host and `baseDir` is set (so `baseHost` is the page host's verdict too).
+   */
+  pageHostBytes: Uint8Array | undefined;
 }
 
 export function urlScope(policy: UrlPolicy, base: URL, pageHost: string): UrlScope {
@@ -239,7 +244,30 @@ export function urlScope(policy: UrlPolicy, base: URL, pageHost: string): UrlSco
   const dir = pathname.slice(0, pathname.lastIndexOf('/') + 1);
   const baseDir = http && !hasHtmlSpecial(dir) && !policy.bases.some(hasHtmlSpecial) ? dir : undefined;
   return { policy, base, pageHost, baseDir, baseDirHash: fnv(baseDir ?? ''), baseHost: hostVerdict(policy, base, pageHost),
-    rootPaths: rootPaths(policy), dirPaths: dirPaths(policy, baseDir ?? '') };
+    rootPaths: rootPaths(policy), dirPaths: dirPaths(policy, baseDir ?? ''),
+    pageHostBytes: baseDir !== undefined && base.host === pageHost ? latin1Bytes(pageHost) : undefined }; // a URL's host is ASCII
+}
+
+const enum Origin { LowerH = 0x68, LowerT = 0x74, LowerP = 0x70, LowerS = 0x73, Colon = 0x3a, Slash = 0x2f }
+
+/**
+ * Where the path starts in the URL `b[from, to)` when it is `http://` or `https://` and the page's
+ * host as the URL parser writes it (lower case, no default port) then '/', else -1. Pages name
+ * their own resources so (WordPress does): such a URL's path, when plain, is judged as one from
+ * the root, and the CDN base replaces its scheme and host, without the URL parser.
+ */
+export function pageOriginEnd(scope: UrlScope, b: Uint8Array, from: number, to: number): number {
+  const host = scope.pageHostBytes;
+  if (host === undefined || to - from < host.length + 8) return -1;
+  if (b[from] !== Origin.LowerH || b[from + 1] !== Origin.LowerT || b[from + 2] !== Origin.LowerT || b[from + 3] !== Origin.LowerP) return -1;
+  let i = from + 4;
+  if (b[i] === Origin.LowerS) i++;
+  if (b[i] !== Origin.Colon || b[i + 1] !== Origin.Slash || b[i + 2] !== Origin.Slash) return -1;
+  i += 3;
+  const n = host.length;
+  if (i + n >= to) return -1;
+  for (let k = 0; k < n; k++) if (b[i + k] !== host[k]) return -1;
+  return b[i + n] === Origin.Slash ? i + n : -1;
 }
 
 const hasHtmlSpecial = (s: string): boolean => s.includes('&') || s.includes("'");

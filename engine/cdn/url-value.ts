@@ -2,7 +2,7 @@
 // the query or fragment are replaced by the CDN URL; the query and fragment bytes stay as they
 // were, so entities, charset-specific bytes and odd quoting there are never re-serialized.
 import { decodeHTMLAttribute } from 'entities';
-import { cdnUrlIn, hasOtherScheme, plainCdnUrl, type UrlScope } from './url-policy.js';
+import { cdnUrlIn, hasOtherScheme, pageOriginEnd, plainCdnUrl, type UrlScope } from './url-policy.js';
 import { isSpace } from './url-spans.js';
 
 export interface UrlContext {
@@ -85,14 +85,18 @@ export function rewriteUrlText(s: string, b: Uint8Array, from: number, to: numbe
   // A plain path (most URLs), maybe with a query or fragment, is judged in one pass over it,
   // cheaper than a lookup, and its CDN base needs no escaping.
   const plain = plainCdnUrl(ctx.scope, b, from, to, true);
-  if (plain === undefined) return !hasOtherScheme(s, from) && rewriteOtherUrl(s.slice(from, to), b, from, ctx, quoting, entities, out);
-  return plain !== null && inserts(plain, from, out);
+  if (plain !== undefined) return plain !== null && replaces(from, from, plain, out);
+  // On the page's own origin: the CDN base replaces the scheme and host.
+  const path = pageOriginEnd(ctx.scope, b, from, to);
+  const onPage = path < 0 ? undefined : plainCdnUrl(ctx.scope, b, path, to, true);
+  if (onPage !== undefined) return onPage !== null && replaces(from, path, onPage, out);
+  return !hasOtherScheme(s, from) && rewriteOtherUrl(s.slice(from, to), b, from, ctx, quoting, entities, out);
 }
 
-/** The edit that puts a plain path's CDN base before it: the path's bytes stay. */
-function inserts(base: string, at: number, out: UrlEdit): true {
-  out.start = at;
-  out.end = at;
+/** The edit that puts `base` in place of `[start, end)`: a plain path's bytes after it stay (start = end: an insertion before the path). */
+function replaces(start: number, end: number, base: string, out: UrlEdit): true {
+  out.start = start;
+  out.end = end;
   out.text = base;
   return true;
 }
@@ -104,9 +108,12 @@ function rewriteOtherUrl(raw: string, b: Uint8Array, at: number, ctx: UrlContext
   while (from < cut && isSpace(raw.charCodeAt(from))) from++;
   let to = cut;
   if (cut === raw.length) while (to > from && isSpace(raw.charCodeAt(to - 1))) to--;
+  // The URL parser strips spaces around the whole URL only: a path that ends in one before a
+  // query or fragment keeps it (as %20), which the rules were not written for. Left as it is.
+  else if (to > from && isSpace(raw.charCodeAt(to - 1))) return false;
   const rawHead = from === 0 && to === raw.length ? raw : raw.slice(from, to);
   const plain = plainCdnUrl(ctx.scope, b, at + from, at + to);
-  if (plain !== undefined) return plain !== null && inserts(plain, at + from, out);
+  if (plain !== undefined) return plain !== null && replaces(at + from, at + from, plain, out);
   const cdn = memoisedCdnHead(rawHead, ctx, entities);
   if (cdn === null) return false;
   out.start = at + from;
