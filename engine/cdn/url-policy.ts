@@ -247,15 +247,16 @@ const hasHtmlSpecial = (s: string): boolean => s.includes('&') || s.includes("'"
 // Characters a WHATWG URL keeps as they are in a path, less the two HTML escapes in attribute
 // values (A-Z a-z 0-9 -_~!$()*+,;=@/.): a path made of these, without dot segments, resolves by
 // plain concatenation, which costs far less than `new URL`, and its CDN URL goes into the page
-// as it is. Read by char code: every URL of a page passes here. One lookup a char sorts it:
-// most chars are plain and need nothing more; '/' and '.' (Special) do.
-const enum PathChar { Not, Plain, Special }
-const PATH_CHAR = new Uint8Array(256);
-for (const c of '-_~!$()*+,;=@') PATH_CHAR[c.charCodeAt(0)] = PathChar.Plain;
-for (let c = 0; c < 128; c++) if (/[A-Za-z0-9]/.test(String.fromCharCode(c))) PATH_CHAR[c] = PathChar.Plain;
-for (const c of './') PATH_CHAR[c.charCodeAt(0)] = PathChar.Special;
+// as it is. Read by char code: every URL of a page passes here. Told by arithmetic, not by a
+// table: a table read is map-checked at every turn, and the table and its checks took registers
+// the loop needs (it kept the hash on the stack). Chars 0x20-0x3f are bits of one number.
+const enum Ch { Slash = 0x2f, Dot = 0x2e, Query = 0x3f, Fragment = 0x23, At = 0x40, Underscore = 0x5f, Tilde = 0x7e }
+const enum PathPunct { Bits = 0x2bffff12 } // !$()*+,-./0-9;= (bit c - 0x20)
 
-const enum Ch { Slash = 0x2f, Dot = 0x2e, Query = 0x3f, Fragment = 0x23 }
+/** Is the char `c`, not an ASCII letter, kept as it is in a plain path? */
+function inPlainPath(c: number): boolean {
+  return (c - 0x20) >>> 0 < 32 ? ((PathPunct.Bits >>> c) & 1) !== 0 : c === Ch.At || c === Ch.Underscore || c === Ch.Tilde;
+}
 
 /**
  * What goes before the plain path `b[from, to)` (latin1 bytes: a page's, or a URL's) to make it
@@ -272,25 +273,18 @@ export function plainCdnUrl(scope: UrlScope, b: Uint8Array, from: number, to: nu
   const absolute = b[from] === Ch.Slash;
   if (absolute && b[from + 1] === Ch.Slash && from + 1 < to) return undefined; // "//host/...": another authority
   let hash = absolute ? Fnv.Offset : scope.baseDirHash;
-  let slash = from - 1; // the last '/': a '.' right after it (or first) starts a dot segment
   let dot = -1; // the last segment's last '.'
-  const pathChar = PATH_CHAR; // a local: a module const is reloaded and map-checked at every turn
   let i = from;
   for (; i < to; i++) {
     const c = b[i];
-    // Letters, most of a path, are told by arithmetic: a table read is checked at every turn.
-    const kind = ((c | 0x20) - 0x61) >>> 0 < 26 ? PathChar.Plain : pathChar[c];
-    if (kind !== PathChar.Plain) {
-      if (kind === PathChar.Not) {
+    if (((c | 0x20) - 0x61) >>> 0 >= 26) { // not a letter (most chars of a path are)
+      if (c === Ch.Slash) dot = -1;
+      else if (c === Ch.Dot) {
+        if (i === from || b[i - 1] === Ch.Slash) return undefined; // a dot segment
+        dot = i;
+      } else if (!inPlainPath(c)) {
         if (withQuery && i > from && (c === Ch.Query || c === Ch.Fragment)) break;
         return undefined;
-      }
-      if (c === Ch.Dot) {
-        if (slash === i - 1) return undefined;
-        dot = i;
-      } else {
-        slash = i;
-        dot = -1;
       }
     }
     hash = Math.imul(hash ^ c, Fnv.Prime);

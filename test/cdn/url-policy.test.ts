@@ -1,5 +1,5 @@
 import t from 'tap';
-import { cdnUrlFor, compilePolicy, ExtensionSet, extensionOf, shardIndex } from '../../engine/cdn/url-policy.js';
+import { cdnUrlFor, compilePolicy, ExtensionSet, extensionOf, plainCdnUrl, shardIndex, urlScope } from '../../engine/cdn/url-policy.js';
 
 const policy = compilePolicy({
   baseUrls: ['https://cdn1.example.net/', 'https://cdn2.example.net/edge'],
@@ -48,6 +48,22 @@ t.test('sharding is a stable function of the path, and spreads paths', async (t)
   for (let i = 0; i < 4000; i++) counts[shardIndex(`/media/p/${i}/thumb.jpg`, 4)]++;
   for (const c of counts) t.ok(c > 800 && c < 1200, `shard share ${c} of 4000 near 1000`);
   t.equal(cdnUrlFor(policy, '/static/app.js?v=1', page, page.host), cdnUrlFor(policy, '/static/app.js', page, page.host), 'the query does not move a path to another shard');
+});
+
+t.test('a plain path is one of A-Z a-z 0-9 -_~!$()*+,;=@/. (every byte tried), and goes to the shard of its path', async (t) => {
+  const scope = urlScope(policy, page, page.host);
+  const kept = /[A-Za-z0-9\-_~!$()*+,;=@/.]/;
+  const wrong: string[] = [];
+  for (let c = 0; c < 256; c++) {
+    const path = `/static/a${String.fromCharCode(c)}b.png`;
+    const got = plainCdnUrl(scope, Buffer.from(path, 'latin1'), 0, path.length);
+    const want = kept.test(String.fromCharCode(c)) ? policy.bases[shardIndex(path, policy.bases.length)] : undefined;
+    if (got !== want) wrong.push(`0x${c.toString(16)}: ${got} (want ${want})`);
+  }
+  t.same(wrong, []);
+  const plain = (path: string): boolean => plainCdnUrl(scope, Buffer.from(path, 'latin1'), 0, path.length) !== undefined;
+  for (const path of ['./a.png', '../a.png', '.a.png', '/a/./b.png', '/a/../b.png', '/static/.png']) t.notOk(plain(path), `${path}: a dot segment is left to the URL parser`);
+  for (const path of ['a.png', '/a.b/c.png', '/static/a..png', '/static/a.']) t.ok(plain(path), `${path}: plain`);
 });
 
 t.test('extensionOf looks at the last segment only', async (t) => {
