@@ -1,7 +1,7 @@
 // Which URLs of a page are served from the CDN, and from which shard. Pure functions: the
 // rewriter asks `cdnUrlIn(scope, rawUrl)` for every URL-bearing attribute value.
 import { LbError } from '../errors.js';
-import { latin1Bytes } from './latin1.js';
+import { isLatin1, latin1Bytes } from './latin1.js';
 
 /** The rewrite rules of one route (structurally the `cdn` block of the config schema). */
 export interface RewriteRules {
@@ -30,17 +30,21 @@ interface CompiledMatch {
 }
 
 /**
- * Strings as their char codes, compared with a page's bytes where they are (a char past latin1
- * matches no byte): every plain URL of a page is compared with them, and a string's charCodeAt
- * checks its representation at every read.
+ * Strings as latin1 bytes, compared with a page's bytes where they are: every plain URL of a page
+ * is compared with them, and a string's charCodeAt checks its representation at every read (a
+ * Uint16Array's codes, a Smi check and their own map). A string with a char past latin1 matches
+ * no page bytes: it is left out.
  */
-type Codes = readonly Uint16Array[];
+type Codes = readonly Uint8Array[];
 
 function codesOf(strings: readonly string[]): Codes {
-  return strings.map((x) => Uint16Array.from({ length: x.length }, (_, i) => x.charCodeAt(i)));
+  return strings.filter(isLatin1).map((x) => Buffer.from(x, 'latin1'));
 }
 
-const lowerAscii = (c: number): number => (c >= 0x41 && c <= 0x5a ? c | 0x20 : c);
+/** The bucket of an extension of `length` chars whose last is `last`. */
+function extensionBucket(length: number, last: number): number {
+  return length * 32 + (last & 31);
+}
 
 /**
  * File extensions (".png"), matched case-insensitively where they are: every plain URL of a page
@@ -48,30 +52,30 @@ const lowerAscii = (c: number): number => (c >= 0x41 && c <= 0x5a ? c | 0x20 : c
  * reading it. Bucketed by length and last char; a bucket's one or two are compared char by char.
  */
 export class ExtensionSet {
-  private readonly buckets: Array<Uint16Array[] | undefined> = [];
+  private readonly buckets: Array<Uint8Array[] | undefined> = [];
   private readonly longest: number = 0;
 
   constructor(extensions: readonly string[]) {
     for (const x of codesOf(extensions.map((e) => e.toLowerCase()).filter((e) => e !== ''))) {
-      (this.buckets[ExtensionSet.key(x.length, x[x.length - 1])] ??= []).push(x);
+      (this.buckets[extensionBucket(x.length, x[x.length - 1])] ??= []).push(x);
       this.longest = Math.max(this.longest, x.length);
     }
-  }
-
-  private static key(length: number, last: number): number {
-    return length * 32 + (last & 31);
   }
 
   /** Is `b[from, to)` (latin1 bytes) one of the extensions? */
   hasAt(b: Uint8Array, from: number, to: number): boolean {
     const n = to - from;
     if (n === 0 || n > this.longest) return false;
-    const bucket = this.buckets[ExtensionSet.key(n, b[to - 1])];
+    const bucket = this.buckets[extensionBucket(n, b[to - 1])];
     if (bucket === undefined) return false;
     for (let k = 0; k < bucket.length; k++) {
       const x = bucket[k];
       let i = 0;
-      while (i < n && lowerAscii(b[from + i]) === x[i]) i++;
+      for (; i < n; i++) {
+        const c = b[from + i];
+        // ASCII lower case, written out: a helper is reached through the module context, checked at every char.
+        if (((c - 0x41) >>> 0 < 26 ? c | 0x20 : c) !== x[i]) break;
+      }
       if (i === n) return true;
     }
     return false;
@@ -134,15 +138,17 @@ export function extensionOf(pathname: string): string {
   return pathname.slice(extensionStart(pathname)).toLowerCase();
 }
 
-/** Does the path `b[from, to)` start with one of `prefixes`? Read in place (an index loop: no array iterator per URL). */
+/**
+ * Does the path `b[from, to)` start with one of `prefixes`? Read in place (an index loop: no array
+ * iterator per URL), each from its end: prefixes share their first chars ("/", "/static/").
+ */
 function hasPrefixAt(prefixes: Codes, b: Uint8Array, from: number, to: number): boolean {
   for (let k = 0; k < prefixes.length; k++) {
     const p = prefixes[k];
-    const n = p.length;
-    if (n > to - from) continue;
-    let i = 0;
-    while (i < n && b[from + i] === p[i]) i++;
-    if (i === n) return true;
+    let i = p.length;
+    if (i > to - from) continue;
+    while (i > 0 && b[from + i - 1] === p[i - 1]) i--;
+    if (i === 0) return true;
   }
   return false;
 }

@@ -85,6 +85,7 @@ t.test('an ExtensionSet matches an extension where the bytes hold it, ignoring A
   t.notOk(at('/a/b.pmg', '.pmg'), 'same length and last letter (one bucket) is not enough');
   t.notOk(set.hasAt(Buffer.from('/a/b'), 4, 4), 'no extension');
   t.notOk(new ExtensionSet([]).hasAt(Buffer.from('.png'), 0, 4), 'an empty set');
+  t.notOk(new ExtensionSet(['.\u0101']).hasAt(Buffer.from('.\x01', 'latin1'), 0, 2), 'a char past latin1 matches no byte (not its low byte)');
 });
 
 t.test('bad base URLs are refused with a code', async (t) => {
