@@ -85,6 +85,12 @@ t.test('an ExtensionSet matches an extension where the bytes hold it, ignoring A
   t.notOk(at('/a/b.pmg', '.pmg'), 'same length and last letter (one bucket) is not enough');
   t.notOk(set.hasAt(Buffer.from('/a/b'), 4, 4), 'no extension');
   t.notOk(new ExtensionSet([]).hasAt(Buffer.from('.png'), 0, 4), 'an empty set');
+  const long = new ExtensionSet(['.woff2', '.wOfz2', '.tar.GZ1234', '.tar.xz1234']);
+  const inLong = (text: string): boolean => long.hasAt(Buffer.from(text, 'latin1'), 0, text.length);
+  t.ok(inLong('.WOFF2') && inLong('.wofz2'), 'two of one bucket, alike in their first four chars');
+  t.notOk(inLong('.wofx2') || inLong('.wof'), 'nor one differing past them, or a prefix');
+  t.ok(inLong('.tar.gz1234') && inLong('.TAR.XZ1234'), 'longer than eight chars');
+  t.notOk(inLong('.tar.gz1233') || inLong('.tar.gy1234'), 'differing in the third group of four, or the second');
   t.notOk(new ExtensionSet(['.\u0101']).hasAt(Buffer.from('.\x01', 'latin1'), 0, 2), 'a char past latin1 matches no byte (not its low byte)');
 });
 
