@@ -145,7 +145,7 @@ export function extensionOf(pathname: string): string {
 function hasPrefixAt(prefixes: Codes, b: Uint8Array, from: number, to: number): boolean {
   for (let k = 0; k < prefixes.length; k++) {
     const p = prefixes[k];
-    let i = p.length;
+    let i = p.length | 0; // `| 0`: TurboFan types a typed array's length as a double; the index stays an int32
     if (i > to - from) continue;
     while (i > 0 && b[from + i - 1] === p[i - 1]) i--;
     if (i === 0) return true;
