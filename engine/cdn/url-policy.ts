@@ -289,7 +289,7 @@ export function plainCdnUrl(scope: UrlScope, b: Uint8Array, from: number, to: nu
         if (i === from || b[i - 1] === Ch.Slash) return undefined; // a dot segment
         dot = i;
       } else if (!inPlainPath(c)) {
-        if (withQuery && i > from && (c === Ch.Query || c === Ch.Fragment)) break;
+        if (withQuery === true && i > from && (c === Ch.Query || c === Ch.Fragment)) break; // (=== true: one compare, not a ToBoolean)
         return undefined;
       }
     }
