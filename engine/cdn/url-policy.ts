@@ -259,10 +259,6 @@ const hasHtmlSpecial = (s: string): boolean => s.includes('&') || s.includes("'"
 const enum Ch { Slash = 0x2f, Dot = 0x2e, Query = 0x3f, Fragment = 0x23, At = 0x40, Underscore = 0x5f, Tilde = 0x7e }
 const enum PathPunct { Bits = 0x2bffff12 } // !$()*+,-./0-9;= (bit c - 0x20)
 
-/** Is the char `c`, not an ASCII letter, kept as it is in a plain path? */
-function inPlainPath(c: number): boolean {
-  return (c - 0x20) >>> 0 < 32 ? ((PathPunct.Bits >>> c) & 1) !== 0 : c === Ch.At || c === Ch.Underscore || c === Ch.Tilde;
-}
 
 /**
  * What goes before the plain path `b[from, to)` (latin1 bytes: a page's, or a URL's) to make it
@@ -288,7 +284,9 @@ export function plainCdnUrl(scope: UrlScope, b: Uint8Array, from: number, to: nu
       else if (c === Ch.Dot) {
         if (i === from || b[i - 1] === Ch.Slash) return undefined; // a dot segment
         dot = i;
-      } else if (!inPlainPath(c)) {
+      } else if ((c - 0x20) >>> 0 < 32 ? ((PathPunct.Bits >>> c) & 1) === 0 : c !== Ch.At && c !== Ch.Underscore && c !== Ch.Tilde) {
+        // Not kept in a plain path. Written out, not a helper: a helper is reached through the
+        // module context, checked at every call, and takes registers the loop needs.
         if (withQuery === true && i > from && (c === Ch.Query || c === Ch.Fragment)) break; // (=== true: one compare, not a ToBoolean)
         return undefined;
       }
