@@ -6,6 +6,9 @@ const BEYOND_LATIN1 = /[^\x00-\xff]/; // on a one-byte string irregexp knows at 
 
 export const EMPTY_BYTES = Buffer.alloc(0);
 
+/** Is every char of `text` latin1 (one byte)? */
+export const isLatin1 = (text: string): boolean => !BEYOND_LATIN1.test(text);
+
 /** The bytes of `text`, written into `scratch` when it is large enough (its bytes past the text's length are stale). */
 export function latin1Bytes(text: string, scratch: Buffer = EMPTY_BYTES): Buffer {
   const bytes = scratch.length >= text.length ? scratch : Buffer.allocUnsafe(Math.max(text.length, 2 * scratch.length));

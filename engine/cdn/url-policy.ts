@@ -1,7 +1,7 @@
 // Which URLs of a page are served from the CDN, and from which shard. Pure functions: the
 // rewriter asks `cdnUrlIn(scope, rawUrl)` for every URL-bearing attribute value.
 import { LbError } from '../errors.js';
-import { latin1Bytes } from './latin1.js';
+import { isLatin1, latin1Bytes } from './latin1.js';
 
 /** The rewrite rules of one route (structurally the `cdn` block of the config schema). */
 export interface RewriteRules {
@@ -30,17 +30,21 @@ interface CompiledMatch {
 }
 
 /**
- * Strings as their char codes, compared with a page's bytes where they are (a char past latin1
- * matches no byte): every plain URL of a page is compared with them, and a string's charCodeAt
- * checks its representation at every read.
+ * Strings as latin1 bytes, compared with a page's bytes where they are: every plain URL of a page
+ * is compared with them, and a string's charCodeAt checks its representation at every read (a
+ * Uint16Array's codes, a Smi check and their own map). A string with a char past latin1 matches
+ * no page bytes: it is left out.
  */
-type Codes = readonly Uint16Array[];
+type Codes = readonly Uint8Array[];
 
 function codesOf(strings: readonly string[]): Codes {
-  return strings.map((x) => Uint16Array.from({ length: x.length }, (_, i) => x.charCodeAt(i)));
+  return strings.filter(isLatin1).map((x) => Buffer.from(x, 'latin1'));
 }
 
-const lowerAscii = (c: number): number => (c >= 0x41 && c <= 0x5a ? c | 0x20 : c);
+/** The bucket of an extension of `length` chars whose last is `last`. */
+function extensionBucket(length: number, last: number): number {
+  return length * 32 + (last & 31);
+}
 
 /**
  * File extensions (".png"), matched case-insensitively where they are: every plain URL of a page
@@ -48,30 +52,30 @@ const lowerAscii = (c: number): number => (c >= 0x41 && c <= 0x5a ? c | 0x20 : c
  * reading it. Bucketed by length and last char; a bucket's one or two are compared char by char.
  */
 export class ExtensionSet {
-  private readonly buckets: Array<Uint16Array[] | undefined> = [];
+  private readonly buckets: Array<Uint8Array[] | undefined> = [];
   private readonly longest: number = 0;
 
   constructor(extensions: readonly string[]) {
     for (const x of codesOf(extensions.map((e) => e.toLowerCase()).filter((e) => e !== ''))) {
-      (this.buckets[ExtensionSet.key(x.length, x[x.length - 1])] ??= []).push(x);
+      (this.buckets[extensionBucket(x.length, x[x.length - 1])] ??= []).push(x);
       this.longest = Math.max(this.longest, x.length);
     }
-  }
-
-  private static key(length: number, last: number): number {
-    return length * 32 + (last & 31);
   }
 
   /** Is `b[from, to)` (latin1 bytes) one of the extensions? */
   hasAt(b: Uint8Array, from: number, to: number): boolean {
     const n = to - from;
     if (n === 0 || n > this.longest) return false;
-    const bucket = this.buckets[ExtensionSet.key(n, b[to - 1])];
+    const bucket = this.buckets[extensionBucket(n, b[to - 1])];
     if (bucket === undefined) return false;
     for (let k = 0; k < bucket.length; k++) {
       const x = bucket[k];
       let i = 0;
-      while (i < n && lowerAscii(b[from + i]) === x[i]) i++;
+      for (; i < n; i++) {
+        const c = b[from + i];
+        // ASCII lower case, written out: a helper is reached through the module context, checked at every char.
+        if (((c - 0x41) >>> 0 < 26 ? c | 0x20 : c) !== x[i]) break;
+      }
       if (i === n) return true;
     }
     return false;
@@ -134,15 +138,17 @@ export function extensionOf(pathname: string): string {
   return pathname.slice(extensionStart(pathname)).toLowerCase();
 }
 
-/** Does the path `b[from, to)` start with one of `prefixes`? Read in place (an index loop: no array iterator per URL). */
+/**
+ * Does the path `b[from, to)` start with one of `prefixes`? Read in place (an index loop: no array
+ * iterator per URL), each from its end: prefixes share their first chars ("/", "/static/").
+ */
 function hasPrefixAt(prefixes: Codes, b: Uint8Array, from: number, to: number): boolean {
   for (let k = 0; k < prefixes.length; k++) {
     const p = prefixes[k];
-    const n = p.length;
-    if (n > to - from) continue;
-    let i = 0;
-    while (i < n && b[from + i] === p[i]) i++;
-    if (i === n) return true;
+    let i = p.length | 0; // `| 0`: TurboFan types a typed array's length as a double; the index stays an int32
+    if (i > to - from) continue;
+    while (i > 0 && b[from + i - 1] === p[i - 1]) i--;
+    if (i === 0) return true;
   }
   return false;
 }
@@ -275,15 +281,12 @@ const hasHtmlSpecial = (s: string): boolean => s.includes('&') || s.includes("'"
 // Characters a WHATWG URL keeps as they are in a path, less the two HTML escapes in attribute
 // values (A-Z a-z 0-9 -_~!$()*+,;=@/.): a path made of these, without dot segments, resolves by
 // plain concatenation, which costs far less than `new URL`, and its CDN URL goes into the page
-// as it is. Read by char code: every URL of a page passes here. One lookup a char sorts it:
-// most chars are plain and need nothing more; '/' and '.' (Special) do.
-const enum PathChar { Not, Plain, Special }
-const PATH_CHAR = new Uint8Array(256);
-for (const c of '-_~!$()*+,;=@') PATH_CHAR[c.charCodeAt(0)] = PathChar.Plain;
-for (let c = 0; c < 128; c++) if (/[A-Za-z0-9]/.test(String.fromCharCode(c))) PATH_CHAR[c] = PathChar.Plain;
-for (const c of './') PATH_CHAR[c.charCodeAt(0)] = PathChar.Special;
+// as it is. Read by char code: every URL of a page passes here. Told by arithmetic, not by a
+// table: a table read is map-checked at every turn, and the table and its checks took registers
+// the loop needs (it kept the hash on the stack). Chars 0x20-0x3f are bits of one number.
+const enum Ch { Slash = 0x2f, Dot = 0x2e, Query = 0x3f, Fragment = 0x23, At = 0x40, Underscore = 0x5f, Tilde = 0x7e }
+const enum PathPunct { Bits = 0x2bffff12 } // !$()*+,-./0-9;= (bit c - 0x20)
 
-const enum Ch { Slash = 0x2f, Dot = 0x2e, Query = 0x3f, Fragment = 0x23 }
 
 /**
  * What goes before the plain path `b[from, to)` (latin1 bytes: a page's, or a URL's) to make it
@@ -300,31 +303,29 @@ export function plainCdnUrl(scope: UrlScope, b: Uint8Array, from: number, to: nu
   const absolute = b[from] === Ch.Slash;
   if (absolute && b[from + 1] === Ch.Slash && from + 1 < to) return undefined; // "//host/...": another authority
   let hash = absolute ? Fnv.Offset : scope.baseDirHash;
-  let slash = from - 1; // the last '/': a '.' right after it (or first) starts a dot segment
   let dot = -1; // the last segment's last '.'
-  const pathChar = PATH_CHAR; // a local: a module const is reloaded and map-checked at every turn
   let i = from;
   for (; i < to; i++) {
     const c = b[i];
-    // Letters, most of a path, are told by arithmetic: a table read is checked at every turn.
-    const kind = ((c | 0x20) - 0x61) >>> 0 < 26 ? PathChar.Plain : pathChar[c];
-    if (kind !== PathChar.Plain) {
-      if (kind === PathChar.Not) {
-        if (withQuery && i > from && (c === Ch.Query || c === Ch.Fragment)) break;
-        return undefined;
-      }
-      if (c === Ch.Dot) {
-        if (slash === i - 1) return undefined;
+    if (((c | 0x20) - 0x61) >>> 0 >= 26) { // not a letter (most chars of a path are)
+      if (c === Ch.Slash) dot = -1;
+      else if (c === Ch.Dot) {
+        if (i === from || b[i - 1] === Ch.Slash) return undefined; // a dot segment
         dot = i;
-      } else {
-        slash = i;
-        dot = -1;
+      } else if ((c - 0x20) >>> 0 < 32 ? ((PathPunct.Bits >>> c) & 1) === 0 : c !== Ch.At && c !== Ch.Underscore && c !== Ch.Tilde) {
+        // Not kept in a plain path. Written out, not a helper: a helper is reached through the
+        // module context, checked at every call, and takes registers the loop needs.
+        if (withQuery === true && i > from && (c === Ch.Query || c === Ch.Fragment)) break; // (=== true: one compare, not a ToBoolean)
+        return undefined;
       }
     }
     hash = Math.imul(hash ^ c, Fnv.Prime);
   }
   const rules = absolute ? scope.rootPaths : scope.dirPaths;
-  return pathGoes(scope.policy, scope.baseHost, rules, b, from, i, dot < 0 ? i : dot) ? rules.bases[(hash >>> 0) % rules.bases.length] : null;
+  // `=== true`: one compare. pathGoes ends in a call TurboFan leaves out of line, whose result
+  // it cannot type: testing that for truth is a generic ToBoolean (about ten instructions).
+  const goes = pathGoes(scope.policy, scope.baseHost, rules, b, from, i, dot < 0 ? i : dot) === true;
+  return goes ? rules.bases[(hash >>> 0) % rules.bases.length] : null;
 }
 
 // A scheme written at the very start (no whitespace, tab or newline in it, which the URL parser

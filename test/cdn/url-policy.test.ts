@@ -1,5 +1,5 @@
 import t from 'tap';
-import { cdnUrlFor, compilePolicy, ExtensionSet, extensionOf, shardIndex } from '../../engine/cdn/url-policy.js';
+import { cdnUrlFor, compilePolicy, ExtensionSet, extensionOf, plainCdnUrl, shardIndex, urlScope } from '../../engine/cdn/url-policy.js';
 import { rewriteHtml } from '../../engine/cdn/rewriter.js';
 
 const policy = compilePolicy({
@@ -79,6 +79,22 @@ t.test('sharding is a stable function of the path, and spreads paths', async (t)
   t.equal(cdnUrlFor(policy, '/static/app.js?v=1', page, page.host), cdnUrlFor(policy, '/static/app.js', page, page.host), 'the query does not move a path to another shard');
 });
 
+t.test('a plain path is one of A-Z a-z 0-9 -_~!$()*+,;=@/. (every byte tried), and goes to the shard of its path', async (t) => {
+  const scope = urlScope(policy, page, page.host);
+  const kept = /[A-Za-z0-9\-_~!$()*+,;=@/.]/;
+  const wrong: string[] = [];
+  for (let c = 0; c < 256; c++) {
+    const path = `/static/a${String.fromCharCode(c)}b.png`;
+    const got = plainCdnUrl(scope, Buffer.from(path, 'latin1'), 0, path.length);
+    const want = kept.test(String.fromCharCode(c)) ? policy.bases[shardIndex(path, policy.bases.length)] : undefined;
+    if (got !== want) wrong.push(`0x${c.toString(16)}: ${got} (want ${want})`);
+  }
+  t.same(wrong, []);
+  const plain = (path: string): boolean => plainCdnUrl(scope, Buffer.from(path, 'latin1'), 0, path.length) !== undefined;
+  for (const path of ['./a.png', '../a.png', '.a.png', '/a/./b.png', '/a/../b.png', '/static/.png']) t.notOk(plain(path), `${path}: a dot segment is left to the URL parser`);
+  for (const path of ['a.png', '/a.b/c.png', '/static/a..png', '/static/a.']) t.ok(plain(path), `${path}: plain`);
+});
+
 t.test('extensionOf looks at the last segment only', async (t) => {
   t.equal(extensionOf('/a.b/c'), '');
   t.equal(extensionOf('/a/b.min.JS'), '.js');
@@ -98,6 +114,13 @@ t.test('an ExtensionSet matches an extension where the bytes hold it, ignoring A
   t.notOk(at('/a/b.pmg', '.pmg'), 'same length and last letter (one bucket) is not enough');
   t.notOk(set.hasAt(Buffer.from('/a/b'), 4, 4), 'no extension');
   t.notOk(new ExtensionSet([]).hasAt(Buffer.from('.png'), 0, 4), 'an empty set');
+  const long = new ExtensionSet(['.woff2', '.wOfz2', '.tar.GZ1234', '.tar.xz1234']);
+  const inLong = (text: string): boolean => long.hasAt(Buffer.from(text, 'latin1'), 0, text.length);
+  t.ok(inLong('.WOFF2') && inLong('.wofz2'), 'two of one bucket, alike in their first four chars');
+  t.notOk(inLong('.wofx2') || inLong('.wof'), 'nor one differing past them, or a prefix');
+  t.ok(inLong('.tar.gz1234') && inLong('.TAR.XZ1234'), 'longer than eight chars');
+  t.notOk(inLong('.tar.gz1233') || inLong('.tar.gy1234'), 'differing in the third group of four, or the second');
+  t.notOk(new ExtensionSet(['.\u0101']).hasAt(Buffer.from('.\x01', 'latin1'), 0, 2), 'a char past latin1 matches no byte (not its low byte)');
 });
 
 t.test('bad base URLs are refused with a code', async (t) => {

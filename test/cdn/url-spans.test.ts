@@ -16,6 +16,22 @@ const srcsets: Array<[string, string, string[]]> = [
 ];
 for (const [name, s, want] of srcsets) t.same(texts(s, srcsetSpans(s)), want, `srcset: ${name}`);
 
+t.test('srcset: a URL of any length ends at any whitespace', async (t) => {
+  const wrong: string[] = [];
+  for (let n = 1; n <= 13; n++) {
+    for (const space of [' ', '\t', '\n', '\f', '\r']) {
+      const a = `/${'a'.repeat(n - 1)}`;
+      const b = `/${'b'.repeat(n + 2)}`;
+      const s = `${a}${space}1x,${space}${b}${space}2x`;
+      const got = texts(s, srcsetSpans(s));
+      if (got.join('|') !== `${a}|${b}`) wrong.push(JSON.stringify(s));
+      const tail = `${a},${space}${b}`; // no descriptors, the second URL runs to the end
+      if (texts(tail, srcsetSpans(tail)).join('|') !== `${a}|${b}`) wrong.push(JSON.stringify(tail));
+    }
+  }
+  t.same(wrong, []);
+});
+
 const css: Array<[string, string, boolean, string[]]> = [
   ['unquoted', 'a{background:url(/a.png)}', false, ['/a.png']],
   ['double quotes and spaces', 'url(  "/a b.png"  )', false, ['/a b.png']],
