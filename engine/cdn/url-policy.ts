@@ -287,7 +287,6 @@ const hasHtmlSpecial = (s: string): boolean => s.includes('&') || s.includes("'"
 const enum Ch { Slash = 0x2f, Dot = 0x2e, Query = 0x3f, Fragment = 0x23, At = 0x40, Underscore = 0x5f, Tilde = 0x7e }
 const enum PathPunct { Bits = 0x2bffff12 } // !$()*+,-./0-9;= (bit c - 0x20)
 
-
 /**
  * What goes before the plain path `b[from, to)` (latin1 bytes: a page's, or a URL's) to make it
  * its CDN URL (the CDN base, and the base's directory for a relative path) when it is one on the
