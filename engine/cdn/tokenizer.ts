@@ -106,6 +106,7 @@ interface Machine extends Cursor, StockStates, Sequencing {
   stockInTagName(c: number): void;
   stockInClosingTagName(c: number): void;
   stockInAttributeName(c: number): void;
+  stockInSpecialTag(c: number): void;
   /** After an open tag's '>': text, or a special tag's raw text. */
   enterTagBody(): void;
 }
@@ -206,21 +207,69 @@ function stockSequenceOf(markup: string): Uint8Array | undefined {
   return sequence;
 }
 
-/** Special tags by the lower-case first char of their name; and the sequence of no special tag. */
-function specialTags(): { byFirst: Array<Special[] | undefined>; none: Uint8Array } | undefined {
+/** The special tags whose text is RCDATA: it may hold entities, and the stock state does not skip it. */
+const RCDATA_NAMES = ['title', 'textarea'];
+
+/** Special tags by the lower-case first char of their name; the sequence of no special tag; the RCDATA ones. */
+function specialTags(): { byFirst: Array<Special[] | undefined>; none: Uint8Array; rcdata: Set<Uint8Array> } | undefined {
   const none = (new Tokenizer({ decodeEntities: false }, {} as TokenizerCallbacks) as unknown as Sequencing).currentSequence;
   const byFirst: Array<Special[] | undefined> = [];
+  const rcdata = new Set<Uint8Array>();
   for (const name of SPECIAL_NAMES) {
     const sequence = stockSequenceOf(`<${name}>`);
     if (!(sequence instanceof Uint8Array) || !(none instanceof Uint8Array) || sequence === none || stockSequenceOf(`<${name}x>`) !== none) return undefined;
     (byFirst[name.charCodeAt(0)] ??= []).push({ name: Uint8Array.from(name, (ch) => ch.charCodeAt(0)), sequence });
+    if (RCDATA_NAMES.includes(name)) rcdata.add(sequence);
   }
-  return { byFirst, none };
+  return { byFirst, none, rcdata };
 }
 
 const SPECIAL = specialTags();
 const SPECIAL_BY_FIRST = SPECIAL?.byFirst ?? [];
 const NO_SPECIAL = SPECIAL?.none ?? new Uint8Array(0);
+const RCDATA = SPECIAL?.rcdata ?? new Set<Uint8Array>();
+
+// A special tag's text: after each '<' the stock state reads a char a turn of the stock loop
+// against the end tag's sequence ("</script"). The same steps are taken here in one loop over the
+// bytes, raw text skipped to the next '<' by indexOf as the stock state does, up to a char where
+// the whole sequence has matched: the stock state reads that one, and ends the text if it ends
+// the tag's name. With entity decoding the stock state reads it all.
+function inSpecialTag(this: Machine, c: number): void {
+  const sequence = this.currentSequence;
+  if (this.decodeEntities) return this.stockInSpecialTag(c);
+  const skips = !RCDATA.has(sequence);
+  const buffer = this.buffer;
+  const bytes = this.bytes;
+  const offset = this.offset;
+  const last = buffer.length - 1;
+  const n = sequence.length;
+  let k = this.sequenceIndex;
+  let i = this.index - offset;
+  for (;;) {
+    if (k === n) {
+      if ((CHAR_CLASS[c] & Class.EndsTagName) !== 0) {
+        this.index = i + offset;
+        this.sequenceIndex = k;
+        return this.stockInSpecialTag(c);
+      }
+      k = 0;
+    }
+    if ((c | 0x20) === sequence[k]) k++;
+    else if (k !== 0) k = c === Ch.Lt ? 1 : 0;
+    else if (skips) {
+      i = buffer.indexOf('<', i + 1);
+      if (i < 0) { // on to the chunk's end
+        i = last;
+        break;
+      }
+      k = 1;
+    }
+    if (i >= last) break;
+    c = bytes[++i];
+  }
+  this.index = i + offset;
+  this.sequenceIndex = k;
+}
 
 /** The sequence of the special tag named `b[from, to)` (its first char lower-cased is `first`), or the one of no special tag. */
 function sequenceOfName(b: Uint8Array, from: number, to: number, first: number): Uint8Array {
@@ -366,7 +415,8 @@ class StockTokenizer extends Tokenizer {
   nextChunkBytes(): void {}
 }
 
-const replaced = { stateBeforeTagName: textAndTags, stateInTagName: inTagName, stateInClosingTagName: inClosingTagName, stateInAttributeName: inAttributes };
+const replaced = { stateBeforeTagName: textAndTags, stateInTagName: inTagName, stateInClosingTagName: inClosingTagName, stateInAttributeName: inAttributes,
+  stateInSpecialTag: inSpecialTag };
 const stock = Tokenizer.prototype as unknown as Record<string, unknown>;
 for (const [name, value] of Object.entries(replaced)) {
   Object.defineProperty(IndexOfTokenizer.prototype, name, { value });

@@ -41,7 +41,9 @@ const piece = fc.oneof(
   fc.constantFrom('<', '>', '/', '=', '"', "'", ' ', '\n', '\t', '!', '?', '-', '&', 'a', 'img', 'src', 'p', 'script', 'style', 'title', 'textarea',
     '<!--', '-->', '<![CDATA[', ']]>', '</', '/>', '<a href="/x">', '<img src=/y.png>', "<p class='c'>", '</p>', '<script>', '</script>', '<style>', '</style>',
     'SCRIPT', 'Style', 'TITLE', 'textareas', 'xmp', 'iframe', 'noembed', 'noframes', '<title>', '</title>', '<textarea>', '</textarea>', '<xmp>', '</xmp>',
-    '<iframe>', '</iframe>', '<noframes>', '</noframes>', '<plaintext>'),
+    '<iframe>', '</iframe>', '<noframes>', '</noframes>', '<plaintext>',
+    // end tags cut, doubled, in upper case, and the control chars the stock sequence match takes for '<' and '/' (c | 0x20)
+    '</scr', 'ipt>', '</SCRIPT ', '<</style>', '</title\t', '\x1c/script>', '<\x0fstyle>', '</textarea/'),
   fc.string({ maxLength: 6 }),
 );
 
