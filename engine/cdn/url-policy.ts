@@ -254,7 +254,9 @@ export function urlScope(policy: UrlPolicy, base: URL, pageHost: string): UrlSco
     pageHostBytes: baseDir !== undefined && base.host === pageHost ? latin1Bytes(pageHost) : undefined }; // a URL's host is ASCII
 }
 
-const enum Origin { LowerH = 0x68, LowerT = 0x74, LowerP = 0x70, LowerS = 0x73, Colon = 0x3a, Slash = 0x2f }
+/** The chars this file's byte loops compare with. */
+const enum Ch { Slash = 0x2f, Dot = 0x2e, Query = 0x3f, Fragment = 0x23, At = 0x40, Underscore = 0x5f, Tilde = 0x7e, Colon = 0x3a,
+  LowerH = 0x68, LowerP = 0x70, LowerS = 0x73, LowerT = 0x74 }
 
 /**
  * Where the path starts in the URL `b[from, to)` when it is `http://` or `https://` and the page's
@@ -265,15 +267,15 @@ const enum Origin { LowerH = 0x68, LowerT = 0x74, LowerP = 0x70, LowerS = 0x73, 
 export function pageOriginEnd(scope: UrlScope, b: Uint8Array, from: number, to: number): number {
   const host = scope.pageHostBytes;
   if (host === undefined || to - from < host.length + 8) return -1;
-  if (b[from] !== Origin.LowerH || b[from + 1] !== Origin.LowerT || b[from + 2] !== Origin.LowerT || b[from + 3] !== Origin.LowerP) return -1;
+  if (b[from] !== Ch.LowerH || b[from + 1] !== Ch.LowerT || b[from + 2] !== Ch.LowerT || b[from + 3] !== Ch.LowerP) return -1;
   let i = from + 4;
-  if (b[i] === Origin.LowerS) i++;
-  if (b[i] !== Origin.Colon || b[i + 1] !== Origin.Slash || b[i + 2] !== Origin.Slash) return -1;
+  if (b[i] === Ch.LowerS) i++;
+  if (b[i] !== Ch.Colon || b[i + 1] !== Ch.Slash || b[i + 2] !== Ch.Slash) return -1;
   i += 3;
   const n = host.length;
   if (i + n >= to) return -1;
   for (let k = 0; k < n; k++) if (b[i + k] !== host[k]) return -1;
-  return b[i + n] === Origin.Slash ? i + n : -1;
+  return b[i + n] === Ch.Slash ? i + n : -1;
 }
 
 const hasHtmlSpecial = (s: string): boolean => s.includes('&') || s.includes("'");
@@ -284,7 +286,6 @@ const hasHtmlSpecial = (s: string): boolean => s.includes('&') || s.includes("'"
 // as it is. Read by char code: every URL of a page passes here. Told by arithmetic, not by a
 // table: a table read is map-checked at every turn, and the table and its checks took registers
 // the loop needs (it kept the hash on the stack). Chars 0x20-0x3f are bits of one number.
-const enum Ch { Slash = 0x2f, Dot = 0x2e, Query = 0x3f, Fragment = 0x23, At = 0x40, Underscore = 0x5f, Tilde = 0x7e }
 const enum PathPunct { Bits = 0x2bffff12 } // !$()*+,-./0-9;= (bit c - 0x20)
 
 /**
