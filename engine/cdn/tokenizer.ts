@@ -233,23 +233,31 @@ function stockSequenceOf(markup: string): Uint8Array | undefined {
 /** The special tags whose text is RCDATA: it may hold entities, and the stock state does not skip it. */
 const RCDATA_NAMES = ['title', 'textarea'];
 
-/** Special tags by the lower-case first char of their name; the sequence of no special tag; the RCDATA ones. */
-function specialTags(): { byFirst: Array<Special[] | undefined>; none: Uint8Array; rcdata: Set<Uint8Array> } | undefined {
+/**
+ * Where the special tag whose name has `length` chars and begins with the ASCII letter `first`
+ * (either case) is kept: no two special tags share one. Most tag names miss on this one lookup.
+ */
+const specialKey = (length: number, first: number): number => (length << 5) | (first & 31);
+
+/** Special tags by `specialKey`; the sequence of no special tag; the RCDATA ones. */
+function specialTags(): { byKey: Array<Special | undefined>; none: Uint8Array; rcdata: Set<Uint8Array> } | undefined {
   const none = (new Tokenizer({ decodeEntities: false }, {} as TokenizerCallbacks) as unknown as Sequencing).currentSequence;
   if (!(none instanceof Uint8Array)) return undefined;
-  const byFirst: Array<Special[] | undefined> = [];
+  const byKey: Array<Special | undefined> = [];
   const rcdata = new Set<Uint8Array>();
   for (const name of SPECIAL_NAMES) {
     const sequence = stockSequenceOf(`<${name}>`);
     if (!(sequence instanceof Uint8Array) || sequence === none || stockSequenceOf(`<${name}x>`) !== none) return undefined;
-    (byFirst[name.charCodeAt(0)] ??= []).push({ name: Uint8Array.from(name, (ch) => ch.charCodeAt(0)), sequence });
+    const key = specialKey(name.length, name.charCodeAt(0));
+    if (byKey[key] !== undefined) return undefined;
+    byKey[key] = { name: Uint8Array.from(name, (ch) => ch.charCodeAt(0)), sequence };
     if (RCDATA_NAMES.includes(name)) rcdata.add(sequence);
   }
-  return { byFirst, none, rcdata };
+  return { byKey, none, rcdata };
 }
 
 const SPECIAL = specialTags();
-const SPECIAL_BY_FIRST = SPECIAL?.byFirst ?? [];
+const SPECIAL_BY_KEY = SPECIAL?.byKey ?? [];
 const NO_SPECIAL = SPECIAL?.none ?? new Uint8Array(0);
 const RCDATA = SPECIAL?.rcdata ?? new Set<Uint8Array>();
 
@@ -296,19 +304,12 @@ function inSpecialTag(this: Machine, c: number): void {
   this.sequenceIndex = k;
 }
 
-/** The sequence of the special tag named `b[from, to)` (its first char lower-cased is `first`), or the one of no special tag. */
-function sequenceOfName(b: Uint8Array, from: number, to: number, first: number): Uint8Array {
-  const candidates = SPECIAL_BY_FIRST[first];
-  if (candidates === undefined) return NO_SPECIAL;
-  const n = to - from;
-  for (let k = 0; k < candidates.length; k++) {
-    const { name, sequence } = candidates[k];
-    if (name.length !== n) continue;
-    let i = 1;
-    while (i < n && (b[from + i] | 0x20) === name[i]) i++;
-    if (i === n) return sequence;
-  }
-  return NO_SPECIAL;
+/** The sequence of `special` if the tag name at `b[from]` (as long as its name, same first letter) is its name, else the one of no special tag. */
+function sequenceOfName(b: Uint8Array, from: number, special: Special): Uint8Array {
+  const name = special.name;
+  let i = 1;
+  while (i < name.length && (b[from + i] | 0x20) === name[i]) i++;
+  return i === name.length ? special.sequence : NO_SPECIAL;
 }
 
 /** One char read in `state` by its state function (stock, or one of the above); false for a state the loop below leaves to the stock loop. */
@@ -387,9 +388,9 @@ function textAndTags(this: Machine, c: number): void {
         this.stockBeforeTagName(c);
       } else if (start === i) {
         this.index = end + offset;
-        const first = c | 0x20;
-        if (SPECIAL_BY_FIRST[first] !== undefined) {
-          const sequence = sequenceOfName(bytes, start, end, first);
+        const special = SPECIAL_BY_KEY[specialKey(end - start, c)];
+        if (special !== undefined) {
+          const sequence = sequenceOfName(bytes, start, special);
           this.isSpecial = sequence !== NO_SPECIAL;
           this.currentSequence = sequence;
           this.sequenceIndex = 0;
