@@ -24,7 +24,7 @@ export interface UrlMatch {
 
 interface CompiledMatch {
   prefixes: readonly string[];
-  prefixCodes: Codes;
+  prefixSet: PrefixSet;
   extensions: ExtensionSet;
   hosts: readonly string[];
 }
@@ -95,7 +95,7 @@ export interface UrlPolicy {
 function compileMatch(m: UrlMatch | undefined): CompiledMatch {
   return {
     prefixes: [...(m?.prefixes ?? [])],
-    prefixCodes: codesOf(m?.prefixes ?? []),
+    prefixSet: new PrefixSet(m?.prefixes ?? []),
     extensions: new ExtensionSet(m?.extensions ?? []),
     hosts: (m?.hosts ?? []).map((h) => h.toLowerCase()),
   };
@@ -153,6 +153,36 @@ function hasPrefixAt(prefixes: Codes, b: Uint8Array, from: number, to: number): 
   return false;
 }
 
+/** The bucket of a prefix whose first two chars are `first` and `second`. */
+function prefixBucket(first: number, second: number): number {
+  return ((first & 31) << 5) | (second & 31);
+}
+
+/**
+ * Path prefixes ("/static/"), matched where they are: every plain URL of a page is tested with the
+ * include and the exclude ones. Bucketed by their first two chars, so a path is compared only with
+ * those that start as it does (most paths with none of the exclude ones, where each prefix cost
+ * about 85 instructions); prefixes shorter than two chars ('' and "/") are kept apart.
+ */
+export class PrefixSet {
+  private readonly short: Codes;
+  private readonly buckets: Array<Uint8Array[] | undefined> = [];
+
+  constructor(prefixes: readonly string[]) {
+    const codes = codesOf(prefixes);
+    this.short = codes.filter((p) => p.length < 2);
+    for (const p of codes) if (p.length >= 2) (this.buckets[prefixBucket(p[0], p[1])] ??= []).push(p);
+  }
+
+  /** Does the path `b[from, to)` start with one of the prefixes? */
+  hasAt(b: Uint8Array, from: number, to: number): boolean {
+    if (this.short.length > 0 && hasPrefixAt(this.short, b, from, to)) return true;
+    if (to - from < 2) return false;
+    const bucket = this.buckets[prefixBucket(b[from], b[from + 1])];
+    return bucket !== undefined && hasPrefixAt(bucket, b, from, to);
+  }
+}
+
 /** The parts of a resolved URL the policy reads (a WHATWG URL has them all). */
 export interface ResolvedUrl { protocol: string; host: string; hostname: string; pathname: string }
 
@@ -169,16 +199,16 @@ function hostVerdict(policy: UrlPolicy, url: Omit<ResolvedUrl, 'pathname'>, page
 }
 
 /** The path prefixes to test a path against, and the CDN bases its CDN URL starts with. */
-interface PathRules { include: Codes; exclude: Codes; bases: readonly string[] }
+interface PathRules { include: PrefixSet; exclude: PrefixSet; bases: readonly string[] }
 
 /** Does the path `b[from, to)`, whose extension is `b[ext, to)`, go to the CDN? */
 function pathGoes(policy: UrlPolicy, host: HostVerdict, rules: PathRules, b: Uint8Array, from: number, to: number, ext: number): boolean {
   if (host === HostVerdict.Stays) return false;
-  if (policy.exclude.extensions.hasAt(b, ext, to) || hasPrefixAt(rules.exclude, b, from, to)) return false;
-  return host === HostVerdict.Listed || policy.include.extensions.hasAt(b, ext, to) || hasPrefixAt(rules.include, b, from, to);
+  if (policy.exclude.extensions.hasAt(b, ext, to) || rules.exclude.hasAt(b, from, to)) return false;
+  return host === HostVerdict.Listed || policy.include.extensions.hasAt(b, ext, to) || rules.include.hasAt(b, from, to);
 }
 
-const rootPaths = (policy: UrlPolicy): PathRules => ({ include: policy.include.prefixCodes, exclude: policy.exclude.prefixCodes, bases: policy.bases });
+const rootPaths = (policy: UrlPolicy): PathRules => ({ include: policy.include.prefixSet, exclude: policy.exclude.prefixSet, bases: policy.bases });
 
 /**
  * The rules for a path relative to the directory `dir`, tested without joining the two: a
@@ -186,7 +216,7 @@ const rootPaths = (policy: UrlPolicy): PathRules => ({ include: policy.include.p
  * other never. The CDN bases end with `dir`.
  */
 function dirPaths(policy: UrlPolicy, dir: string): PathRules {
-  const within = (prefixes: readonly string[]): Codes => codesOf(prefixes.flatMap((p) => dir.startsWith(p) ? [''] : p.startsWith(dir) ? [p.slice(dir.length)] : []));
+  const within = (prefixes: readonly string[]): PrefixSet => new PrefixSet(prefixes.flatMap((p) => dir.startsWith(p) ? [''] : p.startsWith(dir) ? [p.slice(dir.length)] : []));
   return { include: within(policy.include.prefixes), exclude: within(policy.exclude.prefixes), bases: policy.bases.map((b) => b + dir) };
 }
 
