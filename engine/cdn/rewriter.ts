@@ -49,14 +49,27 @@ function loadsResource(rel: string): boolean {
   return false;
 }
 
-/** A lower-case ASCII name (letters and '-' only) as char codes, and its kind. */
-interface KindOfName<K> { readonly codes: Uint8Array; readonly kind: K }
+/**
+ * The up to four bytes at `at` (`n` of them), each with its 0x20 bit set (ASCII letters lower-cased),
+ * as one number, the first in the low byte. Written out, not a loop: one check of `s` serves the
+ * four reads.
+ */
+function foldedWordAt(s: Uint8Array, at: number, n: number): number {
+  if (n >= 4) return (s[at] | s[at + 1] << 8 | s[at + 2] << 16 | s[at + 3] << 24) | 0x20202020;
+  let w = s[at] | 0x20;
+  if (n > 1) w |= (s[at + 1] | 0x20) << 8;
+  if (n > 2) w |= (s[at + 2] | 0x20) << 16;
+  return w;
+}
+
+/** A lower-case ASCII name (letters and '-' only) as words of four chars (see `foldedWordAt`), and its kind. */
+interface KindOfName<K> { readonly words: Int32Array; readonly kind: K }
 
 /**
  * Kinds of lower-case ASCII names, matched in place (case-insensitively, without slicing or
  * lower-casing): every tag and attribute of the page passes here. Names are bucketed by length
- * and first letter, so most names fail on one lookup; the rest are compared with the char codes
- * of the one or two names in their bucket (an index loop: no iterator). Read from the page's
+ * and first letter, so most names fail on one lookup; the rest are compared with the one or two
+ * names in their bucket four chars at a time (an index loop: no iterator). Read from the page's
  * bytes: a byte reads in about half the instructions of a string's charCodeAt.
  */
 class NameKinds<K extends number> {
@@ -64,7 +77,9 @@ class NameKinds<K extends number> {
 
   constructor(names: Array<[string, K]>) {
     for (const [name, kind] of names) {
-      (this.buckets[this.key(name.length, name.charCodeAt(0))] ??= []).push({ codes: Uint8Array.from(name, (ch) => ch.charCodeAt(0)), kind });
+      const codes = Uint8Array.from(name, (ch) => ch.charCodeAt(0));
+      const words = Int32Array.from({ length: Math.ceil(codes.length / 4) }, (_, k) => foldedWordAt(codes, 4 * k, codes.length - 4 * k));
+      (this.buckets[this.key(name.length, codes[0])] ??= []).push({ words, kind });
     }
   }
 
@@ -79,10 +94,10 @@ class NameKinds<K extends number> {
     const bucket = this.buckets[this.key(length, s[at])];
     if (bucket === undefined) return 0;
     for (let b = 0; b < bucket.length; b++) {
-      const { codes, kind } = bucket[b];
-      let i = 0;
-      while (i < length && (s[at + i] | 0x20) === codes[i]) i++;
-      if (i === length) return kind;
+      const { words, kind } = bucket[b];
+      let k = 0;
+      while (k < words.length && foldedWordAt(s, at + 4 * k, length - 4 * k) === words[k]) k++;
+      if (k === words.length) return kind;
     }
     return 0;
   }
