@@ -285,7 +285,7 @@ export function urlScope(policy: UrlPolicy, base: URL, pageHost: string): UrlSco
 }
 
 /** The chars this file's byte loops compare with. */
-const enum Ch { Slash = 0x2f, Dot = 0x2e, Query = 0x3f, Fragment = 0x23, At = 0x40, Underscore = 0x5f, Tilde = 0x7e, Colon = 0x3a,
+const enum Ch { Slash = 0x2f, Dot = 0x2e, Query = 0x3f, Fragment = 0x23, At = 0x40, Underscore = 0x5f, Tilde = 0x7e, Colon = 0x3a, Plus = 0x2b, Minus = 0x2d,
   LowerH = 0x68, LowerP = 0x70, LowerS = 0x73, LowerT = 0x74 }
 
 /**
@@ -358,23 +358,29 @@ export function plainCdnUrl(scope: UrlScope, b: Uint8Array, from: number, to: nu
   return goes ? rules.bases[(hash >>> 0) % rules.bases.length] : null;
 }
 
-// A scheme written at the very start (no whitespace, tab or newline in it, which the URL parser
-// would strip): read exactly as the URL parser reads it, so a non-http one ("data:", "mailto:",
-// "javascript:") is known to stay without building a URL.
-// Sticky: read at an offset, in place.
-const LEADING_SCHEME = /[A-Za-z][A-Za-z0-9+.-]*:/y;
-const HTTP_SCHEME = /https?:/iy;
-
 /**
- * Does `s` start (at `at`) with a scheme other than http(s)? Such a URL stays. Character
- * references and non-ASCII bytes cannot be part of a scheme, so this holds for raw text as for
- * decoded text.
+ * Does the URL `b[at, end)` (latin1 bytes) start with a scheme other than http(s)? Such a URL
+ * stays. A scheme written at the very start (no whitespace, tab or newline in it, which the URL
+ * parser would strip) is read exactly as the URL parser reads it (a letter, then letters, digits,
+ * '+', '-' or '.', then ':'), so a non-http one ("data:", "mailto:", "javascript:") is known to
+ * stay without building a URL. Character references and non-ASCII bytes cannot be part of a
+ * scheme, so this holds for raw text as for decoded text. Read from the bytes in place: the two
+ * sticky regexes it replaces cost about 800 instructions more a call (callgrind: 0.37 M a corpus
+ * pass, 468 calls).
  */
-export function hasOtherScheme(s: string, at = 0): boolean {
-  LEADING_SCHEME.lastIndex = at;
-  if (!LEADING_SCHEME.test(s)) return false;
-  HTTP_SCHEME.lastIndex = at;
-  return !HTTP_SCHEME.test(s);
+export function hasOtherSchemeAt(b: Uint8Array, at: number, end: number): boolean {
+  if (at >= end || ((b[at] | 0x20) - 0x61) >>> 0 >= 26) return false;
+  let i = at + 1;
+  while (i < end) {
+    const c = b[i];
+    if (((c | 0x20) - 0x61) >>> 0 >= 26 && (c - 0x30) >>> 0 >= 10 && c !== Ch.Plus && c !== Ch.Minus && c !== Ch.Dot) break;
+    i++;
+  }
+  if (i >= end || b[i] !== Ch.Colon) return false;
+  const n = i - at;
+  if (n !== 4 && n !== 5) return true;
+  return (b[at] | 0x20) !== Ch.LowerH || (b[at + 1] | 0x20) !== Ch.LowerT || (b[at + 2] | 0x20) !== Ch.LowerT || (b[at + 3] | 0x20) !== Ch.LowerP
+    || (n === 5 && (b[at + 4] | 0x20) !== Ch.LowerS);
 }
 
 /** Resolves `raw` (already entity-decoded) in `scope` with the URL parser; undefined when it is no URL. */
@@ -389,9 +395,10 @@ function resolveUrl(raw: string, scope: UrlScope): URL | undefined {
  * stays. The caller keeps the query and fragment bytes as they were.
  */
 export function cdnUrlIn(scope: UrlScope, rawHead: string): string | undefined {
-  const plain = plainCdnUrl(scope, latin1Bytes(rawHead), 0, rawHead.length);
+  const bytes = latin1Bytes(rawHead);
+  const plain = plainCdnUrl(scope, bytes, 0, rawHead.length);
   if (plain !== undefined) return plain === null ? undefined : plain + rawHead;
-  if (hasOtherScheme(rawHead)) return undefined;
+  if (hasOtherSchemeAt(bytes, 0, rawHead.length)) return undefined;
   const url = resolveUrl(rawHead, scope);
   if (url === undefined || !shouldRewrite(scope.policy, url, scope.pageHost)) return undefined;
   return cdnPathUrl(scope.policy, url.pathname);
