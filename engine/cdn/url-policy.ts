@@ -44,8 +44,9 @@ function codesOf(strings: readonly string[]): Codes {
 /**
  * The bucket of an extension of `length` chars whose second (the first after the dot; the only one
  * if there is one) is `second` and last is `last`: ".png", ".jpg" and ".svg" share a length and
- * last char, and most URLs of a page have one of them. Below 1024, or the array of buckets would
- * turn to a dictionary (V8 does past a gap of 1024 elements).
+ * last char, and most URLs of a page have one of them (-0.17 M instructions a corpus pass). Below
+ * 1024, or the array of buckets turns to a dictionary (V8 does past a gap of 1024 elements; a
+ * wider key measured +1 M).
  */
 function extensionBucket(length: number, second: number, last: number): number {
   return (length & 15) * 64 + (second & 7) * 8 + (last & 7);
@@ -167,7 +168,8 @@ function prefixBucket(first: number, second: number): number {
  * Path prefixes ("/static/"), matched where they are: every plain URL of a page is tested with the
  * include and the exclude ones. Bucketed by their first two chars, so a path is compared only with
  * those that start as it does (most paths with none of the exclude ones, where each prefix cost
- * about 85 instructions); prefixes shorter than two chars ('' and "/") are kept apart.
+ * about 85 instructions: plainCdnUrl 4.12 M -> 3.92 M a corpus pass); prefixes shorter than two
+ * chars ('' and "/") are kept apart.
  */
 export class PrefixSet {
   private readonly short: Codes;
