@@ -227,6 +227,21 @@ function dirPaths(policy: UrlPolicy, dir: string): PathRules {
   return { include: within(policy.include.prefixes), exclude: within(policy.exclude.prefixes), bases: policy.bases.map((b) => b + dir) };
 }
 
+/** `dirPaths` by policy and directory, made once: every page (a rewriter's scope) asks for its own. */
+const DIR_PATHS = new WeakMap<UrlPolicy, Map<string, PathRules>>();
+const DIR_PATHS_MAX = 1024;
+
+function memoisedDirPaths(policy: UrlPolicy, dir: string): PathRules {
+  let byDir = DIR_PATHS.get(policy);
+  if (byDir === undefined) DIR_PATHS.set(policy, byDir = new Map());
+  let rules = byDir.get(dir);
+  if (rules === undefined) {
+    if (byDir.size >= DIR_PATHS_MAX) byDir.clear();
+    byDir.set(dir, rules = dirPaths(policy, dir));
+  }
+  return rules;
+}
+
 /** Is this absolute URL, found on a page of `pageHost`, served from the CDN? */
 export function shouldRewrite(policy: UrlPolicy, url: ResolvedUrl, pageHost: string): boolean {
   const { pathname } = url;
@@ -287,7 +302,7 @@ export function urlScope(policy: UrlPolicy, base: URL, pageHost: string): UrlSco
   const dir = pathname.slice(0, pathname.lastIndexOf('/') + 1);
   const baseDir = http && !hasHtmlSpecial(dir) && !policy.bases.some(hasHtmlSpecial) ? dir : undefined;
   return { policy, base, pageHost, baseDir, baseDirHash: fnv(baseDir ?? ''), baseHost: hostVerdict(policy, base, pageHost),
-    rootPaths: rootPaths(policy), dirPaths: dirPaths(policy, baseDir ?? ''),
+    rootPaths: rootPaths(policy), dirPaths: memoisedDirPaths(policy, baseDir ?? ''),
     pageHostBytes: baseDir !== undefined && base.host === pageHost ? latin1Bytes(pageHost) : undefined }; // a URL's host is ASCII
 }
 
