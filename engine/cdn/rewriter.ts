@@ -49,14 +49,27 @@ function loadsResource(rel: string): boolean {
   return false;
 }
 
-/** A lower-case ASCII name (letters and '-' only) as char codes, and its kind. */
-interface KindOfName<K> { readonly codes: Uint8Array; readonly kind: K }
+/**
+ * The up to four bytes at `at` (`n` of them), each with its 0x20 bit set (ASCII letters lower-cased),
+ * as one number, the first in the low byte. Written out, not a loop: one check of `s` serves the
+ * four reads (onattribend: 1.86 M -> 1.76 M instructions a corpus pass).
+ */
+function foldedWordAt(s: Uint8Array, at: number, n: number): number {
+  if (n >= 4) return (s[at] | s[at + 1] << 8 | s[at + 2] << 16 | s[at + 3] << 24) | 0x20202020;
+  let w = s[at] | 0x20;
+  if (n > 1) w |= (s[at + 1] | 0x20) << 8;
+  if (n > 2) w |= (s[at + 2] | 0x20) << 16;
+  return w;
+}
+
+/** A lower-case ASCII name (letters and '-' only) as words of four chars (see `foldedWordAt`), and its kind. */
+interface KindOfName<K> { readonly words: Int32Array; readonly kind: K }
 
 /**
  * Kinds of lower-case ASCII names, matched in place (case-insensitively, without slicing or
  * lower-casing): every tag and attribute of the page passes here. Names are bucketed by length
- * and first letter, so most names fail on one lookup; the rest are compared with the char codes
- * of the one or two names in their bucket (an index loop: no iterator). Read from the page's
+ * and first letter, so most names fail on one lookup; the rest are compared with the one or two
+ * names in their bucket four chars at a time (an index loop: no iterator). Read from the page's
  * bytes: a byte reads in about half the instructions of a string's charCodeAt.
  */
 class NameKinds<K extends number> {
@@ -64,7 +77,9 @@ class NameKinds<K extends number> {
 
   constructor(names: Array<[string, K]>) {
     for (const [name, kind] of names) {
-      (this.buckets[this.key(name.length, name.charCodeAt(0))] ??= []).push({ codes: Uint8Array.from(name, (ch) => ch.charCodeAt(0)), kind });
+      const codes = Uint8Array.from(name, (ch) => ch.charCodeAt(0));
+      const words = Int32Array.from({ length: Math.ceil(codes.length / 4) }, (_, k) => foldedWordAt(codes, 4 * k, codes.length - 4 * k));
+      (this.buckets[this.key(name.length, codes[0])] ??= []).push({ words, kind });
     }
   }
 
@@ -79,10 +94,10 @@ class NameKinds<K extends number> {
     const bucket = this.buckets[this.key(length, s[at])];
     if (bucket === undefined) return 0;
     for (let b = 0; b < bucket.length; b++) {
-      const { codes, kind } = bucket[b];
-      let i = 0;
-      while (i < length && (s[at + i] | 0x20) === codes[i]) i++;
-      if (i === length) return kind;
+      const { words, kind } = bucket[b];
+      let k = 0;
+      while (k < words.length && foldedWordAt(s, at + 4 * k, length - 4 * k) === words[k]) k++;
+      if (k === words.length) return kind;
     }
     return 0;
   }
@@ -118,6 +133,8 @@ export class HtmlRewriter implements TokenizerCallbacks {
   private edits: UrlEdit[] = [];
   /** The result of the URL being looked at (reused: one object per page, not per URL). */
   private readonly found: UrlEdit = { start: 0, end: 0, text: '' };
+  /** The URL spans of the srcset value being looked at, as start, end pairs (reused likewise: -0.07 M instructions a corpus pass). */
+  private readonly srcsetBounds: number[] = [];
 
   private tagStart = -1;
   private openLt = -1;
@@ -263,10 +280,10 @@ export class HtmlRewriter implements TokenizerCallbacks {
   }
 
   /**
-   * Rewrites the URL that is the input [start, end), or with `spans` the URLs they find in its
-   * bytes. Read in place when it is in the chunk: a flat string, cheaper to read than a slice of it.
+   * Rewrites the URL that is the input [start, end), or with `srcset` the URLs of that srcset
+   * value. Read in place when it is in the chunk: a flat string, cheaper to read than a slice of it.
    */
-  private rewriteValueAt(start: number, end: number, quoting: Quoting, spans?: (b: Uint8Array, from: number, to: number) => Span[]): void {
+  private rewriteValueAt(start: number, end: number, quoting: Quoting, srcset: boolean): void {
     let s = this.chunk;
     let b: Uint8Array = this.bytes;
     let at = this.chunkStart;
@@ -275,16 +292,20 @@ export class HtmlRewriter implements TokenizerCallbacks {
       b = latin1Bytes(s);
       at = start;
     }
-    if (spans === undefined) this.rewriteUrl(at, s, b, start - at, end - at, quoting, true);
-    else this.rewriteSpans(at, s, b, spans(b, start - at, end - at), quoting, true);
+    if (!srcset) return this.rewriteUrl(at, s, b, start - at, end - at, quoting, true);
+    const bounds = this.srcsetBounds;
+    const n = srcsetSpansIn(b, start - at, end - at, bounds);
+    for (let k = 0; k < n; k += 2) this.rewriteUrl(at, s, b, bounds[k], bounds[k + 1], quoting, true);
   }
 
   /**
-   * Rewrites the URLs at `spans` of `raw` (the input from offset `at`; `b` its bytes, made from
-   * `raw` only when there is a span: most style attributes and sheets hold no URL).
+   * Rewrites the URLs at `spans` of `raw` (the input from offset `at`; its bytes made only when
+   * there is a span: most style attributes and sheets hold no URL).
    */
-  private rewriteSpans(at: number, raw: string, b: Uint8Array | undefined, spans: Span[], quoting: Quoting, entities: boolean): void {
-    for (const [s, e] of spans) this.rewriteUrl(at, raw, b ??= latin1Bytes(raw), s, e, quoting, entities);
+  private rewriteSpans(at: number, raw: string, spans: Span[], quoting: Quoting, entities: boolean): void {
+    if (spans.length === 0) return;
+    const b = latin1Bytes(raw);
+    for (let k = 0; k < spans.length; k++) this.rewriteUrl(at, raw, b, spans[k][0], spans[k][1], quoting, entities);
   }
 
   private setBase(raw: string): void {
@@ -341,19 +362,19 @@ export class HtmlRewriter implements TokenizerCallbacks {
     if (kind === Attr.Other) return;
     const at = this.valueStart;
     const quoting = quote === Quoted.Double ? Quoting.Double : quote === Quoted.Single ? Quoting.Single : Quoting.None;
-    if (kind === Attr.Url) return this.rewriteValueAt(at, this.valueEnd, quoting);
-    if (kind === Attr.Srcset) return this.rewriteValueAt(at, this.valueEnd, quoting, srcsetSpansIn);
+    if (kind === Attr.Url) return this.rewriteValueAt(at, this.valueEnd, quoting, false);
+    if (kind === Attr.Srcset) return this.rewriteValueAt(at, this.valueEnd, quoting, true);
     // The other kinds matter on some tags only: their value is read (sliced) only there.
     const tag = this.tag;
     switch (kind) {
       case Attr.Href:
         if (tag === Tag.Base) this.setBase(this.value());
         else if (tag === Tag.Link) this.linkHref = { at, raw: this.value(), quoting };
-        else if (this.ctx.scope.policy.rewriteAnchors && (tag === Tag.A || tag === Tag.Area)) this.rewriteValueAt(at, this.valueEnd, quoting);
+        else if (this.ctx.scope.policy.rewriteAnchors && (tag === Tag.A || tag === Tag.Area)) this.rewriteValueAt(at, this.valueEnd, quoting, false);
         break;
       case Attr.Style: {
         const raw = this.value();
-        this.rewriteSpans(at, raw, undefined, cssUrlSpans(raw, 0, raw.length, true), quoting, true);
+        this.rewriteSpans(at, raw, cssUrlSpans(raw, 0, raw.length, true), quoting, true);
         break;
       }
       case Attr.Rel:
@@ -410,7 +431,7 @@ export class HtmlRewriter implements TokenizerCallbacks {
     const from = this.styleStart;
     this.styleStart = -1;
     const css = this.text(from, start - 2);
-    this.rewriteSpans(from, css, undefined, cssUrlSpans(css), Quoting.RawText, false);
+    this.rewriteSpans(from, css, cssUrlSpans(css), Quoting.RawText, false);
   }
 
   ontext(): void {}

@@ -28,12 +28,20 @@ function nextSpace(b: Uint8Array, from: number, to: number): number {
 
 /** URL spans of a `srcset` value (HTML "parse a srcset attribute", without the descriptors' meaning). */
 export function srcsetSpans(s: string, from = 0, to = s.length): Span[] {
-  return srcsetSpansIn(latin1Bytes(s), from, to);
+  const bounds: number[] = [];
+  const n = srcsetSpansIn(latin1Bytes(s), from, to, bounds);
+  const spans: Span[] = [];
+  for (let k = 0; k < n; k += 2) spans.push([bounds[k], bounds[k + 1]]);
+  return spans;
 }
 
-/** `srcsetSpans` of the value `b[from, to)`, read from the page's bytes (./latin1.ts says why). */
-export function srcsetSpansIn(b: Uint8Array, from: number, to: number): Span[] {
-  const out: Span[] = [];
+/**
+ * `srcsetSpans` of the value `b[from, to)`, read from the page's bytes (./latin1.ts says why): the
+ * spans' starts and ends, by pairs, go into `bounds` from its start (the caller's, reused: no
+ * array per span nor per value); returns how many numbers were written.
+ */
+export function srcsetSpansIn(b: Uint8Array, from: number, to: number, bounds: number[]): number {
+  let n = 0;
   let i = from;
   while (i < to) {
     while (i < to && (isSpace(b[i]) || b[i] === 0x2c)) i++;
@@ -53,9 +61,13 @@ export function srcsetSpansIn(b: Uint8Array, from: number, to: number): Span[] {
         else if (c === 0x2c && depth === 0) break;
       }
     }
-    if (end > start) out.push([start, end]);
+    if (end > start) {
+      bounds[n] = start;
+      bounds[n + 1] = end;
+      n += 2;
+    }
   }
-  return out;
+  return n;
 }
 
 const URL_OPEN = /url\(/gi;

@@ -2,7 +2,7 @@
 // the query or fragment are replaced by the CDN URL; the query and fragment bytes stay as they
 // were, so entities, charset-specific bytes and odd quoting there are never re-serialized.
 import { decodeHTMLAttribute } from 'entities';
-import { cdnUrlIn, hasOtherScheme, pageOriginEnd, plainCdnUrl, type UrlScope } from './url-policy.js';
+import { cdnUrlIn, hasOtherSchemeAt, pageOriginEnd, plainCdnUrl, type UrlScope } from './url-policy.js';
 import { isSpace } from './url-spans.js';
 
 export interface UrlContext {
@@ -90,7 +90,7 @@ export function rewriteUrlText(s: string, b: Uint8Array, from: number, to: numbe
   const path = pageOriginEnd(ctx.scope, b, from, to);
   const onPage = path < 0 ? undefined : plainCdnUrl(ctx.scope, b, path, to, true);
   if (onPage !== undefined) return onPage !== null && replaces(from, path, onPage, out);
-  return !hasOtherScheme(s, from) && rewriteOtherUrl(s.slice(from, to), b, from, ctx, quoting, entities, out);
+  return !hasOtherSchemeAt(b, from, s.length) && rewriteOtherUrl(s.slice(from, to), b, from, ctx, quoting, entities, out);
 }
 
 /** The edit that puts `base` in place of `[start, end)`: a plain path's bytes after it stay (start = end: an insertion before the path). */
@@ -114,6 +114,7 @@ function rewriteOtherUrl(raw: string, b: Uint8Array, at: number, ctx: UrlContext
   const rawHead = from === 0 && to === raw.length ? raw : raw.slice(from, to);
   const plain = plainCdnUrl(ctx.scope, b, at + from, at + to);
   if (plain !== undefined) return plain !== null && replaces(at + from, at + from, plain, out);
+  if (hasOtherSchemeAt(b, at + from, at + to)) return false; // data:, mailto:...: no lookup of a long key
   const cdn = memoisedCdnHead(rawHead, ctx, entities);
   if (cdn === null) return false;
   out.start = at + from;
@@ -123,7 +124,6 @@ function rewriteOtherUrl(raw: string, b: Uint8Array, at: number, ctx: UrlContext
 }
 
 function memoisedCdnHead(rawHead: string, ctx: UrlContext, entities: boolean): string | null {
-  if (hasOtherScheme(rawHead)) return null; // data:, mailto:...: no lookup of a long key
   // With a character reference the result depends on `entities`: not memoised (rare).
   const memoise = !rawHead.includes('&');
   let cdn = memoise ? ctx.memo.get(rawHead) : undefined;

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { cdnUrlFor, compilePolicy, ExtensionSet, extensionOf, plainCdnUrl, shardIndex, urlScope } from '../../engine/cdn/url-policy.js';
+import fc from 'fast-check';
+import { cdnUrlFor, compilePolicy, ExtensionSet, extensionOf, hasOtherSchemeAt, plainCdnUrl, PrefixSet, shardIndex, urlScope } from '../../engine/cdn/url-policy.js';
 import { rewriteHtml } from '../../engine/cdn/rewriter.js';
 
 const policy = compilePolicy({
@@ -121,6 +122,35 @@ t.test('an ExtensionSet matches an extension where the bytes hold it, ignoring A
   t.ok(inLong('.tar.gz1234') && inLong('.TAR.XZ1234'), 'longer than eight chars');
   t.notOk(inLong('.tar.gz1233') || inLong('.tar.gy1234'), 'differing in the third group of four, or the second');
   t.notOk(new ExtensionSet(['.\u0101']).hasAt(Buffer.from('.\x01', 'latin1'), 0, 2), 'a char past latin1 matches no byte (not its low byte)');
+});
+
+t.test('a PrefixSet matches the prefixes a path starts with, bucketed by their first two chars', async (t) => {
+  const at = (set: PrefixSet, path: string): boolean => set.hasAt(Buffer.from(`x${path}y`, 'latin1'), 1, path.length + 1);
+  const set = new PrefixSet(['/static/', '/static/private/', '/api/', '/sa/', 'a']);
+  t.ok(at(set, '/static/a.png') && at(set, '/static/private/a') && at(set, '/api/') && at(set, '/sa/b'), 'prefixes of one bucket and of others');
+  t.notOk(at(set, '/static') || at(set, '/stat/x') || at(set, '/API/x') || at(set, '/s') || at(set, ''), 'a prefix of one, a differing one, another case, too short');
+  t.ok(at(set, 'a') && at(set, 'ab/c') && !at(set, 'b'), 'a one-char prefix');
+  t.ok(at(new PrefixSet(['']), '') && at(new PrefixSet(['']), '/x'), 'an empty prefix matches every path');
+  t.ok(at(new PrefixSet(['/']), '/x') && !at(new PrefixSet(['/']), 'x'), 'the root');
+  t.notOk(at(new PrefixSet([]), '/x'), 'no prefix');
+  t.notOk(at(new PrefixSet(['/\u0101']), '/\x01'), 'a char past latin1 matches no byte');
+});
+
+t.test('hasOtherSchemeAt reads a leading scheme as the URL parser does: http(s) or none is not another', async (t) => {
+  // The rule as two sticky regexes (what it replaced), for reference.
+  const reference = (s: string, at: number): boolean => {
+    const leading = /[A-Za-z][A-Za-z0-9+.-]*:/y;
+    const http = /https?:/iy;
+    leading.lastIndex = at;
+    http.lastIndex = at;
+    return leading.test(s) && !http.test(s);
+  };
+  const other = (s: string, at = 0): boolean => hasOtherSchemeAt(Buffer.from(s, 'latin1'), at, s.length);
+  for (const s of ['data:x', 'mailto:a@b', 'JavaScript:void(0)', 'a+b-c.d:', 'ftp:', 'httpx:', 'http+s:', 'htt:', 'httpss:']) t.ok(other(s), s);
+  for (const s of ['http:', 'HTTPS://a', 'hTtP:x', '/a:b', ' data:x', '1a:', 'a b:', 'data', '', ':', 'é:', 'a\u00e9:']) t.notOk(other(s), JSON.stringify(s));
+  t.ok(other('x="data:y', 3) && !other('x="http:y', 3), 'at an offset');
+  const chars = fc.constantFrom('h', 'H', 't', 'T', 'p', 's', 'S', 'a', '1', '+', '-', '.', ':', '/', ' ', 'é', '&');
+  fc.assert(fc.property(fc.array(chars, { maxLength: 9 }).map((a) => a.join('')), fc.nat({ max: 3 }), (s, at) => other(s, at) === reference(s, at)));
 });
 
 t.test('bad base URLs are refused with a code', async (t) => {
