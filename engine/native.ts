@@ -6,9 +6,12 @@ import path from 'node:path';
 import fs from 'node:fs';
 
 function packageRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!fs.existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
-  return dir;
+  const from = path.dirname(fileURLToPath(import.meta.url));
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    // At the root, dirname is the root again: without this the search never ended.
+    if (path.dirname(dir) === dir) throw new Error(`No package.json above ${from}: cannot find the addon (build/Release/lbarray.node).`);
+  }
 }
 
 /** Options as the addon takes them: already validated, every field present. */
@@ -93,6 +96,12 @@ export interface NativeAddon {
   checksumUpdate16(checksum: number, oldWord: number, newWord: number): number;
   rewriteBuffer(buf: Uint8Array, offsets: Int32Array, lengths: Int32Array, decisions: Int32Array,
     count: number, macTable: Uint8Array, flags: Int32Array | null): number;
+  /**
+   * The input (`held`'s latin1 bytes, then `chunk`) up to `to`, with `count` edits applied: each a
+   * (start, end, text length) triple in `edits`, in order, not overlapping; their texts one after
+   * another in `texts` (latin1). A new Buffer.
+   */
+  spliceLatin1(held: string, chunk: Uint8Array, to: number, edits: Int32Array, count: number, texts: string): Buffer;
 }
 
 const require = createRequire(import.meta.url);
