@@ -8,7 +8,8 @@
 //   valgrind --tool=callgrind --callgrind-out-file=/dev/null node --predictable --import tsx perf/cdn-profile.ts rewrite 5   (then 65)
 // Steadier, and with the JavaScript functions named: bundle it with esbuild (--bundle --platform=node
 // --format=esm) into a folder holding a copy of test/fixtures/cdn's .html and .json files (the
-// bundle reads the corpus beside itself), run the bundle under plain node with 20 and 120
+// bundle reads the corpus beside itself), a package.json and a link to build/ (the rewriter loads
+// the addon from build/Release above the nearest package.json), run the bundle under plain node with 20 and 120
 // passes, (I(120) - I(20)) / 100: between 5 and 45 passes TurboFan was still compiling, about 4 M
 // instructions a pass, and a code change that moved its inlining moved that share by a million
 // either way. Add --perf-basic-prof to name the JIT code's addresses in the output of

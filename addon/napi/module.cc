@@ -13,6 +13,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   lbnapi::InitChecksum(env, exports);
   lbnapi::InitReusePort(env, exports);
   lbnapi::InitPacketPort(env, exports);
+  lbnapi::InitSplice(env, exports);
   return exports;
 }
 

@@ -14,6 +14,7 @@ import { decodeHTMLAttribute } from 'entities';
 import { charsetOfContentType, metaCharset } from './charset.js';
 import { CdnStats } from './stats.js';
 import { latin1Bytes } from './latin1.js';
+import { native } from '../native.js';
 import { FastTokenizer, Quoted, type LatinTokenizer } from './tokenizer.js';
 import { urlScope, type UrlPolicy } from './url-policy.js';
 import { cssUrlSpans, srcsetSpansIn, type Span } from './url-spans.js';
@@ -36,6 +37,9 @@ export interface RewriterOptions {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** The edits of a flush as (start, end, text length) triples for the addon; one per thread, grown as needed. */
+let spliceCuts = new Int32Array(3 * 256);
 
 const enum Attr { Other, Url, Href, Srcset, Style, Charset, HttpEquiv, Content, Rel }
 
@@ -227,19 +231,34 @@ export class HtmlRewriter implements TokenizerCallbacks {
       this.holdFromNowOn(to);
       return EMPTY;
     }
-    let out = '';
-    let pos = this.emitted;
+    // The addon copies the bytes around the edits: building the output as a string of slices
+    // and turning that into a Buffer (flattening it, then copying it) took a tenth of the time.
+    const base = this.emitted;
+    let pos = base;
+    let texts = '';
+    let cuts = spliceCuts;
+    let n = 0;
     let done = 0;
     for (; done < this.edits.length && this.edits[done].start < to; done++) {
       const e = this.edits[done];
       if (e.start < pos) continue; // cannot happen; never emit overlapping bytes
-      out += this.text(pos, e.start) + e.text;
+      if (3 * n + 3 > cuts.length) {
+        const grown = new Int32Array(2 * cuts.length);
+        grown.set(cuts);
+        cuts = spliceCuts = grown;
+      }
+      cuts[3 * n] = e.start - base;
+      cuts[3 * n + 1] = e.end - base;
+      cuts[3 * n + 2] = e.text.length;
+      n++;
+      texts += e.text;
       pos = e.end;
     }
     if (done > 0) this.edits.splice(0, done);
-    if (pos < to) out += this.text(pos, to);
-    this.holdFromNowOn(Math.max(to, pos));
-    return Buffer.from(out, 'latin1');
+    const end = Math.max(to, pos);
+    const out = native.spliceLatin1(this.held, this.bytes, end - base, cuts, n, texts);
+    this.holdFromNowOn(end);
+    return out;
   }
 
   /** Everything before `emitted` is sent; the rest of the chunk joins `held`: the chunk is done with. */
