@@ -330,13 +330,21 @@ function fnv(s: string, h: number = Fnv.Offset): number {
   return h;
 }
 
+/**
+ * The shard of a path of hash `hash` among `shards` (at least one). `| 0` changes nothing (the
+ * remainder is below `shards`) but makes the result an int32, which TurboFan divides as a uint32:
+ * used as it was, as an array index, it was divided as doubles (x87 fprem; plainCdnUrl 18
+ * instructions less a URL, 3.48 M -> 3.46 M a corpus pass).
+ */
+const shardOf = (hash: number, shards: number): number => ((hash >>> 0) % shards) | 0;
+
 export function shardIndex(pathname: string, shards: number): number {
-  return (fnv(pathname) >>> 0) % shards;
+  return shardOf(fnv(pathname), shards);
 }
 
 /** The CDN URL (base + path) of an absolute URL's path; its query and fragment are not part of it. */
 export function cdnPathUrl(policy: UrlPolicy, pathname: string): string {
-  return policy.bases[(fnv(pathname) >>> 0) % policy.bases.length] + pathname;
+  return policy.bases[shardOf(fnv(pathname), policy.bases.length)] + pathname;
 }
 
 /**
@@ -447,7 +455,7 @@ export function plainCdnUrl(scope: UrlScope, b: Uint8Array, from: number, to: nu
   // `=== true`: one compare. pathGoes ends in a call TurboFan leaves out of line, whose result
   // it cannot type: testing that for truth is a generic ToBoolean (about ten instructions).
   const goes = pathGoes(scope.policy, scope.baseHost, rules, b, from, i, dot < 0 ? i : dot) === true;
-  return goes ? rules.bases[(hash >>> 0) % rules.bases.length] : null;
+  return goes ? rules.bases[shardOf(hash, rules.bases.length)] : null;
 }
 
 /**
