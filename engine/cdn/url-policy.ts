@@ -42,19 +42,7 @@ function codesOf(strings: readonly string[]): Codes {
   return strings.filter(isLatin1).map((x) => Buffer.from(x, 'latin1'));
 }
 
-/**
- * The `n` bytes of `b` from `at` (four when there are more), the first in the low byte, as an
- * int32: an extension is compared four chars at a time (one compare, not a loop turn a char).
- */
-function wordAt(b: Uint8Array, at: number, n: number): number {
-  if (n >= 4) return b[at] | b[at + 1] << 8 | b[at + 2] << 16 | b[at + 3] << 24;
-  let w = b[at];
-  if (n > 1) w |= b[at + 1] << 8;
-  if (n > 2) w |= b[at + 2] << 16;
-  return w;
-}
-
-/** The bit (0x20) that makes an ASCII letter lower case, set where `x[at, at + n)` (as `wordAt`) holds a lower-case one. */
+/** The bit (0x20) that makes an ASCII letter lower case, set where `x[at, at + n)` (as `ExtensionSet.wordAt`) holds a lower-case one. */
 function caseBitsAt(x: Uint8Array, at: number, n: number): number {
   let bits = 0;
   for (let i = 0; i < Math.min(n, 4); i++) if ((x[at + i] - 0x61) >>> 0 < 26) bits |= 0x20 << 8 * i;
@@ -62,18 +50,10 @@ function caseBitsAt(x: Uint8Array, at: number, n: number): number {
 }
 
 /**
- * The bucket of an extension of `length` chars whose first word (`wordAt`) is `first`: a hash of
- * its length and its first four chars with every case bit set (the same for any case of them).
- */
-function extensionBucket(length: number, first: number): number {
-  return (length & 15) << 5 | Math.imul(first | 0x20202020, 0x9e3779b1) >>> 27;
-}
-
-/**
  * File extensions (".png"), matched case-insensitively where they are: every plain URL of a page
  * is looked up, and slicing, lower-casing and hashing its extension for a Set costs more than
  * reading it. The rules' included and excluded ones are one set, each with its verdict: one
- * lookup a path. Bucketed by `extensionBucket`, kept as int32 words (`wordAt`) with their case
+ * lookup a path. Bucketed by `bucketOf`, kept as int32 words (`wordAt`) with their case
  * bits: a path's word `w` matches where `(w | caseBits) === word` (an ASCII letter in either
  * case, any other char as it is), where a char-by-char compare took 31 instructions a char. In
  * one Int32Array: a record `[length, verdict, word, caseBits, ...]` (a pair a word), a bucket's
@@ -94,9 +74,9 @@ export class ExtensionSet {
     const byBucket: number[][] = Array.from({ length: 512 }, () => []);
     for (const [e, verdict] of verdicts) {
       const x = Buffer.from(e, 'latin1');
-      const record = byBucket[extensionBucket(x.length, wordAt(x, 0, x.length))];
+      const record = byBucket[this.bucketOf(x.length, this.wordAt(x, 0, x.length))];
       record.push(x.length, verdict);
-      for (let i = 0; i < x.length; i += 4) record.push(wordAt(x, i, x.length - i), caseBitsAt(x, i, x.length - i));
+      for (let i = 0; i < x.length; i += 4) record.push(this.wordAt(x, i, x.length - i), caseBitsAt(x, i, x.length - i));
       this.longest = Math.max(this.longest, x.length);
     }
     this.records = Int32Array.from(byBucket.flat());
@@ -107,8 +87,8 @@ export class ExtensionSet {
   verdictAt(b: Uint8Array, from: number, to: number): Verdict {
     const n = to - from;
     if (n === 0 || n > this.longest) return Verdict.None;
-    const first = wordAt(b, from, n);
-    const bucket = extensionBucket(n, first);
+    const first = this.wordAt(b, from, n);
+    const bucket = this.bucketOf(n, first);
     const records = this.records;
     const end = this.starts[bucket + 1];
     for (let r = this.starts[bucket]; r < end; r += 2 + 2 * ((records[r] + 3) >> 2)) {
@@ -117,10 +97,34 @@ export class ExtensionSet {
       for (let i = 0, k = r + 2; (w | records[k + 1]) === records[k]; k += 2) {
         i += 4;
         if (i >= n) return records[r + 1];
-        w = wordAt(b, from + i, n - i);
+        w = this.wordAt(b, from + i, n - i);
       }
     }
     return Verdict.None;
+  }
+
+  // The helpers are methods, not module functions: a module function is reached through the
+  // module context, and checked at every call; a method of an object of known shape is not.
+
+  /**
+   * The `n` bytes of `b` from `at` (four when there are more), the first in the low byte, as an
+   * int32: an extension is compared four chars at a time (one compare, not a loop turn a char).
+   */
+  private wordAt(b: Uint8Array, at: number, n: number): number {
+    // `| 0`: int32 adds, with no overflow checks (the bytes are in `b`).
+    if (n >= 4) return b[at] | b[(at + 1) | 0] << 8 | b[(at + 2) | 0] << 16 | b[(at + 3) | 0] << 24;
+    let w = b[at];
+    if (n > 1) w |= b[(at + 1) | 0] << 8;
+    if (n > 2) w |= b[(at + 2) | 0] << 16;
+    return w;
+  }
+
+  /**
+   * The bucket of an extension of `length` chars whose first word (`wordAt`) is `first`: a hash of
+   * its length and its first four chars with every case bit set (the same for any case of them).
+   */
+  private bucketOf(length: number, first: number): number {
+    return (length & 15) << 5 | Math.imul(first | 0x20202020, 0x9e3779b1) >>> 27;
   }
 
   /** Is `b[from, to)` (latin1 bytes) one of the included extensions (and none of the excluded)? */
@@ -190,26 +194,6 @@ export function extensionOf(pathname: string): string {
   return pathname.slice(extensionStart(pathname)).toLowerCase();
 }
 
-/**
- * Does the path `b[from, to)` start with one of `prefixes`? Read in place (an index loop: no array
- * iterator per URL), each from its end: prefixes share their first chars ("/", "/static/").
- */
-function hasPrefixAt(prefixes: Codes, b: Uint8Array, from: number, to: number): boolean {
-  for (let k = 0; k < prefixes.length; k++) {
-    const p = prefixes[k];
-    let i = p.length | 0; // `| 0`: TurboFan types a typed array's length as a double; the index stays an int32
-    if (i > to - from) continue;
-    while (i > 0 && b[from + i - 1] === p[i - 1]) i--;
-    if (i === 0) return true;
-  }
-  return false;
-}
-
-/** The bucket of a prefix whose first two chars are `first` and `second`. */
-function prefixBucket(first: number, second: number): number {
-  return ((first & 31) << 5) | (second & 31);
-}
-
 /** The prefixes of a bucket of a `PrefixSet`. */
 interface PrefixBucket { include: Codes; exclude: Codes }
 
@@ -233,8 +217,8 @@ export class PrefixSet {
     const [inc, exc] = [codesOf(include), codesOf(exclude)];
     const isShort = (p: Uint8Array): boolean => p.length < 2;
     this.short = prefixBucketOf(inc.filter(isShort), exc.filter(isShort));
-    const keys = new Set([...inc, ...exc].filter((p) => !isShort(p)).map((p) => prefixBucket(p[0], p[1])));
-    const inBucket = (codes: Codes, key: number): Codes => codes.filter((p) => !isShort(p) && prefixBucket(p[0], p[1]) === key);
+    const keys = new Set([...inc, ...exc].filter((p) => !isShort(p)).map((p) => this.bucketOf(p[0], p[1])));
+    const inBucket = (codes: Codes, key: number): Codes => codes.filter((p) => !isShort(p) && this.bucketOf(p[0], p[1]) === key);
     for (const key of keys) this.buckets[key] = prefixBucketOf(inBucket(inc, key), inBucket(exc, key));
   }
 
@@ -246,14 +230,36 @@ export class PrefixSet {
   goes(b: Uint8Array, from: number, to: number, goes: boolean): boolean {
     const short = this.short;
     if (short !== undefined) {
-      if (short.exclude.length > 0 && hasPrefixAt(short.exclude, b, from, to)) return false;
-      goes ||= hasPrefixAt(short.include, b, from, to);
+      if (short.exclude.length > 0 && this.startsWithOne(short.exclude, b, from, to)) return false;
+      goes ||= this.startsWithOne(short.include, b, from, to);
     }
     if (to - from < 2) return goes;
-    const bucket = this.buckets[prefixBucket(b[from], b[from + 1])];
+    const bucket = this.buckets[this.bucketOf(b[from], b[from + 1])];
     if (bucket === undefined) return goes;
-    if (bucket.exclude.length > 0 && hasPrefixAt(bucket.exclude, b, from, to)) return false;
-    return goes || hasPrefixAt(bucket.include, b, from, to);
+    if (bucket.exclude.length > 0 && this.startsWithOne(bucket.exclude, b, from, to)) return false;
+    return goes || this.startsWithOne(bucket.include, b, from, to);
+  }
+
+  // The helpers are methods, as ExtensionSet's are.
+
+  /** The bucket of a prefix whose first two chars are `first` and `second`. */
+  private bucketOf(first: number, second: number): number {
+    return ((first & 31) << 5) | (second & 31);
+  }
+
+  /**
+   * Does the path `b[from, to)` start with one of `prefixes`? Read in place (an index loop: no array
+   * iterator per URL), each from its end: prefixes share their first chars ("/", "/static/").
+   */
+  private startsWithOne(prefixes: Codes, b: Uint8Array, from: number, to: number): boolean {
+    for (let k = 0; k < prefixes.length; k++) {
+      const p = prefixes[k];
+      let i = p.length | 0; // `| 0`: TurboFan types a typed array's length as a double; the index stays an int32
+      if (i > to - from) continue;
+      while (i > 0 && b[from + i - 1] === p[i - 1]) i--;
+      if (i === 0) return true;
+    }
+    return false;
   }
 
   /** Does the path `b[from, to)` start with one of the included prefixes and none of the excluded? */
