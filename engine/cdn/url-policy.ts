@@ -438,6 +438,7 @@ export function plainCdnUrl(scope: UrlScope, b: Uint8Array, from: number, to: nu
   if (scope.baseDir === undefined || from >= to) return undefined;
   const absolute = b[from] === Ch.Slash;
   if (absolute && b[from + 1] === Ch.Slash && from + 1 < to) return undefined; // "//host/...": another authority
+  if (b[from] === Ch.Dot) return undefined; // a dot segment (told here: the loop then does not read `from`)
   let hash = absolute ? Fnv.Offset : scope.baseDirHash;
   let dot = -1; // the last segment's last '.'
   let i = from;
@@ -448,17 +449,18 @@ export function plainCdnUrl(scope: UrlScope, b: Uint8Array, from: number, to: nu
     if (((c | 0x20) - 0x61) >>> 0 >= 26) { // not a letter (most chars of a path are)
       if (c === Ch.Slash) dot = -1;
       else if (c === Ch.Dot) {
-        if (i === from || b[i - 1] === Ch.Slash) return undefined; // a dot segment
+        if (b[i - 1] === Ch.Slash) return undefined; // a dot segment
         dot = i;
       } else if ((c - 0x20) >>> 0 < 32 ? ((PathPunct.Bits >>> c) & 1) === 0 : c !== Ch.At && c !== Ch.Underscore && c !== Ch.Tilde) {
         // Not kept in a plain path. Written out, not a helper: a helper is reached through the
         // module context, checked at every call, and takes registers the loop needs.
-        if (withQuery === true && i > from && (c === Ch.Query || c === Ch.Fragment)) break; // (=== true: one compare, not a ToBoolean)
+        if (withQuery === true && (c === Ch.Query || c === Ch.Fragment)) break; // (=== true: one compare, not a ToBoolean)
         return undefined;
       }
     }
     hash = Math.imul(hash ^ c, Fnv.Prime);
   }
+  if (i === from) return undefined; // a query or fragment alone
   const rules = absolute ? scope.rootPaths : scope.dirPaths;
   // `=== true`: one compare. pathGoes ends in a call TurboFan leaves out of line, whose result
   // it cannot type: testing that for truth is a generic ToBoolean (about ten instructions).
