@@ -136,6 +136,35 @@ t.test('a PrefixSet matches the prefixes a path starts with, bucketed by their f
   t.notOk(at(new PrefixSet(['/\u0101']), '/\x01'), 'a char past latin1 matches no byte');
 });
 
+t.test('included and excluded extensions and prefixes in one set each: an excluded one wins', async (t) => {
+  const ext = new ExtensionSet(['.png', '.PHP', '.css'], ['.php', '.Css5']);
+  const at = (text: string): boolean => ext.hasAt(Buffer.from(text, 'latin1'), 0, text.length);
+  t.ok(at('.png') && at('.CSS'), 'included');
+  t.notOk(at('.php') || at('.PhP') || at('.css5'), 'excluded (one also included, in another case)');
+  const prefixes = new PrefixSet(['/static/', '/s', ''], ['/static/private/', '/api/']);
+  const goes = (path: string, byRest: boolean): boolean => prefixes.goes(Buffer.from(path, 'latin1'), 0, path.length, byRest);
+  t.ok(goes('/x', false) && goes('/static/a', true) && goes('/api', true), 'an included prefix, or the rest of the rules');
+  t.notOk(goes('/static/private/a', false) || goes('/static/private/a', true) || goes('/api/x', true), 'an excluded prefix wins');
+
+  // Against the rules as written, on random paths and rules of a few chars.
+  const chars = fc.constantFrom('a', 'A', 'p', 'P', 'g', '.', '/', '_', '1');
+  const word = fc.array(chars, { maxLength: 6 }).map((a) => a.join(''));
+  const extension = fc.array(chars, { minLength: 1, maxLength: 9 }).map((a) => `.${a.join('')}`);
+  const rules = fc.record({ inc: fc.array(word, { maxLength: 3 }), exc: fc.array(word, { maxLength: 3 }),
+    incExt: fc.array(extension, { maxLength: 4 }), excExt: fc.array(extension, { maxLength: 3 }) });
+  fc.assert(fc.property(rules, word, (r, path) => {
+    const p = compilePolicy({ baseUrls: ['https://c.example'], include: { prefixes: r.inc, extensions: r.incExt }, exclude: { prefixes: r.exc, extensions: r.excExt } });
+    const scope = urlScope(p, page, page.host);
+    const got = plainCdnUrl(scope, Buffer.from(`/${path}`, 'latin1'), 0, path.length + 1);
+    if (got === undefined) return true; // not a plain path (a dot segment)
+    const e = extensionOf(`/${path}`);
+    const has = (list: string[]): boolean => list.some((x) => x.toLowerCase() === e);
+    const starts = (list: string[]): boolean => list.some((x) => `/${path}`.startsWith(x));
+    const want = !has(r.excExt) && !starts(r.exc) && (has(r.incExt) || starts(r.inc));
+    return (got !== null) === want;
+  }), { numRuns: 2000 });
+});
+
 t.test('hasOtherSchemeAt reads a leading scheme as the URL parser does: http(s) or none is not another', async (t) => {
   // The rule as two sticky regexes (what it replaced), for reference.
   const reference = (s: string, at: number): boolean => {
