@@ -9,6 +9,7 @@
 // The methods are private, so the override is checked once at load: a sample page, fed in small
 // pieces, must give the same callbacks as the stock tokenizer, or the stock one is used.
 import { QuoteType, Tokenizer, type TokenizerCallbacks } from 'htmlparser2';
+import { isSpace } from './html-space.js';
 import { EMPTY_BYTES, latin1Bytes } from './latin1.js';
 
 interface Cursor { buffer: string; bytes: Uint8Array; index: number; offset: number }
@@ -37,25 +38,17 @@ function fastForwardTo(this: Cursor, c: number): boolean {
 // literals: a module-level const is a context slot, loaded and type-checked at every use.
 
 const enum Ch { Equals = 0x3d, DoubleQuote = 0x22, SingleQuote = 0x27, Lt = 0x3c, Gt = 0x3e, Slash = 0x2f, Space = 0x20 }
-/** Bit c set for the whitespace chars below ' ': tab, LF, FF, CR. */
-const enum WhitespaceBits { Below = (1 << 0x09) | (1 << 0x0a) | (1 << 0x0c) | (1 << 0x0d) }
 
 // The chars that end names ('/', '>' and whitespace; '=' an attribute's too), told by compares,
-// not read from a table: a table read checks its map and bounds, about 7 instructions. The loops
-// test `c > Ch.Gt` (names) or `c <= Ch.Space` (whitespace runs) first, so a letter is told by one
-// compare, and call these for the rest only; the three together took 2.5 % off the instructions
-// of a corpus pass. endsAttributeName is written
-// out: through endsTagName it cost 0.4 % more.
-function isWhitespace(c: number): boolean {
-  return c === Ch.Space || (c < Ch.Space && ((WhitespaceBits.Below >>> c) & 1) !== 0);
-}
-
+// not read from a table. The loops test `c > Ch.Gt` (names) or `c <= Ch.Space` (whitespace
+// runs) first, so a letter is told by one compare, and call these for the rest only.
 function endsTagName(c: number): boolean {
-  return c === Ch.Gt || c === Ch.Slash || isWhitespace(c);
+  return c === Ch.Gt || c === Ch.Slash || isSpace(c);
 }
 
+// Written out, not through endsTagName: that cost 0.4 % more instructions a corpus pass.
 function endsAttributeName(c: number): boolean {
-  return c === Ch.Equals || c === Ch.Gt || c === Ch.Slash || c === Ch.Space || (c < Ch.Space && ((WhitespaceBits.Below >>> c) & 1) !== 0);
+  return c === Ch.Equals || c === Ch.Gt || c === Ch.Slash || isSpace(c);
 }
 
 /** htmlparser2's QuoteType values (an enum object there, read through getters), checked at load. */
@@ -147,7 +140,7 @@ function inAttributes(this: Machine, c: number): void {
     if (state === S.BeforeAttributeName) {
       // Loops written out here and below: through a function holding the loop they cost 2.1 %
       // more instructions a corpus pass.
-      while (c <= Ch.Space && isWhitespace(c)) {
+      while (c <= Ch.Space && isSpace(c)) {
         if (i === last) break attributes;
         c = bytes[++i];
       }
@@ -185,7 +178,7 @@ function inAttributes(this: Machine, c: number): void {
       c = bytes[++i];
     }
     // BeforeAttributeValue
-    while (c <= Ch.Space && isWhitespace(c)) {
+    while (c <= Ch.Space && isSpace(c)) {
       if (i === last) break attributes;
       c = bytes[++i];
     }

@@ -2,14 +2,10 @@
 // `url()` tokens, as [start, end) spans of the raw (undecoded) text. Spans never overlap and come
 // in order, so the rewriter can splice them into the original bytes.
 
+import { isSpace } from './html-space.js';
 import { latin1Bytes } from './latin1.js';
 
 export type Span = [start: number, end: number];
-
-/** HTML's ASCII whitespace. Most chars read are above space: one compare tells them. */
-export function isSpace(c: number): boolean {
-  return c <= 0x20 && (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d);
-}
 
 /**
  * The first whitespace at or after `from` (or `to`). Chars above space, most of them, skip the

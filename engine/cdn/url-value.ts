@@ -3,7 +3,7 @@
 // were, so entities, charset-specific bytes and odd quoting there are never re-serialized.
 import { decodeHTMLAttribute } from 'entities';
 import { cdnUrlIn, hasOtherSchemeAt, pageOriginEnd, plainCdnUrl, type UrlScope } from './url-policy.js';
-import { isSpace } from './url-spans.js';
+import { isSpace } from './html-space.js';
 
 export interface UrlContext {
   /** The policy, the page host, and the base for relative URLs (the page URL, or `<base href>`). */
