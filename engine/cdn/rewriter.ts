@@ -13,7 +13,7 @@ import { type TokenizerCallbacks } from 'htmlparser2';
 import { decodeHTMLAttribute } from 'entities';
 import { charsetOfContentType, metaCharset } from './charset.js';
 import { CdnStats } from './stats.js';
-import { latin1Bytes } from './latin1.js';
+import { EMPTY_BYTES, latin1Bytes } from './latin1.js';
 import { native } from '../native.js';
 import { FastTokenizer, Quoted, type LatinTokenizer } from './tokenizer.js';
 import { urlScope, type UrlPolicy } from './url-policy.js';
@@ -35,8 +35,6 @@ export interface RewriterOptions {
    */
   onEdit?: (start: number, end: number, replacement: string) => void;
 }
-
-const EMPTY = Buffer.alloc(0);
 
 /** The edits of a flush as (start, end, text length) triples for the addon; one per thread, grown as needed. */
 let spliceCuts = new Int32Array(3 * 256);
@@ -129,7 +127,7 @@ export class HtmlRewriter implements TokenizerCallbacks {
   private held = '';
   private chunk = '';
   /** The chunk's bytes (`chunk` is their latin1 text). */
-  private bytes: Buffer = EMPTY;
+  private bytes: Buffer = EMPTY_BYTES;
   private chunkStart = 0;
   /** First input byte not yet emitted. */
   private emitted = 0;
@@ -229,7 +227,7 @@ export class HtmlRewriter implements TokenizerCallbacks {
     const to = Math.max(upTo, this.emitted);
     if (to === this.emitted) {
       this.holdFromNowOn(to);
-      return EMPTY;
+      return EMPTY_BYTES;
     }
     // The addon copies the bytes around the edits: building the output as a string of slices
     // and turning that into a Buffer (flattening it, then copying it) took a tenth of the time.
@@ -266,7 +264,7 @@ export class HtmlRewriter implements TokenizerCallbacks {
     this.held = this.text(emitted, this.total);
     this.emitted = emitted;
     this.chunk = '';
-    this.bytes = EMPTY;
+    this.bytes = EMPTY_BYTES;
     this.chunkStart = this.total;
   }
 
