@@ -72,7 +72,10 @@ interface KindOfName<K> { readonly words: Int32Array; readonly kind: K }
  * lower-casing): every tag and attribute of the page passes here. Names are bucketed by length
  * and first letter, so most names fail on one lookup; the rest are compared with the one or two
  * names in their bucket four chars at a time (an index loop: no iterator). Read from the page's
- * bytes: a byte reads in about half the instructions of a string's charCodeAt.
+ * bytes: a byte reads in about half the instructions of a string's charCodeAt. Not url-policy's
+ * ExtensionSet, whose table holds names of any chars: looking tags and attributes up in one of
+ * those (a hash of the first word read before the bucket) measured 1.1 % more instructions a
+ * corpus pass (1.7 % through tsx), most names missing on this class's first lookup.
  */
 class NameKinds<K extends number> {
   private readonly buckets: Array<Array<KindOfName<K>> | undefined> = [];
