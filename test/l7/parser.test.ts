@@ -190,6 +190,16 @@ const chunkCases: Array<{ name: string; input: string; data?: string; rest?: str
   { name: 'bare LF after size', input: '1\nx\r\n', status: 400 },
   { name: 'size too large', input: 'fffffffffffffff\r\n', status: 400 },
   { name: 'folded trailer', input: '0\r\n X: 1\r\n\r\n', status: 400 },
+  // Extensions by their grammar (RFC 9112 7.1.1), BWS allowed around ';' and '='.
+  { name: 'extensions: quoted value, BWS, a name alone', input: '3 ; a = "x;\\"y" ;b\t;c=1\r\nabc\r\n0;last\r\n\r\n', data: 'abc', rest: '' },
+  // Found by test/l7/chunked-differential.test.ts: these passed before, and llhttp frames or refuses them otherwise.
+  { name: 'whitespace after the size with no extension', input: '3 \r\nabc\r\n0\r\n\r\n', status: 400 },
+  { name: 'a control char in an extension', input: '3;a=\x01\r\nabc\r\n0\r\n\r\n', status: 400 },
+  { name: 'an unterminated quoted extension value', input: '3;a="x\r\nabc\r\n0\r\n\r\n', status: 400 },
+  { name: 'an extension with no name', input: '3;=x\r\nabc\r\n0\r\n\r\n', status: 400 },
+  { name: 'a trailer line without a colon', input: '0\r\nnot a field\r\n\r\n', status: 400 },
+  { name: 'a trailer name with a space before the colon', input: '0\r\nX-A : 1\r\n\r\n', status: 400 },
+  { name: 'a control char in a trailer value', input: '0\r\nX-A: \x01\r\n\r\n', status: 400 },
 ];
 for (const c of chunkCases) {
   t.test(`chunked: ${c.name}`, async (t) => {

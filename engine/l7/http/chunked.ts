@@ -2,18 +2,39 @@
 // chunked body ends without copying it, so the proxy can pass the bytes through unchanged.
 // Only size lines and trailers are walked byte by byte; chunk data is skipped by count. An
 // optional callback receives the data ranges, which is all decoding needs.
+//
+// The proxy forwards the body as it came and reads the next request where this scanner says the
+// body ends, so it must never accept bytes a server behind it could frame otherwise: extensions
+// are read by their grammar (token names, token or quoted-string values, BWS only around ';' and
+// '='), trailer lines as field lines (a token, ':', field text), every line ended by CRLF.
 import { HttpError } from './http-error.js';
 
-const SIZE = 0, SIZE_MORE = 1, EXT = 2, SIZE_LF = 3, DATA = 4, DATA_CR = 5, DATA_LF = 6,
-  TRAILER_START = 7, TRAILER = 8, TRAILER_LF = 9, FINAL_LF = 10, DONE = 11;
+const enum St {
+  BAD = -1, // no state takes this char
+  SIZE, SIZE_MORE,
+  // chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] ), RFC 9112 7.1.1
+  EXT_SEMI, // BWS after the size: a ';' must follow
+  EXT_NAME_START, EXT_NAME, EXT_AFTER_NAME, EXT_VALUE_START, EXT_VALUE, EXT_QUOTED, EXT_QUOTED_PAIR, EXT_AFTER_VALUE,
+  SIZE_LF, DATA, DATA_CR, DATA_LF,
+  TRAILER_START, TRAILER_NAME, TRAILER_VALUE, TRAILER_LF, FINAL_LF, DONE,
+}
 
 const HEX = new Int8Array(128).fill(-1);
 for (let i = 0; i < 16; i++) { HEX['0123456789abcdef'.charCodeAt(i)] = i; HEX['0123456789ABCDEF'.charCodeAt(i)] = i; }
 
+// Byte classes (RFC 9110 5.6.2, 5.6.4, 5.5): token chars; quoted-string text (qdtext); what a
+// quoted-pair may escape and what a field value may hold (HTAB, SP, VCHAR, obs-text).
+const TOKEN = 1, QDTEXT = 2, FIELD_TEXT = 4;
+const CLASS = new Uint8Array(256);
+for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") CLASS[c.charCodeAt(0)] |= TOKEN;
+for (let c = 0x21; c <= 0xff; c++) if (c !== 0x7f) CLASS[c] |= FIELD_TEXT | (c === 0x22 || c === 0x5c ? 0 : QDTEXT);
+for (const c of [9, 32]) CLASS[c] |= FIELD_TEXT | QDTEXT;
+const isBws = (c: number): boolean => c === 32 || c === 9;
+
 export type DataSink = (buf: Buffer, start: number, end: number) => void;
 
 export class ChunkedScanner {
-  private state = SIZE;
+  private state = St.SIZE;
   private size = 0;
   private digits = 0;
   private lineBytes = 0;
@@ -28,78 +49,123 @@ export class ChunkedScanner {
   constructor(private readonly errorStatus: number, private readonly maxTrailerBytes = 16384, private readonly onData?: DataSink,
     private readonly maxDataBytes = Infinity) {}
 
-  get done(): boolean { return this.state === DONE; }
+  get done(): boolean { return this.state === St.DONE; }
 
   /** Consumes bytes of buf[start..end) that belong to the body; returns how many. */
   consume(buf: Buffer, start: number, end: number): number {
     let i = start;
     while (i < end) {
       const state = this.state;
-      if (state === DATA) {
+      if (state === St.DATA) {
         const take = Math.min(this.size, end - i);
         if (this.onData !== undefined && take > 0) this.onData(buf, i, i + take);
         i += take;
         this.size -= take;
-        if (this.size === 0) this.state = DATA_CR;
+        if (this.size === 0) this.state = St.DATA_CR;
         continue;
       }
-      if (state === DONE) break;
+      if (state === St.DONE) break;
       const c = buf[i++];
-      switch (state) {
-        case SIZE: case SIZE_MORE: {
-          const h = c < 128 ? HEX[c] : -1;
-          if (h >= 0) {
-            if (++this.digits > 13) throw this.fail('A chunk size is too large.');
-            this.size = this.size * 16 + h;
-            this.state = SIZE_MORE;
-          } else if (state === SIZE_MORE && c === 13) this.state = SIZE_LF;
-          else if (state === SIZE_MORE && (c === 59 || c === 32 || c === 9)) { this.state = EXT; this.lineBytes = 0; }
-          else throw this.fail('A chunk size line is malformed.');
-          break;
-        }
-        case EXT:
-          if (c === 13) this.state = SIZE_LF;
-          else if (c === 10 || ++this.lineBytes > 4096) throw this.fail('A chunk extension is malformed or too long.');
-          break;
-        case SIZE_LF:
-          if (c !== 10) throw this.fail('A chunk size line is not ended by CRLF.');
-          this.digits = 0;
-          if (this.size === 0) { this.state = TRAILER_START; this.trailerBytes = 0; break; }
-          this.dataBytes += this.size;
-          if (this.dataBytes > this.maxDataBytes) throw new HttpError(413, 'ERR_HTTP_BODY_TOO_LARGE', 'The chunked body is larger than allowed.');
-          this.state = DATA;
-          break;
-        case DATA_CR:
-          if (c !== 13) throw this.fail('Chunk data is not followed by CRLF.');
-          this.state = DATA_LF;
-          break;
-        case DATA_LF:
-          if (c !== 10) throw this.fail('Chunk data is not followed by CRLF.');
-          this.state = SIZE;
-          break;
-        case TRAILER_START:
-          if (c === 13) this.state = FINAL_LF;
-          else if (c === 10 || c === 32 || c === 9) throw this.fail('A trailer line is malformed.');
-          else this.state = TRAILER;
-          this.countTrailer();
-          break;
-        case TRAILER:
-          if (c === 13) this.state = TRAILER_LF;
-          else if (c === 10) throw this.fail('A trailer line is malformed.');
-          this.countTrailer();
-          break;
-        case TRAILER_LF:
-          if (c !== 10) throw this.fail('A trailer line is not ended by CRLF.');
-          this.state = TRAILER_START;
-          this.countTrailer();
-          break;
-        case FINAL_LF:
-          if (c !== 10) throw this.fail('The chunked body is not ended by CRLF.');
-          this.state = DONE;
-          break;
-      }
+      if (state <= St.SIZE_MORE) this.sizeChar(state, c);
+      else if (state <= St.EXT_AFTER_VALUE) this.extensionChar(state, c);
+      else if (state >= St.TRAILER_START) this.trailerChar(state, c);
+      else this.lineChar(state, c);
     }
     return i - start;
+  }
+
+  private sizeChar(state: St, c: number): void {
+    const h = c < 128 ? HEX[c] : -1;
+    if (h >= 0) {
+      if (++this.digits > 13) throw this.fail('A chunk size is too large.');
+      this.size = this.size * 16 + h;
+      this.state = St.SIZE_MORE;
+    } else if (state === St.SIZE_MORE && c === 13) this.state = St.SIZE_LF;
+    else if (state === St.SIZE_MORE && (c === 59 || isBws(c))) {
+      this.state = c === 59 ? St.EXT_NAME_START : St.EXT_SEMI;
+      this.lineBytes = 0;
+    } else throw this.fail('A chunk size line is malformed.');
+  }
+
+  // One char of a size line's extensions, checked against their grammar.
+  private extensionChar(state: St, c: number): void {
+    if (++this.lineBytes > 4096) throw this.fail('A chunk extension is too long.');
+    const cls = CLASS[c];
+    let next = St.BAD;
+    switch (state) {
+      case St.EXT_SEMI:
+        next = isBws(c) ? St.EXT_SEMI : c === 59 ? St.EXT_NAME_START : St.BAD;
+        break;
+      case St.EXT_NAME_START:
+        next = isBws(c) ? St.EXT_NAME_START : (cls & TOKEN) !== 0 ? St.EXT_NAME : St.BAD;
+        break;
+      case St.EXT_NAME: case St.EXT_AFTER_NAME:
+        if ((cls & TOKEN) !== 0 && state === St.EXT_NAME) next = St.EXT_NAME;
+        else if (isBws(c)) next = St.EXT_AFTER_NAME;
+        else if (c === 61) next = St.EXT_VALUE_START;
+        else next = this.extensionEnd(c);
+        break;
+      case St.EXT_VALUE_START:
+        next = isBws(c) ? St.EXT_VALUE_START : c === 34 ? St.EXT_QUOTED : (cls & TOKEN) !== 0 ? St.EXT_VALUE : St.BAD;
+        break;
+      case St.EXT_VALUE:
+        next = (cls & TOKEN) !== 0 ? St.EXT_VALUE : isBws(c) ? St.EXT_AFTER_VALUE : this.extensionEnd(c);
+        break;
+      case St.EXT_QUOTED:
+        next = c === 34 ? St.EXT_AFTER_VALUE : c === 92 ? St.EXT_QUOTED_PAIR : (cls & QDTEXT) !== 0 ? St.EXT_QUOTED : St.BAD;
+        break;
+      case St.EXT_QUOTED_PAIR:
+        next = (cls & FIELD_TEXT) !== 0 ? St.EXT_QUOTED : St.BAD;
+        break;
+      default: // EXT_AFTER_VALUE
+        next = isBws(c) ? St.EXT_AFTER_VALUE : this.extensionEnd(c);
+    }
+    if (next === St.BAD) throw this.fail('A chunk extension is malformed.');
+    this.state = next;
+  }
+
+  // After an extension's name or value: another extension, or the end of the line.
+  private extensionEnd(c: number): St {
+    return c === 59 ? St.EXT_NAME_START : c === 13 ? St.SIZE_LF : St.BAD;
+  }
+
+  // The CRLF after a size line and after a chunk's data.
+  private lineChar(state: St, c: number): void {
+    switch (state) {
+      case St.SIZE_LF:
+        if (c !== 10) throw this.fail('A chunk size line is not ended by CRLF.');
+        this.digits = 0;
+        if (this.size === 0) { this.state = St.TRAILER_START; this.trailerBytes = 0; break; }
+        this.dataBytes += this.size;
+        if (this.dataBytes > this.maxDataBytes) throw new HttpError(413, 'ERR_HTTP_BODY_TOO_LARGE', 'The chunked body is larger than allowed.');
+        this.state = St.DATA;
+        break;
+      case St.DATA_CR:
+        if (c !== 13) throw this.fail('Chunk data is not followed by CRLF.');
+        this.state = St.DATA_LF;
+        break;
+      default: // DATA_LF
+        if (c !== 10) throw this.fail('Chunk data is not followed by CRLF.');
+        this.state = St.SIZE;
+    }
+  }
+
+  // One char of the trailer section: field lines (name, ':', field text) up to an empty line.
+  private trailerChar(state: St, c: number): void {
+    this.countTrailer();
+    const cls = CLASS[c];
+    let next = St.BAD;
+    switch (state) {
+      case St.TRAILER_START: next = c === 13 ? St.FINAL_LF : (cls & TOKEN) !== 0 ? St.TRAILER_NAME : St.BAD; break;
+      case St.TRAILER_NAME: next = (cls & TOKEN) !== 0 ? St.TRAILER_NAME : c === 58 ? St.TRAILER_VALUE : St.BAD; break;
+      case St.TRAILER_VALUE: next = (cls & FIELD_TEXT) !== 0 ? St.TRAILER_VALUE : c === 13 ? St.TRAILER_LF : St.BAD; break;
+      case St.TRAILER_LF: next = c === 10 ? St.TRAILER_START : St.BAD; break;
+      default: // FINAL_LF
+        if (c !== 10) throw this.fail('The chunked body is not ended by CRLF.');
+        next = St.DONE;
+    }
+    if (next === St.BAD) throw this.fail('A trailer line is malformed.');
+    this.state = next;
   }
 
   private countTrailer(): void {
