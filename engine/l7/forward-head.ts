@@ -1,5 +1,6 @@
 // Heads as they leave the proxy: hop-by-hop fields dropped (Connection, Keep-Alive, Proxy-*, TE,
-// Trailer, Transfer-Encoding, Upgrade and whatever Connection names), framing restated, and the
+// Trailer, Transfer-Encoding, Upgrade and whatever Connection names), framing restated (chunked,
+// and a Content-Length that came in an odd form), and the
 // forwarding fields (X-Forwarded-For, X-Forwarded-Proto, Forwarded, optional Via) set.
 // Request and response heads leave as one Buffer written from the head's text (the kept field
 // lines as they came), with the proxy's own lines appended: no per-field strings.
@@ -41,6 +42,7 @@ function requestTail(h: RequestHead, f: ForwardInfo): string {
   // An HTTP/1.0 request may lack Host; HTTP/1.1 requires the field, empty when unknown.
   let out = h.host === undefined ? 'Host: \r\n' : '';
   if (h.chunked) out += 'Transfer-Encoding: chunked\r\n';
+  else if (h.restateLength) out += `Content-Length: ${h.contentLength}\r\n`;
   if (h.upgrade !== undefined) out += `Connection: upgrade\r\nUpgrade: ${h.upgrade}\r\n`;
   if (h.xForwardedFor === undefined && h.forwarded === undefined) return out === '' ? f.defaultEnd : `${out}${f.defaultEnd}`;
   out += `X-Forwarded-For: ${h.xForwardedFor === undefined ? f.address : `${h.xForwardedFor}, ${f.address}`}\r\n`;
@@ -117,7 +119,7 @@ export interface ResponseFraming {
 /** The response head for the client, followed by `body[bodyStart, bodyEnd)` in the same Buffer. */
 export function forwardResponseHead(h: ResponseHead, framing: ResponseFraming, addHeaders: string, via: string,
   body?: Buffer, bodyStart = 0, bodyEnd = 0): Buffer {
-  let tail = framing.chunked ? 'Transfer-Encoding: chunked\r\n' : '';
+  let tail = framing.chunked ? 'Transfer-Encoding: chunked\r\n' : h.restateLength ? `Content-Length: ${h.contentLength}\r\n` : '';
   if (framing.close) tail += 'Connection: close\r\n';
   else if (framing.keepAlive10) tail += 'Connection: keep-alive\r\n';
   return withBody(assembleText(h, h.minor === 1 ? undefined : `HTTP/1.1 ${h.status} ${h.reason}\r\n`, `${tail}${addHeaders}${via}\r\n`), body, bodyStart, bodyEnd);

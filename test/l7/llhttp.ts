@@ -51,22 +51,26 @@ export interface LlResult {
  * Feeds `bytes` to a fresh llhttp parser of `kind` in one execute(); with `finish`, then tells it
  * the peer closed. The callbacks are node 20's: on-headers-complete gets (major, minor, headers,
  * method, url, statusCode, statusMessage, upgrade, shouldKeepAlive); url comes through on-headers
- * when the head spans executes, never here (one execute).
+ * when the head spans executes, never here (one execute), or after a trailer section flushed fields.
  */
 export function llhttpRead(kind: 'request' | 'response', bytes: Buffer, finish = false): LlResult {
   const parser = new HTTPParser();
   parser.initialize(kind === 'request' ? HTTPParser.REQUEST : HTTPParser.RESPONSE, {}, 0, HTTPParser.kLenientNone);
   const messages: LlMessage[] = [];
   let current: LlMessage | undefined;
-  parser[HTTPParser.kOnHeaders] = () => {};
+  // Once node's binding has flushed fields early (trailers do), it hands later heads' URLs over
+  // through on-headers, not on-headers-complete.
+  let flushedUrl = '';
+  parser[HTTPParser.kOnHeaders] = (_headers: string[], url: string) => { flushedUrl += url; };
   parser[HTTPParser.kOnHeadersComplete] = (_major: number, _minor: number, _headers: string[], _method: number, url: string | undefined,
     status: number | undefined, _reason: string, upgrade: boolean, shouldKeepAlive: boolean) => {
-    current = { url: url ?? '', status: status ?? 0, upgrade, shouldKeepAlive, bodyBytes: 0, complete: false };
+    current = { url: url || flushedUrl, status: status ?? 0, upgrade, shouldKeepAlive, bodyBytes: 0, complete: false };
+    flushedUrl = '';
     messages.push(current);
     return 0; // 0: the body (if any) follows; 1 would say "answer to HEAD, no body"
   };
   parser[HTTPParser.kOnBody] = (chunk: Buffer) => { current!.bodyBytes += chunk.length; };
-  parser[HTTPParser.kOnMessageComplete] = () => { current!.complete = true; };
+  parser[HTTPParser.kOnMessageComplete] = () => { current!.complete = true; flushedUrl = ''; }; // a trailers flush repeats the URL
   try {
     const r = parser.execute(bytes);
     const completeBeforeFinish = messages.filter((m) => m.complete).length;

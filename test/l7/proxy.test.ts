@@ -95,6 +95,26 @@ t.test('heads leave as HTTP/1.1 with the received field lines, less the hop-by-h
   t.ok(r2.closed, 'closed after the HTTP/1.0 exchange');
 });
 
+t.test('a Content-Length received as a list, a repeat or with tabs goes on restated as one field', async (t) => {
+  // A raw back-end that records what it receives and answers with an odd Content-Length of its own.
+  let received = '';
+  const backend = net.createServer((s) => {
+    s.on('data', (d) => {
+      received += d.toString('latin1');
+      if (received.endsWith('hi')) s.write('HTTP/1.1 200 OK\r\nContent-Length:\t2 \r\nX-B: 1\r\n\r\nok');
+    });
+  });
+  await new Promise<void>((r) => backend.listen(0, '127.0.0.1', () => r()));
+  const proxy = new L7Proxy({ services: [{ name: 'web', host: '127.0.0.1', port: 0, defaultPool: 'p' }],
+    pools: [{ name: 'p', servers: [{ id: 'raw', host: '127.0.0.1', port: (backend.address() as net.AddressInfo).port }] }] });
+  await proxy.listen();
+  t.teardown(async () => { await proxy.close(); await new Promise((r) => backend.close(r)); });
+  const r = await rawExchange(proxy.port('web'), 'POST /p HTTP/1.1\r\nHost: a\r\nContent-Length: 2, 2\r\nX-A: 1\r\ncontent-length:\t2\r\n\r\nhi');
+  t.equal(received, 'POST /p HTTP/1.1\r\nHost: a\r\nX-A: 1\r\nContent-Length: 2\r\n'
+    + 'X-Forwarded-For: 127.0.0.1\r\nX-Forwarded-Proto: http\r\nForwarded: for=127.0.0.1;proto=http\r\n\r\nhi', 'the back-end gets one Content-Length, then the body');
+  t.equal(r.text, 'HTTP/1.1 200 OK\r\nX-B: 1\r\nContent-Length: 2\r\n\r\nok', 'the client gets the response\'s length restated too');
+});
+
 t.test('pipelining: three requests in one write come back in order', async (t) => {
   const { port } = await setup(t);
   const { text } = await rawExchange(port, 'GET /size/3 HTTP/1.1\r\nHost: a\r\n\r\nPOST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhelloGET /status/404 HTTP/1.1\r\nHost: a\r\n\r\n');

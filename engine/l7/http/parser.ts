@@ -72,6 +72,12 @@ export interface HeadFields {
   keepAliveToken: boolean;
   /** Connection: upgrade together with an Upgrade field: the protocol asked for. */
   upgrade: string | undefined;
+  /**
+   * Content-Length came in a form other than one field of digits after one space (a list of
+   * identical values, a repeat, tabs or other whitespace): its fields are in `hop`, and the proxy
+   * sends the length on restated, as `Content-Length: contentLength`.
+   */
+  restateLength: boolean;
   readonly minor: number;
   /** Bytes from the start of the head through the final CRLFCRLF. */
   readonly headBytes: number;
@@ -114,6 +120,7 @@ class ParsedHead implements HeadFields {
   close = false;
   keepAliveToken = false;
   upgrade: string | undefined = undefined;
+  restateLength = false;
   private fields: { names: string[]; values: string[] } | undefined = undefined;
   constructor(readonly text: string, readonly fieldsAt: number, readonly headBytes: number, readonly minor: number) {}
   get names(): string[] { return (this.fields ??= splitFields(this.text, this.fieldsAt)).names; }
@@ -277,6 +284,7 @@ function parseFields<T extends ParsedHead>(scan: Scan, pos: number, limits: Head
   let connection: string | undefined;
   let te: string | undefined;
   let upgradeField: string | undefined;
+  let lengthField = -1; // the index of the first Content-Length field
   for (let index = 0; pos < head.length; index++) {
     const colon = tokenEnd(buf, base + pos) - base;
     if (index >= limits.maxHeaderCount || colon === pos || buf[base + colon] !== 58 /* : */) throw badLine(head, pos, index, limits, fail);
@@ -292,12 +300,22 @@ function parseFields<T extends ParsedHead>(scan: Scan, pos: number, limits: Head
     switch (kind) {
       case F_CONTENT_LENGTH: {
         const n = lengthIn(head, a, b);
+        const repeated = lengthField >= 0;
+        if (!repeated) lengthField = index;
         if (n < 0) {
           // RFC 9112 6.3: a list of identical values may be taken as one.
           const parts = head.slice(a, b).split(',').map((p) => p.trim());
           if (!parts.every((p) => lengthIn(p, 0, p.length) >= 0 && p === parts[0])) throw fail('ERR_HTTP_CONTENT_LENGTH', 'Content-Length is not a valid number.');
           setLength(out, Number(parts[0]), fail);
         } else setLength(out, n, fail);
+        // Sent on as it came only as one field of digits after one space: strict readers (llhttp,
+        // node's) refuse a list or a repeat, and some take a tab for part of the value (RFC 9110 8.6
+        // lets a recipient replace identical values by one).
+        if (n < 0 || repeated || a !== colon + 2 || b !== eol || head.charCodeAt(colon + 1) !== 32) {
+          if (!out.restateLength && repeated) out.hop.push(lengthField);
+          out.restateLength = true;
+          out.hop.push(index);
+        }
         break;
       }
       case F_TRANSFER_ENCODING:
