@@ -298,26 +298,10 @@ function parseFields<T extends ParsedHead>(scan: Scan, pos: number, limits: Head
     const a = owsEnd(head, colon + 1, eol);
     const b = owsStart(head, a, eol);
     switch (kind) {
-      case F_CONTENT_LENGTH: {
-        const n = lengthIn(head, a, b);
-        const repeated = lengthField >= 0;
-        if (!repeated) lengthField = index;
-        if (n < 0) {
-          // RFC 9112 6.3: a list of identical values may be taken as one.
-          const parts = head.slice(a, b).split(',').map((p) => p.trim());
-          if (!parts.every((p) => lengthIn(p, 0, p.length) >= 0 && p === parts[0])) throw fail('ERR_HTTP_CONTENT_LENGTH', 'Content-Length is not a valid number.');
-          setLength(out, Number(parts[0]), fail);
-        } else setLength(out, n, fail);
-        // Sent on as it came only as one field of digits after one space: strict readers (llhttp,
-        // node's) refuse a list or a repeat, and some take a tab for part of the value (RFC 9110 8.6
-        // lets a recipient replace identical values by one).
-        if (n < 0 || repeated || a !== colon + 2 || b !== eol || head.charCodeAt(colon + 1) !== 32) {
-          if (!out.restateLength && repeated) out.hop.push(lengthField);
-          out.restateLength = true;
-          out.hop.push(index);
-        }
+      case F_CONTENT_LENGTH:
+        if (lengthField < 0) lengthField = index;
+        contentLengthField(out, head, colon, a, b, eol, index, lengthField, fail);
         break;
-      }
       case F_TRANSFER_ENCODING:
         te = withCodings(te, head, a, b, fail);
         out.hop.push(index);
@@ -351,6 +335,30 @@ function parseFields<T extends ParsedHead>(scan: Scan, pos: number, limits: Head
   // reader that does not know its status would read one (llhttp, node's, for 104-199). Checked
   // here: in readResponse the check measured about 100 more instructions a request (callgrind).
   if (interim && (out.contentLength > 0 || out.chunked)) throw fail('ERR_HTTP_BAD_RESPONSE', 'An interim (1xx) response announces a body.');
+}
+
+/**
+ * The Content-Length field at `index` (line head[.., eol), value head[a, b), its colon at `colon`);
+ * `first`: the index of the first one. Sent on as it came only as one field of digits after one
+ * space: strict readers (llhttp, node's) refuse a list or a repeat, and some take a tab for part of
+ * the value; any other form goes into `hop` and is restated (RFC 9110 8.6 lets a recipient replace
+ * identical values by one). Out of line, as the other fields' rarer work.
+ */
+function contentLengthField(out: HeadFields, head: string, colon: number, a: number, b: number, eol: number, index: number, first: number,
+  fail: (code: string, m: string) => HttpError): void {
+  const n = lengthIn(head, a, b);
+  if (n < 0) {
+    // RFC 9112 6.3: a list of identical values may be taken as one.
+    const parts = head.slice(a, b).split(',').map((p) => p.trim());
+    if (!parts.every((p) => lengthIn(p, 0, p.length) >= 0 && p === parts[0])) throw fail('ERR_HTTP_CONTENT_LENGTH', 'Content-Length is not a valid number.');
+    setLength(out, Number(parts[0]), fail);
+  } else setLength(out, n, fail);
+  const repeated = first !== index;
+  if (n < 0 || repeated || a !== colon + 2 || b !== eol || head.charCodeAt(colon + 1) !== 32) {
+    if (!out.restateLength && repeated) out.hop.push(first);
+    out.restateLength = true;
+    out.hop.push(index);
+  }
 }
 
 /** Why the field line at `pos` (the `index`th) is refused, in the order limits and form are checked: its length, the field count, its form. */
