@@ -99,6 +99,8 @@ ${body} }\n`);
 interface Endpoints { http: number; https: number; httpsFull: number }
 interface Result {
   name: string; keepAliveRps: number; p99Ms: number; cpuUsPerRequest: number;
+  /** p99 at a paced load every proxy sustains (see `paced`), and the rate it came to. */
+  pacedP99Ms: number; pacedRps: number;
   /** Full TLS handshakes/s (tickets and session cache off), each with one request. */
   tlsHandshakesPerSec: number;
   /** Proxy CPU µs per full handshake (with its one request and the close). */
@@ -106,8 +108,18 @@ interface Result {
   tlsResumedPerSec: number;
 }
 
-function wrk(url: string, extra: string[] = []): { rps: number; p99Ms: number; requests: number } {
-  const out = execFileSync('taskset', ['-c', loadCpu, 'wrk', '-t1', `-c${connections}`, `-d${duration}s`, '--latency', ...extra, url], { encoding: 'utf8' });
+// Latency at a load below every proxy's capacity: at saturation wrk's p99 mostly restates
+// throughput (Little's law: 64 connections over fewer requests/s wait longer), so the same
+// proxies are also measured paced, each of `pacedConnections` connections waiting 1 ms after each
+// response (wrk's delay() hook) before its next request: about 10 k req/s here, a quarter of
+// nginx's saturated rate, which every proxy but node-http-proxy keeps up with. What is left is
+// each proxy's own latency and its stalls.
+const pacedConnections = 16;
+const paceScript = path.join(dir, 'pace.lua');
+fs.writeFileSync(paceScript, 'function delay()\n  return 1\nend\n');
+
+function wrk(url: string, extra: string[] = [], clients = connections): { rps: number; p99Ms: number; requests: number } {
+  const out = execFileSync('taskset', ['-c', loadCpu, 'wrk', '-t1', `-c${clients}`, `-d${duration}s`, '--latency', ...extra, url], { encoding: 'utf8' });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
   const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
   const m = /\s99%\s+([\d.]+)(us|ms|s)\b/.exec(out);
@@ -187,13 +199,16 @@ async function main(): Promise<void> {
       return { ...w, cpuUs: ((cpuSeconds(child.pid!) - cpu0) * 1e6) / Math.max(1, w.requests) };
     };
     const ka = order.map(({ e, child }) => measured(child, `http://127.0.0.1:${e.http}/`));
+    const paced = order.map(({ e }) => wrk(`http://127.0.0.1:${e.http}/`, ['-s', paceScript], pacedConnections));
     const full = order.map(({ e, child }) => measured(child, `https://127.0.0.1:${e.httpsFull}/`, ['-H', 'Connection: close']));
     const resumed = order.map(({ e }) => wrk(`https://127.0.0.1:${e.https}/`, ['-H', 'Connection: close']));
     order.forEach(({ name }, k) => {
       const res: Result = { name, keepAliveRps: Math.round(ka[k].rps), p99Ms: ka[k].p99Ms, cpuUsPerRequest: +ka[k].cpuUs.toFixed(1),
+        pacedP99Ms: paced[k].p99Ms, pacedRps: Math.round(paced[k].rps),
         tlsHandshakesPerSec: Math.round(full[k].rps), tlsCpuUsPerHandshake: Math.round(full[k].cpuUs), tlsResumedPerSec: Math.round(resumed[k].rps) };
       samples.set(name, [...(samples.get(name) ?? []), res]);
       process.stderr.write(`round ${round + 1} ${name}: ${res.keepAliveRps} req/s, p99 ${res.p99Ms} ms, ${res.cpuUsPerRequest} CPU us/req, `
+        + `paced ${res.pacedRps} req/s p99 ${res.pacedP99Ms} ms, `
         + `TLS ${res.tlsHandshakesPerSec} full (${res.tlsCpuUsPerHandshake} CPU us each) / ${res.tlsResumedPerSec} resumed handshakes/s\n`);
     });
     process.stderr.write(`round ${round + 1} done, load average ${os.loadavg()[0].toFixed(1)}\n`);
@@ -205,6 +220,7 @@ async function main(): Promise<void> {
     const xs = samples.get(r.name)!;
     const med = (f: (x: Result) => number, digits: number) => +median(xs.map(f)).toFixed(digits);
     return { name: r.name, keepAliveRps: med((x) => x.keepAliveRps, 0), p99Ms: med((x) => x.p99Ms, 2), cpuUsPerRequest: med((x) => x.cpuUsPerRequest, 1),
+      pacedP99Ms: med((x) => x.pacedP99Ms, 3), pacedRps: med((x) => x.pacedRps, 0),
       tlsHandshakesPerSec: med((x) => x.tlsHandshakesPerSec, 0), tlsCpuUsPerHandshake: med((x) => x.tlsCpuUsPerHandshake, 0),
       tlsResumedPerSec: med((x) => x.tlsResumedPerSec, 0) };
   });
@@ -223,6 +239,7 @@ async function main(): Promise<void> {
     rpsVsHaproxy: paired(lb, 'haproxy', (x) => x.keepAliveRps),
     rpsVsNodeHttpProxy: paired(lb, 'node-http-proxy', (x) => x.keepAliveRps),
     p99VsNginx: paired(lb, 'nginx', (x) => x.p99Ms),
+    pacedP99VsNginx: paired(lb, 'nginx', (x) => x.pacedP99Ms),
     cpuPerRequestVsNginx: paired(lb, 'nginx', (x) => x.cpuUsPerRequest),
     tlsHandshakesVsNginx: paired(lb, 'nginx', (x) => x.tlsHandshakesPerSec),
     tlsCpuPerHandshakeVsNginx: paired(lb, 'nginx', (x) => x.tlsCpuUsPerHandshake),
@@ -235,10 +252,11 @@ async function main(): Promise<void> {
   const targets = { rpsVsNginx: '>= 1.0', rpsVsNodeHttpProxy: '>= 4.0', tlsHandshakesVsNginx: '>= 1.0', p99VsNginx: '<= 1.5' };
   console.log('\nL7, 1 KiB responses, keep-alive, one proxy core, wrk -t1 -c%d -d%ds, median of %d rounds; load average %s -> %s on %d CPUs',
     connections, duration, rounds, load[0].toFixed(1), load[1].toFixed(1), cpus);
-  console.log('proxy              req/s     p99 ms  CPU us/req   TLS full/s  TLS resumed/s  CPU us/full handshake');
+  console.log(`proxy              req/s     p99 ms  CPU us/req   TLS full/s  TLS resumed/s  CPU us/full handshake   paced (-c${pacedConnections}, 1 ms waits): req/s  p99 ms`);
   for (const r of results) {
     console.log(`${r.name.padEnd(16)} ${String(r.keepAliveRps).padStart(7)} ${r.p99Ms.toFixed(2).padStart(10)} ${r.cpuUsPerRequest.toFixed(1).padStart(11)}`
-      + ` ${String(r.tlsHandshakesPerSec).padStart(12)} ${String(r.tlsResumedPerSec).padStart(14)} ${String(r.tlsCpuUsPerHandshake).padStart(22)}`);
+      + ` ${String(r.tlsHandshakesPerSec).padStart(12)} ${String(r.tlsResumedPerSec).padStart(14)} ${String(r.tlsCpuUsPerHandshake).padStart(22)}`
+      + ` ${String(r.pacedRps).padStart(38)} ${r.pacedP99Ms.toFixed(3).padStart(7)}`);
   }
   console.log('TLS as negotiated with openssl s_client (full listener / resumed listener):');
   for (const [name, t] of Object.entries(tls)) {
@@ -250,7 +268,7 @@ async function main(): Promise<void> {
   for (const lb of lbs) console.log(`ratios (${lb.name} / baseline, median of per-round ratios):`, JSON.stringify(ratiosOf(lb.name)));
   const vsBefore = by('lbarray') === undefined || by('lbarray-before') === undefined ? undefined : {
     rps: paired('lbarray', 'lbarray-before', (x) => x.keepAliveRps), cpuPerRequest: paired('lbarray', 'lbarray-before', (x) => x.cpuUsPerRequest),
-    p99: paired('lbarray', 'lbarray-before', (x) => x.p99Ms), tlsFull: paired('lbarray', 'lbarray-before', (x) => x.tlsHandshakesPerSec),
+    p99: paired('lbarray', 'lbarray-before', (x) => x.p99Ms), pacedP99: paired('lbarray', 'lbarray-before', (x) => x.pacedP99Ms), tlsFull: paired('lbarray', 'lbarray-before', (x) => x.tlsHandshakesPerSec),
     tlsCpuPerHandshake: paired('lbarray', 'lbarray-before', (x) => x.tlsCpuUsPerHandshake),
     tlsResumed: paired('lbarray', 'lbarray-before', (x) => x.tlsResumedPerSec),
   };
@@ -258,7 +276,7 @@ async function main(): Promise<void> {
   // How far any Node proxy can go: the byte pump against nginx, same rounds.
   const floorVsNginx = by('node-net-floor') === undefined || by('nginx') === undefined ? undefined : {
     rps: paired('node-net-floor', 'nginx', (x) => x.keepAliveRps), cpuPerRequest: paired('node-net-floor', 'nginx', (x) => x.cpuUsPerRequest),
-    p99: paired('node-net-floor', 'nginx', (x) => x.p99Ms),
+    p99: paired('node-net-floor', 'nginx', (x) => x.p99Ms), pacedP99: paired('node-net-floor', 'nginx', (x) => x.pacedP99Ms),
   };
   if (floorVsNginx !== undefined) console.log('node-net-floor / nginx (no HTTP, one back-end connection per client):', JSON.stringify(floorVsNginx));
   console.log('targets:', JSON.stringify(targets));
