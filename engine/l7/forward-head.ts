@@ -40,7 +40,8 @@ function keptFields(names: string[], values: string[], hop: number[]): string {
 /** The fields a request gains on its way out, and the empty line that ends its head. */
 function requestTail(h: RequestHead, f: ForwardInfo): string {
   // An HTTP/1.0 request may lack Host; HTTP/1.1 requires the field, empty when unknown.
-  let out = h.host === undefined ? 'Host: \r\n' : '';
+  // An absolute-form target's authority is the host (its Host fields are in hop).
+  let out = h.host === undefined ? 'Host: \r\n' : h.absoluteForm ? `Host: ${h.host}\r\n` : '';
   if (h.chunked) out += 'Transfer-Encoding: chunked\r\n';
   else if (h.restateLength) out += `Content-Length: ${h.contentLength}\r\n`;
   if (h.upgrade !== undefined) out += `Connection: upgrade\r\nUpgrade: ${h.upgrade}\r\n`;
@@ -89,9 +90,9 @@ function withBody(head: string, body?: Buffer, bodyStart = 0, bodyEnd = 0): Buff
  * from the string to the kernel with no Buffer made for it. `extraLines`: field lines to add.
  */
 export function forwardRequestHead(h: RequestHead, f: ForwardInfo, extraLines = ''): string {
-  // The request line goes as received when it says HTTP/1.1 (the parser checked its form), else restated.
+  // The request line goes as received when it says HTTP/1.1 in origin form (the parser checked its form), else restated.
   const lineEnd = h.fieldsAt - 2;
-  const as11 = h.minor === 1 && h.text.charCodeAt(lineEnd - 1) === 49 && h.text.charCodeAt(lineEnd - 3) === 49;
+  const as11 = h.minor === 1 && !h.absoluteForm && h.text.charCodeAt(lineEnd - 1) === 49 && h.text.charCodeAt(lineEnd - 3) === 49;
   const tail = requestTail(h, f);
   return assembleText(h, as11 ? undefined : `${h.method} ${h.target} HTTP/1.1\r\n`, extraLines === '' ? tail : extraLines + tail);
 }

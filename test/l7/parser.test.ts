@@ -29,7 +29,15 @@ const accepted: Array<{ name: string; input: string; expect: Record<string, unkn
   { name: 'hop-by-hop indexes', input: 'GET / HTTP/1.1\r\nHost: a\r\nKeep-Alive: 5\r\nTE: trailers\r\nProxy-Authorization: x\r\nX-Keep: 1\r\n\r\n', expect: { hop: [1, 2, 3] } },
   { name: 'fields named in Connection are hop-by-hop', input: 'GET / HTTP/1.1\r\nHost: a\r\nX-Secret: 1\r\nConnection: x-secret\r\n\r\n', expect: { hop: [2, 1] } },
   { name: 'x-forwarded-for and forwarded collected', input: 'GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 1.1.1.1\r\nForwarded: for=1.1.1.1\r\n\r\n', expect: { xForwardedFor: '1.1.1.1', forwarded: 'for=1.1.1.1' } },
-  { name: 'absolute-form target', input: 'GET http://a/b HTTP/1.1\r\nHost: a\r\n\r\n', expect: { target: 'http://a/b' } },
+  // Absolute form: the target's authority is the host and its path the target (RFC 9112 3.2.2), the Host field not forwarded.
+  { name: 'absolute-form target', input: 'GET http://a/b HTTP/1.1\r\nHost: a\r\n\r\n', expect: { target: '/b', host: 'a', absoluteForm: true, hop: [0] } },
+  { name: 'absolute-form target: its host wins over the Host field', input: 'GET HTTPS://b.example:8443/x/y?q=1 HTTP/1.1\r\nX: 1\r\nHost: a\r\n\r\n',
+    expect: { target: '/x/y?q=1', host: 'b.example:8443', hop: [1] } },
+  { name: 'absolute-form target: no path', input: 'GET http://a HTTP/1.1\r\nHost: a\r\n\r\n', expect: { target: '/', host: 'a' } },
+  { name: 'absolute-form target: a query and no path', input: 'GET http://a?q HTTP/1.1\r\nHost: a\r\n\r\n', expect: { target: '/?q', host: 'a' } },
+  { name: 'absolute-form OPTIONS with no path is OPTIONS *', input: 'OPTIONS http://a:80 HTTP/1.1\r\nHost: a\r\n\r\n', expect: { target: '*', host: 'a:80' } },
+  { name: 'absolute-form target: an IPv6 literal', input: 'GET http://[2001:2::1]:8080/p HTTP/1.1\r\nHost: a\r\n\r\n', expect: { target: '/p', host: '[2001:2::1]:8080' } },
+  { name: 'origin form is not absolute form', input: 'GET /http://a/b HTTP/1.1\r\nHost: a\r\n\r\n', expect: { target: '/http://a/b', host: 'a', absoluteForm: false } },
   { name: 'OPTIONS *', input: 'OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n', expect: { target: '*' } },
   { name: 'Connection token list: case, OWS, empty elements', input: 'GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\r\nConnection: ,Keep-Alive ,\tX-a, CLOSE\r\n\r\n', expect: { keepAliveToken: true, close: true, keepAlive: false, hop: [2, 1] } },
   { name: 'Connection: upgrade among other tokens', input: 'GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: keep-alive, Upgrade\r\n\r\n', expect: { upgrade: 'websocket', keepAliveToken: true } },
@@ -89,6 +97,10 @@ const refused: Array<{ name: string; input: string; status: number; code: string
   { name: 'header line too long', input: 'GET / HTTP/1.1\r\nHost: a\r\nX: ' + 'a'.repeat(9000) + '\r\n\r\n', status: 431, code: 'ERR_HTTP_HEADERS_TOO_LARGE' },
   { name: 'head too large', input: 'GET / HTTP/1.1\r\nHost: a\r\n' + ('X: ' + 'a'.repeat(4000) + '\r\n').repeat(5) + '\r\n', status: 431, code: 'ERR_HTTP_HEADERS_TOO_LARGE' },
   { name: 'request line too long', input: 'GET /' + 'a'.repeat(9000) + ' HTTP/1.1\r\nHost: a\r\n\r\n', status: 414, code: 'ERR_HTTP_URI_TOO_LONG' },
+  { name: 'absolute-form target with userinfo', input: 'GET http://user@a/ HTTP/1.1\r\nHost: a\r\n\r\n', status: 400, code: 'ERR_HTTP_BAD_REQUEST_LINE' },
+  { name: 'absolute-form target with an empty host', input: 'GET http:///x HTTP/1.1\r\nHost: a\r\n\r\n', status: 400, code: 'ERR_HTTP_BAD_REQUEST_LINE' },
+  { name: 'absolute-form target with a fragment in the host', input: 'GET http://a#b/x HTTP/1.1\r\nHost: a\r\n\r\n', status: 400, code: 'ERR_HTTP_BAD_REQUEST_LINE' },
+  { name: 'absolute-form target with only a port', input: 'GET http://:80/x HTTP/1.1\r\nHost: a\r\n\r\n', status: 400, code: 'ERR_HTTP_BAD_REQUEST_LINE' },
 ];
 
 for (const c of refused) {

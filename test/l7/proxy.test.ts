@@ -318,6 +318,17 @@ t.test('URL-based routing: host, prefix and regex rules choose pools', async (t)
     const { text } = await rawExchange(port, `GET ${c.path} HTTP/1.1\r\nHost: ${c.host}\r\n\r\n`);
     t.match(text, new RegExp(`"server":"${c.server}"`), `${c.host}${c.path} → ${c.server}`);
   }
+  // A target in absolute form: its host and path route the request (RFC 9112 3.2.2: the Host field
+  // is ignored), and the back-end gets them as an origin-form request line and a Host field.
+  const absolute = [
+    { host: 'www.example', target: 'http://Images.Example/img.png', server: 'b', url: '/img.png', sent: 'Images.Example' },
+    { host: 'images.example', target: 'http://www.example/api/v1?x=1', server: 'c', url: '/api/v1?x=1', sent: 'www.example' },
+  ];
+  for (const c of absolute) {
+    const { text } = await rawExchange(port, `GET ${c.target} HTTP/1.1\r\nHost: ${c.host}\r\n\r\n`);
+    const got = JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)) as { server: string; url: string; headers: Record<string, string> };
+    t.same([got.server, got.url, got.headers.host], [c.server, c.url, c.sent], `${c.target} with Host ${c.host} → ${c.server}, sent as ${c.url} to ${c.sent}`);
+  }
 });
 
 t.test('upstream pool limit: requests beyond max connections wait for a free one', async (t) => {

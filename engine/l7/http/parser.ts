@@ -96,8 +96,16 @@ export function fieldValue(h: HeadFields, lower: string): string | undefined {
 
 export interface RequestHead extends HeadFields {
   readonly method: string;
+  /** The request target; in origin form ("/path?query") when it came in absolute form. */
   readonly target: string;
+  /** The Host field's value; or, when the target came in absolute form, its authority (RFC 9112 3.2.2: the Host field is then ignored). */
   host: string | undefined;
+  /**
+   * The target came in absolute form ("http://host/path"): `target` and `host` hold its origin
+   * form and authority, the Host fields are in `hop`, and the proxy restates the request line and
+   * Host when it forwards, so that routing rules, the back-end and the cache all see one host and path.
+   */
+  absoluteForm: boolean;
   cookie: string | undefined;
   xForwardedFor: string | undefined;
   forwarded: string | undefined;
@@ -133,6 +141,7 @@ class ParsedRequest extends ParsedHead implements RequestHead {
   xForwardedFor: string | undefined = undefined;
   forwarded: string | undefined = undefined;
   keepAlive = false;
+  absoluteForm = false;
   constructor(text: string, fieldsAt: number, headBytes: number, minor: number, readonly method: string, readonly target: string) {
     super(text, fieldsAt, headBytes, minor);
   }
@@ -457,7 +466,7 @@ function readRequest(scan: Scan, start: number, limits: HeadLimits): ParsedReque
     throw badRequest('ERR_HTTP_BAD_REQUEST_LINE', 'The request line is malformed.');
   }
   const method = head.slice(0, sp1);
-  const target = head.slice(sp1 + 1, sp2);
+  let target = head.slice(sp1 + 1, sp2);
   if (target === '' || BAD_TARGET.test(target)) throw badRequest('ERR_HTTP_BAD_REQUEST_LINE', 'The request line is malformed.');
   if (major !== 1) throw new HttpError(505, 'ERR_HTTP_VERSION', 'Only HTTP/1.0 and HTTP/1.1 are supported.');
   if (method === 'CONNECT') throw new HttpError(501, 'ERR_HTTP_METHOD', 'CONNECT is not supported by this reverse proxy.');
@@ -465,12 +474,43 @@ function readRequest(scan: Scan, start: number, limits: HeadLimits): ParsedReque
   if (c0 !== 47 /* / */ && !(target === '*' && method === 'OPTIONS') && !/^https?:\/\//i.test(target)) {
     throw badRequest('ERR_HTTP_BAD_REQUEST_LINE', 'The request target is malformed.');
   }
+  let authority: string | undefined;
+  if (c0 !== 47 && target !== '*') ({ authority, target } = originForm(method, target));
   const out = new ParsedRequest(head, eol + 2, scan.headBytes + scan.headStart - start, minorDigit >= 1 ? 1 : 0, method, target);
   parseFields(scan, eol + 2, limits, out, badRequest, requestField, false);
   if (out.host === undefined && out.minor === 1) throw badRequest('ERR_HTTP_HOST', 'An HTTP/1.1 request needs exactly one Host header.');
+  if (authority !== undefined) takeAuthority(out, authority);
   if (out.chunked && out.minor === 0) throw badRequest('ERR_HTTP_SMUGGLING', 'HTTP/1.0 requests must not use Transfer-Encoding.');
   out.keepAlive = out.minor === 1 ? !out.close : out.keepAliveToken && !out.close;
   return out;
+}
+
+/** The characters of an authority (RFC 3986 3.2: host, IP literal, port), less '@': userinfo is refused. */
+const AUTHORITY = /^[A-Za-z0-9\-._~!$&'()*+,;=:%[\]]+$/;
+
+/**
+ * An absolute-form target ("http://host/path?query", scheme checked) as its authority and origin
+ * form ("/path?query"; "*" for an OPTIONS of no path, RFC 9112 3.2.4). Left as it came, a rule on
+ * a path prefix would not see the path (the target starts with "http://"), and the back-end,
+ * which takes the target's host over the Host field (RFC 9112 3.2.2), could be sent a host the
+ * proxy never routed by. Userinfo ("http://user@host/") is refused (RFC 9110 4.2.4), as an empty host.
+ */
+function originForm(method: string, target: string): { authority: string; target: string } {
+  const from = target.indexOf('//') + 2;
+  let end = from;
+  while (end < target.length && target.charCodeAt(end) !== 47 /* / */ && target.charCodeAt(end) !== 63 /* ? */) end++;
+  const authority = target.slice(from, end);
+  if (!AUTHORITY.test(authority) || authority.charCodeAt(0) === 58 /* : */) throw badRequest('ERR_HTTP_BAD_REQUEST_LINE', 'The request target\'s host is malformed.');
+  const rest = target.slice(end);
+  return { authority, target: rest === '' ? (method === 'OPTIONS' ? '*' : '/') : rest.charCodeAt(0) === 63 ? `/${rest}` : rest };
+}
+
+/** A request in absolute form: its host is the target's authority, and its Host fields are not forwarded. */
+function takeAuthority(out: ParsedRequest, authority: string): void {
+  out.absoluteForm = true;
+  out.host = authority;
+  const names = out.names;
+  for (let i = 0; i < names.length; i++) if (names[i].length === 4 && names[i].toLowerCase() === 'host') out.hop.push(i);
 }
 
 function requestField(out: ParsedRequest, kind: number, head: string, a: number, b: number, index: number): void {
