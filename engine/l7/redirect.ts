@@ -32,7 +32,7 @@ export function redirectLocation(rule: RedirectRule, own: 'http' | 'https', host
   const h = rule.host ?? (host !== undefined && HOST_FIELD.test(host) ? hostOnly(host) : undefined);
   if (h === undefined) return undefined;
   const port = rule.port === undefined || rule.port === DEFAULT_PORT[scheme] ? '' : `:${rule.port}`;
-  // An absolute-form or asterisk target has no path of its own to keep.
+  // An asterisk target (OPTIONS *) has no path of its own to keep; the parser gives an absolute-form one its origin form.
   const path = target.startsWith('/') ? target : '/';
   return `${scheme}://${h}${port}${path}`;
 }
