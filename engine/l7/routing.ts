@@ -1,8 +1,10 @@
 // URL-based scheduling (claim 10): ordered rules (host, path prefix, regex) choose the pool;
-// the first match wins, else the service's default pool. A route may carry a per-route extra
+// the first match wins, else the service's default pool. Paths are matched normalized
+// (routing-path.ts), so that a rule sees the path the back-end will. A route may carry a per-route extra
 // (the worker's CDN rewriter), built once here so that the request path only reads a field.
 import { LbError } from '../errors.js';
 import type { RouteCdnOptions, RouteRule } from './types.js';
+import { routingPath } from './routing-path.js';
 
 /** What a request is routed to: the pool, and the route's CDN handler when it has one. */
 export interface Route<C> { pool: string; cdn: C | undefined }
@@ -38,13 +40,15 @@ export class Router<C = never> {
   pick(host: string | undefined, target: string): Route<C> {
     if (this.rules.length === 0) return this.fallback;
     let h: string | undefined;
+    let path: string | undefined;
     for (const r of this.rules) {
       if (r.host !== undefined) {
         h ??= hostOnly(host);
         if (h !== r.host) continue;
       }
-      if (r.prefix !== undefined && !target.startsWith(r.prefix)) continue;
-      if (r.regex !== undefined && !r.regex.test(target)) continue;
+      // Prefixes and regexes read the path as the back-end will (dot segments, escapes, slashes: routing-path.ts).
+      if (r.prefix !== undefined && !(path ??= routingPath(target)).startsWith(r.prefix)) continue;
+      if (r.regex !== undefined && !r.regex.test(path ??= routingPath(target))) continue;
       return r;
     }
     return this.fallback;

@@ -313,6 +313,11 @@ t.test('URL-based routing: host, prefix and regex rules choose pools', async (t)
     { host: 'www.example', path: '/api/v1', server: 'c' },
     { host: 'www.example', path: '/index.php?x=1', server: 'b' },
     { host: 'www.example', path: '/api', server: 'a' },
+    // Rules read the path as the back-end will: dot segments, escaped unreserved chars and doubled slashes do not walk around them.
+    { host: 'www.example', path: '/static/../api/v1', server: 'c' },
+    { host: 'www.example', path: '/%61pi/v1', server: 'c' },
+    { host: 'www.example', path: '//api//v1', server: 'c' },
+    { host: 'www.example', path: '/api%2Fv1', server: 'a' },
   ];
   for (const c of cases) {
     const { text } = await rawExchange(port, `GET ${c.path} HTTP/1.1\r\nHost: ${c.host}\r\n\r\n`);
