@@ -37,6 +37,8 @@ const accepted: Array<{ name: string; input: string; expect: Record<string, unkn
   { name: 'absolute-form target: a query and no path', input: 'GET http://a?q HTTP/1.1\r\nHost: a\r\n\r\n', expect: { target: '/?q', host: 'a' } },
   { name: 'absolute-form OPTIONS with no path is OPTIONS *', input: 'OPTIONS http://a:80 HTTP/1.1\r\nHost: a\r\n\r\n', expect: { target: '*', host: 'a:80' } },
   { name: 'absolute-form target: an IPv6 literal', input: 'GET http://[2001:2::1]:8080/p HTTP/1.1\r\nHost: a\r\n\r\n', expect: { target: '/p', host: '[2001:2::1]:8080' } },
+  { name: 'Host: an IPv6 literal and a port', input: 'GET / HTTP/1.1\r\nHost: [2001:2::1]:8080\r\n\r\n', expect: { host: '[2001:2::1]:8080' } },
+  { name: 'Host: empty (a target URI with no authority)', input: 'GET / HTTP/1.1\r\nHost:\r\n\r\n', expect: { host: '' } },
   { name: 'origin form is not absolute form', input: 'GET /http://a/b HTTP/1.1\r\nHost: a\r\n\r\n', expect: { target: '/http://a/b', host: 'a', absoluteForm: false } },
   { name: 'OPTIONS *', input: 'OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n', expect: { target: '*' } },
   { name: 'Connection token list: case, OWS, empty elements', input: 'GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\r\nConnection: ,Keep-Alive ,\tX-a, CLOSE\r\n\r\n', expect: { keepAliveToken: true, close: true, keepAlive: false, hop: [2, 1] } },
@@ -101,6 +103,10 @@ const refused: Array<{ name: string; input: string; status: number; code: string
   { name: 'absolute-form target with an empty host', input: 'GET http:///x HTTP/1.1\r\nHost: a\r\n\r\n', status: 400, code: 'ERR_HTTP_BAD_REQUEST_LINE' },
   { name: 'absolute-form target with a fragment in the host', input: 'GET http://a#b/x HTTP/1.1\r\nHost: a\r\n\r\n', status: 400, code: 'ERR_HTTP_BAD_REQUEST_LINE' },
   { name: 'absolute-form target with only a port', input: 'GET http://:80/x HTTP/1.1\r\nHost: a\r\n\r\n', status: 400, code: 'ERR_HTTP_BAD_REQUEST_LINE' },
+  // RFC 9110 7.2: a Host value that is not a host (and port) gets a 400.
+  { name: 'Host with a space inside', input: 'GET / HTTP/1.1\r\nHost: a b\r\n\r\n', status: 400, code: 'ERR_HTTP_HOST' },
+  { name: 'Host with userinfo', input: 'GET / HTTP/1.1\r\nHost: a.example@b.example\r\n\r\n', status: 400, code: 'ERR_HTTP_HOST' },
+  { name: 'Host with a path', input: 'GET / HTTP/1.1\r\nHost: a.example/x\r\n\r\n', status: 400, code: 'ERR_HTTP_HOST' },
 ];
 
 for (const c of refused) {

@@ -485,8 +485,18 @@ function readRequest(scan: Scan, start: number, limits: HeadLimits): ParsedReque
   return out;
 }
 
-/** The characters of an authority (RFC 3986 3.2: host, IP literal, port), less '@': userinfo is refused. */
-const AUTHORITY = /^[A-Za-z0-9\-._~!$&'()*+,;=:%[\]]+$/;
+/** The characters of an authority (RFC 3986 3.2: host, IP literal, port), less '@': userinfo is refused (a target's, and a Host field's). */
+const AUTHORITY_CHAR = new Uint8Array(128);
+for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:%[]") AUTHORITY_CHAR[c.charCodeAt(0)] = 1;
+
+/** s[a, b) is made of authority characters (a loop: a regex test measured about 900 instructions a request). */
+function isAuthority(s: string, a: number, b: number): boolean {
+  for (let i = a; i < b; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || AUTHORITY_CHAR[c] === 0) return false;
+  }
+  return true;
+}
 
 /**
  * An absolute-form target ("http://host/path?query", scheme checked) as its authority and origin
@@ -500,7 +510,7 @@ function originForm(method: string, target: string): { authority: string; target
   let end = from;
   while (end < target.length && target.charCodeAt(end) !== 47 /* / */ && target.charCodeAt(end) !== 63 /* ? */) end++;
   const authority = target.slice(from, end);
-  if (!AUTHORITY.test(authority) || authority.charCodeAt(0) === 58 /* : */) throw badRequest('ERR_HTTP_BAD_REQUEST_LINE', 'The request target\'s host is malformed.');
+  if (authority === '' || !isAuthority(authority, 0, authority.length) || authority.charCodeAt(0) === 58 /* : */) throw badRequest('ERR_HTTP_BAD_REQUEST_LINE', 'The request target\'s host is malformed.');
   const rest = target.slice(end);
   return { authority, target: rest === '' ? (method === 'OPTIONS' ? '*' : '/') : rest.charCodeAt(0) === 63 ? `/${rest}` : rest };
 }
@@ -517,6 +527,9 @@ function requestField(out: ParsedRequest, kind: number, head: string, a: number,
   switch (kind) {
     case F_HOST:
       if (out.host !== undefined) throw badRequest('ERR_HTTP_HOST', 'An HTTP/1.1 request needs exactly one Host header.');
+      // RFC 9110 7.2: an invalid Host value gets a 400. Routing reads it, and a back-end that parses
+      // "a.example@b.example" or "a.example/x" as a URL authority would see another host.
+      if (!isAuthority(head, a, b)) throw badRequest('ERR_HTTP_HOST', 'The Host header is not a valid host.');
       out.host = head.slice(a, b);
       break;
     case F_COOKIE: out.cookie = joined(out.cookie, '; ', head, a, b); break;
