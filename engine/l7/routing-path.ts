@@ -5,7 +5,12 @@
 // a login would not see them, and they would go to a pool whose server still serves that path.
 // The request is forwarded as it came; only the rules read this form. Pure string code.
 
+import { HEX_VALUES } from './http/chars.js';
+
 const enum Ch { Slash = 0x2f, Dot = 0x2e }
+
+/** The value of a hex digit's char code, or -1. */
+const hexValue = (c: number): number => (c < 128 ? HEX_VALUES[c] : -1);
 
 /** `target`'s path normalized as above, then its query as it came. Most targets need none of it and are returned as they are. */
 export function routingPath(target: string): string {
@@ -14,13 +19,6 @@ export function routingPath(target: string): string {
   const path = q < 0 ? target : target.slice(0, q);
   const query = q < 0 ? '' : target.slice(q);
   return mergeSlashes(removeDotSegments(decodeUnreserved(path))) + query;
-}
-
-/** The value of a hex digit's char code, or -1. */
-function hexValue(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  const lower = c | 0x20;
-  return lower >= 0x61 && lower <= 0x66 ? lower - 0x57 : -1;
 }
 
 /** RFC 3986 2.3: ALPHA, DIGIT, '-', '.', '_', '~'. */

@@ -8,6 +8,7 @@
 // are read by their grammar (token names, token or quoted-string values, BWS only around ';' and
 // '='), trailer lines as field lines (a token, ':', field text), every line ended by CRLF.
 import { HttpError } from './http-error.js';
+import { FIELD_TEXT_CHARS, HEX_VALUES, QDTEXT_CHARS, TOKEN_CHARS } from './chars.js';
 
 const enum St {
   BAD = -1, // no state takes this char
@@ -19,16 +20,6 @@ const enum St {
   TRAILER_START, TRAILER_NAME, TRAILER_VALUE, TRAILER_LF, FINAL_LF, DONE,
 }
 
-const HEX = new Int8Array(128).fill(-1);
-for (let i = 0; i < 16; i++) { HEX['0123456789abcdef'.charCodeAt(i)] = i; HEX['0123456789ABCDEF'.charCodeAt(i)] = i; }
-
-// Byte classes (RFC 9110 5.6.2, 5.6.4, 5.5): token chars; quoted-string text (qdtext); what a
-// quoted-pair may escape and what a field value may hold (HTAB, SP, VCHAR, obs-text).
-const TOKEN = 1, QDTEXT = 2, FIELD_TEXT = 4;
-const CLASS = new Uint8Array(256);
-for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") CLASS[c.charCodeAt(0)] |= TOKEN;
-for (let c = 0x21; c <= 0xff; c++) if (c !== 0x7f) CLASS[c] |= FIELD_TEXT | (c === 0x22 || c === 0x5c ? 0 : QDTEXT);
-for (const c of [9, 32]) CLASS[c] |= FIELD_TEXT | QDTEXT;
 const isBws = (c: number): boolean => c === 32 || c === 9;
 
 export type DataSink = (buf: Buffer, start: number, end: number) => void;
@@ -75,7 +66,7 @@ export class ChunkedScanner {
   }
 
   private sizeChar(state: St, c: number): void {
-    const h = c < 128 ? HEX[c] : -1;
+    const h = c < 128 ? HEX_VALUES[c] : -1;
     if (h >= 0) {
       if (++this.digits > 13) throw this.fail('A chunk size is too large.');
       this.size = this.size * 16 + h;
@@ -90,32 +81,31 @@ export class ChunkedScanner {
   // One char of a size line's extensions, checked against their grammar.
   private extensionChar(state: St, c: number): void {
     if (++this.lineBytes > 4096) throw this.fail('A chunk extension is too long.');
-    const cls = CLASS[c];
     let next = St.BAD;
     switch (state) {
       case St.EXT_SEMI:
         next = isBws(c) ? St.EXT_SEMI : c === 59 ? St.EXT_NAME_START : St.BAD;
         break;
       case St.EXT_NAME_START:
-        next = isBws(c) ? St.EXT_NAME_START : (cls & TOKEN) !== 0 ? St.EXT_NAME : St.BAD;
+        next = isBws(c) ? St.EXT_NAME_START : TOKEN_CHARS[c] === 1 ? St.EXT_NAME : St.BAD;
         break;
       case St.EXT_NAME: case St.EXT_AFTER_NAME:
-        if ((cls & TOKEN) !== 0 && state === St.EXT_NAME) next = St.EXT_NAME;
+        if (TOKEN_CHARS[c] === 1 && state === St.EXT_NAME) next = St.EXT_NAME;
         else if (isBws(c)) next = St.EXT_AFTER_NAME;
         else if (c === 61) next = St.EXT_VALUE_START;
         else next = this.extensionEnd(c);
         break;
       case St.EXT_VALUE_START:
-        next = isBws(c) ? St.EXT_VALUE_START : c === 34 ? St.EXT_QUOTED : (cls & TOKEN) !== 0 ? St.EXT_VALUE : St.BAD;
+        next = isBws(c) ? St.EXT_VALUE_START : c === 34 ? St.EXT_QUOTED : TOKEN_CHARS[c] === 1 ? St.EXT_VALUE : St.BAD;
         break;
       case St.EXT_VALUE:
-        next = (cls & TOKEN) !== 0 ? St.EXT_VALUE : isBws(c) ? St.EXT_AFTER_VALUE : this.extensionEnd(c);
+        next = TOKEN_CHARS[c] === 1 ? St.EXT_VALUE : isBws(c) ? St.EXT_AFTER_VALUE : this.extensionEnd(c);
         break;
       case St.EXT_QUOTED:
-        next = c === 34 ? St.EXT_AFTER_VALUE : c === 92 ? St.EXT_QUOTED_PAIR : (cls & QDTEXT) !== 0 ? St.EXT_QUOTED : St.BAD;
+        next = c === 34 ? St.EXT_AFTER_VALUE : c === 92 ? St.EXT_QUOTED_PAIR : QDTEXT_CHARS[c] === 1 ? St.EXT_QUOTED : St.BAD;
         break;
       case St.EXT_QUOTED_PAIR:
-        next = (cls & FIELD_TEXT) !== 0 ? St.EXT_QUOTED : St.BAD;
+        next = FIELD_TEXT_CHARS[c] === 1 ? St.EXT_QUOTED : St.BAD;
         break;
       default: // EXT_AFTER_VALUE
         next = isBws(c) ? St.EXT_AFTER_VALUE : this.extensionEnd(c);
@@ -153,12 +143,11 @@ export class ChunkedScanner {
   // One char of the trailer section: field lines (name, ':', field text) up to an empty line.
   private trailerChar(state: St, c: number): void {
     this.countTrailer();
-    const cls = CLASS[c];
     let next = St.BAD;
     switch (state) {
-      case St.TRAILER_START: next = c === 13 ? St.FINAL_LF : (cls & TOKEN) !== 0 ? St.TRAILER_NAME : St.BAD; break;
-      case St.TRAILER_NAME: next = (cls & TOKEN) !== 0 ? St.TRAILER_NAME : c === 58 ? St.TRAILER_VALUE : St.BAD; break;
-      case St.TRAILER_VALUE: next = (cls & FIELD_TEXT) !== 0 ? St.TRAILER_VALUE : c === 13 ? St.TRAILER_LF : St.BAD; break;
+      case St.TRAILER_START: next = c === 13 ? St.FINAL_LF : TOKEN_CHARS[c] === 1 ? St.TRAILER_NAME : St.BAD; break;
+      case St.TRAILER_NAME: next = TOKEN_CHARS[c] === 1 ? St.TRAILER_NAME : c === 58 ? St.TRAILER_VALUE : St.BAD; break;
+      case St.TRAILER_VALUE: next = FIELD_TEXT_CHARS[c] === 1 ? St.TRAILER_VALUE : c === 13 ? St.TRAILER_LF : St.BAD; break;
       case St.TRAILER_LF: next = c === 10 ? St.TRAILER_START : St.BAD; break;
       default: // FINAL_LF
         if (c !== 10) throw this.fail('The chunked body is not ended by CRLF.');

@@ -10,6 +10,7 @@
 // on first use (hash on a header, a CDN route, a 101), which most requests never make.
 import { HttpError, badRequest } from './http-error.js';
 import type { HeadLimits } from './limits.js';
+import { FIELD_TEXT_CHARS, TOKEN_CHARS } from './chars.js';
 
 const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
 // Bytes a head must not hold: control characters but HTAB; CR and LF only as a CRLF pair.
@@ -35,13 +36,10 @@ function hasForbiddenByte(buf: Buffer, start: number, end: number): boolean {
 }
 const BAD_TARGET = /[\x00-\x20\x7f-\uffff]/;
 
-const TOKEN = new Uint8Array(256);
-for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TOKEN[c.charCodeAt(0)] = 1;
-// Field values and reason phrases: HTAB, SP, visible characters, obs-text (RFC 9110 5.5).
-const FIELD_TEXT = new Uint8Array(256);
-FIELD_TEXT.fill(1, 32, 127);
-FIELD_TEXT.fill(1, 128, 256);
-FIELD_TEXT[9] = 1;
+// Field values and reason phrases are field text. Local consts: the walks below read them per
+// byte, and an imported binding is read through a cell with a TDZ check at every use.
+const TOKEN = TOKEN_CHARS;
+const FIELD_TEXT = FIELD_TEXT_CHARS;
 
 // The per-byte walks read the head's bytes, not its text: a typed-array load costs less than charCodeAt.
 /** The first index from `i` in buf that is not field text (a complete head ends in CRLFCRLF, so one is found). */
