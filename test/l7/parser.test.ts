@@ -95,6 +95,7 @@ const refused: Array<{ name: string; input: string; status: number; code: string
   // Found by test/l7/parser-differential.test.ts: llhttp takes "," for a coding that is not chunked.
   { name: 'TE field of only a comma beside chunked', input: 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: ,\r\n\r\n', status: 400, code: 'ERR_HTTP_SMUGGLING' },
   // The proxy drops the fields Connection names: the back-end would read the body as the next request.
+  { name: 'Connection names the Host the request is routed by', input: 'GET / HTTP/1.1\r\nHost: admin.example\r\nConnection: keep-alive, Host\r\n\r\n', status: 400, code: 'ERR_HTTP_SMUGGLING' },
   { name: 'Connection names the Content-Length that frames the body', input: 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nConnection: Content-Length\r\n\r\n', status: 400, code: 'ERR_HTTP_SMUGGLING' },
   { name: 'TE on HTTP/1.0', input: 'POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n', status: 400, code: 'ERR_HTTP_SMUGGLING' },
   { name: 'too many headers', input: 'GET / HTTP/1.1\r\nHost: a\r\n' + 'X: 1\r\n'.repeat(70) + '\r\n', status: 431, code: 'ERR_HTTP_HEADERS_TOO_LARGE' },

@@ -420,9 +420,12 @@ function connectionTokens(value: string, out: HeadFields, upgradeField: string |
 
 /** Any field named in Connection (value[a, b)) is hop-by-hop too (RFC 9110 7.6.1). Out of line: few heads name one. */
 function namedHopByHop(value: string, a: number, b: number, out: HeadFields, fail: (code: string, m: string) => HttpError): void {
-  // Dropping the Content-Length the body is framed by would leave the next hop reading that body
-  // as the next message; RFC 9110 7.6.1 forbids naming a field meant for all recipients.
-  if (out.contentLength >= 0 && isFolded(value, a, b, 'content-length')) throw fail('ERR_HTTP_SMUGGLING', 'Connection names Content-Length.');
+  // RFC 9110 7.6.1 forbids naming a field meant for all recipients, and the proxy must not drop one
+  // it framed or routed the message by: without the Content-Length the next hop would read the
+  // body as the next message, without the Host it would pick a host the proxy did not route by.
+  if ((out.contentLength >= 0 && isFolded(value, a, b, 'content-length')) || isFolded(value, a, b, 'host')) {
+    throw fail('ERR_HTTP_SMUGGLING', 'Connection names a field the message is framed or routed by.');
+  }
   const tok = value.slice(a, b).toLowerCase();
   for (let i = 0; i < out.names.length; i++) if (out.names[i].toLowerCase() === tok && !out.hop.includes(i)) out.hop.push(i);
 }
