@@ -73,11 +73,11 @@ async function stop(c: ChildProcess): Promise<void> {
   c.kill('SIGKILL');
 }
 
-/** CPU seconds (user + system, all threads) a process has used. taskset execs, so the pid is the proxy's. */
-function cpuSeconds(pid: number): number {
+/** CPU seconds a process has used (all threads), in user space and in the kernel. taskset execs, so the pid is the proxy's. */
+function cpuSeconds(pid: number): { user: number; kernel: number } {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / clockTicks;
+  return { user: Number(f[11]) / clockTicks, kernel: Number(f[12]) / clockTicks };
 }
 
 // One ECDSA P-256 certificate for every TLS listener (same handshake cost for all).
@@ -99,6 +99,8 @@ ${body} }\n`);
 interface Endpoints { http: number; https: number; httpsFull: number }
 interface Result {
   name: string; keepAliveRps: number; p99Ms: number; cpuUsPerRequest: number;
+  /** The same CPU split: user space (the proxy's own code, its runtime) and the kernel (sockets, TCP on loopback). */
+  userUsPerRequest: number; kernelUsPerRequest: number;
   /** p99 at a paced load every proxy sustains (see `paced`), and the rate it came to. */
   pacedP99Ms: number; pacedRps: number;
   /** Full TLS handshakes/s (tickets and session cache off), each with one request. */
@@ -196,7 +198,11 @@ async function main(): Promise<void> {
     const measured = (child: ChildProcess, url: string, extra: string[] = []) => {
       const cpu0 = cpuSeconds(child.pid!);
       const w = wrk(url, extra);
-      return { ...w, cpuUs: ((cpuSeconds(child.pid!) - cpu0) * 1e6) / Math.max(1, w.requests) };
+      const cpu1 = cpuSeconds(child.pid!);
+      const perRequest = (s: number) => (s * 1e6) / Math.max(1, w.requests);
+      const userUs = perRequest(cpu1.user - cpu0.user);
+      const kernelUs = perRequest(cpu1.kernel - cpu0.kernel);
+      return { ...w, cpuUs: userUs + kernelUs, userUs, kernelUs };
     };
     const ka = order.map(({ e, child }) => measured(child, `http://127.0.0.1:${e.http}/`));
     const paced = order.map(({ e }) => wrk(`http://127.0.0.1:${e.http}/`, ['-s', paceScript], pacedConnections));
@@ -204,10 +210,12 @@ async function main(): Promise<void> {
     const resumed = order.map(({ e }) => wrk(`https://127.0.0.1:${e.https}/`, ['-H', 'Connection: close']));
     order.forEach(({ name }, k) => {
       const res: Result = { name, keepAliveRps: Math.round(ka[k].rps), p99Ms: ka[k].p99Ms, cpuUsPerRequest: +ka[k].cpuUs.toFixed(1),
+        userUsPerRequest: +ka[k].userUs.toFixed(1), kernelUsPerRequest: +ka[k].kernelUs.toFixed(1),
         pacedP99Ms: paced[k].p99Ms, pacedRps: Math.round(paced[k].rps),
         tlsHandshakesPerSec: Math.round(full[k].rps), tlsCpuUsPerHandshake: Math.round(full[k].cpuUs), tlsResumedPerSec: Math.round(resumed[k].rps) };
       samples.set(name, [...(samples.get(name) ?? []), res]);
-      process.stderr.write(`round ${round + 1} ${name}: ${res.keepAliveRps} req/s, p99 ${res.p99Ms} ms, ${res.cpuUsPerRequest} CPU us/req, `
+      process.stderr.write(`round ${round + 1} ${name}: ${res.keepAliveRps} req/s, p99 ${res.p99Ms} ms, ${res.cpuUsPerRequest} CPU us/req `
+        + `(user ${res.userUsPerRequest}, kernel ${res.kernelUsPerRequest}), `
         + `paced ${res.pacedRps} req/s p99 ${res.pacedP99Ms} ms, `
         + `TLS ${res.tlsHandshakesPerSec} full (${res.tlsCpuUsPerHandshake} CPU us each) / ${res.tlsResumedPerSec} resumed handshakes/s\n`);
     });
@@ -220,6 +228,7 @@ async function main(): Promise<void> {
     const xs = samples.get(r.name)!;
     const med = (f: (x: Result) => number, digits: number) => +median(xs.map(f)).toFixed(digits);
     return { name: r.name, keepAliveRps: med((x) => x.keepAliveRps, 0), p99Ms: med((x) => x.p99Ms, 2), cpuUsPerRequest: med((x) => x.cpuUsPerRequest, 1),
+      userUsPerRequest: med((x) => x.userUsPerRequest, 1), kernelUsPerRequest: med((x) => x.kernelUsPerRequest, 1),
       pacedP99Ms: med((x) => x.pacedP99Ms, 3), pacedRps: med((x) => x.pacedRps, 0),
       tlsHandshakesPerSec: med((x) => x.tlsHandshakesPerSec, 0), tlsCpuUsPerHandshake: med((x) => x.tlsCpuUsPerHandshake, 0),
       tlsResumedPerSec: med((x) => x.tlsResumedPerSec, 0) };
@@ -241,6 +250,8 @@ async function main(): Promise<void> {
     p99VsNginx: paired(lb, 'nginx', (x) => x.p99Ms),
     pacedP99VsNginx: paired(lb, 'nginx', (x) => x.pacedP99Ms),
     cpuPerRequestVsNginx: paired(lb, 'nginx', (x) => x.cpuUsPerRequest),
+    userCpuPerRequestVsNginx: paired(lb, 'nginx', (x) => x.userUsPerRequest),
+    kernelCpuPerRequestVsNginx: paired(lb, 'nginx', (x) => x.kernelUsPerRequest),
     tlsHandshakesVsNginx: paired(lb, 'nginx', (x) => x.tlsHandshakesPerSec),
     tlsCpuPerHandshakeVsNginx: paired(lb, 'nginx', (x) => x.tlsCpuUsPerHandshake),
     tlsResumedVsNginx: paired(lb, 'nginx', (x) => x.tlsResumedPerSec),
@@ -252,9 +263,10 @@ async function main(): Promise<void> {
   const targets = { rpsVsNginx: '>= 1.0', rpsVsNodeHttpProxy: '>= 4.0', tlsHandshakesVsNginx: '>= 1.0', p99VsNginx: '<= 1.5' };
   console.log('\nL7, 1 KiB responses, keep-alive, one proxy core, wrk -t1 -c%d -d%ds, median of %d rounds; load average %s -> %s on %d CPUs',
     connections, duration, rounds, load[0].toFixed(1), load[1].toFixed(1), cpus);
-  console.log(`proxy              req/s     p99 ms  CPU us/req   TLS full/s  TLS resumed/s  CPU us/full handshake   paced (-c${pacedConnections}, 1 ms waits): req/s  p99 ms`);
+  console.log(`proxy              req/s     p99 ms  CPU us/req (user + kernel)   TLS full/s  TLS resumed/s  CPU us/full handshake   paced (-c${pacedConnections}, 1 ms waits): req/s  p99 ms`);
   for (const r of results) {
     console.log(`${r.name.padEnd(16)} ${String(r.keepAliveRps).padStart(7)} ${r.p99Ms.toFixed(2).padStart(10)} ${r.cpuUsPerRequest.toFixed(1).padStart(11)}`
+      + ` (${r.userUsPerRequest.toFixed(1).padStart(5)} + ${r.kernelUsPerRequest.toFixed(1).padStart(5)})`
       + ` ${String(r.tlsHandshakesPerSec).padStart(12)} ${String(r.tlsResumedPerSec).padStart(14)} ${String(r.tlsCpuUsPerHandshake).padStart(22)}`
       + ` ${String(r.pacedRps).padStart(38)} ${r.pacedP99Ms.toFixed(3).padStart(7)}`);
   }
@@ -276,6 +288,7 @@ async function main(): Promise<void> {
   // How far any Node proxy can go: the byte pump against nginx, same rounds.
   const floorVsNginx = by('node-net-floor') === undefined || by('nginx') === undefined ? undefined : {
     rps: paired('node-net-floor', 'nginx', (x) => x.keepAliveRps), cpuPerRequest: paired('node-net-floor', 'nginx', (x) => x.cpuUsPerRequest),
+    userCpuPerRequest: paired('node-net-floor', 'nginx', (x) => x.userUsPerRequest), kernelCpuPerRequest: paired('node-net-floor', 'nginx', (x) => x.kernelUsPerRequest),
     p99: paired('node-net-floor', 'nginx', (x) => x.p99Ms), pacedP99: paired('node-net-floor', 'nginx', (x) => x.pacedP99Ms),
   };
   if (floorVsNginx !== undefined) console.log('node-net-floor / nginx (no HTTP, one back-end connection per client):', JSON.stringify(floorVsNginx));

@@ -19,7 +19,7 @@ function forward(r: Json): string {
   ], `${r.rounds} rounds of ${r.seconds} s; ${r.started ?? r.date}`);
 }
 
-interface L7Row { name: string; keepAliveRps: number; p99Ms: number; tlsHandshakesPerSec: number; pacedP99Ms?: number }
+interface L7Row { name: string; keepAliveRps: number; p99Ms: number; tlsHandshakesPerSec: number; pacedP99Ms?: number; userUsPerRequest?: number }
 
 /** The proxies' rows of l7.ts's printed table ("lbarray  15915  10.49  658"), for results that kept only the output. */
 export function l7Rows(output: readonly string[]): L7Row[] {
@@ -44,6 +44,8 @@ function l7(r: Json): string {
     { ...metric('p99 ms at saturation, 64 connections (lower is better)', (x) => x.p99Ms), digits: 1 },
     // Older results have no paced phase.
     ...(rows.some((x) => x.pacedP99Ms !== undefined) ? [{ ...metric('p99 ms paced, 16 connections 1 ms apart (lower is better)', (x) => x.pacedP99Ms ?? NaN), digits: 2 }] : []),
+    // Older results have no CPU split; the kernel's share is about the same for every proxy.
+    ...(rows.some((x) => x.userUsPerRequest !== undefined) ? [{ ...metric('user-space CPU µs per keep-alive request (lower is better)', (x) => x.userUsPerRequest ?? NaN), digits: 1 }] : []),
     metric('TLS handshakes/s', (x) => x.tlsHandshakesPerSec),
   ], `wrk, same back-end and core; ${r.date}`);
 }
