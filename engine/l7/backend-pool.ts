@@ -12,6 +12,7 @@ import type { Persistence } from './persistence/persistence.js';
 import { DEFAULT_SESSION_NAMES, SessionIdPersistence } from './persistence/session-id.js';
 import { createPolicy } from './policies/index.js';
 import type { PickContext, Policy } from './policies/policy.js';
+import { routingPath } from './routing-path.js';
 import { RAMP_STEPS, rampStep } from './slow-start.js';
 import { UpstreamPool } from './upstream-pool.js';
 import { poolDefaults, type HashOn, type PoolOptions } from './types.js';
@@ -133,11 +134,18 @@ export class BackendPool {
   close(): void { for (const s of this.servers) s.connections.close(); }
 }
 
+/**
+ * The key a hash pool picks a server by. A URL or path is taken as the routing rules read it
+ * (routingPath: escaped unreserved chars decoded, dot segments removed, slashes merged), so
+ * equivalent spellings of one resource (`/a/./b`, `/%61/b`, `//a/b`) go to the server that caches
+ * it, as nginx's `$uri` (and not its raw `$request_uri`) would send them; the query stays as it came.
+ */
 export function hashKey(on: HashOn, req: RequestHead, clientAddress: string): string {
-  if (on === 'url') return req.target;
+  if (on === 'url') return routingPath(req.target);
   if (on === 'path') {
-    const q = req.target.indexOf('?');
-    return q < 0 ? req.target : req.target.slice(0, q);
+    const url = routingPath(req.target);
+    const q = url.indexOf('?');
+    return q < 0 ? url : url.slice(0, q);
   }
   if (on === 'client-address') return clientAddress;
   if ('header' in on) return fieldValue(req, on.header.toLowerCase()) ?? clientAddress;

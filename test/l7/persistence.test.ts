@@ -39,3 +39,14 @@ t.test('hash keys: the URL with or without its query, a header, a cookie, else t
   t.equal(hashKey({ cookie: 'missing' }, req, '198.18.0.1'), '198.18.0.1', 'no such cookie: the client address');
   t.equal(hashKey('client-address', req, '198.18.0.1'), '198.18.0.1');
 });
+
+t.test('hash keys: equivalent spellings of a URL are one key (the path as the routing rules read it), the query as it came', async (t) => {
+  const key = (on: 'url' | 'path', target: string) => hashKey(on, request(`GET ${target} HTTP/1.1\r\nHost: x`), '198.18.0.1');
+  for (const target of ['/img/./a.png?v=1', '/img/x/../a.png?v=1', '/%69mg/a.png?v=1', '//img//a.png?v=1']) {
+    t.equal(key('url', target), '/img/a.png?v=1', `${target} hashes as /img/a.png?v=1`);
+    t.equal(key('path', target), '/img/a.png', `${target} hashes as /img/a.png without its query`);
+  }
+  t.equal(key('url', '/img/a.png?v=%2E%2E/x'), '/img/a.png?v=%2E%2E/x', 'the query is not normalized');
+  t.equal(key('url', '/img%2Fa.png'), '/img%2Fa.png', 'an escaped slash stays one: it is not a segment boundary');
+  t.not(key('url', '/img/a.png?v=1'), key('url', '/img/a.png?v=2'), 'different queries are different keys');
+});
