@@ -10,11 +10,11 @@
 //   optimizing compiler's work fall out.
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { freePort } from '../../test/l7/fixtures/backends.js';
 import { loadCorpus } from '../cdn-corpus.js';
 import { INSTRUCTION_TOLERANCE } from './measure.js';
 import type { Figure } from './compare.js';
@@ -26,14 +26,6 @@ const dist = (file: string): string => path.join(root, 'dist', 'perf', file);
 export const L7_WARM_REQUESTS = 12000;
 export const L7_COUNTED_REQUESTS = 4000;
 export const CDN_PASSES: readonly [number, number] = [20, 70];
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 /** Compiles the tree (dist/ is what is measured: a stale one would measure old code). */
 async function compile(): Promise<void> {

@@ -1,7 +1,6 @@
 // The node daemon's control plane with a stand-in part, over its real admin endpoint on loopback:
 // status and health come from the parts, reload applies to them or is refused, stop is ordered.
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
@@ -12,6 +11,7 @@ import type { Config } from '../../engine/config/index.js';
 import { startNodeDaemon, type NodePart, type PartContext } from '../../engine/daemon/node-daemon.js';
 import { configureLogging } from '../../engine/log.js';
 import { startWorker } from '../../engine/worker-thread.js';
+import { freePort } from '../l7/fixtures/backends.js';
 
 configureLogging({ level: 'silent' });
 
@@ -23,14 +23,6 @@ function threadNice(): number {
 
 /** This process's niceness before any daemon here raised its main thread's. */
 const processNice = threadNice();
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as net.AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 function configText(port: number, serverPort = 8080) {
   return `name: daemon-test
