@@ -39,7 +39,7 @@ export function createMetrics(opts: MetricsOptions = {}) {
     // L7 proxy
     connections: gauge('lbarray_client_connections', 'Open client connections.', 'service'),
     connectionsDropped: counter('lbarray_client_connections_dropped_total',
-      'Client connections closed as soon as accepted, by reason: limit (their listener was at proxy.maxConnections), denied (proxy.allow / proxy.deny).', 'reason'),
+      'Client connections closed as soon as accepted, by reason: limit (their listener was at proxy.maxConnections), denied (proxy.allow / proxy.deny), client_limit (the client had proxy.maxConnectionsPerClient open).', 'reason'),
     requests: counter('lbarray_requests_total', 'HTTP requests answered, by pool and status code.', 'pool', 'status'),
     // Fed with the workers' bucket counts on each scrape.
     requestDuration: new MergedHistogram('lbarray_request_duration_seconds', 'Time from request headers received to response completed, by pool.',

@@ -200,6 +200,8 @@ export const proxySchema = z.strictObject({
   upstreamKeepAlive: intIn(0, 10000).default(64).describe('Idle kept-alive connections kept per back-end server and worker.'),
   maxConnections: intIn(1, 100_000_000).optional()
     .describe('Most open client connections of each listener of the node (a service on one VIP family), shared out among the workers; a connection beyond it is closed as soon as it is accepted, and counted (lbarray_client_connections_dropped_total{reason="limit"}). Default: no limit.'),
+  maxConnectionsPerClient: intIn(1, 1_000_000).optional()
+    .describe('Most open connections of one client address on the node, over every worker and service (nginx\'s limit_conn); one beyond it is reset as soon as it is accepted, before any TLS work, and counted (lbarray_client_connections_dropped_total{reason="client_limit"}). Addresses share 65536 hash groups, so in rare cases two share a count. Default: no limit.'),
   via: z.boolean({ error: say('expected true or false') }).default(false).describe('Add a `Via` header.'),
   compression: z.strictObject({
     types: z.array(z.string({ error: say('expected a media type') }).regex(/^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/, { error: 'expected a media type in lower case, like "text/html"' }))

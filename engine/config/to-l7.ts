@@ -129,6 +129,7 @@ export function l7Options(c: Config, node: NodeConfig): L7Options {
   return { ...(c.proxy.workers === 'auto' ? {} : { workers: c.proxy.workers }), services, pools, ...cdn,
     ...(c.logging.accessLog !== undefined ? { accessLog: c.logging.accessLog } : {}),
     ...(c.proxy.maxConnections !== undefined ? { maxConnections: c.proxy.maxConnections } : {}),
+    ...(c.proxy.maxConnectionsPerClient !== undefined ? { clientLimit: { perClient: c.proxy.maxConnectionsPerClient } } : {}),
     ...(c.proxy.requestId !== undefined ? { requestId: c.proxy.requestId } : {}),
     ...(c.proxy.compression !== undefined ? { compression: c.proxy.compression } : {}),
     ...(c.proxy.allow.length + c.proxy.deny.length > 0 ? { access: { allow: c.proxy.allow, deny: c.proxy.deny } } : {}),

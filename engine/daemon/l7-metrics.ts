@@ -18,6 +18,7 @@ export function applyRequestMetrics(metrics: Metrics, deltas: readonly RequestMe
     if (m.cdn.passedThrough > 0) metrics.rewrites.inc({ result: 'passthrough' }, m.cdn.passedThrough);
     if (m.dropped > 0) metrics.connectionsDropped.inc({ reason: 'limit' }, m.dropped);
     if (m.denied > 0) metrics.connectionsDropped.inc({ reason: 'denied' }, m.denied);
+    if (m.clientLimited > 0) metrics.connectionsDropped.inc({ reason: 'client_limit' }, m.clientLimited);
     const z = m.compressed;
     if (z.gzip > 0) metrics.compressedResponses.inc({ coding: 'gzip' }, z.gzip);
     if (z.br > 0) metrics.compressedResponses.inc({ coding: 'br' }, z.br);

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { LbError } from '../errors.js';
 import { RouteCdn, type PageCacheApi } from '../cdn/index.js';
 import { AccessList } from './access-list.js';
+import { ClientLimit, createClientLimitBuffer, DEFAULT_CLIENT_GROUPS } from './client-limit.js';
 import { acceptInto, SERVER_OPTIONS } from './acceptors.js';
 import { BackendPool } from './backend-pool.js';
 import { CdnRoute, OriginAgents } from './cdn-route.js';
@@ -32,14 +33,18 @@ export interface SharedL7State {
   ticketKeys: Buffer;
   /** The per-client request counts (proxy.rateLimit). */
   rateLimit?: SharedArrayBuffer;
+  /** The per-client open connection counts, a row per worker (proxy.maxConnectionsPerClient). */
+  clientLimit?: SharedArrayBuffer;
 }
 
 /**
  * `previous`: the state of the proxy a reload replaces. What still fits is kept, so a reload
  * loses no session: a pool's persistence table when its servers are the same list (the table
- * holds indexes into it), the rate counts when sized alike, the secret and ticket keys.
+ * holds indexes into it), the rate counts when sized alike, the secret and ticket keys. The open
+ * connection counts start afresh (a row for each of `workers`): the old workers' connections are
+ * not counted while they drain.
  */
-export function createSharedState(options: L7Options, previous?: { options: L7Options; shared: SharedL7State }): SharedL7State {
+export function createSharedState(options: L7Options, previous?: { options: L7Options; shared: SharedL7State }, workers = options.workers ?? 1): SharedL7State {
   const groups: Record<string, SharedArrayBuffer> = {};
   const serverList = (o: L7Options, pool: string) => o.pools.find((p) => p.name === pool)?.servers.map((s) => s.id).join('\0');
   for (const p of options.pools) {
@@ -52,8 +57,10 @@ export function createSharedState(options: L7Options, previous?: { options: L7Op
   }
   const rate = options.rateLimit === undefined ? undefined : createRateLimitBuffer(options.rateLimit.groups);
   const oldRate = previous?.shared.rateLimit;
+  const clients = options.clientLimit === undefined ? undefined : createClientLimitBuffer(options.clientLimit.groups ?? DEFAULT_CLIENT_GROUPS, workers);
   return { secret: previous?.shared.secret ?? randomBytes(32).toString('base64url'), groups, ticketKeys: previous?.shared.ticketKeys ?? randomBytes(48),
-    ...(rate === undefined ? {} : { rateLimit: oldRate !== undefined && oldRate.byteLength === rate.byteLength ? oldRate : rate }) };
+    ...(rate === undefined ? {} : { rateLimit: oldRate !== undefined && oldRate.byteLength === rate.byteLength ? oldRate : rate }),
+    ...(clients === undefined ? {} : { clientLimit: clients }) };
 }
 
 export interface ProxyHooks {
@@ -89,6 +96,7 @@ export class L7Proxy {
   private readonly accessLog: AccessLog | undefined;
   private readonly rateLimit: RateLimiter | undefined;
   private readonly access: AccessList | undefined;
+  private readonly clientLimit: ClientLimit | undefined;
   /** Counts for the node's metrics; the control plane takes them on each scrape. */
   readonly requestMetrics = new RequestMetrics();
 
@@ -106,6 +114,9 @@ export class L7Proxy {
     this.accessLog = options.accessLog === undefined ? undefined : new AccessLog(options.accessLog, hooks.workerIndex ?? 0);
     this.rateLimit = options.rateLimit === undefined ? undefined : new RateLimiter(options.rateLimit, shared.rateLimit);
     this.access = options.access === undefined ? undefined : new AccessList(options.access);
+    const limit = options.clientLimit;
+    if (limit !== undefined && shared.clientLimit === undefined) throw new LbError('ERR_L7_CLIENT_LIMIT', 'The shared state has no client-limit table for proxy.maxConnectionsPerClient.');
+    this.clientLimit = limit === undefined ? undefined : new ClientLimit(limit.perClient, shared.clientLimit!, limit.groups ?? DEFAULT_CLIENT_GROUPS, hooks.workerIndex ?? 0);
     const rules = nodeCdnRules(options);
     const cdnOf = (o: RouteCdnOptions) => new CdnRoute(new RouteCdn(o, rules, hooks.pageCache, this.requestMetrics.cdnStats), this.origins);
     const requestIds = options.requestId === undefined ? undefined : new RequestIds(options.requestId);
@@ -137,12 +148,23 @@ export class L7Proxy {
       const serve = service.tls === undefined ? (s: net.Socket) => new ClientConnection(s, ctx, 'http') : this.terminateTls(service.tls, ctx);
       // Every listener is a plain TCP server: the access list sees each connection before any TLS work.
       const access = this.access;
+      const clientLimit = this.clientLimit;
       const server = net.createServer(SERVER_OPTIONS, (s) => {
         if (access !== undefined && !access.admits(s.remoteAddress)) {
           this.stats.denied++;
           this.requestMetrics.denied++;
           s.resetAndDestroy();
           return;
+        }
+        if (clientLimit !== undefined && s.remoteAddress !== undefined) {
+          const group = clientLimit.admit(s.remoteAddress);
+          if (group < 0) {
+            this.stats.clientLimited++;
+            this.requestMetrics.clientLimited++;
+            s.resetAndDestroy();
+            return;
+          }
+          s.once('close', () => clientLimit.release(group));
         }
         this.sockets.add(s);
         s.on('close', this.forgetSocket);

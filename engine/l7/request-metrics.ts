@@ -23,6 +23,8 @@ export interface RequestMetricsDelta {
   dropped: number;
   /** Client connections reset when accepted: their address is not served (proxy.allow / proxy.deny). */
   denied: number;
+  /** Client connections reset when accepted: the client had proxy.maxConnectionsPerClient open. */
+  clientLimited: number;
   /** Responses compressed (proxy.compression), by coding, and the body bytes into and out of the encoders. */
   compressed: CompressionCounts;
 }
@@ -49,6 +51,7 @@ export class RequestMetrics {
   /** Connections over the limit, closed when accepted, and from addresses not served (since the last take()). */
   dropped = 0;
   denied = 0;
+  clientLimited = 0;
   /** Counted by the connections' encoders (compression.ts). */
   compressed = noCompression();
 
@@ -77,10 +80,11 @@ export class RequestMetrics {
     const passedThrough = c.pagesPassedThrough - this.cdnTaken.passedThrough;
     const cdn = { rewritten: c.pages - this.cdnTaken.pages - passedThrough, passedThrough };
     this.cdnTaken = { pages: c.pages, passedThrough: c.pagesPassedThrough };
-    const out = { requests, durations, tls: this.tls, connections: { ...this.connections }, cdn, dropped: this.dropped, denied: this.denied,
+    const out = { requests, durations, tls: this.tls, connections: { ...this.connections }, cdn, dropped: this.dropped, denied: this.denied, clientLimited: this.clientLimited,
       compressed: this.compressed };
     this.dropped = 0;
     this.denied = 0;
+    this.clientLimited = 0;
     this.compressed = noCompression();
     this.requests = new Map();
     this.durations = new Map();

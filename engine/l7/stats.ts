@@ -5,6 +5,8 @@ export class ProxyStats {
   accepted = 0;
   dropped = 0;
   denied = 0;
+  /** Reset when accepted: the client had proxy.maxConnectionsPerClient open. */
+  clientLimited = 0;
   requests = 0;
   responses = 0;
   tunnels = 0;

@@ -1,6 +1,7 @@
 // Plain option objects of the L7 node. The config layer (engine/config) maps its schema onto
 // these; nothing here reads files or environment. Durations are milliseconds.
 import type { AccessOptions } from './access-list.js';
+import type { ClientLimitOptions } from './client-limit.js';
 import type { RateLimitOptions } from './rate-limit.js';
 import type { RewriteRules } from '../cdn/url-policy.js';
 import type { HeadLimits } from './http/limits.js';
@@ -175,6 +176,8 @@ export interface L7Options {
   rateLimit?: RateLimitOptions;
   /** Client addresses served (allow, when not empty) and refused (deny): others are reset when accepted. */
   access?: AccessOptions;
+  /** Open connections per client address over every worker and service of this proxy; one beyond is reset when accepted. Off when absent. */
+  clientLimit?: ClientLimitOptions;
   /** An ID per request, sent to the back-end and the client in a header and logged. Off when absent. */
   requestId?: RequestIdOptions;
   /** Compression of back-end responses the client accepts compressed (engine/l7/compression.ts). Off when absent. */

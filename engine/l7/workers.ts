@@ -66,7 +66,7 @@ export class L7Node {
   private constructor(readonly options: L7Options, readonly count: number, private readonly events: L7NodeEvents,
     private readonly reusePort: boolean, private readonly pageCache: PageCacheHostApi | undefined, adminStates: readonly ServerState[],
     previous: L7Node | undefined) {
-    this.shared = createSharedState(options, previous);
+    this.shared = createSharedState(options, previous, count);
     for (const s of adminStates) if (this.hasServer(s.pool, s.server)) this.states.set(`${s.pool}\0${s.server}`, { pool: s.pool, server: s.server, admin: s.admin });
     this.workers = new Array<Worker | null>(count).fill(null);
     this.health = new HealthMonitor(options.pools, (pool, server, up, reason) => {

@@ -242,6 +242,7 @@ proxy:
   rateLimit:
     requests: 0   #! proxy.rateLimit.requests: expected an integer 1-1000000000
     interval: 10ms   #! proxy.rateLimit.interval: expected a value between 100ms and 3600000ms
+  maxConnectionsPerClient: 0   #! proxy.maxConnectionsPerClient: expected an integer 1-1000000
   deny:
     - 198.18.0.0/15
     - 198.18.0.0/40   #! proxy.deny[1]: expected an IP address or CIDR prefix, e.g. "198.18.0.0/15" or "2001:2::/48"

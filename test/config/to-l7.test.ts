@@ -77,7 +77,7 @@ pools:
     servers: [{ address: 2001:2::101, port: 8443, maxConnections: 50 }, { address: 2001:2::102, port: 8443, backup: true }]
 routes: [{ pool: secure, match: { host: www.lab.test } }]
 persistence: { cookie: { maxAge: 1h, secret: a-long-shared-cookie-secret } }
-proxy: { via: true, upstreamKeepAlive: 0, maxConnections: 20000, rateLimit: { requests: 200, interval: 10s }, deny: [198.18.200.0/24, "2001:2:0:99::/64"] }
+proxy: { via: true, upstreamKeepAlive: 0, maxConnections: 20000, maxConnectionsPerClient: 64, rateLimit: { requests: 200, interval: 10s }, deny: [198.18.200.0/24, "2001:2:0:99::/64"] }
 logging: { accessLog: logs/access.log }
 `, { baseDir: examples });
   const o = l7Options(withTls, withTls.nodes[0]);
@@ -95,6 +95,8 @@ logging: { accessLog: logs/access.log }
   t.equal(o.pools[0].servers[0].maxConnections, 50, 'a server\'s connection limit');
   t.same([o.pools[0].servers[0].backup, o.pools[0].servers[1].backup], [undefined, true], 'backup servers marked');
   t.equal(opts.maxConnections, undefined, 'no limit unless asked');
+  t.same(o.clientLimit, { perClient: 64 }, 'the per-client connection limit');
+  t.equal(opts.clientLimit, undefined, 'no per-client connection limit unless asked');
   t.same(o.rateLimit, { requests: 200, intervalMs: 10_000, groups: 65536 }, 'the per-client rate limit, with the default groups');
   t.equal(opts.rateLimit, undefined, 'no rate limit unless asked');
   t.same(o.access, { allow: [], deny: ['198.18.200.0/24', '2001:2:0:99::/64'] }, 'the access lists');

@@ -132,15 +132,18 @@ t.test('the page cache and the rewriter reach the registry: lookups by result, b
   t.match(text, /lbarray_cdn_rewrites_total\{result="passthrough"\} 1\n/, 'one passed on unmodified');
 });
 
-t.test('connections closed when accepted reach the registry by reason: limit (proxy.maxConnections), denied (proxy.allow / proxy.deny)', async (t) => {
+t.test('connections closed when accepted reach the registry by reason: limit (proxy.maxConnections), denied (proxy.allow / proxy.deny), client_limit (proxy.maxConnectionsPerClient)', async (t) => {
   const metrics = createMetrics();
   const [a, b] = [new RequestMetrics(), new RequestMetrics()];
   a.dropped += 2;
   a.denied += 1;
   b.denied += 3;
+  a.clientLimited += 4;
+  b.clientLimited += 1;
   applyRequestMetrics(metrics, [a.take(), b.take()]);
   applyRequestMetrics(metrics, [a.take(), b.take()]);
   const text = await metrics.registry.metrics();
   t.match(text, /lbarray_client_connections_dropped_total\{reason="limit"\} 2\n/, 'over the limit, summed over the workers');
   t.match(text, /lbarray_client_connections_dropped_total\{reason="denied"\} 4\n/, 'refused by the access lists, once each');
+  t.match(text, /lbarray_client_connections_dropped_total\{reason="client_limit"\} 5\n/, 'over the per-client limit, summed over the workers');
 });
