@@ -116,6 +116,9 @@ export class ClusterPart implements NodePart {
     if (s === 'master') {
       this.#ctx.metrics.failovers.inc();
       this.#queue(() => this.role.activate(), 'activate');
+      // The scheduler we took over from went silent: settle its health now (node-prober.ts says why).
+      const silent = this.#election?.machine.silentMaster;
+      if (silent) this.#prober?.probeNow(this.#nodeOf(silent));
     } else if (prev === 'master') {
       this.#queue(() => this.role.deactivate(), 'deactivate');
     }

@@ -60,6 +60,8 @@ export interface ProberCounters {
 }
 
 const EPHEMERAL = 49152;
+/** Between the probes of probeNow(). */
+const BURST_GAP_MS = 10;
 
 /**
  * A TCP connect to host:port within `timeoutMs`. The verdict "timed out" waits for one turn of
@@ -104,6 +106,22 @@ export class NodeProber {
   #record(id: string, pass: boolean): void {
     if (this.#stopped) return;
     if (this.health.record(id, pass)) this.o.onChange(this.health.upSet());
+  }
+
+  /**
+   * Probes node `id` `fall` times now, a few ms apart, outside the rounds: its results settle its
+   * health at once. For the scheduler this node took over from because it fell silent: while it
+   * was heard it was not probed (its adverts were its health), so it is still up here, and Maglev
+   * would keep giving it new flows until `fall` rounds had failed. Its kernel refuses them when only
+   * its daemon died; a node whose daemon only stalled answers, and stays up.
+   */
+  probeNow(id: string): void {
+    const n = this.o.nodes.find((x) => x.id === id);
+    if (n === undefined || this.#stopped) return;
+    for (let k = 0; k < this.o.fall; k++) {
+      const t = setTimeout(() => { if (!this.#stopped) void this.#probe(n); }, k * BURST_GAP_MS);
+      t.unref();
+    }
   }
 
   #round(): void {

@@ -56,6 +56,12 @@ export class VrrpMachine {
   masterIntervalCs: number;
   /** The current master's address as last heard; null while this router is master or none is known. */
   masterAddress: Uint8Array | null = null;
+  /**
+   * The master this router took over from because it fell silent (its Master_Down_Timer ran out
+   * while it was heard), as of the last transition to Master; null when it resigned (priority 0),
+   * was preempted, or none was heard.
+   */
+  silentMaster: Uint8Array | null = null;
   /** False holds preemption back (a returning node that does not yet have the flow state). */
   preemptReady = true;
   #eligible = true;
@@ -125,7 +131,7 @@ export class VrrpMachine {
         this.#preparing = true;
         return [{ do: 'prepare' }];
       }
-      return this.#toMaster(now);
+      return this.#toMaster(now, preempting ? null : this.masterAddress);
     }
     return [];
   }
@@ -134,7 +140,7 @@ export class VrrpMachine {
   prepared(now: number): VrrpAction[] {
     if (!this.#preparing || this.state !== 'backup') return [];
     this.#preparing = false;
-    return this.#toMaster(now);
+    return this.#toMaster(now, null);
   }
 
   /** True between a `prepare` and prepared() (or its cancellation by a master heard meanwhile). */
@@ -206,8 +212,9 @@ export class VrrpMachine {
     return [{ do: 'become', state: 'backup' }];
   }
 
-  #toMaster(now: number): VrrpAction[] {
+  #toMaster(now: number, silentMaster: Uint8Array | null): VrrpAction[] {
     this.state = 'master';
+    this.silentMaster = silentMaster;
     this.#lowerMasterAt = null;
     this.masterAddress = null;
     this.#masterDownAt = null;
