@@ -113,29 +113,27 @@ t.test('the master\'s address is known while Backup, forgotten on takeover', asy
   t.equal(m.masterAddress, null);
 });
 
+/** A machine that heard `adverts` ([at, priority, source]) as Backup, then ran its timers at `until`. */
+function afterTimers(adverts: Array<[number, number, Uint8Array]>, until: number): VrrpMachine {
+  const m = new VrrpMachine(base);
+  m.start(0);
+  for (const [at, priority, source] of adverts) m.receive({ priority, intervalCs: 10, source }, at);
+  m.tick(until);
+  return m;
+}
+
 t.test('silentMaster: the master this node took over from because it fell silent; none when it resigned, was preempted or none was heard', async (t) => {
-  const silent = new VrrpMachine(base);
-  silent.start(0);
-  silent.receive({ priority: 150, intervalCs: 10, source: HIGHER_ADDR }, 10);
-  silent.tick(10 + MDI);
+  const silent = afterTimers([[10, 150, HIGHER_ADDR]], 10 + MDI);
   t.equal(silent.state, 'master');
   t.same(silent.silentMaster, HIGHER_ADDR, 'its adverts stopped: it is the silent master');
-  const resigned = new VrrpMachine(base);
-  resigned.start(0);
-  resigned.receive({ priority: 150, intervalCs: 10, source: HIGHER_ADDR }, 10);
-  resigned.receive({ priority: 0, intervalCs: 10, source: HIGHER_ADDR }, 20);
-  resigned.tick(20 + SKEW);
+  const resigned = afterTimers([[10, 150, HIGHER_ADDR], [20, 0, HIGHER_ADDR]], 20 + SKEW);
   t.equal(resigned.state, 'master');
   t.equal(resigned.silentMaster, null, 'a master that resigned (priority 0) is not silent: it is going away in order');
-  const preempting = new VrrpMachine(base);
-  preempting.start(0);
-  preempting.receive({ priority: 50, intervalCs: 10, source: LOWER_ADDR }, 200);
-  preempting.tick(MDI);
+  const preempting = afterTimers([[200, 50, LOWER_ADDR]], MDI);
   t.equal(preempting.state, 'master');
   t.equal(preempting.silentMaster, null, 'a live lower-priority master that was preempted is not silent');
-  const alone = new VrrpMachine(base);
-  alone.start(0);
-  alone.tick(MDI);
+  const alone = afterTimers([], MDI);
+  t.equal(alone.state, 'master');
   t.equal(alone.silentMaster, null, 'none heard at start-up');
 });
 
