@@ -29,16 +29,15 @@ export function createClientLimitBuffer(groups: number, workers: number): Shared
 export class ClientLimit {
   private readonly counts: Int32Array;
   private readonly groups: number;
-  private readonly rows: number;
   private readonly mine: number;
 
   /** `row`: this worker's row (its index); the buffer holds one for every worker of the node. */
   constructor(private readonly perClient: number, buffer: SharedArrayBuffer, groups: number, row: number) {
     this.counts = new Int32Array(buffer);
     this.groups = groups;
-    this.rows = this.counts.length / groups;
-    if (!Number.isInteger(this.rows) || row < 0 || row >= this.rows) {
-      throw new LbError('ERR_L7_CLIENT_ROW', `Expected a worker row below ${this.rows} in the client-limit table, but received ${row}.`);
+    const rows = this.counts.length / groups;
+    if (!Number.isInteger(rows) || row < 0 || row >= rows) {
+      throw new LbError('ERR_L7_CLIENT_ROW', `Expected a worker row below ${rows} in the client-limit table, but received ${row}.`);
     }
     this.mine = row * groups;
     // Whatever the row held was counted by a worker that is gone (a crash): its connections went with it.
@@ -49,9 +48,7 @@ export class ClientLimit {
   admit(client: string): number {
     const g = fnv1a(client) % this.groups;
     Atomics.add(this.counts, this.mine + g, 1);
-    let open = 0;
-    for (let r = 0, at = g; r < this.rows; r++, at += this.groups) open += Atomics.load(this.counts, at);
-    if (open <= this.perClient) return g;
+    if (this.openIn(g) <= this.perClient) return g;
     Atomics.sub(this.counts, this.mine + g, 1);
     return -1;
   }
@@ -63,9 +60,13 @@ export class ClientLimit {
 
   /** Open connections of `client` on the node (every worker's). */
   openOf(client: string): number {
-    const g = fnv1a(client) % this.groups;
+    return this.openIn(fnv1a(client) % this.groups);
+  }
+
+  /** The connections counted in group `g`, summed over the workers' rows. */
+  private openIn(g: number): number {
     let open = 0;
-    for (let r = 0; r < this.rows; r++) open += Atomics.load(this.counts, r * this.groups + g);
+    for (let at = g; at < this.counts.length; at += this.groups) open += Atomics.load(this.counts, at);
     return open;
   }
 }
