@@ -37,26 +37,35 @@ const smallBytes = small.reduce((n, p) => n + p.body.length, 0);
 /** A pass over pages, and their bytes. */
 interface Pass { run: () => Promise<void> | void; bytes: number }
 
-/** MB/s of `pass` in one round of at least `ms`. */
-async function round(pass: Pass, ms: number): Promise<number> {
+/** One round of a pass: MB a wall second, and MB a CPU second of the process (all its threads: GC helpers count). */
+interface Rate { wall: number; cpu: number }
+
+/**
+ * A round of `pass` of at least `ms`. "Per core" is read both ways: a wall second counts the time
+ * the core was given to something else (another process, the hypervisor's steal); a CPU second
+ * counts only the time the work ran, so it moves with the code and the CPU's own speed.
+ */
+async function round(pass: Pass, ms: number): Promise<Rate> {
   let bytes = 0;
   const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
   let elapsed = 0;
   do {
     await pass.run();
     bytes += pass.bytes;
     elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
   } while (elapsed * 1000 < ms);
-  return bytes / elapsed / 1e6;
+  const { user, system } = process.cpuUsage(c0);
+  return { wall: bytes / elapsed / 1e6, cpu: bytes / ((user + system) / 1e6) / 1e6 };
 }
 
 /**
  * MB/s of each pass in each of `rounds` rounds, the passes taking turns round by round: a noisy
  * neighbour then hurts each alike, and the ratios between them (the table's × column) hold.
  */
-async function throughputs(passes: Pass[], ms: number, rounds: number): Promise<number[][]> {
+async function throughputs(passes: Pass[], ms: number, rounds: number): Promise<Rate[][]> {
   for (const pass of passes) await pass.run();
-  const mbps: number[][] = passes.map(() => []);
+  const mbps: Rate[][] = passes.map(() => []);
   for (let r = 0; r < rounds; r++) {
     for (const [i, pass] of passes.entries()) mbps[i].push(await round(pass, ms));
   }
@@ -118,7 +127,11 @@ async function rewriteBench() {
   };
   const measure = async (passes: Array<[string, () => Promise<void> | void, number?]>, r: number) => {
     const rounds = await throughputs(passes.map(([, run, bytes]) => ({ run, bytes: bytes ?? corpusBytes })), ms, r);
-    return passes.map(([name], i) => ({ name, mbps: Math.max(...rounds[i]), rounds: rounds[i] }));
+    return passes.map(([name], i) => {
+      const wall = rounds[i].map((r) => r.wall);
+      const cpu = rounds[i].map((r) => r.cpu);
+      return { name, mbps: Math.max(...wall), rounds: wall, cpuMbps: Math.max(...cpu), cpuRounds: cpu };
+    });
   };
   const rewriteStreams = (of: typeof pages) => async () => {
     for (const p of of) await drain(createRewriteStream({ policy, pageUrl: p.url, charset: p.charset }), p.chunks);
@@ -187,7 +200,7 @@ async function cacheBench() {
   return out;
 }
 
-function reportRewrite(rewrite: Array<{ name: string; mbps: number; rounds: number[] }>): void {
+function reportRewrite(rewrite: Array<{ name: string; mbps: number; rounds: number[]; cpuMbps: number; cpuRounds: number[] }>): void {
   // The stock tokenizer, a baseline this code does not change: how fast the machine ran.
   const stock = rewrite.find((r) => r.name.startsWith('htmlparser2 Tokenizer alone (latin1'))!;
   const base = stock.mbps;
@@ -199,13 +212,15 @@ function reportRewrite(rewrite: Array<{ name: string; mbps: number; rounds: numb
   const perRound = ours.rounds.map((mbps, i) => mbps / fast.rounds[i]);
   const perRoundStock = ours.rounds.map((mbps, i) => mbps / stock.rounds[i]);
   console.log(`\nRewrite throughput, one core, corpus of ${corpus.length} pages (${(corpusBytes / 1024).toFixed(0)} KiB), ${CHUNK / 1024} KiB chunks\n`);
-  console.log('| pipeline | MB/s | × tokenizer alone |\n| --- | ---: | ---: |');
-  for (const r of rewrite) console.log(`| ${r.name} | ${r.mbps.toFixed(1)} | ${(r.mbps / base).toFixed(2)} |`);
+  console.log('| pipeline | MB/s | MB per CPU s | × tokenizer alone |\n| --- | ---: | ---: | ---: |');
+  for (const r of rewrite) console.log(`| ${r.name} | ${r.mbps.toFixed(1)} | ${r.cpuMbps.toFixed(1)} | ${(r.mbps / base).toFixed(2)} |`);
   console.log(`\nlbarray rewriter / its own tokenizer (indexOf skips) alone: ${(ours.mbps / fast.mbps).toFixed(2)} × (best / best); `
     + `median of the ${perRound.length} rounds' ratios ${median(perRound).toFixed(2)} × (${Math.min(...perRound).toFixed(2)}–${Math.max(...perRound).toFixed(2)})`);
   console.log(`lbarray rewriter / htmlparser2's stock tokenizer alone: median of the ${perRoundStock.length} rounds' ratios `
     + `${median(perRoundStock).toFixed(2)} × (${Math.min(...perRoundStock).toFixed(2)}–${Math.max(...perRoundStock).toFixed(2)})`);
-  console.log(`lbarray rewriter / lol-html rewriting: ${(ours.mbps / lol).toFixed(2)} ×; target ≥ 200 MB/s: ${ours.mbps >= 200 ? 'met' : 'NOT met'} (${ours.mbps.toFixed(1)} MB/s)`);
+  console.log(`lbarray rewriter / lol-html rewriting: ${(ours.mbps / lol).toFixed(2)} ×`);
+  console.log(`lbarray rewriter, target ≥ 200 MB/s on one core: ${ours.mbps >= 200 ? 'met' : 'NOT met'} by the wall clock (best round ${ours.mbps.toFixed(1)}, median ${median(ours.rounds).toFixed(1)}); `
+    + `${ours.cpuMbps >= 200 ? 'met' : 'NOT met'} per CPU second (best round ${ours.cpuMbps.toFixed(1)}, median ${median(ours.cpuRounds).toFixed(1)})`);
 }
 
 function reportCache(cache: Record<string, { rps: number; p99: number; errors: number }>): void {
