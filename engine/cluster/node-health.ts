@@ -34,6 +34,15 @@ export class NodeHealth {
     return true;
   }
 
+  /** Takes a node down at once, whatever its streak (a probe that proves it cannot serve); true if it was up. */
+  markDown(id: string): boolean {
+    const e = this.#nodes.get(id);
+    if (!e?.up) return false;
+    e.up = false;
+    e.streak = 0;
+    return true;
+  }
+
   isUp(id: string): boolean {
     return this.#nodes.get(id)?.up ?? false;
   }

@@ -49,6 +49,8 @@ interface Pending {
   seq: number;
   ends: ProbeEnds;
   timer: NodeJS.Timeout;
+  /** A refusal takes the node down at once (probeNow), not as one of `fall` failures. */
+  final: boolean;
 }
 
 export interface ProberCounters {
@@ -113,13 +115,16 @@ export class NodeProber {
    * health at once. For the scheduler this node took over from because it fell silent: while it
    * was heard it was not probed (its adverts were its health), so it is still up here, and Maglev
    * would keep giving it new flows until `fall` rounds had failed. Its kernel refuses them when only
-   * its daemon died; a node whose daemon only stalled answers, and stays up.
+   * its daemon died, so the first refusal takes it down (as HAProxy's `on-error mark-down`): no
+   * listener is there, and every new flow sent it until a third refusal would be refused too. A
+   * node whose daemon only stalled still completes handshakes (its listener's backlog): it answers
+   * and stays up; a silence is one failure of `fall`, as in the rounds.
    */
   probeNow(id: string): void {
     const n = this.o.nodes.find((x) => x.id === id);
     if (n === undefined || this.#stopped) return;
     for (let k = 0; k < this.o.fall; k++) {
-      const t = setTimeout(() => { if (!this.#stopped) void this.#probe(n); }, k * BURST_GAP_MS);
+      const t = setTimeout(() => { if (!this.#stopped) void this.#probe(n, true); }, k * BURST_GAP_MS);
       t.unref();
     }
   }
@@ -144,7 +149,7 @@ export class NodeProber {
     }
   }
 
-  async #probe(n: ProbedNode): Promise<void> {
+  async #probe(n: ProbedNode, final = false): Promise<void> {
     let mac = this.#macs.get(n.id);
     if (!mac) {
       const found = await resolveMac(ipText(n.address), this.o.interface, this.o.timeoutMs);
@@ -169,7 +174,7 @@ export class NodeProber {
       if (!n.mac) this.#macs.delete(n.id);
       this.#record(n.id, false);
     }, this.o.timeoutMs);
-    this.#pending.set(sport, { id: n.id, seq, ends, timer });
+    this.#pending.set(sport, { id: n.id, seq, ends, timer, final });
     this.counters.probes++;
     this.link.send(synFrame(ends, seq));
   }
@@ -195,10 +200,12 @@ export class NodeProber {
     if (synAck) {
       this.counters.passes++;
       this.link.send(rstFrame(p.ends, t.ack));
+      this.#record(p.id, true);
     } else {
       this.counters.refused++;
+      if (!p.final) this.#record(p.id, false);
+      else if (!this.#stopped && this.health.markDown(p.id)) this.o.onChange(this.health.upSet());
     }
-    this.#record(p.id, synAck);
   }
 
   stop(): void {

@@ -28,6 +28,15 @@ t.test('rise and fall', async (t) => {
   }
 });
 
+t.test('markDown takes a node down at once; it comes back after rise passes', async (t) => {
+  const h = new NodeHealth(['a', 'b'], { rise: 2, fall: 3 });
+  h.record('a', false);
+  t.equal(h.markDown('a'), true, 'an up node (one failure into its fall) goes down');
+  t.equal(h.markDown('a'), false, 'a down node: no change');
+  t.equal(h.markDown('zz'), false, 'an unknown node: no change');
+  t.same([h.record('a', true), h.record('a', true)], [false, true], 'rise passes bring it back');
+});
+
 t.test('the probe SYN and RST are well-formed TCP (tshark), and replies parse', async (t) => {
   const ends = { srcMac: Uint8Array.of(2, 0, 0, 0, 0, 1), dstMac: Uint8Array.of(2, 0, 0, 0, 0, 2), src: ipBytes('198.18.0.11'),
     dst: ipBytes('198.19.0.1'), sport: 50000, dport: 80 };

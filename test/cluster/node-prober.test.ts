@@ -1,0 +1,83 @@
+// The prober against a real kernel: a node in namespace B holds the VIP on lo, as every LB node
+// does; the prober in namespace A sends its SYN probes on a real ClusterLink (AF_PACKET) to B's MAC.
+// With no listener on the VIP (B's daemon died) B's kernel answers RST; with one, even a stopped
+// one (a daemon that stalled), it answers SYN-ACK from the listener's backlog.
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { ClusterLink } from '../../engine/cluster/cluster-link.js';
+import { NodeProber } from '../../engine/cluster/node-prober.js';
+import { ipBytes } from '../../engine/packet/index.js';
+import { childEnv, inNs, macOf, privateNetns, vethBetween } from '../addon/fixtures/netns.js';
+
+const VIP = '198.19.0.1';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function twoNodes(t: Tap.Test) {
+  const a = privateNetns(t, 'proba');
+  const b = privateNetns(t, 'probb');
+  vethBetween(a, 'pa', b, 'pb');
+  inNs(a, 'ip', 'addr', 'add', '198.18.0.11/24', 'dev', 'pa');
+  inNs(b, 'ip', 'addr', 'add', '198.18.0.12/24', 'dev', 'pb');
+  inNs(b, 'ip', 'link', 'set', 'lo', 'up');
+  inNs(b, 'ip', 'addr', 'add', `${VIP}/32`, 'dev', 'lo');
+  return { a, b, bMac: macOf(b, 'pb') };
+}
+
+/** A prober in `ns` of node "b" only; `changes` records every up set it reports. */
+function prober(t: Tap.Test, ns: string, bMac: string, intervalMs: number) {
+  const link = new ClusterLink({ interface: 'pa', netns: ns });
+  const changes: Array<{ up: string[]; refused: number }> = [];
+  const p: NodeProber = new NodeProber(link, {
+    selfId: 'a', source: ipBytes('198.18.0.11'), vip: ipBytes(VIP), port: 80,
+    nodes: [{ id: 'b', address: ipBytes('198.18.0.12'), mac: bMac }],
+    intervalMs, timeoutMs: 300, rise: 3, fall: 3, interface: 'pa',
+    selfCheck: async () => true,
+    onChange: (up) => changes.push({ up: [...up].sort(), refused: p.counters.refused }),
+  });
+  t.teardown(() => { p.stop(); link.close(); });
+  return { p, changes };
+}
+
+/** A listener on VIP:80 in `ns`, in a process of its own (so it can be stopped). */
+async function listener(t: Tap.Test, ns: string) {
+  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e',
+    `require('net').createServer(() => {}).listen(80, '${VIP}', () => console.log('listening'))`], { env: childEnv(), stdio: ['ignore', 'pipe', 'inherit'] });
+  t.teardown(() => { child.kill('SIGKILL'); });
+  await once(child.stdout!, 'data');
+  return child;
+}
+
+async function until(cond: () => boolean, ms: number): Promise<void> {
+  for (const end = Date.now() + ms; !cond() && Date.now() < end;) await sleep(5);
+}
+
+t.test('a silent scheduler whose daemon died is taken down by the first refusal of the takeover probes', async (t) => {
+  const { a, bMac } = twoNodes(t);
+  const { p, changes } = prober(t, a, bMac, 60_000); // no round runs during the test
+  p.probeNow('b');
+  await until(() => changes.length > 0, 2000);
+  t.same(changes[0], { up: ['a'], refused: 1 }, 'down on the first RST, not after fall (3) of them');
+  await sleep(100);
+  t.equal(p.counters.refused, 3, 'the burst sent fall probes, all refused by the kernel');
+  t.equal(changes.length, 1, 'and reported the change once');
+});
+
+t.test('a node that stalled still answers from its backlog: the takeover probes leave it up', async (t) => {
+  const { a, b, bMac } = twoNodes(t);
+  const child = await listener(t, b);
+  child.kill('SIGSTOP');
+  const { p, changes } = prober(t, a, bMac, 60_000);
+  p.probeNow('b');
+  await until(() => p.counters.passes === 3, 2000);
+  t.equal(p.counters.passes, 3, 'each probe answered with a SYN-ACK by the stopped listener\'s kernel');
+  t.same(changes, [], 'b stays up');
+});
+
+t.test('in the rounds a refusal is one failure of fall, as ever', async (t) => {
+  const { a, bMac } = twoNodes(t);
+  const { p, changes } = prober(t, a, bMac, 40);
+  await until(() => changes.length > 0, 3000);
+  t.same(changes[0], { up: ['a'], refused: 3 }, 'down after the third refused round');
+  t.ok(p.counters.timeouts === 0, 'each round was answered');
+});
