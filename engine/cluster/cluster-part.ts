@@ -19,6 +19,9 @@ import { NodeProber } from './node-prober.js';
 import type { SchedulerRole } from './role.js';
 import type { VrrpState } from './vrrp-state.js';
 
+/** How long a takeover waits at most for the verdict on the scheduler that fell silent. */
+const VERDICT_WAIT_MS = 10;
+
 export interface ClusterPartOptions {
   /** Link poll period in ms (default 5). */
   pollMs?: number;
@@ -115,10 +118,16 @@ export class ClusterPart implements NodePart {
     this.#ctx.metrics.role.set(s === 'master' ? 1 : 0);
     if (s === 'master') {
       this.#ctx.metrics.failovers.inc();
-      this.#queue(() => this.role.activate(), 'activate');
-      // The scheduler we took over from went silent: settle its health now (node-prober.ts says why).
+      // The scheduler we took over from went silent: its health is settled now (node-prober.ts
+      // says why), and the first verdict is waited for, a round trip, so that the table we start
+      // forwarding with no longer gives new flows to a node whose kernel refuses them. A node
+      // that does not answer at all costs the takeover VERDICT_WAIT_MS.
       const silent = this.#election?.machine.silentMaster;
-      if (silent) this.#prober?.probeNow(this.#nodeOf(silent));
+      const verdict = silent ? this.#prober?.probeNow(this.#nodeOf(silent)) : undefined;
+      this.#queue(async () => {
+        if (verdict) await Promise.race([verdict, new Promise((r) => setTimeout(r, VERDICT_WAIT_MS))]);
+        await this.role.activate();
+      }, 'activate');
     } else if (prev === 'master') {
       this.#queue(() => this.role.deactivate(), 'deactivate');
     }

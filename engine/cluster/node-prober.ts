@@ -49,8 +49,8 @@ interface Pending {
   seq: number;
   ends: ProbeEnds;
   timer: NodeJS.Timeout;
-  /** A refusal takes the node down at once (probeNow), not as one of `fall` failures. */
-  final: boolean;
+  /** Set for probeNow's probes: a refusal takes the node down at once, not as one of `fall` failures; called with the result. */
+  verdict?: () => void;
 }
 
 export interface ProberCounters {
@@ -119,21 +119,30 @@ export class NodeProber {
    * listener is there, and every new flow sent it until a third refusal would be refused too. A
    * node whose daemon only stalled still completes handshakes (its listener's backlog): it answers
    * and stays up; a silence is one failure of `fall`, as in the rounds.
+   * Resolves at the first verdict (an answer, a timeout, no MAC), read from the link every
+   * millisecond meanwhile: the takeover waits for it before it forwards (cluster-part.ts).
    */
-  probeNow(id: string): void {
+  probeNow(id: string): Promise<void> {
     const n = this.o.nodes.find((x) => x.id === id);
-    if (n === undefined || this.#stopped) return;
-    for (let k = 0; k < this.o.fall; k++) {
-      const t = setTimeout(() => { if (!this.#stopped) void this.#probe(n, true); }, k * BURST_GAP_MS);
-      t.unref();
-    }
+    if (n === undefined || this.#stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const poll = setInterval(() => this.link.poll(), 1);
+      const verdict = () => { clearInterval(poll); resolve(); };
+      const probe = () => { if (this.#stopped) verdict(); else void this.#probe(n, verdict); };
+      probe();
+      for (let k = 1; k < this.o.fall; k++) setTimeout(probe, k * BURST_GAP_MS).unref();
+    });
   }
 
   #round(): void {
     const scheduler = this.o.scheduler?.() ?? null;
     for (const n of this.o.nodes) {
-      if (n.id === scheduler) this.#record(n.id, true);
-      else void this.#probe(n);
+      if (n.id !== scheduler) void this.#probe(n);
+      else {
+        this.#record(n.id, true);
+        // Its MAC ready for the probes of a takeover (probeNow), which then wait for no lookup.
+        if (!this.#macs.has(n.id)) void this.#macOf(n);
+      }
     }
     void this.#probeSelf();
   }
@@ -149,17 +158,24 @@ export class NodeProber {
     }
   }
 
-  async #probe(n: ProbedNode, final = false): Promise<void> {
-    let mac = this.#macs.get(n.id);
+  /** The node's MAC, looked up in the neighbour table (and kept) when the config does not give it; null if it does not resolve. */
+  async #macOf(n: ProbedNode): Promise<Uint8Array | null> {
+    const known = this.#macs.get(n.id);
+    if (known) return known;
+    const found = await resolveMac(ipText(n.address), this.o.interface, this.o.timeoutMs);
+    if (!found) return null;
+    const mac = parseMac(found, `node ${n.id} mac`);
+    this.#macs.set(n.id, mac);
+    return mac;
+  }
+
+  async #probe(n: ProbedNode, verdict?: () => void): Promise<void> {
+    const mac = this.#macs.get(n.id) ?? await this.#macOf(n);
+    if (this.#stopped) return verdict?.();
     if (!mac) {
-      const found = await resolveMac(ipText(n.address), this.o.interface, this.o.timeoutMs);
-      if (this.#stopped) return;
-      if (!found) {
-        this.counters.unresolved++;
-        return this.#record(n.id, false);
-      }
-      mac = parseMac(found, `node ${n.id} mac`);
-      this.#macs.set(n.id, mac);
+      this.counters.unresolved++;
+      this.#record(n.id, false);
+      return verdict?.();
     }
     const sport = this.#freePort();
     const seq = crypto.randomBytes(4).readUInt32BE(0);
@@ -173,8 +189,9 @@ export class NodeProber {
       // A node whose MAC moved (replaced box) is looked up again.
       if (!n.mac) this.#macs.delete(n.id);
       this.#record(n.id, false);
+      verdict?.();
     }, this.o.timeoutMs);
-    this.#pending.set(sport, { id: n.id, seq, ends, timer, final });
+    this.#pending.set(sport, { id: n.id, seq, ends, timer, verdict });
     this.counters.probes++;
     this.link.send(synFrame(ends, seq));
   }
@@ -203,16 +220,20 @@ export class NodeProber {
       this.#record(p.id, true);
     } else {
       this.counters.refused++;
-      if (!p.final) this.#record(p.id, false);
+      if (!p.verdict) this.#record(p.id, false);
       else if (!this.#stopped && this.health.markDown(p.id)) this.o.onChange(this.health.upSet());
     }
+    p.verdict?.();
   }
 
   stop(): void {
     this.#stopped = true;
     clearInterval(this.#timer);
     this.#off();
-    for (const p of this.#pending.values()) clearTimeout(p.timer);
+    for (const p of this.#pending.values()) {
+      clearTimeout(p.timer);
+      p.verdict?.();
+    }
     this.#pending.clear();
   }
 }
