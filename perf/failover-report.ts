@@ -2,6 +2,18 @@
 // #5, the ratio against keepalived measured in the same run, where lbarray's time goes, and the
 // Markdown table.
 import { formatValue, summarize, type Summary } from './plot.js';
+import type { DriverSample } from '../engine/demo/driver.js';
+
+/**
+ * The requests that failed between two samples, by when they were started against the kill (ms
+ * since the epoch): before it (in flight at the kill: those on the killed node die with it) or
+ * from it on; and when the latter started, in s after the kill (first, last).
+ */
+export function failedAround(a: Pick<DriverSample, 'failedAt'>, b: Pick<DriverSample, 'failedAt' | 'epochMs'>, killMs: number): { inFlight: number; after: number; spanS: [number, number] | null } {
+  const starts = b.failedAt.slice(a.failedAt.length).map((s) => b.epochMs + s * 1000);
+  const after = starts.filter((ms) => ms >= killMs).map((ms) => Math.round((ms - killMs) / 100) / 10);
+  return { inFlight: starts.length - after.length, after: after.length, spanS: after.length === 0 ? null : [Math.min(...after), Math.max(...after)] };
+}
 
 export interface LbTrial {
   killed: string;
@@ -21,8 +33,10 @@ export interface LbTrial {
   lost: number;
   /** Downloads reset on the killed node (they die with it: not counted as lost). */
   resetOnKilled: number;
-  /** New requests that failed from the kill to the end of the trial; by reason; and when they started, in s after the driver's last sample before the kill (first, last). */
+  /** Requests started from the kill on that failed before the end of the trial; when they started, in s after the kill (first, last); by reason (with those of failedInFlight). */
   failedRequests: number;
+  /** Requests started before the kill that failed after it: in flight at the kill (on the killed node they die with it, as its downloads). */
+  failedInFlight: number;
   failedBy?: Record<string, number>;
   failedSpanS?: [number, number] | null;
   /** Downloads reset and requests failed between the previous trial's end and this kill (no lbarray failover under way). */
@@ -69,7 +83,7 @@ export interface FailoverSummary {
   ratioVsKeepalived: number | null;
   /** The like-for-like figure: both medians kill → first gratuitous ARP. */
   garpRatioVsKeepalived: number | null;
-  lost: { connections: number; streamsOnSurvivors: number; resetOnKilled: number; failedRequests: number; resetBeforeKill: number; failedBeforeKill: number };
+  lost: { connections: number; streamsOnSurvivors: number; resetOnKilled: number; failedRequests: number; failedInFlight: number; resetBeforeKill: number; failedBeforeKill: number };
   /** Trials after which the array did not settle in time (the next kill hit a flapping array). */
   unsettled: number;
   met: { median: boolean; max: boolean; lost: boolean };
@@ -85,7 +99,7 @@ export function summarizeFailover(lb: readonly LbTrial[], ka: readonly Keepalive
   const ratio = (a: number, b: number | undefined): number | null => (b && Number.isFinite(a) && Number.isFinite(b) ? a / b : null);
   const lost = {
     connections: sum((t) => t.lost), streamsOnSurvivors: sum((t) => t.streamsOnSurvivors), resetOnKilled: sum((t) => t.resetOnKilled), failedRequests: sum((t) => t.failedRequests),
-    resetBeforeKill: sum((t) => t.resetBeforeKill), failedBeforeKill: sum((t) => t.failedBeforeKill),
+    failedInFlight: sum((t) => t.failedInFlight), resetBeforeKill: sum((t) => t.resetBeforeKill), failedBeforeKill: sum((t) => t.failedBeforeKill),
   };
   return {
     trials: lb.length,
@@ -146,12 +160,13 @@ export function failoverMarkdown(s: FailoverSummary, lb: readonly LbTrial[], ka:
     `| first advert → first forwarded frame (wire) | ${ms(s.advertToForwardMs)} |`,
     '',
     `Connections lost (resets of downloads held by surviving nodes, from a kill to the end of its trial, all trials; the client reopens a reset download 200 ms later, so one that keeps failing counts each time): **${s.lost.connections}** (target ${targets.lost}: ${yes(s.met.lost)}). ` +
-      `Downloads on the killed node (they die with it): ${s.lost.resetOnKilled}. New requests failed from a kill to the end of its trial: ${s.lost.failedRequests}. ` +
+      `Downloads on the killed node (they die with it): ${s.lost.resetOnKilled}. Requests started from a kill to the end of its trial that failed: ${s.lost.failedRequests}; ` +
+      `requests in flight at a kill that failed after it: ${s.lost.failedInFlight}. ` +
       `Between trials, with no lbarray failover under way (the keepalived trial, the array settling): ${s.lost.resetBeforeKill} downloads reset, ${s.lost.failedBeforeKill} requests failed.`,
     '',
-    '| trial | killed | new master | advert | GARP | forwarded | lost | failed requests | settled after | keepalived GARP |',
+    '| trial | killed | new master | advert | GARP | forwarded | lost | failed requests (in flight at the kill) | settled after | keepalived GARP |',
     '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
-    ...lb.map((t, i) => `| ${i + 1} | ${t.killed} | ${t.master ?? '–'} | ${cell(t.advertMs)} | ${cell(t.garpMs)} | ${cell(t.forwardedMs)} | ${t.lost} | ${t.failedRequests} | ${t.settled ? 'yes' : 'no'} | ${cell(ka?.[i]?.garpMs ?? null)} |`),
+    ...lb.map((t, i) => `| ${i + 1} | ${t.killed} | ${t.master ?? '–'} | ${cell(t.advertMs)} | ${cell(t.garpMs)} | ${cell(t.forwardedMs)} | ${t.lost} | ${t.failedRequests} (${t.failedInFlight}) | ${t.settled ? 'yes' : 'no'} | ${cell(ka?.[i]?.garpMs ?? null)} |`),
     '',
     ...notes.map((n) => `- ${n}`),
     '',

@@ -18,7 +18,7 @@ import { electedScheduler } from '../engine/demo/dashboard.js';
 import type { DriverSample } from '../engine/demo/driver.js';
 import { machine } from './forward-report.js';
 import { FailoverArray, realtimeUs, root, sleep } from './failover-array.js';
-import { breakdown, failoverMarkdown, summarizeFailover, targets, type KeepalivedTrial, type LbTrial } from './failover-report.js';
+import { breakdown, failedAround, failoverMarkdown, summarizeFailover, targets, type KeepalivedTrial, type LbTrial } from './failover-report.js';
 import { takeover, wireEvents, type TakeoverQuery } from './failover-wire.js';
 import { KeepalivedGroup } from './keepalived.js';
 import { writeResults } from './results.js';
@@ -99,14 +99,6 @@ const failed = (s: DriverSample): number => s.http.failed + s.https.failed;
 function errorsSince(a: DriverSample, b: DriverSample): Record<string, number> {
   return Object.fromEntries(Object.entries(b.errors).map(([k, n]) => [k, n - (a.errors[k] ?? 0)]).filter(([, n]) => (n as number) > 0));
 }
-/** When the requests that failed between two samples were started, in s after the first sample (taken just before the kill). */
-function failedSpan(a: DriverSample, b: DriverSample): [number, number] | null {
-  const at = b.failedAt.slice(a.failedAt.length);
-  if (at.length === 0) return null;
-  const round = (x: number) => Math.round((x - a.t) * 10) / 10;
-  return [round(Math.min(...at)), round(Math.max(...at))];
-}
-
 async function lbarrayTrial(array: FailoverArray, killed: string, since: DriverSample, query: Omit<TakeoverQuery, 'killUs' | 'killed' | 'macs'>): Promise<{ trial: LbTrial; end: DriverSample }> {
   const survivors = array.nodes.filter((n) => n.id !== killed);
   const capture = await array.capture(survivors.map((n) => n.id), wireFilter([query.vip.v4, query.vip.v6!], query.clients), `lbarray-${Date.now()}`);
@@ -138,12 +130,13 @@ async function lbarrayTrial(array: FailoverArray, killed: string, since: DriverS
   // From the kill to the end of the trial; and, apart, since the previous trial ended (no reset
   // falls between two windows): what was lost while no lbarray failover was under way.
   const resets = end.resets.slice(atKill.resets.length);
+  const failures = failedAround(atKill, end, killMs);
   const trial: LbTrial = {
     killed, master: master?.id ?? null, advertMs: seen.advertMs, garpMs: seen.garpMs, forwardedMs: seen.forwardedMs,
     masterLogMs: masterLog ? masterLog.time - killMs : null, activeLogMs: activeLog ? activeLog.time - killMs : null, activationMs: activeLog?.ms ?? null,
     streamsOnSurvivors: survivors.reduce((n, x) => n + (atKill.streams[x.id]?.open ?? 0), 0),
     lost: resets.filter((r) => r.node !== killed).length, resetOnKilled: resets.filter((r) => r.node === killed).length,
-    failedRequests: failed(end) - failed(atKill), failedBy: errorsSince(atKill, end), failedSpanS: failedSpan(atKill, end), settled,
+    failedRequests: failures.after, failedInFlight: failures.inFlight, failedBy: errorsSince(atKill, end), failedSpanS: failures.spanS, settled,
     resetBeforeKill: atKill.resets.length - since.resets.length, failedBeforeKill: failed(atKill) - failed(since),
   };
   return { trial, end };
@@ -196,7 +189,9 @@ export async function runFailoverBenchmark(o: FailoverOptions): Promise<ReturnTy
       since = r.end;
       scheduler = electedScheduler(r.end)!;
       const t = r.trial;
-      let line = `trial ${i + 1}/${o.trials}: killed ${t.killed}, ${t.master ?? '?'} advert ${fmt(t.advertMs)}, GARP ${fmt(t.garpMs)}, forwarded ${fmt(t.forwardedMs)}; lost ${t.lost}, failed requests ${t.failedRequests}${t.failedSpanS ? ` (${Object.entries(t.failedBy ?? {}).map(([k, n]) => `${k} ${n}`).join(', ')}; started ${t.failedSpanS[0]}–${t.failedSpanS[1]} s after the kill)` : ''}${t.settled ? '' : `; not settled within ${SETTLE_MS / 1000} s`}`;
+      let line = `trial ${i + 1}/${o.trials}: killed ${t.killed}, ${t.master ?? '?'} advert ${fmt(t.advertMs)}, GARP ${fmt(t.garpMs)}, forwarded ${fmt(t.forwardedMs)}; lost ${t.lost}, failed requests ${t.failedRequests}${t.failedSpanS ? ` (started ${t.failedSpanS[0]}–${t.failedSpanS[1]} s after the kill)` : ''}`
+        + `, failed in flight at the kill ${t.failedInFlight}${t.failedRequests + t.failedInFlight > 0 ? ` (${Object.entries(t.failedBy ?? {}).map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}`
+        + `${t.settled ? '' : `; not settled within ${SETTLE_MS / 1000} s`}`;
       if (ka) {
         const k = await keepalivedTrial(array, ka, vrid === 255 ? 254 : vrid + 1, clients);
         kaTrials.push(k);

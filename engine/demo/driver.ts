@@ -37,12 +37,14 @@ export interface DriverSample {
   statuses: Array<{ id: string; status?: NodeStatus; error?: string }>;
   /** Failed requests by reason (an HTTP status, an error code, "timeout"). */
   errors: Record<string, number>;
-  /** When each failed request was started (seconds, 0.1 s resolution). */
+  /** When each failed request was started (seconds, ms resolution: a benchmark tells one started just before a kill from one just after). */
   failedAt: number[];
   /** Each reset download: the node that held it, and when (seconds). */
   resets: Array<{ node: string; t: number }>;
   /** When the load started: once the array had agreed on a scheduler (null before). */
   loadStart: number | null;
+  /** The wall clock (ms since the epoch) at t = 0. */
+  epochMs: number;
 }
 
 const REQUEST_TIMEOUT_MS = 2000;
@@ -63,7 +65,7 @@ function tally(map: Record<string, number>, key: string): void {
 export class Driver {
   readonly started = Date.now();
   readonly sample: DriverSample = {
-    t: 0, http: { ok: 0, failed: 0 }, https: { ok: 0, failed: 0 }, byNode: {}, streams: {}, statuses: [], errors: {}, failedAt: [], resets: [], loadStart: null,
+    t: 0, http: { ok: 0, failed: 0 }, https: { ok: 0, failed: 0 }, byNode: {}, streams: {}, statuses: [], errors: {}, failedAt: [], resets: [], loadStart: null, epochMs: this.started,
   };
   private stopped = false;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -89,7 +91,7 @@ export class Driver {
       });
       res.on('error', (e: NodeJS.ErrnoException) => fail(e.code ?? e.message));
     });
-    const startedAt = this.now();
+    const startedAt = (Date.now() - this.started) / 1000;
     const fail = (reason: string) => {
       counts.failed++;
       tally(this.sample.errors, `${secure ? 'https' : 'http'} ${reason}`);

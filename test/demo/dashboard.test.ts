@@ -14,7 +14,7 @@ function status(node: string, role: NodeStatus['role'], scheduler: string | null
 }
 
 function sample(t: number, byNode: Record<string, number>, statuses: DriverSample['statuses'], streams: DriverSample['streams'] = {}): DriverSample {
-  return { t, http: { ok: 10, failed: 1 }, https: { ok: 2, failed: 0 }, byNode, streams, statuses, errors: { 'http ECONNRESET': 1 }, failedAt: [2.5, 10, 10.4, 13.9, 20], resets: [], loadStart: 0 };
+  return { t, http: { ok: 10, failed: 1 }, https: { ok: 2, failed: 0 }, byNode, streams, statuses, errors: { 'http ECONNRESET': 1 }, failedAt: [2.5, 10, 10.4, 13.9, 20], resets: [], loadStart: 0, epochMs: 0 };
 }
 
 t.test('nodeOfVia reads the node id lbarray puts in Via', async (t) => {

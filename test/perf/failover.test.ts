@@ -5,7 +5,7 @@ import t from 'tap';
 import { encodeAdvertFrame } from '../../engine/cluster/vrrp-packet.js';
 import { buildFrame, ether, ipBytes, ipv4, ipv6, macBytes, tcp } from '../../engine/packet/index.js';
 import { gratuitousArp } from '../../engine/scheduler/responder.js';
-import { failoverMarkdown, summarizeFailover, type KeepalivedTrial, type LbTrial } from '../../perf/failover-report.js';
+import { failedAround, failoverMarkdown, summarizeFailover, type KeepalivedTrial, type LbTrial } from '../../perf/failover-report.js';
 import { takeover, wireEvent, wireEvents, type TakeoverQuery } from '../../perf/failover-wire.js';
 import { keepalivedConfig } from '../../perf/keepalived.js';
 
@@ -50,13 +50,20 @@ t.test('takeover: the new master\'s first advert, GARP and forwarded frame after
 
 const trial = (o: Partial<LbTrial>): LbTrial => ({
   killed: 'lb1', master: 'lb2', advertMs: 290, garpMs: 360, forwardedMs: 370, masterLogMs: 338, activeLogMs: 365, activationMs: 25,
-  streamsOnSurvivors: 33, lost: 0, resetOnKilled: 17, failedRequests: 2, settled: true, resetBeforeKill: 1, failedBeforeKill: 0, ...o,
+  streamsOnSurvivors: 33, lost: 0, resetOnKilled: 17, failedRequests: 2, failedInFlight: 1, settled: true, resetBeforeKill: 1, failedBeforeKill: 0, ...o,
 });
 const ka = (garpMs: number | null): KeepalivedTrial => ({ killed: 'lb1', master: 'lb2', advertMs: garpMs, garpMs });
 
+t.test('failedAround: failures since the earlier sample, split at the kill by when each request started', async (t) => {
+  const atKill = { failedAt: [1.5] }; // one failure before the window: not counted
+  const end = { failedAt: [1.5, 9.995, 10.0, 10.25, 10.61], epochMs: 1_000_000 }; // the driver started at 1 000 000 ms
+  t.same(failedAround(atKill, end, 1_010_000), { inFlight: 1, after: 3, spanS: [0, 0.6] }, 'started 5 ms before the kill: in flight; at or after it: counted, 0–0.6 s after');
+  t.same(failedAround(end, end, 1_010_000), { inFlight: 0, after: 0, spanS: null }, 'none since the earlier sample');
+});
+
 t.test('summary: median and max against the targets, the ratio against keepalived, lost connections', async (t) => {
   const s = summarizeFailover([trial({ forwardedMs: 300 }), trial({ forwardedMs: 340 }), trial({ forwardedMs: 480, lost: 1 })], [ka(350), ka(360), ka(400)]);
-  t.match(s, { trials: 3, unseen: 0, forwardedMs: { min: 300, median: 340, max: 480 }, lost: { connections: 1, streamsOnSurvivors: 99, resetOnKilled: 51, failedRequests: 6, resetBeforeKill: 3, failedBeforeKill: 0 } });
+  t.match(s, { trials: 3, unseen: 0, forwardedMs: { min: 300, median: 340, max: 480 }, lost: { connections: 1, streamsOnSurvivors: 99, resetOnKilled: 51, failedRequests: 6, failedInFlight: 3, resetBeforeKill: 3, failedBeforeKill: 0 } });
   t.same(s.met, { median: true, max: true, lost: false });
   t.equal(s.ratioVsKeepalived, 340 / 360);
   t.equal(s.garpRatioVsKeepalived, 1);
@@ -73,7 +80,7 @@ t.test('markdown: the figures, the verdicts and one row per trial', async (t) =>
   t.match(md, /\| lbarray: first client frame forwarded by the new scheduler \(over the 2 of 2 trials where it was seen\) \| 320 \/ \*\*465\*\* \/ 610 \| median ≤ 350 \(\*\*not met\*\*\), max ≤ 500 \(\*\*not met\*\*\) \|/);
   t.match(md, /1 keepalived.*1 with no gratuitous ARP seen|2 keepalived \(1 with no gratuitous ARP seen\)/);
   t.match(md, /counts each time\): \*\*2\*\* \(target 0: \*\*not met\*\*\)/);
-  t.match(md, /\| 2 \| lb1 \| lb2 \| 290 \| 360 \| 610 \| 2 \| 2 \| yes \| – \|/);
+  t.match(md, /\| 2 \| lb1 \| lb2 \| 290 \| 360 \| 610 \| 2 \| 2 \(1\) \| yes \| – \|/);
   t.match(md, /- a note\n\nMachine: cpu X\./);
 });
 
