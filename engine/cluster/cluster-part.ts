@@ -19,9 +19,6 @@ import { NodeProber } from './node-prober.js';
 import type { SchedulerRole } from './role.js';
 import type { VrrpState } from './vrrp-state.js';
 
-/** How long a takeover waits at most for the verdict on the scheduler that fell silent. */
-const VERDICT_WAIT_MS = 10;
-
 export interface ClusterPartOptions {
   /** Link poll period in ms (default 5). */
   pollMs?: number;
@@ -119,15 +116,16 @@ export class ClusterPart implements NodePart {
     if (s === 'master') {
       this.#ctx.metrics.failovers.inc();
       // The scheduler we took over from went silent: its health is settled now (node-prober.ts
-      // says why), and the first verdict is waited for, a round trip, so that the table we start
-      // forwarding with no longer gives new flows to a node whose kernel refuses them. A node
-      // that does not answer at all costs the takeover VERDICT_WAIT_MS.
+      // says why). Until the first verdict, a round trip, it takes no new flows: its kernel
+      // refuses them if only its daemon died. Its established flows stay with it meanwhile (it
+      // may only have stalled), and forwarding starts without waiting for the verdict.
       const silent = this.#election?.machine.silentMaster;
-      const verdict = silent ? this.#prober?.probeNow(this.#nodeOf(silent)) : undefined;
-      this.#queue(async () => {
-        if (verdict) await Promise.race([verdict, new Promise((r) => setTimeout(r, VERDICT_WAIT_MS))]);
-        await this.role.activate();
-      }, 'activate');
+      if (silent && this.#prober) {
+        const id = this.#nodeOf(silent);
+        this.role.holdNewFlows?.(id);
+        void this.#prober.probeNow(id).then(() => this.role.holdNewFlows?.(null));
+      }
+      this.#queue(() => this.role.activate(), 'activate');
     } else if (prev === 'master') {
       this.#queue(() => this.role.deactivate(), 'deactivate');
     }

@@ -13,6 +13,12 @@ export interface SchedulerRole {
    * node (not only the scheduler), so a newly elected scheduler starts with the right table.
    */
   setNodesUp(up: ReadonlySet<string>): void;
+  /**
+   * The node named takes no new flows (its weight counts as 0; null: none is held), though its
+   * established flows stay with it while it is up: a scheduler that fell silent, until the first
+   * verdict of the probes sent it at the takeover. Absent: no hold.
+   */
+  holdNewFlows?(id: string | null): void;
   /** Announce the VIP again (another router claimed it for a while); nothing if not active. */
   reannounce?(): void;
   /** True while this node forwards. */

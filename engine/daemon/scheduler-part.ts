@@ -55,6 +55,8 @@ export class SchedulerPart implements NodePart, SchedulerRole {
   private sync: FlowSync | null = null;
   private macs!: Uint8Array;
   private up = new Set<string>();
+  /** A node that takes no new flows for now (SchedulerRole.holdNewFlows). */
+  private held: string | null = null;
   private draining = false;
   /** Guard installs, one at a time (each with the MACs known when it runs); null: none installed. */
   private guarding: Promise<void> | null = null;
@@ -201,6 +203,11 @@ export class SchedulerPart implements NodePart, SchedulerRole {
     void this.serially(() => this.publish());
   }
 
+  holdNewFlows(id: string | null): void {
+    this.held = id;
+    void this.serially(() => this.publish());
+  }
+
   // ---- NodePart ----
 
   // After every part: while the L7 service closes, clients whose ARP entry still names this node
@@ -301,12 +308,12 @@ export class SchedulerPart implements NodePart, SchedulerRole {
     return run;
   }
 
-  /** The table of the current view: a node takes new flows if it is up, has a weight and a known MAC. */
+  /** The table of the current view: a node takes new flows if it is up, has a weight (not drained, not held) and a known MAC. */
   private async publish(): Promise<void> {
     const nodes: NodeHealth[] = this.config.nodes.map((n, i) => {
       const self = n.id === this.self.id;
       const reachable = self || this.macs.subarray(6 * i, 6 * i + 6).some((b) => b !== 0);
-      const weight = (self && this.draining) || this.drainedPeers.has(n.id) ? 0 : n.weight;
+      const weight = (self && this.draining) || this.drainedPeers.has(n.id) || n.id === this.held ? 0 : n.weight;
       return { id: n.id, weight: reachable ? weight : 0, up: this.up.has(n.id) };
     });
     await this.publisher.publish(nodes);
