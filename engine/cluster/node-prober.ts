@@ -49,7 +49,7 @@ interface Pending {
   seq: number;
   ends: ProbeEnds;
   timer: NodeJS.Timeout;
-  /** Set for probeNow's probes: a refusal takes the node down at once, not as one of `fall` failures; called with the result. */
+  /** Set for probeNow's probes: a refusal takes the node down at once, not as one of `fall` failures; called once the result is in. */
   verdict?: () => void;
 }
 
@@ -120,7 +120,7 @@ export class NodeProber {
    * node whose daemon only stalled still completes handshakes (its listener's backlog): it answers
    * and stays up; a silence is one failure of `fall`, as in the rounds.
    * Resolves at the first verdict (an answer, a timeout, no MAC), read from the link every
-   * millisecond meanwhile: the takeover waits for it before it forwards (cluster-part.ts).
+   * millisecond meanwhile: until then the takeover gives the node no new flows (cluster-part.ts).
    */
   probeNow(id: string): Promise<void> {
     const n = this.o.nodes.find((x) => x.id === id);
@@ -170,7 +170,7 @@ export class NodeProber {
   }
 
   async #probe(n: ProbedNode, verdict?: () => void): Promise<void> {
-    const mac = this.#macs.get(n.id) ?? await this.#macOf(n);
+    const mac = this.#macs.get(n.id) ?? await this.#macOf(n); // known: sent in this turn, not after an await
     if (this.#stopped) return verdict?.();
     if (!mac) {
       this.counters.unresolved++;
