@@ -116,9 +116,9 @@ export class ClusterPart implements NodePart {
     if (s === 'master') {
       this.#ctx.metrics.failovers.inc();
       // The scheduler we took over from went silent: its health is settled now (node-prober.ts
-      // says why). Until the first verdict, a round trip, it takes no new flows: its kernel
-      // refuses them if only its daemon died. Its established flows stay with it meanwhile (it
-      // may only have stalled), and forwarding starts without waiting for the verdict.
+      // says why). Until then it takes no new flows: its kernel refuses them if only its daemon
+      // died, and nothing answers if its host died. Its established flows stay with it meanwhile
+      // (it may only have stalled), and forwarding starts without waiting.
       const silent = this.#election?.machine.silentMaster;
       if (silent && this.#prober) {
         const id = this.#nodeOf(silent);

@@ -49,8 +49,8 @@ interface Pending {
   seq: number;
   ends: ProbeEnds;
   timer: NodeJS.Timeout;
-  /** Set for probeNow's probes: a refusal takes the node down at once, not as one of `fall` failures; called once the result is in. */
-  verdict?: () => void;
+  /** Set for probeNow's probes: a refusal takes the node down at once, not as one of `fall` failures; called once the result is in (answered: a SYN-ACK or RST came). */
+  verdict?: (answered: boolean) => void;
 }
 
 export interface ProberCounters {
@@ -119,16 +119,24 @@ export class NodeProber {
    * listener is there, and every new flow sent it until a third refusal would be refused too. A
    * node whose daemon only stalled still completes handshakes (its listener's backlog): it answers
    * and stays up; a silence is one failure of `fall`, as in the rounds.
-   * Resolves at the first verdict (an answer, a timeout, no MAC), read from the link every
-   * millisecond meanwhile: until then the takeover gives the node no new flows (cluster-part.ts).
+   * Resolves once the node's state is settled: at its first answer (SYN-ACK: up; RST: down), or,
+   * if it answers none, once every probe went unanswered (it is down then). Answers are read from
+   * the link every millisecond meanwhile. Until then the takeover gives the node no new flows
+   * (cluster-part.ts): a host that died whole does not answer, and is given none either.
    */
   probeNow(id: string): Promise<void> {
     const n = this.o.nodes.find((x) => x.id === id);
     if (n === undefined || this.#stopped) return Promise.resolve();
     return new Promise((resolve) => {
       const poll = setInterval(() => this.link.poll(), 1);
-      const verdict = () => { clearInterval(poll); resolve(); };
-      const probe = () => { if (this.#stopped) verdict(); else void this.#probe(n, verdict); };
+      let unanswered = 0;
+      const verdict = (answered: boolean) => {
+        if (answered || ++unanswered === this.o.fall) {
+          clearInterval(poll);
+          resolve();
+        }
+      };
+      const probe = () => { if (this.#stopped) verdict(true); else void this.#probe(n, verdict); };
       probe();
       for (let k = 1; k < this.o.fall; k++) setTimeout(probe, k * BURST_GAP_MS).unref();
     });
@@ -169,13 +177,13 @@ export class NodeProber {
     return mac;
   }
 
-  async #probe(n: ProbedNode, verdict?: () => void): Promise<void> {
+  async #probe(n: ProbedNode, verdict?: (answered: boolean) => void): Promise<void> {
     const mac = this.#macs.get(n.id) ?? await this.#macOf(n); // known: sent in this turn, not after an await
-    if (this.#stopped) return verdict?.();
+    if (this.#stopped) return verdict?.(true);
     if (!mac) {
       this.counters.unresolved++;
       this.#record(n.id, false);
-      return verdict?.();
+      return verdict?.(false);
     }
     const sport = this.#freePort();
     const seq = crypto.randomBytes(4).readUInt32BE(0);
@@ -189,7 +197,7 @@ export class NodeProber {
       // A node whose MAC moved (replaced box) is looked up again.
       if (!n.mac) this.#macs.delete(n.id);
       this.#record(n.id, false);
-      verdict?.();
+      verdict?.(false);
     }, this.o.timeoutMs);
     this.#pending.set(sport, { id: n.id, seq, ends, timer, verdict });
     this.counters.probes++;
@@ -223,7 +231,7 @@ export class NodeProber {
       if (!p.verdict) this.#record(p.id, false);
       else if (!this.#stopped && this.health.markDown(p.id)) this.o.onChange(this.health.upSet());
     }
-    p.verdict?.();
+    p.verdict?.(true);
   }
 
   stop(): void {
@@ -232,7 +240,7 @@ export class NodeProber {
     this.#off();
     for (const p of this.#pending.values()) {
       clearTimeout(p.timer);
-      p.verdict?.();
+      p.verdict?.(true);
     }
     this.#pending.clear();
   }

@@ -15,8 +15,8 @@ export interface SchedulerRole {
   setNodesUp(up: ReadonlySet<string>): void;
   /**
    * The node named takes no new flows (its weight counts as 0; null: none is held), though its
-   * established flows stay with it while it is up: a scheduler that fell silent, until the first
-   * verdict of the probes sent it at the takeover. Absent: no hold.
+   * established flows stay with it while it is up: a scheduler that fell silent, until the probes
+   * sent it at the takeover settle its state. Absent: no hold.
    */
   holdNewFlows?(id: string | null): void;
   /** Announce the VIP again (another router claimed it for a while); nothing if not active. */

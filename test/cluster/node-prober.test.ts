@@ -1,7 +1,8 @@
 // The prober against a real kernel: a node in namespace B holds the VIP on lo, as every LB node
 // does; the prober in namespace A sends its SYN probes on a real ClusterLink (AF_PACKET) to B's MAC.
 // With no listener on the VIP (B's daemon died) B's kernel answers RST; with one, even a stopped
-// one (a daemon that stalled), it answers SYN-ACK from the listener's backlog.
+// one (a daemon that stalled), it answers SYN-ACK from the listener's backlog; a host that died
+// whole answers nothing.
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -72,6 +73,18 @@ t.test('a node that stalled still answers from its backlog: the takeover probes 
   await until(() => p.counters.passes === 3, 2000);
   t.equal(p.counters.passes, 3, 'each probe answered with a SYN-ACK by the stopped listener\'s kernel');
   t.same(changes, [], 'b stays up');
+});
+
+t.test('a host that died whole answers nothing: settled only once every probe of the burst went unanswered, down by then', async (t) => {
+  const { a } = twoNodes(t);
+  // A MAC no interface has: the probes leave, and nothing answers.
+  const { p, changes } = prober(t, a, '02:00:00:00:de:ad', 60_000);
+  const at = performance.now();
+  await p.probeNow('b');
+  const ms = performance.now() - at;
+  t.same(changes, [{ up: ['a'], refused: 0 }], 'down: fall (3) timeouts');
+  t.equal(p.counters.timeouts, 3, 'every probe of the burst timed out');
+  t.ok(ms >= 300 + 2 * 10 - 5, `settled after the last one (${Math.round(ms)} ms: timeout 300 ms, probes 10 ms apart)`);
 });
 
 t.test('in the rounds a refusal is one failure of fall, as ever', async (t) => {
