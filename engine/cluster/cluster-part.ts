@@ -122,8 +122,14 @@ export class ClusterPart implements NodePart {
       const silent = this.#election?.machine.silentMaster;
       if (silent && this.#prober) {
         const id = this.#nodeOf(silent);
+        const prober = this.#prober;
+        const since = Date.now();
+        this.#log.info({ peer: id }, 'the scheduler we took over from fell silent: no new flows to it until our probes settle its state');
         this.role.holdNewFlows?.(id);
-        void this.#prober.probeNow(id).then(() => this.role.holdNewFlows?.(null));
+        void prober.probeNow(id).then(() => {
+          this.role.holdNewFlows?.(null);
+          this.#log.info({ peer: id, up: prober.health.isUp(id), ms: Date.now() - since }, 'the silent scheduler\'s state is settled');
+        });
       }
       this.#queue(() => this.role.activate(), 'activate');
     } else if (prev === 'master') {
