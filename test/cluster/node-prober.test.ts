@@ -10,9 +10,10 @@ import { ClusterLink } from '../../engine/cluster/cluster-link.js';
 import { NodeProber } from '../../engine/cluster/node-prober.js';
 import { ipBytes } from '../../engine/packet/index.js';
 import { childEnv, inNs, macOf, privateNetns, vethBetween } from '../addon/fixtures/netns.js';
+import { until } from '../daemon/fixtures/udp.js';
+import { sleep } from './fixtures/array.js';
 
 const VIP = '198.19.0.1';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function twoNodes(t: Tap.Test) {
   const a = privateNetns(t, 'proba');
@@ -49,10 +50,6 @@ async function listener(t: Tap.Test, ns: string) {
   return child;
 }
 
-async function until(cond: () => boolean, ms: number): Promise<void> {
-  for (const end = Date.now() + ms; !cond() && Date.now() < end;) await sleep(5);
-}
-
 t.test('a silent scheduler whose daemon died is taken down by the first refusal of the takeover probes', async (t) => {
   const { a, bMac } = twoNodes(t);
   const { p, changes } = prober(t, a, bMac, 60_000); // no round runs during the test
@@ -70,7 +67,7 @@ t.test('a node that stalled still answers from its backlog: the takeover probes 
   const { p, changes } = prober(t, a, bMac, 60_000);
   await p.probeNow('b');
   t.equal(p.counters.passes, 1, 'the first verdict is out: a SYN-ACK');
-  await until(() => p.counters.passes === 3, 2000);
+  await until('three SYN-ACKs', () => p.counters.passes === 3, 2000);
   t.equal(p.counters.passes, 3, 'each probe answered with a SYN-ACK by the stopped listener\'s kernel');
   t.same(changes, [], 'b stays up');
 });
@@ -90,7 +87,7 @@ t.test('a host that died whole answers nothing: settled only once every probe of
 t.test('in the rounds a refusal is one failure of fall, as ever', async (t) => {
   const { a, bMac } = twoNodes(t);
   const { p, changes } = prober(t, a, bMac, 40);
-  await until(() => changes.length > 0, 3000);
+  await until('a change of the up set', () => changes.length > 0, 3000);
   t.same(changes[0], { up: ['a'], refused: 3 }, 'down after the third refused round');
   t.ok(p.counters.timeouts === 0, 'each round was answered');
 });

@@ -18,6 +18,9 @@ await waitEvent(lb1, (e) => e.event === 'activate', 0, 5000);
 const [lb2, lb3] = await Promise.all(['lb2', 'lb3'].map((h) => cl.start(h, config)));
 await sleep(500); // lb2 and lb3 have heard lb1's adverts: it is the scheduler they would take over from
 
+/** An event as the tests compare it: "hold lb1", "nodes lb2,lb3", "activate". */
+const label = (e: RoleEvent): string => e.event === 'hold' ? `hold ${e.id}` : e.event === 'nodes' ? `nodes ${e.up!.join(',')}` : e.event;
+
 /** lb's events from `since` on, up to and with its hold being lifted. */
 async function takeoverEvents(lb: typeof lb2, since: number): Promise<RoleEvent[]> {
   const lifted = await waitEvent(lb!, (e) => e.event === 'hold' && e.id === null, since, 5000);
@@ -29,7 +32,7 @@ t.test('the daemon died: held from new flows before forwarding starts, down (ref
   process.kill(-lb1.pid, 'SIGKILL');
   await listeners.get('lb1')!.stop(500);
   const seen = await takeoverEvents(lb2, at);
-  const kinds = seen.map((e) => e.event === 'hold' ? `hold ${e.id}` : e.event === 'nodes' ? `nodes ${e.up!.join(',')}` : e.event);
+  const kinds = seen.map(label);
   t.same(kinds, ['hold lb1', 'activate', 'nodes lb2,lb3', 'hold null'], 'held, then forwarding, then lb1 down (its kernel refused), then the hold lifted');
   const lifted = seen.at(-1)!.t - seen[0]!.t;
   t.ok(lifted < 200, `the verdict came ${Math.round(lifted)} ms after the hold (a round trip, not fall × interval)`);
@@ -43,7 +46,7 @@ t.test('the daemon stalled: held, then lifted on its answer, and it stays up', a
   process.kill(-lb2!.pid, 'SIGSTOP');
   t.teardown(() => { try { process.kill(-lb2!.pid, 'SIGCONT'); } catch { /* gone */ } });
   const seen = await takeoverEvents(lb3, at);
-  const kinds = seen.map((e) => e.event === 'hold' ? `hold ${e.id}` : e.event === 'nodes' ? `nodes ${e.up!.join(',')}` : e.event);
+  const kinds = seen.map(label);
   t.equal(kinds[0], 'hold lb2', 'lb3 held lb2 from new flows first');
   t.ok(kinds.includes('activate'), 'and forwarded before the verdict');
   t.notOk(kinds.some((k) => k.startsWith('nodes') && !k.includes('lb2')), `lb2 never went down: ${kinds.join(' → ')}`);
